@@ -1,0 +1,87 @@
+// Package check is the engine every entry point shares: the check registry,
+// the runner that turns check results into findings with source positions,
+// and suppressions.
+package check
+
+import (
+	"fmt"
+
+	"github.com/kubeward/kubeward/internal/fieldpath"
+	"github.com/kubeward/kubeward/internal/inventory"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// Check is one rule. Exactly one of Object, Pod or Inventory is set:
+//   - Object looks at one object of the listed Kinds;
+//   - Pod looks at one pod spec, whichever workload kind holds it;
+//   - Inventory sees every object, through the indexes, for rules that relate
+//     objects (RBAC, NetworkPolicy, Service to Pod); Needs lists the kinds it
+//     reads, so a cluster scan can say which checks could not run.
+//
+// Check functions are pure: they read the object and the options, and report
+// results; they never print, fetch or keep state between calls.
+type Check struct {
+	Meta
+
+	Object func(ctx *Context, o *inventory.Object) []Result
+	Kinds  []schema.GroupKind
+
+	Pod func(ctx *Context, p *inventory.Pod) []Result
+
+	Inventory func(ctx *Context, inv *inventory.Inventory) []Result
+	Needs     []schema.GroupKind
+
+	// Active, when set, reports whether the check applies under the options;
+	// checks that a chosen Pod Security level already covers step aside so
+	// one problem is reported once.
+	Active func(*Options) bool
+}
+
+// Inputs are the kinds whose contents the check reads.
+func (c *Check) Inputs() []schema.GroupKind {
+	switch {
+	case c.Object != nil:
+		return c.Kinds
+	case c.Pod != nil:
+		return inventory.WorkloadKinds
+	default:
+		return c.Needs
+	}
+}
+
+func (c *Check) validate() error {
+	if err := c.Meta.validate(); err != nil {
+		return err
+	}
+	n := 0
+	for _, set := range []bool{c.Object != nil, c.Pod != nil, c.Inventory != nil} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		return fmt.Errorf("check %s: exactly one of Object, Pod or Inventory must be set", c.ID)
+	}
+	if c.Object != nil && len(c.Kinds) == 0 {
+		return fmt.Errorf("check %s: an object check must list its kinds", c.ID)
+	}
+	if c.Inventory != nil && len(c.Needs) == 0 {
+		return fmt.Errorf("check %s: an inventory check must list the kinds it needs", c.ID)
+	}
+	return nil
+}
+
+// Result is what a check reports: one problem at one field.
+type Result struct {
+	// Object is the object at fault; nil means the object (or the pod's
+	// owner) being checked. Inventory checks always set it.
+	Object *inventory.Object
+	// Path is the offending field, from the object's root. For a field that
+	// is missing, name the field that should be there: the position falls
+	// back to its nearest existing parent.
+	Path    *fieldpath.Path
+	Message string
+	// Severity and Fix override the check's defaults when set.
+	Severity Severity
+	Fix      string
+}

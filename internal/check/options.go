@@ -1,0 +1,68 @@
+package check
+
+import (
+	"sync"
+)
+
+// Options are the settings checks read. They come from flags and the config
+// file and are never changed during a run.
+type Options struct {
+	// PSSLevel is "baseline" or "restricted"; PSSVersion is "latest" or "v1.N".
+	PSSLevel   string
+	PSSVersion string
+	// AllowedRegistries lists registry hosts or host/path prefixes images may
+	// come from; empty means any registry.
+	AllowedRegistries []string
+	// SystemNamespaces are where cluster components live; some checks expect
+	// more privilege there and say so instead of crying wolf.
+	SystemNamespaces []string
+}
+
+// DefaultOptions are the settings without flags or a config file.
+func DefaultOptions() *Options {
+	return &Options{
+		PSSLevel:         "baseline",
+		PSSVersion:       "latest",
+		SystemNamespaces: []string{"kube-system"},
+	}
+}
+
+// IsSystemNamespace reports whether ns holds cluster components.
+func (o *Options) IsSystemNamespace(ns string) bool {
+	for _, s := range o.SystemNamespaces {
+		if s == ns {
+			return true
+		}
+	}
+	return false
+}
+
+// Context is what a check sees besides its input: the options, and a memo
+// that lets checks of one family share an expensive model (the RBAC graph,
+// the reachability matrix) built once per run.
+type Context struct {
+	Options *Options
+	memo    sync.Map // key -> *memoEntry
+}
+
+type memoEntry struct {
+	once sync.Once
+	val  any
+}
+
+// NewContext starts a run.
+func NewContext(opts *Options) *Context {
+	if opts == nil {
+		opts = DefaultOptions()
+	}
+	return &Context{Options: opts}
+}
+
+// Memo returns the value build produces for key, building it once per run
+// even when checks ask concurrently. Use an unexported key type per package.
+func (c *Context) Memo(key any, build func() any) any {
+	e, _ := c.memo.LoadOrStore(key, &memoEntry{})
+	entry := e.(*memoEntry)
+	entry.once.Do(func() { entry.val = build() })
+	return entry.val
+}

@@ -1,0 +1,227 @@
+package check
+
+import (
+	"fmt"
+	"runtime"
+	"runtime/debug"
+	"sort"
+	"sync"
+
+	"github.com/kubeward/kubeward/internal/diag"
+	"github.com/kubeward/kubeward/internal/fieldpath"
+	"github.com/kubeward/kubeward/internal/inventory"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// Runner runs a selection of checks. It is safe for concurrent use: the scan
+// calls CheckObject from several loaders at once.
+type Runner struct {
+	byKind    map[schema.GroupKind][]*Check
+	pod       []*Check
+	inventory []*Check
+	selected  map[string]bool
+	suppress  *Suppressions
+	log       *diag.Log
+}
+
+// NewRunner prepares checks for a run with these options; checks that are
+// not Active under them are dropped. log receives problems found while
+// checking (bad suppression annotations, a check that failed).
+func NewRunner(checks []*Check, opts *Options, sup *Suppressions, log *diag.Log) *Runner {
+	r := &Runner{byKind: map[schema.GroupKind][]*Check{}, selected: map[string]bool{}, suppress: sup, log: log}
+	if r.log == nil {
+		r.log = &diag.Log{}
+	}
+	for _, c := range checks {
+		if c.Active != nil && !c.Active(opts) {
+			continue
+		}
+		r.selected[c.ID] = true
+		switch {
+		case c.Object != nil:
+			for _, gk := range c.Kinds {
+				r.byKind[gk] = append(r.byKind[gk], c)
+			}
+		case c.Pod != nil:
+			r.pod = append(r.pod, c)
+		default:
+			r.inventory = append(r.inventory, c)
+		}
+	}
+	return r
+}
+
+// Checks returns the ids of the checks that will run.
+func (r *Runner) Checks() []string {
+	out := make([]string, 0, len(r.selected))
+	for id := range r.selected {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ReadsContent reports whether a check reads more than the metadata of
+// objects of this kind. Loaders parse other kinds for metadata only.
+func (r *Runner) ReadsContent(gk schema.GroupKind) bool {
+	if len(r.byKind[gk]) > 0 {
+		return true
+	}
+	for _, w := range inventory.WorkloadKinds {
+		if w == gk && (len(r.pod) > 0 || len(r.inventory) > 0) {
+			return true
+		}
+	}
+	for _, c := range r.inventory {
+		for _, n := range c.Needs {
+			if n == gk {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// HasInventoryChecks reports whether CheckInventory has anything to do.
+func (r *Runner) HasInventoryChecks() bool { return len(r.inventory) > 0 }
+
+type pending struct {
+	check  *Check
+	result Result
+	pod    *inventory.Pod
+}
+
+// CheckObject runs the object and pod checks on one object.
+func (r *Runner) CheckObject(ctx *Context, o *inventory.Object) []Finding {
+	r.reportAnnotations(o, o.Meta.Annotations)
+	var ps []pending
+	for _, c := range r.byKind[o.GroupKind()] {
+		for _, res := range r.safely(c, o, func() []Result { return c.Object(ctx, o) }) {
+			ps = append(ps, pending{check: c, result: res})
+		}
+	}
+	for _, p := range o.Pods() {
+		if p.Meta != &o.Meta {
+			r.reportAnnotations(o, p.Meta.Annotations)
+		}
+		for _, c := range r.pod {
+			for _, res := range r.safely(c, o, func() []Result { return c.Pod(ctx, p) }) {
+				ps = append(ps, pending{check: c, result: res, pod: p})
+			}
+		}
+	}
+	return r.findings(o, ps)
+}
+
+// CheckInventory runs the cross-object checks, concurrently.
+func (r *Runner) CheckInventory(ctx *Context, inv *inventory.Inventory) []Finding {
+	var (
+		mu    sync.Mutex
+		wg    sync.WaitGroup
+		byObj = map[*inventory.Object][]pending{}
+		sem   = make(chan struct{}, runtime.GOMAXPROCS(0))
+	)
+	for _, c := range r.inventory {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			res := r.safely(c, nil, func() []Result { return c.Inventory(ctx, inv) })
+			mu.Lock()
+			defer mu.Unlock()
+			for _, x := range res {
+				if x.Object == nil {
+					r.log.Problem(diag.Problem{Level: diag.Error, Message: fmt.Sprintf("check %s reported a result without an object (a bug)", c.ID)})
+					continue
+				}
+				byObj[x.Object] = append(byObj[x.Object], pending{check: c, result: x})
+			}
+		}()
+	}
+	wg.Wait()
+	var out []Finding
+	for o, ps := range byObj {
+		out = append(out, r.findings(o, ps)...)
+	}
+	return out
+}
+
+// safely turns a check's panic into a reported problem: one odd object must
+// not end the scan of all others.
+func (r *Runner) safely(c *Check, o *inventory.Object, run func() []Result) (res []Result) {
+	defer func() {
+		if p := recover(); p != nil {
+			where := ""
+			if o != nil {
+				where = " on " + o.Ref.String()
+			}
+			r.log.Problem(diag.Problem{Level: diag.Error, File: sourceFile(o),
+				Message: fmt.Sprintf("check %s failed%s: %v (a bug; please report it)\n%s", c.ID, where, p, debug.Stack())})
+			res = nil
+		}
+	}()
+	return run()
+}
+
+func sourceFile(o *inventory.Object) string {
+	if o == nil {
+		return ""
+	}
+	return o.Source.File
+}
+
+func (r *Runner) findings(o *inventory.Object, ps []pending) []Finding {
+	if len(ps) == 0 {
+		return nil
+	}
+	paths := make([]*fieldpath.Path, len(ps))
+	for i := range ps {
+		paths[i] = ps[i].result.Path
+	}
+	pos := o.Locate(paths)
+	out := make([]Finding, 0, len(ps))
+	for i, p := range ps {
+		target := o
+		if p.result.Object != nil {
+			target = p.result.Object
+		}
+		f := Finding{
+			CheckID:  p.check.ID,
+			Title:    p.check.Title,
+			Severity: p.check.Severity,
+			Category: p.check.Category,
+			Object:   target.Ref,
+			Source:   target.Source,
+			Path:     p.result.Path.String(),
+			Position: pos[i],
+			Message:  p.result.Message,
+			Fix:      p.check.Fix,
+		}
+		if p.result.Severity != SeverityUnknown {
+			f.Severity = p.result.Severity
+		}
+		if p.result.Fix != "" {
+			f.Fix = p.result.Fix
+		}
+		var podAnn map[string]string
+		if p.pod != nil && p.pod.Meta != &target.Meta {
+			podAnn = p.pod.Meta.Annotations
+		}
+		f.Suppression = r.suppress.Match(&f, target.Meta.Annotations, podAnn)
+		if f.Suppression != nil && f.Suppression.Expired {
+			f.Message += fmt.Sprintf(" (suppression expired on %s: %s)", f.Suppression.Expires, f.Suppression.Reason)
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func (r *Runner) reportAnnotations(o *inventory.Object, ann map[string]string) {
+	if len(ann) == 0 {
+		return
+	}
+	for _, msg := range annotationProblems(o, ann, func(id string) bool { _, ok := Get(id); return ok }) {
+		r.log.Problem(diag.Problem{Level: diag.Warning, File: o.Source.File, Line: o.Source.Line, Object: o.Ref.String(), Message: msg})
+	}
+}
+

@@ -1,0 +1,185 @@
+package check
+
+import (
+	"fmt"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/kubeward/kubeward/internal/inventory"
+)
+
+// AnnotationPrefix starts the annotation that suppresses one check on one
+// object (or pod template): suppress.kubeward.dev/<check-id>. Its value is
+// the reason, optionally led by an expiry date: "2027-03-01: reason".
+const AnnotationPrefix = "suppress.kubeward.dev/"
+
+const dateLayout = "2006-01-02"
+
+// SuppressionRule is a config-file entry. Check is required (an id or a
+// glob); Kind, Namespace and Name narrow it (globs); Path matches the source
+// file (a glob where ** spans directories). Reason is required.
+type SuppressionRule struct {
+	Check     string `json:"check"`
+	Kind      string `json:"kind,omitempty"`
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name,omitempty"`
+	Path      string `json:"path,omitempty"`
+	Reason    string `json:"reason"`
+	Expires   string `json:"expires,omitempty"`
+}
+
+// Validate reports a rule that would match nothing or suppress without a reason.
+func (r *SuppressionRule) Validate() error {
+	if strings.TrimSpace(r.Check) == "" {
+		return fmt.Errorf("suppression needs a check (an id or a glob)")
+	}
+	if strings.TrimSpace(r.Reason) == "" {
+		return fmt.Errorf("suppression of %s needs a reason", r.Check)
+	}
+	if r.Expires != "" {
+		if _, err := time.Parse(dateLayout, r.Expires); err != nil {
+			return fmt.Errorf("suppression of %s: expires %q is not a date like 2027-01-31", r.Check, r.Expires)
+		}
+	}
+	for _, g := range []string{r.Check, r.Kind, r.Namespace, r.Name} {
+		if _, err := path.Match(g, ""); err != nil {
+			return fmt.Errorf("suppression of %s: bad pattern %q", r.Check, g)
+		}
+	}
+	return nil
+}
+
+// Suppressions are the config-file rules of a run and the day they are
+// judged on (a suppression expires at the end of its expiry date, UTC).
+type Suppressions struct {
+	Rules  []SuppressionRule
+	Origin string // config file name, for reports
+	Now    time.Time
+}
+
+func expired(expires string, now time.Time) bool {
+	if expires == "" {
+		return false
+	}
+	t, err := time.Parse(dateLayout, expires)
+	return err != nil || !now.Before(t.AddDate(0, 0, 1))
+}
+
+// ParseAnnotation reads the value of a suppression annotation.
+func ParseAnnotation(value string) (reason, expires string, err error) {
+	value = strings.TrimSpace(value)
+	if d, rest, ok := strings.Cut(value, ":"); ok && len(d) == len(dateLayout) && d[4] == '-' {
+		if _, perr := time.Parse(dateLayout, d); perr != nil {
+			return "", "", fmt.Errorf("expiry %q is not a date like 2027-01-31", d)
+		}
+		expires, value = d, strings.TrimSpace(rest)
+	}
+	if value == "" {
+		return "", "", fmt.Errorf("a suppression needs a reason")
+	}
+	return value, expires, nil
+}
+
+// annotationSuppression looks for a suppression of checkID in annotations.
+func (s *Suppressions) annotation(annotations map[string]string, checkID string) *SuppressionStatus {
+	key := AnnotationPrefix + checkID
+	v, ok := annotations[key]
+	if !ok {
+		return nil
+	}
+	reason, expires, err := ParseAnnotation(v)
+	if err != nil {
+		return nil // reported once per object by the runner
+	}
+	return &SuppressionStatus{Reason: reason, Expires: expires, Origin: "annotation " + key, Expired: expired(expires, s.now())}
+}
+
+func (s *Suppressions) now() time.Time {
+	if s == nil || s.Now.IsZero() {
+		return time.Now().UTC()
+	}
+	return s.Now
+}
+
+// Match finds the suppression of a finding: the object's annotation first,
+// then the pod template's, then the config rules in order.
+func (s *Suppressions) Match(f *Finding, objAnnotations, podAnnotations map[string]string) *SuppressionStatus {
+	if st := s.annotation(objAnnotations, f.CheckID); st != nil {
+		return st
+	}
+	if st := s.annotation(podAnnotations, f.CheckID); st != nil {
+		return st
+	}
+	if s == nil {
+		return nil
+	}
+	for i := range s.Rules {
+		r := &s.Rules[i]
+		if r.matches(f) {
+			origin := fmt.Sprintf("config suppressions[%d]", i)
+			if s.Origin != "" {
+				origin = fmt.Sprintf("%s suppressions[%d]", s.Origin, i)
+			}
+			return &SuppressionStatus{Reason: r.Reason, Expires: r.Expires, Origin: origin, Expired: expired(r.Expires, s.now())}
+		}
+	}
+	return nil
+}
+
+func (r *SuppressionRule) matches(f *Finding) bool {
+	glob := func(pattern, s string) bool {
+		if pattern == "" {
+			return true
+		}
+		ok, _ := path.Match(pattern, s)
+		return ok
+	}
+	return glob(r.Check, f.CheckID) && glob(r.Kind, f.Object.Kind) &&
+		glob(r.Namespace, f.Object.Namespace) && glob(r.Name, f.Object.Name) &&
+		(r.Path == "" || MatchPathGlob(r.Path, f.Source.File))
+}
+
+// MatchPathGlob matches a slash-separated path against a glob in which "**"
+// stands for any number of directories.
+func MatchPathGlob(pattern, name string) bool {
+	return matchSegments(strings.Split(pattern, "/"), strings.Split(name, "/"))
+}
+
+func matchSegments(pat, segs []string) bool {
+	for len(pat) > 0 {
+		if pat[0] == "**" {
+			for i := 0; i <= len(segs); i++ {
+				if matchSegments(pat[1:], segs[i:]) {
+					return true
+				}
+			}
+			return false
+		}
+		if len(segs) == 0 {
+			return false
+		}
+		if ok, _ := path.Match(pat[0], segs[0]); !ok {
+			return false
+		}
+		pat, segs = pat[1:], segs[1:]
+	}
+	return len(segs) == 0
+}
+
+// annotationProblems lists malformed suppression annotations of an object.
+func annotationProblems(o *inventory.Object, annotations map[string]string, known func(string) bool) []string {
+	var out []string
+	for k, v := range annotations {
+		id, ok := strings.CutPrefix(k, AnnotationPrefix)
+		if !ok {
+			continue
+		}
+		if _, _, err := ParseAnnotation(v); err != nil {
+			out = append(out, fmt.Sprintf("annotation %s does not suppress: %v", k, err))
+		} else if !known(id) {
+			out = append(out, fmt.Sprintf("annotation %s names no known check", k))
+		}
+	}
+	return out
+}

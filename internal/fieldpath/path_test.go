@@ -1,0 +1,42 @@
+package fieldpath
+
+import "testing"
+
+func TestStringAndParse(t *testing.T) {
+	tests := []struct {
+		path *Path
+		want string
+	}{
+		{nil, ""},
+		{New("spec"), "spec"},
+		{New("spec", "containers").Index(0).Child("securityContext", "privileged"), "spec.containers[0].securityContext.privileged"},
+		{New("metadata", "annotations").Key("kubeward.dev/suppress"), "metadata.annotations[kubeward.dev/suppress]"},
+		{New("items").Index(3).Child("spec"), "items[3].spec"},
+	}
+	for _, tt := range tests {
+		if got := tt.path.String(); got != tt.want {
+			t.Errorf("String() = %q, want %q", got, tt.want)
+		}
+		if got := Parse(tt.want).String(); got != tt.want {
+			t.Errorf("Parse(%q).String() = %q", tt.want, got)
+		}
+	}
+}
+
+func TestJoinAndParent(t *testing.T) {
+	base := New("spec", "template", "spec")
+	rel := New("containers").Index(2).Child("image")
+	got := base.Join(rel)
+	if got.String() != "spec.template.spec.containers[2].image" {
+		t.Fatalf("Join = %s", got)
+	}
+	if got.Parent().String() != "spec.template.spec.containers[2]" {
+		t.Fatalf("Parent = %s", got.Parent())
+	}
+	if last, ok := got.Last(); !ok || last.Name != "image" {
+		t.Fatalf("Last = %+v", last)
+	}
+	if base.String() != "spec.template.spec" {
+		t.Fatalf("Join mutated its receiver: %s", base)
+	}
+}

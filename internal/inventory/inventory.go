@@ -1,0 +1,107 @@
+package inventory
+
+import (
+	"sort"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// Inventory is every object of one scan with indexes by kind and name.
+// It is filled once, then only read (checks run concurrently over it).
+type Inventory struct {
+	objects []*Object
+	byKind  map[schema.GroupKind][]*Object
+	byName  map[nameKey]*Object
+}
+
+type nameKey struct {
+	gk        schema.GroupKind
+	namespace string
+	name      string
+}
+
+// NewInventory returns an empty inventory.
+func NewInventory() *Inventory {
+	return &Inventory{byKind: map[schema.GroupKind][]*Object{}, byName: map[nameKey]*Object{}}
+}
+
+// Add indexes an object. A later object of the same kind, namespace and name
+// replaces the earlier one in name lookups (as a later kubectl apply would),
+// but both stay in All and ByKind, so neither escapes the checks.
+func (inv *Inventory) Add(o *Object) {
+	inv.objects = append(inv.objects, o)
+	gk := o.GroupKind()
+	inv.byKind[gk] = append(inv.byKind[gk], o)
+	inv.byName[nameKey{gk, o.Namespace, o.Name}] = o
+}
+
+// All returns the objects in the order they were added.
+func (inv *Inventory) All() []*Object { return inv.objects }
+
+// Len is the number of objects.
+func (inv *Inventory) Len() int { return len(inv.objects) }
+
+// ByKind returns the objects of one kind, of any API version.
+func (inv *Inventory) ByKind(gk schema.GroupKind) []*Object { return inv.byKind[gk] }
+
+// Get finds an object by kind, namespace and name.
+func (inv *Inventory) Get(gk schema.GroupKind, namespace, name string) *Object {
+	return inv.byName[nameKey{gk, namespace, name}]
+}
+
+// Pods returns the pod specs of all workloads.
+func (inv *Inventory) Pods() []*Pod {
+	var out []*Pod
+	for _, gk := range WorkloadKinds {
+		for _, o := range inv.byKind[gk] {
+			out = append(out, o.pods...)
+		}
+	}
+	return out
+}
+
+// Namespaces returns every namespace named by an object or a Namespace
+// object, sorted. The empty namespace of manifests that omit it is left out.
+func (inv *Inventory) Namespaces() []string {
+	seen := map[string]bool{}
+	for _, o := range inv.byKind[KindNamespace] {
+		seen[o.Name] = true
+	}
+	for _, o := range inv.objects {
+		if o.Namespace != "" {
+			seen[o.Namespace] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for ns := range seen {
+		out = append(out, ns)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Sort orders objects by source then identity so that reports are stable
+// whatever order concurrent loaders finished in, and rebuilds name lookups so
+// the last duplicate in that order wins.
+func (inv *Inventory) Sort() {
+	less := func(a, b *Object) bool {
+		if a.Source.File != b.Source.File {
+			return a.Source.File < b.Source.File
+		}
+		if a.Source.Document != b.Source.Document {
+			return a.Source.Document < b.Source.Document
+		}
+		if a.Source.ListItem != b.Source.ListItem {
+			return a.Source.ListItem < b.Source.ListItem
+		}
+		return a.Ref.String() < b.Ref.String()
+	}
+	sort.SliceStable(inv.objects, func(i, j int) bool { return less(inv.objects[i], inv.objects[j]) })
+	for _, list := range inv.byKind {
+		sort.SliceStable(list, func(i, j int) bool { return less(list[i], list[j]) })
+	}
+	clear(inv.byName)
+	for _, o := range inv.objects {
+		inv.byName[nameKey{o.GroupKind(), o.Namespace, o.Name}] = o
+	}
+}

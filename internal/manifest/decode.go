@@ -1,0 +1,529 @@
+// Package manifest turns YAML and JSON manifests into inventory objects with
+// the line and column of every field, reporting bad documents precisely and
+// going on with the rest.
+package manifest
+
+import (
+	"bytes"
+	"fmt"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/kubeward/kubeward/internal/diag"
+	"github.com/kubeward/kubeward/internal/fieldpath"
+	"github.com/kubeward/kubeward/internal/inventory"
+	yaml "go.yaml.in/yaml/v3"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes/scheme"
+	kjson "sigs.k8s.io/json"
+)
+
+// Decoder turns streams into objects. It holds no state between calls and
+// is safe for concurrent use.
+type Decoder struct {
+	// Reads reports whether some check reads the contents of a kind. Other
+	// kinds are parsed for their metadata only: in real repositories most
+	// bytes are CustomResourceDefinitions that no check reads.
+	Reads  func(schema.GroupKind) bool
+	Limits Limits
+	Log    *diag.Log
+	// Scheme decodes built-in kinds to Go types; nil means client-go's.
+	Scheme *runtime.Scheme
+}
+
+// Input is one stream of documents.
+type Input struct {
+	Name     string // file name shown in reports
+	Data     []byte
+	Template string // Helm template or Kustomize origin, when rendered
+	// LineOffset is the number of lines before Data in the file Name.
+	LineOffset int
+	// Reread returns n bytes at off of the stream again, to find positions
+	// after the parse tree was released; nil keeps a copy of each document.
+	Reread func(off, n int) ([]byte, error)
+}
+
+// Decode reports each object to emit while its parse tree is alive (its
+// Locator is then exact and cheap); afterwards the object keeps a locator
+// that re-reads its document on demand. It returns the number of objects.
+func (d *Decoder) Decode(in Input, emit func(*inventory.Object)) int {
+	n := 0
+	var notObjects []string
+	docs := 0
+	for i, sp := range splitDocuments(in.Data) {
+		doc := in.Data[sp.start:sp.end]
+		if blank(doc) {
+			continue
+		}
+		docs++
+		dd := docDecoder{Decoder: d, in: in, index: i, span: sp, doc: doc}
+		objs, reason := dd.decode()
+		if reason != "" {
+			notObjects = append(notObjects, fmt.Sprintf("document %d (line %d): %s", i, sp.line+in.LineOffset, reason))
+		}
+		for _, o := range objs {
+			emit(o.obj)
+			o.release()
+			n++
+		}
+	}
+	switch {
+	case len(notObjects) > 0 && n == 0 && len(notObjects) == docs:
+		d.Log.Skip(in.Name, "not a Kubernetes manifest: "+strings.TrimPrefix(notObjects[0][strings.Index(notObjects[0], ": ")+2:], " "))
+	default:
+		for _, s := range notObjects {
+			d.Log.Skip(in.Name+" "+s[:strings.Index(s, ":")], s[strings.Index(s, ": ")+2:])
+		}
+	}
+	return n
+}
+
+type docDecoder struct {
+	*Decoder
+	in    Input
+	index int
+	span  span
+	doc   []byte
+}
+
+type decoded struct {
+	obj     *inventory.Object
+	release func()
+}
+
+func (d *docDecoder) lineOffset() int { return d.span.line - 1 + d.in.LineOffset }
+
+func (d *docDecoder) source(item int) inventory.Source {
+	return inventory.Source{File: d.in.Name, Document: d.index, Line: d.span.line + d.in.LineOffset, Template: d.in.Template, ListItem: item}
+}
+
+func (d *docDecoder) problem(level diag.Level, line, col int, object, path, msg string) {
+	if line > 0 {
+		line += d.lineOffset()
+	}
+	d.Log.Problem(diag.Problem{Level: level, File: d.in.Name, Line: line, Column: col, Object: object, Path: path, Message: msg})
+}
+
+func (d *docDecoder) reads(gk schema.GroupKind) bool { return d.Reads == nil || d.Reads(gk) }
+
+func (d *docDecoder) limits() Limits {
+	if d.Limits == (Limits{}) {
+		return DefaultLimits
+	}
+	return d.Limits
+}
+
+// text returns a function that yields the document again later.
+func (d *docDecoder) text() func() ([]byte, error) {
+	if d.in.Reread == nil {
+		cp := bytes.Clone(d.doc)
+		return func() ([]byte, error) { return cp, nil }
+	}
+	reread, off, n := d.in.Reread, d.span.start, d.span.end-d.span.start
+	return func() ([]byte, error) { return reread(off, n) }
+}
+
+// decode returns the objects of the document, or why it holds none.
+func (d *docDecoder) decode() ([]decoded, string) {
+	if len(d.doc) > d.limits().MaxDocumentBytes {
+		d.problem(diag.Error, 1, 0, "", "", fmt.Sprintf("document of %d bytes is over the limit of %d bytes; not scanned", len(d.doc), d.limits().MaxDocumentBytes))
+		return nil, ""
+	}
+	if t, ok := prescan(d.doc); ok {
+		gk := schema.GroupKind{Group: inventory.GroupOf(t.apiVersion), Kind: t.kind}
+		if !d.reads(gk) && !isList(t.kind) {
+			return d.metadataOnly(t, gk)
+		}
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(d.doc, &root); err != nil {
+		line, msg := yamlError(err)
+		d.problem(diag.Error, line, 0, "", "", "invalid YAML: "+msg)
+		return nil, ""
+	}
+	top := root.Content[0]
+	top = deref(top)
+	if top.Kind != yaml.MappingNode {
+		return nil, "not a mapping"
+	}
+	apiVersion, kind := scalarField(top, "apiVersion"), scalarField(top, "kind")
+	if apiVersion == "" || kind == "" {
+		return nil, "no apiVersion and kind"
+	}
+	if isList(kind) {
+		items, _ := lookup(top, "items")
+		if items == nil {
+			return nil, kind + " without items"
+		}
+		if items = deref(items); items.Kind != yaml.SequenceNode {
+			d.problem(diag.Error, items.Line, items.Column, kind, "items", "items is not a list")
+			return nil, ""
+		}
+		var out []decoded
+		for i, it := range items.Content {
+			if o, ok := d.object(&root, deref(it), fieldpath.New("items").Index(i), i+1); ok {
+				out = append(out, o)
+			}
+		}
+		return out, ""
+	}
+	o, ok := d.object(&root, top, nil, 0)
+	if !ok {
+		return nil, ""
+	}
+	return []decoded{o}, ""
+}
+
+func isList(kind string) bool { return strings.HasSuffix(kind, "List") }
+
+func scalarField(m *yaml.Node, key string) string {
+	v, _ := lookup(m, key)
+	if v == nil {
+		return ""
+	}
+	if v = deref(v); v.Kind != yaml.ScalarNode {
+		return ""
+	}
+	return v.Value
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+
+// yamlError splits "yaml: line 4: found a tab" into its line and message.
+func yamlError(err error) (int, string) {
+	msg := err.Error()
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return n, msg[len(m[0]):]
+	}
+	return 0, strings.TrimPrefix(msg, "yaml: ")
+}
+
+// object decodes one object node (the document, or an item of a List).
+func (d *docDecoder) object(root, node *yaml.Node, prefix *fieldpath.Path, item int) (decoded, bool) {
+	apiVersion, kind := scalarField(node, "apiVersion"), scalarField(node, "kind")
+	name := scalarField(deref(orEmpty(lookup(node, "metadata"))), "name")
+	label := kind + "/" + name
+	if apiVersion == "" || kind == "" {
+		d.problem(diag.Error, node.Line, node.Column, "", prefix.String(), "object without apiVersion and kind")
+		return decoded{}, false
+	}
+	gvk := schema.FromAPIVersionAndKind(apiVersion, kind)
+	gk := gvk.GroupKind()
+	sch := d.Scheme
+	if sch == nil {
+		sch = scheme.Scheme
+	}
+	conv := &converter{limits: d.limits(), null: map[*yaml.Node]bool{}, lineOffset: d.lineOffset()}
+	conv.warn = func(n *yaml.Node, p *fieldpath.Path, msg string) {
+		d.problem(diag.Warning, n.Line, n.Column, label, p.String(), msg)
+	}
+	var (
+		obj *inventory.Object
+		err error
+	)
+	_, nerr := sch.New(gvk)
+	switch {
+	case nerr == nil && d.reads(gk):
+		fresh := func() any { t, _ := sch.New(gvk); return t }
+		var out any
+		out, err = d.decodeInto(conv, node, fresh, label)
+		if err == nil {
+			t := out.(runtime.Object)
+			t.GetObjectKind().SetGroupVersionKind(gvk)
+			obj, err = inventory.New(t, d.source(item))
+		}
+	case d.reads(gk) && isBuiltinGroup(gk.Group) && knownGroupKind(sch, gk):
+		d.problem(diag.Warning, node.Line, node.Column, label, prefix.String(),
+			fmt.Sprintf("%s is not an API version kubeward knows for %s; only its metadata is checked", apiVersion, kind))
+		obj, err = d.metaFromNode(conv, node, apiVersion, kind, label, item)
+	case d.reads(gk):
+		// A custom resource that a custom check reads: keep it as a map.
+		var out any
+		out, err = d.decodeInto(conv, node, func() any { return &map[string]any{} }, label)
+		if err == nil {
+			u := &unstructured.Unstructured{Object: *(out.(*map[string]any))}
+			obj = inventory.NewMeta(apiVersion, kind, metaOf(u), d.source(item))
+			obj.Raw = u
+		}
+	default:
+		obj, err = d.metaFromNode(conv, node, apiVersion, kind, label, item)
+	}
+	if err != nil {
+		d.problem(diag.Error, node.Line, node.Column, label, prefix.String(), err.Error())
+		return decoded{}, false
+	}
+	lazy := &lazyLocator{text: d.text(), prefix: prefix, lineOffset: d.lineOffset()}
+	obj.Locator = &nodeLocator{root: root, prefix: prefix, lineOffset: d.lineOffset()}
+	return decoded{obj: obj, release: func() { obj.Locator = lazy }}, true
+}
+
+func orEmpty(v, _ *yaml.Node) *yaml.Node {
+	if v == nil {
+		return &yaml.Node{}
+	}
+	return v
+}
+
+// knownGroupKind reports whether the scheme has the kind in another version.
+func knownGroupKind(sch *runtime.Scheme, gk schema.GroupKind) bool {
+	for gvk := range sch.AllKnownTypes() {
+		if gvk.GroupKind() == gk {
+			return true
+		}
+	}
+	return false
+}
+
+func isBuiltinGroup(g string) bool {
+	return g == "" || !strings.Contains(g, ".") || strings.HasSuffix(g, ".k8s.io")
+}
+
+func metaOf(u *unstructured.Unstructured) metav1.ObjectMeta {
+	return metav1.ObjectMeta{
+		Name: u.GetName(), GenerateName: u.GetGenerateName(), Namespace: u.GetNamespace(),
+		Labels: u.GetLabels(), Annotations: u.GetAnnotations(), UID: u.GetUID(),
+		OwnerReferences: u.GetOwnerReferences(),
+	}
+}
+
+type metaOnly struct {
+	Metadata metav1.ObjectMeta `json:"metadata"`
+}
+
+func (d *docDecoder) metaFromNode(conv *converter, node *yaml.Node, apiVersion, kind, label string, item int) (*inventory.Object, error) {
+	m, _ := lookup(node, "metadata")
+	var meta metav1.ObjectMeta
+	if m != nil {
+		wrapper := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Tag: "!!str", Value: "metadata"}, m}}
+		out, err := d.decodeIntoLoose(conv, wrapper, func() any { return &metaOnly{} }, label)
+		if err != nil {
+			return nil, err
+		}
+		meta = out.(*metaOnly).Metadata
+	}
+	return inventory.NewMeta(apiVersion, kind, meta, d.source(item)), nil
+}
+
+// metadataOnly parses just the metadata block of a document no check reads.
+func (d *docDecoder) metadataOnly(t topLevel, gk schema.GroupKind) ([]decoded, string) {
+	label := t.kind + "/?"
+	var meta metav1.ObjectMeta
+	if t.hasMeta {
+		var root yaml.Node
+		block := d.doc[t.metaStart:t.metaEnd]
+		if err := yaml.Unmarshal(block, &root); err != nil {
+			line, msg := yamlError(err)
+			d.problem(diag.Error, line+t.metaLine-1, 0, label, "metadata", "invalid YAML: "+msg)
+			return nil, ""
+		}
+		shift := t.metaLine - 1
+		conv := &converter{limits: d.limits(), null: map[*yaml.Node]bool{}, lineOffset: d.lineOffset() + shift}
+		conv.warn = func(n *yaml.Node, p *fieldpath.Path, msg string) {
+			d.problem(diag.Warning, n.Line+shift, n.Column, label, p.String(), msg)
+		}
+		sub := &docDecoder{Decoder: d.Decoder, in: d.in, index: d.index, span: d.span, doc: block}
+		sub.span.line += shift
+		out, err := sub.decodeIntoLoose(conv, root.Content[0], func() any { return &metaOnly{} }, label)
+		if err != nil {
+			d.problem(diag.Error, t.metaLine, 0, label, "metadata", err.Error())
+			return nil, ""
+		}
+		meta = out.(*metaOnly).Metadata
+	}
+	obj := inventory.NewMeta(t.apiVersion, t.kind, meta, d.source(0))
+	obj.Locator = &lazyLocator{text: d.text(), lineOffset: d.lineOffset()}
+	return []decoded{{obj: obj, release: func() {}}}, ""
+}
+
+const maxRepairs = 32
+
+// decodeInto decodes the node into a fresh target, reporting unknown
+// fields. A value of the wrong type is reported at its line and replaced by
+// null, and decoding starts again, so one bad field does not hide the
+// findings of the rest of the object.
+func (d *docDecoder) decodeInto(conv *converter, node *yaml.Node, fresh func() any, label string) (any, error) {
+	return d.decode1(conv, node, fresh, label, true)
+}
+
+// decodeIntoLoose is decodeInto without unknown-field warnings, for the
+// metadata of objects whose contents are not checked.
+func (d *docDecoder) decodeIntoLoose(conv *converter, node *yaml.Node, fresh func() any, label string) (any, error) {
+	return d.decode1(conv, node, fresh, label, false)
+}
+
+func (d *docDecoder) decode1(conv *converter, node *yaml.Node, fresh func() any, label string, strict bool) (any, error) {
+	for attempt := 0; ; attempt++ {
+		conv.buf, conv.spans = conv.buf[:0], nil
+		if err := conv.emit(node, nil, 0); err != nil {
+			return nil, err
+		}
+		target := fresh()
+		var strictErrs []error
+		var err error
+		if strict {
+			strictErrs, err = kjson.UnmarshalStrict(conv.buf, target, kjson.DisallowUnknownFields)
+		} else {
+			err = kjson.UnmarshalCaseSensitivePreserveInts(conv.buf, target)
+		}
+		if err == nil {
+			for _, se := range strictErrs {
+				d.unknownField(node, se, label)
+			}
+			return target, nil
+		}
+		if attempt == maxRepairs {
+			return nil, fmt.Errorf("too many invalid values; object not scanned: %w", err)
+		}
+		bad, cause := d.culprit(conv, node, fresh, err)
+		if bad == nil {
+			return nil, fmt.Errorf("cannot decode: %v", err)
+		}
+		d.problem(diag.Error, bad.node.Line, bad.node.Column, label, bad.path.String(), describe(cause)+"; the value is ignored and the rest of the object is checked")
+		conv.null[bad.node] = true
+	}
+}
+
+// culprit finds the node behind a decoding error, and the error it causes:
+// from the byte offset the JSON decoder reports when it has one, otherwise by
+// bisection over the scalar values (replacing values by null never adds an
+// error).
+func (d *docDecoder) culprit(conv *converter, node *yaml.Node, fresh func() any, err error) (*nodeSpan, error) {
+	var spans []nodeSpan
+	conv.buf, conv.spans = conv.buf[:0], &spans
+	if conv.emit(node, nil, 0) != nil {
+		return nil, nil
+	}
+	conv.spans = nil
+	if off, ok := errorOffset(err); ok {
+		var best *nodeSpan
+		for i := range spans {
+			s := &spans[i]
+			if s.start < int(off) && int(off) <= s.end && s.node.Kind != yaml.DocumentNode && !conv.null[s.node] {
+				if best == nil || s.depth > best.depth {
+					best = s
+				}
+			}
+		}
+		if best != nil && best.path != nil {
+			return best, err
+		}
+	}
+	var leaves []*nodeSpan
+	for i := range spans {
+		if spans[i].node.Kind == yaml.ScalarNode && !conv.null[spans[i].node] {
+			leaves = append(leaves, &spans[i])
+		}
+	}
+	var lastErr error
+	fails := func(keep int) bool {
+		saved := make([]*yaml.Node, 0, len(leaves)-keep)
+		for _, l := range leaves[keep:] {
+			if !conv.null[l.node] {
+				conv.null[l.node] = true
+				saved = append(saved, l.node)
+			}
+		}
+		conv.buf = conv.buf[:0]
+		emitErr := conv.emit(node, nil, 0)
+		for _, n := range saved {
+			delete(conv.null, n)
+		}
+		if emitErr != nil {
+			return false
+		}
+		if e := kjson.UnmarshalCaseSensitivePreserveInts(conv.buf, fresh()); e != nil {
+			lastErr = e
+			return true
+		}
+		return false
+	}
+	lo, hi := 0, len(leaves) // find the smallest number of kept values that fails
+	if fails(0) || !fails(hi) {
+		return nil, nil
+	}
+	cause := lastErr
+	for lo+1 < hi {
+		mid := (lo + hi) / 2
+		if fails(mid) {
+			hi, cause = mid, lastErr
+		} else {
+			lo = mid
+		}
+	}
+	return leaves[hi-1], cause
+}
+
+// errorOffset reads the byte offset of a JSON type error. sigs.k8s.io/json
+// does not export its error type, so the field is read by reflection.
+func errorOffset(err error) (int64, bool) {
+	if ok, off := kjson.SyntaxErrorOffset(err); ok {
+		return off, true
+	}
+	v := reflect.ValueOf(err)
+	if v.Kind() == reflect.Pointer && !v.IsNil() {
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return 0, false
+	}
+	f := v.FieldByName("Offset")
+	if !f.IsValid() || f.Kind() != reflect.Int64 {
+		return 0, false
+	}
+	return f.Int(), true
+}
+
+// describe rewords a JSON type error ("cannot unmarshal bool into Go struct
+// field EnvVar.spec...value of type string") for people.
+func describe(err error) string {
+	v := reflect.ValueOf(err)
+	if v.Kind() == reflect.Pointer && !v.IsNil() {
+		v = v.Elem()
+	}
+	if v.Kind() == reflect.Struct {
+		val, typ := v.FieldByName("Value"), v.FieldByName("Type")
+		if val.IsValid() && val.Kind() == reflect.String && typ.IsValid() {
+			if t, ok := typ.Interface().(reflect.Type); ok && t != nil {
+				return fmt.Sprintf("a %s where %s is expected", val.String(), goTypeName(t))
+			}
+		}
+	}
+	return strings.TrimPrefix(err.Error(), "json: ")
+}
+
+func goTypeName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return t.String()
+}
+
+// unknownField reports a field the API would drop: often a typo such as
+// "securityContex" that silently disables a security setting.
+func (d *docDecoder) unknownField(node *yaml.Node, err error, label string) {
+	fe, ok := err.(kjson.FieldError)
+	if !ok {
+		d.problem(diag.Warning, node.Line, node.Column, label, "", err.Error())
+		return
+	}
+	p := fieldpath.Parse(fe.FieldPath())
+	line, col := locateIn(node, p)
+	d.problem(diag.Warning, line, col, label, p.String(), "unknown field; the API server drops it (a typo?)")
+}

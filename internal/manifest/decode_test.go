@@ -1,0 +1,130 @@
+package manifest
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/kubeward/kubeward/internal/diag"
+	"github.com/kubeward/kubeward/internal/fieldpath"
+	"github.com/kubeward/kubeward/internal/inventory"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+func decodeAll(t *testing.T, src string, reads func(schema.GroupKind) bool) ([]*inventory.Object, *diag.Log, map[*inventory.Object][]inventory.Position) {
+	t.Helper()
+	log := &diag.Log{}
+	d := &Decoder{Log: log, Reads: reads}
+	var objs []*inventory.Object
+	live := map[*inventory.Object][]inventory.Position{}
+	d.Decode(Input{Name: "test.yaml", Data: []byte(src)}, func(o *inventory.Object) {
+		objs = append(objs, o)
+		live[o] = o.Locate([]*fieldpath.Path{
+			fieldpath.New("spec", "template", "spec", "containers").Index(0).Child("securityContext", "privileged"),
+			fieldpath.New("spec", "template", "spec", "containers").Index(0).Child("readOnlyRootFilesystem"),
+		})
+	})
+	return objs, log, live
+}
+
+const mixed = `# leading comment
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  template:
+    spec:
+      containers:
+      - name: a
+        image: nginx
+        securityContext:
+          privileged: true
+        env:
+        - name: X
+          value: true
+        resources:
+          limits: {cpu: "abc"}
+        ports:
+        - containerPort: "8080"
+        securityContex: {}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cm}
+data:
+  404: x
+  key: a
+  key: b
+---
+foo: [bad
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: crd.example.com
+  annotations:
+    a: b
+spec:
+  group: [this is not even checked
+`
+
+func TestDecodeMixedStream(t *testing.T) {
+	reads := func(gk schema.GroupKind) bool { return gk.Kind != "CustomResourceDefinition" }
+	objs, log, live := decodeAll(t, mixed, reads)
+	if len(objs) != 3 {
+		t.Fatalf("got %d objects, want 3 (Deployment, ConfigMap, CRD); problems: %v", len(objs), log.Problems())
+	}
+	dep, ok := objs[0].Typed.(*appsv1.Deployment)
+	if !ok {
+		t.Fatalf("first object is %T", objs[0].Typed)
+	}
+	c := dep.Spec.Template.Spec.Containers[0]
+	if c.SecurityContext == nil || c.SecurityContext.Privileged == nil || !*c.SecurityContext.Privileged {
+		t.Errorf("privileged lost after repairs: %+v", c.SecurityContext)
+	}
+	if c.Env[0].Name != "X" || c.Env[0].Value != "" {
+		t.Errorf("env = %+v, want the bad value dropped and the name kept", c.Env)
+	}
+	if pos := live[objs[0]]; pos[0] != (inventory.Position{Line: 14, Column: 11}) || pos[1] != (inventory.Position{Line: 11, Column: 9}) {
+		t.Errorf("positions = %+v, want privileged at 14:11 and the missing field at its container 11:9", pos)
+	}
+	cm := objs[1].Typed.(*corev1.ConfigMap)
+	if cm.Data["404"] != "x" || cm.Data["key"] != "b" {
+		t.Errorf("ConfigMap data = %v", cm.Data)
+	}
+	crd := objs[2]
+	if crd.Typed != nil || crd.Name != "crd.example.com" || crd.Meta.Annotations["a"] != "b" {
+		t.Errorf("CRD = %+v", crd)
+	}
+	var got []string
+	for _, p := range log.Problems() {
+		got = append(got, p.String())
+	}
+	want := []string{
+		"test.yaml:17:18: error: Deployment/web: spec.template.spec.containers[0].env[0].value: a bool where a string is expected",
+		"test.yaml:19:25: error: Deployment/web: spec.template.spec.containers[0].resources.limits.cpu: quantities must match",
+		"test.yaml:21:26: error: Deployment/web: spec.template.spec.containers[0].ports[0].containerPort: a string where an integer is expected",
+		"test.yaml:22:9: warning: Deployment/web: spec.template.spec.containers[0].securityContex: unknown field",
+		"test.yaml:30:3: warning: ConfigMap/cm: data.key: duplicate key \"key\" (first at line 29)",
+		"test.yaml:32: error: invalid YAML:",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("problems:\n%s\nwant %d", strings.Join(got, "\n"), len(want))
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("problem %d:\n got %s\nwant %s...", i, got[i], want[i])
+		}
+	}
+}
+
+func TestLazyLocatorAfterRelease(t *testing.T) {
+	objs, _, _ := decodeAll(t, mixed, func(schema.GroupKind) bool { return true })
+	pos := objs[0].Locate([]*fieldpath.Path{fieldpath.New("spec", "template", "spec", "containers").Index(0).Child("image")})
+	if pos[0] != (inventory.Position{Line: 12, Column: 9}) {
+		t.Errorf("lazy position = %+v, want 12:9", pos[0])
+	}
+}

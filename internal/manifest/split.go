@@ -1,0 +1,60 @@
+package manifest
+
+import "bytes"
+
+// span is one YAML document of a stream.
+type span struct {
+	start, end int // byte offsets in the stream
+	line       int // 1-based line of start
+}
+
+// splitDocuments cuts a YAML stream at document separators ("---" at the
+// start of a line, followed by nothing or a space) and document end markers
+// ("..."), as k8s.io/apimachinery's YAML reader does. Cutting before parsing
+// lets one bad document fail alone and lets documents parse in parallel.
+func splitDocuments(data []byte) []span {
+	var out []span
+	start, startLine, line := 0, 1, 1
+	for off := 0; off < len(data); {
+		nl := bytes.IndexByte(data[off:], '\n')
+		end := len(data)
+		if nl >= 0 {
+			end = off + nl + 1
+		}
+		l := data[off:end]
+		if isMarker(l, "---") || isMarker(l, "...") {
+			out = append(out, span{start, off, startLine})
+			start, startLine = end, line+1
+		}
+		off = end
+		line++
+	}
+	out = append(out, span{start, len(data), startLine})
+	return out
+}
+
+func isMarker(line []byte, m string) bool {
+	if !bytes.HasPrefix(line, []byte(m)) {
+		return false
+	}
+	rest := line[len(m):]
+	return len(rest) == 0 || rest[0] == ' ' || rest[0] == '\t' || rest[0] == '\n' || rest[0] == '\r'
+}
+
+// blank reports whether a document holds only white space and comments.
+func blank(doc []byte) bool {
+	for len(doc) > 0 {
+		nl := bytes.IndexByte(doc, '\n')
+		l := doc
+		if nl >= 0 {
+			l, doc = doc[:nl], doc[nl+1:]
+		} else {
+			doc = nil
+		}
+		l = bytes.TrimSpace(l)
+		if len(l) > 0 && l[0] != '#' {
+			return false
+		}
+	}
+	return true
+}
