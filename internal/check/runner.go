@@ -224,4 +224,3 @@ func (r *Runner) reportAnnotations(o *inventory.Object, ann map[string]string) {
 		r.log.Problem(diag.Problem{Level: diag.Warning, File: o.Source.File, Line: o.Source.Line, Object: o.Ref.String(), Message: msg})
 	}
 }
-

@@ -1,0 +1,75 @@
+// Package checktest runs checks on YAML fixtures for table tests: the same
+// decoder, runner and positions as a real scan.
+package checktest
+
+import (
+	"fmt"
+	"sort"
+	"testing"
+
+	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/inventory"
+	"github.com/kubeward/kubeward/internal/manifest"
+	"github.com/kubeward/kubeward/internal/scan"
+)
+
+// Run decodes the YAML stream and runs the checks with the options (nil
+// means defaults). Input problems at error level fail the test: a fixture
+// must say what it means.
+func Run(t testing.TB, yaml string, opts *check.Options, checks ...*check.Check) []check.Finding {
+	t.Helper()
+	res, _ := RunResult(t, yaml, opts, checks...)
+	return res.Findings
+}
+
+// RunResult is Run that also returns the result and the inventory.
+func RunResult(t testing.TB, yaml string, opts *check.Options, checks ...*check.Check) (*scan.Result, *inventory.Inventory) {
+	t.Helper()
+	e := scan.New(scan.Options{Checks: checks, CheckOptions: opts})
+	dec := &manifest.Decoder{Reads: e.Runner.ReadsContent, Log: e.Log}
+	inv := inventory.NewInventory()
+	var findings []check.Finding
+	dec.Decode(manifest.Input{Name: "fixture.yaml", Data: []byte(yaml)}, func(o *inventory.Object) {
+		findings = append(findings, e.Runner.CheckObject(e.Ctx, o)...)
+		inv.Add(o)
+	})
+	inv.Sort()
+	if e.Runner.HasInventoryChecks() {
+		findings = append(findings, e.Runner.CheckInventory(e.Ctx, inv)...)
+	}
+	check.SortFindings(findings)
+	for _, p := range e.Log.Problems() {
+		if p.Level == "error" {
+			t.Fatalf("fixture problem: %s", p)
+		}
+	}
+	return &scan.Result{Findings: findings, Problems: e.Log.Problems(), Skipped: e.Log.Skipped(), Objects: inv.Len()}, inv
+}
+
+// Describe renders findings as "Kind/name path" lines, sorted, for
+// comparing with a table test's expectations.
+func Describe(fs []check.Finding) []string {
+	out := make([]string, 0, len(fs))
+	for _, f := range fs {
+		s := f.Object.Kind + "/" + f.Object.Name
+		if f.Path != "" {
+			s += " " + f.Path
+		}
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Expect compares Describe(findings) with want and reports differences.
+func Expect(t testing.TB, fs []check.Finding, want ...string) {
+	t.Helper()
+	got := Describe(fs)
+	sort.Strings(want)
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("findings:\n got %q\nwant %q", got, want)
+		for _, f := range fs {
+			t.Logf("  %s:%d:%d %s %s", f.Source.File, f.Position.Line, f.Position.Column, f.CheckID, f.Message)
+		}
+	}
+}

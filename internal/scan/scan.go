@@ -1,0 +1,153 @@
+// Package scan runs checks over an inventory: it is the engine behind the
+// CLI's file scan and the cluster scan, wiring loaders, the runner and the
+// cross-object checks together.
+package scan
+
+import (
+	"runtime"
+	"sync"
+
+	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/diag"
+	"github.com/kubeward/kubeward/internal/inventory"
+	"github.com/kubeward/kubeward/internal/manifest"
+	"github.com/kubeward/kubeward/internal/source"
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Options configure a scan.
+type Options struct {
+	Checks       []*check.Check
+	CheckOptions *check.Options
+	Suppressions *check.Suppressions
+	Limits       manifest.Limits
+	// Workers decode and check documents in parallel; 0 means GOMAXPROCS.
+	Workers int
+}
+
+// Result is everything a report renders.
+type Result struct {
+	Findings []check.Finding
+	Problems []diag.Problem
+	Skipped  []diag.Skipped
+	Objects  int
+	Checks   []string // ids of the checks that ran
+	// Coverage lists checks that could not run, for scans that could not
+	// read everything (a cluster scan with a restricted identity).
+	Coverage []Gap
+}
+
+// Gap is a check that did not run, with the reason.
+type Gap struct {
+	Check  string `json:"check"`
+	Reason string `json:"reason"`
+}
+
+// Engine holds one run's runner and problem log.
+type Engine struct {
+	Runner *check.Runner
+	Ctx    *check.Context
+	Log    *diag.Log
+	opts   Options
+}
+
+// New prepares a run.
+func New(opts Options) *Engine {
+	if opts.CheckOptions == nil {
+		opts.CheckOptions = check.DefaultOptions()
+	}
+	log := &diag.Log{}
+	return &Engine{
+		Runner: check.NewRunner(opts.Checks, opts.CheckOptions, opts.Suppressions, log),
+		Ctx:    check.NewContext(opts.CheckOptions),
+		Log:    log,
+		opts:   opts,
+	}
+}
+
+// Files scans paths through the file walker (and its renderers).
+func (e *Engine) Files(files *source.Files, paths []string) (*Result, *inventory.Inventory) {
+	files.Log = e.Log
+	dec := &manifest.Decoder{Reads: e.Runner.ReadsContent, Limits: e.opts.Limits, Log: e.Log}
+	workers := e.opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	inputs := make(chan manifest.Input, workers)
+	go func() {
+		defer close(inputs)
+		files.Walk(paths, func(in manifest.Input) { inputs <- in })
+	}()
+
+	type batch struct {
+		objs     []*inventory.Object
+		findings []check.Finding
+	}
+	batches := make([]batch, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b := &batches[w]
+			for in := range inputs {
+				dec.Decode(in, func(o *inventory.Object) {
+					b.findings = append(b.findings, e.Runner.CheckObject(e.Ctx, o)...)
+					forgetSecretValues(o)
+					b.objs = append(b.objs, o)
+				})
+			}
+		}()
+	}
+	wg.Wait()
+
+	inv := inventory.NewInventory()
+	var findings []check.Finding
+	for _, b := range batches {
+		for _, o := range b.objs {
+			inv.Add(o)
+		}
+		findings = append(findings, b.findings...)
+	}
+	inv.Sort()
+	return e.finish(inv, findings), inv
+}
+
+// Inventory scans objects that are already loaded (a cluster, a review).
+func (e *Engine) Inventory(inv *inventory.Inventory) *Result {
+	var findings []check.Finding
+	for _, o := range inv.All() {
+		findings = append(findings, e.Runner.CheckObject(e.Ctx, o)...)
+	}
+	return e.finish(inv, findings)
+}
+
+func (e *Engine) finish(inv *inventory.Inventory, findings []check.Finding) *Result {
+	if e.Runner.HasInventoryChecks() {
+		findings = append(findings, e.Runner.CheckInventory(e.Ctx, inv)...)
+	}
+	check.SortFindings(findings)
+	return &Result{
+		Findings: findings,
+		Problems: e.Log.Problems(),
+		Skipped:  e.Log.Skipped(),
+		Objects:  inv.Len(),
+		Checks:   e.Runner.Checks(),
+	}
+}
+
+// forgetSecretValues drops the values of a Secret once the object checks
+// have seen it: cross-object checks need only its keys, and a value that is
+// not in memory cannot leak into a report or a crash dump.
+func forgetSecretValues(o *inventory.Object) {
+	s, ok := o.Typed.(*corev1.Secret)
+	if !ok {
+		return
+	}
+	for k := range s.Data {
+		s.Data[k] = nil
+	}
+	for k := range s.StringData {
+		s.StringData[k] = ""
+	}
+}
