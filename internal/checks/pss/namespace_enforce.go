@@ -4,8 +4,8 @@ import (
 	"fmt"
 
 	"github.com/kubeward/kubeward/internal/check"
-	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/fieldpath"
+	"github.com/kubeward/kubeward/internal/inventory"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/pod-security-admission/api"
 )
