@@ -293,3 +293,38 @@ func dedupe(s []string) []string {
 	}
 	return out
 }
+
+// AllowedPorts returns every port src may open on dst, evaluated directly
+// from the rules like Explain.
+func (e *Engine) AllowedPorts(src, dst Endpoint) PortSet {
+	out := AllPorts()
+	if src.IsPod() {
+		out = out.Intersect(e.sidePorts(Egress, src.Pod, dst, dst))
+	}
+	if dst.IsPod() {
+		out = out.Intersect(e.sidePorts(Ingress, dst.Pod, src, dst))
+	}
+	return out
+}
+
+func (e *Engine) sidePorts(d Direction, self int, other, dst Endpoint) PortSet {
+	sel := e.selecting[d][self]
+	if len(sel) == 0 {
+		return AllPorts()
+	}
+	di := -1
+	if dst.IsPod() {
+		di = dst.Pod
+	}
+	var s PortSet
+	for _, qi := range sel {
+		q := e.policies[qi]
+		for ri := range q.rules[d] {
+			r := &q.rules[d][ri]
+			if _, ok := e.matchPeer(q, r, other); ok {
+				s = s.Union(e.rulePorts(r, di))
+			}
+		}
+	}
+	return s
+}
