@@ -20,13 +20,13 @@ const dateLayout = "2006-01-02"
 // glob); Kind, Namespace and Name narrow it (globs); Path matches the source
 // file (a glob where ** spans directories). Reason is required.
 type SuppressionRule struct {
-	Check     string `json:"check"`
-	Kind      string `json:"kind,omitempty"`
-	Namespace string `json:"namespace,omitempty"`
-	Name      string `json:"name,omitempty"`
-	Path      string `json:"path,omitempty"`
-	Reason    string `json:"reason"`
-	Expires   string `json:"expires,omitempty"`
+	Check     string `json:"check" yaml:"check"`
+	Kind      string `json:"kind,omitempty" yaml:"kind"`
+	Namespace string `json:"namespace,omitempty" yaml:"namespace"`
+	Name      string `json:"name,omitempty" yaml:"name"`
+	Path      string `json:"path,omitempty" yaml:"path"`
+	Reason    string `json:"reason" yaml:"reason"`
+	Expires   string `json:"expires,omitempty" yaml:"expires"`
 }
 
 // Validate reports a rule that would match nothing or suppress without a reason.

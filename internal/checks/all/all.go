@@ -1,0 +1,8 @@
+// Package all links every built-in check family into the binary; importing
+// it registers their checks.
+package all
+
+import (
+	_ "github.com/kubeward/kubeward/internal/checks/pss"
+	_ "github.com/kubeward/kubeward/internal/checks/workload"
+)

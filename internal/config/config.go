@@ -1,0 +1,109 @@
+// Package config reads kubeward's configuration file: the gate, the check
+// selection, the options checks read, and suppressions.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/kubeward/kubeward/internal/check"
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// APIVersion and Kind identify the file, so a Kubernetes manifest passed by
+// mistake is refused instead of read as an empty configuration.
+const (
+	APIVersion = "kubeward.dev/v1alpha1"
+	Kind       = "Config"
+	// DefaultFile is read from the working directory when --config is not given.
+	DefaultFile = ".kubeward.yaml"
+)
+
+// File is the configuration file format (documented in docs/configuration.md).
+type File struct {
+	APIVersion string `yaml:"apiVersion"`
+	Kind       string `yaml:"kind"`
+	// FailOn is the lowest severity that fails the run, or "none".
+	FailOn string `yaml:"failOn"`
+	Checks struct {
+		Include []string `yaml:"include"`
+		Exclude []string `yaml:"exclude"`
+	} `yaml:"checks"`
+	PodSecurity struct {
+		Level   string `yaml:"level"`
+		Version string `yaml:"version"`
+	} `yaml:"podSecurity"`
+	Images struct {
+		AllowedRegistries []string `yaml:"allowedRegistries"`
+	} `yaml:"images"`
+	// SystemNamespaces replaces the default list (kube-system).
+	SystemNamespaces []string                `yaml:"systemNamespaces"`
+	Suppressions     []check.SuppressionRule `yaml:"suppressions"`
+	// Path is where the file was read from (not part of the format).
+	Path string `yaml:"-"`
+}
+
+// Load reads and validates a configuration file.
+func Load(path string) (*File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	f, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	f.Path = path
+	return f, nil
+}
+
+// Parse reads a configuration from bytes; unknown fields are errors, with
+// their line, so a misspelt setting is never silently ignored.
+func Parse(data []byte) (*File, error) {
+	if len(data) > 4<<20 {
+		return nil, errors.New("larger than 4 MiB")
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var f File
+	if err := dec.Decode(&f); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errors.New("empty file")
+		}
+		return nil, errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if f.APIVersion != APIVersion || f.Kind != Kind {
+		return nil, fmt.Errorf("want apiVersion %s and kind %s, got %q and %q", APIVersion, Kind, f.APIVersion, f.Kind)
+	}
+	if f.FailOn != "" && f.FailOn != "none" {
+		if _, err := check.ParseSeverity(f.FailOn); err != nil {
+			return nil, fmt.Errorf("failOn: %w", err)
+		}
+	}
+	for i := range f.Suppressions {
+		if err := f.Suppressions[i].Validate(); err != nil {
+			return nil, fmt.Errorf("suppressions[%d]: %w", i, err)
+		}
+	}
+	return &f, nil
+}
+
+// Apply copies the file's check options over opts.
+func (f *File) Apply(opts *check.Options) {
+	if f.PodSecurity.Level != "" {
+		opts.PSSLevel = f.PodSecurity.Level
+	}
+	if f.PodSecurity.Version != "" {
+		opts.PSSVersion = f.PodSecurity.Version
+	}
+	if len(f.Images.AllowedRegistries) > 0 {
+		opts.AllowedRegistries = f.Images.AllowedRegistries
+	}
+	if len(f.SystemNamespaces) > 0 {
+		opts.SystemNamespaces = f.SystemNamespaces
+	}
+}

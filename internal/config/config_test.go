@@ -1,0 +1,63 @@
+package config
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/kubeward/kubeward/internal/check"
+)
+
+func TestParse(t *testing.T) {
+	f, err := Parse([]byte(`apiVersion: kubeward.dev/v1alpha1
+kind: Config
+failOn: medium
+checks:
+  exclude: [cpu-limit]
+podSecurity: {level: restricted, version: v1.30}
+images:
+  allowedRegistries: [registry.example.com]
+suppressions:
+- check: pss-host-namespaces
+  namespace: calico-system
+  reason: the CNI agent routes pod traffic on the host network
+  expires: "2027-06-30"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := check.DefaultOptions()
+	f.Apply(opts)
+	if opts.PSSLevel != "restricted" || opts.PSSVersion != "v1.30" || opts.AllowedRegistries[0] != "registry.example.com" {
+		t.Errorf("options = %+v", opts)
+	}
+	if f.FailOn != "medium" || f.Checks.Exclude[0] != "cpu-limit" || f.Suppressions[0].Expires != "2027-06-30" {
+		t.Errorf("file = %+v", f)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, tt := range []struct{ name, in, want string }{
+		{"unknown field with line", "apiVersion: kubeward.dev/v1alpha1\nkind: Config\nfailon: high\n", "line 3: field failon not found"},
+		{"a manifest is not a config", "apiVersion: v1\nkind: ConfigMap\n", "want apiVersion kubeward.dev/v1alpha1"},
+		{"suppression without reason", "apiVersion: kubeward.dev/v1alpha1\nkind: Config\nsuppressions:\n- check: x\n", "needs a reason"},
+		{"bad expiry", "apiVersion: kubeward.dev/v1alpha1\nkind: Config\nsuppressions:\n- {check: x, reason: y, expires: soon}\n", "not a date"},
+		{"bad gate", "apiVersion: kubeward.dev/v1alpha1\nkind: Config\nfailOn: severe\n", "unknown severity"},
+		{"empty", "", "empty file"},
+		{"bad yaml", "apiVersion: [", "line 1"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.in))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("apiVersion: kubeward.dev/v1alpha1\nkind: Config\nfailOn: high\n"))
+	f.Add([]byte("a: &a [*a]"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, _ = Parse(data) // must not panic or hang
+	})
+}
