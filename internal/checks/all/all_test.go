@@ -1,0 +1,54 @@
+package all
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"testing"
+
+	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/checkdoc"
+)
+
+var update = flag.Bool("update", false, "rewrite docs/checks.md from the registry")
+
+const reference = "../../../docs/checks.md"
+
+// TestReferenceUpToDate fails when docs/checks.md no longer matches the
+// registry. Fix with: go test ./internal/checks/all -update
+func TestReferenceUpToDate(t *testing.T) {
+	var buf bytes.Buffer
+	if err := checkdoc.Markdown(&buf, check.All()); err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		if err := os.WriteFile(reference, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	got, err := os.ReadFile(reference)
+	if err != nil {
+		t.Fatalf("%v (generate it with: go test ./internal/checks/all -update)", err)
+	}
+	if !bytes.Equal(got, buf.Bytes()) {
+		t.Fatalf("docs/checks.md is out of date; regenerate with: go test ./internal/checks/all -update")
+	}
+}
+
+// TestEveryCheckIsComplete holds every registered check to the metadata a
+// user needs: references to at least one framework, and a fix.
+func TestEveryCheckIsComplete(t *testing.T) {
+	all := check.All()
+	if len(all) < 20 {
+		t.Fatalf("only %d checks registered", len(all))
+	}
+	for _, c := range all {
+		if len(c.Refs) == 0 {
+			t.Errorf("%s has no framework reference", c.ID)
+		}
+		if len(c.Reads) == 0 {
+			t.Errorf("%s does not say which fields it reads", c.ID)
+		}
+	}
+}
