@@ -29,6 +29,12 @@ type Renderer interface {
 	Render(path, display string) ([]manifest.Input, error)
 }
 
+// SkipError is returned by Render for a unit that has nothing to scan on its
+// own (a Helm library chart, a Kustomize component); it is logged as skipped.
+type SkipError struct{ Reason string }
+
+func (e *SkipError) Error() string { return e.Reason }
+
 // Files walks paths and yields their manifests.
 type Files struct {
 	Log       *diag.Log
@@ -115,6 +121,11 @@ func (w *walker) renderer(path string, isDir bool) Renderer {
 
 func (w *walker) render(r Renderer, path string) {
 	inputs, err := r.Render(path, display(path))
+	var skip *SkipError
+	if errors.As(err, &skip) {
+		w.Log.Skip(display(path), r.Name()+": "+skip.Reason)
+		return
+	}
 	if err != nil {
 		w.Log.Errorf(display(path), 0, "%s: %v", r.Name(), err)
 		return
