@@ -1,0 +1,226 @@
+package rbac
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+
+	"github.com/kubeward/kubeward/internal/rbac/bootstrap"
+)
+
+// WithBootstrap returns in plus the RBAC objects every API server of
+// bootstrap.Version creates for itself (cluster-admin, admin, edit, view,
+// system:*), so bindings to them resolve when scanning manifests. An object
+// of in with the same kind, namespace and name replaces the bootstrap one,
+// as applying it to a cluster would.
+func WithBootstrap(in Input) (Input, error) {
+	d, err := bootstrap.Load()
+	if err != nil {
+		return in, err
+	}
+	out := in
+	out.ClusterRoles = merge(d.ClusterRoles, in.ClusterRoles, func(o *rbacv1.ClusterRole) nsName { return nsName{"", o.Name} })
+	out.ClusterRoleBindings = merge(d.ClusterRoleBindings, in.ClusterRoleBindings, func(o *rbacv1.ClusterRoleBinding) nsName { return nsName{"", o.Name} })
+	out.Roles = merge(d.Roles, in.Roles, func(o *rbacv1.Role) nsName { return nsName{o.Namespace, o.Name} })
+	out.RoleBindings = merge(d.RoleBindings, in.RoleBindings, func(o *rbacv1.RoleBinding) nsName { return nsName{o.Namespace, o.Name} })
+	out.Namespaces = append(append([]string(nil), in.Namespaces...), "default", "kube-system", "kube-public", "kube-node-lease")
+	return out, nil
+}
+
+// merge returns the bootstrap objects that in does not redefine, then in.
+func merge[T any](boot []T, in []*T, key func(*T) nsName) []*T {
+	mine := map[nsName]bool{}
+	for _, o := range in {
+		if o != nil {
+			mine[key(o)] = true
+		}
+	}
+	out := make([]*T, 0, len(boot)+len(in))
+	for i := range boot {
+		if !mine[key(&boot[i])] {
+			out = append(out, &boot[i])
+		}
+	}
+	return append(out, in...)
+}
+
+// IsBootstrap reports whether a ClusterRole, ClusterRoleBinding, Role or
+// RoleBinding with this kind, namespace and name is one the API server
+// creates itself.
+func IsBootstrap(ref ObjectRef) bool {
+	d, err := bootstrap.Load()
+	if err != nil {
+		return false
+	}
+	bootIdxOnce.Do(func() {
+		bootIdx = map[ObjectRef]bool{}
+		for _, o := range d.ClusterRoles {
+			bootIdx[ObjectRef{Kind: "ClusterRole", Name: o.Name}] = true
+		}
+		for _, o := range d.ClusterRoleBindings {
+			bootIdx[ObjectRef{Kind: "ClusterRoleBinding", Name: o.Name}] = true
+		}
+		for _, o := range d.Roles {
+			bootIdx[ObjectRef{Kind: "Role", Namespace: o.Namespace, Name: o.Name}] = true
+		}
+		for _, o := range d.RoleBindings {
+			bootIdx[ObjectRef{Kind: "RoleBinding", Namespace: o.Namespace, Name: o.Name}] = true
+		}
+	})
+	return bootIdx[ref]
+}
+
+// Catalog is the set of API groups and resources (with subresources) that a
+// cluster serves, to report rules naming ones that do not exist.
+type Catalog struct {
+	groups map[string]map[string]bool
+}
+
+// DefaultCatalog is the catalog of a bootstrap.Version API server.
+func DefaultCatalog() (*Catalog, error) {
+	d, err := bootstrap.Load()
+	if err != nil {
+		return nil, err
+	}
+	c := &Catalog{groups: map[string]map[string]bool{}}
+	for _, r := range d.Resources {
+		c.Add(r.Group, r.Name)
+	}
+	// Names that are authorized but not served: the bootstrap roles use
+	// them (signers, */finalizers, the kubelet's nodes/stats, legacy
+	// extensions, aggregated metrics APIs), so they are real to RBAC.
+	for _, cr := range d.ClusterRoles {
+		c.addRules(cr.Rules)
+	}
+	for _, r := range d.Roles {
+		c.addRules(r.Rules)
+	}
+	return c, nil
+}
+
+func (c *Catalog) addRules(rules []rbacv1.PolicyRule) {
+	for _, r := range rules {
+		for _, g := range r.APIGroups {
+			if g == "*" {
+				continue
+			}
+			if c.groups[g] == nil {
+				c.groups[g] = map[string]bool{}
+			}
+			for _, res := range r.Resources {
+				if res != "*" {
+					c.Add(g, res)
+				}
+			}
+		}
+	}
+}
+
+// Add records a served resource ("widgets" or "widgets/status") of group.
+func (c *Catalog) Add(group, resource string) {
+	if c.groups == nil {
+		c.groups = map[string]map[string]bool{}
+	}
+	if c.groups[group] == nil {
+		c.groups[group] = map[string]bool{}
+	}
+	c.groups[group][resource] = true
+}
+
+// HasGroup reports whether the group is served.
+func (c *Catalog) HasGroup(g string) bool { return c.groups[g] != nil }
+
+// HasResource reports whether group serves resource (a plain resource or
+// "resource/subresource"; "*/sub" when any resource has that subresource).
+func (c *Catalog) HasResource(group, resource string) bool {
+	rs := c.groups[group]
+	if rs == nil {
+		return false
+	}
+	if rs[resource] {
+		return true
+	}
+	// ownerReferences.blockOwnerDeletion is authorized as update on
+	// RESOURCE/finalizers for every resource; impersonation of extra
+	// fields as userextras/KEY.
+	base, sub, hasSub := strings.Cut(resource, "/")
+	if hasSub && sub == "finalizers" && rs[base] {
+		return true
+	}
+	if hasSub && base == "userextras" && group == "authentication.k8s.io" {
+		return true
+	}
+	if len(resource) > 2 && resource[:2] == "*/" {
+		sub := resource[1:]
+		for r := range rs {
+			if len(r) > len(sub) && r[len(r)-len(sub):] == sub {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// UnknownNames returns problems for rules that name API groups or resources
+// the catalog does not know (typos such as "deployment", or CRDs that are
+// neither served nor in the inventory). Wildcards are always known.
+func (m *Model) UnknownNames(c *Catalog) []Problem {
+	var out []Problem
+	check := func(ref ObjectRef, rules []rbacv1.PolicyRule) {
+		for i, r := range rules {
+			known, wildcard := false, false
+			for _, g := range r.APIGroups {
+				switch {
+				case g == "*":
+					wildcard = true
+				case c.HasGroup(g):
+					known = true
+				default:
+					out = append(out, Problem{Object: ref, Field: fmt.Sprintf("rules[%d].apiGroups", i),
+						Message: fmt.Sprintf("API group %q is not served by Kubernetes %s nor defined by a CRD in the input", g, bootstrap.Version)})
+				}
+			}
+			for _, res := range r.Resources {
+				if base, ok := strings.CutSuffix(res, "/*"); ok && base != "*" {
+					out = append(out, Problem{Object: ref, Field: fmt.Sprintf("rules[%d].resources", i),
+						Message: fmt.Sprintf("%q matches only a subresource literally named \"*\", not every subresource of %s; list them (%s/exec, %s/log, ...) or use */SUBRESOURCE", res, base, base, base)})
+					continue
+				}
+				if wildcard || !known || res == "*" || hasAnyGroup(r.APIGroups, res, c) {
+					continue
+				}
+				out = append(out, Problem{Object: ref, Field: fmt.Sprintf("rules[%d].resources", i),
+					Message: fmt.Sprintf("resource %q is not served in API group(s) %s", res, strings.Join(quoteEmpty(r.APIGroups), ","))})
+			}
+		}
+	}
+	for _, r := range m.clusterRoleList {
+		if r.agg == nil {
+			check(r.ref, r.rules)
+		}
+	}
+	for _, ns := range sortedKeys(m.rolesByNS) {
+		for _, r := range m.rolesByNS[ns] {
+			check(r.ref, r.rules)
+		}
+	}
+	return out
+}
+
+// hasAnyGroup: a rule lists groups and resources as a cross product, so a
+// resource is only unknown when no listed group serves it.
+func hasAnyGroup(groups []string, res string, c *Catalog) bool {
+	for _, g := range groups {
+		if c.HasResource(g, res) {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	bootIdxOnce sync.Once
+	bootIdx     map[ObjectRef]bool
+)
