@@ -113,6 +113,7 @@ func Binaries(t testing.TB) Paths {
 }
 
 func findOrBuild(t testing.TB) (Paths, error) {
+	t.Helper()
 	if dir := os.Getenv(EnvBinDir); dir != "" {
 		abs, err := filepath.Abs(dir)
 		if err != nil {
@@ -273,13 +274,14 @@ const timeoutHint = "the cold build of the control plane takes several minutes: 
 // lockFile takes an exclusive flock on path, polling so that it can log and
 // give up before the test deadline.
 func lockFile(t testing.TB, path string, deadline time.Time) (unlock func(), err error) {
+	t.Helper()
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, err
 	}
 	start := time.Now()
 	lastLog := start
-	for {
+	for first := true; ; first = false {
 		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 		if err == nil {
 			if w := time.Since(start); w > time.Second {
@@ -294,7 +296,7 @@ func lockFile(t testing.TB, path string, deadline time.Time) (unlock func(), err
 			f.Close()
 			return nil, fmt.Errorf("flock %s: %v", path, err)
 		}
-		if time.Since(start) < time.Second {
+		if first {
 			t.Logf("kubetest: another process is building the control-plane binaries; waiting on %s", path)
 		}
 		if !deadline.IsZero() && time.Now().After(deadline) {
@@ -311,6 +313,7 @@ func lockFile(t testing.TB, path string, deadline time.Time) (unlock func(), err
 
 // goBuild runs one go build of ./cmd/... in testDir into out.
 func goBuild(t testing.TB, testDir, out, logPath string, deadline time.Time) error {
+	t.Helper()
 	goBin := "go"
 	if r := os.Getenv("GOROOT"); r != "" {
 		if p := filepath.Join(r, "bin", "go"); fileExists(p) {
@@ -342,7 +345,7 @@ func goBuild(t testing.TB, testDir, out, logPath string, deadline time.Time) err
 	setProcessGroup(cmd)
 	cmd.Cancel = func() error { return killGroup(cmd, syscall.SIGKILL) }
 
-	t.Logf("kubetest: building control-plane binaries: (cd %s && %s %s) -> %s (log %s); a cold build takes ~10 minutes on 2 cores",
+	t.Logf("kubetest: building control-plane binaries: (cd %s && %s %s) -> %s (log %s); a cold build takes 5-7 minutes on 2 cores",
 		testDir, goBin, strings.Join(args, " "), out, logPath)
 	start := time.Now()
 	if err := cmd.Start(); err != nil {

@@ -171,10 +171,10 @@ func Start(t testing.TB, opts Options) *Cluster {
 	}
 	c := &Cluster{t: t, opts: opts, Dir: t.TempDir(), Binaries: bins}
 	t.Cleanup(func() {
-		c.Stop()
-		if t.Failed() {
+		if t.Failed() { // tails before the shutdown noise
 			c.logTails(60)
 		}
+		c.Stop()
 	})
 	if err := c.prepare(); err != nil {
 		t.Fatalf("kubetest: preparing cluster files: %v", err)
@@ -292,6 +292,7 @@ func mustKeyPEM(a *ca) []byte {
 
 // start runs one attempt: new ports, etcd, kube-apiserver, kcm.
 func (c *Cluster) start() error {
+	c.t.Helper()
 	ports, err := freePorts(4)
 	if err != nil {
 		return err

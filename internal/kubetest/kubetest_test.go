@@ -238,31 +238,35 @@ func TestWeakFlags(t *testing.T) {
 	c := Start(t, Options{
 		APIServerFlags: []string{
 			"--anonymous-auth=true",
-			"--authorization-mode", "AlwaysAllow",
-			"--profiling=true",
+			"--profiling", "true",
 			"--audit-policy-file=" + DirPlaceholder + "/audit/policy.yaml",
 			"--audit-log-path=" + DirPlaceholder + "/logs/audit.log",
 		},
 		Files: map[string][]byte{"audit/policy.yaml": []byte(auditPolicy)},
 	})
 	anon := c.AnonymousHTTPClient()
+	// system:public-info-viewer lets system:unauthenticated read /version.
 	code, body := get(t, anon, c.URL+"/version")
 	if code != http.StatusOK || !strings.Contains(body, `"gitVersion"`) {
 		t.Errorf("anonymous /version: got %d %s, want 200 with a version", code, body)
 	}
-	if code, body := get(t, anon, c.URL+"/api/v1/secrets"); code != http.StatusOK {
-		t.Errorf("anonymous list secrets with AlwaysAllow: got %d %s, want 200", code, body)
+	if code, body := get(t, anon, c.URL+"/api/v1/secrets"); code != http.StatusForbidden || !strings.Contains(body, `system:anonymous`) {
+		t.Errorf("anonymous list secrets with RBAC: got %d %s, want 403 for system:anonymous", code, body)
 	}
-	if code, _ := get(t, anon, c.URL+"/debug/pprof/"); code != http.StatusOK {
-		t.Errorf("anonymous /debug/pprof/ with --profiling=true: got %d, want 200", code)
+	adminHTTP, err := rest.HTTPClientFor(c.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := get(t, adminHTTP, c.URL+"/debug/pprof/"); code != http.StatusOK {
+		t.Errorf("admin /debug/pprof/ with --profiling=true: got %d, want 200", code)
 	}
 
 	args := c.APIServerArgs()
-	if n := countFlag(args, "authorization-mode"); n != 1 || !slices.Contains(args, "--authorization-mode=AlwaysAllow") {
-		t.Errorf("authorization-mode should be replaced, got %q", args)
+	if n := countFlag(args, "anonymous-auth"); n != 1 || !slices.Contains(args, "--anonymous-auth=true") {
+		t.Errorf("anonymous-auth should be replaced: %q", args)
 	}
-	if n := countFlag(args, "anonymous-auth"); n != 1 {
-		t.Errorf("anonymous-auth given %d times: %q", n, args)
+	if !slices.Contains(args, "--profiling=true") || countFlag(args, "profiling") != 1 {
+		t.Errorf("--profiling true should be joined and replace the default: %q", args)
 	}
 	if !slices.Contains(args, "--audit-log-path="+filepath.Join(c.Dir, "logs", "audit.log")) {
 		t.Errorf("%s not expanded: %q", DirPlaceholder, args)
@@ -274,6 +278,25 @@ func TestWeakFlags(t *testing.T) {
 		}
 		return strings.Contains(string(data), `"requestURI":"/api/v1/secrets"`), "no event for /api/v1/secrets yet"
 	})
+}
+
+// AlwaysAllow lets every authenticated user do anything. kube-apiserver
+// turns anonymous auth off when AlwaysAllow is in the modes (it logs
+// "AnonymousAuth is not allowed with the AlwaysAllow authorizer"), so an
+// anonymous request is still rejected.
+func TestAlwaysAllow(t *testing.T) {
+	c := Start(t, Options{APIServerFlags: []string{"--anonymous-auth=true", "--authorization-mode=AlwaysAllow"}})
+	args := c.APIServerArgs()
+	if countFlag(args, "authorization-mode") != 1 || !slices.Contains(args, "--authorization-mode=AlwaysAllow") {
+		t.Errorf("authorization-mode should be replaced: %q", args)
+	}
+	alice := kubernetes.NewForConfigOrDie(c.UserConfig("alice"))
+	if _, err := alice.CoreV1().Secrets("kube-system").List(context.Background(), metav1.ListOptions{}); err != nil {
+		t.Errorf("alice listing secrets with AlwaysAllow: %v", err)
+	}
+	if code, body := get(t, c.AnonymousHTTPClient(), c.URL+"/version"); code != http.StatusUnauthorized {
+		t.Errorf("anonymous /version with AlwaysAllow: got %d %s, want 401 (anonymous auth reset by kube-apiserver)", code, body)
+	}
 }
 
 func countFlag(args []string, name string) int {
