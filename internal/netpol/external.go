@@ -209,25 +209,57 @@ func partitionExternals(blocks []*ipBlock) *partition {
 		for _, iv := range members[ci] {
 			c.Prefixes = append(c.Prefixes, rangeToPrefixes(iv.lo, iv.hi, iv.v4)...)
 		}
-		c.Name = externalName(c, ci)
+		c.Name = externalName(c, ci, blocks)
 	}
 	return pt
 }
 
-func externalName(c *External, i int) string {
-	switch {
-	case len(c.Prefixes) == 2 && c.Prefixes[0].Bits() == 0 && c.Prefixes[1].Bits() == 0:
-		return "any-ip"
-	case len(c.Prefixes) <= 2:
-		s := make([]string, len(c.Prefixes))
-		for i, p := range c.Prefixes {
-			s[i] = p.String()
+// externalName names a class by what defines it: an ipBlock it equals, its
+// prefixes when few, or the most specific ipBlock (or the whole address
+// space) it lies in minus a few holes; otherwise a number.
+func externalName(c *External, i int, blocks []*ipBlock) string {
+	const few = 3
+	var within []netip.Prefix
+	for _, bi := range c.blocks {
+		if b := blocks[bi]; len(within) == 0 || b.cidr.Bits() > within[0].Bits() {
+			within = []netip.Prefix{b.cidr}
 		}
-		return strings.Join(s, ",")
-	case len(c.blocks) == 0:
+	}
+	if len(c.blocks) == 1 && samePrefixes(c.Prefixes, blockPrefixes(blocks[c.blocks[0]])) {
+		return blocks[c.blocks[0]].String()
+	}
+	if len(c.Prefixes) == 2 && c.Prefixes[0].Bits() == 0 && c.Prefixes[1].Bits() == 0 {
+		return "any-ip"
+	}
+	if len(c.Prefixes) <= 2 {
+		return joinPrefixes(c.Prefixes)
+	}
+	if within == nil {
+		within = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")}
+	}
+	var holes []netip.Prefix
+	for _, w := range within {
+		holes = append(holes, blockPrefixes(&ipBlock{cidr: w, except: c.Prefixes})...)
+	}
+	switch {
+	case len(holes) == 0 && len(within) == 2:
+		return "any-ip"
+	case len(holes) <= few && len(within) == 2:
+		return "any-ip except " + joinPrefixes(holes)
+	case len(holes) <= few:
+		return within[0].String() + " except " + joinPrefixes(holes)
+	case len(within) == 2:
 		return "other-ips"
 	}
 	return "ext-" + strconv.Itoa(i)
+}
+
+func joinPrefixes(ps []netip.Prefix) string {
+	s := make([]string, len(ps))
+	for i, p := range ps {
+		s[i] = p.String()
+	}
+	return strings.Join(s, ",")
 }
 
 // Externals returns the address classes of the input's ipBlocks.
@@ -240,4 +272,45 @@ func (e *Engine) partition() *partition {
 		e.externals = partitionExternals(e.ipBlocks)
 	}
 	return e.externals
+}
+
+// blockPrefixes covers an ipBlock (cidr minus excepts) with prefixes.
+func blockPrefixes(b *ipBlock) []netip.Prefix {
+	v4 := b.cidr.Addr().Is4()
+	lo, hi := prefixRange(b.cidr)
+	var ex []interval
+	for _, e := range b.except {
+		if e.Addr().Is4() == v4 {
+			elo, ehi := prefixRange(e)
+			ex = append(ex, interval{elo, ehi, v4})
+		}
+	}
+	sort.Slice(ex, func(i, j int) bool { return ex[i].lo.less(ex[j].lo) })
+	var out []netip.Prefix
+	cur := lo
+	for _, e := range ex {
+		if e.hi.less(cur) || hi.less(e.lo) {
+			continue
+		}
+		if cur.less(e.lo) {
+			out = append(out, rangeToPrefixes(cur, e.lo.sub1(), v4)...)
+		}
+		if !e.hi.less(hi) {
+			return out
+		}
+		cur = e.hi.add1()
+	}
+	return append(out, rangeToPrefixes(cur, hi, v4)...)
+}
+
+func samePrefixes(a, b []netip.Prefix) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }

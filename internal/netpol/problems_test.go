@@ -40,9 +40,9 @@ func TestProblems(t *testing.T) {
 			},
 		},
 		{
-			name: "leading zeros: read as decimal by the legacy parser",
-			spec: `ingress: [{from: [{ipBlock: {cidr: 010.0.0.0/8}}]}]`,
-			want: []string{"spec.ingress[0].from[0].ipBlock.cidr|010.0.0.0/8|true"},
+			name:   "leading zeros: read as decimal by the legacy parser",
+			spec:   `ingress: [{from: [{ipBlock: {cidr: 010.0.0.0/8}}]}]`,
+			want:   []string{"spec.ingress[0].from[0].ipBlock.cidr|010.0.0.0/8|true"},
 			probes: []conn{{"10.9.9.9", "shop/Deployment/web-a", "80", true, ""}},
 		},
 		{
@@ -97,9 +97,9 @@ func TestProblems(t *testing.T) {
 			probes: []conn{{"shop/Deployment/web-a", "shop/client", "80", true, ""}},
 		},
 		{
-			name: "invalid podSelector selects nothing",
-			spec: `podSelector: {matchLabels: {"bad key!": x}}`,
-			want: []string{"spec.podSelector||true"},
+			name:   "invalid podSelector selects nothing",
+			spec:   `podSelector: {matchLabels: {"bad key!": x}}`,
+			want:   []string{"spec.podSelector||true"},
 			probes: []conn{{"shop/client", "shop/Deployment/web-a", "80", true, ""}},
 		},
 	}
