@@ -100,7 +100,11 @@ func (r *Runner) CheckObject(ctx *Context, o *inventory.Object) []Finding {
 			ps = append(ps, pending{check: c, result: res})
 		}
 	}
-	for _, p := range o.Pods() {
+	pods := o.Pods()
+	if o.Controller != nil {
+		pods = nil // checked on the controller's template
+	}
+	for _, p := range pods {
 		if p.Meta != &o.Meta {
 			r.reportAnnotations(o, p.Meta.Annotations)
 		}

@@ -89,6 +89,10 @@ type Object struct {
 	Raw     *unstructured.Unstructured
 	Source  Source
 	Locator Locator
+	// Controller is set on live objects made by a controller that is itself
+	// in the inventory (a Pod of a ReplicaSet of a Deployment): pod checks
+	// report on the controller, once, instead of on every copy.
+	Controller *Ref
 
 	pods []*Pod
 }

@@ -5,6 +5,8 @@ package scan
 
 import (
 	"runtime"
+	"sort"
+	"strings"
 	"sync"
 
 	"github.com/kubeward/kubeward/internal/check"
@@ -13,6 +15,7 @@ import (
 	"github.com/kubeward/kubeward/internal/manifest"
 	"github.com/kubeward/kubeward/internal/source"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // Options configure a scan.
@@ -150,4 +153,32 @@ func forgetSecretValues(o *inventory.Object) {
 	for k := range s.StringData {
 		s.StringData[k] = ""
 	}
+}
+
+// Coverage maps the kinds a scan could not read onto the checks that read
+// them. Cross-object checks missing an input cannot give a true answer and
+// do not run; object and pod checks run on what was read. Either way the
+// gap is reported: nothing is called clean because it was unreadable.
+func Coverage(checks []*check.Check, unreadable map[schema.GroupKind]string) (runnable []*check.Check, gaps []Gap) {
+	for _, c := range checks {
+		var missing []string
+		for _, gk := range c.Inputs() {
+			if reason, ok := unreadable[gk]; ok {
+				missing = append(missing, reason)
+			}
+		}
+		if len(missing) == 0 {
+			runnable = append(runnable, c)
+			continue
+		}
+		sort.Strings(missing)
+		reason := strings.Join(missing, "; ")
+		if c.Inventory != nil {
+			gaps = append(gaps, Gap{Check: c.ID, Reason: "not run: " + reason})
+			continue
+		}
+		runnable = append(runnable, c)
+		gaps = append(gaps, Gap{Check: c.ID, Reason: "partial: " + reason})
+	}
+	return runnable, gaps
 }

@@ -1,0 +1,266 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/kubeward/kubeward/internal/check"
+	pssChecks "github.com/kubeward/kubeward/internal/checks/pss"
+	"github.com/kubeward/kubeward/internal/config"
+	"github.com/kubeward/kubeward/internal/report"
+	"github.com/kubeward/kubeward/internal/scan"
+	"github.com/kubeward/kubeward/internal/source"
+	"github.com/kubeward/kubeward/internal/version"
+	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// scanFlags are the flags shared by every kind of scan.
+type scanFlags struct {
+	outputs        []string
+	failOn         string
+	checks, skip   []string
+	pssLevel       string
+	pssVersion     string
+	configPath     string
+	showSuppressed bool
+	helmValues     []string
+	helmSet        []string
+	helmSetString  []string
+	failIncomplete bool
+	cluster        clusterFlags
+}
+
+func (f *scanFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringArrayVarP(&f.outputs, "output", "o", nil, "output format: table, json, sarif or junit; FORMAT=FILE writes to a file (repeatable; default table)")
+	fl.StringVar(&f.failOn, "fail-on", "high", "exit 1 when an unsuppressed finding has this severity or higher: info, low, medium, high, critical or none")
+	fl.StringSliceVar(&f.checks, "checks", nil, "run only these checks: ids, globs (pss-*) or category:NAME")
+	fl.StringSliceVar(&f.skip, "skip-checks", nil, "do not run these checks: ids, globs or category:NAME")
+	fl.StringVar(&f.pssLevel, "pss-level", "", "Pod Security Standards level to evaluate: baseline or restricted (default baseline)")
+	fl.StringVar(&f.pssVersion, "pss-version", "", "Pod Security Standards version: latest or v1.N (default latest)")
+	fl.StringVar(&f.configPath, "config", "", "configuration file (default ./"+config.DefaultFile+" when it exists)")
+	fl.BoolVar(&f.showSuppressed, "show-suppressed", false, "list suppressed findings in the table output")
+	fl.StringArrayVar(&f.helmValues, "values", nil, "Helm values file for charts in the scan (repeatable)")
+	fl.StringArrayVar(&f.helmSet, "set", nil, "Helm value for charts in the scan, KEY=VALUE (repeatable)")
+	fl.StringArrayVar(&f.helmSetString, "set-string", nil, "Helm string value for charts in the scan, KEY=VALUE (repeatable)")
+	fl.BoolVar(&f.failIncomplete, "fail-on-incomplete", false, "with --cluster: exit 1 when some check could not read all it needs (see the coverage section)")
+	f.cluster.register(cmd)
+	_ = cmd.RegisterFlagCompletionFunc("output", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return report.Formats(), cobra.ShellCompDirectiveNoFileComp
+	})
+	_ = cmd.RegisterFlagCompletionFunc("fail-on", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return append(check.Severities(), "none"), cobra.ShellCompDirectiveNoFileComp
+	})
+	_ = cmd.RegisterFlagCompletionFunc("pss-level", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return []string{"baseline", "restricted"}, cobra.ShellCompDirectiveNoFileComp
+	})
+}
+
+// run is a prepared scan: options, checks, suppressions and the gate.
+type run struct {
+	failIncomplete bool
+	opts           *check.Options
+	checks         []*check.Check
+	suppress       *check.Suppressions
+	failOn         check.Severity // SeverityUnknown: never fail
+}
+
+// prepare merges defaults, the configuration file and flags, in that order.
+func (f *scanFlags) prepare(cmd *cobra.Command) (*run, error) {
+	opts := check.DefaultOptions()
+	failOn := "high"
+	var include, exclude []string
+	sup := &check.Suppressions{}
+	path := f.configPath
+	if path == "" {
+		if _, err := os.Stat(config.DefaultFile); err == nil {
+			path = config.DefaultFile
+		}
+	}
+	if path != "" {
+		cfg, err := config.Load(path)
+		if err != nil {
+			return nil, usageErr("%v", err)
+		}
+		cfg.Apply(opts)
+		if cfg.FailOn != "" {
+			failOn = cfg.FailOn
+		}
+		include, exclude = cfg.Checks.Include, cfg.Checks.Exclude
+		sup.Rules, sup.Origin = cfg.Suppressions, path
+	}
+	fl := cmd.Flags()
+	if fl.Changed("fail-on") {
+		failOn = f.failOn
+	}
+	if fl.Changed("pss-level") {
+		opts.PSSLevel = f.pssLevel
+	}
+	if fl.Changed("pss-version") {
+		opts.PSSVersion = f.pssVersion
+	}
+	if fl.Changed("checks") {
+		include = f.checks
+	}
+	exclude = append(exclude, f.skip...)
+	if _, err := pssChecks.Evaluator().LevelVersion(opts.PSSLevel, opts.PSSVersion); err != nil {
+		return nil, usageErr("%v", err)
+	}
+	r := &run{opts: opts, suppress: sup, failIncomplete: f.failIncomplete}
+	if failOn != "none" {
+		sev, err := check.ParseSeverity(failOn)
+		if err != nil {
+			return nil, usageErr("--fail-on: %v", err)
+		}
+		r.failOn = sev
+	}
+	checks, err := check.Select(check.All(), include, exclude)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	r.checks = checks
+	for _, o := range f.outputsOrDefault() {
+		format, _, _ := strings.Cut(o, "=")
+		if !validFormat(format) {
+			return nil, usageErr("unknown output format %q (want %s)", format, strings.Join(report.Formats(), ", "))
+		}
+	}
+	return r, nil
+}
+
+func validFormat(f string) bool {
+	for _, v := range report.Formats() {
+		if v == f {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *scanFlags) outputsOrDefault() []string {
+	if len(f.outputs) == 0 {
+		return []string{"table"}
+	}
+	return f.outputs
+}
+
+// finish writes the reports and turns the result into an exit code.
+func (f *scanFlags) finish(s Streams, r *run, res *scan.Result) error {
+	toStdout := 0
+	for _, o := range f.outputsOrDefault() {
+		format, file, toFile := strings.Cut(o, "=")
+		ro := report.Options{Checks: r.checks, ToolVersion: version.String(), FailOn: r.failOn, ShowSuppressed: f.showSuppressed}
+		var w io.Writer = s.Out
+		if toFile {
+			out, err := os.Create(file)
+			if err != nil {
+				return &exitError{code: ExitError, err: fmt.Errorf("output %s: %w", file, err)}
+			}
+			err = report.Write(format, out, res, ro)
+			if cerr := out.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return &exitError{code: ExitError, err: fmt.Errorf("write %s: %w", file, err)}
+			}
+			continue
+		}
+		if toStdout++; toStdout > 1 {
+			return usageErr("only one output can go to standard output; use FORMAT=FILE for the others")
+		}
+		ro.Color = format == "table" && s.OutFile != nil && report.ColorEnabled(s.OutFile)
+		if err := report.Write(format, w, res, ro); err != nil {
+			return &exitError{code: ExitError, err: err}
+		}
+	}
+	return gate(r, res)
+}
+
+// gate decides the exit code: input errors first (the scan is incomplete),
+// then findings at or above the gate.
+func gate(r *run, res *scan.Result) error {
+	errs := 0
+	for _, p := range res.Problems {
+		if p.Level == "error" {
+			errs++
+		}
+	}
+	if errs > 0 {
+		return &exitError{code: ExitError, err: fmt.Errorf("%d input error(s): the scan is incomplete", errs)}
+	}
+	if r.failOn != check.SeverityUnknown {
+		if n := check.AtOrAbove(res.Findings, r.failOn); n > 0 {
+			return &exitError{code: ExitFindings, err: fmt.Errorf("%d finding(s) at or above %s", n, r.failOn)}
+		}
+	}
+	if r.failIncomplete && len(res.Coverage) > 0 {
+		return &exitError{code: ExitFindings, err: fmt.Errorf("coverage is incomplete: %d check(s) could not read all they need", len(res.Coverage))}
+	}
+	return nil
+}
+
+func newScanCmd(s Streams) *cobra.Command {
+	f := &scanFlags{}
+	cmd := &cobra.Command{
+		Use:   "scan [PATH|-]...",
+		Short: "Scan manifests, Helm charts and Kustomize overlays",
+		Long: `Scan Kubernetes manifests (YAML or JSON, multi-document, List kinds), Helm charts
+(a directory with Chart.yaml or a .tgz, rendered offline) and Kustomize overlays
+(a directory with kustomization.yaml, rendered offline). Directories are searched
+recursively for *.yaml, *.yml and *.json; "-" reads standard input. Default: ".".
+
+With --cluster, the objects come from the cluster of the kubeconfig context
+instead; only the kinds the selected checks read are listed, Secrets without
+their values. Kinds the identity may not list are reported as coverage gaps.
+
+Exit codes: 0 clean, 1 findings at or above --fail-on (or incomplete coverage
+with --fail-on-incomplete), 2 usage or input error.`,
+		Example: `  kubeward scan deploy/
+  kubeward scan --cluster --context prod -o json=prod.json
+  kubeward scan -o sarif=kubeward.sarif -o table --fail-on medium .
+  helm template my-chart | kubeward scan -
+  kubeward scan charts/web --values prod-values.yaml --set image.tag=1.2.3`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := f.prepare(cmd)
+			if err != nil {
+				return err
+			}
+			if f.cluster.enabled {
+				if len(args) > 0 {
+					return usageErr("--cluster scans the cluster; do not name paths")
+				}
+				return f.scanCluster(cmd.Context(), s, r)
+			}
+			if len(args) == 0 {
+				args = []string{"."}
+			}
+			files := &source.Files{Stdin: s.In, Renderers: renderers(f)}
+			engine := scan.New(scan.Options{Checks: r.checks, CheckOptions: r.opts, Suppressions: r.suppress})
+			res, _ := engine.Files(files, args)
+			return f.finish(s, r, res)
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+// scanCluster lists what the selected checks read and runs them.
+func (f *scanFlags) scanCluster(ctx context.Context, s Streams, r *run) error {
+	var kinds []schema.GroupKind
+	for _, c := range r.checks {
+		kinds = append(kinds, c.Inputs()...)
+	}
+	loaded, err := f.cluster.load(ctx, kinds, s.Err)
+	if err != nil {
+		return err
+	}
+	runnable, gaps := scan.Coverage(r.checks, loaded.Unreadable)
+	engine := scan.New(scan.Options{Checks: runnable, CheckOptions: r.opts, Suppressions: r.suppress})
+	res := engine.Inventory(loaded.Inventory)
+	res.Coverage = gaps
+	return f.finish(s, r, res)
+}

@@ -1,0 +1,344 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/kubeward/kubeward/internal/inventory"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/version"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/restmapper"
+)
+
+// Loader lists a cluster's objects.
+type Loader struct {
+	Config  *rest.Config
+	Context string // shown as the source of every object
+	Opts    Options
+	// Progress, when set, is told which kind is being listed.
+	Progress func(done, total int, what string)
+}
+
+// Result is the loaded inventory and what could not be read.
+type Result struct {
+	Inventory *inventory.Inventory
+	// Unreadable maps kinds the identity could not list to the reason.
+	Unreadable    map[schema.GroupKind]string
+	ServerVersion *version.Info
+}
+
+// selectable kinds take the label selector; the others (RBAC, policies,
+// namespaces, nodes) are the context checks need to judge the selected ones.
+var selectable = map[schema.GroupKind]bool{
+	inventory.KindConfigMap: true, inventory.KindSecret: true, inventory.KindService: true, inventory.KindIngress: true,
+}
+
+func init() {
+	for _, k := range inventory.WorkloadKinds {
+		selectable[k] = true
+	}
+}
+
+// Load lists every kind in kinds that the cluster serves.
+func (l *Loader) Load(ctx context.Context, kinds []schema.GroupKind) (*Result, error) {
+	dc, err := discovery.NewDiscoveryClientForConfig(l.Config)
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: %w", l.Context, err)
+	}
+	sv, err := dc.ServerVersion()
+	if err != nil {
+		return nil, l.connError(err)
+	}
+	groups, err := restmapper.GetAPIGroupResources(dc)
+	if err != nil && !discovery.IsGroupDiscoveryFailedError(err) {
+		return nil, l.connError(err)
+	}
+	mapper := restmapper.NewDiscoveryRESTMapper(groups)
+	cfg := rest.CopyConfig(l.Config)
+	cfg.NegotiatedSerializer = scheme.Codecs.WithoutConversion()
+	rc, err := rest.UnversionedRESTClientFor(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: %w", l.Context, err)
+	}
+	mc, err := metadata.NewForConfig(l.Config)
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: %w", l.Context, err)
+	}
+
+	res := &Result{Inventory: inventory.NewInventory(), Unreadable: map[schema.GroupKind]string{}, ServerVersion: sv}
+	kinds = dedupe(kinds)
+	for i, gk := range kinds {
+		mapping, err := mapper.RESTMapping(gk)
+		if err != nil {
+			continue // the cluster does not serve this kind: nothing to check
+		}
+		if l.Progress != nil {
+			l.Progress(i, len(kinds), mapping.Resource.GroupResource().String())
+		}
+		var objs []*inventory.Object
+		if gk == inventory.KindSecret {
+			objs, err = l.secretMetadata(ctx, mc, mapping)
+		} else {
+			objs, err = l.list(ctx, rc, mapping)
+		}
+		if err != nil {
+			if reason, ok := l.unreadable(err, mapping); ok {
+				res.Unreadable[gk] = reason
+				continue
+			}
+			return nil, err
+		}
+		for _, o := range objs {
+			res.Inventory.Add(o)
+		}
+	}
+	if l.Progress != nil {
+		l.Progress(len(kinds), len(kinds), "")
+	}
+	markControlled(res.Inventory)
+	res.Inventory.Sort()
+	return res, nil
+}
+
+func dedupe(kinds []schema.GroupKind) []schema.GroupKind {
+	seen := map[schema.GroupKind]bool{}
+	var out []schema.GroupKind
+	for _, k := range kinds {
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	return out
+}
+
+func (l *Loader) scope(m *meta.RESTMapping) (namespace string) {
+	if m.Scope.Name() == meta.RESTScopeNameNamespace {
+		return l.Opts.Namespace
+	}
+	return ""
+}
+
+func (l *Loader) selector(gk schema.GroupKind) string {
+	if selectable[gk] {
+		return l.Opts.LabelSelector
+	}
+	return ""
+}
+
+func resourcePath(m *meta.RESTMapping, namespace string) string {
+	gv := m.Resource.GroupVersion()
+	base := "/apis/" + gv.Group + "/" + gv.Version
+	if gv.Group == "" {
+		base = "/api/" + gv.Version
+	}
+	if namespace != "" {
+		base += "/namespaces/" + url.PathEscape(namespace)
+	}
+	return base + "/" + m.Resource.Resource
+}
+
+func (l *Loader) pageSize() int64 {
+	if l.Opts.PageSize > 0 {
+		return l.Opts.PageSize
+	}
+	return 500
+}
+
+// list pages through one kind, decoding each page straight into Go types.
+func (l *Loader) list(ctx context.Context, rc *rest.RESTClient, m *meta.RESTMapping) ([]*inventory.Object, error) {
+	var out []*inventory.Object
+	cont := ""
+	for {
+		req := rc.Get().AbsPath(resourcePath(m, l.scope(m))).Param("limit", fmt.Sprint(l.pageSize()))
+		if cont != "" {
+			req = req.Param("continue", cont)
+		}
+		if sel := l.selector(m.GroupVersionKind.GroupKind()); sel != "" {
+			req = req.Param("labelSelector", sel)
+		}
+		raw, err := req.Do(ctx).Raw()
+		if err != nil {
+			return nil, err
+		}
+		items, next, err := decodeList(raw, m.GroupVersionKind)
+		if err != nil {
+			return nil, fmt.Errorf("decode %s: %w", m.Resource.Resource, err)
+		}
+		for _, it := range items {
+			o, err := l.object(it, m.GroupVersionKind)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, o)
+		}
+		if next == "" {
+			return out, nil
+		}
+		cont = next
+	}
+}
+
+func decodeList(raw []byte, gvk schema.GroupVersionKind) ([]runtime.Object, string, error) {
+	listGVK := gvk.GroupVersion().WithKind(gvk.Kind + "List")
+	var list runtime.Object
+	if scheme.Scheme.Recognizes(listGVK) {
+		obj, _, err := scheme.Codecs.UniversalDeserializer().Decode(raw, &listGVK, nil)
+		if err != nil {
+			return nil, "", err
+		}
+		list = obj
+	} else {
+		u := &unstructured.UnstructuredList{}
+		if err := u.UnmarshalJSON(raw); err != nil {
+			return nil, "", err
+		}
+		list = u
+	}
+	items, err := meta.ExtractList(list)
+	if err != nil {
+		return nil, "", err
+	}
+	lm, err := meta.ListAccessor(list)
+	if err != nil {
+		return nil, "", err
+	}
+	return items, lm.GetContinue(), nil
+}
+
+// object trims what no check reads (managed fields, most status) before the
+// object is kept: live objects are large and a scan keeps them all.
+func (l *Loader) object(obj runtime.Object, gvk schema.GroupVersionKind) (*inventory.Object, error) {
+	obj.GetObjectKind().SetGroupVersionKind(gvk)
+	acc, err := meta.Accessor(obj)
+	if err != nil {
+		return nil, err
+	}
+	acc.SetManagedFields(nil)
+	src := inventory.Source{Cluster: l.Context, ResourceVersion: acc.GetResourceVersion()}
+	switch t := obj.(type) {
+	case *corev1.Pod:
+		t.Status = corev1.PodStatus{Phase: t.Status.Phase}
+	case *corev1.Node:
+		t.Status.Images = nil
+	case *unstructured.Unstructured:
+		o := inventory.NewMeta(t.GetAPIVersion(), t.GetKind(), metav1.ObjectMeta{
+			Name: t.GetName(), Namespace: t.GetNamespace(), Labels: t.GetLabels(), Annotations: t.GetAnnotations(),
+			UID: t.GetUID(), OwnerReferences: t.GetOwnerReferences(),
+		}, src)
+		o.Raw = t
+		return o, nil
+	}
+	return inventory.New(obj, src)
+}
+
+// secretMetadata lists Secrets without their values: names, labels and
+// annotations through the metadata API, and, in a second metadata list with
+// a field selector, which of them are service-account tokens.
+func (l *Loader) secretMetadata(ctx context.Context, mc metadata.Interface, m *meta.RESTMapping) ([]*inventory.Object, error) {
+	ns := l.scope(m)
+	listAll := func(fieldSelector string) ([]metav1.PartialObjectMetadata, error) {
+		var out []metav1.PartialObjectMetadata
+		opts := metav1.ListOptions{Limit: l.pageSize(), LabelSelector: l.selector(inventory.KindSecret), FieldSelector: fieldSelector}
+		for {
+			list, err := mc.Resource(m.Resource).Namespace(ns).List(ctx, opts)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, list.Items...)
+			if list.Continue == "" {
+				return out, nil
+			}
+			opts.Continue = list.Continue
+		}
+	}
+	all, err := listAll("")
+	if err != nil {
+		return nil, err
+	}
+	tokens, err := listAll("type=" + string(corev1.SecretTypeServiceAccountToken))
+	if err != nil {
+		return nil, err
+	}
+	isToken := map[string]bool{}
+	for _, t := range tokens {
+		isToken[t.Namespace+"/"+t.Name] = true
+	}
+	out := make([]*inventory.Object, 0, len(all))
+	for _, pm := range all {
+		s := &corev1.Secret{ObjectMeta: pm.ObjectMeta}
+		if isToken[pm.Namespace+"/"+pm.Name] {
+			s.Type = corev1.SecretTypeServiceAccountToken
+		}
+		o, err := l.object(s, m.GroupVersionKind)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// unreadable turns an authorization failure into a coverage gap.
+func (l *Loader) unreadable(err error, m *meta.RESTMapping) (string, bool) {
+	where := "cluster-wide"
+	if ns := l.scope(m); ns != "" {
+		where = "in namespace " + ns
+	}
+	switch {
+	case apierrors.IsForbidden(err):
+		return fmt.Sprintf("forbidden to list %s %s", m.Resource.GroupResource(), where), true
+	case apierrors.IsNotFound(err), apierrors.IsMethodNotSupported(err):
+		return fmt.Sprintf("the server does not list %s", m.Resource.GroupResource()), true
+	}
+	return "", false
+}
+
+// connError words the failures people meet first: wrong address, expired
+// credentials, a server that does not answer in time.
+func (l *Loader) connError(err error) error {
+	host := l.Config.Host
+	switch {
+	case apierrors.IsUnauthorized(err):
+		return fmt.Errorf("cluster %s (%s): the credentials were refused (401 Unauthorized): %w", l.Context, host, err)
+	case apierrors.IsForbidden(err):
+		return fmt.Errorf("cluster %s (%s): forbidden to read the API version: %w", l.Context, host, err)
+	case errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "Client.Timeout") || apierrors.IsTimeout(err):
+		return fmt.Errorf("cluster %s (%s): no answer within %s: %w", l.Context, host, l.Config.Timeout, err)
+	}
+	return fmt.Errorf("cluster %s (%s): cannot reach the API server: %w", l.Context, host, err)
+}
+
+// markControlled links objects to their controller when it is loaded too,
+// so pod checks report a Deployment once and not on each ReplicaSet and Pod.
+func markControlled(inv *inventory.Inventory) {
+	for _, o := range inv.All() {
+		c := metav1.GetControllerOfNoCopy(&o.Meta)
+		if c == nil {
+			continue
+		}
+		gv, err := schema.ParseGroupVersion(c.APIVersion)
+		if err != nil {
+			continue
+		}
+		if owner := inv.Get(schema.GroupKind{Group: gv.Group, Kind: c.Kind}, o.Namespace, c.Name); owner != nil && len(owner.Pods()) > 0 {
+			ref := owner.Ref
+			o.Controller = &ref
+		}
+	}
+}
