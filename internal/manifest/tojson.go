@@ -151,7 +151,7 @@ func (c *converter) mapping(n *yaml.Node, path *fieldpath.Path, depth int) error
 		key := k.Value
 		if j := index(key); j >= 0 {
 			if c.warn != nil && !entries[j].merge {
-				c.warn(k, path.Child(key), fmt.Sprintf("duplicate key %q (first at line %d); the last value is used, as kubectl does", key, entries[j].k.Line+c.lineOffset))
+				c.warn(k, child(path, key), fmt.Sprintf("duplicate key %q (first at line %d); the last value is used, as kubectl does", key, entries[j].k.Line+c.lineOffset))
 			}
 			entries[j] = entry{key: key, k: k, v: v}
 			continue
@@ -193,7 +193,7 @@ func (c *converter) mapping(n *yaml.Node, path *fieldpath.Path, depth int) error
 		}
 		c.buf = appendString(c.buf, e.key)
 		c.buf = append(c.buf, ':')
-		if err := c.emit(e.v, path.Child(e.key), depth+1); err != nil {
+		if err := c.emit(e.v, child(path, e.key), depth+1); err != nil {
 			return err
 		}
 	}
@@ -234,6 +234,16 @@ func (c *converter) scalar(n *yaml.Node) {
 	default: // !!str, !!timestamp, !!binary and custom tags stay strings
 		c.buf = appendString(c.buf, n.Value)
 	}
+}
+
+// child names a mapping entry: Kubernetes field names never hold dots or
+// slashes, so such keys are map keys (labels, resources, data) and print in
+// brackets, like requests[nvidia.com/gpu].
+func child(p *fieldpath.Path, key string) *fieldpath.Path {
+	if strings.ContainsAny(key, "./[]") {
+		return p.Key(key)
+	}
+	return p.Child(key)
 }
 
 const hex = "0123456789abcdef"

@@ -1,0 +1,96 @@
+package scan
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/kubeward/kubeward/internal/check"
+	_ "github.com/kubeward/kubeward/internal/checks/all"
+	"github.com/kubeward/kubeward/internal/source"
+)
+
+// shared returns ../shared beside the repository, which CI provides.
+func shared(t testing.TB, sub string) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("repository root not found")
+		}
+		dir = parent
+	}
+	p := filepath.Join(filepath.Dir(dir), "shared", sub)
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("%s: %v (the tests expect ../shared beside the repository)", p, err)
+	}
+	return p
+}
+
+// TestQuirks scans real files that make other scanners abort: every object
+// is still loaded and checked, and each problem is reported at its line.
+func TestQuirks(t *testing.T) {
+	dir := shared(t, "corpus-quirks")
+	res, inv := New(Options{Checks: check.All()}).Files(&source.Files{}, []string{dir})
+	if inv.Len() != 28 {
+		t.Errorf("loaded %d objects, want the 28 of the quirks corpus", inv.Len())
+	}
+	var got []string
+	for _, p := range res.Problems {
+		rel, _ := filepath.Rel(dir, p.File)
+		got = append(got, string(p.Level)+" "+rel+":"+strconv.Itoa(p.Line)+" "+p.Path)
+	}
+	want := []string{
+		"error examples/_archived/volumes/fibre_channel/fc.yaml:17 spec.volumes[0].fc.lun",
+		"error ingress-nginx/docs/examples/auth/oauth-external-auth/vouch-proxy.yaml:21 spec.template.spec.containers[0].env[0].value",
+		"error kubernetes-engine-samples/autoscaling/custom-compute-classes/reservations/deployment-gpu.yaml:39 spec.template.spec.containers[0].resources.requests[nvidia.com/gpu]",
+		"error kubernetes-engine-samples/autoscaling/custom-compute-classes/reservations/deployment-gpu.yaml:43 spec.template.spec.containers[0].resources.limits[nvidia.com/gpu]",
+		"error kubernetes-engine-samples/networking/sctp/sctp-deployment.yaml:33 spec.template.spec.containers[0].ports[0].containerPort",
+	}
+	for _, w := range want {
+		found := false
+		for _, g := range got {
+			found = found || g == w
+		}
+		if !found {
+			t.Errorf("missing problem %q in\n%s", w, strings.Join(got, "\n"))
+		}
+	}
+	// The objects with bad values were still checked.
+	checked := map[string]bool{}
+	for _, f := range res.Findings {
+		checked[f.Object.Name] = true
+	}
+	for _, name := range []string{"vouch-proxy", "ccc-reservations", "sctp-app", "fibre-channel-example-pod"} {
+		if !checked[name] {
+			t.Errorf("no finding on %s, which has a bad value: was the rest of it checked?", name)
+		}
+	}
+}
+
+// TestCorpusLoads holds the whole real-world corpus to zero input errors.
+func TestCorpusLoads(t *testing.T) {
+	dir := shared(t, "corpus")
+	res, inv := New(Options{Checks: check.All()}).Files(&source.Files{}, []string{dir})
+	if inv.Len() != 4329 {
+		t.Errorf("loaded %d objects, want 4329", inv.Len())
+	}
+	for _, p := range res.Problems {
+		if p.Level == "error" {
+			t.Errorf("input error: %s", p)
+		}
+	}
+	if len(res.Findings) == 0 {
+		t.Error("no findings on the corpus")
+	}
+}
+
