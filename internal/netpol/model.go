@@ -55,6 +55,10 @@ type Pod struct {
 	// through them.
 	IPs         []netip.Addr
 	HostNetwork bool
+	// Selector is the workload's own pod selector (spec.selector), when it
+	// has one; policy generation selects the workload with it rather than
+	// with every template label, which may change between rollouts.
+	Selector *metav1.LabelSelector
 }
 
 // ID names the pod as "namespace/name", or "namespace/kind/name" when the
