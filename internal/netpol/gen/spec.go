@@ -13,6 +13,7 @@ import (
 
 	"github.com/kubeward/kubeward/internal/netpol"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/yaml"
 )
 
@@ -139,6 +140,9 @@ func (p Peer) check(at string) error {
 	}
 	if p.Namespace == "" {
 		return fmt.Errorf("%s: namespace or cidr is required", at)
+	}
+	if msgs := validation.IsDNS1123Label(p.Namespace); len(msgs) > 0 {
+		return fmt.Errorf("%s.namespace: %q is not a namespace name: %s", at, p.Namespace, strings.Join(msgs, "; "))
 	}
 	if p.Workload != "" && p.PodSelector != nil {
 		return fmt.Errorf("%s: give workload or podSelector, not both", at)
