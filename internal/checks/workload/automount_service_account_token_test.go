@@ -1,0 +1,130 @@
+package workload
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/kubeward/kubeward/internal/checks/checktest"
+)
+
+func TestAutomountServiceAccountToken(t *testing.T) {
+	const deploy = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: d, namespace: ns}
+spec:
+  template:
+    spec:
+      serviceAccountName: app
+      containers: [{name: a, image: x}]
+`
+	runFixtures(t, AutomountServiceAccountToken, []fixture{{
+		name: "unbound account, not in the scan: the pod alone decides",
+		yaml: deploy,
+		want: []string{"Deployment/d spec.template.spec.automountServiceAccountToken"},
+	}, {
+		name: "the ServiceAccount says false",
+		yaml: deploy + `---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: app, namespace: ns}
+automountServiceAccountToken: false`,
+	}, {
+		name: "the ServiceAccount says nothing",
+		yaml: deploy + `---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: app, namespace: ns}`,
+		want: []string{"Deployment/d spec.template.spec.automountServiceAccountToken"},
+	}, {
+		name: "a ServiceAccount of the same name elsewhere does not count",
+		yaml: deploy + `---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: app, namespace: other}
+automountServiceAccountToken: false`,
+		want: []string{"Deployment/d spec.template.spec.automountServiceAccountToken"},
+	}, {
+		name: "the pod's false wins over the account's true; the pod's explicit true is a decision",
+		yaml: `apiVersion: v1
+kind: ServiceAccount
+metadata: {name: app, namespace: ns}
+automountServiceAccountToken: true
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: off, namespace: ns}
+spec:
+  serviceAccountName: app
+  automountServiceAccountToken: false
+  containers: [{name: a, image: x}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: on, namespace: ns}
+spec:
+  serviceAccountName: app
+  automountServiceAccountToken: true
+  containers: [{name: a, image: x}]`,
+	}, {
+		name: "an account named by a RoleBinding needs its token",
+		yaml: deploy + `---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: rb, namespace: ns}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: r}
+subjects: [{kind: ServiceAccount, name: app}]`,
+	}, {
+		name: "a ClusterRoleBinding naming it as a user counts; a group does not",
+		yaml: deploy + `---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: crb}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: r}
+subjects: [{kind: User, apiGroup: rbac.authorization.k8s.io, name: "system:serviceaccount:ns:app"}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: grouped, namespace: ns}
+spec:
+  template:
+    spec:
+      serviceAccountName: other
+      containers: [{name: a, image: x}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: group}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: r}
+subjects: [{kind: Group, apiGroup: rbac.authorization.k8s.io, name: "system:serviceaccounts:ns"}]`,
+		want: []string{"Deployment/grouped spec.template.spec.automountServiceAccountToken"},
+	}, {
+		name: "a binding in another namespace names another account",
+		yaml: deploy + `---
+apiVersion: rbac.authorization.k8s.io/v1beta1
+kind: ClusterRoleBinding
+metadata: {name: crb}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: r}
+subjects: [{kind: ServiceAccount, name: app, namespace: elsewhere}]`,
+		want: []string{"Deployment/d spec.template.spec.automountServiceAccountToken"},
+	}, {
+		name: "the default account is left to default-service-account",
+		yaml: `apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers: [{name: a, image: x}]`,
+	}})
+}
+
+func TestAutomountServiceAccountTokenMessage(t *testing.T) {
+	fs := checktest.Run(t, `apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  serviceAccountName: app
+  containers: [{name: a, image: x}]
+`, nil, AutomountServiceAccountToken)
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, "not in the scan") {
+		t.Fatalf("findings = %+v", fs)
+	}
+}

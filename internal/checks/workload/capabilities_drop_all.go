@@ -1,0 +1,80 @@
+package workload
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/inventory"
+)
+
+// CapabilitiesDropAll requires every container to drop all Linux
+// capabilities, adding back only the few it needs.
+//
+// Reads: spec.initContainers[*].securityContext.capabilities.drop,
+// spec.containers[*].securityContext.capabilities.drop, spec.os.name.
+// Allows: a drop list holding "ALL", in any case (containerd and CRI-O
+// compare it case-insensitively). Privileged containers are skipped: they
+// hold every capability whatever is dropped, and the baseline Pod Security
+// check reports them. So are Windows pods and ephemeral containers. Steps aside when the restricted Pod
+// Security level is enforced: its capabilities check reports the same thing.
+var CapabilitiesDropAll = &check.Check{
+	Meta: check.Meta{
+		ID:       "capabilities-drop-all",
+		Title:    "Container does not drop all capabilities",
+		Severity: check.Low,
+		Category: check.CategoryWorkload,
+		Rationale: "Container runtimes grant a default set of capabilities, among them NET_RAW (forge packets, " +
+			"spoof ARP and DNS inside the node's network) and CHOWN, DAC_OVERRIDE, SETUID and SETGID, which widen " +
+			"what a compromised process can do and which kernel bugs it can reach. Most applications need none of them.",
+		Fix: "Set securityContext.capabilities.drop: [\"ALL\"] and add back only what the process needs, " +
+			"for example capabilities.add: [\"NET_BIND_SERVICE\"] to listen on a port below 1024.",
+		Reads: []string{"spec.containers[*].securityContext.capabilities.drop", "spec.initContainers[*].securityContext.capabilities.drop"},
+		Refs: []check.Reference{
+			check.CIS("5.2.8", "Minimize the admission of containers with the NET_RAW capability"),
+			check.CIS("5.2.9", "Minimize the admission of containers with capabilities assigned"),
+			check.NSA("Pod security: hardening container environments"),
+			check.PSS("restricted", "Capabilities"),
+		},
+	},
+	Pod:    capabilitiesDropAll,
+	Active: func(o *check.Options) bool { return o.PSSLevel != "restricted" },
+}
+
+func init() { check.Register(CapabilitiesDropAll) }
+
+func capabilitiesDropAll(_ *check.Context, p *inventory.Pod) []check.Result {
+	if isWindows(p) {
+		return nil
+	}
+	var out []check.Result
+	for _, c := range p.Containers() {
+		if !designed(c) || privileged(c) {
+			continue
+		}
+		var drop []string
+		if sc := c.SecurityContext; sc != nil && sc.Capabilities != nil {
+			for _, d := range sc.Capabilities.Drop {
+				drop = append(drop, string(d))
+			}
+		}
+		if dropsAll(drop) {
+			continue
+		}
+		msg := fmt.Sprintf("container %q keeps the runtime's default capabilities", c.Name)
+		if len(drop) > 0 {
+			msg = fmt.Sprintf("container %q drops only %s, not ALL", c.Name, strings.Join(drop, ", "))
+		}
+		out = append(out, check.Result{Path: c.Path.Child("securityContext", "capabilities", "drop"), Message: msg})
+	}
+	return out
+}
+
+func dropsAll(drop []string) bool {
+	for _, d := range drop {
+		if strings.EqualFold(d, "ALL") {
+			return true
+		}
+	}
+	return false
+}

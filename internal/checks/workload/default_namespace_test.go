@@ -1,0 +1,46 @@
+package workload
+
+import (
+	"testing"
+)
+
+func TestDefaultNamespace(t *testing.T) {
+	runFixtures(t, DefaultNamespace, []fixture{{
+		name: "explicit default fails, for every workload kind",
+		yaml: `apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: default}
+spec:
+  containers: [{name: a, image: x}]
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: c, namespace: default}
+spec:
+  schedule: "@daily"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          containers: [{name: a, image: x}]`,
+		want: []string{"CronJob/c metadata.namespace", "Pod/p metadata.namespace"},
+	}, {
+		name: "no namespace is the deployer's choice; other namespaces and other kinds pass",
+		yaml: `apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers: [{name: a, image: x}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: q, namespace: apps}
+spec:
+  containers: [{name: a, image: x}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cm, namespace: default}`,
+	}})
+}
