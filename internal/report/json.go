@@ -1,0 +1,239 @@
+package report
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"io"
+
+	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/scan"
+)
+
+// SchemaVersion names the JSON report's schema (docs/json-schema.md). Fields
+// may be added within a version; removing, renaming or retyping one makes a
+// new version.
+const SchemaVersion = "kubeward.dev/v1"
+
+// The JSON report has its own types, not the engine's, so the schema changes
+// only on purpose, never because a struct tag in the core moved.
+type jsonReport struct {
+	SchemaVersion string        `json:"schemaVersion"`
+	Tool          jsonTool      `json:"tool"`
+	Summary       jsonSummary   `json:"summary"`
+	Checks        []jsonCheck   `json:"checks"`
+	Findings      []jsonFinding `json:"findings"`
+	Problems      []jsonProblem `json:"problems"`
+	Skipped       []jsonSkipped `json:"skipped"`
+	Coverage      []jsonGap     `json:"coverage"`
+}
+
+type jsonTool struct {
+	Name           string `json:"name"`
+	Version        string `json:"version"`
+	InformationURI string `json:"informationUri"`
+}
+
+type jsonSummary struct {
+	Objects             int              `json:"objects"`
+	Checks              int              `json:"checks"`
+	Findings            int              `json:"findings"`
+	BySeverity          jsonBySeverity   `json:"bySeverity"`
+	Suppressed          int              `json:"suppressed"`
+	ExpiredSuppressions int              `json:"expiredSuppressions"`
+	Problems            jsonProblemCount `json:"problems"`
+	Skipped             int              `json:"skipped"`
+	CoverageGaps        int              `json:"coverageGaps"`
+	Gate                jsonGate         `json:"gate"`
+}
+
+type jsonBySeverity struct {
+	Critical int `json:"critical"`
+	High     int `json:"high"`
+	Medium   int `json:"medium"`
+	Low      int `json:"low"`
+	Info     int `json:"info"`
+}
+
+type jsonProblemCount struct {
+	Errors   int `json:"errors"`
+	Warnings int `json:"warnings"`
+}
+
+type jsonGate struct {
+	FailOn   string `json:"failOn"`
+	Failed   bool   `json:"failed"`
+	Findings int    `json:"findings"`
+}
+
+type jsonCheck struct {
+	ID         string          `json:"id"`
+	Title      string          `json:"title"`
+	Severity   string          `json:"severity"`
+	Category   string          `json:"category"`
+	Rationale  string          `json:"rationale"`
+	Fix        string          `json:"fix"`
+	References []jsonReference `json:"references"`
+}
+
+type jsonReference struct {
+	Framework string `json:"framework"`
+	ID        string `json:"id"`
+	Title     string `json:"title,omitempty"`
+	URL       string `json:"url,omitempty"`
+}
+
+type jsonFinding struct {
+	Check       string           `json:"check"`
+	Title       string           `json:"title"`
+	Severity    string           `json:"severity"`
+	Category    string           `json:"category"`
+	Object      jsonObject       `json:"object"`
+	Source      jsonSource       `json:"source"`
+	Location    *jsonLocation    `json:"location,omitempty"`
+	Path        string           `json:"path,omitempty"`
+	Message     string           `json:"message"`
+	Fix         string           `json:"fix"`
+	Suppressed  bool             `json:"suppressed"`
+	Suppression *jsonSuppression `json:"suppression,omitempty"`
+	Fingerprint string           `json:"fingerprint"`
+}
+
+type jsonObject struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Namespace  string `json:"namespace,omitempty"`
+	Name       string `json:"name"`
+	Ref        string `json:"ref"`
+}
+
+type jsonSource struct {
+	File            string `json:"file,omitempty"`
+	Document        *int   `json:"document,omitempty"` // only with a file
+	Line            int    `json:"line,omitempty"`
+	Template        string `json:"template,omitempty"`
+	ListItem        int    `json:"listItem,omitempty"`
+	Cluster         string `json:"cluster,omitempty"`
+	ResourceVersion string `json:"resourceVersion,omitempty"`
+}
+
+type jsonLocation struct {
+	File     string `json:"file"`
+	Line     int    `json:"line,omitempty"`
+	Column   int    `json:"column,omitempty"`
+	Rendered bool   `json:"rendered,omitempty"`
+}
+
+type jsonSuppression struct {
+	Reason  string `json:"reason"`
+	Expires string `json:"expires,omitempty"`
+	Origin  string `json:"origin"`
+	Expired bool   `json:"expired"`
+}
+
+type jsonProblem struct {
+	Level   string `json:"level"`
+	File    string `json:"file,omitempty"`
+	Line    int    `json:"line,omitempty"`
+	Column  int    `json:"column,omitempty"`
+	Object  string `json:"object,omitempty"`
+	Path    string `json:"path,omitempty"`
+	Message string `json:"message"`
+}
+
+type jsonSkipped struct {
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
+}
+
+type jsonGap struct {
+	Check  string `json:"check"`
+	Reason string `json:"reason"`
+}
+
+// JSON writes the report in the schema named by SchemaVersion, described in
+// docs/json-schema.md and docs/kubeward-report.schema.json.
+func JSON(w io.Writer, res *scan.Result, o Options) error {
+	if res == nil {
+		return errors.New("report: no scan result")
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	enc := json.NewEncoder(bw)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(buildJSON(res, o)); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+func buildJSON(res *scan.Result, o Options) *jsonReport {
+	s := Summarize(res, o.FailOn)
+	r := &jsonReport{
+		SchemaVersion: SchemaVersion,
+		Tool:          jsonTool{Name: "kubeward", Version: o.ToolVersion, InformationURI: InformationURI},
+		Summary: jsonSummary{
+			Objects: s.Objects, Checks: s.Checks, Findings: s.Findings,
+			BySeverity: jsonBySeverity{
+				Critical: s.BySeverity[check.Critical], High: s.BySeverity[check.High],
+				Medium: s.BySeverity[check.Medium], Low: s.BySeverity[check.Low], Info: s.BySeverity[check.Info],
+			},
+			Suppressed: s.Suppressed, ExpiredSuppressions: s.Expired,
+			Problems: jsonProblemCount{Errors: s.Errors, Warnings: s.Warnings},
+			Skipped:  s.Skipped, CoverageGaps: s.Gaps,
+			Gate: jsonGate{FailOn: gateName(s.Gate.FailOn), Failed: s.Gate.Failed, Findings: s.Gate.Count},
+		},
+		Checks:   []jsonCheck{},
+		Findings: make([]jsonFinding, 0, len(res.Findings)),
+		Problems: make([]jsonProblem, 0, len(res.Problems)),
+		Skipped:  make([]jsonSkipped, 0, len(res.Skipped)),
+		Coverage: make([]jsonGap, 0, len(res.Coverage)),
+	}
+	for _, m := range rules(res, o) {
+		c := jsonCheck{ID: m.ID, Title: m.Title, Severity: m.Severity.String(), Category: string(m.Category),
+			Rationale: m.Rationale, Fix: m.Fix, References: make([]jsonReference, 0, len(m.Refs))}
+		for _, ref := range m.Refs {
+			c.References = append(c.References, jsonReference(ref))
+		}
+		r.Checks = append(r.Checks, c)
+	}
+	for i := range res.Findings {
+		r.Findings = append(r.Findings, findingJSON(&res.Findings[i]))
+	}
+	for _, p := range res.Problems {
+		r.Problems = append(r.Problems, jsonProblem{Level: string(p.Level), File: p.File, Line: p.Line,
+			Column: p.Column, Object: p.Object, Path: p.Path, Message: p.Message})
+	}
+	for _, sk := range res.Skipped {
+		r.Skipped = append(r.Skipped, jsonSkipped(sk))
+	}
+	for _, g := range res.Coverage {
+		r.Coverage = append(r.Coverage, jsonGap(g))
+	}
+	return r
+}
+
+func findingJSON(f *check.Finding) jsonFinding {
+	src := f.Source
+	j := jsonFinding{
+		Check: f.CheckID, Title: f.Title, Severity: f.Severity.String(), Category: string(f.Category),
+		Object: jsonObject{APIVersion: f.Object.APIVersion, Kind: f.Object.Kind, Namespace: f.Object.Namespace,
+			Name: f.Object.Name, Ref: f.Object.String()},
+		Source: jsonSource{File: src.File, Line: src.Line, Template: src.Template,
+			ListItem: src.ListItem, Cluster: src.Cluster, ResourceVersion: src.ResourceVersion},
+		Path: f.Path, Message: f.Message, Fix: f.Fix,
+		Suppressed:  f.Suppressed(),
+		Fingerprint: Fingerprint(f),
+	}
+	if src.File != "" {
+		doc := src.Document
+		j.Source.Document = &doc
+	}
+	if file := ArtifactPath(src); file != "" {
+		j.Location = &jsonLocation{File: file, Line: f.Position.Line, Column: f.Position.Column, Rendered: rendered(src)}
+	}
+	if s := f.Suppression; s != nil {
+		j.Suppression = &jsonSuppression{Reason: s.Reason, Expires: s.Expires, Origin: s.Origin, Expired: s.Expired}
+	}
+	return j
+}

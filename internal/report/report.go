@@ -1,0 +1,269 @@
+// Package report renders a scan result for people and machines: a table for
+// terminals, JSON with a versioned schema, SARIF 2.1.0 for code scanning, and
+// JUnit XML for CI test views.
+//
+// Every renderer shows the same facts: findings (suppressed ones marked, not
+// dropped, except that the table hides them behind a count), input problems,
+// skipped inputs and checks that could not run, so nothing is left out
+// silently. Renderers only print what findings hold; findings never hold a
+// secret's value, and nothing here adds one.
+package report
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/diag"
+	"github.com/kubeward/kubeward/internal/inventory"
+	"github.com/kubeward/kubeward/internal/scan"
+	"golang.org/x/term"
+)
+
+// InformationURI is the project's home, named in JSON and SARIF.
+const InformationURI = "https://github.com/kubeward/kubeward"
+
+// Options shape a report.
+type Options struct {
+	// Color adds ANSI colours to the table; decide it with ColorEnabled.
+	Color bool
+	// Root is the directory SARIF artifact URIs are relative to (%SRCROOT%),
+	// usually the repository root; "" means BaseDir.
+	Root string
+	// BaseDir is the directory that relative file names in the result are
+	// relative to; "" means the current directory (the file walker shows
+	// paths relative to it).
+	BaseDir string
+	// ToolVersion is kubeward's version, shown in JSON and SARIF.
+	ToolVersion string
+	// FailOn is the CI gate: unsuppressed findings at or above it fail the
+	// run. SeverityUnknown means no gate (--fail-on none).
+	FailOn check.Severity
+	// ShowSuppressed lists suppressed findings in the table; JSON, SARIF and
+	// JUnit always include them, marked as suppressed.
+	ShowSuppressed bool
+	// Checks supply rule descriptions; nil means the registry.
+	Checks []*check.Check
+	// Width is the table's wrapping width; 0 means 100 columns.
+	Width int
+}
+
+// Formats lists the output formats Write accepts.
+func Formats() []string { return []string{"table", "json", "sarif", "junit"} }
+
+// Write renders res in the named format.
+func Write(format string, w io.Writer, res *scan.Result, o Options) error {
+	switch format {
+	case "table":
+		return Table(w, res, o)
+	case "json":
+		return JSON(w, res, o)
+	case "sarif":
+		return SARIF(w, res, o)
+	case "junit":
+		return JUnit(w, res, o)
+	}
+	return fmt.Errorf("unknown output format %q (want %s)", format, strings.Join(Formats(), ", "))
+}
+
+// ParseOutput reads an output spec of the CLI: "FORMAT" writes to standard
+// output (file is ""), "FORMAT=FILE" writes to FILE.
+func ParseOutput(spec string) (format, file string, err error) {
+	format, file, hasFile := strings.Cut(spec, "=")
+	format = strings.ToLower(strings.TrimSpace(format))
+	if hasFile && strings.TrimSpace(file) == "" {
+		return "", "", fmt.Errorf("output %q names no file after '='", spec)
+	}
+	for _, f := range Formats() {
+		if f == format {
+			return format, file, nil
+		}
+	}
+	return "", "", fmt.Errorf("unknown output format %q (want %s)", format, strings.Join(Formats(), ", "))
+}
+
+// ColorEnabled reports whether the table written to f should be coloured: f
+// is a terminal, NO_COLOR is unset or empty (https://no-color.org), and TERM
+// is not "dumb".
+func ColorEnabled(f *os.File) bool {
+	return colorEnabled(f != nil && term.IsTerminal(int(f.Fd())), os.Getenv)
+}
+
+func colorEnabled(isTerminal bool, getenv func(string) string) bool {
+	return isTerminal && getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
+}
+
+// Gate is the outcome of the CI gate over a result's findings.
+type Gate struct {
+	FailOn check.Severity // SeverityUnknown: no gate
+	Count  int            // unsuppressed findings at or above FailOn
+	Failed bool
+}
+
+// Summary counts what a report shows; the table's last lines and the JSON
+// summary print it, and the CLI can take its exit code from Gate.
+type Summary struct {
+	Objects    int
+	Checks     int // checks that ran
+	Findings   int // unsuppressed findings, those with an expired suppression included
+	BySeverity [check.Critical + 1]int
+	Suppressed int
+	Expired    int // findings whose suppression expired
+	Errors     int // input problems at error level
+	Warnings   int
+	Skipped    int // inputs not scanned
+	Gaps       int // checks that could not run
+	Gate       Gate
+}
+
+// Summarize counts a result under the options' gate.
+func Summarize(res *scan.Result, failOn check.Severity) Summary {
+	s := Summary{Objects: res.Objects, Checks: len(res.Checks), Skipped: len(res.Skipped), Gaps: len(res.Coverage)}
+	s.Gate.FailOn = failOn
+	for i := range res.Findings {
+		f := &res.Findings[i]
+		switch {
+		case f.Suppressed():
+			s.Suppressed++
+			continue
+		case f.Suppression != nil:
+			s.Expired++
+		}
+		s.Findings++
+		if f.Severity > check.SeverityUnknown && f.Severity <= check.Critical {
+			s.BySeverity[f.Severity]++
+		}
+		if failOn != check.SeverityUnknown && f.Severity >= failOn {
+			s.Gate.Count++
+		}
+	}
+	s.Gate.Failed = s.Gate.Count > 0
+	for _, p := range res.Problems {
+		if p.Level == diag.Error {
+			s.Errors++
+		} else {
+			s.Warnings++
+		}
+	}
+	return s
+}
+
+// severitiesDesc lists severities from the most to the least severe.
+var severitiesDesc = []check.Severity{check.Critical, check.High, check.Medium, check.Low, check.Info}
+
+// Fingerprint identifies a finding across runs: the check, the object (by API
+// group, kind, namespace and name, not version, so an apiVersion upgrade
+// keeps it), the field path and, for live objects, the cluster. It does not
+// depend on the file or line, so moving a manifest keeps its findings.
+func Fingerprint(f *check.Finding) string {
+	h := sha256.New()
+	for _, s := range []string{f.CheckID, inventory.GroupOf(f.Object.APIVersion), f.Object.Kind,
+		f.Object.Namespace, f.Object.Name, f.Path, f.Source.Cluster} {
+		io.WriteString(h, s)
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// ArtifactPath is the file a finding's position refers to, in the result's
+// slash-separated form: the manifest, or for rendered objects the template
+// or Kustomize input named by Source.Template, joined with the chart or
+// overlay path in Source.File. Helm names templates "<chart>/templates/x.yaml"
+// ("# Source:") and CRDs "<chart>/crds/x.yaml", so the chart's name is
+// replaced by the chart's path; a
+// Kustomize origin is relative to the overlay. A chart archive, a remote
+// origin or an absolute template path leave the chart or overlay itself. It
+// is "" for objects read from a cluster.
+func ArtifactPath(src inventory.Source) string {
+	if src.File == "" || src.Template == "" || src.File == "-" {
+		return src.File
+	}
+	lower := strings.ToLower(src.File)
+	if strings.HasSuffix(lower, ".tgz") || strings.HasSuffix(lower, ".tar.gz") {
+		return src.File
+	}
+	t := strings.ReplaceAll(src.Template, `\`, "/")
+	if strings.Contains(t, "://") || path.IsAbs(t) || (len(t) > 1 && t[1] == ':') {
+		return src.File
+	}
+	if segs := strings.Split(t, "/"); len(segs) > 2 && helmDirs[segs[1]] {
+		t = strings.Join(segs[1:], "/")
+	}
+	return path.Join(src.File, t)
+}
+
+// helmDirs are the chart directories Helm's "# Source:" paths and CRD file
+// names pass through after the chart's name.
+var helmDirs = map[string]bool{"templates": true, "charts": true, "crds": true}
+
+// rendered reports whether the finding's position is in rendered output
+// (a Helm template after rendering) rather than in a file as written.
+func rendered(src inventory.Source) bool { return src.File != "" && src.Template != "" }
+
+// rules returns the metadata of every check that ran or reported a finding,
+// sorted by id. A finding of a check that is neither in o.Checks nor in the
+// registry gets a rule made from the finding, so every result has a rule.
+func rules(res *scan.Result, o Options) []check.Meta {
+	given := make(map[string]*check.Check, len(o.Checks))
+	for _, c := range o.Checks {
+		given[c.ID] = c
+	}
+	seen := map[string]bool{}
+	var out []check.Meta
+	add := func(id string, f *check.Finding) {
+		if seen[id] {
+			return
+		}
+		seen[id] = true
+		if c, ok := given[id]; ok {
+			out = append(out, c.Meta)
+			return
+		}
+		if c, ok := check.Get(id); ok {
+			out = append(out, c.Meta)
+			return
+		}
+		m := check.Meta{ID: id, Title: id}
+		if f != nil {
+			m.Title, m.Severity, m.Category, m.Fix = f.Title, f.Severity, f.Category, f.Fix
+		}
+		out = append(out, m)
+	}
+	example := map[string]*check.Finding{}
+	for i := range res.Findings {
+		if f := &res.Findings[i]; example[f.CheckID] == nil {
+			example[f.CheckID] = f
+		}
+	}
+	for _, id := range res.Checks {
+		add(id, example[id])
+	}
+	for i := range res.Findings {
+		add(res.Findings[i].CheckID, &res.Findings[i])
+	}
+	for _, g := range res.Coverage {
+		add(g.Check, nil)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+func gateName(s check.Severity) string {
+	if s == check.SeverityUnknown {
+		return "none"
+	}
+	return s.String()
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

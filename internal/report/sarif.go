@@ -1,0 +1,476 @@
+package report
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/diag"
+	"github.com/kubeward/kubeward/internal/scan"
+)
+
+const (
+	sarifVersion = "2.1.0"
+	sarifSchema  = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+	// srcRoot is the uriBaseId of artifact URIs relative to Options.Root;
+	// GitHub code scanning resolves it to the repository checkout.
+	srcRoot = "%SRCROOT%"
+	// fingerprintKey versions the partial fingerprint: change the key, not
+	// the value's recipe, so old alerts are not matched to a new meaning.
+	fingerprintKey = "kubeward/v1"
+	// sarifListPaths bounds the skipped paths named in one notification's text.
+	sarifListPaths = 10
+)
+
+// securitySeverity maps severities to the CVSS-like score GitHub code
+// scanning reads from a rule's properties: critical above 9.0, high from
+// 7.0, medium from 4.0, low below.
+var securitySeverity = map[check.Severity]string{
+	check.Critical: "9.5", check.High: "8.0", check.Medium: "5.5", check.Low: "3.0", check.Info: "1.0",
+}
+
+// sarifLevel maps a severity to a SARIF level: high and critical are errors,
+// medium a warning, low and info notes.
+func sarifLevel(s check.Severity) string {
+	switch {
+	case s >= check.High:
+		return "error"
+	case s == check.Medium:
+		return "warning"
+	default:
+		return "note"
+	}
+}
+
+type sarifLog struct {
+	Schema  string     `json:"$schema"`
+	Version string     `json:"version"`
+	Runs    []sarifRun `json:"runs"`
+}
+
+type sarifRun struct {
+	Tool               sarifTool                   `json:"tool"`
+	Invocations        []sarifInvocation           `json:"invocations"`
+	OriginalURIBaseIDs map[string]sarifArtifactLoc `json:"originalUriBaseIds,omitempty"`
+	Results            []sarifResult               `json:"results"`
+	ColumnKind         string                      `json:"columnKind"`
+}
+
+type sarifTool struct {
+	Driver sarifDriver `json:"driver"`
+}
+
+type sarifDriver struct {
+	Name           string      `json:"name"`
+	Version        string      `json:"version,omitempty"`
+	InformationURI string      `json:"informationUri"`
+	Rules          []sarifRule `json:"rules"`
+}
+
+type sarifRule struct {
+	ID                   string          `json:"id"`
+	Name                 string          `json:"name"`
+	ShortDescription     sarifText       `json:"shortDescription"`
+	FullDescription      sarifText       `json:"fullDescription"`
+	Help                 sarifHelp       `json:"help"`
+	HelpURI              string          `json:"helpUri,omitempty"`
+	DefaultConfiguration sarifRuleConfig `json:"defaultConfiguration"`
+	Properties           sarifRuleProps  `json:"properties"`
+}
+
+type sarifText struct {
+	Text string `json:"text"`
+}
+
+type sarifHelp struct {
+	Text     string `json:"text"`
+	Markdown string `json:"markdown"`
+}
+
+type sarifRuleConfig struct {
+	Level string `json:"level"`
+}
+
+type sarifRuleProps struct {
+	Tags             []string `json:"tags"`
+	SecuritySeverity string   `json:"security-severity"`
+	Severity         string   `json:"severity"`
+}
+
+type sarifInvocation struct {
+	ExecutionSuccessful            bool                `json:"executionSuccessful"`
+	ToolExecutionNotifications     []sarifNotification `json:"toolExecutionNotifications,omitempty"`
+	ToolConfigurationNotifications []sarifNotification `json:"toolConfigurationNotifications,omitempty"`
+}
+
+type sarifNotification struct {
+	Level          string          `json:"level"`
+	Message        sarifText       `json:"message"`
+	Locations      []sarifLocation `json:"locations,omitempty"`
+	AssociatedRule *sarifRuleRef   `json:"associatedRule,omitempty"`
+	Properties     map[string]any  `json:"properties,omitempty"`
+}
+
+type sarifRuleRef struct {
+	ID    string `json:"id"`
+	Index int    `json:"index"`
+}
+
+type sarifResult struct {
+	RuleID              string             `json:"ruleId"`
+	RuleIndex           int                `json:"ruleIndex"`
+	Level               string             `json:"level"`
+	Message             sarifText          `json:"message"`
+	Locations           []sarifLocation    `json:"locations"`
+	PartialFingerprints map[string]string  `json:"partialFingerprints"`
+	Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
+	Properties          sarifResultProps   `json:"properties"`
+}
+
+type sarifResultProps struct {
+	Severity string `json:"severity"`
+	Object   string `json:"object"`
+	Path     string `json:"path,omitempty"`
+	Template string `json:"template,omitempty"`
+	Cluster  string `json:"cluster,omitempty"`
+}
+
+type sarifLocation struct {
+	PhysicalLocation *sarifPhysical `json:"physicalLocation,omitempty"`
+	LogicalLocations []sarifLogical `json:"logicalLocations,omitempty"`
+}
+
+type sarifPhysical struct {
+	ArtifactLocation sarifArtifactLoc `json:"artifactLocation"`
+	Region           *sarifRegion     `json:"region,omitempty"`
+}
+
+type sarifArtifactLoc struct {
+	URI       string `json:"uri"`
+	URIBaseID string `json:"uriBaseId,omitempty"`
+}
+
+type sarifRegion struct {
+	StartLine   int `json:"startLine"`
+	StartColumn int `json:"startColumn,omitempty"`
+}
+
+type sarifLogical struct {
+	Name               string `json:"name"`
+	FullyQualifiedName string `json:"fullyQualifiedName"`
+	Kind               string `json:"kind"`
+}
+
+type sarifSuppression struct {
+	Kind          string `json:"kind"`
+	Status        string `json:"status"`
+	Justification string `json:"justification"`
+}
+
+// SARIF writes a SARIF 2.1.0 log for GitHub code scanning and other SARIF
+// viewers: one rule per check, one result per finding (suppressed ones with
+// a suppression), input problems and skipped inputs as tool execution
+// notifications, and checks that could not run as configuration
+// notifications.
+func SARIF(w io.Writer, res *scan.Result, o Options) error {
+	if res == nil {
+		return errors.New("report: no scan result")
+	}
+	log, err := buildSARIF(res, o)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	enc := json.NewEncoder(bw)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(log); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+func buildSARIF(res *scan.Result, o Options) (*sarifLog, error) {
+	loc, err := newLocator(o)
+	if err != nil {
+		return nil, err
+	}
+	metas := rules(res, o)
+	index := make(map[string]int, len(metas))
+	run := sarifRun{
+		Tool: sarifTool{Driver: sarifDriver{Name: "kubeward", Version: o.ToolVersion, InformationURI: InformationURI,
+			Rules: make([]sarifRule, 0, len(metas))}},
+		Results:    make([]sarifResult, 0, len(res.Findings)),
+		ColumnKind: "unicodeCodePoints", // YAML columns count characters
+	}
+	for i, m := range metas {
+		index[m.ID] = i
+		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRuleOf(m))
+	}
+	if loc.rootURI != "" {
+		run.OriginalURIBaseIDs = map[string]sarifArtifactLoc{srcRoot: {URI: loc.rootURI}}
+	}
+	for i := range res.Findings {
+		f := &res.Findings[i]
+		run.Results = append(run.Results, sarifResultOf(f, index[f.CheckID], metas[index[f.CheckID]].Fix, loc))
+	}
+	inv := sarifInvocation{ExecutionSuccessful: true}
+	for _, p := range res.Problems {
+		n := sarifNotification{Level: "warning", Message: sarifText{Text: problemText(p)}}
+		if p.Level == diag.Error {
+			n.Level = "error"
+		}
+		if p.File != "" {
+			n.Locations = []sarifLocation{{PhysicalLocation: loc.physical(p.File, p.Line, p.Column)}}
+		}
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, n)
+	}
+	// Skipped inputs are summed up by reason: a repository can hold thousands
+	// of files that are not manifests. JSON lists each.
+	for _, g := range skippedByReason(res.Skipped) {
+		list := g.paths
+		if len(list) > sarifListPaths {
+			list = list[:sarifListPaths]
+		}
+		text := fmt.Sprintf("%s not scanned (%s): %s", plural(len(g.paths), "input", "inputs"), g.reason, strings.Join(list, ", "))
+		if more := len(g.paths) - len(list); more > 0 {
+			text += fmt.Sprintf(" and %d more", more)
+		}
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{
+			Level:      "note",
+			Message:    sarifText{Text: text},
+			Properties: map[string]any{"kind": "skipped", "reason": g.reason, "paths": g.paths},
+		})
+	}
+	for _, g := range res.Coverage {
+		inv.ToolConfigurationNotifications = append(inv.ToolConfigurationNotifications, sarifNotification{
+			Level:          "warning",
+			Message:        sarifText{Text: fmt.Sprintf("check %s did not run: %s", g.Check, g.Reason)},
+			AssociatedRule: &sarifRuleRef{ID: g.Check, Index: index[g.Check]},
+		})
+	}
+	run.Invocations = []sarifInvocation{inv}
+	return &sarifLog{Schema: sarifSchema, Version: sarifVersion, Runs: []sarifRun{run}}, nil
+}
+
+func problemText(p diag.Problem) string {
+	msg := p.Message
+	if p.Path != "" {
+		msg = p.Path + ": " + msg
+	}
+	if p.Object != "" {
+		msg = p.Object + ": " + msg
+	}
+	return msg
+}
+
+func sarifRuleOf(m check.Meta) sarifRule {
+	short := m.Title
+	full := m.Rationale
+	if full == "" {
+		full = short
+	}
+	var text, md strings.Builder
+	text.WriteString(full)
+	md.WriteString(full)
+	if m.Fix != "" {
+		text.WriteString("\n\nFix: " + m.Fix)
+		md.WriteString("\n\n**Fix:** " + m.Fix)
+	}
+	if len(m.Refs) > 0 {
+		text.WriteString("\n\nReferences:")
+		md.WriteString("\n\n**References:**\n")
+		for _, r := range m.Refs {
+			text.WriteString("\n- " + r.String())
+			if r.URL != "" {
+				text.WriteString(" " + r.URL)
+				md.WriteString("\n- [" + mdEscape(r.String()) + "](" + r.URL + ")")
+			} else {
+				md.WriteString("\n- " + mdEscape(r.String()))
+			}
+		}
+	}
+	tags := []string{"security", "kubernetes"}
+	if m.Category != "" {
+		tags = append(tags, string(m.Category))
+	}
+	level := sarifLevel(m.Severity)
+	sev := securitySeverity[m.Severity]
+	if sev == "" {
+		sev = securitySeverity[check.Info]
+	}
+	return sarifRule{
+		ID:                   m.ID,
+		Name:                 ruleName(m.ID),
+		ShortDescription:     sarifText{Text: short},
+		FullDescription:      sarifText{Text: full},
+		Help:                 sarifHelp{Text: text.String(), Markdown: md.String()},
+		DefaultConfiguration: sarifRuleConfig{Level: level},
+		Properties:           sarifRuleProps{Tags: tags, SecuritySeverity: sev, Severity: m.Severity.String()},
+	}
+}
+
+// ruleName turns a check id into the identifier-like name SARIF expects:
+// read-only-root-filesystem becomes ReadOnlyRootFilesystem.
+func ruleName(id string) string {
+	var b strings.Builder
+	for _, part := range strings.Split(id, "-") {
+		if part == "" {
+			continue
+		}
+		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+	}
+	return b.String()
+}
+
+func mdEscape(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `*`, `\*`, `_`, `\_`, "`", "\\`", `[`, `\[`, `]`, `\]`, `<`, `&lt;`)
+	return r.Replace(s)
+}
+
+func sarifResultOf(f *check.Finding, ruleIndex int, ruleFix string, loc *locator) sarifResult {
+	var msg strings.Builder
+	msg.WriteString(f.Object.String() + ": " + f.Message)
+	if f.Path != "" {
+		msg.WriteString(" (at " + f.Path + ")")
+	}
+	if f.Fix != "" && f.Fix != ruleFix {
+		msg.WriteString("\nFix: " + f.Fix)
+	}
+	if rendered(f.Source) {
+		msg.WriteString("\nRendered from " + f.Source.File + "; the line is in the rendered template.")
+	}
+	r := sarifResult{
+		RuleID:              f.CheckID,
+		RuleIndex:           ruleIndex,
+		Level:               sarifLevel(f.Severity),
+		Message:             sarifText{Text: msg.String()},
+		PartialFingerprints: map[string]string{fingerprintKey: Fingerprint(f)},
+		Properties: sarifResultProps{Severity: f.Severity.String(), Object: f.Object.String(), Path: f.Path,
+			Template: f.Source.Template, Cluster: f.Source.Cluster},
+	}
+	if file := ArtifactPath(f.Source); file != "" {
+		r.Locations = []sarifLocation{{PhysicalLocation: loc.physical(file, f.Position.Line, f.Position.Column)}}
+	} else {
+		// A live object has no file; name it so viewers can still show where.
+		fqn := f.Object.String()
+		if f.Source.Cluster != "" {
+			fqn = f.Source.Cluster + "/" + fqn
+		}
+		r.Locations = []sarifLocation{{LogicalLocations: []sarifLogical{{Name: f.Object.Name, FullyQualifiedName: fqn, Kind: "resource"}}}}
+	}
+	if f.Suppressed() {
+		s := f.Suppression
+		kind := "external"
+		if strings.HasPrefix(s.Origin, "annotation ") {
+			kind = "inSource"
+		}
+		just := s.Reason
+		if s.Expires != "" {
+			just += " (until " + s.Expires + ")"
+		}
+		r.Suppressions = []sarifSuppression{{Kind: kind, Status: "accepted", Justification: just + " [" + s.Origin + "]"}}
+	}
+	return r
+}
+
+// locator turns result file names into SARIF artifact locations.
+type locator struct {
+	base    string // absolute directory relative file names are relative to; "" if not needed
+	root    string // absolute %SRCROOT%; "" means file names are used as they are
+	rootURI string
+}
+
+func newLocator(o Options) (*locator, error) {
+	l := &locator{}
+	if o.Root == "" && o.BaseDir == "" {
+		return l, nil // names relative to the current directory, which is the root
+	}
+	base := o.BaseDir
+	if base == "" || !filepath.IsAbs(base) {
+		wd, err := os.Getwd()
+		if err != nil {
+			return nil, fmt.Errorf("report: resolve the SARIF root: %w", err)
+		}
+		base = filepath.Join(wd, base)
+	}
+	root := o.Root
+	if root == "" {
+		root = base
+	} else if !filepath.IsAbs(root) {
+		root = filepath.Join(base, root)
+	}
+	l.base, l.root = filepath.Clean(base), filepath.Clean(root)
+	l.rootURI = fileURI(l.root) + "/"
+	if strings.HasSuffix(l.rootURI, "//") {
+		l.rootURI = l.rootURI[:len(l.rootURI)-1]
+	}
+	return l, nil
+}
+
+func (l *locator) physical(file string, line, col int) *sarifPhysical {
+	p := &sarifPhysical{ArtifactLocation: l.artifact(file)}
+	if line > 0 {
+		p.Region = &sarifRegion{StartLine: line, StartColumn: col}
+	}
+	return p
+}
+
+// artifact makes a relative URI under %SRCROOT% where it can, and an
+// absolute file URI for a file outside the root.
+func (l *locator) artifact(file string) sarifArtifactLoc {
+	if file == "-" {
+		return sarifArtifactLoc{URI: "stdin"}
+	}
+	native := filepath.FromSlash(file)
+	if l.root == "" {
+		if !filepath.IsAbs(native) && !escapes(file) {
+			return sarifArtifactLoc{URI: relURI(file), URIBaseID: srcRoot}
+		}
+		abs, err := filepath.Abs(native)
+		if err != nil {
+			abs = native
+		}
+		return sarifArtifactLoc{URI: fileURI(abs)}
+	}
+	abs := native
+	if !filepath.IsAbs(abs) {
+		abs = filepath.Join(l.base, abs)
+	}
+	rel, err := filepath.Rel(l.root, abs)
+	if err != nil || escapes(filepath.ToSlash(rel)) {
+		return sarifArtifactLoc{URI: fileURI(abs)}
+	}
+	return sarifArtifactLoc{URI: relURI(filepath.ToSlash(rel)), URIBaseID: srcRoot}
+}
+
+func escapes(slashPath string) bool {
+	return slashPath == ".." || strings.HasPrefix(slashPath, "../")
+}
+
+// relURI escapes a relative slash path as a URI reference.
+func relURI(p string) string {
+	p = strings.TrimPrefix(filepathClean(p), "./")
+	u := (&url.URL{Path: p}).EscapedPath()
+	if first, _, _ := strings.Cut(u, "/"); strings.Contains(first, ":") {
+		u = "./" + u // a colon in the first segment would read as a scheme
+	}
+	return u
+}
+
+func filepathClean(p string) string { return filepath.ToSlash(filepath.Clean(filepath.FromSlash(p))) }
+
+func fileURI(abs string) string {
+	p := filepath.ToSlash(abs)
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p // C:/x on Windows
+	}
+	return (&url.URL{Scheme: "file", Path: p}).String()
+}
