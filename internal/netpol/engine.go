@@ -2,6 +2,7 @@ package netpol
 
 import (
 	"sort"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -15,10 +16,11 @@ type namespace struct {
 	policies []int
 }
 
-// Engine holds compiled policies and the pods they govern. It is immutable
-// after New and safe for concurrent reads except for its lazy caches, so use
-// one Engine per goroutine.
+// Engine holds compiled policies and the pods they govern. It is safe for
+// concurrent use: its lazy caches are guarded by mu, which every exported
+// method that reaches them holds for its whole run.
 type Engine struct {
+	mu       sync.Mutex
 	pods     []Pod
 	podNs    []int
 	podSig   []int // interned named-port signature per pod

@@ -171,6 +171,8 @@ type Decision struct {
 // and says which policies and rules decide it on each side. It evaluates
 // the rules directly, independently of the matrix code.
 func (e *Engine) Explain(src, dst Endpoint, port int, proto Protocol) Decision {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	d := Decision{Source: e.Name(src), Destination: e.Name(dst), Port: port, Protocol: proto}
 	d.Egress = Side{Direction: Egress, Endpoint: d.Source, Allowed: true}
 	d.Ingress = Side{Direction: Ingress, Endpoint: d.Destination, Allowed: true}
@@ -297,6 +299,8 @@ func dedupe(s []string) []string {
 // AllowedPorts returns every port src may open on dst, evaluated directly
 // from the rules like Explain.
 func (e *Engine) AllowedPorts(src, dst Endpoint) PortSet {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	out := AllPorts()
 	if src.IsPod() {
 		out = out.Intersect(e.sidePorts(Egress, src.Pod, dst, dst))

@@ -264,6 +264,8 @@ func joinPrefixes(ps []netip.Prefix) string {
 
 // Externals returns the address classes of the input's ipBlocks.
 func (e *Engine) Externals() []External {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	return e.partition().classes
 }
 

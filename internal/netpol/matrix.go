@@ -121,55 +121,15 @@ func (m *Matrix) Allowed(src, dst int) (ports PortSet, ok bool) {
 // side is filled row by row, and port sets are interned so that a cell is
 // a union or intersection of small integers memoised across the matrix.
 func (e *Engine) Matrix() *Matrix {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	pt := e.partition()
 	P, X := len(e.pods), len(pt.classes)
 	n := P + X
 	t := newSetTable()
 	m := &Matrix{e: e, pods: P, externals: pt.classes, n: n, cells: make([]uint32, n*n), t: t}
 
-	numeric := make(map[int]uint32) // rule id -> interned numeric ports
-	portsID := func(r *rule, dst int) uint32 {
-		if !r.hasNamed || dst < 0 {
-			id, ok := numeric[r.id]
-			if !ok {
-				id = t.id(r.numeric)
-				numeric[r.id] = id
-			}
-			return id
-		}
-		return t.id(e.rulePorts(r, dst))
-	}
-
-	// fill ORs ports into row[j] for every endpoint j that a rule of
-	// policy q matches; portsFor gives the ports per endpoint.
-	fill := func(row []uint32, q *policy, r *rule, portsFor func(j int) uint32) {
-		if r.allPeers {
-			for j := range row {
-				row[j] = t.or(row[j], portsFor(j))
-			}
-			return
-		}
-		for pi := range r.peers {
-			pr := &r.peers[pi]
-			if pr.none {
-				continue
-			}
-			if pr.ip != nil {
-				for _, c := range pt.byBlock[pr.ip.id] {
-					row[P+c] = t.or(row[P+c], portsFor(P+c))
-				}
-				for _, j := range e.podsWithIPs {
-					if e.peerMatchesPod(q, pr, j) {
-						row[j] = t.or(row[j], portsFor(j))
-					}
-				}
-				continue
-			}
-			for _, j := range e.peerPods(q, pr) {
-				row[j] = t.or(row[j], portsFor(j))
-			}
-		}
-	}
+	rb := &rowBuilder{e: e, t: t, pt: pt, pods: P, numeric: map[int]uint32{}}
 
 	// Ingress: ing[d*n+s] is what pod d's ingress side allows from s.
 	ing := make([]uint32, P*n)
@@ -185,11 +145,7 @@ func (e *Engine) Matrix() *Matrix {
 			q := e.policies[qi]
 			for ri := range q.rules[Ingress] {
 				r := &q.rules[Ingress][ri]
-				id := portsID(r, d)
-				if id == setNone {
-					continue
-				}
-				fill(row, q, r, func(int) uint32 { return id })
+				rb.fill(row, q, r, Ingress, d)
 			}
 		}
 	}
@@ -207,12 +163,7 @@ func (e *Engine) Matrix() *Matrix {
 				q := e.policies[qi]
 				for ri := range q.rules[Egress] {
 					r := &q.rules[Egress][ri]
-					fill(eg, q, r, func(j int) uint32 {
-						if j >= P {
-							return portsID(r, -1)
-						}
-						return portsID(r, j)
-					})
+					rb.fill(eg, q, r, Egress, s)
 				}
 			}
 		}
@@ -229,4 +180,67 @@ func (e *Engine) Matrix() *Matrix {
 		}
 	}
 	return m
+}
+
+// rowBuilder fills rows of interned port sets, one endpoint per column.
+type rowBuilder struct {
+	e       *Engine
+	t       *setTable
+	pt      *partition
+	pods    int
+	numeric map[int]uint32 // rule id -> interned numeric ports
+}
+
+// portsID is the interned ports of rule r towards destination dst (an
+// endpoint index; externals resolve no named ports).
+func (rb *rowBuilder) portsID(r *rule, dst int) uint32 {
+	if !r.hasNamed || dst >= rb.pods {
+		id, ok := rb.numeric[r.id]
+		if !ok {
+			id = rb.t.id(r.numeric)
+			rb.numeric[r.id] = id
+		}
+		return id
+	}
+	return rb.t.id(rb.e.rulePorts(r, dst))
+}
+
+// fill ORs into row[j] the ports rule r of policy q allows between pod
+// self (whose side the rule governs) and every endpoint j it matches.
+func (rb *rowBuilder) fill(row []uint32, q *policy, r *rule, d Direction, self int) {
+	e, t, P := rb.e, rb.t, rb.pods
+	portsFor := func(j int) uint32 { return rb.portsID(r, j) }
+	if d == Ingress {
+		id := rb.portsID(r, self) // the destination is self
+		if id == setNone {
+			return
+		}
+		portsFor = func(int) uint32 { return id }
+	}
+	if r.allPeers {
+		for j := range row {
+			row[j] = t.or(row[j], portsFor(j))
+		}
+		return
+	}
+	for pi := range r.peers {
+		pr := &r.peers[pi]
+		if pr.none {
+			continue
+		}
+		if pr.ip != nil {
+			for _, c := range rb.pt.byBlock[pr.ip.id] {
+				row[P+c] = t.or(row[P+c], portsFor(P+c))
+			}
+			for _, j := range e.podsWithIPs {
+				if e.peerMatchesPod(q, pr, j) {
+					row[j] = t.or(row[j], portsFor(j))
+				}
+			}
+			continue
+		}
+		for _, j := range e.peerPods(q, pr) {
+			row[j] = t.or(row[j], portsFor(j))
+		}
+	}
 }
