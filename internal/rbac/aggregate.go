@@ -52,30 +52,104 @@ func (m *Model) aggregate() {
 			selectors[i] = append(selectors[i], sel)
 		}
 	}
-	// Each pass can only propagate rules one level deeper, so len(aggs)+1
-	// passes reach the fixed point unless aggregation is cyclic.
-	for pass := 0; pass <= len(aggs)+1; pass++ {
+	// The controller writes its result with server-side apply; an empty
+	// result sends no rules field, so rules written by whoever created the
+	// role stay until the controller has once owned them. For manifests
+	// (the controller's first sync) that means: an aggregation that selects
+	// nothing keeps the rules in the file. Aggregated roles start empty, so
+	// a cycle of aggregated roles settles at the least fixed point (stale
+	// rules are not passed round the cycle); which fixed point a real
+	// controller reaches in a cycle depends on its processing order, so
+	// cycles are reported.
+	stored := make([][]rbacv1.PolicyRule, len(aggs))
+	for i, r := range aggs {
+		stored[i] = r.rules
+		if !broken[i] {
+			r.rules, r.from = nil, nil
+		}
+	}
+	// Each pass propagates rules at least one level deeper, so
+	// len(aggs)+1 passes reach the fixed point.
+	for pass := 0; pass <= min(len(aggs)+1, maxAggregationPasses); pass++ {
 		changed := false
 		for i, r := range aggs {
 			if broken[i] {
 				continue
 			}
 			rules, from := aggregatedRules(r, selectors[i], all)
-			if !equality.Semantic.DeepEqual(rules, r.rules) {
+			if len(rules) == 0 {
+				rules, from = stored[i], nil
+			}
+			if !equality.Semantic.DeepEqual(rules, r.rules) || pass == 0 {
+				if !equality.Semantic.DeepEqual(rules, r.rules) {
+					changed = true
+				}
 				r.rules, r.from = rules, from
-				changed = true
-			} else if r.from == nil {
-				r.from = from
 			}
 		}
-		if !changed {
-			return
+		if !changed && pass > 0 {
+			break
+		}
+	}
+	m.reportCycles(aggs, selectors, broken, all)
+}
+
+// reportCycles reports aggregated ClusterRoles that select themselves
+// through other aggregated ClusterRoles.
+func (m *Model) reportCycles(aggs []*role, selectors [][]labels.Selector, broken []bool, all []*role) {
+	idx := map[*role]int{}
+	for i, r := range aggs {
+		idx[r] = i
+	}
+	edges := make([][]int, len(aggs))
+	for i, r := range aggs {
+		if broken[i] {
+			continue
+		}
+		for _, sel := range selectors[i] {
+			for _, src := range all {
+				if j, ok := idx[src]; ok && src != r && sel.Matches(labels.Set(src.labels)) {
+					edges[i] = append(edges[i], j)
+				}
+			}
+		}
+	}
+	const (
+		unseen = iota
+		active
+		done
+	)
+	state := make([]int, len(aggs))
+	var inCycle []bool = make([]bool, len(aggs))
+	var stack []int
+	var visit func(int)
+	visit = func(i int) {
+		state[i] = active
+		stack = append(stack, i)
+		for _, j := range edges[i] {
+			switch state[j] {
+			case unseen:
+				visit(j)
+			case active:
+				for k := len(stack) - 1; k >= 0; k-- {
+					inCycle[stack[k]] = true
+					if stack[k] == j {
+						break
+					}
+				}
+			}
+		}
+		stack = stack[:len(stack)-1]
+		state[i] = done
+	}
+	for i := range aggs {
+		if state[i] == unseen {
+			visit(i)
 		}
 	}
 	for i, r := range aggs {
-		if !broken[i] {
-			m.problem(r.ref, "aggregationRule", "aggregation does not settle (ClusterRoles aggregate each other in a cycle); the rules shown are one state of an oscillation")
-			break
+		if inCycle[i] {
+			m.problem(r.ref, "aggregationRule", "aggregated ClusterRoles select each other in a cycle; kubeward shows the least fixed point, a real controller may keep stale rules depending on its processing order")
 		}
 	}
 }
@@ -107,3 +181,7 @@ func ruleExists(haystack []rbacv1.PolicyRule, needle rbacv1.PolicyRule) bool {
 	}
 	return false
 }
+
+// maxAggregationPasses bounds the work hostile input can cause; real
+// aggregation is at most a few levels deep.
+const maxAggregationPasses = 64

@@ -306,6 +306,11 @@ func (m *Model) newBinding(ref ObjectRef, ns string, rr rbacv1.RoleRef, subjects
 				m.problem(ref, field+".apiGroup", "must be %q for a %s (the API server rejects %q)", rbacv1.GroupName, s.Kind, s.APIGroup)
 			}
 			sub.Namespace = ""
+			// A User named system:serviceaccount:NS:NAME is that service
+			// account (upstream compares user names), so it is one subject.
+			if san, sa, ok := SplitServiceAccountUsername(s.Name); ok && s.Kind == KindUser {
+				sub = Subject{Kind: KindServiceAccount, Namespace: san, Name: sa}
+			}
 		case KindServiceAccount:
 			if s.APIGroup != "" {
 				m.problem(ref, field+".apiGroup", "must be empty for a ServiceAccount (the API server rejects %q)", s.APIGroup)
