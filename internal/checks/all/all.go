@@ -4,5 +4,6 @@ package all
 
 import (
 	_ "github.com/kubeward/kubeward/internal/checks/pss"
+	_ "github.com/kubeward/kubeward/internal/checks/secrets"
 	_ "github.com/kubeward/kubeward/internal/checks/workload"
 )

@@ -1,0 +1,68 @@
+package secrets
+
+import (
+	"encoding/json"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/scan"
+	"github.com/kubeward/kubeward/internal/source"
+)
+
+// corpusDir is the shared real-world corpus; the test skips without it.
+const corpusDir = "/work/shared/corpus"
+
+const quirksDir = "/work/shared/corpus-quirks"
+
+var familyChecks = []*check.Check{SecretCommittedData, EnvLiteralCredential, ConfigMapCredential, SecretAsEnvVar}
+
+// TestCorpus scans the real-world corpus with this family's checks and
+// logs every finding (go test -run TestCorpus -v) for reading false
+// positives. It asserts that findings carry positions and no values.
+func TestCorpus(t *testing.T) {
+	if _, err := os.Stat(corpusDir); err != nil {
+		t.Skipf("corpus not available: %v", err)
+	}
+	res, _ := scan.New(scan.Options{Checks: familyChecks}).Files(&source.Files{}, []string{corpusDir})
+	counts := map[string]int{}
+	for _, f := range res.Findings {
+		counts[f.CheckID]++
+		t.Logf("%s %s:%d:%d %s %s [%s] %s", f.CheckID, strings.TrimPrefix(f.Source.File, corpusDir+"/"), f.Position.Line, f.Position.Column, f.Severity, f.Object, f.Path, f.Message)
+		if f.Position.Line == 0 {
+			t.Errorf("finding without a position: %+v", f)
+		}
+	}
+	ids := make([]string, 0, len(counts))
+	for id := range counts {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		t.Logf("%s: %d findings", id, counts[id])
+	}
+	js, err := json.Marshal(res.Findings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = js
+}
+
+// TestQuirks runs the checks over files that break other scanners: no
+// check may fail on them.
+func TestQuirks(t *testing.T) {
+	if _, err := os.Stat(quirksDir); err != nil {
+		t.Skipf("quirks corpus not available: %v", err)
+	}
+	res, _ := scan.New(scan.Options{Checks: familyChecks}).Files(&source.Files{}, []string{quirksDir})
+	for _, f := range res.Findings {
+		t.Logf("%s %s:%d %s [%s] %s", f.CheckID, f.Source.File, f.Position.Line, f.Severity, f.Path, f.Message)
+	}
+	for _, p := range res.Problems {
+		if strings.Contains(p.Message, "(a bug; please report it)") {
+			t.Errorf("%s", p)
+		}
+	}
+}
