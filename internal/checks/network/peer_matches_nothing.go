@@ -14,11 +14,10 @@ import (
 //
 // Reads: NetworkPolicy spec.ingress[*].from[*] and spec.egress[*].to[*]
 // podSelector and namespaceSelector; workload labels; Namespace labels.
-// Allows: peers matching at least one workload. In a scan of files a peer
-// is judged only when the namespaces it selects hold workloads in the scan
-// (a peer naming a namespace that is not in the scan, or selecting by
-// namespace labels the scan does not show, is not reported). In a cluster
-// scan every peer is judged.
+// Allows: peers matching at least one workload. Only judged in a cluster
+// scan: manifests rarely hold every pod (operators create them from custom
+// resources, controllers at run time), and on the corpus every file-mode
+// finding was such a pod.
 var PeerMatchesNothing = &check.Check{
 	Meta: check.Meta{
 		ID:       "netpol-peer-matches-nothing",
@@ -66,10 +65,11 @@ func peerMatchesNothing(ctx *check.Context, inv *inventory.Inventory) []check.Re
 	return out
 }
 
-// judgeable reports whether the scan holds every pod the peer could match.
+// judgeable reports whether the scan holds every pod the peer could match:
+// a cluster scan, and a namespace that runs pods.
 func (a *analysis) judgeable(policyNs string, p netpol.PeerInfo) bool {
-	if a.Cluster {
-		return true
+	if !a.Cluster {
+		return false
 	}
 	if !p.HasNamespaceSelector {
 		return a.hasWorkloads(policyNs)

@@ -14,10 +14,11 @@ import (
 // to be protected are not.
 //
 // Reads: NetworkPolicy spec.podSelector; workload pod template labels.
-// Allows: a policy that selects at least one workload. Only judged when the
-// scan holds workloads in the policy's namespace: a policy shipped without
-// its workloads (a chart's optional policy, a partial manifest set) cannot
-// be judged and is not reported.
+// Allows: a policy that selects at least one workload. Only judged in a
+// cluster scan, and there only in namespaces that run pods: manifests rarely
+// hold every pod (operators create them from custom resources, controllers
+// at run time; on the corpus every file-mode finding was such a pod), so a
+// file scan cannot tell a typo from a pod it does not see.
 var PolicySelectsNoPods = &check.Check{
 	Meta: check.Meta{
 		ID:        "netpol-policy-selects-no-pods",
@@ -39,7 +40,7 @@ func policySelectsNoPods(ctx *check.Context, inv *inventory.Inventory) []check.R
 	a := analyze(ctx, inv)
 	var out []check.Result
 	for i, info := range a.infos {
-		if len(info.Selected) > 0 || !a.hasWorkloads(info.Ref.Namespace) {
+		if len(info.Selected) > 0 || !a.Cluster || !a.hasWorkloads(info.Ref.Namespace) {
 			continue
 		}
 		sel := metav1.FormatLabelSelector(&a.Input.Policies[i].Spec.PodSelector)

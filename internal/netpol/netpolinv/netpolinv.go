@@ -47,6 +47,9 @@ func Build(inv *inventory.Inventory) *Model {
 			folded = append(folded, p)
 			continue
 		}
+		if last := inv.Get(o.GroupKind(), o.Namespace, o.Name); last != nil && last != o && o.Name != "" {
+			continue // an earlier copy of the same object: the last one is the one applied
+		}
 		np := netpol.PodFromSpec(o.Kind, o.Namespace, o.Name, p.Meta, p.Spec)
 		np.Selector = selectorOf(o)
 		if pod, ok := o.Typed.(*corev1.Pod); ok {
@@ -65,11 +68,20 @@ func Build(inv *inventory.Inventory) *Model {
 			m.Input.Pods[i].IPs = append(m.Input.Pods[i].IPs, netpol.PodIPs(&pod.Status)...)
 		}
 	}
+	// The same policy applied twice (two overlays, two copies of an
+	// install manifest) is one object in a cluster: the later one wins.
+	seen := map[string]int{}
 	for _, o := range inv.ByKind(inventory.KindNetworkPolicy) {
 		np, ok := o.Typed.(*networkingv1.NetworkPolicy)
 		if !ok {
 			continue
 		}
+		key := o.Namespace + "/" + o.Name
+		if i, dup := seen[key]; dup && o.Name != "" {
+			m.Input.Policies[i], m.Policies[i] = np, o
+			continue
+		}
+		seen[key] = len(m.Policies)
 		m.Input.Policies = append(m.Input.Policies, np)
 		m.Policies = append(m.Policies, o)
 	}
