@@ -2,7 +2,6 @@ package report
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"io"
 
@@ -16,17 +15,8 @@ import (
 const SchemaVersion = "kubeward.dev/v1"
 
 // The JSON report has its own types, not the engine's, so the schema changes
-// only on purpose, never because a struct tag in the core moved.
-type jsonReport struct {
-	SchemaVersion string        `json:"schemaVersion"`
-	Tool          jsonTool      `json:"tool"`
-	Summary       jsonSummary   `json:"summary"`
-	Checks        []jsonCheck   `json:"checks"`
-	Findings      []jsonFinding `json:"findings"`
-	Problems      []jsonProblem `json:"problems"`
-	Skipped       []jsonSkipped `json:"skipped"`
-	Coverage      []jsonGap     `json:"coverage"`
-}
+// only on purpose, never because a struct tag in the core moved. The top
+// level is written field by field (see JSON).
 
 type jsonTool struct {
 	Name           string `json:"name"`
@@ -152,65 +142,55 @@ type jsonGap struct {
 }
 
 // JSON writes the report in the schema named by SchemaVersion, described in
-// docs/json-schema.md and docs/kubeward-report.schema.json.
+// docs/json-schema.md and docs/kubeward-report.schema.json. Findings are
+// encoded one at a time, so memory does not grow with the report.
 func JSON(w io.Writer, res *scan.Result, o Options) error {
 	if res == nil {
 		return errors.New("report: no scan result")
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
-	enc := json.NewEncoder(bw)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(buildJSON(res, o)); err != nil {
-		return err
+	r := newObjectWriter(bw, "")
+	r.field("schemaVersion", SchemaVersion)
+	r.field("tool", jsonTool{Name: "kubeward", Version: o.ToolVersion, InformationURI: InformationURI})
+	r.field("summary", summaryJSON(Summarize(res, o.FailOn)))
+	metas := rules(res, o)
+	r.array("checks", len(metas), func(i int) any { return checkJSON(metas[i]) })
+	r.array("findings", len(res.Findings), func(i int) any { return findingJSON(&res.Findings[i]) })
+	r.array("problems", len(res.Problems), func(i int) any {
+		p := res.Problems[i]
+		return jsonProblem{Level: string(p.Level), File: p.File, Line: p.Line, Column: p.Column, Object: p.Object, Path: p.Path, Message: p.Message}
+	})
+	r.array("skipped", len(res.Skipped), func(i int) any { return jsonSkipped(res.Skipped[i]) })
+	r.array("coverage", len(res.Coverage), func(i int) any { return jsonGap(res.Coverage[i]) })
+	r.close()
+	r.write("\n")
+	if r.err != nil {
+		return r.err
 	}
 	return bw.Flush()
 }
 
-func buildJSON(res *scan.Result, o Options) *jsonReport {
-	s := Summarize(res, o.FailOn)
-	r := &jsonReport{
-		SchemaVersion: SchemaVersion,
-		Tool:          jsonTool{Name: "kubeward", Version: o.ToolVersion, InformationURI: InformationURI},
-		Summary: jsonSummary{
-			Objects: s.Objects, Checks: s.Checks, Findings: s.Findings,
-			BySeverity: jsonBySeverity{
-				Critical: s.BySeverity[check.Critical], High: s.BySeverity[check.High],
-				Medium: s.BySeverity[check.Medium], Low: s.BySeverity[check.Low], Info: s.BySeverity[check.Info],
-			},
-			Suppressed: s.Suppressed, ExpiredSuppressions: s.Expired,
-			Problems: jsonProblemCount{Errors: s.Errors, Warnings: s.Warnings},
-			Skipped:  s.Skipped, CoverageGaps: s.Gaps,
-			Gate: jsonGate{FailOn: gateName(s.Gate.FailOn), Failed: s.Gate.Failed, Findings: s.Gate.Count},
+func summaryJSON(s Summary) jsonSummary {
+	return jsonSummary{
+		Objects: s.Objects, Checks: s.Checks, Findings: s.Findings,
+		BySeverity: jsonBySeverity{
+			Critical: s.BySeverity[check.Critical], High: s.BySeverity[check.High],
+			Medium: s.BySeverity[check.Medium], Low: s.BySeverity[check.Low], Info: s.BySeverity[check.Info],
 		},
-		Checks:   []jsonCheck{},
-		Findings: make([]jsonFinding, 0, len(res.Findings)),
-		Problems: make([]jsonProblem, 0, len(res.Problems)),
-		Skipped:  make([]jsonSkipped, 0, len(res.Skipped)),
-		Coverage: make([]jsonGap, 0, len(res.Coverage)),
+		Suppressed: s.Suppressed, ExpiredSuppressions: s.Expired,
+		Problems: jsonProblemCount{Errors: s.Errors, Warnings: s.Warnings},
+		Skipped:  s.Skipped, CoverageGaps: s.Gaps,
+		Gate: jsonGate{FailOn: gateName(s.Gate.FailOn), Failed: s.Gate.Failed, Findings: s.Gate.Count},
 	}
-	for _, m := range rules(res, o) {
-		c := jsonCheck{ID: m.ID, Title: m.Title, Severity: m.Severity.String(), Category: string(m.Category),
-			Rationale: m.Rationale, Fix: m.Fix, References: make([]jsonReference, 0, len(m.Refs))}
-		for _, ref := range m.Refs {
-			c.References = append(c.References, jsonReference(ref))
-		}
-		r.Checks = append(r.Checks, c)
+}
+
+func checkJSON(m check.Meta) jsonCheck {
+	c := jsonCheck{ID: m.ID, Title: m.Title, Severity: m.Severity.String(), Category: string(m.Category),
+		Rationale: m.Rationale, Fix: m.Fix, References: make([]jsonReference, 0, len(m.Refs))}
+	for _, ref := range m.Refs {
+		c.References = append(c.References, jsonReference(ref))
 	}
-	for i := range res.Findings {
-		r.Findings = append(r.Findings, findingJSON(&res.Findings[i]))
-	}
-	for _, p := range res.Problems {
-		r.Problems = append(r.Problems, jsonProblem{Level: string(p.Level), File: p.File, Line: p.Line,
-			Column: p.Column, Object: p.Object, Path: p.Path, Message: p.Message})
-	}
-	for _, sk := range res.Skipped {
-		r.Skipped = append(r.Skipped, jsonSkipped(sk))
-	}
-	for _, g := range res.Coverage {
-		r.Coverage = append(r.Coverage, jsonGap(g))
-	}
-	return r
+	return c
 }
 
 func findingJSON(f *check.Finding) jsonFinding {

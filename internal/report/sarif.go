@@ -2,7 +2,6 @@ package report
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -49,18 +48,13 @@ func sarifLevel(s check.Severity) string {
 	}
 }
 
-type sarifLog struct {
-	Schema  string     `json:"$schema"`
-	Version string     `json:"version"`
-	Runs    []sarifRun `json:"runs"`
-}
-
+// The log has one run, written field by field with its results one at a
+// time (see SARIF): tool, invocations, originalUriBaseIds, results,
+// columnKind.
 type sarifRun struct {
-	Tool               sarifTool                   `json:"tool"`
-	Invocations        []sarifInvocation           `json:"invocations"`
-	OriginalURIBaseIDs map[string]sarifArtifactLoc `json:"originalUriBaseIds,omitempty"`
-	Results            []sarifResult               `json:"results"`
-	ColumnKind         string                      `json:"columnKind"`
+	Tool               sarifTool
+	Invocations        []sarifInvocation
+	OriginalURIBaseIDs map[string]sarifArtifactLoc
 }
 
 type sarifTool struct {
@@ -183,32 +177,45 @@ func SARIF(w io.Writer, res *scan.Result, o Options) error {
 	if res == nil {
 		return errors.New("report: no scan result")
 	}
-	log, err := buildSARIF(res, o)
+	run, results, err := buildSARIF(res, o)
 	if err != nil {
 		return err
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
-	enc := json.NewEncoder(bw)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(log); err != nil {
-		return err
+	log := newObjectWriter(bw, "")
+	log.field("$schema", sarifSchema)
+	log.field("version", sarifVersion)
+	log.key("runs")
+	log.arrayValue(1, func(int) {
+		log.nested(log.indent+"    ", func(r *objectWriter) {
+			r.field("tool", run.Tool)
+			r.field("invocations", run.Invocations)
+			if run.OriginalURIBaseIDs != nil {
+				r.field("originalUriBaseIds", run.OriginalURIBaseIDs)
+			}
+			r.array("results", len(res.Findings), results)
+			r.field("columnKind", "unicodeCodePoints") // YAML columns count characters
+		})
+	})
+	log.close()
+	log.write("\n")
+	if log.err != nil {
+		return log.err
 	}
 	return bw.Flush()
 }
 
-func buildSARIF(res *scan.Result, o Options) (*sarifLog, error) {
+// buildSARIF makes the run's parts, and a function making the i-th result.
+func buildSARIF(res *scan.Result, o Options) (*sarifRun, func(i int) any, error) {
 	loc, err := newLocator(o)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	metas := rules(res, o)
 	index := make(map[string]int, len(metas))
-	run := sarifRun{
+	run := &sarifRun{
 		Tool: sarifTool{Driver: sarifDriver{Name: "kubeward", Version: o.ToolVersion, InformationURI: InformationURI,
 			Rules: make([]sarifRule, 0, len(metas))}},
-		Results:    make([]sarifResult, 0, len(res.Findings)),
-		ColumnKind: "unicodeCodePoints", // YAML columns count characters
 	}
 	for i, m := range metas {
 		index[m.ID] = i
@@ -216,10 +223,6 @@ func buildSARIF(res *scan.Result, o Options) (*sarifLog, error) {
 	}
 	if loc.rootURI != "" {
 		run.OriginalURIBaseIDs = map[string]sarifArtifactLoc{srcRoot: {URI: loc.rootURI}}
-	}
-	for i := range res.Findings {
-		f := &res.Findings[i]
-		run.Results = append(run.Results, sarifResultOf(f, index[f.CheckID], metas[index[f.CheckID]].Fix, loc))
 	}
 	inv := sarifInvocation{ExecutionSuccessful: true}
 	for _, p := range res.Problems {
@@ -257,7 +260,11 @@ func buildSARIF(res *scan.Result, o Options) (*sarifLog, error) {
 		})
 	}
 	run.Invocations = []sarifInvocation{inv}
-	return &sarifLog{Schema: sarifSchema, Version: sarifVersion, Runs: []sarifRun{run}}, nil
+	result := func(i int) any {
+		f := &res.Findings[i]
+		return sarifResultOf(f, index[f.CheckID], metas[index[f.CheckID]].Fix, loc)
+	}
+	return run, result, nil
 }
 
 func problemText(p diag.Problem) string {
