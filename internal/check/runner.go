@@ -82,6 +82,19 @@ func (r *Runner) ReadsContent(gk schema.GroupKind) bool {
 	return false
 }
 
+// InventoryReads reports whether a cross-object check reads objects of this
+// kind; the others need not be kept in full once their own checks ran.
+func (r *Runner) InventoryReads(gk schema.GroupKind) bool {
+	for _, c := range r.inventory {
+		for _, n := range c.Needs {
+			if n == gk {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // HasInventoryChecks reports whether CheckInventory has anything to do.
 func (r *Runner) HasInventoryChecks() bool { return len(r.inventory) > 0 }
 

@@ -144,6 +144,14 @@ func metaAccessor(obj runtime.Object) (*metav1.ObjectMeta, error) {
 	return nil, fmt.Errorf("%T has no object metadata", obj)
 }
 
+// Slim drops the contents of an object that nothing will read again, keeping
+// its identity, source and locator: a large scan then holds little more than
+// the objects its cross-object checks need.
+func (o *Object) Slim() {
+	o.Typed, o.Raw, o.pods = nil, nil, nil
+	o.Meta = metav1.ObjectMeta{Name: o.Meta.Name, GenerateName: o.Meta.GenerateName, Namespace: o.Meta.Namespace}
+}
+
 // Pods returns the pod specs this object defines or templates.
 func (o *Object) Pods() []*Pod { return o.pods }
 

@@ -97,6 +97,9 @@ func (e *Engine) Files(files *source.Files, paths []string) (*Result, *inventory
 				dec.Decode(in, func(o *inventory.Object) {
 					b.findings = append(b.findings, e.Runner.CheckObject(e.Ctx, o)...)
 					forgetSecretValues(o)
+					if !e.Runner.InventoryReads(o.GroupKind()) {
+						o.Slim()
+					}
 					b.objs = append(b.objs, o)
 				})
 			}
@@ -114,6 +117,42 @@ func (e *Engine) Files(files *source.Files, paths []string) (*Result, *inventory
 	}
 	inv.Sort()
 	return e.finish(inv, findings), inv
+}
+
+// LoadFiles reads the objects of the given kinds in full (others by their
+// metadata) without running checks, for commands that query an inventory
+// (rbac who-can, netpol matrix). Problems and skipped inputs go to the log.
+func LoadFiles(files *source.Files, paths []string, kinds []schema.GroupKind) (*inventory.Inventory, *diag.Log) {
+	log := &diag.Log{}
+	files.Log = log
+	want := map[schema.GroupKind]bool{}
+	for _, k := range kinds {
+		want[k] = true
+	}
+	dec := &manifest.Decoder{Reads: func(gk schema.GroupKind) bool { return want[gk] }, Log: log}
+	inv := inventory.NewInventory()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	inputs := make(chan manifest.Input)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for in := range inputs {
+				dec.Decode(in, func(o *inventory.Object) {
+					forgetSecretValues(o)
+					mu.Lock()
+					inv.Add(o)
+					mu.Unlock()
+				})
+			}
+		}()
+	}
+	files.Walk(paths, func(in manifest.Input) { inputs <- in })
+	close(inputs)
+	wg.Wait()
+	inv.Sort()
+	return inv, log
 }
 
 // Inventory scans objects that are already loaded (a cluster, a review).

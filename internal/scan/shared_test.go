@@ -77,7 +77,9 @@ func TestQuirks(t *testing.T) {
 	}
 }
 
-// TestCorpusLoads holds the whole real-world corpus to zero input errors.
+// TestCorpusLoads loads the whole real-world corpus. Its one input error is
+// real: a documentation Secret whose data is a placeholder, not base64,
+// which the API server refuses too.
 func TestCorpusLoads(t *testing.T) {
 	dir := shared(t, "corpus")
 	res, inv := New(Options{Checks: check.All()}).Files(&source.Files{}, []string{dir})
@@ -85,9 +87,13 @@ func TestCorpusLoads(t *testing.T) {
 		t.Errorf("loaded %d objects, want 4329", inv.Len())
 	}
 	for _, p := range res.Problems {
-		if p.Level == "error" {
-			t.Errorf("input error: %s", p)
+		if p.Level != "error" {
+			continue
 		}
+		if strings.HasSuffix(p.File, "ssl-dh-param/ssl-dh-param.yaml") && p.Line == 3 && p.Path == "data[dhparam.pem]" {
+			continue
+		}
+		t.Errorf("input error: %s", p)
 	}
 	if len(res.Findings) == 0 {
 		t.Error("no findings on the corpus")
