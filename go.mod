@@ -3,6 +3,7 @@ module github.com/kubeward/kubeward
 go 1.26.8
 
 require (
+	github.com/distribution/reference v0.6.0
 	github.com/google/cel-go v0.29.2
 	github.com/prometheus/client_golang v1.25.0
 	github.com/spf13/cobra v1.10.2

@@ -1,0 +1,15 @@
+package image
+
+import "testing"
+
+func TestNoDigest(t *testing.T) {
+	const digest = "@sha256:fd8d9aa63ba2f0982b5304e1ee8d3b90a210bc1ffb5314d980eb6962f1a9715d"
+	runFixtures(t, NoDigest, nil, []fixture{{
+		name: "a tag without a digest is noted",
+		yaml: pod("p", "nginx:1.27", "ghcr.io/org/app:v1"+digest),
+		want: []string{"Pod/p spec.containers[0].image"},
+	}, {
+		name: "no tag and latest are left to image-latest-tag; invalid references to image-reference-invalid",
+		yaml: pod("p", "nginx", "nginx:latest", "IMAGE_NAME"),
+	}})
+}
