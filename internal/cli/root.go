@@ -65,6 +65,7 @@ Exit codes: 0 clean, 1 findings at or above the gate (--fail-on), 2 usage or inp
 		newScanCmd(s),
 		newChecksCmd(s),
 		newExplainCmd(s),
+		newNetpolCmd(s),
 		newVersionCmd(s),
 	)
 	return root

@@ -266,9 +266,13 @@ func (e *Engine) notes(src, dst Endpoint) []string {
 	if src.IsPod() && src == dst {
 		out = append(out, "source and destination are the same workload: this is traffic between its replicas (a pod reaching itself is not consistently governed by network plugins)")
 	}
-	for _, ep := range []Endpoint{src, dst} {
+	for k, ep := range []Endpoint{src, dst} {
 		if !ep.IsPod() {
 			continue
+		}
+		other, dir := dst, Ingress
+		if k == 1 {
+			other, dir = src, Egress
 		}
 		p := &e.pods[ep.Pod]
 		if p.HostNetwork {
@@ -277,7 +281,7 @@ func (e *Engine) notes(src, dst Endpoint) []string {
 		if !e.ns[e.podNs[ep.Pod]].declared {
 			out = append(out, fmt.Sprintf("namespace %s is not in the input: only its kubernetes.io/metadata.name label is known to namespaceSelectors", p.Namespace))
 		}
-		if len(p.IPs) == 0 && len(e.ipBlocks) > 0 {
+		if len(p.IPs) == 0 && other.IsPod() && e.hasIPBlockPeers(other.Pod, dir) {
 			out = append(out, fmt.Sprintf("the IP of %s is unknown, so ipBlock peers are not matched against it", p.ID()))
 		}
 	}
@@ -331,4 +335,19 @@ func (e *Engine) sidePorts(d Direction, self int, other, dst Endpoint) PortSet {
 		}
 	}
 	return s
+}
+
+// hasIPBlockPeers reports whether a rule deciding pod's side in d has an
+// ipBlock peer, which could match the other pod by its IP.
+func (e *Engine) hasIPBlockPeers(pod int, d Direction) bool {
+	for _, qi := range e.selecting[d][pod] {
+		for _, r := range e.policies[qi].rules[d] {
+			for _, pr := range r.peers {
+				if pr.ip != nil {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

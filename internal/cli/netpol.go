@@ -1,0 +1,253 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/checks/network"
+	"github.com/kubeward/kubeward/internal/inventory"
+	"github.com/kubeward/kubeward/internal/netpol"
+	"github.com/kubeward/kubeward/internal/netpol/gen"
+	"github.com/kubeward/kubeward/internal/netpol/netpolinv"
+	"github.com/kubeward/kubeward/internal/netpol/view"
+	"github.com/kubeward/kubeward/internal/scan"
+	"github.com/kubeward/kubeward/internal/source"
+	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/yaml"
+)
+
+// netpolFlags are the input flags of every netpol subcommand.
+type netpolFlags struct {
+	files   []string
+	cluster clusterFlags
+}
+
+func (f *netpolFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringArrayVarP(&f.files, "filename", "f", nil, "manifest file, directory, chart or overlay to read (repeatable; \"-\" is standard input)")
+	f.cluster.register(cmd)
+}
+
+// load builds the engine's input from files or the cluster, through the
+// same loaders as scan.
+func (f *netpolFlags) load(ctx context.Context, s Streams, args []string) (*netpolinv.Model, error) {
+	paths := append(append([]string(nil), f.files...), args...)
+	if f.cluster.enabled {
+		if len(paths) > 0 {
+			return nil, usageErr("--cluster reads the cluster; do not name files")
+		}
+		kinds := append([]schema.GroupKind{inventory.KindNetworkPolicy, inventory.KindNamespace}, inventory.WorkloadKinds...)
+		loaded, err := f.cluster.load(ctx, kinds, s.Err)
+		if err != nil {
+			return nil, err
+		}
+		for _, gk := range loaded.Unreadable {
+			fmt.Fprintf(s.Err, "warning: cannot list %s: the matrix may miss pods or policies\n", gk)
+		}
+		return netpolinv.Build(loaded.Inventory), nil
+	}
+	if len(paths) == 0 {
+		return nil, usageErr("name manifests with -f PATH (or read the cluster with --cluster)")
+	}
+	// A network check makes the loader decode the kinds the engine reads.
+	engine := scan.New(scan.Options{Checks: []*check.Check{network.DefaultDenyIngress}})
+	res, inv := engine.Files(&source.Files{Stdin: s.In}, paths)
+	for _, p := range res.Problems {
+		if p.Level == "error" {
+			fmt.Fprintf(s.Err, "error: %s\n", p)
+		}
+	}
+	return netpolinv.Build(inv), nil
+}
+
+func reportProblems(w io.Writer, e *netpol.Engine) {
+	for _, p := range e.Problems() {
+		fmt.Fprintf(w, "warning: %s\n", p)
+	}
+	if u := e.UnknownNamespaces(); len(u) > 0 {
+		fmt.Fprintf(w, "note: no Namespace object for %s: their namespaceSelector labels are unknown beyond kubernetes.io/metadata.name\n", strings.Join(u, ", "))
+	}
+}
+
+func newNetpolCmd(s Streams) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "netpol",
+		Short: "Compute, explain and generate NetworkPolicy connectivity",
+		Long: `Evaluate NetworkPolicies exactly as the networking.k8s.io/v1 specification says:
+which workloads and address ranges can connect to which, on which ports, and
+which policy and rule decide it. Pods come from Pods and from workload templates.`,
+	}
+	cmd.AddCommand(newNetpolMatrixCmd(s), newNetpolExplainCmd(s), newNetpolGenerateCmd(s))
+	return cmd
+}
+
+func newNetpolMatrixCmd(s Streams) *cobra.Command {
+	f := &netpolFlags{}
+	var output, namespace string
+	var restricted bool
+	cmd := &cobra.Command{
+		Use:   "matrix [-f PATH]... | --cluster",
+		Short: "Show which workloads and address ranges may connect, on which ports",
+		Example: `  kubeward netpol matrix -f deploy/
+  kubeward netpol matrix -f deploy/ -o dot | dot -Tsvg > netpol.svg
+  kubeward netpol matrix --cluster --restricted-only -o mermaid`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			render := map[string]func(io.Writer, *netpol.Engine, *netpol.Matrix, view.Options) error{
+				"table": view.Table, "json": view.JSON, "dot": view.DOT, "mermaid": view.Mermaid,
+			}[output]
+			if render == nil {
+				return usageErr("unknown output %q (want table, json, dot or mermaid)", output)
+			}
+			m, err := f.load(cmd.Context(), s, args)
+			if err != nil {
+				return err
+			}
+			e := netpol.New(m.Input)
+			reportProblems(s.Err, e)
+			return render(s.Out, e, e.Matrix(), view.Options{RestrictedOnly: restricted, Namespace: namespace})
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().StringVarP(&output, "output", "o", "table", "table, json, dot (Graphviz) or mermaid")
+	cmd.Flags().BoolVar(&restricted, "restricted-only", false, "show only pairs that some policy governs")
+	cmd.Flags().StringVar(&namespace, "in", "", "show only pairs with an end in this namespace")
+	return cmd
+}
+
+func newNetpolExplainCmd(s Streams) *cobra.Command {
+	f := &netpolFlags{}
+	var output string
+	cmd := &cobra.Command{
+		Use:   "explain SRC DST PORT[/PROTO] [-f PATH]... | --cluster",
+		Short: "Say whether a connection is allowed and which policies and rules decide",
+		Long: `SRC and DST are workloads (namespace/name, namespace/Kind/name, or a name unique
+across namespaces) or IP addresses. PORT is a number, PROTO is TCP (default), UDP or SCTP.
+
+Exit codes: 0 allowed, 1 denied, 2 usage or input error.`,
+		Example: `  kubeward netpol explain shop/web shop/api 8080 -f deploy/
+  kubeward netpol explain shop/api 169.254.169.254 80/TCP -f deploy/`,
+		Args: cobra.ExactArgs(3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if output != "table" && output != "json" {
+				return usageErr("unknown output %q (want table or json)", output)
+			}
+			ps, err := netpol.ParsePortSpec(args[2])
+			if err != nil || ps.Name != "" || ps.Lo != ps.Hi {
+				return usageErr("PORT must be one port number with an optional /TCP, /UDP or /SCTP: %q", args[2])
+			}
+			m, err := f.load(cmd.Context(), s, nil)
+			if err != nil {
+				return err
+			}
+			e := netpol.New(m.Input)
+			reportProblems(s.Err, e)
+			src, err := e.ResolveEndpoint(args[0])
+			if err != nil {
+				return usageErr("source: %v", err)
+			}
+			dst, err := e.ResolveEndpoint(args[1])
+			if err != nil {
+				return usageErr("destination: %v", err)
+			}
+			if !src.IsPod() && !dst.IsPod() {
+				return usageErr("at least one end must be a workload: NetworkPolicy governs pods only")
+			}
+			d := e.Explain(src, dst, ps.Lo, ps.Protocol)
+			if output == "json" {
+				err = view.ExplainJSON(s.Out, &d)
+			} else {
+				err = view.Explain(s.Out, &d)
+			}
+			if err != nil {
+				return err
+			}
+			if !d.Allowed {
+				return &exitError{code: ExitFindings}
+			}
+			return nil
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().StringVarP(&output, "output", "o", "table", "table or json")
+	return cmd
+}
+
+func newNetpolGenerateCmd(s Streams) *cobra.Command {
+	f := &netpolFlags{}
+	var connections string
+	cmd := &cobra.Command{
+		Use:   "generate --connections FILE [-f PATH]... | --cluster",
+		Short: "Write default-deny and least-privilege NetworkPolicies, proven by the engine",
+		Long: `Write a default deny (ingress and egress) and DNS egress to kube-dns for every
+namespace in scope, and the allow policies of the declared connections. The engine
+then evaluates the written policies alone over the workloads and checks that they
+allow exactly the declared connections plus DNS; the proof goes to standard error.
+
+The connection file format is described in docs/netpol.md.
+
+Exit codes: 0 written and proven exact, 1 written but not exact (see the proof),
+2 usage or input error.`,
+		Example: `  kubeward netpol generate --connections connections.yaml -f deploy/ > netpol.yaml`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if connections == "" {
+				return usageErr("--connections FILE is required")
+			}
+			data, err := os.ReadFile(connections)
+			if err != nil {
+				return &exitError{code: ExitError, err: err}
+			}
+			spec, err := gen.Parse(data)
+			if err != nil {
+				return &exitError{code: ExitError, err: err}
+			}
+			m, err := f.load(cmd.Context(), s, args)
+			if err != nil {
+				return err
+			}
+			res, err := gen.Generate(m.Input, spec)
+			if err != nil {
+				return &exitError{code: ExitError, err: err}
+			}
+			for i, p := range res.Policies {
+				if i > 0 {
+					fmt.Fprintln(s.Out, "---")
+				}
+				b, err := yaml.Marshal(p)
+				if err != nil {
+					return err
+				}
+				if _, err := s.Out.Write(b); err != nil {
+					return err
+				}
+			}
+			for _, w := range res.Warnings {
+				fmt.Fprintf(s.Err, "warning: %s\n", w)
+			}
+			proof, err := gen.Prove(m.Input, spec, res)
+			if err != nil {
+				return &exitError{code: ExitError, err: err}
+			}
+			for _, a := range proof.Assumed {
+				fmt.Fprintf(s.Err, "proof assumes %s\n", a)
+			}
+			if proof.Exact {
+				fmt.Fprintf(s.Err, "proof: the %d policies allow exactly the declared connections plus DNS (%d pairs checked)\n", len(res.Policies), proof.Pairs)
+				return nil
+			}
+			for _, g := range proof.Missing {
+				fmt.Fprintf(s.Err, "proof: missing %s\n", g)
+			}
+			for _, g := range proof.Extra {
+				fmt.Fprintf(s.Err, "proof: extra %s (selectors also match other pods; give them distinct labels)\n", g)
+			}
+			return &exitError{code: ExitFindings, err: fmt.Errorf("generated policies are not exact: %d missing, %d extra", len(proof.Missing), len(proof.Extra))}
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().StringVar(&connections, "connections", "", "the declared connections (see docs/netpol.md)")
+	return cmd
+}
