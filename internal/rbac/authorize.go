@@ -249,3 +249,73 @@ func subjectLess(a, b Subject) bool {
 	}
 	return a.Name < b.Name
 }
+
+// RoleView is a role with its effective rules and the bindings that use it.
+type RoleView struct {
+	Ref      ObjectRef
+	Rules    []rbacv1.PolicyRule
+	From     []string // per rule, the ClusterRole an aggregated rule came from ("" for its own)
+	Bindings []BindingView
+}
+
+// BindingView is a binding with its normalised subjects (those that can
+// match somebody).
+type BindingView struct {
+	Ref       ObjectRef
+	Namespace string // "" for a ClusterRoleBinding
+	Role      ObjectRef
+	Subjects  []Subject
+	// SubjectIndex[i] is the index of Subjects[i] in the binding.
+	SubjectIndex []int
+}
+
+func (b *binding) view() BindingView {
+	v := BindingView{Ref: b.ref, Namespace: b.namespace, Role: b.roleRef}
+	for i, s := range b.subjects {
+		if b.valid[i] {
+			v.Subjects = append(v.Subjects, s)
+			v.SubjectIndex = append(v.SubjectIndex, i)
+		}
+	}
+	return v
+}
+
+// Roles returns every ClusterRole (by name) then every Role (by namespace
+// and name), each with the bindings that refer to it.
+func (m *Model) Roles() []RoleView {
+	var out []RoleView
+	add := func(r *role) {
+		v := RoleView{Ref: r.ref, Rules: r.rules, From: r.from}
+		for _, b := range r.crbs {
+			v.Bindings = append(v.Bindings, b.view())
+		}
+		for _, ns := range sortedKeys(r.rbsByNS) {
+			for _, b := range r.rbsByNS[ns] {
+				v.Bindings = append(v.Bindings, b.view())
+			}
+		}
+		out = append(out, v)
+	}
+	for _, r := range m.clusterRoleList {
+		add(r)
+	}
+	for _, ns := range sortedKeys(m.rolesByNS) {
+		for _, r := range m.rolesByNS[ns] {
+			add(r)
+		}
+	}
+	return out
+}
+
+// Bindings returns every binding: ClusterRoleBindings, then RoleBindings
+// by namespace, each by name.
+func (m *Model) Bindings() []BindingView {
+	var out []BindingView
+	for _, b := range m.allBindings() {
+		out = append(out, b.view())
+	}
+	return out
+}
+
+// Namespaces returns every namespace the model knows of, sorted.
+func (m *Model) Namespaces() []string { return m.namespaces }

@@ -1,0 +1,23 @@
+package rbac
+
+import "github.com/kubeward/kubeward/internal/check"
+
+// PodExec reports roles that grant create on pods/exec, pods/attach and pods/portforward; update or patch on pods/ephemeralcontainers.
+//
+// Reads: Role and ClusterRole rules (aggregated rules through the
+// ClusterRoles they come from) and the RoleBindings and ClusterRoleBindings
+// that give them out. Allows: roles bound only to system components, and
+// bootstrap roles except through a binding in the scan.
+var PodExec = permissionCheck(check.Meta{
+	ID:        "rbac-pod-exec",
+	Title:     "Role can exec, attach, port-forward or add ephemeral containers",
+	Rationale: "A shell in a running pod is its service account, its mounted Secrets and its network position.",
+	Fix:       "Grant exec only for break-glass roles, bound for a limited time; use logs and metrics for routine debugging.",
+	Reads:     []string{"Role rules", "ClusterRole rules", "RoleBinding", "ClusterRoleBinding"},
+},
+	podExecMatch,
+	severities{cluster: check.High, namespaced: check.Medium})
+
+var podExecMatch matcher = anyOf(on("", "pods/exec", "create"), on("", "pods/attach", "create"), on("", "pods/portforward", "create"), on("", "pods/ephemeralcontainers", "update", "patch"))
+
+func init() { check.Register(PodExec) }

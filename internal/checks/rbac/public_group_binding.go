@@ -1,0 +1,68 @@
+package rbac
+
+import (
+	"fmt"
+
+	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/fieldpath"
+	"github.com/kubeward/kubeward/internal/inventory"
+	authz "github.com/kubeward/kubeward/internal/rbac"
+)
+
+// PublicGroupBinding reports bindings whose subjects are everybody:
+// User system:anonymous, Group system:unauthenticated (critical: no
+// credentials needed), Group system:authenticated (every user and every
+// service account) and Group system:serviceaccounts (every pod).
+//
+// Reads: RoleBinding and ClusterRoleBinding subjects and roleRef. Allows:
+// the bootstrap bindings (discovery, basic-user, public-info-viewer), and
+// bindings to roles that grant nothing.
+var PublicGroupBinding = &check.Check{
+	Meta: check.Meta{
+		ID:       "rbac-public-group-binding",
+		Title:    "Role bound to anonymous, unauthenticated or all authenticated users",
+		Severity: check.High,
+		Category: check.CategoryRBAC,
+		Rationale: "These subjects hold every caller: anonymous requests, or any user, any service account and any stolen " +
+			"token of any pod. What they are bound to is public inside (or outside) the cluster.",
+		Fix:   "Bind the groups or service accounts that need the access instead of the public groups.",
+		Reads: []string{"RoleBinding subjects", "ClusterRoleBinding subjects"},
+		Refs:  append([]check.Reference{check.CIS("5.1.5", "Ensure that default service accounts are not actively used")}, references...),
+	},
+	Needs:     needs,
+	Inventory: publicGroupBinding,
+}
+
+func init() { check.Register(PublicGroupBinding) }
+
+func publicGroupBinding(ctx *check.Context, inv *inventory.Inventory) []check.Result {
+	m := model(ctx, inv)
+	rules := map[authz.ObjectRef]int{}
+	for _, rv := range m.Roles() {
+		rules[rv.Ref] = len(rv.Rules)
+	}
+	var out []check.Result
+	for _, b := range m.Bindings() {
+		o := m.Objects[b.Ref]
+		if o == nil || authz.IsBootstrap(b.Ref) && m.Cluster || rules[b.Role] == 0 {
+			continue
+		}
+		for k, s := range b.Subjects {
+			sev := check.SeverityUnknown
+			switch {
+			case s.Kind == authz.KindUser && s.Name == authz.UserAnonymous, s.Kind == authz.KindGroup && s.Name == authz.GroupUnauthenticated:
+				sev = check.Critical
+			case s.Kind == authz.KindGroup && (s.Name == authz.GroupAuthenticated || s.Name == authz.GroupServiceAccounts):
+			default:
+				continue
+			}
+			scope := "cluster-wide"
+			if b.Namespace != "" {
+				scope = "in namespace " + b.Namespace
+			}
+			out = append(out, check.Result{Object: o, Path: fieldpath.New("subjects").Index(b.SubjectIndex[k]), Severity: sev,
+				Message: fmt.Sprintf("%s gives %s to %s %s", b.Ref, b.Role, s, scope)})
+		}
+	}
+	return out
+}

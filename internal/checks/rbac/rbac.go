@@ -1,0 +1,337 @@
+// Package rbac holds the RBAC checks. They share one model
+// (internal/rbac, built by internal/rbac/rbacinv) per run, so they see
+// aggregation, the bootstrap roles of manifests and every binding.
+//
+// Calm by design: a rule is reported only where a binding gives it to
+// somebody who is not a system component (system:* users and groups other
+// than the public ones, service accounts of the system namespaces), and the
+// bootstrap roles are judged through the bindings that use them, never on
+// their own. The finding sits on the rule when the role is in the scan,
+// otherwise on the binding.
+package rbac
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/fieldpath"
+	"github.com/kubeward/kubeward/internal/inventory"
+	authz "github.com/kubeward/kubeward/internal/rbac"
+	"github.com/kubeward/kubeward/internal/rbac/rbacinv"
+)
+
+// needs is what the RBAC checks read.
+var needs = append([]schema.GroupKind{inventory.KindRole, inventory.KindClusterRole, inventory.KindRoleBinding,
+	inventory.KindClusterRoleBinding, inventory.KindServiceAccount, inventory.KindSecret, inventory.KindNamespace}, inventory.WorkloadKinds...)
+
+var references = []check.Reference{
+	check.NSA("Authentication and authorization: role-based access control"),
+	check.CIS("5.1", "RBAC and Service Accounts"),
+}
+
+type modelKey struct{ inv *inventory.Inventory }
+
+func model(ctx *check.Context, inv *inventory.Inventory) *rbacinv.Model {
+	return ctx.Memo(modelKey{inv}, func() any { return rbacinv.Build(inv) }).(*rbacinv.Model)
+}
+
+type graphKey struct{ inv *inventory.Inventory }
+
+func graph(ctx *check.Context, inv *inventory.Inventory) *authz.Graph {
+	return ctx.Memo(graphKey{inv}, func() any { return model(ctx, inv).Escalation() }).(*authz.Graph)
+}
+
+// publicGroups are system groups that hold everybody (or every service
+// account): bindings to them are never "system components".
+func publicGroup(name string) bool {
+	return name == authz.GroupAuthenticated || name == authz.GroupUnauthenticated || name == authz.GroupServiceAccounts ||
+		strings.HasPrefix(name, "system:serviceaccounts:")
+}
+
+// exempt reports whether s is a system component expected to hold rights.
+func exempt(ctx *check.Context, s authz.Subject) bool {
+	switch s.Kind {
+	case authz.KindUser:
+		return strings.HasPrefix(s.Name, "system:") && s.Name != authz.UserAnonymous
+	case authz.KindGroup:
+		return strings.HasPrefix(s.Name, "system:") && !publicGroup(s.Name)
+	case authz.KindServiceAccount:
+		return ctx.Options.IsSystemNamespace(s.Namespace)
+	}
+	return false
+}
+
+// matcher tells whether a rule grants a risky permission, and describes it.
+type matcher func(r *rbacv1.PolicyRule) (what string, ok bool)
+
+// grants reports whether the rule allows one of verbs on group/resource,
+// whatever resourceNames it lists (names narrow, they do not remove, the
+// risk).
+func grants(r *rbacv1.PolicyRule, group, resource string, verbs ...string) (string, bool) {
+	base, sub, _ := strings.Cut(resource, "/")
+	combined := base
+	if sub != "" {
+		combined += "/" + sub
+	}
+	if !authz.APIGroupMatches(r, group) || !authz.ResourceMatches(r, combined, sub) {
+		return "", false
+	}
+	for _, v := range verbs {
+		if authz.VerbMatches(r, v) {
+			what := v + " " + resource
+			if len(r.ResourceNames) > 0 {
+				what += " (named " + strings.Join(r.ResourceNames, ", ") + ")"
+			}
+			return what, true
+		}
+	}
+	return "", false
+}
+
+// anyOf tries matchers in order.
+func anyOf(ms ...matcher) matcher {
+	return func(r *rbacv1.PolicyRule) (string, bool) {
+		for _, m := range ms {
+			if w, ok := m(r); ok {
+				return w, true
+			}
+		}
+		return "", false
+	}
+}
+
+func on(group, resource string, verbs ...string) matcher {
+	return func(r *rbacv1.PolicyRule) (string, bool) { return grants(r, group, resource, verbs...) }
+}
+
+// holders are the non-exempt subjects of a role's bindings, with the
+// bindings that give it to them.
+type holders struct {
+	bindings []authz.BindingView
+	subjects []authz.Subject
+	cluster  bool // some binding is a ClusterRoleBinding
+}
+
+func holdersOf(ctx *check.Context, rv *authz.RoleView) holders {
+	var h holders
+	seen := map[authz.Subject]bool{}
+	for _, b := range rv.Bindings {
+		kept := false
+		for _, s := range b.Subjects {
+			if exempt(ctx, s) {
+				continue
+			}
+			kept = true
+			if !seen[s] {
+				seen[s] = true
+				h.subjects = append(h.subjects, s)
+			}
+		}
+		if kept {
+			h.bindings = append(h.bindings, b)
+			h.cluster = h.cluster || b.Namespace == ""
+		}
+	}
+	return h
+}
+
+func (h holders) String() string {
+	var ss []string
+	for i, s := range h.subjects {
+		if i == 3 {
+			ss = append(ss, fmt.Sprintf("and %d more", len(h.subjects)-3))
+			break
+		}
+		ss = append(ss, s.String())
+	}
+	scope := "in namespace " + h.bindings[0].Namespace
+	if h.cluster {
+		scope = "cluster-wide"
+	} else if len(h.bindings) > 1 {
+		scope = "in its bindings' namespaces"
+	}
+	return strings.Join(ss, ", ") + " " + scope
+}
+
+// aggregatedHolders returns, for each ClusterRole aggregated into others
+// (directly or through nested aggregation), the bindings of those others:
+// its rules reach their subjects too.
+func aggregatedHolders(roles []authz.RoleView) map[string][]authz.BindingView {
+	into := map[string][]int{} // source ClusterRole -> indexes of roles that copy its rules
+	byName := map[string]int{}
+	for i, rv := range roles {
+		if rv.Ref.Kind == "ClusterRole" {
+			byName[rv.Ref.Name] = i
+		}
+		seen := map[string]bool{}
+		for _, from := range rv.From {
+			if from != "" && !seen[from] {
+				seen[from] = true
+				into[from] = append(into[from], i)
+			}
+		}
+	}
+	out := map[string][]authz.BindingView{}
+	for src := range into {
+		visited := map[int]bool{}
+		var walk func(name string)
+		walk = func(name string) {
+			for _, i := range into[name] {
+				if visited[i] {
+					continue
+				}
+				visited[i] = true
+				out[src] = append(out[src], roles[i].Bindings...)
+				walk(roles[i].Ref.Name)
+			}
+		}
+		walk(src)
+	}
+	return out
+}
+
+// severities picks the severity by scope: namespaced grants are one level
+// lower than cluster-wide ones when ns is set.
+type severities struct{ cluster, namespaced check.Severity }
+
+// permissionResults reports every rule that match accepts, of every role
+// given to a non-exempt subject.
+func permissionResults(ctx *check.Context, inv *inventory.Inventory, match matcher, sev severities) []check.Result {
+	m := model(ctx, inv)
+	roles := m.Roles()
+	viaAgg := aggregatedHolders(roles)
+	var out []check.Result
+	seen := map[string]bool{}
+	emit := func(r check.Result) {
+		k := fmt.Sprintf("%p %s %s", r.Object, r.Path, r.Message)
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, r)
+		}
+	}
+	for i := range roles {
+		rv := &roles[i]
+		if rv.Ref.Kind == "ClusterRole" {
+			rv.Bindings = append(rv.Bindings, viaAgg[rv.Ref.Name]...)
+		}
+		h := holdersOf(ctx, rv)
+		if len(h.subjects) == 0 {
+			continue
+		}
+		s := sev.namespaced
+		if h.cluster {
+			s = sev.cluster
+		}
+		obj := m.Objects[rv.Ref]
+		for ri := range rv.Rules {
+			what, ok := match(&rv.Rules[ri])
+			if !ok {
+				continue
+			}
+			from := ""
+			if ri < len(rv.From) {
+				from = rv.From[ri]
+			}
+			switch {
+			case from != "":
+				// Reported on the source ClusterRole, which carries the
+				// aggregated holders.
+				continue
+			case obj != nil && !(m.Cluster && authz.IsBootstrap(rv.Ref)):
+				emit(check.Result{Object: obj, Path: fieldpath.New("rules").Index(ri), Severity: s,
+					Message: fmt.Sprintf("%s grants %s to %s", rv.Ref, what, h)})
+			default:
+				for _, b := range h.bindings {
+					bo := m.Objects[b.Ref]
+					if bo == nil {
+						continue
+					}
+					emit(check.Result{Object: bo, Path: fieldpath.New("roleRef", "name"), Severity: s,
+						Message: fmt.Sprintf("%s grants %s to %s through %s rule %d", b.Ref, what, subjectsOf(ctx, b), rv.Ref, ri)})
+				}
+			}
+		}
+	}
+	return out
+}
+
+func subjectsOf(ctx *check.Context, b authz.BindingView) string {
+	var ss []string
+	for _, s := range b.Subjects {
+		if !exempt(ctx, s) {
+			ss = append(ss, s.String())
+		}
+	}
+	sort.Strings(ss)
+	scope := "cluster-wide"
+	if b.Namespace != "" {
+		scope = "in namespace " + b.Namespace
+	}
+	return strings.Join(ss, ", ") + " " + scope
+}
+
+// permissionCheck builds a check from a matcher.
+func permissionCheck(meta check.Meta, match matcher, sev severities) *check.Check {
+	if meta.Category == "" {
+		meta.Category = check.CategoryRBAC
+	}
+	if meta.Refs == nil {
+		meta.Refs = references
+	}
+	if meta.Severity == check.SeverityUnknown {
+		meta.Severity = sev.cluster
+	}
+	return &check.Check{
+		Meta:  meta,
+		Needs: needs,
+		Inventory: func(ctx *check.Context, inv *inventory.Inventory) []check.Result {
+			return permissionResults(ctx, inv, match, sev)
+		},
+	}
+}
+
+// wildcard matches "*" in verbs, in resources, or in apiGroups together
+// with a wildcard-like resource list.
+func wildcard(r *rbacv1.PolicyRule) (string, bool) {
+	if len(r.NonResourceURLs) > 0 {
+		return "", false
+	}
+	var parts []string
+	for _, v := range r.Verbs {
+		if v == rbacv1.VerbAll {
+			parts = append(parts, `every verb`)
+			break
+		}
+	}
+	for _, res := range r.Resources {
+		if res == rbacv1.ResourceAll {
+			parts = append(parts, `every resource of `+groupsOf(r))
+			break
+		}
+	}
+	if len(parts) == 0 {
+		return "", false
+	}
+	return strings.Join(parts, " on ") + " (" + authz.RuleString(r) + ")", true
+}
+
+func groupsOf(r *rbacv1.PolicyRule) string {
+	for _, g := range r.APIGroups {
+		if g == rbacv1.APIGroupAll {
+			return "every API group"
+		}
+	}
+	var gs []string
+	for _, g := range r.APIGroups {
+		if g == "" {
+			g = "core"
+		}
+		gs = append(gs, g)
+	}
+	return "API group " + strings.Join(gs, ", ")
+}

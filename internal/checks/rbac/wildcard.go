@@ -1,0 +1,23 @@
+package rbac
+
+import "github.com/kubeward/kubeward/internal/check"
+
+// Wildcard reports roles that grant verbs "*", resources "*" (any group) and apiGroups "*" with any resource.
+//
+// Reads: Role and ClusterRole rules (aggregated rules through the
+// ClusterRoles they come from) and the RoleBindings and ClusterRoleBindings
+// that give them out. Allows: roles bound only to system components, and
+// bootstrap roles except through a binding in the scan.
+var Wildcard = permissionCheck(check.Meta{
+	ID:        "rbac-wildcard",
+	Title:     "Role uses wildcard verbs or resources",
+	Rationale: "Wildcards grant every verb and resource the cluster serves now and every one added later (CRDs, subresources such as pods/exec).",
+	Fix:       "List the verbs, groups and resources the holder needs.",
+	Reads:     []string{"Role rules", "ClusterRole rules", "RoleBinding", "ClusterRoleBinding"},
+},
+	wildcardMatch,
+	severities{cluster: check.High, namespaced: check.Medium})
+
+var wildcardMatch matcher = wildcard
+
+func init() { check.Register(Wildcard) }
