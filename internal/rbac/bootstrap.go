@@ -76,6 +76,7 @@ func IsBootstrap(ref ObjectRef) bool {
 // cluster serves, to report rules naming ones that do not exist.
 type Catalog struct {
 	groups map[string]map[string]bool
+	served map[string]bool // groups whose resources come from discovery
 }
 
 // DefaultCatalog is the catalog of a bootstrap.Version API server.
@@ -84,9 +85,10 @@ func DefaultCatalog() (*Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Catalog{groups: map[string]map[string]bool{}}
+	c := &Catalog{groups: map[string]map[string]bool{}, served: map[string]bool{}}
 	for _, r := range d.Resources {
 		c.Add(r.Group, r.Name)
+		c.served[r.Group] = true
 	}
 	// Names that are authorized but not served: the bootstrap roles use
 	// them (signers, */finalizers, the kubelet's nodes/stats, legacy
@@ -146,7 +148,7 @@ func (c *Catalog) HasResource(group, resource string) bool {
 	// RESOURCE/finalizers for every resource; impersonation of extra
 	// fields as userextras/KEY.
 	base, sub, hasSub := strings.Cut(resource, "/")
-	if hasSub && sub == "finalizers" && rs[base] {
+	if hasSub && (sub == "finalizers" || sub == "restricted") && rs[base] {
 		return true
 	}
 	if hasSub && base == "userextras" && group == "authentication.k8s.io" {
@@ -163,23 +165,33 @@ func (c *Catalog) HasResource(group, resource string) bool {
 	return false
 }
 
-// UnknownNames returns problems for rules that name API groups or resources
-// the catalog does not know (typos such as "deployment", or CRDs that are
-// neither served nor in the inventory). Wildcards are always known.
+// removed are resources Kubernetes no longer serves that old manifests
+// still name; a rule naming them grants nothing and harms nothing, so they
+// are not reported.
+var removed = map[string]bool{"podsecuritypolicies": true}
+
+// UnknownNames returns problems for rules that name API groups or
+// resources that are probably typos: a group that is not served but is
+// close to a served one ("app", "rbac.authorization.k8s.i0"), or a resource
+// that a built-in group does not serve ("deployment", "pods/*"). Groups
+// that are merely unknown are not reported: they are usually CRDs that are
+// not part of the scan.
 func (m *Model) UnknownNames(c *Catalog) []Problem {
 	var out []Problem
 	check := func(ref ObjectRef, rules []rbacv1.PolicyRule) {
 		for i, r := range rules {
-			known, wildcard := false, false
+			builtin, wildcard := false, false
 			for _, g := range r.APIGroups {
 				switch {
 				case g == "*":
 					wildcard = true
-				case c.HasGroup(g):
-					known = true
-				default:
-					out = append(out, Problem{Object: ref, Field: fmt.Sprintf("rules[%d].apiGroups", i),
-						Message: fmt.Sprintf("API group %q is not served by Kubernetes %s nor defined by a CRD in the input", g, bootstrap.Version)})
+				case c.served[g]:
+					builtin = true
+				case !c.HasGroup(g):
+					if near := nearest(g, sortedKeys(c.served)); near != "" {
+						out = append(out, Problem{Object: ref, Field: fmt.Sprintf("rules[%d].apiGroups", i),
+							Message: fmt.Sprintf("API group %q is not served by Kubernetes %s; did you mean %q?", g, bootstrap.Version, near)})
+					}
 				}
 			}
 			for _, res := range r.Resources {
@@ -188,11 +200,18 @@ func (m *Model) UnknownNames(c *Catalog) []Problem {
 						Message: fmt.Sprintf("%q matches only a subresource literally named \"*\", not every subresource of %s; list them (%s/exec, %s/log, ...) or use */SUBRESOURCE", res, base, base, base)})
 					continue
 				}
-				if wildcard || !known || res == "*" || hasAnyGroup(r.APIGroups, res, c) {
+				if wildcard || !builtin || res == "*" || removed[res] || hasAnyGroup(r.APIGroups, res, c) {
 					continue
 				}
-				out = append(out, Problem{Object: ref, Field: fmt.Sprintf("rules[%d].resources", i),
-					Message: fmt.Sprintf("resource %q is not served in API group(s) %s", res, strings.Join(quoteEmpty(r.APIGroups), ","))})
+				msg := fmt.Sprintf("resource %q is not served in API group(s) %s", res, strings.Join(quoteEmpty(r.APIGroups), ","))
+				var names []string
+				for _, g := range r.APIGroups {
+					names = append(names, sortedKeys(c.groups[g])...)
+				}
+				if near := nearest(res, names); near != "" {
+					msg += fmt.Sprintf("; did you mean %q?", near)
+				}
+				out = append(out, Problem{Object: ref, Field: fmt.Sprintf("rules[%d].resources", i), Message: msg})
 			}
 		}
 	}
@@ -207,6 +226,48 @@ func (m *Model) UnknownNames(c *Catalog) []Problem {
 		}
 	}
 	return out
+}
+
+// nearest returns the candidate within edit distance 2 of s (the closest,
+// then the first), or "".
+func nearest(s string, candidates []string) string {
+	best, bestD := "", 3
+	for _, c := range candidates {
+		if d := editDistance(s, c, bestD); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance of a and b, or max when it is at
+// least max (so long unrelated names cost little).
+func editDistance(a, b string, max int) int {
+	if d := len(a) - len(b); d >= max || -d >= max {
+		return max
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			rowMin = min(rowMin, cur[j])
+		}
+		if rowMin >= max {
+			return max
+		}
+		prev, cur = cur, prev
+	}
+	return min(prev[len(b)], max)
 }
 
 // hasAnyGroup: a rule lists groups and resources as a cross product, so a

@@ -50,7 +50,9 @@ func invalidReference(ctx *check.Context, inv *inventory.Inventory) []check.Resu
 	var out []check.Result
 	for _, p := range problems {
 		o := m.Objects[p.Object]
-		if o == nil {
+		// Redefinitions are normal in a tree of overlays and versions; the
+		// later object wins, as a later apply would.
+		if o == nil || strings.HasPrefix(p.Message, "defined more than once") {
 			continue
 		}
 		path := fieldpath.Parse(p.Field)
