@@ -3,6 +3,9 @@
 package all
 
 import (
+	_ "github.com/kubeward/kubeward/internal/checks/exposure"
+	_ "github.com/kubeward/kubeward/internal/checks/image"
+	_ "github.com/kubeward/kubeward/internal/checks/network"
 	_ "github.com/kubeward/kubeward/internal/checks/pss"
 	_ "github.com/kubeward/kubeward/internal/checks/secrets"
 	_ "github.com/kubeward/kubeward/internal/checks/workload"
