@@ -46,8 +46,12 @@ type Options struct {
 	// run. SeverityUnknown means no gate (--fail-on none).
 	FailOn check.Severity
 	// ShowSuppressed lists suppressed findings in the table; JSON, SARIF and
-	// JUnit always include them, marked as suppressed.
+	// JUnit include them, marked as suppressed.
 	ShowSuppressed bool
+	// SARIFOmitSuppressed leaves suppressed findings out of SARIF. GitHub
+	// code scanning ignores SARIF suppressions and opens an alert for each
+	// suppressed result, so uploads to it want this.
+	SARIFOmitSuppressed bool
 	// Checks supply rule descriptions; nil means the registry.
 	Checks []*check.Check
 	// Width is the table's wrapping width; 0 means 100 columns.

@@ -177,7 +177,7 @@ func SARIF(w io.Writer, res *scan.Result, o Options) error {
 	if res == nil {
 		return errors.New("report: no scan result")
 	}
-	run, results, err := buildSARIF(res, o)
+	run, results, n, err := buildSARIF(res, o)
 	if err != nil {
 		return err
 	}
@@ -193,7 +193,7 @@ func SARIF(w io.Writer, res *scan.Result, o Options) error {
 			if run.OriginalURIBaseIDs != nil {
 				r.field("originalUriBaseIds", run.OriginalURIBaseIDs)
 			}
-			r.array("results", len(res.Findings), results)
+			r.array("results", n, results)
 			r.field("columnKind", "unicodeCodePoints") // YAML columns count characters
 		})
 	})
@@ -205,11 +205,12 @@ func SARIF(w io.Writer, res *scan.Result, o Options) error {
 	return bw.Flush()
 }
 
-// buildSARIF makes the run's parts, and a function making the i-th result.
-func buildSARIF(res *scan.Result, o Options) (*sarifRun, func(i int) any, error) {
+// buildSARIF makes the run's parts, and a function making the i-th of n
+// results.
+func buildSARIF(res *scan.Result, o Options) (*sarifRun, func(i int) any, int, error) {
 	loc, err := newLocator(o)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
 	metas := rules(res, o)
 	index := make(map[string]int, len(metas))
@@ -260,11 +261,26 @@ func buildSARIF(res *scan.Result, o Options) (*sarifRun, func(i int) any, error)
 		})
 	}
 	run.Invocations = []sarifInvocation{inv}
+	var kept []int // with SARIFOmitSuppressed, the findings written
+	if o.SARIFOmitSuppressed {
+		for i := range res.Findings {
+			if !res.Findings[i].Suppressed() {
+				kept = append(kept, i)
+			}
+		}
+	}
 	result := func(i int) any {
+		if kept != nil {
+			i = kept[i]
+		}
 		f := &res.Findings[i]
 		return sarifResultOf(f, index[f.CheckID], metas[index[f.CheckID]].Fix, loc)
 	}
-	return run, result, nil
+	n := len(res.Findings)
+	if o.SARIFOmitSuppressed {
+		n = len(kept)
+	}
+	return run, result, n, nil
 }
 
 func problemText(p diag.Problem) string {

@@ -362,3 +362,25 @@ func TestArtifactPath(t *testing.T) {
 		}
 	}
 }
+
+func TestSARIFOmitSuppressed(t *testing.T) {
+	o := testOptions()
+	o.SARIFOmitSuppressed = true
+	run := parseSARIF(t, render(t, "sarif", fixture(), o)).Runs[0]
+	if len(run.Results) != 6 {
+		t.Errorf("%d results; want the 6 unsuppressed findings", len(run.Results))
+	}
+	expired := false
+	for _, r := range run.Results {
+		if len(r.Suppressions) > 0 {
+			t.Errorf("%s: suppressed result written", r.RuleID)
+		}
+		expired = expired || r.RuleID == "run-as-non-root"
+	}
+	if !expired {
+		t.Error("the finding with an expired suppression was left out")
+	}
+	if err := validate(t, compileSchema(t, sarifSchemaFile), render(t, "sarif", fixture(), o)); err != nil {
+		t.Error(err)
+	}
+}
