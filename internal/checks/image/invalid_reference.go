@@ -24,6 +24,8 @@ var InvalidReference = &check.Check{
 			"check can tell which registry, tag or digest it means.",
 		Fix:   "Write the reference as [registry[:port]/]repository[:tag][@digest], in lower case, or substitute the placeholder before scanning.",
 		Reads: []string{"spec.containers[*].image", "spec.initContainers[*].image"},
+		// An image no one can name cannot have been vetted.
+		Refs: []check.Reference{check.NSA("Pod security: building secure container images")},
 	},
 	Pod: invalidReference,
 }

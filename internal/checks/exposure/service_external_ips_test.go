@@ -1,0 +1,35 @@
+package exposure
+
+import "testing"
+
+func TestExternalIPs(t *testing.T) {
+	runFixtures(t, ExternalIPs, []fixture{{
+		name: "externalIPs on ClusterIP, NodePort and LoadBalancer Services fail",
+		yaml: `apiVersion: v1
+kind: Service
+metadata: {name: a}
+spec: {externalIPs: [203.0.113.10], ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: b}
+spec: {type: NodePort, externalIPs: [203.0.113.11], ports: [{port: 80}]}`,
+		want: []string{"Service/a spec.externalIPs", "Service/b spec.externalIPs"},
+	}, {
+		name: "headless and ExternalName Services are ignored by kube-proxy; no externalIPs pass",
+		yaml: `apiVersion: v1
+kind: Service
+metadata: {name: headless}
+spec: {clusterIP: None, externalIPs: [203.0.113.10], ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ext}
+spec: {type: ExternalName, externalName: example.com, externalIPs: [203.0.113.10]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: plain}
+spec: {externalIPs: [], ports: [{port: 80}]}`,
+	}})
+}
