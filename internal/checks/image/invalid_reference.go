@@ -32,9 +32,9 @@ var InvalidReference = &check.Check{
 
 func init() { check.Register(InvalidReference) }
 
-func invalidReference(_ *check.Context, p *inventory.Pod) []check.Result {
+func invalidReference(ctx *check.Context, p *inventory.Pod) []check.Result {
 	var out []check.Result
-	for _, u := range images(p) {
+	for _, u := range images(ctx, p) {
 		if u.err == nil {
 			continue
 		}

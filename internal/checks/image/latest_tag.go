@@ -32,9 +32,9 @@ var LatestTag = &check.Check{
 
 func init() { check.Register(LatestTag) }
 
-func latestTag(_ *check.Context, p *inventory.Pod) []check.Result {
+func latestTag(ctx *check.Context, p *inventory.Pod) []check.Result {
 	var out []check.Result
-	for _, u := range images(p) {
+	for _, u := range images(ctx, p) {
 		if u.err != nil || u.ref.Digest != "" {
 			continue
 		}

@@ -31,9 +31,9 @@ var NoDigest = &check.Check{
 
 func init() { check.Register(NoDigest) }
 
-func noDigest(_ *check.Context, p *inventory.Pod) []check.Result {
+func noDigest(ctx *check.Context, p *inventory.Pod) []check.Result {
 	var out []check.Result
-	for _, u := range images(p) {
+	for _, u := range images(ctx, p) {
 		if u.err != nil || u.ref.Digest != "" || u.ref.Tag == "" || u.ref.Tag == "latest" {
 			continue
 		}

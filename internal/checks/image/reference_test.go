@@ -49,3 +49,14 @@ func TestPlaceholder(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkParseRef(b *testing.B) {
+	refs := []string{"nginx", "registry.example.com:5000/team/app:1.2.3", "quay.io/org/app:v1@sha256:fd8d9aa63ba2f0982b5304e1ee8d3b90a210bc1ffb5314d980eb6962f1a9715d"}
+	for b.Loop() {
+		for _, r := range refs {
+			if _, err := parseRef(r); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

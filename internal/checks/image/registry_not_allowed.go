@@ -44,7 +44,7 @@ type allowlistKey struct{}
 func registryNotAllowed(ctx *check.Context, p *inventory.Pod) []check.Result {
 	allowed := ctx.Memo(allowlistKey{}, func() any { return parseAllowlist(ctx.Options.AllowedRegistries) }).(allowlist)
 	var out []check.Result
-	for _, u := range images(p) {
+	for _, u := range images(ctx, p) {
 		if u.err != nil || allowed.allows(u.ref) {
 			continue
 		}

@@ -187,3 +187,12 @@ spec:
 		t.Errorf("finding = %s %d:%d %q", f.Severity, f.Position.Line, f.Position.Column, f.Message)
 	}
 }
+
+func BenchmarkJudgeHostPath(b *testing.B) {
+	paths := []string{"/var/run/docker.sock", "/var/log", "/etc/cni/net.d", "/", "/var/lib/kubelet/pods", "/sys/fs/bpf"}
+	for b.Loop() {
+		for _, p := range paths {
+			judgeHostPath(p, false)
+		}
+	}
+}
