@@ -176,22 +176,26 @@ func Build(in Input, opts Options) *Model {
 		sort.Slice(rs, func(i, j int) bool { return rs[i].ref.Name < rs[j].ref.Name })
 	}
 
-	seenCRB := map[string]int{}
-	for _, crb := range in.ClusterRoleBindings {
+	// Redefinitions: the last one wins (as a later apply would), and only
+	// it is bound, so a role's binding lists hold each binding once.
+	lastCRB := map[string]int{}
+	for i, crb := range in.ClusterRoleBindings {
 		if crb == nil {
 			continue
 		}
-		b := m.newBinding(ObjectRef{Kind: "ClusterRoleBinding", Name: crb.Name}, "", crb.RoleRef, crb.Subjects)
-		if i, dup := seenCRB[crb.Name]; dup {
-			m.problem(b.ref, "", "defined more than once; the last definition is used")
-			m.crbs[i] = b
+		if _, dup := lastCRB[crb.Name]; dup {
+			m.problem(ObjectRef{Kind: "ClusterRoleBinding", Name: crb.Name}, "", "defined more than once; the last definition is used")
+		}
+		lastCRB[crb.Name] = i
+	}
+	for i, crb := range in.ClusterRoleBindings {
+		if crb == nil || lastCRB[crb.Name] != i {
 			continue
 		}
-		seenCRB[crb.Name] = len(m.crbs)
-		m.crbs = append(m.crbs, b)
+		m.crbs = append(m.crbs, m.newBinding(ObjectRef{Kind: "ClusterRoleBinding", Name: crb.Name}, "", crb.RoleRef, crb.Subjects))
 	}
-	seenRB := map[nsName]int{}
-	for _, rb := range in.RoleBindings {
+	lastRB := map[nsName]int{}
+	for i, rb := range in.RoleBindings {
 		if rb == nil {
 			continue
 		}
@@ -200,16 +204,19 @@ func Build(in Input, opts Options) *Model {
 			m.problem(ref, "metadata.namespace", "a RoleBinding needs a namespace; it is ignored")
 			continue
 		}
-		addNS(rb.Namespace)
-		b := m.newBinding(ref, rb.Namespace, rb.RoleRef, rb.Subjects)
 		k := nsName{rb.Namespace, rb.Name}
-		if i, dup := seenRB[k]; dup {
+		if _, dup := lastRB[k]; dup {
 			m.problem(ref, "", "defined more than once; the last definition is used")
-			m.rbs[rb.Namespace][i] = b
+		}
+		lastRB[k] = i
+	}
+	for i, rb := range in.RoleBindings {
+		if rb == nil || rb.Namespace == "" || lastRB[nsName{rb.Namespace, rb.Name}] != i {
 			continue
 		}
-		seenRB[k] = len(m.rbs[rb.Namespace])
-		m.rbs[rb.Namespace] = append(m.rbs[rb.Namespace], b)
+		addNS(rb.Namespace)
+		ref := ObjectRef{Kind: "RoleBinding", Namespace: rb.Namespace, Name: rb.Name}
+		m.rbs[rb.Namespace] = append(m.rbs[rb.Namespace], m.newBinding(ref, rb.Namespace, rb.RoleRef, rb.Subjects))
 	}
 	sort.Slice(m.crbs, func(i, j int) bool { return m.crbs[i].ref.Name < m.crbs[j].ref.Name })
 	for _, bs := range m.rbs {

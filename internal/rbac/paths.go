@@ -240,7 +240,11 @@ func (g *Graph) edges(from Subject) []Step {
 			var d Decision
 			var ok bool
 			var verb string
-			for _, verb = range []string{"create", "update", "patch"} {
+			verbs := []string{"create", "update", "patch"}
+			if pr.resource == "pods" {
+				verbs = verbs[:1] // a pod's service account cannot be changed after creation
+			}
+			for _, verb = range verbs {
 				if d, ok = allow(Attributes{Verb: verb, APIGroup: pr.group, Resource: pr.resource, Namespace: ns}); ok {
 					break
 				}

@@ -63,7 +63,7 @@ func cloudIAMServiceAccount(ctx *check.Context, inv *inventory.Inventory) []chec
 			if !ok {
 				continue
 			}
-			risks := riskSummary(m.Model, authz.UserInfoFor(s))
+			risks := riskSummary(m.Model, authz.UserInfoFor(s), "")
 			if len(risks) == 0 {
 				break
 			}

@@ -1,6 +1,8 @@
 package rbac
 
 import (
+	rbacv1 "k8s.io/api/rbac/v1"
+
 	"fmt"
 
 	"github.com/kubeward/kubeward/internal/check"
@@ -14,9 +16,11 @@ import (
 // credentials needed), Group system:authenticated (every user and every
 // service account) and Group system:serviceaccounts (every pod).
 //
-// Reads: RoleBinding and ClusterRoleBinding subjects and roleRef. Allows:
-// the bootstrap bindings (discovery, basic-user, public-info-viewer), and
-// bindings to roles that grant nothing.
+// Reads: RoleBinding and ClusterRoleBinding subjects and roleRef, the
+// role's rules. Allows: the bootstrap bindings (discovery, basic-user,
+// public-info-viewer), bindings to roles that grant nothing, and for the
+// authenticated groups, roles that only read (get, list, watch) things
+// other than Secrets, or name removed resources (podsecuritypolicies).
 var PublicGroupBinding = &check.Check{
 	Meta: check.Meta{
 		ID:       "rbac-public-group-binding",
@@ -37,9 +41,11 @@ func init() { check.Register(PublicGroupBinding) }
 
 func publicGroupBinding(ctx *check.Context, inv *inventory.Inventory) []check.Result {
 	m := model(ctx, inv)
+	writes := map[authz.ObjectRef]bool{}
 	rules := map[authz.ObjectRef]int{}
 	for _, rv := range m.Roles() {
 		rules[rv.Ref] = len(rv.Rules)
+		writes[rv.Ref] = grantsMoreThanPublicReads(rv.Rules)
 	}
 	var out []check.Result
 	for _, b := range m.Bindings() {
@@ -53,6 +59,9 @@ func publicGroupBinding(ctx *check.Context, inv *inventory.Inventory) []check.Re
 			case s.Kind == authz.KindUser && s.Name == authz.UserAnonymous, s.Kind == authz.KindGroup && s.Name == authz.GroupUnauthenticated:
 				sev = check.Critical
 			case s.Kind == authz.KindGroup && (s.Name == authz.GroupAuthenticated || s.Name == authz.GroupServiceAccounts):
+				if !writes[b.Role] {
+					continue // public read of non-secret data is a deliberate pattern (cluster-info, pipelines-info)
+				}
 			default:
 				continue
 			}
@@ -65,4 +74,33 @@ func publicGroupBinding(ctx *check.Context, inv *inventory.Inventory) []check.Re
 		}
 	}
 	return out
+}
+
+// grantsMoreThanPublicReads reports whether rules grant anything beyond
+// reading non-secret resources and non-resource URLs.
+func grantsMoreThanPublicReads(rules []rbacv1.PolicyRule) bool {
+	for i := range rules {
+		r := &rules[i]
+		if len(r.Resources) > 0 && allRemoved(r.Resources) {
+			continue
+		}
+		for _, v := range r.Verbs {
+			if v != "get" && v != "list" && v != "watch" {
+				return true
+			}
+		}
+		if _, ok := grants(r, "", "secrets", "get", "list", "watch"); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func allRemoved(resources []string) bool {
+	for _, r := range resources {
+		if r != "podsecuritypolicies" {
+			return false
+		}
+	}
+	return true
 }

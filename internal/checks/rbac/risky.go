@@ -10,33 +10,46 @@ import (
 
 // highRisks are the permissions that make an identity worth stealing:
 // what the blast-radius checks look for in a service account's rights.
+//
+// local marks risks that are normal for an application inside its own
+// namespace (an operator managing its Secrets and pods): they count only
+// when granted cluster-wide or in another namespace.
 var highRisks = []struct {
 	name  string
 	match matcher
+	local bool
 }{
 	{"cluster-admin", func(r *rbacv1.PolicyRule) (string, bool) {
 		a := authz.Attributes{Verb: "*", APIGroup: "*", Resource: "*"}
 		return "every verb on every resource", authz.RuleAllows(&a, r)
-	}},
-	{"escalate/bind", escalateBindMatch},
-	{"impersonate", impersonateMatch},
-	{"csr-approval", cSRApprovalMatch},
-	{"webhook-config", webhookConfigMatch},
-	{"node-proxy", nodeProxyMatch},
-	{"token-creation", tokenCreationMatch},
-	{"secrets-read", secretsReadMatch},
-	{"pod-exec", podExecMatch},
-	{"pod-creation", podCreationMatch},
-	{"pv-creation", pVCreationMatch},
+	}, false},
+	{"escalate/bind", escalateBindMatch, false},
+	{"impersonate", impersonateMatch, false},
+	{"csr-approval", cSRApprovalMatch, false},
+	{"webhook-config", webhookConfigMatch, false},
+	{"node-proxy", nodeProxyMatch, false},
+	{"token-creation", tokenCreationMatch, true},
+	{"secrets-read", secretsReadMatch, true},
+	{"pod-exec", podExecMatch, true},
+	{"pod-creation", podCreationMatch, true},
+	{"pv-creation", pVCreationMatch, false},
 }
 
 // riskSummary lists the high risks u holds, each with the grant that gives
-// it, most severe first; empty when none.
-func riskSummary(m *authz.Model, u authz.UserInfo) []string {
+// it, most severe first; empty when none. ownNS is the namespace where
+// local risks do not count; reading Secrets named in resourceNames never
+// counts (that is least privilege).
+func riskSummary(m *authz.Model, u authz.UserInfo, ownNS string) []string {
 	grants := m.Permissions(u)
 	var out []string
 	for _, risk := range highRisks {
 		for i := range grants {
+			if risk.local && grants[i].Namespace == ownNS && ownNS != "" {
+				continue
+			}
+			if risk.name == "secrets-read" && len(grants[i].Rule.ResourceNames) > 0 {
+				continue
+			}
 			if what, ok := risk.match(&grants[i].Rule); ok {
 				scope := "cluster-wide"
 				if grants[i].Namespace != "" {

@@ -61,7 +61,7 @@ func workloadServiceAccount(ctx *check.Context, inv *inventory.Inventory) []chec
 		}
 		risks, ok := cache[s]
 		if !ok {
-			risks = riskSummary(m.Model, authz.UserInfoFor(s))
+			risks = riskSummary(m.Model, authz.UserInfoFor(s), s.Namespace)
 			cache[s] = risks
 		}
 		if len(risks) == 0 {
