@@ -25,7 +25,7 @@ var externalStorageRefs = []check.Reference{
 func Classify(name, value string, awsNearby bool) []Detection {
 	if strings.Contains(strings.TrimSpace(value), "\n") {
 		ds := ScanText(value)
-		if len(ds) == 0 && !IsPlaceholder(value) && isLiteralCredential(value, NameClassOf(name)) {
+		if len(ds) == 0 && isLiteralCredential(value, NameClassOf(name)) {
 			ds = []Detection{{Kind: NamedLiteral, Class: NameClassOf(name)}}
 		}
 		sortBest(ds)

@@ -147,26 +147,18 @@ type shape struct {
 	match  func(s string, at int) (end int, k Kind)
 }
 
+// shapes are searched by an anchor each; tokens sharing an anchor share a
+// pass over the value (gh for classic GitHub tokens, xox for Slack's).
 var shapes = []shape{
 	{"-----BEGIN ", matchPEM},
 	{"AKIA", matchAWSKeyID},
 	{"ASIA", matchAWSKeyID},
 	{"AIza", matchGoogleKey},
-	{"sk_live_", matchStripe},
-	{"rk_live_", matchStripe},
-	{"ghp_", matchGitHubClassic},
-	{"gho_", matchGitHubClassic},
-	{"ghu_", matchGitHubClassic},
-	{"ghs_", matchGitHubClassic},
-	{"ghr_", matchGitHubClassic},
-	{"github_pat_", matchGitHubFineGrained},
+	{"k_live_", matchStripe},
+	{"gh", matchGitHub},
+	{"github_pat_", matchGitHub},
 	{"glpat-", matchGitLab},
-	{"xoxa-", matchSlack},
-	{"xoxb-", matchSlack},
-	{"xoxe-", matchSlack},
-	{"xoxp-", matchSlack},
-	{"xoxr-", matchSlack},
-	{"xoxs-", matchSlack},
+	{"xox", matchSlack},
 	{"hooks.slack.com/", matchSlackWebhook},
 	{"eyJ", matchJWT},
 	{"://", matchURLPassword},
@@ -271,14 +263,24 @@ func matchGoogleKey(s string, at int) (int, Kind) {
 	return fixed(s, at, 4, 35, isWord, GoogleAPIKey)
 }
 
+// matchStripe: sk_live_ or rk_live_ (found by k_live_) and at least 16
+// more characters.
 func matchStripe(s string, at int) (int, Kind) {
-	return atLeast(s, at, 8, 16, isAlnumOrUnderscore, StripeKey)
+	if at == 0 || (s[at-1] != 's' && s[at-1] != 'r') {
+		return 0, None
+	}
+	return atLeast(s, at-1, len("sk_live_"), 16, isAlnumOrUnderscore, StripeKey)
 }
 
 func isAlnumOrUnderscore(c byte) bool { return isAlnum(c) || c == '_' }
 
-func matchGitHubClassic(s string, at int) (int, Kind) {
-	if !startsToken(s, at, isAlnumOrUnderscore) {
+// matchGitHub: ghp_, gho_, ghu_, ghs_ or ghr_ and exactly 36 letters and
+// digits, or github_pat_ and at least 22 more.
+func matchGitHub(s string, at int) (int, Kind) {
+	if strings.HasPrefix(s[at:], "github_pat_") {
+		return atLeast(s, at, len("github_pat_"), 22, isAlnumOrUnderscore, GitHubToken)
+	}
+	if at+4 > len(s) || strings.IndexByte("pousr", s[at+2]) < 0 || s[at+3] != '_' || !startsToken(s, at, isAlnumOrUnderscore) {
 		return 0, None
 	}
 	end := run(s, at+4, isAlnum)
@@ -288,20 +290,17 @@ func matchGitHubClassic(s string, at int) (int, Kind) {
 	return end, GitHubToken
 }
 
-func matchGitHubFineGrained(s string, at int) (int, Kind) {
-	return atLeast(s, at, len("github_pat_"), 22, isAlnumOrUnderscore, GitHubToken)
-}
-
 func matchGitLab(s string, at int) (int, Kind) {
 	return atLeast(s, at, len("glpat-"), 20, isWord, GitLabToken)
 }
 
 func isAlnumOrDash(c byte) bool { return isAlnum(c) || c == '-' }
 
-// matchSlack: xox?- and at least 20 more characters with a digit (real
-// tokens carry numeric team and user ids).
+// matchSlack: xoxa-, xoxb-, xoxe-, xoxp-, xoxr- or xoxs- and at least 20
+// more characters with a digit (real tokens carry numeric team and user
+// ids).
 func matchSlack(s string, at int) (int, Kind) {
-	if !startsToken(s, at, isWord) {
+	if at+5 > len(s) || strings.IndexByte("abeprs", s[at+3]) < 0 || s[at+4] != '-' || !startsToken(s, at, isWord) {
 		return 0, None
 	}
 	end := run(s, at+5, isAlnumOrDash)

@@ -209,3 +209,13 @@ func TestEntropyThresholdCalibration(t *testing.T) {
 		}
 	}
 }
+
+// TestMarkersSurviveUnLeet: IsPlaceholder searches markers only in the
+// leet-mapped text, which is sound only if unLeet leaves markers intact.
+func TestMarkersSurviveUnLeet(t *testing.T) {
+	for _, m := range placeholderMarkers {
+		if strings.Map(unLeet, m) != m {
+			t.Errorf("marker %q changes under unLeet", m)
+		}
+	}
+}

@@ -1,6 +1,9 @@
 package secrets
 
-import "strings"
+import (
+	"bytes"
+	"strings"
+)
 
 // NameClass is what a name (env var, ConfigMap key, config file setting)
 // says its value is.
@@ -94,7 +97,7 @@ var compoundSuffix = []struct {
 // credentials; PASSWORD_FILE, TOKEN_TTL, SECRET_NAME and AUTH_ENABLED are not,
 // because their values are about a credential, not the credential.
 func NameClassOf(name string) NameClass {
-	if len(name) > maxName {
+	if len(name) > maxName || !mentionsCredential(name) {
 		return NotCredential
 	}
 	words := splitWords(name)
@@ -132,6 +135,29 @@ func NameClassOf(name string) NameClass {
 		}
 	}
 	return NotCredential
+}
+
+// credentialStems are in every name NameClassOf accepts; most names have
+// none, and checking costs no allocation.
+var credentialStems = [][]byte{[]byte("pass"), []byte("pwd"), []byte("secret"), []byte("token"),
+	[]byte("key"), []byte("cred"), []byte("auth"), []byte("psk")}
+
+func mentionsCredential(name string) bool {
+	var buf [maxName]byte
+	low := buf[:len(name)]
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if isUpper(c) {
+			c += 'a' - 'A'
+		}
+		low[i] = c
+	}
+	for _, st := range credentialStems {
+		if bytes.Contains(low, st) {
+			return true
+		}
+	}
+	return false
 }
 
 // splitWords lower-cases a name and splits it at separators and at

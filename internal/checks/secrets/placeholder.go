@@ -54,9 +54,11 @@ func IsPlaceholder(v string) bool {
 	if wrapped(t) {
 		return true
 	}
-	unleet := strings.Map(unLeet, low) // "Ple4seCh4ngeMe" is a marker too
+	// Markers hold no character unLeet changes, so searching the mapped
+	// text finds them in the text and in its leet spelling ("Ch4ngeMe").
+	unleet := strings.Map(unLeet, low)
 	for _, m := range placeholderMarkers {
-		if strings.Contains(low, m) || strings.Contains(unleet, m) {
+		if strings.Contains(unleet, m) {
 			return true
 		}
 	}

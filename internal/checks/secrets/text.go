@@ -111,14 +111,18 @@ var directives = map[string]NameClass{"requirepass": Password, "masterauth": Pas
 
 // splitDirective splits "requirepass s3cr3t" for the known directives.
 func splitDirective(line string) (key, val string, ok bool) {
-	f := strings.Fields(line)
-	if len(f) != 2 {
+	word, rest, found := strings.Cut(strings.TrimSpace(line), " ")
+	if !found || len(word) > 16 {
 		return "", "", false
 	}
-	if _, ok := directives[strings.ToLower(f[0])]; !ok {
+	if _, ok := directives[strings.ToLower(word)]; !ok {
 		return "", "", false
 	}
-	return "password", strings.Trim(f[1], `"'`), true
+	val = strings.TrimSpace(rest)
+	if strings.ContainsAny(val, " \t") {
+		return "", "", false
+	}
+	return "password", strings.Trim(val, `"'`), true
 }
 
 // maxPairs bounds the separators examined in one line.
