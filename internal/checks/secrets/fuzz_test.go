@@ -44,7 +44,6 @@ func vocabulary() string {
 	return b.String()
 }
 
-
 // runFamily runs every check of the package on objects holding each value
 // in every field the checks read, and returns each result's path and
 // message.
