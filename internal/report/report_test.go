@@ -210,3 +210,48 @@ func TestGolden(t *testing.T) {
 	o.FailOn = check.SeverityUnknown
 	golden(t, "table-empty.txt", render(t, "table", empty, o))
 }
+
+func TestWriteAndParseOutput(t *testing.T) {
+	for _, f := range Formats() {
+		if len(render(t, f, fixture(), testOptions())) == 0 {
+			t.Errorf("%s: empty output", f)
+		}
+		var b bytes.Buffer
+		if err := Write(f, &b, nil, testOptions()); err == nil {
+			t.Errorf("%s: no error for a nil result", f)
+		}
+	}
+	if err := Write("html", &bytes.Buffer{}, fixture(), testOptions()); err == nil || !strings.Contains(err.Error(), "table, json, sarif, junit") {
+		t.Errorf("unknown format: %v", err)
+	}
+	for _, tc := range []struct {
+		spec, format, file string
+		ok                 bool
+	}{
+		{"table", "table", "", true},
+		{"SARIF", "sarif", "", true},
+		{"sarif=out.sarif", "sarif", "out.sarif", true},
+		{"junit=reports/a=b.xml", "junit", "reports/a=b.xml", true},
+		{"json=", "", "", false},
+		{"xml=out.xml", "", "", false},
+		{"", "", "", false},
+	} {
+		format, file, err := ParseOutput(tc.spec)
+		if (err == nil) != tc.ok || format != tc.format || file != tc.file {
+			t.Errorf("ParseOutput(%q) = %q, %q, %v", tc.spec, format, file, err)
+		}
+	}
+}
+
+// A writer that fails makes every format return the error.
+func TestWriteError(t *testing.T) {
+	for _, f := range Formats() {
+		if err := Write(f, failingWriter{}, manyFindings(200), testOptions()); err == nil {
+			t.Errorf("%s: write error not returned", f)
+		}
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, os.ErrClosed }

@@ -17,7 +17,7 @@ import (
 
 const (
 	sarifVersion = "2.1.0"
-	sarifSchema  = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+	sarifSchema  = "https://json.schemastore.org/sarif-2.1.0.json" // as CodeQL writes it
 	// srcRoot is the uriBaseId of artifact URIs relative to Options.Root;
 	// GitHub code scanning resolves it to the repository checkout.
 	srcRoot = "%SRCROOT%"
