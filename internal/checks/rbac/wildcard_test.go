@@ -1,0 +1,12 @@
+package rbac
+
+import "testing"
+
+func TestWildcard(t *testing.T) {
+	fixtures := permissionFixtures("{verbs: ['*'], apiGroups: [apps], resources: [deployments]}", "{verbs: [get, list, watch], apiGroups: [apps], resources: [deployments, statefulsets]}")
+	fixtures = append(fixtures,
+		fixture{name: "every resource", yaml: clusterRole("r", "[{verbs: [get], apiGroups: [''], resources: ['*']}]") + crb("b", "r", userDev), want: []string{"ClusterRole/r rules[0]"}},
+		fixture{name: "bound to system:masters only", yaml: clusterRole("r", "[{verbs: ['*'], apiGroups: ['*'], resources: ['*']}]") + crb("b", "r", "[{kind: Group, apiGroup: rbac.authorization.k8s.io, name: system:masters}]")},
+	)
+	runFixtures(t, Wildcard, fixtures)
+}
