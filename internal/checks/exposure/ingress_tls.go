@@ -115,7 +115,7 @@ func covers(tlsHosts []string, host string) bool {
 	}
 	host = strings.ToLower(host)
 	for _, h := range tlsHosts {
-		h = strings.ToLower(strings.TrimSpace(h))
+		h = strings.ToLower(h)
 		if h == host && host != "" {
 			return true
 		}

@@ -1,6 +1,7 @@
 package exposure
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -110,11 +111,31 @@ func TestCovers(t *testing.T) {
 		{[]string{"*.a.com"}, "a.com", false},
 		{[]string{"*.a.com"}, "y.x.a.com", false},
 		{[]string{"*a.com"}, "ba.com", false},
-		{[]string{" A.com "}, "a.COM", true},
+		{[]string{"A.com"}, "a.COM", true},
 	}
 	for _, tt := range tests {
 		if got := covers(tt.tls, tt.host); got != tt.want {
 			t.Errorf("covers(%q, %q) = %v, want %v", tt.tls, tt.host, got, tt.want)
 		}
 	}
+}
+
+// FuzzCovers checks host matching: a host covers itself, a wildcard covers
+// exactly the one-label-deeper names, and nothing panics.
+func FuzzCovers(f *testing.F) {
+	f.Add("a.example.com", "x")
+	f.Add("*.example.com", "a.b")
+	f.Fuzz(func(t *testing.T, host, label string) {
+		if host != "" && !covers([]string{host}, host) {
+			t.Errorf("%q does not cover itself", host)
+		}
+		if host == "" || strings.HasPrefix(host, "*") {
+			return
+		}
+		deeper := label + "." + host
+		want := label != "" && !strings.Contains(label, ".")
+		if got := covers([]string{"*." + host}, deeper); got != want {
+			t.Errorf("covers(*.%s, %q) = %v, want %v", host, deeper, got, want)
+		}
+	})
 }

@@ -196,3 +196,26 @@ func BenchmarkJudgeHostPath(b *testing.B) {
 		}
 	}
 }
+
+// FuzzJudgeHostPath checks that judging never panics, that spellings of one
+// path are judged alike, and that a read-only mount is never judged worse
+// than a writable one.
+func FuzzJudgeHostPath(f *testing.F) {
+	for _, s := range []string{"/var/run/docker.sock", "/etc/", "run/containerd", "/var/lib/kubelet/pods", `\\.\pipe\docker_engine`, "/sys/fs/bpf", "/a/../etc"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		rw, ro := judgeHostPath(p, false), judgeHostPath(p, true)
+		if ro.severity > rw.severity {
+			t.Errorf("%q: read-only %s is worse than writable %s", p, ro.severity, rw.severity)
+		}
+		if strings.Contains(p, `\`) {
+			return
+		}
+		for _, variant := range []string{p + "/", "/" + p, strings.ReplaceAll(p, "/", "//"), p + "/."} {
+			if v := judgeHostPath(variant, false); v.severity != rw.severity {
+				t.Errorf("%q is %s but %q is %s", p, rw.severity, variant, v.severity)
+			}
+		}
+	})
+}
