@@ -23,7 +23,7 @@ func DefaultOptions() *Options {
 	return &Options{
 		PSSLevel:         "baseline",
 		PSSVersion:       "latest",
-		SystemNamespaces: []string{"kube-system"},
+		SystemNamespaces: []string{"kube-system", "kube-public", "kube-node-lease"},
 	}
 }
 

@@ -40,7 +40,7 @@ type File struct {
 	Images struct {
 		AllowedRegistries []string `yaml:"allowedRegistries"`
 	} `yaml:"images"`
-	// SystemNamespaces replaces the default list (kube-system).
+	// SystemNamespaces replaces the default list (kube-system, kube-public, kube-node-lease).
 	SystemNamespaces []string                `yaml:"systemNamespaces"`
 	Suppressions     []check.SuppressionRule `yaml:"suppressions"`
 	// Path is where the file was read from (not part of the format).

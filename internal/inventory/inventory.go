@@ -49,12 +49,26 @@ func (inv *Inventory) Get(gk schema.GroupKind, namespace, name string) *Object {
 	return inv.byName[nameKey{gk, namespace, name}]
 }
 
-// Pods returns the pod specs of all workloads.
+// Pods returns the pod specs to judge: those of every workload, except
+// copies run by a controller that is itself in the inventory (a live Pod of
+// a ReplicaSet of a Deployment), which are judged through the controller.
 func (inv *Inventory) Pods() []*Pod {
+	return inv.pods(false)
+}
+
+// AllPods returns every pod spec, controlled copies included (a live Pod
+// carries its IPs, which its Deployment does not).
+func (inv *Inventory) AllPods() []*Pod {
+	return inv.pods(true)
+}
+
+func (inv *Inventory) pods(controlled bool) []*Pod {
 	var out []*Pod
 	for _, gk := range WorkloadKinds {
 		for _, o := range inv.byKind[gk] {
-			out = append(out, o.pods...)
+			if o.Controller == nil || controlled {
+				out = append(out, o.pods...)
+			}
 		}
 	}
 	return out

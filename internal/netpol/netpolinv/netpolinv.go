@@ -37,7 +37,7 @@ func Build(inv *inventory.Inventory) *Model {
 	}
 	index := map[*inventory.Object]int{}
 	var folded []*inventory.Pod
-	for _, p := range inv.Pods() {
+	for _, p := range inv.AllPods() {
 		o := p.Object
 		m.Cluster = m.Cluster || o.Source.Cluster != ""
 		if o.GroupKind() == inventory.KindPodTemplate {
