@@ -83,9 +83,9 @@ type follower struct {
 	f        *os.File
 	fi       fs.FileInfo
 	stream   *event.Stream
-	read     int64 // bytes read from f
+	read     int64  // bytes read from f
 	tail     []byte // the last bytes read, to notice a file rewritten in place
-	skipLine bool  // started mid-line: drop the first partial line
+	skipLine bool   // started mid-line: drop the first partial line
 
 	lastSave  time.Time
 	savedAt   int64
