@@ -131,24 +131,24 @@ func internalLoadBalancer(ann map[string]string, class *string) string {
 		// The AWS Load Balancer Controller makes internal load balancers
 		// unless told otherwise.
 		return "AWS Load Balancer Controller default scheme"
-	case is("networking.gke.io/load-balancer-type", "internal"):
-		return "networking.gke.io/load-balancer-type: Internal"
-	case is("cloud.google.com/load-balancer-type", "internal"):
-		return "cloud.google.com/load-balancer-type: Internal"
-	case is("service.beta.kubernetes.io/azure-load-balancer-internal", "true"):
-		return "service.beta.kubernetes.io/azure-load-balancer-internal"
-	case is("service.beta.kubernetes.io/oci-load-balancer-internal", "true"):
-		return "service.beta.kubernetes.io/oci-load-balancer-internal"
-	case is("oci-network-load-balancer.oraclecloud.com/internal", "true"):
-		return "oci-network-load-balancer.oraclecloud.com/internal"
-	case is("service.kubernetes.io/ibm-load-balancer-cloud-provider-ip-type", "private"):
-		return "service.kubernetes.io/ibm-load-balancer-cloud-provider-ip-type: private"
-	case is("service.beta.kubernetes.io/alibaba-cloud-loadbalancer-address-type", "intranet"):
-		return "service.beta.kubernetes.io/alibaba-cloud-loadbalancer-address-type: intranet"
-	case is("service.beta.kubernetes.io/openstack-internal-load-balancer", "true"):
-		return "service.beta.kubernetes.io/openstack-internal-load-balancer"
-	case is("load-balancer.hetzner.cloud/disable-public-network", "true"):
-		return "load-balancer.hetzner.cloud/disable-public-network"
+	}
+	for _, a := range internalAnnotations {
+		if is(a.key, a.value) {
+			return a.key + ": " + a.value
+		}
 	}
 	return ""
+}
+
+// internalAnnotations make other clouds' load balancers private.
+var internalAnnotations = []struct{ key, value string }{
+	{"networking.gke.io/load-balancer-type", "Internal"},
+	{"cloud.google.com/load-balancer-type", "Internal"},
+	{"service.beta.kubernetes.io/azure-load-balancer-internal", "true"},
+	{"service.beta.kubernetes.io/oci-load-balancer-internal", "true"},
+	{"oci-network-load-balancer.oraclecloud.com/internal", "true"},
+	{"service.kubernetes.io/ibm-load-balancer-cloud-provider-ip-type", "private"},
+	{"service.beta.kubernetes.io/alibaba-cloud-loadbalancer-address-type", "intranet"},
+	{"service.beta.kubernetes.io/openstack-internal-load-balancer", "true"},
+	{"load-balancer.hetzner.cloud/disable-public-network", "true"},
 }
