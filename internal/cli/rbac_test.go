@@ -1,0 +1,200 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubeward/kubeward/internal/kubetest"
+)
+
+const rbacManifests = `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: deployer, namespace: shop}
+rules: [{verbs: [create], apiGroups: [apps], resources: [deployments]}, {verbs: [get], apiGroups: [""], resources: [secrets], resourceNames: [db]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: ci, namespace: shop}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: deployer}
+subjects: [{kind: User, apiGroup: rbac.authorization.k8s.io, name: ci-bot}, {kind: ServiceAccount, name: web}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: shop-admin}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects: [{kind: ServiceAccount, name: operator, namespace: shop}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: ghost, namespace: shop}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: missing}
+subjects: [{kind: User, apiGroup: rbac.authorization.k8s.io, name: nobody}]
+`
+
+type whoCanJSON struct {
+	Subjects []struct {
+		Subject struct{ Kind, Name, Namespace string } `json:"subject"`
+		Grants  []struct {
+			Binding struct{ Kind, Namespace, Name string } `json:"binding"`
+		} `json:"grants"`
+	} `json:"subjects"`
+}
+
+func (w whoCanJSON) names() []string {
+	var out []string
+	for _, s := range w.Subjects {
+		n := s.Subject.Kind + ":" + s.Subject.Name
+		if s.Subject.Namespace != "" {
+			n = s.Subject.Kind + ":" + s.Subject.Namespace + "/" + s.Subject.Name
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+func TestRBACCommandsOnFiles(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "rbac.yaml")
+	if err := os.WriteFile(file, []byte(rbacManifests), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := runCLI(t, "rbac", "who-can", "create", "deployments.apps", "-n", "shop", "-f", file, "-o", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var w whoCanJSON
+	if err := json.Unmarshal([]byte(out), &w); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(w.names(), " ")
+	// system:masters and the bootstrap admin-like bindings are there, plus ours.
+	for _, want := range []string{"Group:system:masters", "User:ci-bot", "ServiceAccount:shop/web", "ServiceAccount:shop/operator"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("who-can lacks %s: %s", want, got)
+		}
+	}
+	if strings.Contains(got, "nobody") {
+		t.Errorf("a binding to a missing role grants: %s", got)
+	}
+	if !strings.Contains(stderr, `Role "missing" not found`) {
+		t.Errorf("missing role not reported: %q", stderr)
+	}
+
+	// resourceNames: only a named request matches.
+	_, out, _ = runCLI(t, "rbac", "who-can", "get", "secrets", "-n", "shop", "--name", "db", "-f", file)
+	if !strings.Contains(out, "User ci-bot") {
+		t.Errorf("named get: %s", out)
+	}
+	_, out, _ = runCLI(t, "rbac", "who-can", "list", "secrets", "-n", "shop", "-f", file)
+	if strings.Contains(out, "ci-bot") {
+		t.Errorf("list matched a resourceNames rule: %s", out)
+	}
+
+	code, out, stderr = runCLI(t, "rbac", "can", "sa:shop/web", "-f", file)
+	if code != 0 || !strings.Contains(out, "RoleBinding shop/ci") || !strings.Contains(out, "deployments") {
+		t.Errorf("can: exit %d\n%s\n%s", code, out, stderr)
+	}
+
+	code, out, _ = runCLI(t, "rbac", "paths", "user:ci-bot", "-f", file)
+	if code != 0 || !strings.Contains(out, "can create deployments in namespace shop and run a pod as ServiceAccount shop/operator") ||
+		!strings.Contains(out, "allowed by ClusterRoleBinding shop-admin") {
+		t.Errorf("paths:\n%s", out)
+	}
+
+	for _, bad := range [][]string{
+		{"rbac", "who-can", "get", "a/b/c", "-f", file},
+		{"rbac", "can", "robot:r2", "-f", file},
+		{"rbac", "who-can", "get", "pods"},
+		{"rbac", "who-can", "get", "pods", "-f", file, "-o", "yaml"},
+	} {
+		if code, _, _ := runCLI(t, bad...); code != ExitError {
+			t.Errorf("%v: exit %d, want %d", bad, code, ExitError)
+		}
+	}
+}
+
+// TestRBACCommandsOnCluster runs the commands against a real API server and
+// checks who-can against SubjectAccessReviews.
+func TestRBACCommandsOnCluster(t *testing.T) {
+	c := kubetest.Start(t, kubetest.Options{ControllerManager: true})
+	cs := c.Client()
+	ctx := context.Background()
+	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.RbacV1().Roles("shop").Create(ctx, &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "exec", Namespace: "shop"},
+		Rules: []rbacv1.PolicyRule{{Verbs: []string{"create"}, APIGroups: []string{""}, Resources: []string{"pods/exec"}}}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.RbacV1().RoleBindings("shop").Create(ctx, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "exec", Namespace: "shop"},
+		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "exec"},
+		Subjects: []rbacv1.Subject{{Kind: "User", APIGroup: rbacv1.GroupName, Name: "oncall"}, {Kind: "Group", APIGroup: rbacv1.GroupName, Name: "sre"}}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := runCLI(t, "rbac", "who-can", "create", "pods/exec", "-n", "shop", "--cluster", "--kubeconfig", c.Kubeconfig, "-o", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var w whoCanJSON
+	if err := json.Unmarshal([]byte(out), &w); err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]bool{}
+	for _, n := range w.names() {
+		listed[n] = true
+	}
+	for _, n := range []string{"User:oncall", "Group:sre", "Group:system:masters"} {
+		if !listed[n] {
+			t.Errorf("who-can on the cluster lacks %s: %v", n, w.names())
+		}
+	}
+	// Every listed user and group is allowed by the API server, and a
+	// subject not listed is not.
+	for n := range listed {
+		kind, name, _ := strings.Cut(n, ":")
+		if kind == "ServiceAccount" {
+			ns, sa, _ := strings.Cut(name, "/")
+			kind, name = "User", "system:serviceaccount:"+ns+":"+sa
+		}
+		if !sarAllows(t, c, kind, name) {
+			t.Errorf("who-can lists %s, the API server denies it", n)
+		}
+	}
+	if sarAllows(t, c, "User", "bystander") {
+		t.Error("the API server allows an unlisted user")
+	}
+	code, out, _ = runCLI(t, "rbac", "can", "user:oncall", "--cluster", "--kubeconfig", c.Kubeconfig)
+	if code != 0 || !strings.Contains(out, "pods/exec") || !strings.Contains(out, "RoleBinding shop/exec") {
+		t.Errorf("can on the cluster:\n%s", out)
+	}
+}
+
+func sarAllows(t *testing.T, c *kubetest.Cluster, kind, name string) bool {
+	t.Helper()
+	spec := map[string]any{"resourceAttributes": map[string]string{"namespace": "shop", "verb": "create", "resource": "pods", "subresource": "exec"}}
+	if kind == "Group" {
+		spec["user"], spec["groups"] = "probe", []string{name}
+	} else {
+		spec["user"] = name
+	}
+	body, _ := json.Marshal(map[string]any{"apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview", "spec": spec})
+	res := c.Client().AuthorizationV1().RESTClient().Post().Resource("subjectaccessreviews").Body(body).Do(context.Background())
+	raw, err := res.Raw()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		Status struct{ Allowed bool } `json:"status"`
+	}
+	if err := json.Unmarshal(raw, &r); err != nil {
+		t.Fatal(err)
+	}
+	return r.Status.Allowed
+}
