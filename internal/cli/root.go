@@ -66,6 +66,7 @@ Exit codes: 0 clean, 1 findings at or above the gate (--fail-on), 2 usage or inp
 		newChecksCmd(s),
 		newExplainCmd(s),
 		newNetpolCmd(s),
+		newRBACCmd(s),
 		newVersionCmd(s),
 	)
 	return root
