@@ -84,7 +84,7 @@ func TestEscalationEdges(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			in := Input{
-				ClusterRoles: []*rbacv1.ClusterRole{clusterRole("cluster-admin", nil, "*|*|*", "*|URL:*"), clusterRole("view", nil, "get|*|*"), clusterRole("x", nil, c.rules...)},
+				ClusterRoles:        []*rbacv1.ClusterRole{clusterRole("cluster-admin", nil, "*|*|*", "*|URL:*"), clusterRole("view", nil, "get|*|*"), clusterRole("x", nil, c.rules...)},
 				ClusterRoleBindings: []*rbacv1.ClusterRoleBinding{crb("boss", "cluster-admin", "SA:kube-system:boss")},
 				ServiceAccounts:     []*corev1.ServiceAccount{{ObjectMeta: metav1.ObjectMeta{Namespace: "kube-system", Name: "boss"}}, {ObjectMeta: metav1.ObjectMeta{Namespace: "kube-system", Name: "other"}}},
 				Workloads:           []Workload{{Object: ObjectRef{Kind: "Deployment", Namespace: "kube-system", Name: "op"}, ServiceAccount: "boss"}},
