@@ -81,6 +81,10 @@ type Result struct {
 	// back to its nearest existing parent.
 	Path    *fieldpath.Path
 	Message string
+	// Pod is the pod spec at fault, when an inventory check reports on a
+	// workload: a suppression annotation on its template then applies, as
+	// it does for pod checks.
+	Pod *inventory.Pod
 	// Severity and Fix override the check's defaults when set.
 	Severity Severity
 	Fix      string

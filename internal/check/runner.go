@@ -151,7 +151,7 @@ func (r *Runner) CheckInventory(ctx *Context, inv *inventory.Inventory) []Findin
 					r.log.Problem(diag.Problem{Level: diag.Error, Message: fmt.Sprintf("check %s reported a result without an object (a bug)", c.ID)})
 					continue
 				}
-				byObj[x.Object] = append(byObj[x.Object], pending{check: c, result: x})
+				byObj[x.Object] = append(byObj[x.Object], pending{check: c, result: x, pod: x.Pod})
 			}
 		}()
 	}

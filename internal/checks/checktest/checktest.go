@@ -25,7 +25,13 @@ func Run(t testing.TB, yaml string, opts *check.Options, checks ...*check.Check)
 // RunResult is Run that also returns the result and the inventory.
 func RunResult(t testing.TB, yaml string, opts *check.Options, checks ...*check.Check) (*scan.Result, *inventory.Inventory) {
 	t.Helper()
-	e := scan.New(scan.Options{Checks: checks, CheckOptions: opts})
+	return RunSuppressed(t, yaml, opts, nil, checks...)
+}
+
+// RunSuppressed is RunResult with config-file suppressions.
+func RunSuppressed(t testing.TB, yaml string, opts *check.Options, sup *check.Suppressions, checks ...*check.Check) (*scan.Result, *inventory.Inventory) {
+	t.Helper()
+	e := scan.New(scan.Options{Checks: checks, CheckOptions: opts, Suppressions: sup})
 	dec := &manifest.Decoder{Reads: e.Runner.ReadsContent, Log: e.Log}
 	inv := inventory.NewInventory()
 	var findings []check.Finding

@@ -67,7 +67,7 @@ func workloadServiceAccount(ctx *check.Context, inv *inventory.Inventory) []chec
 		if len(risks) == 0 {
 			continue
 		}
-		out = append(out, check.Result{Object: o, Path: p.SpecPath.Child("serviceAccountName"),
+		out = append(out, check.Result{Object: o, Pod: p, Path: p.SpecPath.Child("serviceAccountName"),
 			Message: fmt.Sprintf("pods run as %s, which can %s", s, joinRisks(risks))})
 	}
 	return out

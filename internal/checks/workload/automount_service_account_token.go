@@ -63,7 +63,7 @@ func automountServiceAccountToken(_ *check.Context, inv *inventory.Inventory) []
 		if t.Account == nil {
 			msg += " (its ServiceAccount is not in the scan: judged by the pod alone)"
 		}
-		out = append(out, check.Result{Object: p.Object, Path: t.Field, Message: msg})
+		out = append(out, check.Result{Object: p.Object, Pod: p, Path: t.Field, Message: msg})
 	}
 	return out
 }

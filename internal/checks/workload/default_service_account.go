@@ -64,7 +64,7 @@ func defaultServiceAccount(_ *check.Context, inv *inventory.Inventory) []check.R
 		if !t.Mounted {
 			msg = "runs as the default service account and mounts its token through a projected volume"
 		}
-		out = append(out, check.Result{Object: p.Object, Path: path, Message: msg})
+		out = append(out, check.Result{Object: p.Object, Pod: p, Path: path, Message: msg})
 	}
 	return out
 }

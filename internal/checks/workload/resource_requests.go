@@ -62,6 +62,7 @@ func resourceRequests(ctx *check.Context, inv *inventory.Inventory) []check.Resu
 			}
 			out = append(out, check.Result{
 				Object: p.Object,
+				Pod:    p,
 				Path:   c.Path.Child("resources", "requests"),
 				Message: fmt.Sprintf("container %q has no %s request, and %s", c.Name,
 					strings.Join(missing, " or "), noDefault(p.Namespace())),

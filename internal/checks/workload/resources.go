@@ -155,6 +155,7 @@ func missingLimits(ctx *check.Context, inv *inventory.Inventory, r corev1.Resour
 			}
 			out = append(out, check.Result{
 				Object:  p.Object,
+				Pod:     p,
 				Path:    c.Path.Child("resources", "limits", string(r)),
 				Message: fmt.Sprintf("container %q has no %s limit, and %s", c.Name, label, noDefault(p.Namespace())),
 			})
