@@ -59,11 +59,15 @@ func BenchmarkRender(b *testing.B) {
 		b.Run(format, func(b *testing.B) {
 			cw := &countWriter{}
 			b.ReportAllocs()
+			cpu := processCPU()
 			for b.Loop() {
 				cw.n = 0
 				if err := Write(format, cw, res, o); err != nil {
 					b.Fatal(err)
 				}
+			}
+			if cpu > 0 {
+				b.ReportMetric(float64(processCPU()-cpu)/float64(b.N)/1e6, "cpu-ms/op")
 			}
 			b.ReportMetric(float64(cw.n), "bytes/report")
 		})

@@ -18,6 +18,9 @@ type objectWriter struct {
 	fields int
 	err    error
 	buf    bytes.Buffer
+	// encs holds an encoder per indentation: an encoder reuses its
+	// indentation buffer, which is most of the cost of encoding.
+	encs map[string]*json.Encoder
 }
 
 func newObjectWriter(w io.Writer, indent string) *objectWriter {
@@ -47,9 +50,16 @@ func (o *objectWriter) value(v any, depth string) {
 		return
 	}
 	o.buf.Reset()
-	enc := json.NewEncoder(&o.buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent(depth, "  ")
+	enc := o.encs[depth]
+	if enc == nil {
+		enc = json.NewEncoder(&o.buf)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent(depth, "  ")
+		if o.encs == nil {
+			o.encs = map[string]*json.Encoder{}
+		}
+		o.encs[depth] = enc
+	}
 	if o.err = enc.Encode(v); o.err != nil {
 		return
 	}
