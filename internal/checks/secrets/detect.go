@@ -391,7 +391,9 @@ func matchJWT(s string, at int) (int, Kind) {
 	}
 	end := run(s, p+1, isWord)
 	header, payload := s[at:h], s[h+1:p]
-	if len(header) > maxJWTSegment || !jsonObject(header, `"alg"`) {
+	// The shortest header naming an algorithm, {"alg":""}, is 14
+	// characters of base64: shorter ones are not decoded at all.
+	if len(header) < 14 || len(header) > maxJWTSegment || !jsonObject(header, `"alg"`) {
 		return 0, None
 	}
 	if len(payload) <= maxJWTSegment && !jsonObject(payload, "") {

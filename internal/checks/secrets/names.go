@@ -139,8 +139,15 @@ func NameClassOf(name string) NameClass {
 
 // credentialStems are in every name NameClassOf accepts; most names have
 // none, and checking costs no allocation.
-var credentialStems = [][]byte{[]byte("pass"), []byte("pwd"), []byte("secret"), []byte("token"),
-	[]byte("key"), []byte("cred"), []byte("auth"), []byte("psk")}
+var credentialStemNames = []string{"pass", "pwd", "secret", "token", "key", "cred", "auth", "psk"}
+
+var credentialStems = func() [][]byte {
+	out := make([][]byte, len(credentialStemNames))
+	for i, s := range credentialStemNames {
+		out[i] = []byte(s)
+	}
+	return out
+}()
 
 func mentionsCredential(name string) bool {
 	var buf [maxName]byte

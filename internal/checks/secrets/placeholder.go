@@ -203,7 +203,7 @@ var referencePrefixes = []string{
 // isReference reports whether v points at a secret instead of holding it.
 func isReference(v string) bool {
 	t := strings.TrimSpace(v)
-	low := strings.ToLower(t)
+	low := strings.ToLower(t[:min(len(t), 32)]) // the prefixes are short
 	for _, p := range referencePrefixes {
 		if strings.HasPrefix(low, p) {
 			return true
@@ -241,12 +241,13 @@ func isPublicMaterial(v string) bool {
 }
 
 // isLiteralCredential reports whether v, the value of a name of class c,
-// is a usable credential written out: not empty, a placeholder, a
+// is a usable credential written out: not empty, longer than a credential
+// written by hand (keys and tokens are found by shape), a placeholder, a
 // reference, a URL (URLs with passwords are found by shape), a switch, a
 // short number, public material or a sentence.
 func isLiteralCredential(v string, c NameClass) bool {
 	t := strings.TrimSpace(v)
-	if c == NotCredential || len(t) < 4 || IsPlaceholder(t) || isReference(t) || isPublicMaterial(t) {
+	if c == NotCredential || len(t) < 4 || len(t) > maxPlaceholder || IsPlaceholder(t) || isReference(t) || isPublicMaterial(t) {
 		return false
 	}
 	if strings.Contains(t, "://") || strings.Count(t, " ") >= 3 {

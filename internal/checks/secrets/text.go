@@ -39,6 +39,7 @@ func ScanText(text string) []Detection {
 	})
 	sort.Slice(hits, func(i, j int) bool { return hits[i].off < hits[j].off })
 	var out []Detection
+	low := asciiLower(text)
 	line, pos, h := 1, 0, 0
 	for pos <= len(text) && len(out) < maxHits {
 		end := strings.IndexByte(text[pos:], '\n')
@@ -54,7 +55,7 @@ func ScanText(text string) []Detection {
 			out = append(out, d)
 			shaped = true
 		}
-		if !shaped && end-pos <= maxLine {
+		if !shaped && end-pos <= maxLine && mentionsStem(low[pos:end]) {
 			if c, ok := settingLine(text[pos:end]); ok {
 				out = append(out, Detection{Kind: NamedLiteral, Class: c, Line: line})
 			}
@@ -66,6 +67,35 @@ func ScanText(text string) []Detection {
 		out = out[:maxHits]
 	}
 	return out
+}
+
+// asciiLower lower-cases ASCII letters only, so offsets stay valid.
+func asciiLower(s string) string {
+	i := 0
+	for i < len(s) && !isUpper(s[i]) {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
+	b := []byte(s)
+	for ; i < len(b); i++ {
+		if isUpper(b[i]) {
+			b[i] += 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// mentionsStem reports whether a lower-cased line holds a credential stem:
+// most lines of a config file do not, and need no parsing.
+func mentionsStem(low string) bool {
+	for _, st := range credentialStemNames {
+		if strings.Contains(low, st) {
+			return true
+		}
+	}
+	return false
 }
 
 // Best returns the strongest detection and how many there are.
