@@ -279,7 +279,9 @@ func TestWalk(t *testing.T) {
 	}
 	var skipped []string
 	for _, s := range log.Skipped() {
-		skipped = append(skipped, s.Path+": "+s.Reason)
+		if !strings.HasPrefix(s.Path, "testdata/fuzz/") { // go test's fuzz corpus
+			skipped = append(skipped, s.Path+": "+s.Reason)
+		}
 	}
 	if len(skipped) != 2 || !strings.HasPrefix(skipped[0], "testdata/greeting.txt") || !strings.HasPrefix(skipped[1], "testdata/library: helm: library chart") {
 		t.Errorf("skipped: %q", skipped)

@@ -1,0 +1,200 @@
+// Package kustomize builds Kustomize overlays in process and offline, as
+// `kustomize build` would, and names the file each object came from.
+package kustomize
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"sync"
+
+	"github.com/kubeward/kubeward/internal/manifest"
+	"github.com/kubeward/kubeward/internal/source"
+	"sigs.k8s.io/kustomize/api/konfig"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/yaml"
+)
+
+// Renderer builds directories holding a kustomization file. Remote bases
+// and resources, Helm chart inflation and plugins other than the built-in
+// ones are refused, so a build never reaches the network or runs a
+// program.
+type Renderer struct{}
+
+var _ source.Renderer = (*Renderer)(nil)
+
+// New returns the Kustomize renderer.
+func New() *Renderer { return &Renderer{} }
+
+// Name implements source.Renderer.
+func (*Renderer) Name() string { return "kustomize" }
+
+// Claims implements source.Renderer: a directory holding
+// kustomization.yaml, kustomization.yml or Kustomization.
+func (*Renderer) Claims(p string, isDir bool) bool {
+	if !isDir {
+		return false
+	}
+	for _, name := range konfig.RecognizedKustomizationFileNames() {
+		if info, err := os.Stat(filepath.Join(p, name)); err == nil && info.Mode().IsRegular() {
+			return true
+		}
+	}
+	return false
+}
+
+// build serialises builds: kyaml keeps the OpenAPI schema of the build in
+// a package variable (openapi.SetSchema).
+var build sync.Mutex
+
+const originKey = "config.kubernetes.io/origin"
+
+// Render implements source.Renderer. It returns one input per object, in
+// the order of `kustomize build`; lines count in that command's output
+// (each object follows a "---" line except the first), and Template is the
+// file the object came from (a resource file, or for a generated object
+// the kustomization that generated it), relative to the working directory
+// like display.
+func (*Renderer) Render(p, display string) (out []manifest.Input, err error) {
+	defer func() {
+		if x := recover(); x != nil {
+			out, err = nil, fmt.Errorf("build failed: %v", x)
+		}
+	}()
+	root, err := filepath.Abs(p)
+	if err != nil {
+		return nil, err
+	}
+	k, name, err := readKustomization(root)
+	if err != nil {
+		return nil, err
+	}
+	if k.Kind == types.ComponentKind {
+		return nil, &source.SkipError{Reason: "Kustomize component: built as part of the overlays that use it"}
+	}
+	if err := checkOffline(root, display); err != nil {
+		return nil, err
+	}
+	fs, err := newOriginFS(root, name)
+	if err != nil {
+		return nil, err
+	}
+	opts := krusty.MakeDefaultOptions()
+	opts.Reorder = krusty.ReorderOptionUnspecified // sortOptions, else legacy order, as the CLI
+	opts.LoadRestrictions = types.LoadRestrictionsRootOnly
+	opts.PluginConfig = types.DisabledPluginConfig() // built-in plugins only; no helm, exec or containers
+
+	build.Lock()
+	m, err := krusty.MakeKustomizer(opts).Run(fs, root)
+	build.Unlock()
+	if err != nil {
+		return nil, err
+	}
+
+	line := 0
+	for i, res := range m.Resources() {
+		origin, err := res.GetOrigin()
+		if err != nil {
+			return nil, fmt.Errorf("origin of %s: %w", res.CurId(), err)
+		}
+		if fs.injected {
+			if err := res.SetOrigin(nil); err != nil {
+				return nil, fmt.Errorf("origin of %s: %w", res.CurId(), err)
+			}
+		}
+		data, err := res.AsYAML()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", res.CurId(), err)
+		}
+		if i > 0 {
+			line++ // the "---" before it
+		}
+		in := manifest.Input{Name: display, Data: data, LineOffset: line}
+		if origin != nil {
+			from := origin.Path
+			if origin.ConfiguredIn != "" {
+				from = origin.ConfiguredIn
+			}
+			if from != "" && origin.Repo == "" {
+				in.Template = path.Join(filepath.ToSlash(display), filepath.ToSlash(from))
+			}
+		}
+		out = append(out, in)
+		line += bytes.Count(data, []byte("\n"))
+	}
+	return out, nil
+}
+
+// originFS is the disk, read-only, with the root kustomization asking for
+// origin annotations (buildMetadata: [originAnnotations]), which tell
+// where each object came from.
+type originFS struct {
+	filesys.FileSystem
+	kustFile string // real path of the root kustomization file
+	patched  []byte
+	injected bool // the annotations were added here and are removed after
+}
+
+func newOriginFS(root, name string) (*originFS, error) {
+	real, err := filepath.EvalSymlinks(filepath.Join(root, name))
+	if err != nil {
+		return nil, err
+	}
+	fs := &originFS{FileSystem: filesys.MakeFsOnDisk(), kustFile: real}
+	data, err := os.ReadFile(real)
+	if err != nil {
+		return nil, err
+	}
+	fs.patched, fs.injected = withOriginAnnotations(data)
+	return fs, nil
+}
+
+// withOriginAnnotations adds originAnnotations to buildMetadata. It reports
+// false, and changes nothing, when they are already asked for or when the
+// file does not parse (the build then reports it).
+func withOriginAnnotations(data []byte) ([]byte, bool) {
+	var doc map[string]any
+	if err := yaml.Unmarshal(data, &doc); err != nil || doc == nil {
+		return data, false
+	}
+	var opts []any
+	switch bm := doc["buildMetadata"].(type) {
+	case nil:
+	case []any:
+		opts = bm
+	default:
+		return data, false
+	}
+	if slices.Contains(opts, any(types.OriginAnnotations)) {
+		return data, false
+	}
+	doc["buildMetadata"] = append(opts, types.OriginAnnotations)
+	out, err := yaml.Marshal(doc)
+	if err != nil {
+		return data, false
+	}
+	return out, true
+}
+
+func (f *originFS) ReadFile(p string) ([]byte, error) {
+	if f.injected && filepath.Base(p) == filepath.Base(f.kustFile) {
+		if real, err := filepath.EvalSymlinks(p); err == nil && real == f.kustFile {
+			return slices.Clone(f.patched), nil
+		}
+	}
+	return f.FileSystem.ReadFile(p)
+}
+
+var errReadOnly = errors.New("kubeward builds kustomizations without writing files")
+
+func (f *originFS) Create(string) (filesys.File, error) { return nil, errReadOnly }
+func (f *originFS) Mkdir(string) error                  { return errReadOnly }
+func (f *originFS) MkdirAll(string) error               { return errReadOnly }
+func (f *originFS) RemoveAll(string) error              { return errReadOnly }
+func (f *originFS) WriteFile(string, []byte) error      { return errReadOnly }

@@ -1,0 +1,438 @@
+package kustomize
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/kubeward/kubeward/internal/diag"
+	"github.com/kubeward/kubeward/internal/fieldpath"
+	"github.com/kubeward/kubeward/internal/inventory"
+	"github.com/kubeward/kubeward/internal/manifest"
+	"github.com/kubeward/kubeward/internal/source"
+	appsv1 "k8s.io/api/apps/v1"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/yaml"
+)
+
+// TestMain makes any attempt to reach the network or run git fail at once
+// and recognisably: kustomize would clone with the git on PATH and fetch
+// through the proxy from the environment (read once per process, so it is
+// set before any test runs).
+func TestMain(m *testing.M) {
+	empty, err := os.MkdirTemp("", "kubeward-nogit")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("PATH", empty)
+	for _, k := range []string{"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"} {
+		os.Setenv(k, "http://127.0.0.1:9")
+	}
+	os.Unsetenv("NO_PROXY")
+	os.Unsetenv("no_proxy")
+	code := m.Run()
+	os.RemoveAll(empty)
+	os.Exit(code)
+}
+
+func render(t *testing.T, dir string) []manifest.Input {
+	t.Helper()
+	in, err := New().Render(dir, dir)
+	if err != nil {
+		t.Fatalf("Render %s: %v", dir, err)
+	}
+	return in
+}
+
+func decode(t *testing.T, in []manifest.Input) map[string]*inventory.Object {
+	t.Helper()
+	log := &diag.Log{}
+	dec := &manifest.Decoder{Log: log}
+	objs := map[string]*inventory.Object{}
+	for _, i := range in {
+		dec.Decode(i, func(o *inventory.Object) { objs[o.Kind+"/"+o.Name] = o })
+	}
+	for _, p := range log.Problems() {
+		t.Errorf("problem in built output: %s", p)
+	}
+	return objs
+}
+
+func TestBuildOverlay(t *testing.T) {
+	const dir = "testdata/overlays/prod"
+	objs := decode(t, render(t, dir))
+	// Lines count in the output of `kustomize build testdata/overlays/prod`.
+	want := map[string]inventory.Source{
+		"ConfigMap/prod-app-config-hf678c7m2b": {File: dir, Line: 1, Template: "testdata/base/kustomization.yaml"},
+		"Secret/prod-db-bb2mc4486b":            {File: dir, Line: 9, Template: "testdata/overlays/prod/kustomization.yaml"},
+		"Service/prod-web":                     {File: dir, Line: 18, Template: "testdata/base/service.yaml"},
+		"Deployment/prod-web":                  {File: dir, Line: 29, Template: "testdata/base/deployment.yaml"},
+		"NetworkPolicy/prod-default-deny":      {File: dir, Line: 57, Template: "testdata/overlays/prod/networkpolicy.yaml"},
+	}
+	if len(objs) != len(want) {
+		t.Errorf("got %d objects, want %d", len(objs), len(want))
+	}
+	for id, src := range want {
+		o, ok := objs[id]
+		if !ok {
+			t.Errorf("%s not built", id)
+			continue
+		}
+		if o.Source != src {
+			t.Errorf("%s: source %+v, want %+v", id, o.Source, src)
+		}
+		if _, ok := o.Meta.Annotations[originKey]; ok {
+			t.Errorf("%s keeps the origin annotation kubeward asked for", id)
+		}
+		if o.Namespace != "shop" {
+			t.Errorf("%s: namespace %q", id, o.Namespace)
+		}
+	}
+	// The overlay's patches, the component's patch and images applied.
+	d := objs["Deployment/prod-web"].Typed.(*appsv1.Deployment)
+	c := d.Spec.Template.Spec.Containers[0]
+	sc := c.SecurityContext
+	if *d.Spec.Replicas != 3 || c.Image != "nginx:1.28" || sc == nil || sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem ||
+		sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation {
+		t.Errorf("deployment: replicas %d image %q securityContext %+v", *d.Spec.Replicas, c.Image, sc)
+	}
+	if got := c.EnvFrom[0].ConfigMapRef.Name; got != "prod-app-config-hf678c7m2b" {
+		t.Errorf("configMapRef %q: generated name not propagated", got)
+	}
+
+	pos, err := objs["Deployment/prod-web"].Locator.Locate([]*fieldpath.Path{
+		fieldpath.New("spec", "template", "spec", "containers").Index(0).Child("securityContext", "allowPrivilegeEscalation"),
+		fieldpath.New("spec", "replicas"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pos[0].Line != 53 || pos[1].Line != 37 {
+		t.Errorf("positions %+v, want lines 53 and 37 of the build output", pos)
+	}
+}
+
+// kustomizeBuild is what `kustomize build` prints, from kustomize's own
+// library on the plain disk.
+func kustomizeBuild(t *testing.T, dir string) []byte {
+	t.Helper()
+	opts := krusty.MakeDefaultOptions()
+	opts.Reorder = krusty.ReorderOptionUnspecified
+	m, err := krusty.MakeKustomizer(opts).Run(filesys.MakeFsOnDisk(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := m.AsYaml()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestSameAsKustomizeBuild checks that asking for origins and removing
+// them again leaves the objects byte for byte as kustomize builds them,
+// and that each input's line offset is where it starts in that output.
+func TestSameAsKustomizeBuild(t *testing.T) {
+	for _, dir := range []string{"testdata/base", "testdata/overlays/prod", "testdata/with-origin"} {
+		want := kustomizeBuild(t, dir)
+		in := render(t, dir)
+		var got bytes.Buffer
+		for i, x := range in {
+			if i > 0 {
+				got.WriteString("---\n")
+			}
+			if start := bytes.Count(got.Bytes(), []byte("\n")); x.LineOffset != start {
+				t.Errorf("%s: input %d has line offset %d, starts after line %d", dir, i, x.LineOffset, start)
+			}
+			got.Write(x.Data)
+		}
+		if !bytes.Equal(got.Bytes(), want) {
+			t.Errorf("%s: output differs from kustomize build:\n got:\n%s\nwant:\n%s", dir, got.Bytes(), want)
+		}
+	}
+}
+
+// TestOriginKeptWhenAsked: a kustomization that asks for origin
+// annotations itself gets them in its output, as they will be applied.
+func TestOriginKeptWhenAsked(t *testing.T) {
+	objs := decode(t, render(t, "testdata/with-origin"))
+	o := objs["Deployment/web"]
+	if o == nil || o.Meta.Annotations[originKey] != "path: ../base/deployment.yaml\n" || o.Source.Template != "testdata/base/deployment.yaml" {
+		t.Errorf("deployment %+v", o)
+	}
+}
+
+func TestComponentSkipped(t *testing.T) {
+	_, err := New().Render("testdata/components/hardening", "testdata/components/hardening")
+	var skip *source.SkipError
+	if !errors.As(err, &skip) {
+		t.Fatalf("error %v, want a SkipError", err)
+	}
+}
+
+func TestRemoteRefused(t *testing.T) {
+	cases := []struct{ dir, file, field, ref string }{
+		{"testdata/remote-git", "testdata/remote-git/kustomization.yaml", "resources", "github.com/kubernetes-sigs/kustomize//examples/multibases?ref=v3.3.1"},
+		{"testdata/remote-http", "testdata/remote-http/kustomization.yaml", "resources", "https://raw.githubusercontent.com/kubernetes/website/main/content/en/examples/application/deployment.yaml"},
+		{"testdata/remote-nested", "testdata/remote-git/kustomization.yaml", "resources", "github.com/kubernetes-sigs/kustomize//examples/multibases?ref=v3.3.1"},
+		{"testdata/remote-patch", "testdata/remote-patch/kustomization.yaml", "patches", "https://example.com/patch.yaml"},
+	}
+	for _, c := range cases {
+		_, err := New().Render(c.dir, c.dir)
+		var re *RemoteError
+		if !errors.As(err, &re) {
+			t.Errorf("%s: error %v, want a RemoteError", c.dir, err)
+			continue
+		}
+		if got := (RemoteError{c.file, c.field, c.ref}); *re != got {
+			t.Errorf("%s: %+v, want %+v", c.dir, *re, got)
+		}
+		if !strings.Contains(err.Error(), "offline") {
+			t.Errorf("%s: error %q does not say why", c.dir, err)
+		}
+	}
+	_, err := New().Render("testdata/helmchart", "testdata/helmchart")
+	if err == nil || !strings.Contains(err.Error(), "helmCharts are not inflated") {
+		t.Errorf("helmchart: error %v", err)
+	}
+}
+
+// TestOfflineHarness shows that the test environment would catch a fetch
+// or a clone: kustomize's own build fails with these messages.
+func TestOfflineHarness(t *testing.T) {
+	for _, c := range []struct{ ref, want string }{
+		{"github.com/org/repo", "no 'git' program on path"},
+		{"https://example.com/x.yaml", "127.0.0.1:9"},
+	} {
+		if err, _ := rawBuild(t, "resources", c.ref); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: raw kustomize build error %v, want %q", c.ref, err, c.want)
+		}
+	}
+}
+
+// rawBuild runs kustomize without kubeward's checks on a kustomization
+// naming ref in field; ok is false for a ref YAML cannot hold.
+func rawBuild(t testing.TB, field, ref string) (err error, ok bool) {
+	dir, ok := kustomization(t, field, ref)
+	if !ok {
+		return nil, false
+	}
+	_, err = krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), dir)
+	return err, true
+}
+
+func kustomization(t testing.TB, field, ref string) (string, bool) {
+	k, err := yaml.Marshal(map[string]any{field: []string{ref}})
+	if err != nil {
+		return "", false
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "kustomization.yaml"), k, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir, true
+}
+
+// reached reports whether a raw build error shows kustomize tried git or
+// the network (see TestMain).
+func reached(err error) bool {
+	return err != nil && (strings.Contains(err.Error(), "no 'git' program") || strings.Contains(err.Error(), "127.0.0.1:9"))
+}
+
+var remoteCases = []struct {
+	ref        string
+	http, repo bool
+}{
+	{"https://example.com/a.yaml", true, true},
+	{"HTTP://example.com/a.yaml", true, true},
+	{"  https://example.com/a.yaml", true, true},
+	{"git::https://github.com/org/repo", false, true},
+	{"GIT::ssh://git@example.com/org/repo", false, true},
+	{"ssh://git@example.com/org/repo", false, true},
+	{"git@github.com:org/repo", false, true},
+	{"user@host.example.com:org/repo.git", false, true},
+	{"github.com/org/repo/path?ref=v1", false, true},
+	{"GitHub.com:org/repo", false, true},
+	{"file:///srv/repos/app", false, true},
+	{"../base", false, false},
+	{"deployment.yaml", false, false},
+	{"gitlab.com/org/repo", false, false},
+	{"/abs/path", false, false},
+	{"1user@host:x", false, false},
+}
+
+func TestIsRemote(t *testing.T) {
+	for _, c := range remoteCases {
+		if got := isHTTP(c.ref); got != c.http {
+			t.Errorf("isHTTP(%q) = %v", c.ref, got)
+		}
+		if got := isRepo(c.ref); got != c.repo {
+			t.Errorf("isRepo(%q) = %v", c.ref, got)
+		}
+	}
+}
+
+// TestRemoteSuperset checks the classification against kustomize itself:
+// whatever a raw build would clone or fetch, kubeward calls remote.
+func TestRemoteSuperset(t *testing.T) {
+	for _, c := range remoteCases {
+		for _, field := range []string{"resources", "components"} {
+			if err, _ := rawBuild(t, field, c.ref); reached(err) && !isRepo(c.ref) {
+				t.Errorf("kustomize reaches out for %s %q; kubeward lets it through", field, c.ref)
+			}
+		}
+	}
+}
+
+func FuzzRemoteSuperset(f *testing.F) {
+	for _, c := range remoteCases {
+		f.Add(c.ref)
+	}
+	f.Fuzz(func(t *testing.T, ref string) {
+		if strings.ContainsAny(ref, "\n\x00") {
+			return
+		}
+		err, ok := rawBuild(t, "resources", ref)
+		if !ok || !reached(err) {
+			return
+		}
+		if !isRepo(ref) {
+			t.Fatalf("kustomize reaches out for %q (%v); kubeward lets it through", ref, err)
+		}
+		// And the renderer refuses it before kustomize sees it.
+		dir, _ := kustomization(t, "resources", ref)
+		_, err = New().Render(dir, "x")
+		var re *RemoteError
+		if !errors.As(err, &re) {
+			t.Fatalf("Render: %v, want a RemoteError", err)
+		}
+	})
+}
+
+func TestWithOriginAnnotations(t *testing.T) {
+	cases := []struct {
+		in       string
+		injected bool
+		want     []any
+	}{
+		{"resources: [a.yaml]\n", true, []any{"originAnnotations"}},
+		{"buildMetadata: [managedByLabel]\n", true, []any{"managedByLabel", "originAnnotations"}},
+		{"buildMetadata: [originAnnotations]\n", false, nil},
+		{"buildMetadata: nope\n", false, nil},
+		{"resources: [\n", false, nil},
+		{"", false, nil},
+	}
+	for _, c := range cases {
+		out, injected := withOriginAnnotations([]byte(c.in))
+		if injected != c.injected {
+			t.Errorf("%q: injected %v", c.in, injected)
+			continue
+		}
+		if !injected {
+			if string(out) != c.in {
+				t.Errorf("%q changed to %q", c.in, out)
+			}
+			continue
+		}
+		var doc map[string]any
+		if err := yaml.Unmarshal(out, &doc); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(doc["buildMetadata"], c.want) {
+			t.Errorf("%q: buildMetadata %v, want %v", c.in, doc["buildMetadata"], c.want)
+		}
+	}
+}
+
+func FuzzWithOriginAnnotations(f *testing.F) {
+	f.Add([]byte("resources: [a.yaml]\nbuildMetadata: [managedByLabel]\n"))
+	f.Add([]byte("a: &x {b: 1}\nc: *x\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		out, injected := withOriginAnnotations(data)
+		if !injected {
+			if !bytes.Equal(out, data) {
+				t.Fatalf("changed without injecting")
+			}
+			return
+		}
+		var before, after map[string]any
+		if err := yaml.Unmarshal(data, &before); err != nil {
+			t.Fatalf("injected into a file that does not parse: %v", err)
+		}
+		if err := yaml.Unmarshal(out, &after); err != nil {
+			t.Fatalf("output does not parse: %v", err)
+		}
+		bm, _ := after["buildMetadata"].([]any)
+		if len(bm) == 0 || bm[len(bm)-1] != "originAnnotations" {
+			t.Fatalf("buildMetadata %v", after["buildMetadata"])
+		}
+		delete(before, "buildMetadata")
+		delete(after, "buildMetadata")
+		if !reflect.DeepEqual(before, after) {
+			t.Fatalf("other fields changed:\n%v\n%v", before, after)
+		}
+	})
+}
+
+func TestClaims(t *testing.T) {
+	r := New()
+	cases := []struct {
+		path  string
+		isDir bool
+		want  bool
+	}{
+		{"testdata/base", true, true},
+		{"testdata/components/hardening", true, true},
+		{"testdata/overlays", true, false},
+		{"testdata/base/kustomization.yaml", false, false},
+	}
+	for _, c := range cases {
+		if got := r.Claims(c.path, c.isDir); got != c.want {
+			t.Errorf("Claims(%q, %v) = %v", c.path, c.isDir, got)
+		}
+	}
+	// The other recognised names.
+	for _, name := range []string{"kustomization.yml", "Kustomization"} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("resources: []\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if !r.Claims(dir, true) {
+			t.Errorf("%s not claimed", name)
+		}
+	}
+}
+
+// TestWalk runs the renderer under the file walker over all fixtures.
+func TestWalk(t *testing.T) {
+	log := &diag.Log{}
+	files := &source.Files{Log: log, Renderers: []source.Renderer{New()}}
+	units := map[string]int{}
+	files.Walk([]string{"testdata"}, func(in manifest.Input) { units[in.Name]++ })
+	want := map[string]int{"testdata/base": 3, "testdata/overlays/prod": 5, "testdata/with-origin": 3}
+	if !reflect.DeepEqual(units, want) {
+		t.Errorf("objects per unit %v, want %v", units, want)
+	}
+	var problems []string
+	for _, p := range log.Problems() {
+		problems = append(problems, p.File)
+	}
+	wantProblems := []string{"testdata/helmchart", "testdata/remote-git", "testdata/remote-http", "testdata/remote-nested", "testdata/remote-patch"}
+	if !reflect.DeepEqual(problems, wantProblems) {
+		t.Errorf("problems in %q, want %q", problems, wantProblems)
+	}
+	var skipped []string
+	for _, s := range log.Skipped() {
+		if !strings.HasPrefix(s.Path, "testdata/fuzz/") { // go test's fuzz corpus
+			skipped = append(skipped, s.Path)
+		}
+	}
+	if !reflect.DeepEqual(skipped, []string{"testdata/components/hardening"}) {
+		t.Errorf("skipped %q", skipped)
+	}
+}
