@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"testing"
@@ -72,6 +73,27 @@ func BenchmarkRender(b *testing.B) {
 			b.ReportMetric(float64(cw.n), "bytes/report")
 		})
 	}
+}
+
+// BenchmarkBaselineMarshal is the floor to compare with: the same findings
+// dumped with one json.Marshal of the engine's structs, unindented, with no
+// rules, summary, locations or fingerprints.
+func BenchmarkBaselineMarshal(b *testing.B) {
+	res := manyFindings(20000)
+	b.ReportAllocs()
+	cpu := processCPU()
+	n := 0
+	for b.Loop() {
+		out, err := json.Marshal(res.Findings)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(out)
+	}
+	if cpu > 0 {
+		b.ReportMetric(float64(processCPU()-cpu)/float64(b.N)/1e6, "cpu-ms/op")
+	}
+	b.ReportMetric(float64(n), "bytes/report")
 }
 
 type countWriter struct{ n int }
