@@ -15,7 +15,6 @@ const (
 	SecretValue
 	Token
 	APIKey
-	AccessKey
 	SecretKey
 	PrivateKeyName
 	EncryptionKey
@@ -30,7 +29,6 @@ var classNoun = [numClasses]string{
 	SecretValue:    "a secret",
 	Token:          "a token",
 	APIKey:         "an API key",
-	AccessKey:      "an access key",
 	SecretKey:      "a secret key",
 	PrivateKeyName: "a private key",
 	EncryptionKey:  "an encryption or signing key",
@@ -72,7 +70,7 @@ var trailingQualifier = map[string]bool{
 // keyQualifier maps the word before a final "key" to its class: "key"
 // alone (CACHE_KEY, SORT_KEY) says nothing.
 var keyQualifier = map[string]NameClass{
-	"api": APIKey, "access": AccessKey, "secret": SecretKey, "private": PrivateKeyName,
+	"api": APIKey, "secret": SecretKey, "private": PrivateKeyName,
 	"tls": PrivateKeyName, "ssh": PrivateKeyName, "client": PrivateKeyName,
 	"encryption": EncryptionKey, "signing": EncryptionKey, "sign": EncryptionKey,
 	"master": EncryptionKey, "session": EncryptionKey, "hmac": EncryptionKey,
@@ -117,15 +115,16 @@ func NameClassOf(name string) NameClass {
 		return c
 	}
 	if (last == "key" || last == "keys") && len(words) > 1 {
-		if c, ok := keyQualifier[words[len(words)-2]]; ok {
-			if c == AccessKey {
-				// An access key (MINIO_ACCESS_KEY, the AWS key id) names
-				// an account; its secret half is the credential.
-				if len(words) > 2 && words[len(words)-3] == "secret" {
-					return SecretKey // aws_secret_access_key
-				}
-				return NotCredential
+		q := words[len(words)-2]
+		if q == "access" {
+			// An access key (MINIO_ACCESS_KEY, the AWS key id) names an
+			// account; its secret half is the credential.
+			if len(words) > 2 && words[len(words)-3] == "secret" {
+				return SecretKey // aws_secret_access_key
 			}
+			return NotCredential
+		}
+		if c, ok := keyQualifier[q]; ok {
 			return c
 		}
 	}

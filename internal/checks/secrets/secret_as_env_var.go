@@ -29,7 +29,8 @@ var SecretAsEnvVar = &check.Check{
 			"them, and they do not change when the Secret is rotated. Files from a Secret volume do not have these problems.",
 		Fix: "Mount the Secret as a volume (readOnly) and have the application read the file; many images accept " +
 			"a *_FILE variable that names the file instead of the value.",
-		Reads: []string{"spec.containers[*].env[*].valueFrom.secretKeyRef", "spec.containers[*].envFrom[*].secretRef"},
+		Reads: []string{"spec.containers[*].env[*].valueFrom.secretKeyRef", "spec.containers[*].envFrom[*].secretRef",
+			"spec.initContainers[*].env[*].valueFrom.secretKeyRef", "spec.initContainers[*].envFrom[*].secretRef"},
 		Refs: []check.Reference{
 			check.CIS("5.4.1", "Prefer using secrets as files over secrets as environment variables"),
 			check.NSA("Network separation and hardening: Secrets"),
