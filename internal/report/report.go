@@ -52,6 +52,10 @@ type Options struct {
 	// code scanning ignores SARIF suppressions and opens an alert for each
 	// suppressed result, so uploads to it want this.
 	SARIFOmitSuppressed bool
+	// SARIFCategory names the run (runs[].automationDetails.id, such as
+	// "kubeward/helm/"): GitHub keeps the alerts of each category apart, so
+	// several uploads for one commit do not close each other's alerts.
+	SARIFCategory string
 	// Checks supply rule descriptions; nil means the registry.
 	Checks []*check.Check
 	// Width is the table's wrapping width; 0 means 100 columns.

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/kubeward/kubeward/internal/check"
@@ -35,6 +36,17 @@ var securitySeverity = map[check.Severity]string{
 	check.Critical: "9.5", check.High: "8.0", check.Medium: "5.5", check.Low: "3.0", check.Info: "1.0",
 }
 
+var semverPattern = regexp.MustCompile(`^v?([0-9]+\.[0-9]+\.[0-9]+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)$`)
+
+// semanticVersion is the version without its "v" when it is a semantic
+// version (SARIF's semanticVersion), else "".
+func semanticVersion(v string) string {
+	if m := semverPattern.FindStringSubmatch(v); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
 // sarifLevel maps a severity to a SARIF level: high and critical are errors,
 // medium a warning, low and info notes.
 func sarifLevel(s check.Severity) string {
@@ -49,8 +61,8 @@ func sarifLevel(s check.Severity) string {
 }
 
 // The log has one run, written field by field with its results one at a
-// time (see SARIF): tool, invocations, originalUriBaseIds, results,
-// columnKind.
+// time (see SARIF): tool, automationDetails, invocations,
+// originalUriBaseIds, results, columnKind.
 type sarifRun struct {
 	Tool               sarifTool
 	Invocations        []sarifInvocation
@@ -62,10 +74,11 @@ type sarifTool struct {
 }
 
 type sarifDriver struct {
-	Name           string      `json:"name"`
-	Version        string      `json:"version,omitempty"`
-	InformationURI string      `json:"informationUri"`
-	Rules          []sarifRule `json:"rules"`
+	Name            string      `json:"name"`
+	Version         string      `json:"version,omitempty"`
+	SemanticVersion string      `json:"semanticVersion,omitempty"`
+	InformationURI  string      `json:"informationUri"`
+	Rules           []sarifRule `json:"rules"`
 }
 
 type sarifRule struct {
@@ -189,6 +202,9 @@ func SARIF(w io.Writer, res *scan.Result, o Options) error {
 	log.arrayValue(1, func(int) {
 		log.nested(log.indent+"    ", func(r *objectWriter) {
 			r.field("tool", run.Tool)
+			if o.SARIFCategory != "" {
+				r.field("automationDetails", map[string]string{"id": o.SARIFCategory})
+			}
 			r.field("invocations", run.Invocations)
 			if run.OriginalURIBaseIDs != nil {
 				r.field("originalUriBaseIds", run.OriginalURIBaseIDs)
@@ -216,7 +232,7 @@ func buildSARIF(res *scan.Result, o Options) (*sarifRun, func(i int) any, int, e
 	index := make(map[string]int, len(metas))
 	run := &sarifRun{
 		Tool: sarifTool{Driver: sarifDriver{Name: "kubeward", Version: o.ToolVersion, InformationURI: InformationURI,
-			Rules: make([]sarifRule, 0, len(metas))}},
+			SemanticVersion: semanticVersion(o.ToolVersion), Rules: make([]sarifRule, 0, len(metas))}},
 	}
 	for i, m := range metas {
 		index[m.ID] = i

@@ -384,3 +384,33 @@ func TestSARIFOmitSuppressed(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestSARIFCategoryAndVersion(t *testing.T) {
+	o := testOptions()
+	o.SARIFCategory = "kubeward/helm/"
+	o.ToolVersion = "v1.4.0"
+	out := render(t, "sarif", fixture(), o)
+	if err := validate(t, compileSchema(t, sarifSchemaFile), out); err != nil {
+		t.Fatal(err)
+	}
+	var log struct {
+		Runs []struct {
+			AutomationDetails struct{ ID string }
+			Tool              struct {
+				Driver struct{ Version, SemanticVersion string }
+			}
+		}
+	}
+	if err := json.Unmarshal(out, &log); err != nil {
+		t.Fatal(err)
+	}
+	r := log.Runs[0]
+	if r.AutomationDetails.ID != "kubeward/helm/" || r.Tool.Driver.Version != "v1.4.0" || r.Tool.Driver.SemanticVersion != "1.4.0" {
+		t.Errorf("run: %+v", r)
+	}
+	for v, want := range map[string]string{"1.2.3": "1.2.3", "v0.1.0-rc.1+abc": "0.1.0-rc.1+abc", "dev": "", "1.2": "", "": ""} {
+		if got := semanticVersion(v); got != want {
+			t.Errorf("semanticVersion(%q) = %q, want %q", v, got, want)
+		}
+	}
+}
