@@ -184,10 +184,10 @@ func Fingerprint(f *check.Finding) string {
 // or Kustomize input named by Source.Template, joined with the chart or
 // overlay path in Source.File. Helm names templates "<chart>/templates/x.yaml"
 // ("# Source:") and CRDs "<chart>/crds/x.yaml", so the chart's name is
-// replaced by the chart's path; a
-// Kustomize origin is relative to the overlay. A chart archive, a remote
-// origin or an absolute template path leave the chart or overlay itself. It
-// is "" for objects read from a cluster.
+// replaced by the chart's path; a Kustomize origin is relative to the
+// overlay. A chart archive, a remote origin or an absolute template path
+// leave the chart or overlay itself. It is "" for objects read from a
+// cluster.
 func ArtifactPath(src inventory.Source) string {
 	if src.File == "" || src.Template == "" || src.File == "-" {
 		return src.File

@@ -243,7 +243,7 @@ func buildSARIF(res *scan.Result, o Options) (*sarifRun, func(i int) any, int, e
 	}
 	inv := sarifInvocation{ExecutionSuccessful: true}
 	for _, p := range res.Problems {
-		n := sarifNotification{Level: "warning", Message: sarifText{Text: problemText(p)}}
+		n := sarifNotification{Level: "warning", Message: sarifMessage(problemText(p))}
 		if p.Level == diag.Error {
 			n.Level = "error"
 		}
@@ -265,14 +265,14 @@ func buildSARIF(res *scan.Result, o Options) (*sarifRun, func(i int) any, int, e
 		}
 		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{
 			Level:      "note",
-			Message:    sarifText{Text: text},
+			Message:    sarifMessage(text),
 			Properties: map[string]any{"kind": "skipped", "reason": g.reason, "paths": g.paths},
 		})
 	}
 	for _, g := range res.Coverage {
 		inv.ToolConfigurationNotifications = append(inv.ToolConfigurationNotifications, sarifNotification{
 			Level:          "warning",
-			Message:        sarifText{Text: fmt.Sprintf("check %s did not run: %s", g.Check, g.Reason)},
+			Message:        sarifMessage(fmt.Sprintf("check %s did not run: %s", g.Check, g.Reason)),
 			AssociatedRule: &sarifRuleRef{ID: g.Check, Index: index[g.Check]},
 		})
 	}
@@ -297,6 +297,16 @@ func buildSARIF(res *scan.Result, o Options) (*sarifRun, func(i int) any, int, e
 		n = len(kept)
 	}
 	return run, result, n, nil
+}
+
+// sarifMessage makes a message object. SARIF reads "[text](target)" in a
+// message as a link; text from manifests that holds such a sequence has its
+// brackets escaped, as SARIF 2.1.0 section 3.11.6 asks.
+func sarifMessage(text string) sarifText {
+	if strings.Contains(text, "](") {
+		text = strings.NewReplacer(`\`, `\\`, `[`, `\[`, `]`, `\]`).Replace(text)
+	}
+	return sarifText{Text: text}
 }
 
 func problemText(p diag.Problem) string {
@@ -390,7 +400,7 @@ func sarifResultOf(f *check.Finding, ruleIndex int, ruleFix string, loc *locator
 		RuleID:              f.CheckID,
 		RuleIndex:           ruleIndex,
 		Level:               sarifLevel(f.Severity),
-		Message:             sarifText{Text: msg.String()},
+		Message:             sarifMessage(msg.String()),
 		PartialFingerprints: map[string]string{fingerprintKey: Fingerprint(f)},
 		Properties: sarifResultProps{Severity: f.Severity.String(), Object: f.Object.String(), Path: f.Path,
 			Template: f.Source.Template, Cluster: f.Source.Cluster},

@@ -414,3 +414,15 @@ func TestSARIFCategoryAndVersion(t *testing.T) {
 		}
 	}
 }
+
+func TestSARIFMessageLinks(t *testing.T) {
+	for in, want := range map[string]string{
+		"containers[0] runs privileged":    "containers[0] runs privileged",
+		`see [docs](https://evil.example)`: `see \[docs\](https://evil.example)`,
+		`a\b [x](y)`:                       `a\\b \[x\](y)`,
+	} {
+		if got := sarifMessage(in).Text; got != want {
+			t.Errorf("sarifMessage(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
