@@ -85,14 +85,34 @@ func NonResourceURLMatches(rule *rbacv1.PolicyRule, path string) bool {
 // authorizer decides for one rule.
 func RuleAllows(a *Attributes, rule *rbacv1.PolicyRule) bool {
 	if !a.NonResource {
-		combined := a.Resource
-		if a.Subresource != "" {
-			combined = a.Resource + "/" + a.Subresource
-		}
 		return VerbMatches(rule, a.Verb) &&
 			APIGroupMatches(rule, a.APIGroup) &&
-			ResourceMatches(rule, combined, a.Subresource) &&
+			resourceMatchesParts(rule, a.Resource, a.Subresource) &&
 			ResourceNameMatches(rule, a.Name)
 	}
 	return VerbMatches(rule, a.Verb) && NonResourceURLMatches(rule, a.Path)
+}
+
+// resourceMatchesParts is ResourceMatches(rule, resource+"/"+subresource,
+// subresource) without building the combined string (the hot path of the
+// escalation graph); TestResourceMatchesParts holds them equal.
+func resourceMatchesParts(rule *rbacv1.PolicyRule, resource, subresource string) bool {
+	for _, r := range rule.Resources {
+		if r == rbacv1.ResourceAll {
+			return true
+		}
+		if subresource == "" {
+			if r == resource {
+				return true
+			}
+			continue
+		}
+		if len(r) == len(resource)+1+len(subresource) && strings.HasPrefix(r, resource) && r[len(resource)] == '/' && strings.HasSuffix(r, subresource) {
+			return true
+		}
+		if len(r) == len(subresource)+2 && strings.HasPrefix(r, "*/") && strings.HasSuffix(r, subresource) {
+			return true
+		}
+	}
+	return false
 }

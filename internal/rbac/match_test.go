@@ -145,3 +145,22 @@ func TestRuleAllows(t *testing.T) {
 		}
 	}
 }
+
+// FuzzResourceMatchesParts holds the allocation-free matcher equal to the
+// upstream transcription.
+func FuzzResourceMatchesParts(f *testing.F) {
+	f.Add("pods/exec", "pods", "exec")
+	f.Add("*/exec", "nodes", "exec")
+	f.Add("pods", "pods", "")
+	f.Add("a/b/c", "a/b", "c")
+	f.Fuzz(func(t *testing.T, ruleRes, res, sub string) {
+		rule := rbacv1.PolicyRule{Resources: []string{ruleRes}}
+		combined := res
+		if sub != "" {
+			combined = res + "/" + sub
+		}
+		if got, want := resourceMatchesParts(&rule, res, sub), ResourceMatches(&rule, combined, sub); got != want {
+			t.Fatalf("rule %q, resource %q, subresource %q: parts %v, upstream %v", ruleRes, res, sub, got, want)
+		}
+	})
+}

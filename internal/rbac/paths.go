@@ -39,11 +39,27 @@ type Path struct {
 
 // Graph is the escalation graph of a model, built once.
 type Graph struct {
-	m     *Model
-	nodes []Subject
-	out   map[Subject][]Step
-	next  map[Subject]*Step // shortest-path successor towards AdminTarget
+	m       *Model
+	nodes   []Subject
+	out     map[Subject][]Step
+	next    map[Subject]*Step // shortest-path successor towards AdminTarget
+	saByNS  map[string][]string
+	podSAs  map[string][]Subject // namespace -> accounts of its workloads
+	podNSes []string
 }
+
+// Pseudo-nodes keep the graph linear in size: "any service account of
+// namespace N" (pod creation, token Secrets), "the accounts of the pods
+// running in N" (exec), and their cluster-wide unions. Paths never show
+// them: a step into one is merged with the step out of it.
+const (
+	kindAnyAccountIn = "pseudo:any-service-account-in"
+	kindPodsIn       = "pseudo:pods-in"
+	kindAnyAccount   = "pseudo:any-service-account"
+	kindAnyPod       = "pseudo:any-pod"
+)
+
+func isPseudo(s Subject) bool { return strings.HasPrefix(s.Kind, "pseudo:") }
 
 var adminAttrs = Attributes{Verb: "*", APIGroup: "*", Resource: "*"}
 
@@ -83,11 +99,42 @@ func (m *Model) Escalation() *Graph {
 		add(Subject{Kind: KindServiceAccount, Namespace: w.Object.Namespace, Name: w.ServiceAccount})
 	}
 	sort.Slice(g.nodes, func(i, j int) bool { return subjectLess(g.nodes[i], g.nodes[j]) })
+	g.saByNS = map[string][]string{}
+	for _, n := range g.nodes {
+		if n.Kind == KindServiceAccount {
+			g.saByNS[n.Namespace] = append(g.saByNS[n.Namespace], n.Name)
+		}
+	}
+	g.podSAs = map[string][]Subject{}
+	for _, s := range g.workloadSAs("") {
+		g.podSAs[s.Namespace] = append(g.podSAs[s.Namespace], s)
+	}
+	g.podNSes = sortedKeys(g.podSAs)
 	for _, n := range g.nodes {
 		g.out[n] = g.edges(n)
 	}
+	g.pseudoEdges()
 	g.shortest()
 	return g
+}
+
+func (g *Graph) pseudoEdges() {
+	anyAccount := Subject{Kind: kindAnyAccount}
+	anyPod := Subject{Kind: kindAnyPod}
+	for _, ns := range g.m.namespaces {
+		p := Subject{Kind: kindAnyAccountIn, Namespace: ns}
+		g.out[anyAccount] = append(g.out[anyAccount], Step{From: anyAccount, To: p})
+		for _, sa := range g.saByNS[ns] {
+			g.out[p] = append(g.out[p], Step{From: p, To: Subject{Kind: KindServiceAccount, Namespace: ns, Name: sa}})
+		}
+	}
+	for _, ns := range g.podNSes {
+		p := Subject{Kind: kindPodsIn, Namespace: ns}
+		g.out[anyPod] = append(g.out[anyPod], Step{From: anyPod, To: p})
+		for _, sa := range g.podSAs[ns] {
+			g.out[p] = append(g.out[p], Step{From: p, To: sa})
+		}
+	}
 }
 
 func (m *Model) allBindings() []*binding {
@@ -98,22 +145,11 @@ func (m *Model) allBindings() []*binding {
 	return out
 }
 
-// saNamesIn is every service account name known in ns.
-func (g *Graph) saNamesIn(ns string) []string {
-	var out []string
-	for _, n := range g.nodes {
-		if n.Kind == KindServiceAccount && n.Namespace == ns {
-			out = append(out, n.Name)
-		}
-	}
-	return out
-}
-
 // namespacesOf is "" (cluster-wide grants, valid in every namespace) plus
 // every namespace where u has a RoleBinding.
-func (m *Model) namespacesOf(u *UserInfo) []string {
+func namespacesOf(cands []*binding) []string {
 	set := map[string]bool{}
-	for _, b := range m.candidates(u, "", true) {
+	for _, b := range cands {
 		if b.namespace != "" {
 			set[b.namespace] = true
 		}
@@ -135,13 +171,41 @@ func (g *Graph) edges(from Subject) []Step {
 		}
 		out = append(out, s)
 	}
+	// u's bindings are fetched once; each question filters them by
+	// namespace, as Allowed does.
+	cands := m.candidates(&u, "", true)
+	masters := hasString(u.Groups, GroupMasters)
 	allow := func(a Attributes) (Decision, bool) {
-		d := m.Allowed(u, a)
-		return d, d.Allowed
+		if masters {
+			g := privilegedGrant()
+			return Decision{Allowed: true, Grant: &g}, true
+		}
+		for _, b := range cands {
+			if b.role == nil || b.namespace != "" && b.namespace != a.Namespace {
+				continue
+			}
+			for i := range b.role.rules {
+				if RuleAllows(&a, &b.role.rules[i]) {
+					g := b.grant(b.firstSubject(&u), i)
+					return Decision{Allowed: true, Grant: &g}, true
+				}
+			}
+		}
+		return Decision{}, false
 	}
 	// could is a cheap filter before loops over many targets: whether any
 	// granted rule matches the request ignoring names and namespaces.
-	perms := m.Permissions(u)
+	var perms []Grant
+	for _, b := range cands {
+		if b.role != nil {
+			for i := range b.role.rules {
+				perms = append(perms, Grant{Rule: b.role.rules[i]})
+			}
+		}
+	}
+	if masters {
+		perms = append(perms, privilegedGrant())
+	}
 	could := func(a Attributes) bool {
 		combined := a.Resource
 		if a.Subresource != "" {
@@ -221,46 +285,50 @@ func (g *Graph) edges(from Subject) []Step {
 	// Node proxy: the kubelet API runs commands in every pod of the node.
 	for _, verb := range []string{"create", "get"} {
 		if d, ok := allow(Attributes{Verb: verb, Resource: "nodes", Subresource: "proxy"}); ok {
-			for _, w := range g.workloadSAs("") {
-				if w != from {
-					step(verb+" nodes/proxy: exec through the kubelet into pods running as", w, d)
-				}
-			}
+			step(verb+" nodes/proxy: exec through the kubelet into a pod running as", Subject{Kind: kindAnyPod}, d)
 			break
 		}
 	}
-	for _, ns := range m.namespacesOf(&u) {
-		targetNS := []string{ns}
+	canRun := false
+	for _, pr := range podRunners {
+		canRun = canRun || could(Attributes{Verb: "create", APIGroup: pr.group, Resource: pr.resource}) ||
+			pr.resource != "pods" && (could(Attributes{Verb: "update", APIGroup: pr.group, Resource: pr.resource}) ||
+				could(Attributes{Verb: "patch", APIGroup: pr.group, Resource: pr.resource}))
+	}
+	canExec := could(Attributes{Verb: "create", Resource: "pods", Subresource: "exec"}) || could(Attributes{Verb: "create", Resource: "pods", Subresource: "attach"}) ||
+		could(Attributes{Verb: "patch", Resource: "pods", Subresource: "ephemeralcontainers"}) || could(Attributes{Verb: "update", Resource: "pods", Subresource: "ephemeralcontainers"})
+	canMint := could(Attributes{Verb: "create", Resource: "serviceaccounts", Subresource: "token"})
+	canReadSecrets := could(Attributes{Verb: "get", Resource: "secrets"}) || could(Attributes{Verb: "list", Resource: "secrets"})
+	canMakeSecrets := canReadSecrets && could(Attributes{Verb: "create", Resource: "secrets"})
+	for _, ns := range namespacesOf(cands) {
 		where := " in namespace " + ns
+		anyAccount := Subject{Kind: kindAnyAccountIn, Namespace: ns}
+		anyPod := Subject{Kind: kindPodsIn, Namespace: ns}
+		saNS := []string{ns}
 		if ns == "" {
-			targetNS, where = m.namespaces, " in every namespace"
+			where = " in every namespace"
+			anyAccount, anyPod, saNS = Subject{Kind: kindAnyAccount}, Subject{Kind: kindAnyPod}, m.namespaces
 		}
 		// Running a pod as any service account of the namespace.
 		for _, pr := range podRunners {
-			var d Decision
-			var ok bool
-			var verb string
+			if !canRun {
+				break
+			}
 			verbs := []string{"create", "update", "patch"}
 			if pr.resource == "pods" {
 				verbs = verbs[:1] // a pod's service account cannot be changed after creation
 			}
-			for _, verb = range verbs {
-				if d, ok = allow(Attributes{Verb: verb, APIGroup: pr.group, Resource: pr.resource, Namespace: ns}); ok {
+			found := false
+			for _, verb := range verbs {
+				if d, ok := allow(Attributes{Verb: verb, APIGroup: pr.group, Resource: pr.resource, Namespace: ns}); ok {
+					step(fmt.Sprintf("can %s %s%s and run a pod as", verb, pr.resource, where), anyAccount, d)
+					found = true
 					break
 				}
 			}
-			if !ok {
-				continue
+			if found {
+				break
 			}
-			for _, tns := range targetNS {
-				for _, sa := range g.saNamesIn(tns) {
-					to := Subject{Kind: KindServiceAccount, Namespace: tns, Name: sa}
-					if to != from {
-						step(fmt.Sprintf("can %s %s%s and run a pod as", verb, pr.resource, where), to, d)
-					}
-				}
-			}
-			break
 		}
 		// Exec, attach or an ephemeral container in running pods.
 		for _, a := range []Attributes{
@@ -269,35 +337,34 @@ func (g *Graph) edges(from Subject) []Step {
 			{Verb: "patch", Resource: "pods", Subresource: "ephemeralcontainers"},
 			{Verb: "update", Resource: "pods", Subresource: "ephemeralcontainers"},
 		} {
+			if !canExec {
+				break
+			}
 			a.Namespace = ns
 			if d, ok := allow(a); ok {
-				for _, tns := range targetNS {
-					for _, to := range g.workloadSAs(tns) {
-						if to != from {
-							step(fmt.Sprintf("can %s pods/%s%s into a pod running as", a.Verb, a.Subresource, where), to, d)
-						}
-					}
-				}
+				step(fmt.Sprintf("can %s pods/%s%s into a pod running as", a.Verb, a.Subresource, where), anyPod, d)
 				break
 			}
 		}
-		// Minting tokens.
-		for _, tns := range targetNS {
-			if !could(Attributes{Verb: "create", Resource: "serviceaccounts", Subresource: "token"}) {
-				break
-			}
-			for _, sa := range g.saNamesIn(tns) {
-				to := Subject{Kind: KindServiceAccount, Namespace: tns, Name: sa}
-				if to == from {
-					continue
-				}
-				if d, ok := allow(Attributes{Verb: "create", Resource: "serviceaccounts", Subresource: "token", Namespace: ns, Name: sa}); ok {
-					step("can create a token"+where+" for", to, d)
+		// Minting tokens: any account when the rule names none.
+		if canMint {
+			if d, ok := allow(Attributes{Verb: "create", Resource: "serviceaccounts", Subresource: "token", Namespace: ns}); ok {
+				step("can create a token"+where+" for", anyAccount, d)
+			} else {
+				for _, tns := range saNS {
+					for _, sa := range g.saByNS[tns] {
+						to := Subject{Kind: KindServiceAccount, Namespace: tns, Name: sa}
+						if to == from {
+							continue
+						}
+						if d, ok := allow(Attributes{Verb: "create", Resource: "serviceaccounts", Subresource: "token", Namespace: ns, Name: sa}); ok {
+							step("can create a token"+where+" for", to, d)
+						}
+					}
 				}
 			}
 		}
 		// Reading long-lived token secrets, or creating one and reading it.
-		canReadSecrets := could(Attributes{Verb: "get", Resource: "secrets"}) || could(Attributes{Verb: "list", Resource: "secrets"})
 		for _, ts := range m.tokenSecrets {
 			if !canReadSecrets {
 				break
@@ -315,15 +382,10 @@ func (g *Graph) edges(from Subject) []Step {
 				step("can list Secrets"+where+", including "+ts.Name+", the token of", to, d)
 			}
 		}
-		if dc, ok := allow(Attributes{Verb: "create", Resource: "secrets", Namespace: ns}); ok {
-			if dg, ok := allow(Attributes{Verb: "get", Resource: "secrets", Namespace: ns}); ok {
-				for _, tns := range targetNS {
-					for _, sa := range g.saNamesIn(tns) {
-						to := Subject{Kind: KindServiceAccount, Namespace: tns, Name: sa}
-						if to != from {
-							step("can create a service-account-token Secret"+where+" and read it for", to, dc, dg)
-						}
-					}
+		if canMakeSecrets {
+			if dc, ok := allow(Attributes{Verb: "create", Resource: "secrets", Namespace: ns}); ok {
+				if dg, ok := allow(Attributes{Verb: "get", Resource: "secrets", Namespace: ns}); ok {
+					step("can create a service-account-token Secret"+where+" and read it for", anyAccount, dc, dg)
 				}
 			}
 		}
@@ -373,7 +435,18 @@ func roleIsAdmin(r *role) bool {
 // shortest runs a breadth-first search backwards from AdminTarget.
 func (g *Graph) shortest() {
 	in := map[Subject][]*Step{}
-	for _, n := range g.nodes {
+	froms := append([]Subject(nil), g.nodes...)
+	var pseudo []Subject
+	for n := range g.out {
+		if isPseudo(n) {
+			pseudo = append(pseudo, n)
+		}
+	}
+	sort.Slice(pseudo, func(i, j int) bool {
+		return pseudo[i].Kind+"/"+pseudo[i].Namespace < pseudo[j].Kind+"/"+pseudo[j].Namespace
+	})
+	froms = append(froms, pseudo...)
+	for _, n := range froms {
 		for i := range g.out[n] {
 			s := &g.out[n][i]
 			in[s.To] = append(in[s.To], s)
@@ -421,8 +494,11 @@ func (g *Graph) PathToAdmin(s Subject) *Path {
 	}
 	p := &Path{Subject: s}
 	for cur := s; cur != AdminTarget; {
-		st := g.next[cur]
-		p.Steps = append(p.Steps, *st)
+		st := *g.next[cur]
+		for isPseudo(st.To) { // merge the hop through a pseudo-node
+			st.To = g.next[st.To].To
+		}
+		p.Steps = append(p.Steps, st)
 		cur = st.To
 	}
 	return p
@@ -441,26 +517,42 @@ func (g *Graph) AdminPaths() []Path {
 }
 
 // Reachable returns every identity s can act as (directly or through
-// others), each with the first step that reaches it, in breadth-first
+// others), each with the step that first reaches it, in breadth-first
 // order.
 func (g *Graph) Reachable(s Subject) []Step {
 	var out []Step
 	seen := map[Subject]bool{s: true}
-	queue := []Subject{s}
+	type item struct {
+		node Subject
+		via  *Step // the real step that led into a pseudo-node
+	}
+	queue := []item{{node: s}}
 	for len(queue) > 0 {
 		cur := queue[0]
 		queue = queue[1:]
-		steps, ok := g.out[cur]
+		steps, ok := g.out[cur.node]
 		if !ok {
-			steps = g.edges(cur)
+			steps = g.edges(cur.node)
 		}
-		for _, st := range steps {
-			if !seen[st.To] {
-				seen[st.To] = true
-				out = append(out, st)
-				if st.To != AdminTarget {
-					queue = append(queue, st.To)
-				}
+		for i := range steps {
+			st := steps[i]
+			if seen[st.To] {
+				continue
+			}
+			seen[st.To] = true
+			via := cur.via
+			if via == nil || !isPseudo(cur.node) {
+				via = &steps[i]
+			}
+			if isPseudo(st.To) {
+				queue = append(queue, item{node: st.To, via: via})
+				continue
+			}
+			real := *via
+			real.To = st.To
+			out = append(out, real)
+			if st.To != AdminTarget {
+				queue = append(queue, item{node: st.To})
 			}
 		}
 	}
