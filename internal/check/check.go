@@ -5,6 +5,7 @@ package check
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/kubeward/kubeward/internal/fieldpath"
 	"github.com/kubeward/kubeward/internal/inventory"
@@ -30,6 +31,10 @@ type Check struct {
 
 	Inventory func(ctx *Context, inv *inventory.Inventory) []Result
 	Needs     []schema.GroupKind
+	// MetadataOf lists kinds of which an inventory check reads only the
+	// metadata (name, namespace, labels, annotations): they are neither
+	// parsed in full from files nor fetched in full from a cluster.
+	MetadataOf []schema.GroupKind
 
 	// Active, when set, reports whether the check applies under the options;
 	// checks that a chosen Pod Security level already covers step aside so
@@ -37,7 +42,7 @@ type Check struct {
 	Active func(*Options) bool
 }
 
-// Inputs are the kinds whose contents the check reads.
+// Inputs are the kinds the check reads, in full or by their metadata.
 func (c *Check) Inputs() []schema.GroupKind {
 	switch {
 	case c.Object != nil:
@@ -45,7 +50,20 @@ func (c *Check) Inputs() []schema.GroupKind {
 	case c.Pod != nil:
 		return inventory.WorkloadKinds
 	default:
-		return c.Needs
+		return append(append([]schema.GroupKind(nil), c.Needs...), c.MetadataOf...)
+	}
+}
+
+// ReadsContent reports whether the check reads more than the metadata of
+// objects of this kind.
+func (c *Check) ReadsContent(gk schema.GroupKind) bool {
+	switch {
+	case c.Object != nil:
+		return slices.Contains(c.Kinds, gk)
+	case c.Pod != nil:
+		return slices.Contains(inventory.WorkloadKinds, gk)
+	default:
+		return slices.Contains(c.Needs, gk)
 	}
 }
 

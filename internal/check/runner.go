@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"sync"
 
@@ -67,16 +68,12 @@ func (r *Runner) ReadsContent(gk schema.GroupKind) bool {
 	if len(r.byKind[gk]) > 0 {
 		return true
 	}
-	for _, w := range inventory.WorkloadKinds {
-		if w == gk && (len(r.pod) > 0 || len(r.inventory) > 0) {
-			return true
-		}
+	if len(r.pod) > 0 && slices.Contains(inventory.WorkloadKinds, gk) {
+		return true
 	}
 	for _, c := range r.inventory {
-		for _, n := range c.Needs {
-			if n == gk {
-				return true
-			}
+		if c.ReadsContent(gk) {
+			return true
 		}
 	}
 	return false
@@ -86,10 +83,8 @@ func (r *Runner) ReadsContent(gk schema.GroupKind) bool {
 // kind; the others need not be kept in full once their own checks ran.
 func (r *Runner) InventoryReads(gk schema.GroupKind) bool {
 	for _, c := range r.inventory {
-		for _, n := range c.Needs {
-			if n == gk {
-				return true
-			}
+		if slices.Contains(c.Needs, gk) || slices.Contains(c.MetadataOf, gk) {
+			return true
 		}
 	}
 	return false

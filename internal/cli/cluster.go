@@ -41,12 +41,13 @@ func (c *clusterFlags) options() cluster.Options {
 }
 
 // load lists the kinds from the cluster, showing progress on a terminal.
-func (c *clusterFlags) load(ctx context.Context, kinds []schema.GroupKind, stderr io.Writer) (*cluster.Result, error) {
+// Kinds in metaOnly are read through the metadata API.
+func (c *clusterFlags) load(ctx context.Context, kinds []schema.GroupKind, metaOnly map[schema.GroupKind]bool, stderr io.Writer) (*cluster.Result, error) {
 	cfg, name, err := cluster.Connect(c.options())
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
-	l := &cluster.Loader{Config: cfg, Context: name, Opts: c.options()}
+	l := &cluster.Loader{Config: cfg, Context: name, Opts: c.options(), MetadataOnly: metaOnly}
 	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		l.Progress = func(done, total int, what string) {
 			if what == "" {

@@ -41,7 +41,7 @@ func (f *netpolFlags) load(ctx context.Context, s Streams, args []string) (*netp
 			return nil, usageErr("--cluster reads the cluster; do not name files")
 		}
 		kinds := append([]schema.GroupKind{inventory.KindNetworkPolicy, inventory.KindNamespace}, inventory.WorkloadKinds...)
-		loaded, err := f.cluster.load(ctx, kinds, s.Err)
+		loaded, err := f.cluster.load(ctx, kinds, nil, s.Err)
 		if err != nil {
 			return nil, err
 		}

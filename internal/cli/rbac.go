@@ -55,7 +55,7 @@ func (f *rbacFlags) load(ctx context.Context, s Streams, args []string) (*rbacin
 			return nil, usageErr("--cluster reads the cluster; do not name files")
 		}
 		f.cluster.allNamespaces = true
-		loaded, err := f.cluster.load(ctx, rbacKinds, s.Err)
+		loaded, err := f.cluster.load(ctx, rbacKinds, nil, s.Err)
 		if err != nil {
 			return nil, err
 		}

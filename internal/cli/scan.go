@@ -251,10 +251,20 @@ with --fail-on-incomplete), 2 usage or input error.`,
 // scanCluster lists what the selected checks read and runs them.
 func (f *scanFlags) scanCluster(ctx context.Context, s Streams, r *run) error {
 	var kinds []schema.GroupKind
+	full := map[schema.GroupKind]bool{}
 	for _, c := range r.checks {
-		kinds = append(kinds, c.Inputs()...)
+		for _, gk := range c.Inputs() {
+			kinds = append(kinds, gk)
+			full[gk] = full[gk] || c.ReadsContent(gk)
+		}
 	}
-	loaded, err := f.cluster.load(ctx, kinds, s.Err)
+	metaOnly := map[schema.GroupKind]bool{}
+	for gk, content := range full {
+		if !content {
+			metaOnly[gk] = true
+		}
+	}
+	loaded, err := f.cluster.load(ctx, kinds, metaOnly, s.Err)
 	if err != nil {
 		return err
 	}

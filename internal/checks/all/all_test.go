@@ -8,6 +8,7 @@ import (
 
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/checkdoc"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 var update = flag.Bool("update", false, "rewrite docs/checks.md from the registry")
@@ -49,6 +50,19 @@ func TestEveryCheckIsComplete(t *testing.T) {
 		}
 		if len(c.Reads) == 0 {
 			t.Errorf("%s does not say which fields it reads", c.ID)
+		}
+	}
+}
+
+// TestNoCheckReadsCRDBodies guards the scan's speed: CustomResourceDefinitions
+// are most of the bytes of real repositories, and the decoder parses only
+// the metadata of kinds no check reads in full. A check that needs CRD names
+// lists the kind in MetadataOf, not Needs.
+func TestNoCheckReadsCRDBodies(t *testing.T) {
+	crd := schema.GroupKind{Group: "apiextensions.k8s.io", Kind: "CustomResourceDefinition"}
+	for _, c := range check.All() {
+		if c.ReadsContent(crd) {
+			t.Errorf("%s reads CustomResourceDefinition bodies: every CRD in a scan would be parsed in full", c.ID)
 		}
 	}
 }

@@ -34,8 +34,9 @@ var InvalidReference = &check.Check{
 		Reads: []string{"roleRef", "subjects", "rules", "aggregationRule"},
 		Refs:  references,
 	},
-	Needs:     append(append([]schema.GroupKind(nil), needs...), kindCRD),
-	Inventory: invalidReference,
+	Needs:      needs,
+	MetadataOf: []schema.GroupKind{kindCRD}, // the name is PLURAL.GROUP
+	Inventory:  invalidReference,
 }
 
 func init() { check.Register(InvalidReference) }

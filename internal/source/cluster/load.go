@@ -31,6 +31,9 @@ type Loader struct {
 	Opts    Options
 	// Progress, when set, is told which kind is being listed.
 	Progress func(done, total int, what string)
+	// MetadataOnly kinds are listed through the metadata API: no check
+	// reads more than their names, labels and annotations.
+	MetadataOnly map[schema.GroupKind]bool
 }
 
 // Result is the loaded inventory and what could not be read.
@@ -90,9 +93,12 @@ func (l *Loader) Load(ctx context.Context, kinds []schema.GroupKind) (*Result, e
 			l.Progress(i, len(kinds), mapping.Resource.GroupResource().String())
 		}
 		var objs []*inventory.Object
-		if gk == inventory.KindSecret {
+		switch {
+		case gk == inventory.KindSecret:
 			objs, err = l.secretMetadata(ctx, mc, mapping)
-		} else {
+		case l.MetadataOnly[gk]:
+			objs, err = l.metadataList(ctx, mc, mapping)
+		default:
 			objs, err = l.list(ctx, rc, mapping)
 		}
 		if err != nil {
@@ -247,31 +253,47 @@ func (l *Loader) object(obj runtime.Object, gvk schema.GroupVersionKind) (*inven
 	return inventory.New(obj, src)
 }
 
+// metadataPages lists the metadata of one kind, page by page.
+func (l *Loader) metadataPages(ctx context.Context, mc metadata.Interface, m *meta.RESTMapping, fieldSelector string) ([]metav1.PartialObjectMetadata, error) {
+	var out []metav1.PartialObjectMetadata
+	opts := metav1.ListOptions{Limit: l.pageSize(), LabelSelector: l.selector(m.GroupVersionKind.GroupKind()), FieldSelector: fieldSelector}
+	for {
+		list, err := mc.Resource(m.Resource).Namespace(l.scope(m)).List(ctx, opts)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, list.Items...)
+		if list.Continue == "" {
+			return out, nil
+		}
+		opts.Continue = list.Continue
+	}
+}
+
+// metadataList loads objects of a kind by their metadata alone.
+func (l *Loader) metadataList(ctx context.Context, mc metadata.Interface, m *meta.RESTMapping) ([]*inventory.Object, error) {
+	items, err := l.metadataPages(ctx, mc, m, "")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*inventory.Object, 0, len(items))
+	for _, pm := range items {
+		pm.ManagedFields = nil
+		out = append(out, inventory.NewMeta(m.GroupVersionKind.GroupVersion().String(), m.GroupVersionKind.Kind, pm.ObjectMeta,
+			inventory.Source{Cluster: l.Context, ResourceVersion: pm.ResourceVersion}))
+	}
+	return out, nil
+}
+
 // secretMetadata lists Secrets without their values: names, labels and
 // annotations through the metadata API, and, in a second metadata list with
 // a field selector, which of them are service-account tokens.
 func (l *Loader) secretMetadata(ctx context.Context, mc metadata.Interface, m *meta.RESTMapping) ([]*inventory.Object, error) {
-	ns := l.scope(m)
-	listAll := func(fieldSelector string) ([]metav1.PartialObjectMetadata, error) {
-		var out []metav1.PartialObjectMetadata
-		opts := metav1.ListOptions{Limit: l.pageSize(), LabelSelector: l.selector(inventory.KindSecret), FieldSelector: fieldSelector}
-		for {
-			list, err := mc.Resource(m.Resource).Namespace(ns).List(ctx, opts)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, list.Items...)
-			if list.Continue == "" {
-				return out, nil
-			}
-			opts.Continue = list.Continue
-		}
-	}
-	all, err := listAll("")
+	all, err := l.metadataPages(ctx, mc, m, "")
 	if err != nil {
 		return nil, err
 	}
-	tokens, err := listAll("type=" + string(corev1.SecretTypeServiceAccountToken))
+	tokens, err := l.metadataPages(ctx, mc, m, "type="+string(corev1.SecretTypeServiceAccountToken))
 	if err != nil {
 		return nil, err
 	}
