@@ -75,9 +75,9 @@ func fill(b testing.TB, cs kubernetes.Interface, namespaces int) int {
 				ServiceAccountName: "default",
 				Containers: []corev1.Container{{
 					Name: "main", Image: fmt.Sprintf("registry.example.com/%s/%s:1.%d.0", ns, name, i),
-					Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 8080}},
-					Env:   []corev1.EnvVar{{Name: "LOG_LEVEL", Value: "info"}, {Name: "DB_PASSWORD", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "db-0"}, Key: "password"}}}},
-					Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("128Mi")}},
+					Ports:           []corev1.ContainerPort{{Name: "http", ContainerPort: 8080}},
+					Env:             []corev1.EnvVar{{Name: "LOG_LEVEL", Value: "info"}, {Name: "DB_PASSWORD", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "db-0"}, Key: "password"}}}},
+					Resources:       corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("128Mi")}},
 					SecurityContext: &corev1.SecurityContext{AllowPrivilegeEscalation: ptr.To(i%3 != 0), Privileged: ptr.To(i == 7)},
 				}},
 			}
@@ -225,7 +225,5 @@ func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return lines[len(lines)-1]
 }
-
-
 
 func intstrName(name string) intstr.IntOrString { return intstr.FromString(name) }

@@ -99,4 +99,3 @@ func TestCorpusLoads(t *testing.T) {
 		t.Error("no findings on the corpus")
 	}
 }
-
