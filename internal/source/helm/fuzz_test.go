@@ -38,3 +38,37 @@ func FuzzSet(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSplit checks the two rewrites of a template's output for the
+// property positions rely on: every line keeps its number.
+func FuzzSplit(f *testing.F) {
+	f.Add("a: 1\n---# c\nb: 2\n---c: 3\n")
+	f.Add("kind: A\nmetadata:\n  annotations:\n    helm.sh/hook: crd-install\n---\nkind: B\n")
+	f.Add("------\n--- \n...\n---\tx\r\n")
+	f.Fuzz(func(t *testing.T, text string) {
+		segs := splitLikeHelm(text)
+		lines := 0
+		for i, s := range segs {
+			if s.lineOffset != lines {
+				t.Fatalf("segment %d starts after line %d, want %d: %+v", i, s.lineOffset, lines, segs)
+			}
+			lines += strings.Count(s.text, "\n")
+			if i > 0 && len(s.text) > 0 && s.text[0] == ' ' {
+				t.Fatalf("segment %d starts with the marker's spaces: %q", i, s.text)
+			}
+		}
+		if want := strings.Count(text, "\n"); lines != want {
+			t.Fatalf("%d lines after splitting, %d before", lines, want)
+		}
+		out := dropUnknownHooks(text)
+		in, got := strings.Split(text, "\n"), strings.Split(out, "\n")
+		if len(in) != len(got) {
+			t.Fatalf("dropUnknownHooks changed the number of lines: %q -> %q", text, out)
+		}
+		for i := range in {
+			if got[i] != in[i] && got[i] != "" {
+				t.Fatalf("line %d rewritten to %q", i+1, got[i])
+			}
+		}
+	})
+}

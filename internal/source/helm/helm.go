@@ -32,7 +32,11 @@ type Options struct {
 	SetLiteral  []string // --set-literal key=value, taken verbatim
 	// ReleaseName is .Release.Name; "" means "release-name" as in `helm template`.
 	ReleaseName string
-	// Namespace is .Release.Namespace; "" means "default".
+	// Namespace is .Release.Namespace. "" means DefaultNamespace, not
+	// `helm template`'s "default": without -n the deployer, not the chart,
+	// picks the namespace, and charts that do the right thing
+	// (namespace: {{ .Release.Namespace }}) must not look as if they
+	// deployed to "default".
 	Namespace string
 	// KubeVersion is .Capabilities.KubeVersion, e.g. "1.33" or "v1.33.4";
 	// "" means Helm's default. Charts whose kubeVersion excludes it fail.
@@ -42,6 +46,10 @@ type Options struct {
 	// SkipSchemaValidation does not check values against values.schema.json.
 	SkipSchemaValidation bool
 }
+
+// DefaultNamespace is .Release.Namespace when none is given, a placeholder
+// like `helm template`'s release name "release-name".
+const DefaultNamespace = "release-namespace"
 
 // Renderer renders chart directories (holding Chart.yaml) and chart
 // archives (.tgz). It never reaches the network: dependencies must be in
@@ -69,7 +77,7 @@ func New(opts Options) (*Renderer, error) {
 		r.release.Name = "release-name"
 	}
 	if r.release.Namespace == "" {
-		r.release.Namespace = "default"
+		r.release.Namespace = DefaultNamespace
 	}
 	r.caps = common.DefaultCapabilities.Copy()
 	if opts.KubeVersion != "" {
@@ -170,11 +178,16 @@ func (r *Renderer) Render(p, display string) (out []manifest.Input, err error) {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		text := dropUnknownHooks(files[name])
-		if strings.HasSuffix(name, notesSuffix) || strings.HasPrefix(path.Base(name), "_") || strings.TrimSpace(text) == "" {
+		if strings.HasSuffix(name, notesSuffix) || strings.HasPrefix(path.Base(name), "_") {
 			continue
 		}
-		out = append(out, manifest.Input{Name: display, Template: name, Data: []byte(text)})
+		for _, seg := range splitLikeHelm(files[name]) {
+			text := dropUnknownHooks(seg.text)
+			if strings.TrimSpace(text) == "" {
+				continue
+			}
+			out = append(out, manifest.Input{Name: display, Template: name, Data: []byte(text), LineOffset: seg.lineOffset})
+		}
 	}
 	return out, nil
 }

@@ -108,7 +108,7 @@ func TestRenderChart(t *testing.T) {
 	}
 
 	dep := objs["Deployment/release-name-app"].Typed.(*appsv1.Deployment)
-	if *dep.Spec.Replicas != 1 || dep.Spec.Template.Spec.Containers[0].Image != "nginx:1.27" || dep.Namespace != "default" {
+	if *dep.Spec.Replicas != 1 || dep.Spec.Template.Spec.Containers[0].Image != "nginx:1.27" || dep.Namespace != DefaultNamespace {
 		t.Errorf("deployment rendered with replicas=%d image=%q namespace=%q", *dep.Spec.Replicas, dep.Spec.Template.Spec.Containers[0].Image, dep.Namespace)
 	}
 	// The parent's values for the subchart win over the subchart's own.
@@ -264,6 +264,9 @@ func TestWalk(t *testing.T) {
 		"testdata/app app/templates/rbac.yaml",
 		"testdata/app app/templates/service.yaml",
 		"testdata/caps caps/templates/configmap.yaml",
+		// Two inputs: the third object is glued to a "---" line.
+		"testdata/glued glued/templates/configmaps.yaml",
+		"testdata/glued glued/templates/configmaps.yaml",
 		"testdata/values-prod.yaml ",
 	}
 	if !reflect.DeepEqual(got, want) {
@@ -472,6 +475,67 @@ func TestDropUnknownHooks(t *testing.T) {
 	for _, c := range cases {
 		if got := dropUnknownHooks(c.in); got != c.want {
 			t.Errorf("dropUnknownHooks(%q)\n got %q\nwant %q", c.in, got, c.want)
+		}
+	}
+}
+
+// TestGluedSeparators renders a template whose whitespace trimming glues a
+// comment and an object to "---" lines: Helm splits there, so the three
+// objects are found, each at its line in the rendered output.
+func TestGluedSeparators(t *testing.T) {
+	objs := decode(t, render(t, Options{}, "testdata/glued"))
+	want := map[string]int{"ConfigMap/first": 1, "ConfigMap/second": 6, "ConfigMap/third": 10}
+	if len(objs) != len(want) {
+		t.Errorf("objects %v, want %v", keys(objs), want)
+	}
+	for id, line := range want {
+		if o := objs[id]; o == nil || o.Source.Line != line || o.Source.Template != "glued/templates/configmaps.yaml" {
+			t.Errorf("%s: %+v, want line %d", id, o, line)
+		}
+	}
+	pos, err := objs["ConfigMap/third"].Locator.Locate([]*fieldpath.Path{fieldpath.New("data", "key")})
+	if err != nil || pos[0].Line != 15 {
+		t.Errorf("data.key at %+v (%v), want line 15", pos, err)
+	}
+}
+
+func TestSplitLikeHelm(t *testing.T) {
+	cases := []struct {
+		in   string
+		want []segment
+	}{
+		{"a: 1\n---\nb: 2\n", []segment{{"a: 1\n---\nb: 2\n", 0}}},
+		{"a: 1\n--- \t\nb: 2", []segment{{"a: 1\n--- \t\nb: 2", 0}}},
+		{"a: 1\n---# c\nb: 2\n", []segment{{"a: 1\n---\nb: 2\n", 0}}},
+		{"a: 1\n--- # c\r\nb: 2\n", []segment{{"a: 1\n---\r\nb: 2\n", 0}}},
+		{"a: 1\n---#", []segment{{"a: 1\n---", 0}}},
+		{"a: 1\n---b: 2\nc: 3\n", []segment{{"a: 1\n", 0}, {"b: 2\nc: 3\n", 1}}},
+		{"---kind: A\n---  kind: B\n", []segment{{"", 0}, {"kind: A\n", 0}, {"kind: B\n", 1}}},
+		{"x: '---'\n----\n", []segment{{"x: '---'\n", 0}, {"-\n", 1}}},
+	}
+	for _, c := range cases {
+		if got := splitLikeHelm(c.in); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("splitLikeHelm(%q)\n got %+v\nwant %+v", c.in, got, c.want)
+		}
+	}
+}
+
+// TestNamespaceDefault: without a namespace, a chart that places its
+// objects in .Release.Namespace is not reported for the default namespace;
+// with --namespace default it is.
+func TestNamespaceDefault(t *testing.T) {
+	for _, c := range []struct {
+		ns   string
+		want int
+	}{{"", 0}, {"default", 1}} {
+		r, err := New(Options{Namespace: c.ns})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := scan.New(scan.Options{Checks: []*check.Check{workload.DefaultNamespace}, Workers: 1})
+		res, _ := e.Files(&source.Files{Renderers: []source.Renderer{r}}, []string{"testdata/app"})
+		if len(res.Findings) != c.want {
+			t.Errorf("namespace %q: %d findings, want %d", c.ns, len(res.Findings), c.want)
 		}
 	}
 }

@@ -121,7 +121,11 @@ func (*Renderer) Render(p, display string) (out []manifest.Input, err error) {
 			if origin.ConfiguredIn != "" {
 				from = origin.ConfiguredIn
 			}
-			if from != "" && origin.Repo == "" {
+			switch {
+			case from == "" || origin.Repo != "":
+			case filepath.IsAbs(from):
+				in.Template = filepath.ToSlash(from)
+			default:
 				in.Template = path.Join(filepath.ToSlash(display), filepath.ToSlash(from))
 			}
 		}
