@@ -6,8 +6,9 @@ import "github.com/kubeward/kubeward/internal/check"
 //
 // Reads: Role and ClusterRole rules (aggregated rules through the
 // ClusterRoles they come from) and the RoleBindings and ClusterRoleBindings
-// that give them out. Allows: roles bound only to system components, and
-// bootstrap roles except through a binding in the scan.
+// that give them out. Allows: roles bound only to system components,
+// bootstrap roles except through a binding in the scan, and rules with
+// verbs and resources "*" (rbac-wildcard reports those once).
 var CSRApproval = permissionCheck(check.Meta{
 	ID:        "rbac-csr-approval",
 	Title:     "Role can approve certificate signing requests",

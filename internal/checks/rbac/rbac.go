@@ -12,6 +12,7 @@ package rbac
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -195,9 +196,21 @@ func aggregatedHolders(roles []authz.RoleView) map[string][]authz.BindingView {
 	return out
 }
 
-// severities picks the severity by scope: namespaced grants are one level
-// lower than cluster-wide ones when ns is set.
-type severities struct{ cluster, namespaced check.Severity }
+// severities picks the severity by scope. lowerIf, when set, lowers it one
+// level for the matches it accepts (secret creation is a weaker form of
+// token minting).
+type severities struct {
+	cluster, namespaced check.Severity
+	lowerIf             func(what string) bool
+	wildcards           bool // report full-wildcard rules too (rbac-wildcard)
+}
+
+// fullWildcard reports a rule with verbs and resources "*": every
+// permission check would fire on it, so only rbac-wildcard (and
+// rbac-cluster-admin-binding) report it, once.
+func fullWildcard(r *rbacv1.PolicyRule) bool {
+	return slices.Contains(r.Verbs, rbacv1.VerbAll) && slices.Contains(r.Resources, rbacv1.ResourceAll)
+}
 
 // permissionResults reports every rule that match accepts, of every role
 // given to a non-exempt subject.
@@ -233,9 +246,15 @@ func permissionResults(ctx *check.Context, inv *inventory.Inventory, match match
 			if !ok {
 				continue
 			}
+			if !sev.wildcards && fullWildcard(&rv.Rules[ri]) {
+				continue
+			}
 			s := s
 			if len(rv.Rules[ri].ResourceNames) > 0 && s > check.Low {
 				s-- // named objects only: the usual shape of a controller managing its own
+			}
+			if sev.lowerIf != nil && sev.lowerIf(what) && s > check.Low {
+				s--
 			}
 			from := ""
 			if ri < len(rv.From) {

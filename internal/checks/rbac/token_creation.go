@@ -1,13 +1,18 @@
 package rbac
 
-import "github.com/kubeward/kubeward/internal/check"
+import (
+	"strings"
+
+	"github.com/kubeward/kubeward/internal/check"
+)
 
 // TokenCreation reports roles that grant create on serviceaccounts/token, or create on secrets (a Secret of type kubernetes.io/service-account-token is filled with a token for the account it names).
 //
 // Reads: Role and ClusterRole rules (aggregated rules through the
 // ClusterRoles they come from) and the RoleBindings and ClusterRoleBindings
-// that give them out. Allows: roles bound only to system components, and
-// bootstrap roles except through a binding in the scan.
+// that give them out. Allows: roles bound only to system components,
+// bootstrap roles except through a binding in the scan, and rules with
+// verbs and resources "*" (rbac-wildcard reports those once).
 var TokenCreation = permissionCheck(check.Meta{
 	ID:        "rbac-token-creation",
 	Title:     "Role can mint service-account tokens",
@@ -16,7 +21,7 @@ var TokenCreation = permissionCheck(check.Meta{
 	Reads:     []string{"Role rules", "ClusterRole rules", "RoleBinding", "ClusterRoleBinding"},
 },
 	tokenCreationMatch,
-	severities{cluster: check.High, namespaced: check.High})
+	severities{cluster: check.High, namespaced: check.High, lowerIf: func(what string) bool { return strings.HasPrefix(what, "create secrets") }})
 
 var tokenCreationMatch matcher = anyOf(on("", "serviceaccounts/token", "create"), on("", "secrets", "create"))
 

@@ -16,7 +16,7 @@ var Wildcard = permissionCheck(check.Meta{
 	Reads:     []string{"Role rules", "ClusterRole rules", "RoleBinding", "ClusterRoleBinding"},
 },
 	wildcardMatch,
-	severities{cluster: check.High, namespaced: check.Medium})
+	severities{cluster: check.High, namespaced: check.Medium, wildcards: true})
 
 var wildcardMatch matcher = wildcard
 
