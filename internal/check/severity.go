@@ -26,8 +26,8 @@ func (s Severity) String() string {
 	return severityNames[s]
 }
 
-// ParseSeverity accepts the lower- or upper-case name of a severity, and
-// "none" (which never matches, so a gate of "none" never fails).
+// ParseSeverity accepts the name of a severity in any case. ("none", which
+// the CLI's --fail-on takes to mean no gate, is not a severity.)
 func ParseSeverity(s string) (Severity, error) {
 	for i, n := range severityNames[1:] {
 		if strings.EqualFold(s, n) {

@@ -31,6 +31,7 @@ type scanFlags struct {
 	helmSet        []string
 	helmSetString  []string
 	failIncomplete bool
+	sarifOmit      bool
 	cluster        clusterFlags
 }
 
@@ -44,6 +45,7 @@ func (f *scanFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.pssVersion, "pss-version", "", "Pod Security Standards version: latest or v1.N (default latest)")
 	fl.StringVar(&f.configPath, "config", "", "configuration file (default ./"+config.DefaultFile+" when it exists)")
 	fl.BoolVar(&f.showSuppressed, "show-suppressed", false, "list suppressed findings in the table output")
+	fl.BoolVar(&f.sarifOmit, "sarif-omit-suppressed", false, "leave suppressed findings out of SARIF (GitHub code scanning ignores SARIF suppressions and would open alerts for them)")
 	fl.StringArrayVar(&f.helmValues, "values", nil, "Helm values file for charts in the scan (repeatable)")
 	fl.StringArrayVar(&f.helmSet, "set", nil, "Helm value for charts in the scan, KEY=VALUE (repeatable)")
 	fl.StringArrayVar(&f.helmSetString, "set-string", nil, "Helm string value for charts in the scan, KEY=VALUE (repeatable)")
@@ -153,7 +155,7 @@ func (f *scanFlags) finish(s Streams, r *run, res *scan.Result) error {
 	toStdout := 0
 	for _, o := range f.outputsOrDefault() {
 		format, file, toFile := strings.Cut(o, "=")
-		ro := report.Options{Checks: r.checks, ToolVersion: version.String(), FailOn: r.failOn, ShowSuppressed: f.showSuppressed}
+		ro := report.Options{Checks: r.checks, ToolVersion: version.String(), FailOn: r.failOn, ShowSuppressed: f.showSuppressed, SARIFOmitSuppressed: f.sarifOmit}
 		var w io.Writer = s.Out
 		if toFile {
 			out, err := os.Create(file)
