@@ -35,9 +35,8 @@ var ClusterAdminBinding = &check.Check{
 func init() { check.Register(ClusterAdminBinding) }
 
 func isAdminRole(rv *authz.RoleView) (int, bool) {
-	all := authz.Attributes{Verb: "*", APIGroup: "*", Resource: "*"}
 	for i := range rv.Rules {
-		if authz.RuleAllows(&all, &rv.Rules[i]) {
+		if authz.RuleAllows(&adminAttrs, &rv.Rules[i]) {
 			return i, true
 		}
 	}

@@ -205,6 +205,17 @@ type severities struct {
 	wildcards           bool // report full-wildcard rules too (rbac-wildcard)
 }
 
+var adminAttrs = authz.Attributes{Verb: "*", APIGroup: "*", Resource: "*"}
+
+func onlyClusterBindings(h holders) bool {
+	for _, b := range h.bindings {
+		if b.Namespace != "" {
+			return false
+		}
+	}
+	return len(h.bindings) > 0
+}
+
 // fullWildcard reports a rule with verbs and resources "*": every
 // permission check would fire on it, so only rbac-wildcard (and
 // rbac-cluster-admin-binding) report it, once.
@@ -248,6 +259,9 @@ func permissionResults(ctx *check.Context, inv *inventory.Inventory, match match
 			}
 			if !sev.wildcards && fullWildcard(&rv.Rules[ri]) {
 				continue
+			}
+			if sev.wildcards && onlyClusterBindings(h) && authz.RuleAllows(&adminAttrs, &rv.Rules[ri]) {
+				continue // cluster-admin through ClusterRoleBindings: rbac-cluster-admin-binding reports it
 			}
 			s := s
 			if len(rv.Rules[ri].ResourceNames) > 0 && s > check.Low {

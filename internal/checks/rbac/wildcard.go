@@ -7,7 +7,8 @@ import "github.com/kubeward/kubeward/internal/check"
 // Reads: Role and ClusterRole rules (aggregated rules through the
 // ClusterRoles they come from) and the RoleBindings and ClusterRoleBindings
 // that give them out. Allows: roles bound only to system components, and
-// bootstrap roles except through a binding in the scan.
+// bootstrap roles except through a binding in the scan, and */*/* rules
+// given only through ClusterRoleBindings (rbac-cluster-admin-binding).
 var Wildcard = permissionCheck(check.Meta{
 	ID:        "rbac-wildcard",
 	Title:     "Role uses wildcard verbs or resources",
