@@ -1,0 +1,164 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func examples(name string) string { return filepath.Join("..", "..", "examples", name) }
+
+// TestScanExamples holds the bundled examples to their promise: the
+// insecure app fails the gate with the problems its README lists, the
+// hardened twin is clean at every severity.
+func TestScanExamples(t *testing.T) {
+	code, _, r := scanFiles(t, examples("insecure"))
+	if code != ExitFindings {
+		t.Errorf("insecure: exit %d, want %d", code, ExitFindings)
+	}
+	for _, want := range []struct{ check, object string }{
+		{"pss-privileged", "Deployment/shop/web"},
+		{"pss-host-ports", "Deployment/shop/web"},
+		{"pss-host-namespaces", "Deployment/shop/api"},
+		{"sensitive-host-path", "Deployment/shop/api"},
+		{"image-latest-tag", "Deployment/shop/web"},
+		{"env-literal-credential", "Deployment/shop/api"},
+		{"secret-committed-data", "Secret/shop/api-db"},
+		{"service-load-balancer-unrestricted", "Service/shop/web"},
+		{"service-node-port", "Service/shop/api"},
+		{"ingress-without-tls", "Ingress/shop/web"},
+		{"namespace-pod-security-enforce", "Namespace//shop"},
+		{"netpol-namespace-default-deny-ingress", "Namespace//shop"},
+	} {
+		if !r.has(want.check, want.object) {
+			t.Errorf("insecure: missing %s on %s", want.check, want.object)
+		}
+	}
+	var rbac int
+	for _, f := range r.Findings {
+		if strings.HasPrefix(f.Check, "rbac-") {
+			rbac++
+		}
+	}
+	if rbac == 0 {
+		t.Error("insecure: no RBAC finding for a cluster-admin binding and a wildcard role")
+	}
+
+	code, _, r = scanFiles(t, examples("hardened"), "--fail-on", "info")
+	if code != ExitClean || len(r.Findings) != 0 {
+		t.Errorf("hardened: exit %d with %d findings: %+v", code, len(r.Findings), r.Findings)
+	}
+}
+
+// scanFiles runs `kubeward scan` with a JSON report and returns it.
+func scanFiles(t *testing.T, args ...string) (int, string, jsonReport) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "report.json")
+	code, _, stderr := runCLI(t, append([]string{"scan", "-o", "json=" + file}, args...)...)
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("no report (exit %d): %v\n%s", code, err, stderr)
+	}
+	var r jsonReport
+	if err := json.Unmarshal(data, &r); err != nil {
+		t.Fatal(err)
+	}
+	return code, stderr, r
+}
+
+func TestScanExitCodesAndOutputs(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	privileged := write("priv.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: c, image: x:1, securityContext: {privileged: true}}\n")
+	broken := write("broken.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: [\n")
+	sarif := filepath.Join(dir, "out.sarif")
+	cases := []struct {
+		name   string
+		args   []string
+		stdin  string
+		code   int
+		stderr string
+	}{
+		{"gate fails on a critical finding", []string{privileged}, "", ExitFindings, "at or above high"},
+		{"no gate", []string{privileged, "--fail-on", "none"}, "", ExitClean, ""},
+		{"gate above the findings", []string{privileged, "--checks", "pss-privileged", "--fail-on", "critical"}, "", ExitFindings, ""},
+		{"skip the only failing check", []string{privileged, "--checks", "pss-*", "--skip-checks", "pss-privileged"}, "", ExitClean, ""},
+		{"input error is exit 2 even with findings", []string{privileged, broken}, "", ExitError, "input error"},
+		{"stdin", []string{"-", "--checks", "pss-privileged"}, "apiVersion: v1\nkind: Pod\nmetadata: {name: s}\nspec: {containers: [{name: c, image: x, securityContext: {privileged: true}}]}\n", ExitFindings, ""},
+		{"unknown check is a usage error", []string{privileged, "--checks", "pss-privilegd"}, "", ExitError, `no check matches "pss-privilegd"`},
+		{"unknown format", []string{privileged, "-o", "yaml"}, "", ExitError, "unknown output format"},
+		{"two outputs on stdout", []string{privileged, "-o", "json", "-o", "table"}, "", ExitError, "only one output"},
+		{"bad gate", []string{privileged, "--fail-on", "severe"}, "", ExitError, "unknown severity"},
+		{"bad pss level", []string{privileged, "--pss-level", "strict"}, "", ExitError, "baseline or restricted"},
+		{"table and sarif file together", []string{privileged, "-o", "table", "-o", "sarif=" + sarif, "--fail-on", "none"}, "", ExitClean, ""},
+	}
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errb strings.Builder
+			code := Main(append([]string{"scan"}, tt.args...), Streams{In: strings.NewReader(tt.stdin), Out: &out, Err: &errb})
+			if code != tt.code || !strings.Contains(errb.String(), tt.stderr) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, errb.String(), tt.code, tt.stderr)
+			}
+		})
+	}
+	data, err := os.ReadFile(sarif)
+	if err != nil || !strings.Contains(string(data), `"ruleId": "pss-privileged"`) {
+		t.Errorf("SARIF file: %v %.200s", err, data)
+	}
+}
+
+func TestScanConfigSuppression(t *testing.T) {
+	dir := t.TempDir()
+	pod := filepath.Join(dir, "pod.yaml")
+	os.WriteFile(pod, []byte("apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: agents}\nspec:\n  hostNetwork: true\n  containers: [{name: c, image: x:1}]\n"), 0o644)
+	cfg := filepath.Join(dir, "kubeward.yaml")
+	os.WriteFile(cfg, []byte(`apiVersion: kubeward.dev/v1alpha1
+kind: Config
+failOn: high
+checks:
+  include: ["pss-*"]
+suppressions:
+- check: pss-host-namespaces
+  namespace: agents
+  reason: the agent needs the node's network
+`), 0o644)
+	code, _, r := scanFiles(t, pod, "--config", cfg)
+	if code != ExitClean || len(r.Findings) != 1 {
+		t.Fatalf("exit %d, findings %+v; want the one finding, suppressed", code, r.Findings)
+	}
+	code, _, stderr := runCLI(t, "scan", pod, "--config", filepath.Join(dir, "missing.yaml"))
+	if code != ExitError || !strings.Contains(stderr, "missing.yaml: no such file") {
+		t.Errorf("missing config: exit %d, %q", code, stderr)
+	}
+}
+
+func TestChecksExplainVersion(t *testing.T) {
+	code, out, _ := runCLI(t, "checks")
+	if code != 0 || !strings.Contains(out, "pss-privileged") || !strings.Contains(out, "SEVERITY") {
+		t.Errorf("checks: %d %.300s", code, out)
+	}
+	code, out, _ = runCLI(t, "explain", "pss-privileged")
+	if code != 0 || !strings.Contains(out, "How to fix") || !strings.Contains(out, "5.2.2") {
+		t.Errorf("explain: %d %s", code, out)
+	}
+	code, _, errOut := runCLI(t, "explain", "nope")
+	if code != ExitError || !strings.Contains(errOut, `no check "nope"`) {
+		t.Errorf("explain nope: %d %s", code, errOut)
+	}
+	code, out, _ = runCLI(t, "version")
+	if code != 0 || !strings.HasPrefix(out, "kubeward ") {
+		t.Errorf("version: %d %s", code, out)
+	}
+	code, out, _ = runCLI(t, "completion", "bash")
+	if code != 0 || !strings.Contains(out, "kubeward") {
+		t.Errorf("completion: %d", code)
+	}
+}
