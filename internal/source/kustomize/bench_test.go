@@ -27,7 +27,15 @@ func BenchmarkBuildKubePrometheus(b *testing.B) {
 // overlay, without kubeward's checks, origins and per-object output: the
 // floor for BenchmarkBuildKubePrometheus.
 func BenchmarkKrustyKubePrometheus(b *testing.B) {
-	dir := kubePrometheus(b)
+	benchKrusty(b, kubePrometheus(b))
+}
+
+// BenchmarkKrustyOverlay is kustomize's own build of the fixture overlay.
+func BenchmarkKrustyOverlay(b *testing.B) {
+	benchKrusty(b, "testdata/overlays/prod")
+}
+
+func benchKrusty(b *testing.B, dir string) {
 	opts := krusty.MakeDefaultOptions()
 	opts.Reorder = krusty.ReorderOptionUnspecified
 	measure(b, func() {
