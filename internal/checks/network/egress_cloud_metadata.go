@@ -20,8 +20,11 @@ var metadataAddrs = []netip.Addr{netip.MustParseAddr("169.254.169.254"), netip.M
 //
 // Reads: NetworkPolicy spec.egress[*].to[*].ipBlock and spec.egress[*].ports.
 // Allows: rules whose ipBlocks exclude the metadata addresses (with except)
-// or whose ports exclude 80/TCP. Namespaces without any egress policy are
-// reported by netpol-namespace-default-deny-egress instead.
+// or whose ports exclude 80/TCP. Only ipBlock peers are judged: a rule
+// without peers (egress: [{}]) restricts nothing, like having no egress
+// policy at all, which netpol-namespace-default-deny-egress reports; the
+// mistake this check catches is a CIDR meant for the Internet or a subnet
+// that also covers the metadata address.
 var EgressCloudMetadata = &check.Check{
 	Meta: check.Meta{
 		ID:       "netpol-egress-cloud-metadata",
@@ -51,15 +54,16 @@ func egressCloudMetadata(ctx *check.Context, inv *inventory.Inventory) []check.R
 		for ri, r := range info.Rules[netpol.Egress] {
 			for _, addr := range metadataAddrs {
 				peer, ok := a.eng.RuleAllowsIP(info.Ref.Index, netpol.Egress, ri, addr, 80, netpol.TCP)
-				if !ok {
+				if !ok || peer < 0 {
 					continue
 				}
-				path := fieldpath.Parse(r.Ref.Path)
-				if peer >= 0 {
-					path = path.Child("to").Index(peer).Child("ipBlock")
+				path := fieldpath.Parse(r.Ref.Path).Child("to").Index(peer).Child("ipBlock")
+				whom := "the pods the policy selects"
+				if n := len(info.Selected); n > 0 {
+					whom = fmt.Sprintf("the %d workload(s) the policy selects", n)
 				}
 				out = append(out, check.Result{Object: a.Policies[i], Path: path, Message: fmt.Sprintf(
-					"egress rule %d allows %s port 80/TCP, the cloud metadata service, to the %d workload(s) the policy selects", r.Ref.Rule, addr, len(info.Selected))})
+					"egress rule %d allows %s port 80/TCP, the cloud metadata service, to %s: its ipBlock covers the address", r.Ref.Rule, addr, whom)})
 				break
 			}
 		}
