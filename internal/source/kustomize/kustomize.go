@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sync"
 
@@ -94,7 +95,7 @@ func (*Renderer) Render(p, display string) (out []manifest.Input, err error) {
 	m, err := krusty.MakeKustomizer(opts).Run(fs, root)
 	build.Unlock()
 	if err != nil {
-		return nil, err
+		return nil, redact(err)
 	}
 
 	line := 0
@@ -133,6 +134,31 @@ func (*Renderer) Render(p, display string) (out []manifest.Input, err error) {
 		line += bytes.Count(data, []byte("\n"))
 	}
 	return out, nil
+}
+
+// leaks are kustomize messages that quote generator input, which may be a
+// secret (sigs.k8s.io/kustomize/api/kv).
+var leaks = []struct {
+	re   *regexp.Regexp
+	repl string
+}{
+	// kv.go wraps the error in the list of all literals: greedy, so
+	// that nothing of the list is left.
+	{regexp.MustCompile(`(?s)literal sources \[.*\]: `), "literal sources (not shown): "},
+	{regexp.MustCompile(`(?s)invalid literal source .*, expected key=value`), "invalid literal source (not shown), expected key=value"},
+	{regexp.MustCompile(`line \[[0-9 ]*\] has invalid utf8 bytes : .*`), "a line of an env file is not valid UTF-8 (not shown)"},
+}
+
+// redact removes generator input from a build error.
+func redact(err error) error {
+	msg := err.Error()
+	for _, l := range leaks {
+		msg = l.re.ReplaceAllString(msg, l.repl)
+	}
+	if msg == err.Error() {
+		return err
+	}
+	return errors.New(msg)
 }
 
 // originFS is the disk, read-only, with the root kustomization asking for

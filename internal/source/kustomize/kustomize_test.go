@@ -436,3 +436,35 @@ func TestWalk(t *testing.T) {
 		t.Errorf("skipped %q", skipped)
 	}
 }
+
+// TestErrorsHideSecrets: kustomize quotes a malformed generator input in
+// its errors; it may be a secret and is not shown.
+func TestErrorsHideSecrets(t *testing.T) {
+	for _, c := range []struct{ file, content, gen string }{
+		{"", "", "secretGenerator: [{name: s, literals: [hunter2-SECRET]}]\n"},
+		{"", "", "secretGenerator: [{name: s, literals: ['=hunter2-SECRET']}]\n"},
+		{"app.env", "PASSWORD=hunter2-SECRET\xff\n", "secretGenerator: [{name: s, envs: [app.env]}]\n"},
+	} {
+		dir := t.TempDir()
+		if c.file != "" {
+			if err := os.WriteFile(filepath.Join(dir, c.file), []byte(c.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte(c.gen), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := New().Render(dir, "overlay")
+		if err == nil {
+			t.Errorf("%q: no error", c.gen)
+			continue
+		}
+		if strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "104 117 110") {
+			t.Errorf("%q: error shows the secret: %v", c.gen, err)
+		}
+		t.Log(err)
+		if !strings.Contains(err.Error(), "(not shown)") {
+			t.Errorf("%q: error %v", c.gen, err)
+		}
+	}
+}
