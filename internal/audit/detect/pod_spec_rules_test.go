@@ -24,6 +24,9 @@ func TestPrivilegedPod(t *testing.T) {
 		{name: "controller-created pod names its owner", events: []*audittest.E{ev(rsCtrl, "create").On("", "pods", "dev", "").
 			Req(`{"metadata":{"generateName":"web-7d9f-","ownerReferences":[{"kind":"ReplicaSet","name":"web-7d9f"}]},"spec":` + priv + `}`)},
 			fire: []int{0}, detail: [2]string{"owner", "ReplicaSet/web-7d9f"}},
+		{name: "generated name from the response", events: []*audittest.E{ev(rsCtrl, "create").On("", "pods", "dev", "").
+			Req(`{"metadata":{"generateName":"web-7d9f-"},"spec":` + priv + `}`).Resp(`{"metadata":{"name":"web-7d9f-x2x9z","generateName":"web-7d9f-"}}`)},
+			fire: []int{0}, detail: [2]string{"", "dev/web-7d9f-x2x9z"}},
 		{name: "rejected by admission is low", events: []*audittest.E{createPod(alice, priv).Code(403).Groups("system:authenticated")},
 			opts: nil, fire: nil},
 		{name: "admission rejection after authorization", events: []*audittest.E{admissionRejected(createPod(alice, priv))}, fire: []int{0}, sev: check.Low},

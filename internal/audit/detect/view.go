@@ -23,6 +23,9 @@ type View struct {
 	csr       lazy[csrBody]
 	webhooks  lazy[webhookConfigBody]
 	patch     lazy[map[string]any]
+	response  lazy[struct {
+		Metadata objectMeta `json:"metadata"`
+	}]
 }
 
 func (v *View) reset(ev *event.Event, o *Options) {
@@ -260,18 +263,20 @@ func changes(verb string) bool {
 	return writes(verb) || verb == "delete" || verb == "deletecollection"
 }
 
-// objectName is the target's name, from the reference or the body.
+// objectName is the target's name: from the reference, the request body,
+// or the response body (which has the name the API server generated).
 func (v *View) objectName(m *objectMeta) string {
 	if n := v.Event.Name(); n != "" {
 		return n
 	}
-	if m != nil {
-		if m.Name != "" {
-			return m.Name
-		}
-		if m.GenerateName != "" {
-			return m.GenerateName + "*"
-		}
+	if m != nil && m.Name != "" {
+		return m.Name
+	}
+	if r, ok := v.response.get(v.Event.ResponseObject); ok && r.Metadata.Name != "" {
+		return r.Metadata.Name
+	}
+	if m != nil && m.GenerateName != "" {
+		return m.GenerateName + "*"
 	}
 	return ""
 }
