@@ -569,6 +569,17 @@ func TestDifferentialAgainstAPIServer(t *testing.T) {
 			}
 		}
 
+		// The same questions on the model of the live cluster (stored
+		// aggregation, the server's own bootstrap objects), as --cluster
+		// builds it.
+		live := Build(listLive(ctx, t, cs), Options{StoredAggregation: true})
+		for i, q := range qs {
+			if d := live.Allowed(q.User, q.Attributes); d.Allowed != answers[i] {
+				disagreements++
+				t.Errorf("world %d (live model): %v asks %v: kubeward %v (%v), API server %v", seed, q.User, q.Attributes, d.Allowed, d.Grant, answers[i])
+			}
+		}
+
 		subjects := universe(in)
 		for i := range diffWhoCanPerWorld {
 			a := qs[i*diffQuestions/diffWhoCanPerWorld].Attributes
@@ -601,7 +612,7 @@ func TestDifferentialAgainstAPIServer(t *testing.T) {
 		}
 		deleteWorld(ctx, t, cs, seed)
 	}
-	t.Logf("%d worlds, %d access questions, %d who-can probes, %d disagreements", diffWorlds, asked, whoCanAsked, disagreements)
+	t.Logf("%d worlds, %d access questions (each to the manifest model and the live-cluster model), %d who-can probes, %d disagreements", diffWorlds, asked, whoCanAsked, disagreements)
 }
 
 func parallelSAR(ctx context.Context, t *testing.T, cs kubernetes.Interface, qs []Question) []bool {
@@ -628,4 +639,32 @@ func parallelSAR(ctx context.Context, t *testing.T, cs kubernetes.Interface, qs 
 		}
 	}
 	return out
+}
+
+// listLive reads the four RBAC kinds from the server.
+func listLive(ctx context.Context, t *testing.T, cs kubernetes.Interface) Input {
+	t.Helper()
+	var in Input
+	crs, err1 := cs.RbacV1().ClusterRoles().List(ctx, metav1.ListOptions{})
+	crbs, err2 := cs.RbacV1().ClusterRoleBindings().List(ctx, metav1.ListOptions{})
+	rs, err3 := cs.RbacV1().Roles("").List(ctx, metav1.ListOptions{})
+	rbs, err4 := cs.RbacV1().RoleBindings("").List(ctx, metav1.ListOptions{})
+	for _, err := range []error{err1, err2, err3, err4} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range crs.Items {
+		in.ClusterRoles = append(in.ClusterRoles, &crs.Items[i])
+	}
+	for i := range crbs.Items {
+		in.ClusterRoleBindings = append(in.ClusterRoleBindings, &crbs.Items[i])
+	}
+	for i := range rs.Items {
+		in.Roles = append(in.Roles, &rs.Items[i])
+	}
+	for i := range rbs.Items {
+		in.RoleBindings = append(in.RoleBindings, &rbs.Items[i])
+	}
+	return in
 }
