@@ -83,6 +83,16 @@ func (f *rbacFlags) load(ctx context.Context, s Streams, args []string) (*rbacin
 			fmt.Fprintf(s.Err, "warning: %s\n", p)
 		}
 	}
+	if cat, err := rbac.DefaultCatalog(); err == nil && !m.Cluster {
+		for _, p := range m.UnknownNames(cat) {
+			fmt.Fprintf(s.Err, "warning: %s\n", p)
+		}
+		unserved := m.UnservedGroups(cat)
+		for _, g := range sortedGroupKeys(unserved) {
+			fmt.Fprintf(s.Err, "note: API group %q (named by %s) is not served by Kubernetes %s; its rules take effect only where it is installed\n",
+				g, unserved[g][0], "v1.37")
+		}
+	}
 	return m, nil
 }
 
@@ -341,4 +351,13 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+func sortedGroupKeys(m map[string][]rbac.ObjectRef) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

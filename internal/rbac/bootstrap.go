@@ -285,3 +285,23 @@ var (
 	bootIdxOnce sync.Once
 	bootIdx     map[ObjectRef]bool
 )
+
+// UnservedGroups returns the API groups that rules name but that neither
+// Kubernetes serves nor the catalog knows from CRDs, sorted, each with the
+// roles naming it. These are usually CRDs installed separately; the rules
+// take effect only where they are.
+func (m *Model) UnservedGroups(c *Catalog) map[string][]ObjectRef {
+	out := map[string][]ObjectRef{}
+	for _, rv := range m.Roles() {
+		seen := map[string]bool{}
+		for _, r := range rv.Rules {
+			for _, g := range r.APIGroups {
+				if g != "*" && !c.HasGroup(g) && !seen[g] {
+					seen[g] = true
+					out[g] = append(out[g], rv.Ref)
+				}
+			}
+		}
+	}
+	return out
+}
