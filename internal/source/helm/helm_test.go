@@ -539,3 +539,31 @@ func TestNamespaceDefault(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentRenders: one renderer serves the renders of a scan, which
+// may run in parallel; each gets the same output (run with -race).
+func TestConcurrentRenders(t *testing.T) {
+	r, err := New(Options{Set: []string{"replicaCount=2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := r.Render("testdata/app", "app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			got, err := r.Render("testdata/app", "app")
+			if err == nil && !reflect.DeepEqual(got, want) {
+				err = fmt.Errorf("output differs")
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}

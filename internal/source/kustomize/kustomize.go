@@ -50,8 +50,10 @@ func (*Renderer) Claims(p string, isDir bool) bool {
 	return false
 }
 
-// build serialises builds: kyaml keeps the OpenAPI schema of the build in
-// a package variable (openapi.SetSchema).
+// build serialises builds: kyaml keeps the OpenAPI schema of a build in
+// package state (openapi.SetSchema, from the kustomization's openapi
+// field), so a concurrent build with another schema would change it under
+// this one.
 var build sync.Mutex
 
 const originKey = "config.kubernetes.io/origin"

@@ -468,3 +468,24 @@ func TestErrorsHideSecrets(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentRenders: builds may be asked for in parallel; each gets
+// the same output (run with -race).
+func TestConcurrentRenders(t *testing.T) {
+	want := render(t, "testdata/overlays/prod")
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			got, err := New().Render("testdata/overlays/prod", "testdata/overlays/prod")
+			if err == nil && !reflect.DeepEqual(got, want) {
+				err = errors.New("output differs")
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
