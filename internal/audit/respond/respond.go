@@ -58,7 +58,9 @@ type Options struct {
 }
 
 // DefaultExcludeNamespaces are the namespaces left alone by default.
-func DefaultExcludeNamespaces() []string { return []string{"kube-system", "kube-public", "kube-node-lease"} }
+func DefaultExcludeNamespaces() []string {
+	return []string{"kube-system", "kube-public", "kube-node-lease"}
+}
 
 // Action is the record of one response.
 type Action struct {
