@@ -24,7 +24,9 @@ const kcmPod = "Pod/kube-controller-manager"
 func TestControllerManager(t *testing.T) {
 	h := hardenedKCM
 	missing := kcmPod + " spec.containers[0].command"
-	run := func(c checkCase) { runFlagCases(t, c.check, "kube-controller-manager", "kube-controller-manager", c.cases) }
+	run := func(c checkCase) {
+		runFlagCases(t, c.check, "kube-controller-manager", "kube-controller-manager", c.cases)
+	}
 	gc0 := with(h, "--terminated-pod-gc-threshold=0")
 	run(checkCase{ControllerManagerTerminatedPodGC, []flagCase{
 		{"default 12500 passes", h, nil},
