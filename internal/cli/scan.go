@@ -240,7 +240,11 @@ with --fail-on-incomplete), 2 usage or input error.`,
 			if len(args) == 0 {
 				args = []string{"."}
 			}
-			files := &source.Files{Stdin: s.In, Renderers: renderers(f)}
+			rs, err := renderers(f)
+			if err != nil {
+				return err
+			}
+			files := &source.Files{Stdin: s.In, Renderers: rs}
 			engine := scan.New(scan.Options{Checks: r.checks, CheckOptions: r.opts, Suppressions: r.suppress})
 			res, _ := engine.Files(files, args)
 			return f.finish(s, r, res)

@@ -33,7 +33,8 @@ type jsonReport struct {
 			Kind, Namespace, Name string
 		} `json:"object"`
 		Source struct {
-			Cluster string `json:"cluster"`
+			Cluster  string `json:"cluster"`
+			Template string `json:"template"`
 		} `json:"source"`
 		Path string `json:"path"`
 	} `json:"findings"`

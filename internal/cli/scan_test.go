@@ -162,3 +162,53 @@ func TestChecksExplainVersion(t *testing.T) {
 		t.Errorf("completion: %d", code)
 	}
 }
+
+// TestScanRenders: charts and overlays found in a scan are rendered, with
+// --set reaching the chart, and findings point at the template and line.
+func TestScanRenders(t *testing.T) {
+	chart := filepath.Join("..", "source", "helm", "testdata", "app")
+	onDeployment := func(r jsonReport) int {
+		n := 0
+		for _, f := range r.Findings {
+			if f.Object.Kind == "Deployment" {
+				n++
+				if f.Source.Template != "app/templates/deployment.yaml" {
+					t.Errorf("template = %q", f.Source.Template)
+				}
+			}
+		}
+		return n
+	}
+	_, _, r := scanFiles(t, chart, "--fail-on", "none", "--checks", "read-only-root-filesystem")
+	if n := onDeployment(r); n != 0 {
+		t.Fatalf("the chart's defaults are read-only, got %d findings", n)
+	}
+	_, _, r = scanFiles(t, chart, "--fail-on", "none", "--checks", "read-only-root-filesystem", "--set", "securityContext.readOnlyRootFilesystem=false")
+	if n := onDeployment(r); n != 1 {
+		t.Fatalf("--set securityContext.readOnlyRootFilesystem=false: %d findings on the Deployment, want 1", n)
+	}
+	// The chart's values schema refuses a mutable tag: an input error that
+	// does not repeat the value.
+	code, _, _ := runCLI(t, "scan", chart, "--set", "image.tag=latest-and-greatest", "-o", "json")
+	if code != ExitError {
+		t.Errorf("schema violation: exit %d", code)
+	}
+	code, _, stderr := runCLI(t, "scan", chart, "--set", "noequals")
+	if code != ExitError || !strings.Contains(stderr, "cannot be parsed") {
+		t.Errorf("bad --set: exit %d %q", code, stderr)
+	}
+
+	overlay := filepath.Join("..", "source", "kustomize", "testdata", "overlays", "prod")
+	if _, err := os.Stat(overlay); err != nil {
+		t.Fatalf("fixture moved: %v", err)
+	}
+	code, _, r = scanFiles(t, overlay, "--fail-on", "none")
+	if code != ExitClean || r.Summary.Objects == 0 {
+		t.Errorf("kustomize overlay: exit %d, %d objects", code, r.Summary.Objects)
+	}
+	for _, f := range r.Findings {
+		if f.Source.Template == "" {
+			t.Errorf("%s on %s has no origin inside the overlay", f.Check, f.Object.Name)
+		}
+	}
+}

@@ -19,19 +19,25 @@ const (
 // Problem is an issue with the input: bad YAML, a value of the wrong type, a
 // suppression without a reason.
 type Problem struct {
-	Level   Level  `json:"level"`
-	File    string `json:"file,omitempty"`
-	Line    int    `json:"line,omitempty"`
-	Column  int    `json:"column,omitempty"`
-	Object  string `json:"object,omitempty"` // Kind/namespace/name when known
-	Path    string `json:"path,omitempty"`   // field path when known
-	Message string `json:"message"`
+	Level Level  `json:"level"`
+	File  string `json:"file,omitempty"`
+	// Template names the Helm template or Kustomize input inside File that
+	// the line counts in (rendered output).
+	Template string `json:"template,omitempty"`
+	Line     int    `json:"line,omitempty"`
+	Column   int    `json:"column,omitempty"`
+	Object   string `json:"object,omitempty"` // Kind/namespace/name when known
+	Path     string `json:"path,omitempty"`   // field path when known
+	Message  string `json:"message"`
 }
 
 func (p Problem) String() string {
 	loc := p.File
 	if loc == "" {
 		loc = "<input>"
+	}
+	if p.Template != "" {
+		loc += " (" + p.Template + ")"
 	}
 	if p.Line > 0 {
 		loc = fmt.Sprintf("%s:%d", loc, p.Line)

@@ -106,7 +106,7 @@ func (d *docDecoder) problem(level diag.Level, line, col int, object, path, msg 
 	if line > 0 {
 		line += d.lineOffset()
 	}
-	d.Log.Problem(diag.Problem{Level: level, File: d.in.Name, Line: line, Column: col, Object: object, Path: path, Message: msg})
+	d.Log.Problem(diag.Problem{Level: level, File: d.in.Name, Template: d.in.Template, Line: line, Column: col, Object: object, Path: path, Message: msg})
 }
 
 func (d *docDecoder) reads(gk schema.GroupKind) bool { return d.Reads == nil || d.Reads(gk) }

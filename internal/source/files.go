@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/kubeward/kubeward/internal/diag"
 	"github.com/kubeward/kubeward/internal/manifest"
@@ -43,6 +44,10 @@ type Files struct {
 	MaxFileBytes int64
 	// Stdin is read for the path "-".
 	Stdin io.Reader
+	// RenderTimeout bounds one chart or overlay; 0 means two minutes.
+	// Helm's template engine cannot be interrupted, so a hostile chart
+	// (an endless range) is abandoned, reported, and the scan goes on.
+	RenderTimeout time.Duration
 }
 
 const defaultMaxFile = 256 << 20
@@ -120,7 +125,27 @@ func (w *walker) renderer(path string, isDir bool) Renderer {
 }
 
 func (w *walker) render(r Renderer, path string) {
-	inputs, err := r.Render(path, display(path))
+	type result struct {
+		inputs []manifest.Input
+		err    error
+	}
+	timeout := w.RenderTimeout
+	if timeout <= 0 {
+		timeout = 2 * time.Minute
+	}
+	done := make(chan result, 1)
+	go func() {
+		in, err := r.Render(path, display(path))
+		done <- result{in, err}
+	}()
+	var inputs []manifest.Input
+	var err error
+	select {
+	case res := <-done:
+		inputs, err = res.inputs, res.err
+	case <-time.After(timeout):
+		err = fmt.Errorf("rendering took longer than %s; abandoned", timeout)
+	}
 	var skip *SkipError
 	if errors.As(err, &skip) {
 		w.Log.Skip(display(path), r.Name()+": "+skip.Reason)
