@@ -16,9 +16,9 @@ var CSRApproval = permissionCheck(check.Meta{
 	Fix:       "Leave approval to the controller manager's approvers; name the signers a custom approver needs in resourceNames.",
 	Reads:     []string{"Role rules", "ClusterRole rules", "RoleBinding", "ClusterRoleBinding"},
 },
-	cSRApprovalMatch,
+	csrApprovalMatch,
 	severities{cluster: check.Critical, namespaced: check.Critical})
 
-var cSRApprovalMatch matcher = anyOf(on("certificates.k8s.io", "certificatesigningrequests/approval", "update", "patch"), on("certificates.k8s.io", "signers", "approve"))
+var csrApprovalMatch matcher = anyOf(on("certificates.k8s.io", "certificatesigningrequests/approval", "update", "patch"), on("certificates.k8s.io", "signers", "approve"))
 
 func init() { check.Register(CSRApproval) }

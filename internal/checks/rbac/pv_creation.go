@@ -16,9 +16,9 @@ var PVCreation = permissionCheck(check.Meta{
 	Fix:       "Let a provisioner create volumes from StorageClasses; grant people persistentvolumeclaims instead.",
 	Reads:     []string{"Role rules", "ClusterRole rules", "RoleBinding", "ClusterRoleBinding"},
 },
-	pVCreationMatch,
+	pvCreationMatch,
 	severities{cluster: check.High, namespaced: check.High})
 
-var pVCreationMatch matcher = on("", "persistentvolumes", "create")
+var pvCreationMatch matcher = on("", "persistentvolumes", "create")
 
 func init() { check.Register(PVCreation) }

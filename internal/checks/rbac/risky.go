@@ -25,14 +25,14 @@ var highRisks = []struct {
 	}, false},
 	{"escalate/bind", escalateBindMatch, false},
 	{"impersonate", impersonateMatch, false},
-	{"csr-approval", cSRApprovalMatch, false},
+	{"csr-approval", csrApprovalMatch, false},
 	{"webhook-config", webhookConfigMatch, false},
 	{"node-proxy", nodeProxyMatch, false},
 	{"token-creation", tokenCreationMatch, true},
 	{"secrets-read", secretsReadMatch, true},
 	{"pod-exec", podExecMatch, true},
 	{"pod-creation", podCreationMatch, true},
-	{"pv-creation", pVCreationMatch, false},
+	{"pv-creation", pvCreationMatch, false},
 }
 
 // riskSummary lists the high risks u holds, each with the grant that gives
