@@ -166,7 +166,13 @@ func (g *Graph) edges(from Subject) []Step {
 	var out []Step
 	step := func(action string, to Subject, ds ...Decision) {
 		s := Step{From: from, Action: action, To: to}
+	next:
 		for _, d := range ds {
+			for _, have := range s.Grants {
+				if have.Binding == d.Grant.Binding && have.RuleIndex == d.Grant.RuleIndex && have.Role == d.Grant.Role {
+					continue next // one rule allowing two needed verbs is named once
+				}
+			}
 			s.Grants = append(s.Grants, *d.Grant)
 		}
 		out = append(out, s)
@@ -229,10 +235,7 @@ func (g *Graph) edges(from Subject) []Step {
 	rbacGroup := "rbac.authorization.k8s.io"
 	// bind or escalate cluster-wide.
 	if dc, ok := allow(Attributes{Verb: "create", APIGroup: rbacGroup, Resource: "clusterrolebindings"}); ok {
-		for _, r := range m.clusterRoleList {
-			if !roleIsAdmin(r) {
-				continue
-			}
+		for _, r := range m.adminRoles() {
 			if db, ok := allow(Attributes{Verb: "bind", APIGroup: rbacGroup, Resource: "clusterroles", Name: r.ref.Name}); ok {
 				step("can bind ClusterRole "+r.ref.Name+" cluster-wide", AdminTarget, dc, db)
 				return out
@@ -420,6 +423,18 @@ func (g *Graph) workloadSAs(ns string) []Subject {
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return subjectLess(out[i], out[j]) })
+	return out
+}
+
+// adminRoles are the ClusterRoles that grant */*/*, cluster-admin first.
+func (m *Model) adminRoles() []*role {
+	var out []*role
+	for _, r := range m.clusterRoleList {
+		if roleIsAdmin(r) {
+			out = append(out, r)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].ref.Name == "cluster-admin" && out[j].ref.Name != "cluster-admin" })
 	return out
 }
 
