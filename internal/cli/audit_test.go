@@ -1,0 +1,216 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kubeward/kubeward/internal/audit/audittest"
+	"github.com/kubeward/kubeward/internal/audit/detect"
+)
+
+func auditFixture(t *testing.T) string {
+	t.Helper()
+	priv := `{"metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"x","securityContext":{"privileged":true}}]}}`
+	log := append(audittest.Lines(
+		audittest.New("alice", "create").On("", "pods", "dev", "p").Req(priv),
+		audittest.New("alice", "get").On("", "secrets", "dev", "db"),
+		audittest.New("alice", "get").On("", "secrets", "dev", "db2"),
+	), []byte("{broken\n")...)
+	p := filepath.Join(t.TempDir(), "audit.log")
+	if err := os.WriteFile(p, log, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func alertsOf(t *testing.T, out string) []detect.Alert {
+	t.Helper()
+	var as []detect.Alert
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		if l == "" {
+			continue
+		}
+		var a detect.Alert
+		if err := json.Unmarshal([]byte(l), &a); err != nil {
+			t.Fatalf("output line %q: %v", l, err)
+		}
+		as = append(as, a)
+	}
+	return as
+}
+
+func TestAuditScan(t *testing.T) {
+	log := auditFixture(t)
+	code, out, stderr := runCLI(t, "audit", "scan", log)
+	as := alertsOf(t, out)
+	rules := map[string]int{}
+	for _, a := range as {
+		rules[a.Rule] += a.Count
+	}
+	// The second secret read folds into a summary with a count.
+	if code != 0 || rules["privileged-pod"] != 1 || rules["secret-read"] != 2 || len(as) != 3 {
+		t.Errorf("exit %d, alerts %v (%d lines)\n%s", code, rules, len(as), stderr)
+	}
+	if !strings.Contains(stderr, "audit.log") || !strings.Contains(stderr, "line=4") || !strings.Contains(stderr, "3 events, 1 malformed") {
+		t.Errorf("stderr does not report the malformed line:\n%s", stderr)
+	}
+	code, _, _ = runCLI(t, "audit", "scan", "--fail-on", "high", log)
+	if code != ExitFindings {
+		t.Errorf("--fail-on high: exit %d", code)
+	}
+	code, out, _ = runCLI(t, "audit", "scan", "--fail-on", "critical", "--dedup-window", "0s", log)
+	if code != 0 || len(alertsOf(t, out)) != 3 {
+		t.Errorf("--fail-on critical --dedup-window 0s: exit %d, %d alerts", code, len(alertsOf(t, out)))
+	}
+	if code, _, _ := runCLI(t, "audit", "scan", filepath.Join(t.TempDir(), "missing")); code != ExitError {
+		t.Errorf("missing file: exit %d", code)
+	}
+	cfg := filepath.Join(t.TempDir(), "c.yaml")
+	os.WriteFile(cfg, []byte("apiVersion: kubeward.dev/v1alpha1\nkind: AuditConfig\nrules: {disabled: [secret-read]}\n"), 0o600)
+	code, out, _ = runCLI(t, "audit", "scan", "--config", cfg, log)
+	if code != 0 || len(alertsOf(t, out)) != 1 {
+		t.Errorf("with config: exit %d\n%s", code, out)
+	}
+	os.WriteFile(cfg, []byte("apiVersion: kubeward.dev/v1alpha1\nkind: AuditConfig\nrulez: {}\n"), 0o600)
+	if code, _, stderr := runCLI(t, "audit", "scan", "--config", cfg, log); code != ExitError || !strings.Contains(stderr, "line 3") {
+		t.Errorf("bad config: exit %d %s", code, stderr)
+	}
+}
+
+func TestAuditRules(t *testing.T) {
+	code, out, _ := runCLI(t, "audit", "rules")
+	if code != 0 || !strings.Contains(out, "pod-exec") || !strings.Contains(out, "T1609") {
+		t.Errorf("exit %d\n%s", code, out)
+	}
+	code, out, _ = runCLI(t, "audit", "rules", "-o", "json")
+	var metas []detect.Meta
+	if code != 0 || json.Unmarshal([]byte(out), &metas) != nil || len(metas) != len(detect.Rules()) {
+		t.Errorf("json: exit %d, %d rules", code, len(metas))
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe to read while a command writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// runUntil runs a long-running command until stop is called.
+func runUntil(t *testing.T, args ...string) (out, stderr *syncBuffer, stop func() int) {
+	t.Helper()
+	out, stderr = &syncBuffer{}, &syncBuffer{}
+	root := NewRoot(Streams{In: strings.NewReader(""), Out: out, Err: stderr})
+	root.SetArgs(args)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+	var once sync.Once
+	code := 0
+	stop = func() int {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				code = ExitError
+				t.Logf("command: %v", err)
+			}
+		})
+		return code
+	}
+	t.Cleanup(func() { stop() })
+	return out, stderr, stop
+}
+
+func waitForOutput(t *testing.T, b *syncBuffer, want string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if strings.Contains(b.String(), want) {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("output %q does not contain %q", b.String(), want)
+}
+
+func TestAuditWatch(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "audit.log")
+	os.WriteFile(log, audittest.Lines(audittest.New("old", "get").On("", "secrets", "dev", "old")), 0o600)
+	pos := filepath.Join(dir, "pos.json")
+	out, stderr, stop := runUntil(t, "audit", "watch", log, "--position", pos, "--poll", "20ms")
+	waitForOutput(t, stderr, "watching audit log")
+	time.Sleep(100 * time.Millisecond)
+	f, _ := os.OpenFile(log, os.O_APPEND|os.O_WRONLY, 0)
+	f.Write(audittest.Lines(audittest.New("alice", "get").On("", "secrets", "dev", "db")))
+	f.Close()
+	waitForOutput(t, out, `"rule":"secret-read"`)
+	if code := stop(); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	if strings.Contains(out.String(), `"name":"old"`) {
+		t.Error("watch read the log's existing lines without --from-start")
+	}
+	if _, err := os.Stat(pos); err != nil {
+		t.Errorf("position not saved: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "pos.json")); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestAuditServe(t *testing.T) {
+	dir := t.TempDir()
+	ca := audittest.NewCA(t, dir)
+	crt, key, _, _ := ca.Issue(t, "srv", "kubeward", "127.0.0.1")
+	tok := filepath.Join(dir, "tokens")
+	os.WriteFile(tok, []byte("tok-1\n"), 0o600)
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	alerts := filepath.Join(dir, "alerts.jsonl")
+	_, stderr, stop := runUntil(t, "audit", "serve", "--listen", addr, "--tls-cert", crt, "--tls-key", key, "--token-file", tok, "-o", alerts)
+	waitForOutput(t, stderr, "receiving audit events")
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(ca.PEM)
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	body := audittest.List(audittest.New("alice", "create").On("rbac.authorization.k8s.io", "clusterrolebindings", "", "b").
+		Req(`{"roleRef":{"kind":"ClusterRole","name":"cluster-admin"},"subjects":[{"kind":"User","name":"m"}]}`))
+	req, _ := http.NewRequest(http.MethodPost, "https://"+addr+"/", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer tok-1")
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	if code := stop(); code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	b, _ := os.ReadFile(alerts)
+	if !strings.Contains(string(b), `"rule":"cluster-admin-binding"`) || !strings.Contains(stderr.String(), "1 events") {
+		t.Errorf("alerts %s\nstderr %s", b, stderr.String())
+	}
+	if code, _, _ := runCLI(t, "audit", "serve", "--tls-cert", crt, "--tls-key", key); code != ExitError {
+		t.Errorf("serve without authentication: exit %d", code)
+	}
+}
