@@ -68,6 +68,7 @@ Exit codes: 0 clean, 1 findings at or above the gate (--fail-on), 2 usage or inp
 		newNetpolCmd(s),
 		newRBACCmd(s),
 		newVersionCmd(s),
+		newAuditCmd(s),
 	)
 	return root
 }
