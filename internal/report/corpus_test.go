@@ -12,6 +12,7 @@ import (
 	"github.com/kubeward/kubeward/internal/check"
 	_ "github.com/kubeward/kubeward/internal/checks/all"
 	"github.com/kubeward/kubeward/internal/scan"
+	"github.com/kubeward/kubeward/internal/sharedtest"
 	"github.com/kubeward/kubeward/internal/source"
 	"github.com/kubeward/kubeward/internal/source/helm"
 )
@@ -58,16 +59,7 @@ func TestHelmLocations(t *testing.T) {
 	}
 }
 
-func corpusDir(tb testing.TB) string {
-	dir := os.Getenv("KUBEWARD_CORPUS")
-	if dir == "" {
-		dir = "/work/shared/corpus"
-	}
-	if _, err := os.Stat(dir); err != nil {
-		tb.Skipf("corpus not available: %v", err)
-	}
-	return dir
-}
+func corpusDir(tb testing.TB) string { return sharedtest.Dir(tb, "corpus") }
 
 // TestCorpusReports renders a scan of the real-world corpus with every
 // registered check in each format and holds the output to the same rules as

@@ -1,7 +1,6 @@
 package scan
 
 import (
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -9,37 +8,14 @@ import (
 
 	"github.com/kubeward/kubeward/internal/check"
 	_ "github.com/kubeward/kubeward/internal/checks/all"
+	"github.com/kubeward/kubeward/internal/sharedtest"
 	"github.com/kubeward/kubeward/internal/source"
 )
-
-// shared returns ../shared beside the repository, which CI provides.
-func shared(t testing.TB, sub string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("repository root not found")
-		}
-		dir = parent
-	}
-	p := filepath.Join(filepath.Dir(dir), "shared", sub)
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("%s: %v (the tests expect ../shared beside the repository)", p, err)
-	}
-	return p
-}
 
 // TestQuirks scans real files that make other scanners abort: every object
 // is still loaded and checked, and each problem is reported at its line.
 func TestQuirks(t *testing.T) {
-	dir := shared(t, "corpus-quirks")
+	dir := sharedtest.Dir(t, "corpus-quirks")
 	res, inv := New(Options{Checks: check.All()}).Files(&source.Files{}, []string{dir})
 	if inv.Len() != 28 {
 		t.Errorf("loaded %d objects, want the 28 of the quirks corpus", inv.Len())
@@ -81,7 +57,7 @@ func TestQuirks(t *testing.T) {
 // real: a documentation Secret whose data is a placeholder, not base64,
 // which the API server refuses too.
 func TestCorpusLoads(t *testing.T) {
-	dir := shared(t, "corpus")
+	dir := sharedtest.Dir(t, "corpus")
 	res, inv := New(Options{Checks: check.All()}).Files(&source.Files{}, []string{dir})
 	if inv.Len() != 4329 {
 		t.Errorf("loaded %d objects, want 4329", inv.Len())

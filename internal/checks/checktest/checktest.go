@@ -4,13 +4,17 @@ package checktest
 
 import (
 	"fmt"
+	"os"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/manifest"
 	"github.com/kubeward/kubeward/internal/scan"
+	"github.com/kubeward/kubeward/internal/sharedtest"
+	"github.com/kubeward/kubeward/internal/source"
 )
 
 // Run decodes the YAML stream and runs the checks with the options (nil
@@ -78,4 +82,39 @@ func Expect(t testing.TB, fs []check.Finding, want ...string) {
 			t.Logf("  %s:%d:%d %s %s", f.Source.File, f.Position.Line, f.Position.Column, f.CheckID, f.Message)
 		}
 	}
+}
+
+// Corpus runs checks over the real-world corpus (../shared/corpus): no
+// check may fail on any object, and the counts per check are logged
+// (go test -run Corpus -v). KUBEWARD_CORPUS_OUT names a file to receive
+// every finding, one per line, for reading false positives.
+func Corpus(t testing.TB, opts *check.Options, checks ...*check.Check) *scan.Result {
+	t.Helper()
+	res, _ := scan.New(scan.Options{Checks: checks, CheckOptions: opts}).Files(&source.Files{}, []string{sharedtest.Dir(t, "corpus")})
+	for _, p := range res.Problems {
+		if strings.HasPrefix(p.Message, "check ") {
+			t.Errorf("%s", p)
+		}
+	}
+	counts := map[string]int{}
+	lines := make([]string, 0, len(res.Findings))
+	for _, f := range res.Findings {
+		counts[f.CheckID+" "+f.Severity.String()]++
+		lines = append(lines, fmt.Sprintf("%s\t%s\t%s:%d\t%s\t%s\t%s", f.CheckID, f.Severity, f.Source.File, f.Position.Line, f.Object, f.Path, f.Message))
+	}
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		t.Logf("%6d %s", counts[k], k)
+	}
+	t.Logf("%d objects, %d findings", res.Objects, len(res.Findings))
+	if out := os.Getenv("KUBEWARD_CORPUS_OUT"); out != "" {
+		if err := os.WriteFile(out, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return res
 }

@@ -1,7 +1,6 @@
 package secrets
 
 import (
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -26,9 +25,7 @@ var (
 // corpusValues collects every env value, ConfigMap value and Secret value
 // of the corpus: the inputs the detectors see in a real scan.
 func corpusValues(tb testing.TB) []namedValue {
-	if _, err := os.Stat(corpusDir); err != nil {
-		tb.Skipf("corpus not available: %v", err)
-	}
+	dir := corpusDir(tb)
 	corpusValuesOnce.Do(func() {
 		var mu sync.Mutex
 		add := func(n, v string) {
@@ -64,7 +61,7 @@ func corpusValues(tb testing.TB) []namedValue {
 				}
 				return nil
 			}}
-		scan.New(scan.Options{Checks: []*check.Check{pods, objs}}).Files(&source.Files{}, []string{corpusDir})
+		scan.New(scan.Options{Checks: []*check.Check{pods, objs}}).Files(&source.Files{}, []string{dir})
 	})
 	return corpusValuesList
 }
@@ -128,9 +125,7 @@ func BenchmarkDetectHostile(b *testing.B) {
 // checks against the same scan with no-op checks that make the decoder
 // read the same kinds, so the difference is the cost of the checks.
 func BenchmarkCorpusScan(b *testing.B) {
-	if _, err := os.Stat(corpusDir); err != nil {
-		b.Skipf("corpus not available: %v", err)
-	}
+	dir := corpusDir(b)
 	meta := check.Meta{ID: "noop", Title: "noop", Severity: check.Info, Category: check.CategorySecrets, Rationale: "-", Fix: "-"}
 	noop := []*check.Check{
 		{Meta: meta, Pod: func(*check.Context, *inventory.Pod) []check.Result { return nil }},
@@ -143,7 +138,7 @@ func BenchmarkCorpusScan(b *testing.B) {
 	}{{"noop-checks", noop}, {"secrets-family", familyChecks}} {
 		b.Run(bc.name, func(b *testing.B) {
 			for range b.N {
-				res, _ := scan.New(scan.Options{Checks: bc.checks}).Files(&source.Files{}, []string{corpusDir})
+				res, _ := scan.New(scan.Options{Checks: bc.checks}).Files(&source.Files{}, []string{dir})
 				sink += len(res.Findings)
 			}
 		})

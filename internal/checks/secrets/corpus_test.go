@@ -1,7 +1,6 @@
 package secrets
 
 import (
-	"os"
 	"regexp"
 	"sort"
 	"strings"
@@ -9,13 +8,13 @@ import (
 
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/scan"
+	"github.com/kubeward/kubeward/internal/sharedtest"
 	"github.com/kubeward/kubeward/internal/source"
 )
 
-// corpusDir is the shared real-world corpus; the test skips without it.
-const corpusDir = "/work/shared/corpus"
-
-const quirksDir = "/work/shared/corpus-quirks"
+// corpusDir and quirksDir are the shared corpora beside the repository.
+func corpusDir(tb testing.TB) string { return sharedtest.Dir(tb, "corpus") }
+func quirksDir(tb testing.TB) string { return sharedtest.Dir(tb, "corpus-quirks") }
 
 var familyChecks = []*check.Check{SecretCommittedData, EnvLiteralCredential, ConfigMapCredential, SecretAsEnvVar}
 
@@ -25,15 +24,13 @@ var familyChecks = []*check.Check{SecretCommittedData, EnvLiteralCredential, Con
 // message, once the names it quotes are taken out, holds a piece of any
 // corpus value the detectors flag.
 func TestCorpus(t *testing.T) {
-	if _, err := os.Stat(corpusDir); err != nil {
-		t.Skipf("corpus not available: %v", err)
-	}
-	res, _ := scan.New(scan.Options{Checks: familyChecks}).Files(&source.Files{}, []string{corpusDir})
+	dir := corpusDir(t)
+	res, _ := scan.New(scan.Options{Checks: familyChecks}).Files(&source.Files{}, []string{dir})
 	counts := map[string]int{}
 	var messages strings.Builder
 	for _, f := range res.Findings {
 		counts[f.CheckID]++
-		t.Logf("%s %s:%d:%d %s %s [%s] %s", f.CheckID, strings.TrimPrefix(f.Source.File, corpusDir+"/"), f.Position.Line, f.Position.Column, f.Severity, f.Object, f.Path, f.Message)
+		t.Logf("%s %s:%d:%d %s %s [%s] %s", f.CheckID, strings.TrimPrefix(f.Source.File, dir+"/"), f.Position.Line, f.Position.Column, f.Severity, f.Object, f.Path, f.Message)
 		if f.Position.Line == 0 {
 			t.Errorf("finding without a position: %+v", f)
 		}
@@ -70,10 +67,7 @@ var quoted = regexp.MustCompile(`"[^"]*"`)
 // TestQuirks runs the checks over files that break other scanners: no
 // check may fail on them.
 func TestQuirks(t *testing.T) {
-	if _, err := os.Stat(quirksDir); err != nil {
-		t.Skipf("quirks corpus not available: %v", err)
-	}
-	res, _ := scan.New(scan.Options{Checks: familyChecks}).Files(&source.Files{}, []string{quirksDir})
+	res, _ := scan.New(scan.Options{Checks: familyChecks}).Files(&source.Files{}, []string{quirksDir(t)})
 	for _, f := range res.Findings {
 		t.Logf("%s %s:%d %s [%s] %s", f.CheckID, f.Source.File, f.Position.Line, f.Severity, f.Path, f.Message)
 	}

@@ -1,6 +1,7 @@
 package kustomize
 
 import (
+	"github.com/kubeward/kubeward/internal/sharedtest"
 	"os"
 	"path/filepath"
 	"sigs.k8s.io/kustomize/api/krusty"
@@ -50,12 +51,12 @@ func benchKrusty(b *testing.B, dir string) {
 }
 
 func kubePrometheus(b *testing.B) string {
-	src := "/work/shared/corpus/kube-prometheus/manifests"
+	src := filepath.Join(sharedtest.Dir(b, "corpus"), "kube-prometheus", "manifests")
 	files, _ := filepath.Glob(filepath.Join(src, "*.yaml"))
 	setup, _ := filepath.Glob(filepath.Join(src, "setup", "*.yaml"))
 	files = append(files, setup...)
 	if len(files) == 0 {
-		b.Skip("corpus not available")
+		b.Fatalf("no manifests in %s", src)
 	}
 	dir := b.TempDir()
 	base := filepath.Join(dir, "base")
