@@ -16,6 +16,9 @@ type Options struct {
 	// SystemNamespaces are where cluster components live; some checks expect
 	// more privilege there and say so instead of crying wolf.
 	SystemNamespaces []string
+	// ServerVersion is the scanned API server's version (a cluster scan's
+	// /version gitVersion); empty when scanning files.
+	ServerVersion string
 }
 
 // DefaultOptions are the settings without flags or a config file.

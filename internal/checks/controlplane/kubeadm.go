@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"sort"
+	"strings"
 
 	"github.com/kubeward/kubeward/internal/componentflags"
 	"github.com/kubeward/kubeward/internal/fieldpath"
@@ -98,25 +99,26 @@ func kubeadmDefaults(comp *componentflags.Component, pki string, external map[st
 		add("enable-bootstrap-token-auth", "true")
 		add("authorization-mode", "Node,RBAC")
 		if external != nil {
+			ext := fieldpath.New("etcd", "external")
+			from := func(name, value, field string) {
+				args = append(args, kubeadmArg{name: name, value: value, at: ext.Child(field)})
+			}
 			if eps, ok := external["endpoints"].([]any); ok {
-				var s string
-				for i, e := range eps {
-					if i > 0 {
-						s += ","
-					}
-					s += fmt.Sprint(e)
+				var s []string
+				for _, e := range eps {
+					s = append(s, fmt.Sprint(e))
 				}
-				add("etcd-servers", s)
+				from("etcd-servers", strings.Join(s, ","), "endpoints")
 			}
 			ca, _ := external["caFile"].(string)
 			cert, _ := external["certFile"].(string)
 			key, _ := external["keyFile"].(string)
 			if ca != "" {
-				add("etcd-cafile", ca)
+				from("etcd-cafile", ca, "caFile")
 			}
 			if cert != "" && key != "" {
-				add("etcd-certfile", cert)
-				add("etcd-keyfile", key)
+				from("etcd-certfile", cert, "certFile")
+				from("etcd-keyfile", key, "keyFile")
 			}
 		} else {
 			add("etcd-servers", "https://127.0.0.1:2379")
@@ -134,8 +136,9 @@ func kubeadmDefaults(comp *componentflags.Component, pki string, external map[st
 		add("bind-address", "127.0.0.1")
 		add("kubeconfig", "/etc/kubernetes/scheduler.conf")
 	case componentflags.Etcd:
-		add("listen-client-urls", "https://127.0.0.1:2379")
-		add("listen-peer-urls", "https://127.0.0.1:2380")
+		// kubeadm listens on loopback and the node's address.
+		add("listen-client-urls", "https://127.0.0.1:2379,https://NODE-IP:2379")
+		add("listen-peer-urls", "https://NODE-IP:2380")
 		add("data-dir", "/var/lib/etcd")
 		add("cert-file", p("etcd/server.crt"))
 		add("key-file", p("etcd/server.key"))

@@ -1,0 +1,72 @@
+package controlplane
+
+import (
+	"encoding/json"
+	"fmt"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/kubeward/kubeward/internal/inventory"
+	kjson "sigs.k8s.io/json"
+)
+
+// Configuration files the API server reads (an EncryptionConfiguration, an
+// audit Policy) are judged wherever they appear in a scan, and tied to the
+// API servers whose flags name them, so a finding can say which server it
+// affects. A flag's path is absolute on the node; a scanned file's path is
+// relative to the scan root (or absolute, for kubeward node): they match
+// when the scanned path is a suffix of the flag's path by whole elements.
+
+// users names the API servers in the inventory whose flag points at the
+// object's file, for messages: ` (used by kube-apiserver in Pod
+// kube-system/kube-apiserver)`.
+func usedBy(inv *inventory.Inventory, o *inventory.Object, flag string) string {
+	var users []string
+	for _, w := range objectsOf(inv) {
+		for _, in := range instances(w, apiserver) {
+			p := strings.TrimSpace(in.args.Get(flag).Raw)
+			if p != "" && sameFile(p, o.Source.File) {
+				users = append(users, w.Ref.String())
+			}
+		}
+	}
+	if len(users) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (--%s of %s)", flag, strings.Join(users, ", "))
+}
+
+// sameFile reports whether a scanned file is the file a flag names.
+func sameFile(flagPath, scanned string) bool {
+	if scanned == "" || scanned == "-" {
+		return false
+	}
+	f := strings.Split(strings.Trim(path.Clean(flagPath), "/"), "/")
+	s := strings.Split(strings.Trim(path.Clean(filepath.ToSlash(scanned)), "/"), "/")
+	for len(s) > 0 && (s[0] == "." || s[0] == "..") {
+		s = s[1:]
+	}
+	if len(s) == 0 || len(s) > len(f) {
+		return false
+	}
+	for i := 1; i <= len(s); i++ {
+		if f[len(f)-i] != s[len(s)-i] {
+			return false
+		}
+	}
+	return true
+}
+
+// decodeRaw converts an unstructured object into a typed configuration,
+// with field names matched case-sensitively as the API server does.
+func decodeRaw(o *inventory.Object, into any) error {
+	if o.Raw == nil {
+		return fmt.Errorf("no contents")
+	}
+	data, err := json.Marshal(o.Raw.Object)
+	if err != nil {
+		return err
+	}
+	return kjson.UnmarshalCaseSensitivePreserveInts(data, into)
+}
