@@ -104,7 +104,7 @@ func newRBACCmd(s Streams) *cobra.Command {
 server's RBAC authorizer does, for manifests (with the bootstrap roles of
 Kubernetes ` + "v1.37" + ` added) or a live cluster. See docs/rbac.md.`,
 	}
-	cmd.AddCommand(newRBACWhoCanCmd(s), newRBACCanCmd(s), newRBACPathsCmd(s))
+	cmd.AddCommand(newRBACWhoCanCmd(s), newRBACCanCmd(s), newRBACPathsCmd(s), newRBACSuggestCmd(s), newRBACUnusedCmd(s))
 	return cmd
 }
 
