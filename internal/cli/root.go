@@ -67,6 +67,7 @@ Exit codes: 0 clean, 1 findings at or above the gate (--fail-on), 2 usage or inp
 		newExplainCmd(s),
 		newNetpolCmd(s),
 		newRBACCmd(s),
+		newPolicyCmd(s),
 		newVersionCmd(s),
 		newAuditCmd(s),
 	)

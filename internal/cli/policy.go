@@ -1,0 +1,375 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/kubeward/kubeward/internal/diag"
+	"github.com/kubeward/kubeward/internal/inventory"
+	"github.com/kubeward/kubeward/internal/manifest"
+	"github.com/kubeward/kubeward/internal/policy/policytest"
+	"github.com/kubeward/kubeward/internal/policy/vap"
+	"github.com/kubeward/kubeward/internal/source"
+	"github.com/kubeward/kubeward/internal/source/helm"
+	"github.com/kubeward/kubeward/internal/source/kustomize"
+	"github.com/spf13/cobra"
+	"k8s.io/apiserver/pkg/authentication/user"
+)
+
+func newPolicyCmd(s Streams) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "policy",
+		Short: "Test ValidatingAdmissionPolicies offline",
+		Long: `Evaluate ValidatingAdmissionPolicies and their bindings against manifests, offline,
+with the API server's own admission plugin code. See docs/policy.md.`,
+	}
+	cmd.AddCommand(newPolicyTestCmd(s))
+	return cmd
+}
+
+type policyTestFlags struct {
+	files     []string
+	cases     []string
+	output    string
+	junit     string
+	namespace string
+	user      string
+	groups    []string
+	all       bool
+}
+
+func newPolicyTestCmd(s Streams) *cobra.Command {
+	f := &policyTestFlags{}
+	cmd := &cobra.Command{
+		Use:   "test -f POLICIES... [--cases CASES.yaml]... [MANIFESTS...]",
+		Short: "Decide, as the API server would, whether manifests are admitted",
+		Long: `Evaluate ValidatingAdmissionPolicies and ValidatingAdmissionPolicyBindings
+(admissionregistration.k8s.io/v1) offline, with the API server's own admission
+plugin packages: matchConstraints and binding matchResources, namespace and
+object selectors, matchConditions, params (paramKind/paramRef, from the inputs),
+variables, validations with message and messageExpression, auditAnnotations,
+validationActions (Deny, Warn, Audit) and failurePolicy, with the API server's
+CEL cost limits.
+
+-f names the policies and bindings, and any params, Namespaces and
+CustomResourceDefinitions they need (these may also be among the manifests).
+Each object of MANIFESTS is evaluated as a CREATE request. With --cases, each
+case of a PolicyTest file is run and checked against its expected decision.
+
+Objects are evaluated as written: the API server would first apply its
+defaults and mutating admission (see docs/policy.md).
+
+Exit codes: 0 every object admitted and every case passed, 1 an object denied
+or a case failed, 2 usage or input error (including a policy or binding the
+API server would refuse).`,
+		Example: `  kubeward policy test -f policies/ deploy/
+  kubeward policy test -f policies/ --cases policies/tests.yaml --junit policy-tests.xml
+  helm template web ./chart | kubeward policy test -f policies/ -`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return f.run(cmd.Context(), s, args)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringArrayVarP(&f.files, "filename", "f", nil, "policies, bindings, params, Namespaces and CRDs: files, directories, charts or overlays (repeatable)")
+	fl.StringArrayVar(&f.cases, "cases", nil, "PolicyTest file of cases to run (repeatable)")
+	fl.StringVarP(&f.output, "output", "o", "table", "table or json")
+	fl.StringVar(&f.junit, "junit", "", "write the cases' results as JUnit XML to this file")
+	fl.StringVarP(&f.namespace, "namespace", "n", "default", "namespace of namespaced objects that name none")
+	fl.StringVar(&f.user, "user", vap.DefaultUser.Name, "user name of the requests")
+	fl.StringArrayVar(&f.groups, "group", nil, "group of the requests' user (repeatable; default system:authenticated)")
+	fl.BoolVar(&f.all, "all", false, "also list objects no binding applies to")
+	_ = cmd.RegisterFlagCompletionFunc("output", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return []string{"table", "json"}, cobra.ShellCompDirectiveNoFileComp
+	})
+	return cmd
+}
+
+// policyReport is the JSON output.
+type policyReport struct {
+	Problems []diag.Problem `json:"problems"`
+	Notes    []string       `json:"notes,omitempty"`
+	Policies []vap.Policy   `json:"policies"`
+	Objects  []objectReport `json:"objects"`
+	Cases    []caseReport   `json:"cases,omitempty"`
+	Summary  policySummary  `json:"summary"`
+}
+
+type objectReport struct {
+	Source inventory.Source `json:"source"`
+	*vap.Result
+	Error string `json:"error,omitempty"`
+}
+
+type caseReport struct {
+	File     string      `json:"file"`
+	Line     int         `json:"line"`
+	Name     string      `json:"name"`
+	Expect   string      `json:"expect"`
+	Passed   bool        `json:"passed"`
+	Failures []string    `json:"failures,omitempty"`
+	Result   *vap.Result `json:"result,omitempty"`
+}
+
+type policySummary struct {
+	Objects       int `json:"objects"`
+	Denied        int `json:"denied"`
+	Warned        int `json:"warned"`
+	Admitted      int `json:"admitted"`
+	NotApplicable int `json:"notApplicable"`
+	Cases         int `json:"cases"`
+	Failed        int `json:"failed"`
+}
+
+func (f *policyTestFlags) run(ctx context.Context, s Streams, manifests []string) error {
+	if f.output != "table" && f.output != "json" {
+		return usageErr("unknown output %q (want table or json)", f.output)
+	}
+	if len(f.files) == 0 {
+		return usageErr("name the policies and bindings with -f PATH")
+	}
+	if len(f.cases) == 0 && len(manifests) == 0 {
+		return usageErr("name manifests to evaluate, or cases with --cases FILE")
+	}
+	if f.junit != "" && len(f.cases) == 0 {
+		return usageErr("--junit reports cases; name them with --cases FILE")
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	log := &diag.Log{}
+	policyObjs := loadAllObjects(s, f.files, log)
+	manifestObjs := loadAllObjects(s, manifests, log)
+	set := vap.New(append(append([]*inventory.Object(nil), policyObjs...), manifestObjs...), vap.Options{DefaultNamespace: f.namespace})
+	rep := &policyReport{Problems: append(log.Problems(), set.Problems()...), Notes: set.Notes(), Policies: set.Policies()}
+	if len(rep.Policies) == 0 && len(set.Problems()) == 0 {
+		rep.Problems = append(rep.Problems, diag.Problem{Level: diag.Error, Message: "no ValidatingAdmissionPolicy with a binding in the inputs"})
+	}
+	var suites []policytest.SuiteOutcome
+	for _, path := range f.cases {
+		suite, err := policytest.Load(path)
+		if err != nil {
+			return usageErr("%v", err)
+		}
+		suites = append(suites, policytest.SuiteOutcome{Suite: suite, Outcomes: policytest.Run(ctx, set, suite)})
+	}
+	u := &user.DefaultInfo{Name: f.user, Groups: f.groups}
+	if len(u.Groups) == 0 {
+		u.Groups = vap.DefaultUser.Groups
+	}
+	for _, o := range manifestObjs {
+		or := objectReport{Source: o.Source}
+		res, err := set.Evaluate(ctx, vap.Request{Object: o, User: u})
+		if err != nil {
+			or.Result, or.Error = &vap.Result{Object: o.Ref, Allowed: true}, err.Error()
+			rep.Problems = append(rep.Problems, diag.Problem{Level: diag.Error, File: o.Source.File, Line: o.Source.Line, Object: o.Ref.String(), Message: "cannot evaluate: " + err.Error()})
+		} else {
+			or.Result = res
+		}
+		rep.count(or.Result)
+		rep.Objects = append(rep.Objects, or)
+	}
+	for _, so := range suites {
+		for _, o := range so.Outcomes {
+			rep.Cases = append(rep.Cases, caseReport{File: so.Suite.File, Line: o.Case.Line, Name: o.Case.Name, Expect: o.Case.Expect,
+				Passed: o.Passed(), Failures: o.Failures, Result: o.Result})
+			rep.Summary.Cases++
+			if !o.Passed() {
+				rep.Summary.Failed++
+			}
+		}
+	}
+	if f.junit != "" {
+		if err := writeFile(f.junit, func(w io.Writer) error { return policytest.WriteJUnit(w, suites) }); err != nil {
+			return &exitError{code: ExitError, err: err}
+		}
+	}
+	if rep.Problems == nil {
+		rep.Problems = []diag.Problem{}
+	}
+	var err error
+	if f.output == "json" {
+		enc := json.NewEncoder(s.Out)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(rep)
+	} else {
+		err = rep.table(s.Out, s.Err, f.all)
+	}
+	if err != nil {
+		return &exitError{code: ExitError, err: err}
+	}
+	return rep.gate()
+}
+
+func (r *policyReport) count(res *vap.Result) {
+	r.Summary.Objects++
+	switch {
+	case !res.Allowed:
+		r.Summary.Denied++
+	case len(res.Warnings) > 0:
+		r.Summary.Warned++
+	case !res.Applicable():
+		r.Summary.NotApplicable++
+	default:
+		r.Summary.Admitted++
+	}
+}
+
+func (r *policyReport) gate() error {
+	errs := 0
+	for _, p := range r.Problems {
+		if p.Level == diag.Error {
+			errs++
+		}
+	}
+	switch {
+	case errs > 0:
+		return &exitError{code: ExitError, err: fmt.Errorf("%d input error(s)", errs)}
+	case r.Summary.Failed > 0:
+		return &exitError{code: ExitFindings, err: fmt.Errorf("%d of %d case(s) failed", r.Summary.Failed, r.Summary.Cases)}
+	case r.Summary.Denied > 0:
+		return &exitError{code: ExitFindings, err: fmt.Errorf("%d object(s) would be denied", r.Summary.Denied)}
+	}
+	return nil
+}
+
+func (r *policyReport) table(out, errw io.Writer, all bool) error {
+	w := &errWriter{w: out}
+	for _, p := range r.Problems {
+		fmt.Fprintf(errw, "%s\n", p)
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(errw, "note: %s\n", n)
+	}
+	for _, o := range r.Objects {
+		res := o.Result
+		where := ""
+		if o.Source.File != "" {
+			where = fmt.Sprintf("%s:%d ", o.Source.File, o.Source.Line)
+		}
+		switch {
+		case o.Error != "":
+			w.printf("%s%s  ERROR  %s\n", where, res.Object, o.Error)
+			continue
+		case !res.Allowed:
+			w.printf("%s%s  DENIED\n    %s\n", where, res.Object, res.Message)
+		case len(res.Warnings) > 0:
+			w.printf("%s%s  ADMITTED with %d warning(s)\n", where, res.Object, len(res.Warnings))
+		case res.Applicable():
+			w.printf("%s%s  ADMITTED\n", where, res.Object)
+		default:
+			if all {
+				w.printf("%s%s  not applicable\n", where, res.Object)
+				writeNotes(w, res.Notes)
+			}
+			continue
+		}
+		for _, warn := range res.Warnings {
+			w.printf("    warning: %s\n", warn)
+		}
+		writeBindings(w, res)
+		writeNotes(w, res.Notes)
+	}
+	if len(r.Objects) > 0 {
+		sm := r.Summary
+		w.printf("\n%d object(s): %d denied, %d admitted with warnings, %d admitted, %d not applicable\n",
+			sm.Objects, sm.Denied, sm.Warned, sm.Admitted, sm.NotApplicable)
+	}
+	file := ""
+	for _, c := range r.Cases {
+		if c.File != file {
+			file = c.File
+			w.printf("\n=== %s\n", file)
+		}
+		if c.Passed {
+			w.printf("PASS  %s\n", c.Name)
+			continue
+		}
+		w.printf("FAIL  %s (%s:%d)\n", c.Name, c.File, c.Line)
+		for _, fail := range c.Failures {
+			w.printf("      %s\n", fail)
+		}
+		if c.Result != nil {
+			writeBindings(w, c.Result)
+		}
+	}
+	if r.Summary.Cases > 0 {
+		w.printf("--- %d passed, %d failed\n", r.Summary.Cases-r.Summary.Failed, r.Summary.Failed)
+	}
+	return w.err
+}
+
+func writeBindings(w *errWriter, res *vap.Result) {
+	for _, b := range res.Bindings {
+		w.printf("    %s/%s [%s]  %s\n", b.Policy, b.Binding, strings.Join(b.Actions, ","), b.Outcome)
+		for _, fl := range b.Failures {
+			extra := ""
+			if fl.Param != "" {
+				extra = " (param " + fl.Param + ")"
+			}
+			if fl.Ignored {
+				extra += " (error ignored: failurePolicy Ignore)"
+			}
+			w.printf("        %s%s\n", fl.Message, extra)
+		}
+		if len(b.Failures) == 0 && b.Outcome == vap.OutcomeDeny {
+			w.printf("        %s\n", b.Message)
+		}
+	}
+}
+
+func writeNotes(w *errWriter, notes []string) {
+	for _, n := range notes {
+		w.printf("    note: %s\n", n)
+	}
+}
+
+// errWriter keeps the first write error.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, args ...any) {
+	if e.err == nil {
+		_, e.err = fmt.Fprintf(e.w, format, args...)
+	}
+}
+
+func writeFile(path string, write func(io.Writer) error) error {
+	out, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	err = write(out)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// loadAllObjects reads every object of paths in full (Secrets with their
+// values: a policy may read them; they are never printed).
+func loadAllObjects(s Streams, paths []string, log *diag.Log) []*inventory.Object {
+	if len(paths) == 0 {
+		return nil
+	}
+	var rs []source.Renderer
+	if h, err := helm.New(helm.Options{}); err == nil {
+		rs = append(rs, h)
+	}
+	rs = append(rs, kustomize.New())
+	files := &source.Files{Log: log, Stdin: s.In, Renderers: rs}
+	dec := &manifest.Decoder{Log: log}
+	var objs []*inventory.Object
+	files.Walk(paths, func(in manifest.Input) {
+		dec.Decode(in, func(o *inventory.Object) { objs = append(objs, o) })
+	})
+	return objs
+}
