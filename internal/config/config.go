@@ -44,6 +44,8 @@ type File struct {
 	// SystemNamespaces replaces the default list (kube-system, kube-public, kube-node-lease).
 	SystemNamespaces []string                `yaml:"systemNamespaces"`
 	Suppressions     []check.SuppressionRule `yaml:"suppressions"`
+	// Webhook configures `kubeward webhook serve` (see webhook.go).
+	Webhook Webhook `yaml:"webhook"`
 	// Path is where the file was read from (not part of the format).
 	Path string `yaml:"-"`
 }
@@ -88,6 +90,9 @@ func Parse(data []byte) (*File, error) {
 		if _, err := check.ParseSeverity(f.FailOn); err != nil {
 			return nil, fmt.Errorf("failOn: %w", err)
 		}
+	}
+	if err := f.Webhook.validate(); err != nil {
+		return nil, err
 	}
 	for i := range f.Suppressions {
 		if err := f.Suppressions[i].Validate(); err != nil {

@@ -1,0 +1,89 @@
+package admission
+
+import (
+	"fmt"
+
+	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/diag"
+	"github.com/kubeward/kubeward/internal/inventory"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// Evaluator runs the object and pod checks of a run on one object at a
+// time, with the run's options and suppressions: the same calls a scan
+// makes per object. It is safe for concurrent use.
+type Evaluator struct {
+	checks      []*check.Check // object and pod checks only
+	crossObject []string       // ids of the selected checks that cannot run here
+	opts        *check.Options
+	sup         *check.Suppressions
+}
+
+// NewEvaluator keeps the object and pod checks among checks. Cross-object
+// checks need the whole inventory (bindings, policies, LimitRanges) and do
+// not run at admission; CrossObject lists them.
+func NewEvaluator(checks []*check.Check, opts *check.Options, sup *check.Suppressions) *Evaluator {
+	if opts == nil {
+		opts = check.DefaultOptions()
+	}
+	e := &Evaluator{opts: opts, sup: sup}
+	for _, c := range checks {
+		if c.Active != nil && !c.Active(opts) {
+			continue
+		}
+		if c.Inventory != nil {
+			e.crossObject = append(e.crossObject, c.ID)
+			continue
+		}
+		e.checks = append(e.checks, c)
+	}
+	return e
+}
+
+// Checks are the ids of the checks that run at admission.
+func (e *Evaluator) Checks() []string {
+	ids := make([]string, len(e.checks))
+	for i, c := range e.checks {
+		ids[i] = c.ID
+	}
+	return ids
+}
+
+// CrossObject are the ids of the selected checks that do not run at
+// admission.
+func (e *Evaluator) CrossObject() []string { return e.crossObject }
+
+// Evaluation is what the checks found in one object.
+type Evaluation struct {
+	Object   *inventory.Object
+	Findings []check.Finding
+	// Problems are malformed suppression annotations and checks that
+	// failed; the webhook turns them into warnings.
+	Problems []diag.Problem
+}
+
+// Evaluate checks one object from a review. namespace is the request's:
+// an object created without metadata.namespace lives there.
+func (e *Evaluator) Evaluate(obj runtime.Object, namespace string) (*Evaluation, error) {
+	acc, err := meta.Accessor(obj)
+	if err != nil {
+		return nil, fmt.Errorf("%T has no metadata: %w", obj, err)
+	}
+	if acc.GetNamespace() == "" && namespace != "" {
+		acc.SetNamespace(namespace)
+	}
+	// No Source.File: checks that judge committed manifests (a Secret
+	// holding data) stand aside, as in a cluster scan.
+	o, err := inventory.New(obj, inventory.Source{})
+	if err != nil {
+		return nil, err
+	}
+	// A runner per review: its log collects this object's problems only,
+	// and the context's memo does not outlive the request.
+	log := &diag.Log{}
+	r := check.NewRunner(e.checks, e.opts, e.sup, log)
+	fs := r.CheckObject(check.NewContext(e.opts), o)
+	check.SortFindings(fs)
+	return &Evaluation{Object: o, Findings: fs, Problems: log.Problems()}, nil
+}

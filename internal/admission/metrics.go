@@ -1,0 +1,53 @@
+package admission
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics of the webhook. They are registered on a caller's registerer,
+// never on the global one, so tests and embedders own their registries.
+type Metrics struct {
+	// Requests counts HTTP requests to the review path by status code.
+	Requests *prometheus.CounterVec
+	// Decisions counts answered reviews by outcome, operation and dry run.
+	Decisions *prometheus.CounterVec
+	// Findings counts findings acted on, by check and mode.
+	Findings *prometheus.CounterVec
+	// Duration is the time from request to response, body read included.
+	Duration prometheus.Histogram
+	// CheckErrors counts checks that failed on an object (a bug).
+	CheckErrors prometheus.Counter
+	// CertExpiry is the serving certificate's NotAfter; CertReloads counts
+	// reloads by result.
+	CertExpiry  prometheus.Gauge
+	CertReloads *prometheus.CounterVec
+}
+
+// NewMetrics creates the webhook's metrics and registers them on reg.
+func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
+	const ns, sub = "kubeward", "webhook"
+	m := &Metrics{
+		Requests: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "requests_total",
+			Help: "Admission review requests by HTTP status code."}, []string{"code"}),
+		Decisions: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "decisions_total",
+			Help: "Admission decisions by outcome (allow, deny, exempt, owner, invalid), operation and dry run."},
+			[]string{"decision", "operation", "dry_run"}),
+		Findings: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "findings_total",
+			Help: "Findings acted on at admission, by check and mode (enforce, warn, audit)."}, []string{"check", "mode"}),
+		Duration: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Subsystem: sub, Name: "request_duration_seconds",
+			Help:    "Time to answer an admission review, from the request to the response.",
+			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}),
+		CheckErrors: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "check_errors_total",
+			Help: "Checks that failed on an object under review (a bug; the log has the check and object)."}),
+		CertExpiry: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "certificate_expiry_timestamp_seconds",
+			Help: "NotAfter of the serving certificate in use, as a Unix time."}),
+		CertReloads: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "certificate_reloads_total",
+			Help: "Serving certificate loads after a change on disk or a renewal, by result (ok, error)."}, []string{"result"}),
+	}
+	for _, c := range []prometheus.Collector{m.Requests, m.Decisions, m.Findings, m.Duration, m.CheckErrors, m.CertExpiry, m.CertReloads} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}

@@ -1,0 +1,128 @@
+// Package admission is kubeward's validating admission webhook: it decodes
+// AdmissionReview requests, runs the same object and pod checks and
+// suppressions as `kubeward scan` on the object under review, and answers
+// with a decision shaped by the namespace's modes (enforce, warn, audit),
+// in the manner of Pod Security Admission.
+//
+// The package is a thin adapter on the check runner: it never evaluates a
+// rule itself. Cross-object checks (RBAC, NetworkPolicy, LimitRange-aware
+// resource checks) need the whole inventory and do not run at admission.
+package admission
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	admissionv1 "k8s.io/api/admission/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes/scheme"
+	sigsjson "sigs.k8s.io/json"
+)
+
+// Limits bound what a review may hold. The API server refuses request
+// bodies over 3 MiB, so a larger object comes from something else.
+const (
+	// MaxObjectBytes bounds each of object and oldObject.
+	MaxObjectBytes = 3 << 20
+	// MaxBodyBytes bounds the whole review: two objects and the request's
+	// other fields.
+	MaxBodyBytes = 2*MaxObjectBytes + 256<<10
+)
+
+// reviewGV is the only AdmissionReview version the webhook speaks; the
+// generated configuration asks the API server for it alone.
+var reviewGV = admissionv1.SchemeGroupVersion
+
+// RequestError is a review the webhook cannot answer: the HTTP status to
+// send and what was wrong, for the caller.
+type RequestError struct {
+	Code int
+	Msg  string
+}
+
+func (e *RequestError) Error() string { return e.Msg }
+
+func badRequest(format string, args ...any) error {
+	return &RequestError{Code: http.StatusBadRequest, Msg: fmt.Sprintf(format, args...)}
+}
+
+// DecodeReview reads an admission.k8s.io/v1 AdmissionReview. Field names
+// are case-sensitive, as the API server reads them. The object and
+// oldObject stay raw; DecodeObject types them.
+func DecodeReview(body []byte) (*admissionv1.AdmissionReview, error) {
+	if len(body) > MaxBodyBytes {
+		return nil, &RequestError{Code: http.StatusRequestEntityTooLarge,
+			Msg: fmt.Sprintf("the review is %d bytes, over the %s limit", len(body), size(MaxBodyBytes))}
+	}
+	var r admissionv1.AdmissionReview
+	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(body, &r); err != nil {
+		return nil, badRequest("the body is not an AdmissionReview in JSON: %v", shorten(err.Error(), 200))
+	}
+	if gvk := r.GroupVersionKind(); gvk != reviewGV.WithKind("AdmissionReview") {
+		return nil, badRequest("want apiVersion %s and kind AdmissionReview, got %q and %q (set admissionReviewVersions: [v1] in the webhook configuration)",
+			reviewGV, r.APIVersion, r.Kind)
+	}
+	if r.Request == nil {
+		return nil, badRequest("the AdmissionReview has no request")
+	}
+	if r.Request.UID == "" {
+		return nil, badRequest("the AdmissionReview request has no uid")
+	}
+	return &r, nil
+}
+
+// ErrNoObject is returned by DecodeObject for an absent object.
+var ErrNoObject = errors.New("no object")
+
+// DecodeObject types a review's object with the client-go scheme. want is
+// the request's kind; the object must say it is of that kind. A kind the
+// scheme does not know yields (nil, nil): no built-in check reads it.
+func DecodeObject(raw runtime.RawExtension, want schema.GroupVersionKind) (runtime.Object, error) {
+	data := raw.Raw
+	if len(data) == 0 || string(data) == "null" {
+		return nil, ErrNoObject
+	}
+	if len(data) > MaxObjectBytes {
+		return nil, &RequestError{Code: http.StatusRequestEntityTooLarge,
+			Msg: fmt.Sprintf("the object is %d bytes, over the %s limit", len(data), size(MaxObjectBytes))}
+	}
+	obj, err := scheme.Scheme.New(want)
+	if err != nil {
+		return nil, nil // not a built-in type: nothing here reads it
+	}
+	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(data, obj); err != nil {
+		return nil, badRequest("the object does not decode as a %s: %v", gvkString(want), shorten(err.Error(), 200))
+	}
+	if gvk := obj.GetObjectKind().GroupVersionKind(); gvk != want {
+		return nil, badRequest("the object is a %q %q, but the request says %s", gvk.GroupVersion().String(), gvk.Kind, gvkString(want))
+	}
+	return obj, nil
+}
+
+func gvkString(gvk schema.GroupVersionKind) string {
+	return gvk.GroupVersion().String() + " " + gvk.Kind
+}
+
+func size(n int) string {
+	switch {
+	case n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.2f MiB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// shorten cuts s to at most n bytes on a rune boundary.
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := n - len("…")
+	for i > 0 && (s[i]&0xC0) == 0x80 {
+		i--
+	}
+	return s[:i] + "…"
+}

@@ -1,0 +1,295 @@
+package admission
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/diag"
+	"github.com/kubeward/kubeward/internal/inventory"
+	"github.com/prometheus/client_golang/prometheus"
+	admissionv1 "k8s.io/api/admission/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// NamespaceLabels finds a namespace's labels, which set its levels.
+type NamespaceLabels interface {
+	Labels(ctx context.Context, namespace string) (map[string]string, error)
+}
+
+// StaticNamespaces is a fixed map of namespace labels (tests, and reviews
+// outside a cluster); unknown namespaces have no labels.
+type StaticNamespaces map[string]map[string]string
+
+func (s StaticNamespaces) Labels(_ context.Context, ns string) (map[string]string, error) {
+	return s[ns], nil
+}
+
+// Webhook answers admission reviews. Its fields are read-only once it
+// serves; it is safe for concurrent use.
+type Webhook struct {
+	Eval       *Evaluator
+	Policy     *Policy
+	Namespaces NamespaceLabels
+	Metrics    *Metrics
+	Log        *slog.Logger
+	// LookupTimeout bounds a namespace lookup that misses the cache
+	// (default 2s); after it the defaults apply.
+	LookupTimeout time.Duration
+}
+
+// New prepares a webhook; nil metrics and logger are replaced by private
+// ones.
+func New(eval *Evaluator, pol *Policy, ns NamespaceLabels, m *Metrics, log *slog.Logger) *Webhook {
+	if m == nil {
+		m, _ = NewMetrics(prometheus.NewRegistry())
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if ns == nil {
+		ns = StaticNamespaces{}
+	}
+	return &Webhook{Eval: eval, Policy: pol, Namespaces: ns, Metrics: m, Log: log, LookupTimeout: 2 * time.Second}
+}
+
+// Admit decides one request. An error is a request that cannot be
+// evaluated (a *RequestError, answered as a denial with its code).
+func (w *Webhook) Admit(ctx context.Context, req *admissionv1.AdmissionRequest) (*Decision, error) {
+	gvk := schema.GroupVersionKind{Group: req.Kind.Group, Version: req.Kind.Version, Kind: req.Kind.Kind}
+	d0 := &Decision{Outcome: Allow, Object: inventory.Ref{APIVersion: gvk.GroupVersion().String(), Kind: gvk.Kind, Namespace: req.Namespace, Name: req.Name}}
+	if req.Operation != admissionv1.Create && req.Operation != admissionv1.Update {
+		d0.Why = "operation " + string(req.Operation) + " is not judged"
+		return d0, nil
+	}
+	if why := w.Policy.Exempt(req.Namespace, req.UserInfo); why != "" {
+		d0.Outcome, d0.Why = Exempt, why
+		return d0, nil
+	}
+	if gvk.Kind == "" || gvk.Version == "" {
+		return nil, badRequest("the request has no kind")
+	}
+	obj, err := DecodeObject(req.Object, gvk)
+	if errors.Is(err, ErrNoObject) {
+		return nil, badRequest("the %s request has no object", req.Operation)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if obj == nil {
+		d0.Why = "kind " + gvkString(gvk) + " has no built-in checks"
+		return d0, nil
+	}
+	enforceOnly := false
+	if acc, err := meta.Accessor(obj); err == nil {
+		if owner, ok := madeByController(gvk.GroupKind(), acc, req.UserInfo); ok {
+			if !w.Policy.EnforceControlled {
+				d0.Outcome, d0.Why = Owner, "made by the controller of "+owner+", judged when it was admitted"
+				return d0, nil
+			}
+			enforceOnly = true
+		}
+	}
+	lv, notes := w.levels(ctx, req.Namespace)
+	ev, err := w.Eval.Evaluate(obj, req.Namespace)
+	if err != nil {
+		return nil, badRequest("%v", err)
+	}
+	var old []check.Finding
+	if req.Operation == admissionv1.Update {
+		// An old object that does not decode judges the update whole.
+		if oldObj, err := DecodeObject(req.OldObject, gvk); err == nil && oldObj != nil {
+			if oev, err := w.Eval.Evaluate(oldObj, req.Namespace); err == nil {
+				old = oev.Findings
+			}
+		}
+	}
+	d := judge(lv, ev.Findings, old, enforceOnly)
+	d.Object = ev.Object.Ref
+	d.Notes = append(notes, w.problems(ev)...)
+	return d, nil
+}
+
+// levels reads the namespace's levels; a namespace that cannot be read
+// takes the defaults (the failure is logged).
+func (w *Webhook) levels(ctx context.Context, ns string) (Levels, []string) {
+	if ns == "" {
+		return w.Policy.Defaults, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, w.LookupTimeout)
+	defer cancel()
+	labels, err := w.Namespaces.Labels(ctx, ns)
+	if err != nil {
+		w.Log.Warn("namespace labels unavailable; using the default levels", "namespace", ns, "error", err.Error())
+		return w.Policy.Defaults, nil
+	}
+	return w.Policy.Levels(labels)
+}
+
+// problems turns the runner's problems into notes for the user
+// (suppression annotations that do not suppress) and log lines (checks
+// that failed, whose stack is for the developers, not the requester).
+func (w *Webhook) problems(ev *Evaluation) []string {
+	var notes []string
+	for _, p := range ev.Problems {
+		if p.Level == diag.Error {
+			w.Metrics.CheckErrors.Inc()
+			w.Log.Error("check failed", "object", ev.Object.Ref.String(), "problem", p.Message)
+			continue
+		}
+		notes = append(notes, p.Message)
+	}
+	return notes
+}
+
+// ServeHTTP answers POSTed AdmissionReviews.
+func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	defer func() {
+		// A bug must cost one request, not the process, and never print
+		// the object: the log gets the panic value and the stack only.
+		if p := recover(); p != nil {
+			w.Metrics.Requests.WithLabelValues("500").Inc()
+			w.Log.Error("panic while answering a review", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			_ = writeReview(rw, http.StatusInternalServerError, &admissionv1.AdmissionResponse{Result: &metav1.Status{
+				Status: metav1.StatusFailure, Code: http.StatusInternalServerError, Message: "kubeward: internal error"}})
+		}
+	}()
+	code, review, d, err := w.serve(rw, r)
+	w.Metrics.Requests.WithLabelValues(strconv.Itoa(code)).Inc()
+	elapsed := time.Since(start)
+	w.Metrics.Duration.Observe(elapsed.Seconds())
+	if review == nil {
+		w.Log.Warn("bad admission request", "code", code, "error", err.Error(), "remote", r.RemoteAddr)
+		return
+	}
+	req := review.Request
+	dry := req.DryRun != nil && *req.DryRun
+	outcome := Invalid
+	if d != nil {
+		outcome = d.Outcome
+	}
+	w.Metrics.Decisions.WithLabelValues(string(outcome), string(req.Operation), strconv.FormatBool(dry)).Inc()
+	attrs := []any{"uid", string(req.UID), "kind", schema.GroupVersion{Group: req.Kind.Group, Version: req.Kind.Version}.String() + "/" + req.Kind.Kind,
+		"namespace", req.Namespace, "name", req.Name, "operation", string(req.Operation),
+		"user", req.UserInfo.Username, "dryRun", dry, "decision", string(outcome), "durationMs", float64(elapsed.Microseconds()) / 1000}
+	if err != nil {
+		w.Log.Warn("admission review not evaluated", append(attrs, "error", err.Error())...)
+		return
+	}
+	for _, m := range []struct {
+		mode string
+		fs   []check.Finding
+	}{{"enforce", d.Denied}, {"warn", d.Warned}, {"audit", d.Audited}} {
+		for _, f := range m.fs {
+			w.Metrics.Findings.WithLabelValues(f.CheckID, m.mode).Inc()
+		}
+	}
+	if d.Why != "" {
+		attrs = append(attrs, "why", d.Why)
+	}
+	// Check ids and fields only: never the object, never a value.
+	attrs = append(attrs, "denied", ids(d.Denied), "warned", ids(d.Warned), "audited", ids(d.Audited), "suppressed", d.Suppressed)
+	w.Log.Info("admission review", attrs...)
+}
+
+func ids(fs []check.Finding) []string {
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = f.CheckID
+		if f.Path != "" {
+			out[i] += " " + f.Path
+		}
+	}
+	return out
+}
+
+// serve reads, decides and answers; it returns the HTTP status, the review
+// when one was read, the decision when one was made, and the error.
+func (w *Webhook) serve(rw http.ResponseWriter, r *http.Request) (int, *admissionv1.AdmissionReview, *Decision, error) {
+	if r.Method != http.MethodPost {
+		rw.Header().Set("Allow", http.MethodPost)
+		return fail(rw, &RequestError{Code: http.StatusMethodNotAllowed, Msg: "POST an AdmissionReview"})
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return fail(rw, &RequestError{Code: http.StatusUnsupportedMediaType,
+			Msg: fmt.Sprintf("content type %q is not application/json", r.Header.Get("Content-Type"))})
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(rw, r.Body, MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return fail(rw, &RequestError{Code: http.StatusRequestEntityTooLarge,
+				Msg: fmt.Sprintf("the review is over the %s limit", size(MaxBodyBytes))})
+		}
+		return fail(rw, badRequest("reading the body: %v", err))
+	}
+	review, err := DecodeReview(body)
+	if err != nil {
+		return fail(rw, err)
+	}
+	req := review.Request
+	d, err := w.Admit(r.Context(), req)
+	var resp *admissionv1.AdmissionResponse
+	if err != nil {
+		var re *RequestError
+		if !errors.As(err, &re) {
+			re = &RequestError{Code: http.StatusInternalServerError, Msg: err.Error()}
+		}
+		// The request is the API server's, with a uid: answer it, so the
+		// reason reaches the user instead of a bare call failure.
+		resp = &admissionv1.AdmissionResponse{UID: req.UID, Result: &metav1.Status{Status: metav1.StatusFailure,
+			Code: int32(re.Code), Message: "kubeward: " + re.Msg}}
+		d = nil
+	} else {
+		d.Object.Namespace = orNS(d.Object.Namespace, req.Namespace)
+		resp = d.Response(req.UID, req.DryRun != nil && *req.DryRun)
+	}
+	if werr := writeReview(rw, http.StatusOK, resp); werr != nil {
+		w.Log.Warn("writing the response", "error", werr.Error())
+	}
+	return http.StatusOK, review, d, err
+}
+
+func orNS(ns, def string) string {
+	if ns == "" {
+		return def
+	}
+	return ns
+}
+
+// fail answers a request that is not a usable review: the status code and
+// an AdmissionReview carrying the reason, for people testing with curl.
+func fail(rw http.ResponseWriter, err error) (int, *admissionv1.AdmissionReview, *Decision, error) {
+	re, ok := err.(*RequestError)
+	if !ok {
+		re = &RequestError{Code: http.StatusBadRequest, Msg: err.Error()}
+	}
+	_ = writeReview(rw, re.Code, &admissionv1.AdmissionResponse{Result: &metav1.Status{
+		Status: metav1.StatusFailure, Code: int32(re.Code), Message: "kubeward: " + re.Msg}})
+	return re.Code, nil, nil, err
+}
+
+func writeReview(rw http.ResponseWriter, code int, resp *admissionv1.AdmissionResponse) error {
+	out := admissionv1.AdmissionReview{TypeMeta: metav1.TypeMeta{APIVersion: reviewGV.String(), Kind: "AdmissionReview"}, Response: resp}
+	data, err := json.Marshal(&out)
+	if err != nil {
+		return err
+	}
+	rw.Header().Set("Content-Type", "application/json")
+	rw.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	rw.WriteHeader(code)
+	_, err = rw.Write(data)
+	return err
+}

@@ -1,0 +1,127 @@
+package admission
+
+import (
+	"fmt"
+	"slices"
+
+	admissionregv1 "k8s.io/api/admissionregistration/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+)
+
+// Defaults of the generated webhook configuration.
+const (
+	DefaultConfigName  = "kubeward"
+	DefaultWebhookName = "validate.kubeward.dev"
+	DefaultPath        = "/validate"
+	DefaultTimeout     = 5
+)
+
+// ConfigOptions shape the ValidatingWebhookConfiguration.
+type ConfigOptions struct {
+	Name        string // the configuration's name (DefaultConfigName)
+	WebhookName string // the webhook's name, shown in denials (DefaultWebhookName)
+	// Namespace is the webhook's own namespace, always excluded.
+	Namespace string
+	// Service names the webhook's Service; URL is used instead when set
+	// (a webhook outside the cluster, or tests on 127.0.0.1).
+	ServiceName string
+	ServicePort int32
+	URL         string
+	Path        string
+	// FailurePolicy is Fail (default: an unreachable webhook denies in the
+	// namespaces it judges) or Ignore (it admits them unjudged).
+	FailurePolicy  admissionregv1.FailurePolicyType
+	TimeoutSeconds int32
+	CABundle       []byte
+	// ExemptNamespaces are excluded besides AlwaysExempt and Namespace.
+	ExemptNamespaces []string
+}
+
+// Rules are what the webhook judges: Pods (and ephemeral containers added
+// to them) and every workload kind with a pod template.
+func Rules() []admissionregv1.RuleWithOperations {
+	rule := func(group string, resources ...string) admissionregv1.RuleWithOperations {
+		return admissionregv1.RuleWithOperations{
+			Operations: []admissionregv1.OperationType{admissionregv1.Create, admissionregv1.Update},
+			Rule: admissionregv1.Rule{APIGroups: []string{group}, APIVersions: []string{"v1"}, Resources: resources,
+				Scope: ptr.To(admissionregv1.NamespacedScope)},
+		}
+	}
+	return []admissionregv1.RuleWithOperations{
+		rule("", "pods", "pods/ephemeralcontainers", "replicationcontrollers", "podtemplates"),
+		rule("apps", "deployments", "replicasets", "statefulsets", "daemonsets"),
+		rule("batch", "jobs", "cronjobs"),
+	}
+}
+
+// ExcludedNamespaces are the namespaces the API server does not send.
+func ExcludedNamespaces(own string, more []string) []string {
+	out := slices.Clone(AlwaysExempt)
+	for _, ns := range append([]string{own}, more...) {
+		if ns != "" && !slices.Contains(out, ns) {
+			out = append(out, ns)
+		}
+	}
+	return out
+}
+
+// WebhookConfiguration builds the ValidatingWebhookConfiguration: the
+// namespaceSelector keeps the control plane's namespaces and the webhook's
+// own out of reach, so a webhook that is down cannot lock the cluster out
+// of repairing it.
+func WebhookConfiguration(o ConfigOptions) (*admissionregv1.ValidatingWebhookConfiguration, error) {
+	if o.Name == "" {
+		o.Name = DefaultConfigName
+	}
+	if o.WebhookName == "" {
+		o.WebhookName = DefaultWebhookName
+	}
+	if o.Path == "" {
+		o.Path = DefaultPath
+	}
+	if o.FailurePolicy == "" {
+		o.FailurePolicy = admissionregv1.Fail
+	}
+	if o.FailurePolicy != admissionregv1.Fail && o.FailurePolicy != admissionregv1.Ignore {
+		return nil, fmt.Errorf("failure policy %q: want Fail or Ignore", o.FailurePolicy)
+	}
+	if o.TimeoutSeconds == 0 {
+		o.TimeoutSeconds = DefaultTimeout
+	}
+	if o.TimeoutSeconds < 1 || o.TimeoutSeconds > 30 {
+		return nil, fmt.Errorf("timeout %ds: the API server accepts 1 to 30 seconds", o.TimeoutSeconds)
+	}
+	cc := admissionregv1.WebhookClientConfig{CABundle: o.CABundle}
+	switch {
+	case o.URL != "":
+		cc.URL = ptr.To(o.URL + o.Path)
+	case o.ServiceName != "" && o.Namespace != "":
+		port := o.ServicePort
+		if port == 0 {
+			port = 443
+		}
+		cc.Service = &admissionregv1.ServiceReference{Name: o.ServiceName, Namespace: o.Namespace, Path: ptr.To(o.Path), Port: ptr.To(port)}
+	default:
+		return nil, fmt.Errorf("name the webhook's Service and namespace, or a URL")
+	}
+	return &admissionregv1.ValidatingWebhookConfiguration{
+		TypeMeta: metav1.TypeMeta{APIVersion: admissionregv1.SchemeGroupVersion.String(), Kind: "ValidatingWebhookConfiguration"},
+		ObjectMeta: metav1.ObjectMeta{Name: o.Name, Labels: map[string]string{
+			"app.kubernetes.io/name": "kubeward-webhook", "app.kubernetes.io/component": "admission-webhook"}},
+		Webhooks: []admissionregv1.ValidatingWebhook{{
+			Name:                    o.WebhookName,
+			ClientConfig:            cc,
+			Rules:                   Rules(),
+			FailurePolicy:           ptr.To(o.FailurePolicy),
+			MatchPolicy:             ptr.To(admissionregv1.Equivalent),
+			SideEffects:             ptr.To(admissionregv1.SideEffectClassNone),
+			TimeoutSeconds:          ptr.To(o.TimeoutSeconds),
+			AdmissionReviewVersions: []string{"v1"},
+			NamespaceSelector: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{
+				Key: "kubernetes.io/metadata.name", Operator: metav1.LabelSelectorOpNotIn,
+				Values: ExcludedNamespaces(o.Namespace, o.ExemptNamespaces),
+			}}},
+		}},
+	}, nil
+}
