@@ -82,16 +82,28 @@ func TestSuggestAgainstAPIServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, o := range res.ClusterRoles {
-		mustCreate(t, func() error { _, err := admin.RbacV1().ClusterRoles().Create(ctx, o, metav1.CreateOptions{}); return err })
+		mustCreate(t, func() error {
+			_, err := admin.RbacV1().ClusterRoles().Create(ctx, o, metav1.CreateOptions{})
+			return err
+		})
 	}
 	for _, o := range res.ClusterRoleBindings {
-		mustCreate(t, func() error { _, err := admin.RbacV1().ClusterRoleBindings().Create(ctx, o, metav1.CreateOptions{}); return err })
+		mustCreate(t, func() error {
+			_, err := admin.RbacV1().ClusterRoleBindings().Create(ctx, o, metav1.CreateOptions{})
+			return err
+		})
 	}
 	for _, o := range res.Roles {
-		mustCreate(t, func() error { _, err := admin.RbacV1().Roles(o.Namespace).Create(ctx, o, metav1.CreateOptions{}); return err })
+		mustCreate(t, func() error {
+			_, err := admin.RbacV1().Roles(o.Namespace).Create(ctx, o, metav1.CreateOptions{})
+			return err
+		})
 	}
 	for _, o := range res.RoleBindings {
-		mustCreate(t, func() error { _, err := admin.RbacV1().RoleBindings(o.Namespace).Create(ctx, o, metav1.CreateOptions{}); return err })
+		mustCreate(t, func() error {
+			_, err := admin.RbacV1().RoleBindings(o.Namespace).Create(ctx, o, metav1.CreateOptions{})
+			return err
+		})
 	}
 
 	// The authorizer's caches follow the API within a moment: retry.
