@@ -40,6 +40,7 @@ const (
 	diffQuestions      = 100 // per world
 	diffWhoCanPerWorld = 8
 	worldLabel         = "kubeward.test/world"
+	staleLabel         = "kubeward.test/stale"
 )
 
 var (
@@ -154,7 +155,8 @@ func genWorld(seed uint64) *World {
 				sel.MatchExpressions = []metav1.LabelSelectorRequirement{{Key: pick(r, diffLabels), Operator: metav1.LabelSelectorOpExists}}
 			case 1:
 				sel.MatchExpressions = []metav1.LabelSelectorRequirement{{Key: pick(r, diffLabels), Operator: metav1.LabelSelectorOpDoesNotExist},
-					{Key: worldLabel, Operator: metav1.LabelSelectorOpIn, Values: []string{fmt.Sprint(seed)}}}
+					{Key: worldLabel, Operator: metav1.LabelSelectorOpIn, Values: []string{fmt.Sprint(seed)}},
+					{Key: staleLabel, Operator: metav1.LabelSelectorOpDoesNotExist}}
 			default:
 				sel.MatchLabels = map[string]string{pick(r, diffLabels): "true"}
 			}
@@ -164,10 +166,12 @@ func genWorld(seed uint64) *World {
 			cr.Labels[pick(r, diffLabels)] = "true"
 		} else if r.IntN(2) == 0 {
 			// Stale rules, replaced by the controller or kept when the
-			// selectors match nothing. Only on roles nothing selects: in a
-			// cycle, whether stale rules survive depends on the
-			// controller's processing order (see aggregate).
+			// selectors match nothing. Only on roles no selector can select
+			// (staleLabel): in a cycle, whether stale rules survive depends
+			// on the controller's processing order (see aggregate), and a
+			// test of a race would be flaky, not exact.
 			cr.Rules = []rbacv1.PolicyRule{randRule(r, true)}
+			cr.Labels[staleLabel] = "true" // no selector selects it
 		}
 		w.ClusterRoles = append(w.ClusterRoles, cr)
 		crNames = append(crNames, cr.Name)
