@@ -1,0 +1,354 @@
+// Package node holds the checks of worker nodes: the kubelet's effective
+// configuration (CIS Kubernetes Benchmark v1.12 section 4.2) and the
+// ownership and permissions of control-plane and kubelet files (sections
+// 1.1 and 4.1), read by kubeward node or kubeward scan --node-config.
+package node
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/componentflags"
+	"github.com/kubeward/kubeward/internal/fieldpath"
+	"github.com/kubeward/kubeward/internal/inventory"
+	"github.com/kubeward/kubeward/internal/nodeconfig"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// kubelet is one kubelet's configuration as the kubelet itself composes it
+// (k/k cmd/kubelet/app/server.go:216-241): without --config, the command
+// line over the legacy flag defaults (anonymous auth on, AlwaysAllow, read-
+// only port 10255); with --config, the file over the KubeletConfiguration
+// v1beta1 defaults, and the flags given over the file.
+type kubelet struct {
+	cmd  *inventory.Object // KubeletCommandLine; nil for a configuration file alone
+	argv []nodeconfig.Arg
+	args *componentflags.Args
+	// cfg is the KubeletConfiguration in force; nil without one.
+	cfg *inventory.Object
+	// configUnknown: --config names a file that is not in the scan, so
+	// settings the flags do not give are unknown.
+	configUnknown bool
+	configPath    string
+}
+
+// name says which kubelet, for messages.
+func (k *kubelet) name() string {
+	if k.cmd != nil {
+		return "kubelet " + k.cmd.Source.File
+	}
+	return "kubelet configuration " + k.cfg.Source.File
+}
+
+// source is where a setting's effective value comes from.
+type source struct {
+	obj   *inventory.Object
+	path  *fieldpath.Path
+	text  string // "--read-only-port=10255 (/etc/default/kubelet:2)", "readOnlyPort: 10255", "readOnlyPort is not set (default 0)"
+	isSet bool   // written somewhere (flag or file), not a default
+}
+
+// setting is one kubelet setting: its flag, its field in
+// KubeletConfiguration, and the v1beta1 default the kubelet applies to the
+// field when the file leaves it out (k/k pkg/kubelet/apis/config/v1beta1/defaults.go).
+type setting struct {
+	flag  string
+	field []string
+	// fileDefault is the value for an absent field, written as on the
+	// command line; defaultOf, when set, maps a present value to the one the
+	// kubelet uses (a zero duration becomes 4h, a negative PID limit -1).
+	fileDefault string
+	defaultOf   func(string) string
+}
+
+// get returns the effective value of a setting as a command-line string,
+// and where it comes from. ok is false when it cannot be known.
+func (k *kubelet) get(s setting) (string, source, bool) {
+	if k.args != nil && s.flag != "" {
+		if o, ok := k.args.Last(s.flag); ok {
+			v := k.args.Get(s.flag)
+			if f, _ := componentflags.Kubelet.Flag(s.flag); f != nil && f.Kind == componentflags.StringSlice {
+				return strings.Join(v.List, ","), k.flagSource(s.flag, o), true
+			}
+			return v.Raw, k.flagSource(s.flag, o), true
+		}
+	}
+	if k.configUnknown && len(s.field) > 0 {
+		return "", source{}, false
+	}
+	if k.cfg != nil && len(s.field) > 0 {
+		p := fieldpath.New(s.field...)
+		raw, present := lookup(k.cfg.Raw.Object, s.field)
+		if present {
+			val := scalar(raw)
+			if s.defaultOf != nil {
+				val = s.defaultOf(val)
+			}
+			return val, source{obj: k.cfg, path: p, text: fmt.Sprintf("%s: %s", strings.Join(s.field, "."), scalar(raw)), isSet: true}, true
+		}
+		return s.fileDefault, source{obj: k.cfg, path: p, text: fmt.Sprintf("%s is not set (default %s)", strings.Join(s.field, "."), orNone(s.fileDefault))}, true
+	}
+	if k.args == nil || s.flag == "" {
+		return "", source{}, false
+	}
+	v := k.args.Get(s.flag)
+	return v.Raw, source{obj: k.cmd, path: fieldpath.New("args"),
+		text: fmt.Sprintf("--%s is not set (default %s without --config)", s.flag, orNone(v.Raw))}, true
+}
+
+func (k *kubelet) flagSource(flag string, o componentflags.Occurrence) source {
+	text := fmt.Sprintf("--%s=%s", flag, o.Value)
+	if o.ValueArg >= 0 && o.ValueArg < len(k.argv) && k.argv[o.ValueArg].Origin != "" {
+		text += " (" + k.argv[o.ValueArg].Origin + ")"
+	}
+	return source{obj: k.cmd, path: fieldpath.New("args").Index(o.Arg), text: text, isSet: true}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+// lookup walks a decoded map.
+func lookup(m map[string]any, field []string) (any, bool) {
+	var cur any = m
+	for _, f := range field {
+		mm, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = mm[f]; !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+func scalar(v any) string {
+	switch t := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return t
+	case []any:
+		parts := make([]string, 0, len(t))
+		for _, x := range t {
+			parts = append(parts, scalar(x))
+		}
+		return strings.Join(parts, ",")
+	default:
+		return fmt.Sprint(t)
+	}
+}
+
+// The settings the checks read. Defaults: k/k
+// pkg/kubelet/apis/config/v1beta1/defaults.go at v1.37.2 (line numbers in
+// componentflags.Kubelet's sources); the flag defaults without --config are
+// componentflags.Kubelet's.
+var (
+	sAnonymous     = setting{flag: "anonymous-auth", field: []string{"authentication", "anonymous", "enabled"}, fileDefault: "false"}
+	sAuthnWebhook  = setting{flag: "authentication-token-webhook", field: []string{"authentication", "webhook", "enabled"}, fileDefault: "true"}
+	sAuthzMode     = setting{flag: "authorization-mode", field: []string{"authorization", "mode"}, fileDefault: "Webhook", defaultOf: emptyTo("Webhook")}
+	sClientCA      = setting{flag: "client-ca-file", field: []string{"authentication", "x509", "clientCAFile"}}
+	sReadOnlyPort  = setting{flag: "read-only-port", field: []string{"readOnlyPort"}, fileDefault: "0"}
+	sStreaming     = setting{flag: "streaming-connection-idle-timeout", field: []string{"streamingConnectionIdleTimeout"}, fileDefault: "4h0m0s", defaultOf: zeroDurationTo("4h0m0s")}
+	sIPTables      = setting{flag: "make-iptables-util-chains", field: []string{"makeIPTablesUtilChains"}, fileDefault: "true"}
+	sHostname      = setting{flag: "hostname-override"}
+	sTLSCert       = setting{flag: "tls-cert-file", field: []string{"tlsCertFile"}}
+	sTLSKey        = setting{flag: "tls-private-key-file", field: []string{"tlsPrivateKeyFile"}}
+	sServerBoot    = setting{flag: "rotate-server-certificates", field: []string{"serverTLSBootstrap"}, fileDefault: "false"}
+	sRotateCerts   = setting{flag: "rotate-certificates", field: []string{"rotateCertificates"}, fileDefault: "false"}
+	sCiphers       = setting{flag: "tls-cipher-suites", field: []string{"tlsCipherSuites"}}
+	sTLSMinVersion = setting{flag: "tls-min-version", field: []string{"tlsMinVersion"}}
+	sPodPids       = setting{flag: "pod-max-pids", field: []string{"podPidsLimit"}, fileDefault: "-1", defaultOf: negativeTo("-1")}
+	sSeccomp       = setting{flag: "seccomp-default", field: []string{"seccompDefault"}, fileDefault: "false"}
+	sProtectKernel = setting{flag: "protect-kernel-defaults", field: []string{"protectKernelDefaults"}, fileDefault: "false"}
+)
+
+func emptyTo(d string) func(string) string {
+	return func(v string) string {
+		if v == "" {
+			return d
+		}
+		return v
+	}
+}
+
+// zeroDurationTo: the v1beta1 defaulter replaces a zero duration, so an
+// explicit 0 in the file is the default too (defaults.go:133-134).
+func zeroDurationTo(d string) func(string) string {
+	return func(v string) string {
+		if dur, err := time.ParseDuration(v); err == nil && dur == 0 || v == "" {
+			return d
+		}
+		return v
+	}
+}
+
+func negativeTo(d string) func(string) string {
+	return func(v string) string {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n < 0 {
+			return d
+		}
+		return v
+	}
+}
+
+// boolOf reads a setting as a boolean.
+func (k *kubelet) boolOf(s setting) (val bool, src source, ok bool) {
+	raw, src, ok := k.get(s)
+	if !ok {
+		return false, src, false
+	}
+	b, err := strconv.ParseBool(raw)
+	return b, src, err == nil
+}
+
+// gate returns a feature gate: the file's featureGates, overridden per
+// gate by --feature-gates (k/k cmd/kubelet/app/server.go:442-448).
+func (k *kubelet) gate(name string) (val, set bool, src source) {
+	if k.args != nil {
+		if v, ok, fv := k.args.Gate("feature-gates", name); ok {
+			return v, true, k.flagSource("feature-gates", fv.Last)
+		}
+	}
+	if k.cfg != nil {
+		if raw, ok := lookup(k.cfg.Raw.Object, []string{"featureGates", name}); ok {
+			b, err := strconv.ParseBool(scalar(raw))
+			if err == nil {
+				return b, true, source{obj: k.cfg, path: fieldpath.New("featureGates").Key(name), text: fmt.Sprintf("featureGates.%s: %v", name, b), isSet: true}
+			}
+		}
+	}
+	return false, false, source{}
+}
+
+// Kinds the kubelet checks read.
+var kubeletKinds = []schema.GroupKind{nodeconfig.KindKubeletConfiguration, nodeconfig.KindKubeletCommandLine}
+
+type kubeletsKey struct{}
+
+// kubelets pairs command lines with the configuration files they name.
+// A configuration file that no command line names is judged as a kubelet
+// started with --config and no other flags.
+func kubelets(ctx *check.Context, inv *inventory.Inventory) []*kubelet {
+	return ctx.Memo(kubeletsKey{}, func() any {
+		var out []*kubelet
+		used := map[*inventory.Object]bool{}
+		configs := inv.ByKind(nodeconfig.KindKubeletConfiguration)
+		for _, o := range inv.ByKind(nodeconfig.KindKubeletCommandLine) {
+			argv, ok := nodeconfig.KubeletArgs(o)
+			if !ok {
+				continue
+			}
+			values := make([]string, len(argv))
+			for i, a := range argv {
+				values[i] = a.Value
+			}
+			k := &kubelet{cmd: o, argv: argv, args: componentflags.Parse(componentflags.Kubelet, values, nil)}
+			if p := strings.TrimSpace(k.args.Get("config").Raw); p != "" {
+				k.configPath = p
+				k.cfg = configFor(p, configs)
+				k.configUnknown = k.cfg == nil
+				if k.cfg != nil {
+					used[k.cfg] = true
+				}
+			}
+			out = append(out, k)
+		}
+		for _, c := range configs {
+			if !used[c] && c.Raw != nil {
+				out = append(out, &kubelet{cfg: c})
+			}
+		}
+		return out
+	}).([]*kubelet)
+}
+
+// configFor finds the configuration file a --config path names.
+func configFor(p string, configs []*inventory.Object) *inventory.Object {
+	var best *inventory.Object
+	bestLen := 0
+	for _, c := range configs {
+		if n := suffixMatch(p, c.Source.File); n > bestLen && c.Raw != nil {
+			best, bestLen = c, n
+		}
+	}
+	return best
+}
+
+// suffixMatch counts the path elements a scanned file shares with the end
+// of a node path, when the whole scanned path is such a suffix.
+func suffixMatch(nodePath, scanned string) int {
+	f := strings.Split(strings.Trim(nodePath, "/"), "/")
+	s := strings.Split(strings.Trim(strings.TrimPrefix(scanned, "./"), "/"), "/")
+	if scanned == "" || len(s) > len(f) {
+		return 0
+	}
+	for i := 1; i <= len(s); i++ {
+		if f[len(f)-i] != s[len(s)-i] {
+			return 0
+		}
+	}
+	return len(s)
+}
+
+// problem is what a kubelet check reports.
+type problem struct {
+	src      source
+	message  string
+	severity check.Severity
+}
+
+// kubeletCheck builds a registered check from a judgement of one kubelet.
+func kubeletCheck(meta check.Meta, judge func(*kubelet) []problem) *check.Check {
+	meta.Category = check.CategoryNode
+	return &check.Check{
+		Meta:  meta,
+		Needs: kubeletKinds,
+		Inventory: func(ctx *check.Context, inv *inventory.Inventory) []check.Result {
+			var out []check.Result
+			for _, k := range kubelets(ctx, inv) {
+				for _, p := range judge(k) {
+					if p.src.obj == nil {
+						continue
+					}
+					out = append(out, check.Result{Object: p.src.obj, Path: p.src.path, Message: k.name() + ": " + p.message, Severity: p.severity})
+				}
+			}
+			return out
+		},
+	}
+}
+
+// boolMustBe reports a boolean setting that is not want.
+func boolMustBe(s setting, want bool, consequence string) func(*kubelet) []problem {
+	return func(k *kubelet) []problem {
+		v, src, ok := k.boolOf(s)
+		if !ok || v == want {
+			return nil
+		}
+		return []problem{{src: src, message: src.text + ": " + consequence}}
+	}
+}
+
+// reads lists a setting for the check metadata.
+func reads(ss ...setting) []string {
+	var out []string
+	for _, s := range ss {
+		r := "kubelet"
+		if s.flag != "" {
+			r += " --" + s.flag
+		}
+		if len(s.field) > 0 {
+			r += " / KubeletConfiguration " + strings.Join(s.field, ".")
+		}
+		out = append(out, r)
+	}
+	return out
+}
