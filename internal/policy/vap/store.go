@@ -40,10 +40,19 @@ type kinds struct {
 func newKinds(objs []*inventory.Object) *kinds {
 	k := &kinds{crds: map[schema.GroupKind]kindInfo{}}
 	for _, o := range objs {
-		if o.Raw == nil || o.Kind != "CustomResourceDefinition" || inventory.GroupOf(o.APIVersion) != "apiextensions.k8s.io" {
+		if o.Kind != "CustomResourceDefinition" || inventory.GroupOf(o.APIVersion) != "apiextensions.k8s.io" {
 			continue
 		}
-		spec, _, _ := unstructured.NestedMap(o.Raw.Object, "spec")
+		// Typed when some linked package registered apiextensions in
+		// client-go's scheme, unstructured otherwise.
+		var content map[string]any
+		switch {
+		case o.Raw != nil:
+			content = o.Raw.Object
+		case o.Typed != nil:
+			content, _ = runtime.DefaultUnstructuredConverter.ToUnstructured(o.Typed)
+		}
+		spec, _, _ := unstructured.NestedMap(content, "spec")
 		group, _, _ := unstructured.NestedString(spec, "group")
 		kind, _, _ := unstructured.NestedString(spec, "names", "kind")
 		plural, _, _ := unstructured.NestedString(spec, "names", "plural")

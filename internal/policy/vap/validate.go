@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	"k8s.io/apimachinery/pkg/api/validate/content"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
@@ -306,11 +307,19 @@ func validateBinding(b *admissionregistrationv1.ValidatingAdmissionPolicyBinding
 	}
 	if pr := spec.ParamRef; pr != nil {
 		path := fld.Child("paramRef")
-		if pr.Name != "" && pr.Selector != nil {
-			errs = append(errs, field.Forbidden(path.Child("name"), `name and selector are mutually exclusive`))
+		if pr.Name != "" {
+			for _, msg := range content.IsPathSegmentName(pr.Name) {
+				errs = append(errs, field.Invalid(path.Child("name"), pr.Name, msg))
+			}
+			if pr.Selector != nil {
+				errs = append(errs, field.Forbidden(path.Child("name"), `name and selector are mutually exclusive`))
+			}
 		}
 		if pr.Selector != nil {
 			errs = append(errs, metav1validation.ValidateLabelSelector(pr.Selector, metav1validation.LabelSelectorValidationOptions{}, path.Child("selector"))...)
+			if pr.Name != "" {
+				errs = append(errs, field.Forbidden(path.Child("selector"), `name and selector are mutually exclusive`))
+			}
 		}
 		if pr.Name == "" && pr.Selector == nil {
 			errs = append(errs, field.Required(path, `one of name or selector must be specified`))
