@@ -269,7 +269,7 @@ func (r *auditRun) summary(w io.Writer) {
 	}
 	found := "no alerts"
 	if len(parts) > 0 {
-		found = "alerts: " + strings.Join(parts, ", ")
+		found = fmt.Sprintf("alerts: %s (%d written after folding duplicates)", strings.Join(parts, ", "), r.disp.Sent())
 	}
 	fmt.Fprintf(w, "kubeward audit: %d events, %d malformed skipped; %s\n", c.Processed, c.Malformed, found)
 }

@@ -19,6 +19,7 @@ type Dispatcher struct {
 	metrics *Metrics
 	log     *slog.Logger
 	buf     []detect.Alert
+	sent    int
 }
 
 // NewDispatcher sends to sinks through limiter (nil: no rate limiting).
@@ -59,6 +60,7 @@ func (d *Dispatcher) Tick(now time.Time) {
 }
 
 func (d *Dispatcher) send(alerts []detect.Alert) {
+	d.sent += len(alerts)
 	for i := range alerts {
 		a := &alerts[i]
 		if d.metrics != nil {
@@ -84,4 +86,11 @@ func (d *Dispatcher) Close(ctx context.Context) error {
 		errs = append(errs, s.Close(ctx))
 	}
 	return errors.Join(errs...)
+}
+
+// Sent is the number of alerts handed to the sinks (after folding).
+func (d *Dispatcher) Sent() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.sent
 }
