@@ -1,0 +1,102 @@
+package admission
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	admissionv1 "k8s.io/api/admission/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+func seedReviews(f *testing.F) {
+	f.Add(reviewBody(f, request(f, admissionv1.Create, typicalPod(), nil, alice)))
+	f.Add(reviewBody(f, request(f, admissionv1.Update, privilegedPod("p"), hardenedPod("p"), alice)))
+	f.Add(reviewBody(f, request(f, admissionv1.Create, deployment("web", privilegedPod("x").Spec), nil, alice)))
+	f.Add([]byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"1","kind":{"version":"v1","kind":"Pod"},"operation":"CREATE","object":{"apiVersion":"v1","kind":"Pod","spec":{"containers":[{"securityContext":{"privileged":true}}]}}}}`))
+	f.Add([]byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"1","kind":{"version":"v1","kind":"Pod"},"operation":"CREATE","object":{"apiVersion":"v1","kind":"Pod","spec":{"containers":[{"resources":{"limits":{"cpu":"1e400"}}}]}}}}`))
+	f.Add([]byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"1","kind":{"group":"batch","version":"v1","kind":"CronJob"},"operation":"UPDATE","object":{"apiVersion":"batch/v1","kind":"CronJob"},"oldObject":[]}}`))
+	f.Add([]byte(`{"request":{"uid":"\ud800","object":{"a":[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]}}}`))
+	f.Add([]byte(`[`))
+}
+
+// FuzzDecodeReview: any bytes give a review or an error, never a panic; a
+// review that decodes has a request with a uid.
+func FuzzDecodeReview(f *testing.F) {
+	seedReviews(f)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		r, err := DecodeReview(body)
+		if err != nil {
+			if _, ok := err.(*RequestError); !ok {
+				t.Fatalf("error of type %T: %v", err, err)
+			}
+			return
+		}
+		if r.Request == nil || r.Request.UID == "" {
+			t.Fatalf("accepted a review without request or uid: %s", body)
+		}
+		want := r.Request.Kind
+		_, _ = DecodeObject(r.Request.Object, schemaGVK(want))
+		_, _ = DecodeObject(r.Request.OldObject, schemaGVK(want))
+	})
+}
+
+// FuzzServeHTTP runs the whole handler, checks included: every answer is
+// an AdmissionReview with a response; 200s carry the request's uid.
+func FuzzServeHTTP(f *testing.F) {
+	seedReviews(f)
+	w := newTestWebhook(f, nil, nil, StaticNamespaces{"shop": {LabelWarn: "info", LabelAudit: "info"}})
+	f.Fuzz(func(t *testing.T, body []byte) {
+		req := httptest.NewRequest(http.MethodPost, "/validate", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		w.ServeHTTP(rec, req)
+		if rec.Code == http.StatusInternalServerError {
+			t.Fatalf("internal error for %q", body)
+		}
+		var out admissionv1.AdmissionReview
+		if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil || out.Response == nil {
+			t.Fatalf("HTTP %d, not a review: %v\n%s", rec.Code, err, rec.Body.String())
+		}
+		if rec.Code == http.StatusOK {
+			in, err := DecodeReview(body)
+			if err != nil || in.Request.UID != out.Response.UID {
+				t.Fatalf("200 for a review that does not decode (%v) or with another uid", err)
+			}
+		}
+	})
+}
+
+// FuzzPodFields mutates a Pod's fields through JSON and runs the checks:
+// odd but decodable pods are judged without a panic.
+func FuzzPodFields(f *testing.F) {
+	f.Add(`{"privileged":true}`, `[{"name":"x","hostPath":{"path":"/"}}]`, "ALL", int64(0))
+	f.Add(`{"seccompProfile":{"type":"Localhost"}}`, `null`, "", int64(-1))
+	f.Add(`{"capabilities":{"add":["SYS_ADMIN",""]}}`, `[{}]`, "NET_RAW", int64(1<<40))
+	w := newTestWebhook(f, nil, nil, nil)
+	f.Fuzz(func(t *testing.T, sc, volumes, capability string, uid int64) {
+		p := hardenedPod("p")
+		var c corev1.SecurityContext
+		if json.Unmarshal([]byte(sc), &c) == nil {
+			p.Spec.Containers[0].SecurityContext = &c
+		}
+		var vs []corev1.Volume
+		if json.Unmarshal([]byte(volumes), &vs) == nil {
+			p.Spec.Volumes = vs
+		}
+		p.Spec.InitContainers = []corev1.Container{{Name: "i", Image: capability, SecurityContext: &corev1.SecurityContext{
+			RunAsUser: &uid, Capabilities: &corev1.Capabilities{Add: []corev1.Capability{corev1.Capability(capability)}}}}}
+		req := request(t, admissionv1.Create, p, nil, alice)
+		if _, err := w.Admit(t.Context(), req); err != nil {
+			t.Fatalf("a valid pod was not evaluated: %v", err)
+		}
+	})
+}
+
+func schemaGVK(k metav1.GroupVersionKind) schema.GroupVersionKind {
+	return schema.GroupVersionKind{Group: k.Group, Version: k.Version, Kind: k.Kind}
+}
