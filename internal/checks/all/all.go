@@ -3,10 +3,13 @@
 package all
 
 import (
+	_ "github.com/kubeward/kubeward/internal/checks/controlplane"
 	_ "github.com/kubeward/kubeward/internal/checks/exposure"
 	_ "github.com/kubeward/kubeward/internal/checks/image"
 	_ "github.com/kubeward/kubeward/internal/checks/network"
+	_ "github.com/kubeward/kubeward/internal/checks/node"
 	_ "github.com/kubeward/kubeward/internal/checks/pss"
+	_ "github.com/kubeward/kubeward/internal/checks/rbac"
 	_ "github.com/kubeward/kubeward/internal/checks/secrets"
 	_ "github.com/kubeward/kubeward/internal/checks/workload"
 )
