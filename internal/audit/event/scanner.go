@@ -532,7 +532,7 @@ func (s *scanner) raw() ([]byte, error) {
 
 // end checks that only whitespace follows the document.
 func (s *scanner) end() error {
-	if s.peek() != 0 {
+	if s.ws(); s.pos < len(s.data) {
 		return s.unexpected("end of document")
 	}
 	return nil
