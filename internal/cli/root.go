@@ -70,6 +70,8 @@ Exit codes: 0 clean, 1 findings at or above the gate (--fail-on), 2 usage or inp
 		newPolicyCmd(s),
 		newVersionCmd(s),
 		newAuditCmd(s),
+		newWebhookCmd(s),
+		newNodeCmd(s),
 	)
 	return root
 }

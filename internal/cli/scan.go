@@ -33,6 +33,7 @@ type scanFlags struct {
 	failIncomplete bool
 	sarifOmit      bool
 	cluster        clusterFlags
+	nodeConfig     string // --node-config DIR (node.go)
 }
 
 func (f *scanFlags) register(cmd *cobra.Command) {
@@ -51,6 +52,7 @@ func (f *scanFlags) register(cmd *cobra.Command) {
 	fl.StringArrayVar(&f.helmSetString, "set-string", nil, "Helm string value for charts in the scan, KEY=VALUE (repeatable)")
 	fl.BoolVar(&f.failIncomplete, "fail-on-incomplete", false, "with --cluster: exit 1 when some check could not read all it needs (see the coverage section)")
 	f.cluster.register(cmd)
+	fl.StringVar(&f.nodeConfig, "node-config", "", "scan a directory of node files (static pod manifests, KubeletConfiguration, kubelet unit and kubeadm-flags.env, encryption and audit configuration) with the control-plane and node checks")
 	_ = cmd.RegisterFlagCompletionFunc("output", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return report.Formats(), cobra.ShellCompDirectiveNoFileComp
 	})
@@ -231,6 +233,12 @@ with --fail-on-incomplete), 2 usage or input error.`,
 			if err != nil {
 				return err
 			}
+			if f.nodeConfig != "" {
+				if len(args) > 0 || f.cluster.enabled {
+					return usageErr("--node-config scans its directory; do not name paths or --cluster")
+				}
+				return f.scanNodeConfig(s, r, f.nodeConfig)
+			}
 			if f.cluster.enabled {
 				if len(args) > 0 {
 					return usageErr("--cluster scans the cluster; do not name paths")
@@ -273,6 +281,9 @@ func (f *scanFlags) scanCluster(ctx context.Context, s Streams, r *run) error {
 	loaded, err := f.cluster.load(ctx, kinds, metaOnly, s.Err)
 	if err != nil {
 		return err
+	}
+	if loaded.ServerVersion != nil {
+		r.opts.ServerVersion = loaded.ServerVersion.GitVersion
 	}
 	runnable, gaps := scan.Coverage(r.checks, loaded.Unreadable)
 	engine := scan.New(scan.Options{Checks: runnable, CheckOptions: r.opts, Suppressions: r.suppress})
