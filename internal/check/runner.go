@@ -21,6 +21,7 @@ type Runner struct {
 	pod       []*Check
 	inventory []*Check
 	selected  map[string]bool
+	known     map[string]bool // ids of the checks given, registered or not (custom checks)
 	suppress  *Suppressions
 	log       *diag.Log
 }
@@ -29,11 +30,12 @@ type Runner struct {
 // not Active under them are dropped. log receives problems found while
 // checking (bad suppression annotations, a check that failed).
 func NewRunner(checks []*Check, opts *Options, sup *Suppressions, log *diag.Log) *Runner {
-	r := &Runner{byKind: map[schema.GroupKind][]*Check{}, selected: map[string]bool{}, suppress: sup, log: log}
+	r := &Runner{byKind: map[schema.GroupKind][]*Check{}, selected: map[string]bool{}, known: map[string]bool{}, suppress: sup, log: log}
 	if r.log == nil {
 		r.log = &diag.Log{}
 	}
 	for _, c := range checks {
+		r.known[c.ID] = true
 		if c.Active != nil && !c.Active(opts) {
 			continue
 		}
@@ -232,7 +234,7 @@ func (r *Runner) reportAnnotations(o *inventory.Object, ann map[string]string) {
 	if len(ann) == 0 {
 		return
 	}
-	for _, msg := range annotationProblems(o, ann, func(id string) bool { _, ok := Get(id); return ok }) {
+	for _, msg := range annotationProblems(o, ann, func(id string) bool { _, ok := Get(id); return ok || r.known[id] }) {
 		r.log.Problem(diag.Problem{Level: diag.Warning, File: o.Source.File, Line: o.Source.Line, Object: o.Ref.String(), Message: msg})
 	}
 }
