@@ -46,6 +46,9 @@ type File struct {
 	Suppressions     []check.SuppressionRule `yaml:"suppressions"`
 	// Webhook configures `kubeward webhook serve` (see webhook.go).
 	Webhook Webhook `yaml:"webhook"`
+	// CustomChecks are files or directories of custom CEL checks (see
+	// custom_checks.go).
+	CustomChecks []string `yaml:"customChecks"`
 	// Path is where the file was read from (not part of the format).
 	Path string `yaml:"-"`
 }
@@ -92,6 +95,9 @@ func Parse(data []byte) (*File, error) {
 		}
 	}
 	if err := f.Webhook.validate(); err != nil {
+		return nil, err
+	}
+	if err := f.validateCustomChecks(); err != nil {
 		return nil, err
 	}
 	for i := range f.Suppressions {

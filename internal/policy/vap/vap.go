@@ -19,6 +19,7 @@ import (
 
 	"github.com/kubeward/kubeward/internal/diag"
 	"github.com/kubeward/kubeward/internal/inventory"
+	"github.com/kubeward/kubeward/internal/policy/redact"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -67,7 +68,7 @@ type Set struct {
 	authz      authorizer.UnconditionalAuthorizer
 	now        time.Time
 	oi         admission.ObjectInterfaces
-	secrets    *redactor // Secret values of the inputs
+	secrets    *redact.Redactor // Secret values of the inputs
 }
 
 // Policy names a policy and its bindings, for listings.
@@ -87,7 +88,7 @@ func New(objs []*inventory.Object, opts Options) *Set {
 		authz:      opts.Authorizer,
 		now:        opts.Now,
 		oi:         admission.NewObjectInterfacesFromScheme(scheme.Scheme),
-		secrets:    newRedactor().with(objs...),
+		secrets:    (*redact.Redactor)(nil).With(objs...),
 	}
 	if s.defaultNS == "" {
 		s.defaultNS = metav1.NamespaceDefault
@@ -339,7 +340,7 @@ func (s *Set) Evaluate(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	red := s.secrets.with(req.Object, req.OldObject)
+	red := s.secrets.With(req.Object, req.OldObject)
 	res := &Result{Object: p.ref, Resource: metav1.GroupVersionResource(p.attrs.GetResource()), Operation: p.attrs.GetOperation(), Allowed: true}
 	if admissionConfigResource(p.attrs.GetResource().GroupResource()) {
 		res.Notes = append(res.Notes, "the API server does not apply ValidatingAdmissionPolicies to admission policy objects")
@@ -402,17 +403,17 @@ func (s *Set) Evaluate(ctx context.Context, req Request) (*Result, error) {
 	return res, nil
 }
 
-func (r *Result) setDecision(d dispatched, red *redactor) {
-	r.Warnings = red.all(d.warnings)
+func (r *Result) setDecision(d dispatched, red *redact.Redactor) {
+	r.Warnings = red.Strings(d.warnings)
 	r.AuditAnnotations = d.annotations
 	for k, v := range r.AuditAnnotations {
-		r.AuditAnnotations[k] = red.redact(v)
+		r.AuditAnnotations[k] = red.String(v)
 	}
 	if d.err == nil {
 		return
 	}
 	r.Allowed = false
-	r.Message = red.redact(d.err.Error())
+	r.Message = red.String(d.err.Error())
 	var st apierrors.APIStatus
 	if errors.As(d.err, &st) {
 		r.Reason, r.Code = string(st.Status().Reason), st.Status().Code
@@ -450,7 +451,7 @@ func (s *Set) dispatch(ctx context.Context, disp generic.Dispatcher[validating.P
 	return dispatched{err: err, warnings: rec.warnings, annotations: attrs.annotations, calls: rec.calls}
 }
 
-func (s *Set) evaluateBinding(ctx context.Context, disp generic.Dispatcher[validating.PolicyHook], p *prepared, hook validating.PolicyHook, red *redactor) BindingResult {
+func (s *Set) evaluateBinding(ctx context.Context, disp generic.Dispatcher[validating.PolicyHook], p *prepared, hook validating.PolicyHook, red *redact.Redactor) BindingResult {
 	b := hook.Bindings[0]
 	br := BindingResult{Policy: hook.Policy.Name, Binding: b.Name}
 	for _, a := range b.Spec.ValidationActions {
@@ -468,13 +469,13 @@ func (s *Set) evaluateBinding(ctx context.Context, disp generic.Dispatcher[valid
 				continue
 			}
 			denied = denied || dec.Action == validating.ActionDeny
-			br.Failures = append(br.Failures, Failure{Message: red.redact(dec.Message), Reason: string(dec.Reason), Param: c.param,
+			br.Failures = append(br.Failures, Failure{Message: red.String(dec.Message), Reason: string(dec.Reason), Param: c.param,
 				Error: isErr, Ignored: dec.Action != validating.ActionDeny})
 		}
 	}
 	switch {
 	case d.err != nil:
-		br.Outcome, br.Message = OutcomeDeny, red.redact(d.err.Error())
+		br.Outcome, br.Message = OutcomeDeny, red.String(d.err.Error())
 	case len(d.warnings) > 0:
 		br.Outcome = OutcomeWarn
 	case denied:
