@@ -2,12 +2,16 @@ package admission
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/diag"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // Evaluator runs the object and pod checks of a run on one object at a
@@ -63,8 +67,8 @@ type Evaluation struct {
 	Problems []diag.Problem
 }
 
-// Evaluate checks one object from a review. namespace is the request's:
-// an object created without metadata.namespace lives there.
+// Evaluate checks one typed object from a review. namespace is the
+// request's: an object created without metadata.namespace lives there.
 func (e *Evaluator) Evaluate(obj runtime.Object, namespace string) (*Evaluation, error) {
 	acc, err := meta.Accessor(obj)
 	if err != nil {
@@ -79,11 +83,39 @@ func (e *Evaluator) Evaluate(obj runtime.Object, namespace string) (*Evaluation,
 	if err != nil {
 		return nil, err
 	}
+	return e.run(o), nil
+}
+
+// Reads reports whether an object check reads objects of this kind: a
+// custom resource is evaluated only then (custom checks in CEL).
+func (e *Evaluator) Reads(gk schema.GroupKind) bool {
+	for _, c := range e.checks {
+		if c.Object != nil && slices.Contains(c.Kinds, gk) {
+			return true
+		}
+	}
+	return false
+}
+
+// EvaluateUnstructured checks an object of a kind without a Go type.
+func (e *Evaluator) EvaluateUnstructured(u *unstructured.Unstructured, namespace string) *Evaluation {
+	if u.GetNamespace() == "" && namespace != "" {
+		u.SetNamespace(namespace)
+	}
+	var m metav1.ObjectMeta
+	m.Name, m.GenerateName, m.Namespace = u.GetName(), u.GetGenerateName(), u.GetNamespace()
+	m.Labels, m.Annotations, m.OwnerReferences = u.GetLabels(), u.GetAnnotations(), u.GetOwnerReferences()
+	o := inventory.NewMeta(u.GetAPIVersion(), u.GetKind(), m, inventory.Source{})
+	o.Raw = u
+	return e.run(o)
+}
+
+func (e *Evaluator) run(o *inventory.Object) *Evaluation {
 	// A runner per review: its log collects this object's problems only,
 	// and the context's memo does not outlive the request.
 	log := &diag.Log{}
 	r := check.NewRunner(e.checks, e.opts, e.sup, log)
 	fs := r.CheckObject(check.NewContext(e.opts), o)
 	check.SortFindings(fs)
-	return &Evaluation{Object: o, Findings: fs, Problems: log.Problems()}, nil
+	return &Evaluation{Object: o, Findings: fs, Problems: log.Problems()}
 }

@@ -15,6 +15,7 @@ import (
 	"net/http"
 
 	admissionv1 "k8s.io/api/admission/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/scheme"
@@ -71,6 +72,24 @@ func DecodeReview(body []byte) (*admissionv1.AdmissionReview, error) {
 		return nil, badRequest("the AdmissionReview request has no uid")
 	}
 	return &r, nil
+}
+
+// DecodeUnstructured reads an object of a kind without a Go type, for
+// custom checks on custom resources.
+func DecodeUnstructured(raw runtime.RawExtension, want schema.GroupVersionKind) (*unstructured.Unstructured, error) {
+	if len(raw.Raw) > MaxObjectBytes {
+		return nil, &RequestError{Code: http.StatusRequestEntityTooLarge,
+			Msg: fmt.Sprintf("the object is %d bytes, over the %s limit", len(raw.Raw), size(MaxObjectBytes))}
+	}
+	var m map[string]any
+	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(raw.Raw, &m); err != nil || m == nil {
+		return nil, badRequest("the object is not a JSON object")
+	}
+	u := &unstructured.Unstructured{Object: m}
+	if u.GroupVersionKind() != want {
+		return nil, badRequest("the object is a %q %q, but the request says %s", u.GetAPIVersion(), u.GetKind(), gvkString(want))
+	}
+	return u, nil
 }
 
 // ErrNoObject is returned by DecodeObject for an absent object.

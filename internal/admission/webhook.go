@@ -88,8 +88,7 @@ func (w *Webhook) Admit(ctx context.Context, req *admissionv1.AdmissionRequest) 
 		return nil, err
 	}
 	if obj == nil {
-		d0.Why = "kind " + gvkString(gvk) + " has no built-in checks"
-		return d0, nil
+		return w.admitUnstructured(ctx, req, gvk, d0)
 	}
 	enforceOnly := false
 	if acc, err := meta.Accessor(obj); err == nil {
@@ -116,6 +115,31 @@ func (w *Webhook) Admit(ctx context.Context, req *admissionv1.AdmissionRequest) 
 		}
 	}
 	d := judge(lv, ev.Findings, old, enforceOnly)
+	d.Object = ev.Object.Ref
+	d.Notes = append(notes, w.problems(ev)...)
+	return d, nil
+}
+
+// admitUnstructured judges a kind without a Go type: custom checks may
+// read custom resources; with none, it is admitted.
+func (w *Webhook) admitUnstructured(ctx context.Context, req *admissionv1.AdmissionRequest, gvk schema.GroupVersionKind, d0 *Decision) (*Decision, error) {
+	if !w.Eval.Reads(gvk.GroupKind()) {
+		d0.Why = "no check reads " + gvkString(gvk)
+		return d0, nil
+	}
+	u, err := DecodeUnstructured(req.Object, gvk)
+	if err != nil {
+		return nil, err
+	}
+	lv, notes := w.levels(ctx, req.Namespace)
+	ev := w.Eval.EvaluateUnstructured(u, req.Namespace)
+	var old []check.Finding
+	if req.Operation == admissionv1.Update {
+		if ou, err := DecodeUnstructured(req.OldObject, gvk); err == nil {
+			old = w.Eval.EvaluateUnstructured(ou, req.Namespace).Findings
+		}
+	}
+	d := judge(lv, ev.Findings, old, false)
 	d.Object = ev.Object.Ref
 	d.Notes = append(notes, w.problems(ev)...)
 	return d, nil

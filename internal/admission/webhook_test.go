@@ -11,13 +11,17 @@ import (
 
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/config"
+	"github.com/kubeward/kubeward/internal/fieldpath"
+	"github.com/kubeward/kubeward/internal/inventory"
 	admissionv1 "k8s.io/api/admission/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	authnv1 "k8s.io/api/authentication/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/utils/ptr"
 )
 
@@ -464,5 +468,35 @@ func TestPolicyDefaultsFollowFailOn(t *testing.T) {
 	lv, _ := pol.Levels(map[string]string{"example.com/gate": "CRITICAL", LabelEnforce: "info"})
 	if lv != (Levels{Enforce: check.Critical, Warn: check.Low}) {
 		t.Errorf("levels = %+v", lv)
+	}
+}
+
+// TestCustomResources: a check on a kind without a Go type (custom checks
+// in CEL on custom resources) sees the object as a map.
+func TestCustomResources(t *testing.T) {
+	widget := &check.Check{
+		Meta: check.Meta{ID: "widget-public", Title: "Widget is public", Severity: check.High, Category: check.CategoryWorkload,
+			Rationale: "test", Fix: "Set spec.public to false."},
+		Kinds: []schema.GroupKind{{Group: "example.com", Kind: "Widget"}},
+		Object: func(_ *check.Context, o *inventory.Object) []check.Result {
+			if public, _, _ := unstructured.NestedBool(o.Raw.Object, "spec", "public"); public {
+				return []check.Result{{Path: fieldpath.New("spec", "public"), Message: "the widget is public"}}
+			}
+			return nil
+		},
+	}
+	w := newTestWebhook(t, nil, nil, nil)
+	w.Eval = NewEvaluator(append(check.All(), widget), check.DefaultOptions(), nil)
+	req := request(t, admissionv1.Create, privilegedPod("p"), nil, alice)
+	req.Kind = metav1.GroupVersionKind{Group: "example.com", Version: "v1", Kind: "Widget"}
+	req.Object = runtime.RawExtension{Raw: []byte(`{"apiVersion":"example.com/v1","kind":"Widget","metadata":{"name":"w"},"spec":{"public":true}}`)}
+	r := w.review(t, req)
+	if r.Allowed || !strings.Contains(r.Result.Message, "Widget/shop/w violates 1 check(s)") || !strings.Contains(r.Result.Message, "widget-public (high) at spec.public") {
+		t.Errorf("custom resource: %+v", r.Result)
+	}
+	req.Kind.Kind = "Gadget" // nothing reads it
+	req.Object = runtime.RawExtension{Raw: []byte(`{"apiVersion":"example.com/v1","kind":"Gadget","metadata":{"name":"g"}}`)}
+	if r := w.review(t, req); !r.Allowed || r.AuditAnnotations["decision"] != "allow: no check reads example.com/v1 Gadget" {
+		t.Errorf("unread kind: %+v", r)
 	}
 }
