@@ -10,6 +10,7 @@ import (
 	"github.com/kubeward/kubeward/internal/check"
 	pssChecks "github.com/kubeward/kubeward/internal/checks/pss"
 	"github.com/kubeward/kubeward/internal/config"
+	"github.com/kubeward/kubeward/internal/policy/custom"
 	"github.com/kubeward/kubeward/internal/report"
 	"github.com/kubeward/kubeward/internal/scan"
 	"github.com/kubeward/kubeward/internal/source"
@@ -33,6 +34,7 @@ type scanFlags struct {
 	failIncomplete bool
 	sarifOmit      bool
 	cluster        clusterFlags
+	customChecks   []string
 	nodeConfig     string // --node-config DIR (node.go)
 }
 
@@ -52,6 +54,7 @@ func (f *scanFlags) register(cmd *cobra.Command) {
 	fl.StringArrayVar(&f.helmSetString, "set-string", nil, "Helm string value for charts in the scan, KEY=VALUE (repeatable)")
 	fl.BoolVar(&f.failIncomplete, "fail-on-incomplete", false, "with --cluster: exit 1 when some check could not read all it needs (see the coverage section)")
 	f.cluster.register(cmd)
+	fl.StringArrayVar(&f.customChecks, "custom-checks", nil, "file or directory of custom CEL checks to run with the built-in ones (repeatable; see docs/policy.md)")
 	fl.StringVar(&f.nodeConfig, "node-config", "", "scan a directory of node files (static pod manifests, KubeletConfiguration, kubelet unit and kubeadm-flags.env, encryption and audit configuration) with the control-plane and node checks")
 	_ = cmd.RegisterFlagCompletionFunc("output", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return report.Formats(), cobra.ShellCompDirectiveNoFileComp
@@ -77,7 +80,7 @@ type run struct {
 func (f *scanFlags) prepare(cmd *cobra.Command) (*run, error) {
 	opts := check.DefaultOptions()
 	failOn := "high"
-	var include, exclude []string
+	var include, exclude, customPaths []string
 	sup := &check.Suppressions{}
 	path := f.configPath
 	if path == "" {
@@ -96,6 +99,7 @@ func (f *scanFlags) prepare(cmd *cobra.Command) (*run, error) {
 		}
 		include, exclude = cfg.Checks.Include, cfg.Checks.Exclude
 		sup.Rules, sup.Origin = cfg.Suppressions, path
+		customPaths = cfg.CustomCheckPaths()
 	}
 	fl := cmd.Flags()
 	if fl.Changed("fail-on") {
@@ -122,7 +126,15 @@ func (f *scanFlags) prepare(cmd *cobra.Command) (*run, error) {
 		}
 		r.failOn = sev
 	}
-	checks, err := check.Select(check.All(), include, exclude)
+	all := check.All()
+	if paths := append(customPaths, f.customChecks...); len(paths) > 0 {
+		cs, err := custom.Load(paths...)
+		if err != nil {
+			return nil, usageErr("%v", err)
+		}
+		all = append(all, cs...)
+	}
+	checks, err := check.Select(all, include, exclude)
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}

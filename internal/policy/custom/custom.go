@@ -128,13 +128,22 @@ func expand(p string) ([]string, error) {
 	if !info.IsDir() {
 		return []string{p}, nil
 	}
+	// WalkDir does not follow a symbolic link, not even as its root: walk
+	// the directory it names and show paths under the name given.
+	root, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return nil, fmt.Errorf("custom checks: %w", err)
+	}
 	var files []string
-	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
+		if rel, rerr := filepath.Rel(root, path); rerr == nil {
+			path = filepath.Join(p, rel)
+		}
 		if d.IsDir() {
-			if path != p && strings.HasPrefix(d.Name(), ".") {
+			if path != filepath.Join(p, ".") && strings.HasPrefix(d.Name(), ".") {
 				return filepath.SkipDir
 			}
 			return nil
