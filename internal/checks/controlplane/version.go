@@ -85,10 +85,11 @@ func (r ReleaseTable) unsupported(what string, v *version.Version, now time.Time
 	return msg + fmt.Sprintf(": no security fixes; maintained are %s (table of %s)", r.Maintained(now), r.Updated), true
 }
 
-// parseVersion reads "v1.30.2", "1.30.2-gke.1", "v1.30.2+k3s1".
+// parseVersion reads "v1.30.2", "1.30.2-gke.1", "v1.30.2+k3s1". A build
+// without version stamping reports v0.0.0-master: that is no version.
 func parseVersion(s string) *version.Version {
 	v, err := version.ParseGeneric(strings.TrimSpace(s))
-	if err != nil {
+	if err != nil || v.Major() == 0 {
 		return nil
 	}
 	return v
@@ -218,6 +219,8 @@ var KubeletVersionSkew = &check.Check{
 func kubeletSkew(ctx *check.Context, inv *inventory.Inventory, now time.Time) []check.Result {
 	server := parseVersion(ctx.Options.ServerVersion)
 	if server == nil {
+		// No server version (a file scan, or an unstamped build): the
+		// kube-apiserver image of the same scan tells it.
 		for _, o := range inv.ByKind(inventory.KindPod) {
 			for _, p := range o.Pods() {
 				for _, c := range p.Containers() {
