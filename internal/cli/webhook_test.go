@@ -1,0 +1,205 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kubeward/kubeward/internal/admission"
+	"github.com/kubeward/kubeward/internal/kubetest"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/yaml"
+)
+
+func TestWebhookConfigCommand(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(cfg, []byte("apiVersion: kubeward.dev/v1alpha1\nkind: Config\nwebhook:\n  exemptions: {namespaces: [legacy]}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := runCLI(t, "webhook", "config", "--namespace", "security", "--failure-policy", "Ignore", "--config", cfg)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var vwc struct {
+		Kind     string
+		Webhooks []struct {
+			FailurePolicy     string `json:"failurePolicy"`
+			NamespaceSelector struct {
+				MatchExpressions []struct{ Values []string } `json:"matchExpressions"`
+			} `json:"namespaceSelector"`
+			ClientConfig struct {
+				Service struct{ Name, Namespace string }
+			} `json:"clientConfig"`
+		}
+	}
+	if err := yaml.Unmarshal([]byte(out), &vwc); err != nil {
+		t.Fatal(err)
+	}
+	wh := vwc.Webhooks[0]
+	if vwc.Kind != "ValidatingWebhookConfiguration" || wh.FailurePolicy != "Ignore" || wh.ClientConfig.Service.Namespace != "security" ||
+		strings.Join(wh.NamespaceSelector.MatchExpressions[0].Values, ",") != "kube-system,kube-node-lease,security,legacy" {
+		t.Errorf("config:\n%s", out)
+	}
+	if strings.Contains(out, "creationTimestamp") {
+		t.Errorf("noise in the manifest:\n%s", out)
+	}
+	if code, _, stderr := runCLI(t, "webhook", "config", "--failure-policy", "Never"); code != ExitError || !strings.Contains(stderr, "want Fail or Ignore") {
+		t.Errorf("bad policy: exit %d %s", code, stderr)
+	}
+}
+
+func TestWebhookServeUsage(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"webhook", "serve"}, "choose the serving certificate"},
+		{[]string{"webhook", "serve", "--tls-cert-file", "a"}, "go together"},
+		{[]string{"webhook", "serve", "--self-managed-ca", "--namespace", ""}, "needs --namespace"},
+		{[]string{"webhook", "serve", "--self-managed-ca", "--namespace", "x", "--log-level", "loud"}, "--log-level"},
+	} {
+		code, _, stderr := runCLI(t, tt.args...)
+		if code != ExitError || !strings.Contains(stderr, tt.want) {
+			t.Errorf("%v: exit %d %q", tt.args, code, stderr)
+		}
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// TestWebhookServeSelfManaged runs `kubeward webhook serve --self-managed-ca`
+// against a real API server: it creates its CA Secret, writes the caBundle
+// into its configuration, judges with the configuration file's settings,
+// and stops cleanly.
+func TestWebhookServeSelfManaged(t *testing.T) {
+	kubetest.SkipIfShort(t)
+	c := kubetest.Start(t, kubetest.Options{})
+	cs := c.Client()
+	ctx := context.Background()
+	for _, ns := range []string{"kubeward", "shop"} {
+		if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := cs.CoreV1().ServiceAccounts("shop").Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	addr, health := freeAddr(t), freeAddr(t)
+	vwc, err := admission.WebhookConfiguration(admission.ConfigOptions{URL: "https://" + addr, Namespace: "kubeward"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.AdmissionregistrationV1().ValidatingWebhookConfigurations().Create(ctx, vwc, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(t.TempDir(), "kubeward.yaml")
+	// The gate of the file (critical) is the default enforce level; a
+	// config suppression lets one privileged pod in.
+	if err := os.WriteFile(cfg, []byte(`apiVersion: kubeward.dev/v1alpha1
+kind: Config
+failOn: critical
+suppressions:
+- {check: pss-privileged, namespace: shop, name: allowed, reason: the test says so}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var stdout, stderr syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		root := NewRoot(Streams{In: strings.NewReader(""), Out: &stdout, Err: &stderr})
+		root.SetArgs([]string{"webhook", "serve", "--self-managed-ca", "--namespace", "kubeward", "--kubeconfig", c.Kubeconfig,
+			"--listen", addr, "--health-listen", health, "--tls-san", "127.0.0.1", "--config", cfg, "--shutdown-delay", "0s"})
+		done <- root.ExecuteContext(runCtx)
+	}()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get("http://" + health + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("serve exited: %v\n%s", err, stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not ready:\n%s", stderr.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	sec, err := cs.CoreV1().Secrets("kubeward").Get(ctx, "kubeward-webhook-ca", metav1.GetOptions{})
+	if err != nil || len(sec.Data[admission.CASecretCert]) == 0 || len(sec.Data[admission.CASecretKey]) == 0 {
+		t.Fatalf("CA secret: %v", err)
+	}
+	denied := func(name string) error {
+		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "shop"}, Spec: corev1.PodSpec{Containers: []corev1.Container{{
+			Name: "app", Image: "registry.example.com/app:1.0", SecurityContext: &corev1.SecurityContext{Privileged: ptr.To(true)}}}}}
+		_, err := cs.CoreV1().Pods("shop").Create(ctx, p, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+		return err
+	}
+	for {
+		got, err := cs.AdmissionregistrationV1().ValidatingWebhookConfigurations().Get(ctx, admission.DefaultConfigName, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Once the caBundle is the Secret's CA, the API server gets answers.
+		if bytes.Equal(got.Webhooks[0].ClientConfig.CABundle, sec.Data[admission.CASecretCert]) {
+			if err := denied("bad"); err != nil && strings.Contains(err.Error(), "kubeward: Pod/shop/bad violates 1 check(s) at or above critical") {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("caBundle not written or no answer: %v\n%s", denied("bad"), stderr.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err := denied("allowed"); err != nil {
+		t.Errorf("the config suppression did not apply: %v", err)
+	}
+	if err := denied("other"); !apierrors.IsForbidden(err) {
+		t.Errorf("other pod: %v", err)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	logs := stderr.String()
+	for _, want := range []string{`"msg":"kubeward webhook starting"`, `"msg":"caBundle written"`, `"decision":"deny"`, `"msg":"stopped"`} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("log lacks %s", want)
+		}
+	}
+	if strings.Contains(logs, "PRIVATE KEY") {
+		t.Error("the CA key is in the log")
+	}
+}
