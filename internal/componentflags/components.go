@@ -144,9 +144,16 @@ var Kubelet = NewComponent("kubelet", PFlag, "", []Flag{
 	{"seccomp-default", Bool, "false", kubeletD + ":288-289, flag " + kubeletO + ":300"},
 })
 
+// KubeProxy is kube-proxy. With --config its flags other than a few are
+// ignored (k/k cmd/kube-proxy/app/options.go).
+var KubeProxy = NewComponent("kube-proxy", PFlag, "", []Flag{
+	{"config", String, "", "k/k cmd/kube-proxy/app/options.go"},
+	{"metrics-bind-address", String, "127.0.0.1:10249", "k/k cmd/kube-proxy/app/options.go:120; default k/k pkg/proxy/apis/config/v1alpha1/defaults.go:52-56,145-150 (IPv4)"},
+})
+
 // ByName returns the component table for a binary name.
 func ByName(name string) (*Component, bool) {
-	for _, c := range []*Component{APIServer, ControllerManager, Scheduler, Etcd, Kubelet} {
+	for _, c := range []*Component{APIServer, ControllerManager, Scheduler, Etcd, Kubelet, KubeProxy} {
 		if c.Name == name {
 			return c, true
 		}

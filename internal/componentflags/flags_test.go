@@ -187,7 +187,7 @@ func TestEnvName(t *testing.T) {
 }
 
 func TestTablesAreWellFormed(t *testing.T) {
-	for _, c := range []*Component{APIServer, ControllerManager, Scheduler, Etcd, Kubelet} {
+	for _, c := range []*Component{APIServer, ControllerManager, Scheduler, Etcd, Kubelet, KubeProxy} {
 		for _, f := range c.Flags() {
 			if f.Source == "" {
 				t.Errorf("%s --%s: no source for its default", c.Name, f.Name)
