@@ -8,6 +8,9 @@ import (
 
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/checks/checktest"
+	"github.com/kubeward/kubeward/internal/diag"
+	"github.com/kubeward/kubeward/internal/inventory"
+	"github.com/kubeward/kubeward/internal/manifest"
 	_ "github.com/kubeward/kubeward/internal/checks/workload" // built-in ids to collide with
 )
 
@@ -374,4 +377,15 @@ spec:
 			t.Errorf("the annotation of a custom check is reported as unknown: %s", p)
 		}
 	}
+}
+
+func decodeAll(t *testing.T, y string) []*inventory.Object {
+	t.Helper()
+	var out []*inventory.Object
+	log := &diag.Log{}
+	(&manifest.Decoder{Log: log}).Decode(manifest.Input{Name: "fixture.yaml", Data: []byte(y)}, func(o *inventory.Object) { out = append(out, o) })
+	for _, p := range log.Problems() {
+		t.Fatalf("fixture: %s", p)
+	}
+	return out
 }

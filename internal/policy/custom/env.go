@@ -47,7 +47,8 @@ var envs = sync.OnceValues(func() (map[bool]*cel.Env, error) {
 	return out, nil
 })
 
-// compile compiles an expression that must evaluate to want.
+// compile compiles an expression that must evaluate to want (or dyn, known
+// at run time only); nil accepts any type.
 func compile(src string, pod bool, want *cel.Type) (cel.Program, error) {
 	all, err := envs()
 	if err != nil {
@@ -58,7 +59,7 @@ func compile(src string, pod bool, want *cel.Type) (cel.Program, error) {
 	if iss.Err() != nil {
 		return nil, fmt.Errorf("compilation failed: %s", iss.Err())
 	}
-	if !ast.OutputType().IsExactType(want) && !ast.OutputType().IsExactType(cel.DynType) {
+	if want != nil && !ast.OutputType().IsExactType(want) && !ast.OutputType().IsExactType(cel.DynType) {
 		return nil, fmt.Errorf("must evaluate to %s but got %s", want, ast.OutputType())
 	}
 	return env.Program(ast, cel.InterruptCheckFrequency(celconfig.CheckFrequency))

@@ -297,7 +297,7 @@ func object(node *yaml.Node, file, sel, caseFile string, read ReadFile) (*invent
 			return nil, err
 		}
 		if len(objs) != 1 {
-			return nil, fmt.Errorf("line %d: want one object, got %d", node.Line, len(objs))
+			return nil, fmt.Errorf("line %d: want one object, got %d (an object needs apiVersion and kind)", node.Line, len(objs))
 		}
 		return objs[0], nil
 	case file != "":
