@@ -8,10 +8,10 @@ import (
 
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/checks/checktest"
+	_ "github.com/kubeward/kubeward/internal/checks/workload" // built-in ids to collide with
 	"github.com/kubeward/kubeward/internal/diag"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/manifest"
-	_ "github.com/kubeward/kubeward/internal/checks/workload" // built-in ids to collide with
 )
 
 const goodChecks = `apiVersion: kubeward.dev/v1alpha1
