@@ -115,13 +115,27 @@ func TestScanNodeConfig(t *testing.T) {
 	n.Write("/etc/default/kubelet", "KUBELET_EXTRA_ARGS=--read-only-port=10255\n", 0o600)
 	n.Chmod("/etc/kubernetes/admin.conf", 0o644)
 	n.Write("/etc/kubernetes/manifests/etcd.yaml", nodetest.StaticPod("etcd", append(without(nodetest.EtcdFlags, "--client-cert-auth=true"), "--client-cert-auth=false")), 0o600)
-	code, got, _, _ := runJSON(t, append([]string{"scan", "--node-config", n.Root}, skipVersion...)...)
+	n.Write("/var/lib/kubelet/config.yaml", strings.Replace(nodetest.KubeletConfig, "seccompDefault: true", "seccompDefault: false", 1), 0o600)
+	n.Write("/etc/kubernetes/enc/enc.yaml", "apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n- resources: [secrets]\n  providers:\n  - identity: {}\n", 0o600)
+	code, got, r, _ := runJSON(t, append([]string{"scan", "--node-config", n.Root}, skipVersion...)...)
 	want := []string{
+		"encryption-providers EncryptionConfiguration/",
 		"etcd-client-cert-auth Pod/etcd",
 		"kubelet-read-only-port KubeletCommandLine/kubelet",
+		"kubelet-seccomp-default KubeletConfiguration/",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// The copies are tied to what names them: the API server's flag, the
+	// kubelet's --config.
+	for _, f := range r.Findings {
+		if f.Check == "encryption-providers" && !strings.Contains(f.Message, "Pod/kube-system/kube-apiserver") {
+			t.Errorf("not linked to the API server: %s", f.Message)
+		}
+		if f.Check == "kubelet-seccomp-default" && !strings.Contains(f.Message, "10-kubeadm.conf") {
+			t.Errorf("not tied to the kubelet's unit: %s", f.Message)
+		}
 	}
 	if code != ExitFindings {
 		t.Errorf("exit %d", code)

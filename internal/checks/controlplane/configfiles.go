@@ -37,25 +37,43 @@ func usedBy(inv *inventory.Inventory, o *inventory.Object, flag string) string {
 	return fmt.Sprintf(" (--%s of %s)", flag, strings.Join(users, ", "))
 }
 
-// sameFile reports whether a scanned file is the file a flag names.
+// sameFile reports whether a scanned file is the file a flag names: one
+// path, by whole elements, ends the other (a scan root's relative path, or
+// a copy of the node's tree under a directory).
 func sameFile(flagPath, scanned string) bool {
-	if scanned == "" || scanned == "-" {
-		return false
+	return SuffixMatch(flagPath, scanned) > 0
+}
+
+// SuffixMatch returns how many trailing path elements a node path and a
+// scanned file's path share, when the shorter path is entirely a suffix of
+// the longer; 0 otherwise. The node checks pair kubelets with their
+// configuration files by it.
+func SuffixMatch(nodePath, scanned string) int {
+	if scanned == "" || scanned == "-" || nodePath == "" {
+		return 0
 	}
-	f := strings.Split(strings.Trim(path.Clean(flagPath), "/"), "/")
-	s := strings.Split(strings.Trim(path.Clean(filepath.ToSlash(scanned)), "/"), "/")
-	for len(s) > 0 && (s[0] == "." || s[0] == "..") {
-		s = s[1:]
+	f := elems(path.Clean(nodePath))
+	s := elems(path.Clean(filepath.ToSlash(scanned)))
+	n := min(len(f), len(s))
+	if n == 0 {
+		return 0
 	}
-	if len(s) == 0 || len(s) > len(f) {
-		return false
-	}
-	for i := 1; i <= len(s); i++ {
+	for i := 1; i <= n; i++ {
 		if f[len(f)-i] != s[len(s)-i] {
-			return false
+			return 0
 		}
 	}
-	return true
+	return n
+}
+
+func elems(p string) []string {
+	var out []string
+	for _, e := range strings.Split(p, "/") {
+		if e != "" && e != "." && e != ".." {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // decodeRaw converts an unstructured object into a typed configuration,

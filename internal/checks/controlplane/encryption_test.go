@@ -94,7 +94,9 @@ func TestSameFile(t *testing.T) {
 		{"/etc/kubernetes/enc/enc.yaml", "x.yaml", false},
 		{"/etc/kubernetes/enc/enc.yaml", "", false},
 		{"/etc/kubernetes/enc/enc.yaml", "-", false},
-		{"enc.yaml", "a/enc.yaml", false},
+		{"enc.yaml", "a/enc.yaml", true}, // a relative flag path: the file's name is all it says
+		{"/etc/kubernetes/enc/enc.yaml", "/tmp/copy/etc/kubernetes/enc/enc.yaml", true},
+		{"/etc/kubernetes/enc/enc.yaml", "/tmp/copy/etc/other/enc/enc.yaml", false},
 	}
 	for _, tt := range tests {
 		if got := sameFile(tt.flag, tt.scanned); got != tt.want {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/checks/controlplane"
 	"github.com/kubeward/kubeward/internal/componentflags"
 	"github.com/kubeward/kubeward/internal/fieldpath"
 	"github.com/kubeward/kubeward/internal/inventory"
@@ -275,27 +276,11 @@ func configFor(p string, configs []*inventory.Object) *inventory.Object {
 	var best *inventory.Object
 	bestLen := 0
 	for _, c := range configs {
-		if n := suffixMatch(p, c.Source.File); n > bestLen && c.Raw != nil {
+		if n := controlplane.SuffixMatch(p, c.Source.File); n > bestLen && c.Raw != nil {
 			best, bestLen = c, n
 		}
 	}
 	return best
-}
-
-// suffixMatch counts the path elements a scanned file shares with the end
-// of a node path, when the whole scanned path is such a suffix.
-func suffixMatch(nodePath, scanned string) int {
-	f := strings.Split(strings.Trim(nodePath, "/"), "/")
-	s := strings.Split(strings.Trim(strings.TrimPrefix(scanned, "./"), "/"), "/")
-	if scanned == "" || len(s) > len(f) {
-		return 0
-	}
-	for i := 1; i <= len(s); i++ {
-		if f[len(f)-i] != s[len(s)-i] {
-			return 0
-		}
-	}
-	return len(s)
 }
 
 // problem is what a kubelet check reports.
