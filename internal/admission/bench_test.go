@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/kubeward/kubeward/internal/check"
 	admissionv1 "k8s.io/api/admission/v1"
 	authnv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -86,9 +89,26 @@ func (l latencies) report(b *testing.B) {
 // BenchmarkReviewTypicalPod is the in-process cost of one review of a
 // typical Pod with every registered check: the HTTP handler without the
 // network (review decode, object decode, the runner, the decision, the
-// response encode, metrics and the JSON log line).
+// response encode, metrics and the JSON log line). The second variant
+// leaves out the control-plane checks, to show their share.
 func BenchmarkReviewTypicalPod(b *testing.B) {
+	b.Run("all-checks", func(b *testing.B) { benchReview(b, check.All()) })
+	b.Run("without-control-plane", func(b *testing.B) {
+		var cs []*check.Check
+		for _, c := range check.All() {
+			if c.Category != check.CategoryControlPlane {
+				cs = append(cs, c)
+			}
+		}
+		benchReview(b, cs)
+	})
+}
+
+func benchReview(b *testing.B, checks []*check.Check) {
 	w := newTestWebhook(b, nil, nil, StaticNamespaces{"shop": {LabelWarn: "low"}})
+	w.Eval = NewEvaluator(checks, check.DefaultOptions(), nil)
+	// The JSON log line is formatted as in production, then dropped.
+	w.Log = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	user := authnv1.UserInfo{Username: "alice", Groups: []string{"system:authenticated"}}
 	body := reviewBody(b, request(b, admissionv1.Create, typicalPod(), nil, user))
 	// Confirm the review is evaluated, not exempted or skipped.
@@ -109,6 +129,7 @@ func BenchmarkReviewTypicalPod(b *testing.B) {
 	}
 	b.StopTimer()
 	lat.report(b)
+	b.ReportMetric(float64(len(w.Eval.Checks())), "checks")
 }
 
 // BenchmarkEvaluateTypicalPod is the runner alone on the decoded Pod: what

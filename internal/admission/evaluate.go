@@ -3,6 +3,7 @@ package admission
 import (
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/diag"
@@ -22,6 +23,15 @@ type Evaluator struct {
 	crossObject []string       // ids of the selected checks that cannot run here
 	opts        *check.Options
 	sup         *check.Suppressions
+	runners     sync.Pool // of *pooledRunner
+}
+
+// pooledRunner is a runner and the log it writes to. A runner whose log
+// received a problem is dropped, so each review sees its own problems only
+// and no log grows for the life of the process.
+type pooledRunner struct {
+	r   *check.Runner
+	log *diag.Log
 }
 
 // NewEvaluator keeps the object and pod checks among checks. Cross-object
@@ -111,11 +121,17 @@ func (e *Evaluator) EvaluateUnstructured(u *unstructured.Unstructured, namespace
 }
 
 func (e *Evaluator) run(o *inventory.Object) *Evaluation {
-	// A runner per review: its log collects this object's problems only,
-	// and the context's memo does not outlive the request.
-	log := &diag.Log{}
-	r := check.NewRunner(e.checks, e.opts, e.sup, log)
-	fs := r.CheckObject(check.NewContext(e.opts), o)
+	pr, _ := e.runners.Get().(*pooledRunner)
+	if pr == nil {
+		log := &diag.Log{}
+		pr = &pooledRunner{r: check.NewRunner(e.checks, e.opts, e.sup, log), log: log}
+	}
+	// A context per review: its memo does not outlive the request.
+	fs := pr.r.CheckObject(check.NewContext(e.opts), o)
 	check.SortFindings(fs)
-	return &Evaluation{Object: o, Findings: fs, Problems: log.Problems()}
+	problems := pr.log.Problems()
+	if len(problems) == 0 {
+		e.runners.Put(pr)
+	}
+	return &Evaluation{Object: o, Findings: fs, Problems: problems}
 }

@@ -154,6 +154,12 @@ func TestSuppressionsAsInScan(t *testing.T) {
 	if r.Allowed || !warningsContain(r.Warnings, "annotation suppress.kubeward.dev/pss-privileged does not suppress: a suppression needs a reason") {
 		t.Errorf("suppression without reason: %+v", r)
 	}
+	// ...and only about that object: the next review does not inherit it.
+	for range 3 {
+		if r := w.review(t, request(t, admissionv1.Create, privilegedPod("f"), nil, alice)); len(r.Warnings) != 0 {
+			t.Errorf("a later review got the earlier object's problem: %q", r.Warnings)
+		}
+	}
 }
 
 func TestExemptions(t *testing.T) {

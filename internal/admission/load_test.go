@@ -1,0 +1,256 @@
+package admission
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kubeward/kubeward/internal/kubetest"
+	admissionv1 "k8s.io/api/admission/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+)
+
+// cpuSeconds is the process's user+system CPU time.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+// loadResult is what a load run measured.
+type loadResult struct {
+	rps, p50, p99, p999 float64 // per second; microseconds
+	cpuPerCall          float64 // process CPU microseconds per call
+}
+
+func (r loadResult) report(b *testing.B, unit string) {
+	b.ReportMetric(r.p50, "p50-µs")
+	b.ReportMetric(r.p99, "p99-µs")
+	b.ReportMetric(r.p999, "p99.9-µs")
+	b.ReportMetric(r.rps, unit+"/s")
+	b.ReportMetric(r.cpuPerCall, "cpu-µs/"+unit)
+}
+
+// load runs n calls of do from clients goroutines, back to back.
+func load(clients, n int, do func(i int) error) (loadResult, error) {
+	return loadAt(clients, n, 0, do)
+}
+
+// loadAt runs n calls of do from clients goroutines. With rate > 0 the
+// calls are scheduled at that total rate (open loop) and each latency is
+// measured from the call's scheduled time, so a stall counts against every
+// call it delays (no coordinated omission); with 0 they go back to back.
+func loadAt(clients, n int, rate float64, do func(i int) error) (loadResult, error) {
+	var next atomic.Int64
+	lat := make([]time.Duration, n)
+	var failed atomic.Int64
+	var firstErr atomic.Value
+	var wg sync.WaitGroup
+	cpu0 := cpuSeconds()
+	start := time.Now()
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				t0 := time.Now()
+				if rate > 0 {
+					t0 = start.Add(time.Duration(float64(i) / rate * float64(time.Second)))
+					time.Sleep(time.Until(t0))
+				}
+				if err := do(i); err != nil {
+					failed.Add(1)
+					firstErr.CompareAndSwap(nil, err.Error())
+				}
+				lat[i] = time.Since(t0)
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if f := failed.Load(); f > 0 {
+		return loadResult{}, fmt.Errorf("%d of %d calls failed; first: %v", f, n, firstErr.Load())
+	}
+	slices.Sort(lat)
+	q := func(p float64) float64 { return float64(lat[int(p*float64(n-1))].Nanoseconds()) / 1000 }
+	return loadResult{rps: float64(n) / elapsed.Seconds(), p50: q(0.5), p99: q(0.99), p999: q(0.999),
+		cpuPerCall: (cpuSeconds() - cpu0) / float64(n) * 1e6}, nil
+}
+
+// BenchmarkLoadHTTPS is the webhook over HTTPS on loopback under 50
+// concurrent clients posting the typical Pod review, load generator in the
+// same process (both share the machine's cores). h1: 50 keep-alive TLS
+// connections; h2: one connection with 50 streams, as the API server's
+// client multiplexes. "max": the clients send back to back (the most the
+// machine gives); "5000rps": the clients send at 5,000 reviews/s in total,
+// latency from each review's scheduled time. Run with -benchtime Nx: N
+// reviews per run.
+func BenchmarkLoadHTTPS(b *testing.B) {
+	for _, rate := range []float64{0, 5000} {
+		for _, h2 := range []bool{false, true} {
+			name := "h1-50conns"
+			if h2 {
+				name = "h2-50streams"
+			}
+			if rate == 0 {
+				name += "/max"
+			} else {
+				name += fmt.Sprintf("/%.0frps", rate)
+			}
+			b.Run(name, func(b *testing.B) { benchLoad(b, h2, rate) })
+		}
+	}
+}
+
+func benchLoad(b *testing.B, h2 bool, rate float64) {
+	pki := newTestPKI(b)
+	pki.write(b)
+	w := newTestWebhook(b, nil, nil, StaticNamespaces{"shop": {LabelWarn: "low", LabelAudit: "low"}})
+	// The JSON log line is formatted as in production, then dropped.
+	w.Log = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	fc, err := NewFileCertificate(pki.certFile(), pki.keyFile(), w.Metrics, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := startServer(b, &Server{Webhook: w.Webhook, Certs: fc})
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pki.pool}, MaxIdleConnsPerHost: 50, MaxConnsPerHost: 50,
+		ForceAttemptHTTP2: h2, DisableCompression: true}
+	if !h2 {
+		tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+	}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	body := reviewBody(b, request(b, admissionv1.Create, typicalPod(), nil, alice))
+	url := "https://" + srv.addr + "/validate"
+	post := func(int) error {
+		resp, err := client.Post(url, "application/json", bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		data, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return err
+		}
+		if resp.StatusCode != 200 || !bytes.Contains(data, []byte(`"allowed":true`)) {
+			return fmt.Errorf("HTTP %d: %s", resp.StatusCode, data)
+		}
+		return nil
+	}
+	// Open the connections first.
+	if _, err := load(50, 500, post); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	res, err := loadAt(50, b.N, rate, post)
+	if err != nil {
+		b.Fatal(err)
+	}
+	res.report(b, "review")
+}
+
+// BenchmarkE2EOverhead is what the webhook adds to the API server: the same
+// create-pod load (the typical Pod, compliant, 50 and 200 concurrent
+// clients) against a real kube-apiserver without and then with the webhook
+// registered (failurePolicy Fail, the webhook in process on 127.0.0.1).
+// Reported: throughput and latency of each phase, and their ratios. Run
+// with -benchtime Nx: N creations per phase.
+func BenchmarkE2EOverhead(b *testing.B) {
+	kubetest.SkipIfShort(b)
+	for _, clients := range []int{50, 200} {
+		b.Run(fmt.Sprintf("clients-%d", clients), func(b *testing.B) {
+			e := startE2E(b, nil)
+			n := b.N
+			ctx := context.Background()
+			cfg := rest.CopyConfig(e.cluster.Config)
+			cfg.QPS, cfg.Burst = -1, 0 // no client-side rate limit
+			cs := kubernetes.NewForConfigOrDie(cfg)
+			allowed := func() float64 { return value(e.hook.Metrics.Decisions.WithLabelValues("allow", "CREATE", "false")) }
+
+			phase := func(ns string) loadResult {
+				if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+					b.Fatal(err)
+				}
+				for _, sa := range []string{"default", "app"} {
+					if _, err := cs.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: sa}}, metav1.CreateOptions{}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				res, err := load(clients, n, func(i int) error {
+					p := typicalPod()
+					p.Namespace, p.GenerateName, p.Name = ns, "", fmt.Sprintf("p-%d", i)
+					p.OwnerReferences = nil
+					_, err := cs.CoreV1().Pods(ns).Create(ctx, p, metav1.CreateOptions{})
+					return err
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+				return res
+			}
+
+			// Without the webhook: take the configuration out of the way.
+			if err := cs.AdmissionregistrationV1().ValidatingWebhookConfigurations().Delete(ctx, DefaultConfigName, metav1.DeleteOptions{}); err != nil {
+				b.Fatal(err)
+			}
+			waitFor(b, 30*time.Second, "the webhook to be out of the way", func() bool {
+				_, err := cs.CoreV1().Pods("shop").Create(ctx, privilegedPod("probe"), metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+				return err == nil
+			})
+			before := allowed()
+			b.ResetTimer()
+			base := phase("without")
+			b.StopTimer()
+			if allowed() != before {
+				b.Fatal("the webhook was called in the phase without it")
+			}
+
+			vwc, err := WebhookConfiguration(ConfigOptions{URL: "https://" + e.srv.addr, CABundle: e.pki.ca.CertPEM, Namespace: "kubeward"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := cs.AdmissionregistrationV1().ValidatingWebhookConfigurations().Create(ctx, vwc, metav1.CreateOptions{}); err != nil {
+				b.Fatal(err)
+			}
+			waitFor(b, 30*time.Second, "the webhook to be called", func() bool {
+				_, err := cs.CoreV1().Pods("shop").Create(ctx, privilegedPod("probe"), metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+				return err != nil && strings.Contains(err.Error(), "kubeward")
+			})
+			before = allowed()
+			b.StartTimer()
+			hook := phase("with")
+			b.StopTimer()
+			if got := allowed() - before; got != float64(n) {
+				b.Fatalf("the webhook allowed %v creations, want %d", got, n)
+			}
+			b.ReportMetric(base.rps, "base-creates/s")
+			b.ReportMetric(hook.rps, "webhook-creates/s")
+			b.ReportMetric(hook.rps/base.rps, "throughput-ratio")
+			b.ReportMetric(base.p50/1000, "base-p50-ms")
+			b.ReportMetric(hook.p50/1000, "webhook-p50-ms")
+			b.ReportMetric(base.p99/1000, "base-p99-ms")
+			b.ReportMetric(hook.p99/1000, "webhook-p99-ms")
+			b.ReportMetric(hook.p99/base.p99, "p99-ratio")
+		})
+	}
+}
