@@ -89,6 +89,10 @@ spec:
       - name: sidecar
         image: x
         command: [kube-apiserver-proxy, --profiling=true]
+      - name: indirect
+        image: x
+        command: ["$(BIN)", --profiling]
+        env: [{name: BIN, value: /usr/local/bin/kube-apiserver}]
 ---
 apiVersion: v1
 kind: Pod
@@ -99,9 +103,10 @@ spec:
 `, nil, APIServerProfiling)
 	checktest.Expect(t, fs,
 		"Deployment/hosted spec.template.spec.containers[0].args[0]",
-		"Deployment/hosted spec.template.spec.containers[1].command[2]")
+		"Deployment/hosted spec.template.spec.containers[1].command[2]",
+		"Deployment/hosted spec.template.spec.containers[3].command[1]")
 	for _, f := range fs {
-		if !strings.Contains(f.Message, "--profiling=true") {
+		if !strings.Contains(f.Message, "--profiling") {
 			t.Errorf("message %q does not show the expanded flag", f.Message)
 		}
 	}

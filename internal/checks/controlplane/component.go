@@ -99,6 +99,9 @@ func instances(o *inventory.Object, comp *componentflags.Component) []*instance 
 // as kubeadm labels it, or in kube-system): an application's own etcd is
 // not in the scope of the control-plane checks.
 func fromContainer(p *inventory.Pod, c inventory.Container, comp *componentflags.Component) *instance {
+	if !mentions(c.Command, comp.Name) && !mentions(c.Args, comp.Name) && !mentions(c.Command, "$(") && !mentions(c.Args, "$(") {
+		return nil // the common case, decided without allocating
+	}
 	env := map[string]string{}
 	envIndex := map[string]int{}
 	for i, e := range c.Env {
@@ -153,6 +156,15 @@ func fromContainer(p *inventory.Pod, c inventory.Container, comp *componentflags
 		in.missingPath = c.Path.Child("command")
 	}
 	return in
+}
+
+func mentions(list []string, name string) bool {
+	for _, a := range list {
+		if strings.Contains(a, name) {
+			return true
+		}
+	}
+	return false
 }
 
 func isClusterEtcd(p *inventory.Pod) bool {
