@@ -17,6 +17,7 @@ import (
 	"github.com/kubeward/kubeward/internal/source/helm"
 	"github.com/kubeward/kubeward/internal/source/kustomize"
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apiserver/pkg/authentication/user"
 )
 
@@ -120,6 +121,7 @@ type policySummary struct {
 	Warned        int `json:"warned"`
 	Admitted      int `json:"admitted"`
 	NotApplicable int `json:"notApplicable"`
+	NotEvaluated  int `json:"notEvaluated,omitempty"`
 	Cases         int `json:"cases"`
 	Failed        int `json:"failed"`
 }
@@ -141,9 +143,10 @@ func (f *policyTestFlags) run(ctx context.Context, s Streams, manifests []string
 		ctx = context.Background()
 	}
 	log := &diag.Log{}
-	policyObjs := loadAllObjects(s, f.files, log)
-	manifestObjs := loadAllObjects(s, manifests, log)
-	set := vap.New(append(append([]*inventory.Object(nil), policyObjs...), manifestObjs...), vap.Options{DefaultNamespace: f.namespace})
+	policyObjs := loadAllObjects(s, f.files, nil, log)
+	reads := vap.Reads(policyObjs)
+	manifestObjs := loadAllObjects(s, manifests, reads, log)
+	set := vap.New(policyObjs, vap.Options{DefaultNamespace: f.namespace, Cluster: manifestObjs})
 	rep := &policyReport{Problems: append(log.Problems(), set.Problems()...), Notes: set.Notes(), Policies: set.Policies()}
 	if len(rep.Policies) == 0 && len(set.Problems()) == 0 {
 		rep.Problems = append(rep.Problems, diag.Problem{Level: diag.Error, Message: "no ValidatingAdmissionPolicy with a binding in the inputs"})
@@ -161,15 +164,28 @@ func (f *policyTestFlags) run(ctx context.Context, s Streams, manifests []string
 		u.Groups = vap.DefaultUser.Groups
 	}
 	for _, o := range manifestObjs {
+		rep.Summary.Objects++
 		or := objectReport{Source: o.Source}
+		if !reads(o.GroupKind()) {
+			// No policy can match its kind: read for its metadata only.
+			or.Result = &vap.Result{Object: o.Ref, Allowed: true}
+			rep.count(or.Result)
+			rep.Objects = append(rep.Objects, or)
+			continue
+		}
 		res, err := set.Evaluate(ctx, vap.Request{Object: o, User: u})
 		if err != nil {
+			// The decoder has said why (an API version kubeward does not
+			// know, which the API server may not serve either).
 			or.Result, or.Error = &vap.Result{Object: o.Ref, Allowed: true}, err.Error()
-			rep.Problems = append(rep.Problems, diag.Problem{Level: diag.Error, File: o.Source.File, Line: o.Source.Line, Object: o.Ref.String(), Message: "cannot evaluate: " + err.Error()})
+			rep.Problems = append(rep.Problems, diag.Problem{Level: diag.Warning, File: o.Source.File, Line: o.Source.Line, Object: o.Ref.String(), Message: "not evaluated: " + err.Error()})
+			rep.Summary.NotEvaluated++
 		} else {
 			or.Result = res
 		}
-		rep.count(or.Result)
+		if err == nil {
+			rep.count(or.Result)
+		}
 		rep.Objects = append(rep.Objects, or)
 	}
 	for _, so := range suites {
@@ -205,7 +221,6 @@ func (f *policyTestFlags) run(ctx context.Context, s Streams, manifests []string
 }
 
 func (r *policyReport) count(res *vap.Result) {
-	r.Summary.Objects++
 	switch {
 	case !res.Allowed:
 		r.Summary.Denied++
@@ -252,7 +267,7 @@ func (r *policyReport) table(out, errw io.Writer, all bool) error {
 		}
 		switch {
 		case o.Error != "":
-			w.printf("%s%s  ERROR  %s\n", where, res.Object, o.Error)
+			w.printf("%s%s  NOT EVALUATED  %s\n", where, res.Object, o.Error)
 			continue
 		case !res.Allowed:
 			w.printf("%s%s  DENIED\n    %s\n", where, res.Object, res.Message)
@@ -275,8 +290,12 @@ func (r *policyReport) table(out, errw io.Writer, all bool) error {
 	}
 	if len(r.Objects) > 0 {
 		sm := r.Summary
-		w.printf("\n%d object(s): %d denied, %d admitted with warnings, %d admitted, %d not applicable\n",
+		w.printf("\n%d object(s): %d denied, %d admitted with warnings, %d admitted, %d not applicable",
 			sm.Objects, sm.Denied, sm.Warned, sm.Admitted, sm.NotApplicable)
+		if sm.NotEvaluated > 0 {
+			w.printf(", %d not evaluated", sm.NotEvaluated)
+		}
+		w.printf("\n")
 	}
 	file := ""
 	for _, c := range r.Cases {
@@ -354,9 +373,10 @@ func writeFile(path string, write func(io.Writer) error) error {
 	return nil
 }
 
-// loadAllObjects reads every object of paths in full (Secrets with their
-// values: a policy may read them; they are never printed).
-func loadAllObjects(s Streams, paths []string, log *diag.Log) []*inventory.Object {
+// loadAllObjects reads the objects of paths, the kinds reads accepts (nil:
+// all) in full and others for their metadata; Secrets keep their values (a
+// policy may read them; they are never printed).
+func loadAllObjects(s Streams, paths []string, reads func(schema.GroupKind) bool, log *diag.Log) []*inventory.Object {
 	if len(paths) == 0 {
 		return nil
 	}
@@ -366,7 +386,7 @@ func loadAllObjects(s Streams, paths []string, log *diag.Log) []*inventory.Objec
 	}
 	rs = append(rs, kustomize.New())
 	files := &source.Files{Log: log, Stdin: s.In, Renderers: rs}
-	dec := &manifest.Decoder{Log: log}
+	dec := &manifest.Decoder{Log: log, Reads: reads}
 	var objs []*inventory.Object
 	files.Walk(paths, func(in manifest.Input) {
 		dec.Decode(in, func(o *inventory.Object) { objs = append(objs, o) })

@@ -138,7 +138,7 @@ func TestLoadDuplicateAcrossFiles(t *testing.T) {
 	}
 }
 
-func mustParse(t *testing.T, y string) []*check.Check {
+func mustParse(t testing.TB, y string) []*check.Check {
 	t.Helper()
 	cs, err := Parse([]byte(y), "checks.yaml")
 	if err != nil {

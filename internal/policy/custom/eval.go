@@ -72,7 +72,8 @@ func (c *compiled) run(a *activation, path *fieldpath.Path, o *inventory.Object)
 		if c.ignoreErrors {
 			return nil
 		}
-		return []check.Result{{Path: path, Message: redacted(o, "the check's expression could not be evaluated: "+err.Error())}}
+		return []check.Result{{Path: path, Message: redacted(o, "the check's expression could not be evaluated: "+err.Error()+
+			" (failurePolicy: Ignore skips objects the expression cannot judge)")}}
 	}
 	msg := c.message
 	if c.msg != nil {

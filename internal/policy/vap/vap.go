@@ -50,6 +50,11 @@ type Options struct {
 	Authorizer authorizer.UnconditionalAuthorizer
 	// Now is the creation time given to objects; zero means time.Now.
 	Now time.Time
+	// Cluster are more objects the cluster holds besides the policies'
+	// inputs: their params, Namespaces and CustomResourceDefinitions count,
+	// their policies and bindings do not (objects under test that ship a
+	// policy do not enforce it on themselves).
+	Cluster []*inventory.Object
 }
 
 // DefaultUser is the requester when a request names none: an ordinary
@@ -78,17 +83,19 @@ type Policy struct {
 }
 
 // New reads the policies, bindings, params, Namespaces and
-// CustomResourceDefinitions among objs. Invalid policies and bindings are
-// reported in Problems and left out, as the API server would refuse them.
+// CustomResourceDefinitions among objs (and the last three among
+// opts.Cluster). Invalid policies and bindings are reported in Problems and
+// left out, as the API server would refuse them.
 func New(objs []*inventory.Object, opts Options) *Set {
+	all := append(append([]*inventory.Object(nil), objs...), opts.Cluster...)
 	s := &Set{
-		kinds:      newKinds(objs),
+		kinds:      newKinds(all),
 		namespaces: map[string]*corev1.Namespace{},
 		defaultNS:  opts.DefaultNamespace,
 		authz:      opts.Authorizer,
 		now:        opts.Now,
 		oi:         admission.NewObjectInterfacesFromScheme(scheme.Scheme),
-		secrets:    (*redact.Redactor)(nil).With(objs...),
+		secrets:    (*redact.Redactor)(nil).With(all...),
 	}
 	if s.defaultNS == "" {
 		s.defaultNS = metav1.NamespaceDefault
@@ -99,8 +106,10 @@ func New(objs []*inventory.Object, opts Options) *Set {
 	policies := map[string]*admissionregistrationv1.ValidatingAdmissionPolicy{}
 	invalid := map[string]bool{}
 	bindings := map[string][]*admissionregistrationv1.ValidatingAdmissionPolicyBinding{}
-	for _, o := range objs {
+	for i, o := range all {
+		fromPolicies := i < len(objs)
 		switch {
+		case !fromPolicies && o.Kind != "Namespace":
 		case o.Kind == "ValidatingAdmissionPolicy" && inventory.GroupOf(o.APIVersion) == admissionregistrationv1.GroupName:
 			p := &admissionregistrationv1.ValidatingAdmissionPolicy{}
 			if !s.convert(o, p) {
@@ -113,7 +122,7 @@ func New(objs []*inventory.Object, opts Options) *Set {
 				continue
 			}
 			if _, dup := policies[p.Name]; dup {
-				s.problem(o, diag.Error, fmt.Sprintf("ValidatingAdmissionPolicy %q is defined twice; the later one is used", p.Name))
+				s.problem(o, diag.Warning, fmt.Sprintf("ValidatingAdmissionPolicy %q is defined twice; the later one is used", p.Name))
 			}
 			policies[p.Name] = p
 		case o.Kind == "ValidatingAdmissionPolicyBinding" && inventory.GroupOf(o.APIVersion) == admissionregistrationv1.GroupName:
@@ -157,7 +166,7 @@ func New(objs []*inventory.Object, opts Options) *Set {
 			if err != nil {
 				continue // the policy source leaves such a policy out
 			}
-			hook.ParamInformer, hook.ParamScope, hook.ConfigurationError = s.params(gv.WithKind(pk.Kind), objs)
+			hook.ParamInformer, hook.ParamScope, hook.ConfigurationError = s.params(gv.WithKind(pk.Kind), all)
 		}
 		s.hooks = append(s.hooks, hook)
 	}
@@ -358,7 +367,10 @@ func (s *Set) Evaluate(ctx context.Context, req Request) (*Result, error) {
 	authz := &recordingAuthorizer{UnconditionalAuthorizer: s.authz}
 	disp := validating.NewDispatcher(authz, pm)
 
-	var applicable []validating.PolicyHook
+	var (
+		applicable []validating.PolicyHook
+		last       dispatched
+	)
 	for _, h := range s.hooks {
 		if len(req.Policies) > 0 && !contains(req.Policies, h.Policy.Name) {
 			continue
@@ -378,15 +390,16 @@ func (s *Set) Evaluate(ctx context.Context, req Request) (*Result, error) {
 			one := h
 			one.Bindings = []*admissionregistrationv1.ValidatingAdmissionPolicyBinding{b}
 			applicable = append(applicable, one)
-			res.Bindings = append(res.Bindings, s.evaluateBinding(ctx, disp, p, one, red))
+			var br BindingResult
+			br, last = s.evaluateBinding(ctx, disp, p, one, red)
+			res.Bindings = append(res.Bindings, br)
 		}
 	}
 	switch len(applicable) {
 	case 0:
 	case 1:
 		// The binding's own dispatch is the request's.
-		d := s.dispatch(ctx, disp, p, applicable)
-		res.setDecision(d, red)
+		res.setDecision(last, red)
 	default:
 		// The decision on the whole request comes from one dispatch over
 		// every applicable binding, grouped by policy as the API server
@@ -451,7 +464,7 @@ func (s *Set) dispatch(ctx context.Context, disp generic.Dispatcher[validating.P
 	return dispatched{err: err, warnings: rec.warnings, annotations: attrs.annotations, calls: rec.calls}
 }
 
-func (s *Set) evaluateBinding(ctx context.Context, disp generic.Dispatcher[validating.PolicyHook], p *prepared, hook validating.PolicyHook, red *redact.Redactor) BindingResult {
+func (s *Set) evaluateBinding(ctx context.Context, disp generic.Dispatcher[validating.PolicyHook], p *prepared, hook validating.PolicyHook, red *redact.Redactor) (BindingResult, dispatched) {
 	b := hook.Bindings[0]
 	br := BindingResult{Policy: hook.Policy.Name, Binding: b.Name}
 	for _, a := range b.Spec.ValidationActions {
@@ -487,7 +500,7 @@ func (s *Set) evaluateBinding(ctx context.Context, disp generic.Dispatcher[valid
 	default:
 		br.Outcome = OutcomeAdmit
 	}
-	return br
+	return br, d
 }
 
 // prepared is a request as the admission chain hands it to the plugin.

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apiserver/pkg/admission"
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
@@ -368,4 +369,30 @@ func TestAuthorizerOption(t *testing.T) {
 	checkResult(t, res, want{allowed: true, outcomes: "p=admit", notes: []string{"answered from"}})
 	res = evaluate(t, s, Request{Object: find(t, objs, "Pod/shop/web")})
 	checkResult(t, res, want{message: "cannot read secrets", outcomes: "p=deny"})
+}
+
+func TestReads(t *testing.T) {
+	objs := decode(t, policy("p", `paramKind: {apiVersion: v1, kind: ConfigMap}
+matchConstraints:
+  resourceRules:
+  - {apiGroups: ["", apps], apiVersions: ["*"], operations: [CREATE], resources: [pods, deployments/scale]}`+"\nvalidations: [{expression: \"true\"}]", "validationActions: [Deny]\nparamRef: {name: x, parameterNotFoundAction: Allow}"))
+	reads := Reads(objs)
+	for gk, want := range map[string]bool{
+		"Pod": true, "Deployment.apps": true, "ConfigMap": true, "Namespace": true,
+		"Service": false, "DaemonSet.apps": false, "CustomResourceDefinition.apiextensions.k8s.io": false, "Widget.example.com": false,
+	} {
+		if got := reads(schema.ParseGroupKind(gk)); got != want {
+			t.Errorf("%s: %v, want %v", gk, got, want)
+		}
+	}
+	wild := Reads(decode(t, policy("w", "matchConstraints:\n  resourceRules: [{apiGroups: [\"*\"], apiVersions: [\"*\"], operations: [\"*\"], resources: [\"*\"]}]\nvalidations: [{expression: \"true\"}]", "validationActions: [Deny]")))
+	for _, gk := range []string{"Service", "Widget.example.com", "CustomResourceDefinition.apiextensions.k8s.io"} {
+		if !wild(schema.ParseGroupKind(gk)) {
+			t.Errorf("wildcard rule does not read %s", gk)
+		}
+	}
+	custom := Reads(decode(t, policy("c", "matchConstraints:\n  resourceRules: [{apiGroups: [example.com], apiVersions: [v1], operations: [CREATE], resources: [widgetz]}]\nvalidations: [{expression: \"true\"}]", "validationActions: [Deny]")))
+	if !custom(schema.ParseGroupKind("Widget.example.com")) || !custom(schema.ParseGroupKind("CustomResourceDefinition.apiextensions.k8s.io")) || custom(schema.ParseGroupKind("Pod")) {
+		t.Error("custom group: want its kinds (any plural) and CRDs, not pods")
+	}
 }
