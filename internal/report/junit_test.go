@@ -101,7 +101,7 @@ func TestJUnit(t *testing.T) {
 		// At or above the gate (high): failures with where and how to fix.
 		"privileged-container | Deployment/default/web":            {"failure", "deploy/web.yaml:24:23"},
 		"host-network | Deployment/monitoring/grafana":             {"failure", "fix: Remove hostNetwork: true."},
-		"rbac-cluster-admin-binding | ClusterRoleBinding/ci-admin": {"failure", "binds cluster-admin"},
+		"example-unregistered-binding | ClusterRoleBinding/ci-admin": {"failure", "binds cluster-admin"},
 		// Below the gate: passing, with the finding shown.
 		"image-tag-latest | Deployment/default/web": {"pass", "Below the gate (--fail-on high)"},
 		"run-as-non-root | Deployment/default/web":  {"pass", "suppression expired on 2024-01-31"},

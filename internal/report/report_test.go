@@ -106,7 +106,7 @@ func fixture() *scan.Result {
 	fs[5].Suppression = &check.SuppressionStatus{Reason: "postgres needs a writable data directory",
 		Origin: "annotation suppress.kubeward.dev/read-only-root-filesystem"}
 	// A live object with no file, from a check the report knows only by its findings.
-	fs = append(fs, check.Finding{CheckID: "rbac-cluster-admin-binding", Title: "Binding grants cluster-admin",
+	fs = append(fs, check.Finding{CheckID: "example-unregistered-binding", Title: "Binding grants cluster-admin",
 		Severity: check.Critical, Category: check.CategoryRBAC,
 		Object: ref("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "", "ci-admin"),
 		Source: inventory.Source{Cluster: "prod", ResourceVersion: "48213"},
@@ -132,7 +132,7 @@ func fixture() *scan.Result {
 		},
 		Objects: 12,
 		Checks: []string{"host-network", "host-path-volume", "image-tag-latest", "privileged-container",
-			"rbac-cluster-admin-binding", "read-only-root-filesystem", "run-as-non-root", "seccomp-profile"},
+			"example-unregistered-binding", "read-only-root-filesystem", "run-as-non-root", "seccomp-profile"},
 		Coverage: []scan.Gap{{Check: "rbac-wildcard-verbs", Reason: "cannot list clusterroles.rbac.authorization.k8s.io: forbidden"}},
 	}
 }

@@ -174,7 +174,7 @@ func TestSARIFRules(t *testing.T) {
 		t.Errorf("privileged-container tags %v lack the category", tags)
 	}
 	// A check known only by its finding still gets a rule made from it.
-	rb := d.Rules[byID["rbac-cluster-admin-binding"]]
+	rb := d.Rules[byID["example-unregistered-binding"]]
 	if rb.ShortDescription.Text != "Binding grants cluster-admin" || rb.DefaultConfiguration.Level != "error" {
 		t.Errorf("unregistered check's rule: %+v", rb)
 	}
@@ -235,7 +235,7 @@ func TestSARIFResults(t *testing.T) {
 		t.Errorf("Helm result does not say the line is in the rendered template: %q", helm.Message.Text)
 	}
 
-	live := run.Results[get("rbac-cluster-admin-binding ClusterRoleBinding/ci-admin")]
+	live := run.Results[get("example-unregistered-binding ClusterRoleBinding/ci-admin")]
 	if loc := live.Locations[0]; loc.PhysicalLocation != nil || len(loc.LogicalLocations) != 1 ||
 		loc.LogicalLocations[0].FullyQualifiedName != "prod/ClusterRoleBinding/ci-admin" || loc.LogicalLocations[0].Kind != "resource" {
 		t.Errorf("live object location: %+v", loc)
