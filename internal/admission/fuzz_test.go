@@ -6,11 +6,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"unicode/utf8"
 
 	admissionv1 "k8s.io/api/admission/v1"
 	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	sigsjson "sigs.k8s.io/json"
 )
 
 func seedReviews(f *testing.F) {
@@ -99,4 +102,41 @@ func FuzzPodFields(f *testing.F) {
 
 func schemaGVK(k metav1.GroupVersionKind) schema.GroupVersionKind {
 	return schema.GroupVersionKind{Group: k.Group, Version: k.Version, Kind: k.Kind}
+}
+
+// FuzzDecodersAgree: for every input the API server's decoder
+// (sigs.k8s.io/json, case-sensitive) reads, the webhook's one-pass decoder
+// reads the same Pod and the same review. Inputs that are not valid UTF-8
+// are left out: the API server encodes the objects it sends, and
+// encoding/json never writes invalid UTF-8.
+func FuzzDecodersAgree(f *testing.F) {
+	seedReviews(f)
+	f.Add(mustJSON(f, typicalPod()))
+	f.Add([]byte(`{"spec":{"containers":[{"name":"a","securityContext":{"privileged":true,"privileged":false}}]}}`))
+	f.Add([]byte(`{"spec":{"containers":[{"name":"a","securityContext":{"Privileged":true}}]}}`))
+	f.Add([]byte(`{"spec":{"securityContext":{"runAsUser":18446744073709551617}}}`))
+	f.Add([]byte(`{"metadata":{"name":"\u0070\ud83d\ude00"},"spec":{"containers":[{"resources":{"limits":{"cpu":"1e3"}}}]}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if !utf8.Valid(data) {
+			return
+		}
+		var want, got corev1.Pod
+		if err := sigsjson.UnmarshalCaseSensitivePreserveInts(data, &want); err == nil {
+			if err := fastJSON.Unmarshal(data, &got); err != nil {
+				t.Fatalf("the API server's decoder reads it, the webhook's does not: %v\n%s", err, data)
+			}
+			if !apiequality.Semantic.DeepEqual(&want, &got) {
+				t.Fatalf("decoders disagree on %s:\nsigs     %+v\njsoniter %+v", data, want, got)
+			}
+		}
+		var wantR, gotR admissionv1.AdmissionReview
+		if err := sigsjson.UnmarshalCaseSensitivePreserveInts(data, &wantR); err == nil {
+			if err := fastJSON.Unmarshal(data, &gotR); err != nil {
+				t.Fatalf("review: the API server's decoder reads it, the webhook's does not: %v\n%s", err, data)
+			}
+			if !apiequality.Semantic.DeepEqual(&wantR, &gotR) {
+				t.Fatalf("decoders disagree on the review %s", data)
+			}
+		}
+	})
 }

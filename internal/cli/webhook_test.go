@@ -74,6 +74,26 @@ func TestWebhookServeUsage(t *testing.T) {
 	}
 }
 
+// serveReady runs a `webhook serve` command until the test ends (or stop)
+// and waits until its /readyz on health answers 200.
+func serveReady(t *testing.T, health string, args ...string) (stderr *syncBuffer, stop func() int) {
+	t.Helper()
+	_, stderr, stop = runUntil(t, args...)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if resp, err := http.Get("http://" + health + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return stderr, stop
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not ready:\n%s", stderr.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 func freeAddr(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -121,35 +141,9 @@ suppressions:
 		t.Fatal(err)
 	}
 
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var stdout, stderr syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		root := NewRoot(Streams{In: strings.NewReader(""), Out: &stdout, Err: &stderr})
-		root.SetArgs([]string{"webhook", "serve", "--self-managed-ca", "--namespace", "kubeward", "--kubeconfig", c.Kubeconfig,
-			"--listen", addr, "--health-listen", health, "--tls-san", "127.0.0.1", "--config", cfg, "--shutdown-delay", "0s"})
-		done <- root.ExecuteContext(runCtx)
-	}()
+	stderr, stop := serveReady(t, health, "webhook", "serve", "--self-managed-ca", "--namespace", "kubeward", "--kubeconfig", c.Kubeconfig,
+		"--listen", addr, "--health-listen", health, "--tls-san", "127.0.0.1", "--config", cfg, "--shutdown-delay", "0s")
 	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get("http://" + health + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				break
-			}
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("serve exited: %v\n%s", err, stderr.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not ready:\n%s", stderr.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 
 	sec, err := cs.CoreV1().Secrets("kubeward").Get(ctx, "kubeward-webhook-ca", metav1.GetOptions{})
 	if err != nil || len(sec.Data[admission.CASecretCert]) == 0 || len(sec.Data[admission.CASecretKey]) == 0 {
@@ -184,14 +178,8 @@ suppressions:
 		t.Errorf("other pod: %v", err)
 	}
 
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not stop")
+	if code := stop(); code != 0 {
+		t.Errorf("serve: exit %d", code)
 	}
 	logs := stderr.String()
 	for _, want := range []string{`"msg":"kubeward webhook starting"`, `"msg":"caBundle written"`, `"decision":"deny"`, `"msg":"stopped"`} {

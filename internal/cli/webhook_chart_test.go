@@ -1,0 +1,361 @@
+package cli
+
+// Tests of the webhook's Helm chart (deploy/helm/kubeward-webhook) and its
+// rendered manifest (deploy/webhook.yaml): they pass `kubeward scan`, agree
+// with `kubeward webhook config`, pass only flags `webhook serve` knows, and
+// grant the rights the webhook needs.
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kubeward/kubeward/internal/admission"
+	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/kubetest"
+	"github.com/kubeward/kubeward/internal/manifest"
+	"github.com/kubeward/kubeward/internal/scan"
+	"github.com/kubeward/kubeward/internal/source"
+	"github.com/kubeward/kubeward/internal/source/helm"
+	admissionregv1 "k8s.io/api/admissionregistration/v1"
+	appsv1 "k8s.io/api/apps/v1"
+	authnv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/yaml"
+)
+
+var updateManifest = flag.Bool("update-webhook-manifest", false, "rewrite deploy/webhook.yaml from the chart")
+
+const (
+	chartRelease   = "kubeward-webhook"
+	chartNamespace = "kubeward"
+)
+
+func repoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "deploy", "helm", "kubeward-webhook", "Chart.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func chartDir(t testing.TB) string {
+	return filepath.Join(repoRoot(t), "deploy", "helm", "kubeward-webhook")
+}
+
+// render renders the chart as `helm template kubeward-webhook -n kubeward`.
+func renderChart(t testing.TB, set ...string) []manifest.Input {
+	t.Helper()
+	r, err := helm.New(helm.Options{ReleaseName: chartRelease, Namespace: chartNamespace, Set: set})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := r.Render(chartDir(t), "deploy/helm/kubeward-webhook")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
+// text joins rendered documents as `helm template` prints them.
+func chartText(in []manifest.Input) string {
+	var b strings.Builder
+	for _, i := range in {
+		fmt.Fprintf(&b, "---\n# Source: %s\n%s", i.Template, strings.TrimLeft(string(i.Data), "\n"))
+		if !strings.HasSuffix(b.String(), "\n") {
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// objects decodes the documents of a kind into T.
+func chartObjects[T any](t testing.TB, in []manifest.Input, kind string) []*T {
+	t.Helper()
+	var out []*T
+	for _, doc := range strings.Split(chartText(in), "\n---\n") {
+		var tm metav1.TypeMeta
+		if err := yaml.Unmarshal([]byte(doc), &tm); err != nil {
+			t.Fatal(err)
+		}
+		if tm.Kind != kind {
+			continue
+		}
+		v := new(T)
+		if err := yaml.UnmarshalStrict([]byte(doc), v); err != nil {
+			t.Fatalf("%s: %v", kind, err)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// scanChart runs every registered check over the chart as `kubeward scan
+// deploy/helm/kubeward-webhook --set ...` does.
+func scanChart(t testing.TB, set ...string) *scan.Result {
+	t.Helper()
+	r, err := helm.New(helm.Options{Set: set})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, _ := scan.New(scan.Options{Checks: check.All()}).Files(&source.Files{Renderers: []source.Renderer{r}}, []string{chartDir(t)})
+	for _, p := range res.Problems {
+		t.Errorf("problem: %s", p)
+	}
+	return res
+}
+
+func describe(fs []check.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		s := f.CheckID + " " + f.Object.Kind + "/" + f.Object.Name
+		if f.Suppressed() {
+			s += " (suppressed)"
+		}
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestChartScansClean: the chart passes kubeward's own scan in every TLS
+// mode; self-managed TLS needs rights the RBAC checks report, and the
+// chart shows them rather than hiding them, except the one that would fail
+// the default gate, suppressed with its reason.
+func TestChartScansClean(t *testing.T) {
+	for _, tt := range []struct {
+		mode string
+		set  []string
+		want []string
+	}{
+		{"certManager (default)", nil, nil},
+		{"secret", []string{"tls.mode=secret,tls.secretName=webhook-tls,tls.caBundle=PEM"}, nil},
+		{"selfManaged", []string{"tls.mode=selfManaged"}, []string{
+			"rbac-admission-webhook-config ClusterRole/release-name-kubeward-webhook-cabundle (suppressed)",
+			"rbac-secrets-read Role/release-name-kubeward-webhook-ca",
+			"rbac-token-creation Role/release-name-kubeward-webhook-ca",
+			"rbac-workload-service-account Deployment/release-name-kubeward-webhook",
+		}},
+	} {
+		t.Run(tt.mode, func(t *testing.T) {
+			res := scanChart(t, tt.set...)
+			if got := describe(res.Findings); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("findings:\n got %q\nwant %q", got, tt.want)
+				for _, f := range res.Findings {
+					t.Logf("%s %s %s: %s", f.CheckID, f.Object, f.Path, f.Message)
+				}
+			}
+			if res.Objects < 10 {
+				t.Errorf("only %d objects rendered", res.Objects)
+			}
+		})
+	}
+}
+
+// TestWebhookConfigurationAgrees: the chart's configuration is the one
+// `kubeward webhook config` prints for the same names.
+func TestWebhookConfigurationAgrees(t *testing.T) {
+	in := renderChart(t, "config.webhook.exemptions.namespaces={legacy}")
+	vwcs := chartObjects[admissionregv1.ValidatingWebhookConfiguration](t, in, "ValidatingWebhookConfiguration")
+	if len(vwcs) != 1 {
+		t.Fatalf("%d configurations", len(vwcs))
+	}
+	got := vwcs[0]
+	want, err := admission.WebhookConfiguration(admission.ConfigOptions{Name: chartRelease, Namespace: chartNamespace, ServiceName: chartRelease,
+		ExemptNamespaces: []string{"legacy"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Name != want.Name || got.Annotations["cert-manager.io/inject-ca-from"] != chartNamespace+"/"+chartRelease {
+		t.Errorf("metadata = %+v", got.ObjectMeta)
+	}
+	if !reflect.DeepEqual(got.Webhooks, want.Webhooks) {
+		g, _ := yaml.Marshal(got.Webhooks)
+		w, _ := yaml.Marshal(want.Webhooks)
+		t.Errorf("the chart's webhook:\n%s\ndiffers from kubeward webhook config's:\n%s", g, w)
+	}
+}
+
+// TestChartArgsAreFlags: every argument the chart passes is a flag of
+// `kubeward webhook serve`, in every TLS mode.
+func TestChartArgsAreFlags(t *testing.T) {
+	for _, set := range [][]string{nil, {"tls.mode=selfManaged"}, {"tls.mode=secret,tls.secretName=x,tls.caBundle=PEM"}} {
+		deps := chartObjects[appsv1.Deployment](t, renderChart(t, set...), "Deployment")
+		if len(deps) != 1 {
+			t.Fatalf("%d deployments", len(deps))
+		}
+		d := deps[0]
+		if *d.Spec.Replicas != 2 {
+			t.Errorf("replicas %d", *d.Spec.Replicas)
+		}
+		args := d.Spec.Template.Spec.Containers[0].Args
+		root := NewRoot(Streams{In: strings.NewReader(""), Out: &bytes.Buffer{}, Err: &bytes.Buffer{}})
+		cmd, rest, err := root.Find(args)
+		if err != nil || cmd.Name() != "serve" || len(rest) < 2 {
+			t.Fatalf("%v: %v %v", args, cmd.Name(), err)
+		}
+		if err := cmd.ParseFlags(args[2:]); err != nil {
+			t.Errorf("%v: %v", set, err)
+		}
+		if cmd.Flags().Changed("self-managed-ca") != (len(set) > 0 && strings.Contains(set[0], "selfManaged")) {
+			t.Errorf("%v: --self-managed-ca set wrongly in %v", set, args)
+		}
+	}
+}
+
+// TestRenderedManifest: deploy/webhook.yaml is the chart rendered with its
+// defaults for release kubeward-webhook in namespace kubeward.
+func TestRenderedManifest(t *testing.T) {
+	header := "# kubeward's admission webhook, rendered from deploy/helm/kubeward-webhook with its\n" +
+		"# defaults (TLS from cert-manager) for release kubeward-webhook in namespace kubeward:\n" +
+		"#   kubectl create namespace kubeward && kubectl apply -n kubeward -f deploy/webhook.yaml\n" +
+		"# Generated by `go test ./internal/cli -run TestRenderedManifest -update-webhook-manifest`; edit the chart, not this file.\n"
+	want := header + chartText(renderChart(t))
+	path := filepath.Join(repoRoot(t), "deploy", "webhook.yaml")
+	if *updateManifest {
+		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want {
+		t.Errorf("deploy/webhook.yaml is out of date: go test ./internal/cli -run TestRenderedManifest -update-webhook-manifest")
+	}
+}
+
+// TestChartRBACSuffices runs `kubeward webhook serve --self-managed-ca`
+// with the args of the chart's Deployment, as the chart's ServiceAccount
+// with exactly the chart's RBAC, against a real API server: it reads
+// namespaces, creates its CA Secret, writes the caBundle and judges.
+func TestChartRBACSuffices(t *testing.T) {
+	kubetest.SkipIfShort(t)
+	c := kubetest.Start(t, kubetest.Options{})
+	cs := c.Client()
+	ctx := context.Background()
+	in := renderChart(t, "tls.mode=selfManaged")
+	for _, ns := range []string{chartNamespace, "shop"} {
+		if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := cs.CoreV1().ServiceAccounts("shop").Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, sa := range chartObjects[corev1.ServiceAccount](t, in, "ServiceAccount") {
+		if _, err := cs.CoreV1().ServiceAccounts(chartNamespace).Create(ctx, sa, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range chartObjects[rbacv1.ClusterRole](t, in, "ClusterRole") {
+		if _, err := cs.RbacV1().ClusterRoles().Create(ctx, r, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, b := range chartObjects[rbacv1.ClusterRoleBinding](t, in, "ClusterRoleBinding") {
+		if _, err := cs.RbacV1().ClusterRoleBindings().Create(ctx, b, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range chartObjects[rbacv1.Role](t, in, "Role") {
+		if _, err := cs.RbacV1().Roles(chartNamespace).Create(ctx, r, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, b := range chartObjects[rbacv1.RoleBinding](t, in, "RoleBinding") {
+		if _, err := cs.RbacV1().RoleBindings(chartNamespace).Create(ctx, b, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// The configuration, pointed at 127.0.0.1 instead of the Service.
+	addr, health := freeAddr(t), freeAddr(t)
+	vwc := chartObjects[admissionregv1.ValidatingWebhookConfiguration](t, in, "ValidatingWebhookConfiguration")[0]
+	vwc.Webhooks[0].ClientConfig = admissionregv1.WebhookClientConfig{URL: ptr.To("https://" + addr + "/validate")}
+	if _, err := cs.AdmissionregistrationV1().ValidatingWebhookConfigurations().Create(ctx, vwc, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cm := chartObjects[corev1.ConfigMap](t, in, "ConfigMap")[0]
+	dir := t.TempDir()
+	cfgFile := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(cfgFile, []byte(cm.Data["config.yaml"]), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	// A kubeconfig for the chart's ServiceAccount, with a bound token.
+	tok, err := cs.CoreV1().ServiceAccounts(chartNamespace).CreateToken(ctx, chartRelease, &authnv1.TokenRequest{
+		Spec: authnv1.TokenRequestSpec{ExpirationSeconds: ptr.To[int64](3600)}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kc := filepath.Join(dir, "kubeconfig")
+	if err := writeKubeconfig(kc, c.URL, c.CAPEM, tok.Status.Token); err != nil {
+		t.Fatal(err)
+	}
+
+	// The chart's args, with local addresses and the files above.
+	d := chartObjects[appsv1.Deployment](t, in, "Deployment")[0]
+	var args []string
+	for _, a := range d.Spec.Template.Spec.Containers[0].Args {
+		switch {
+		case strings.HasPrefix(a, "--config="):
+			a = "--config=" + cfgFile
+		case strings.HasPrefix(a, "--listen="):
+			a = "--listen=" + addr
+		case strings.HasPrefix(a, "--health-listen="):
+			a = "--health-listen=" + health
+		case strings.HasPrefix(a, "--shutdown-delay="):
+			a = "--shutdown-delay=0s"
+		}
+		args = append(args, a)
+	}
+	args = append(args, "--namespace="+chartNamespace, "--kubeconfig="+kc, "--tls-san=127.0.0.1")
+	stderr, stop := serveReady(t, health, args...)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "bad", Namespace: "shop"}, Spec: corev1.PodSpec{Containers: []corev1.Container{{
+			Name: "app", Image: "registry.example.com/app:1.0", SecurityContext: &corev1.SecurityContext{Privileged: ptr.To(true)}}}}}
+		_, err := cs.CoreV1().Pods("shop").Create(ctx, p, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+		if err != nil && strings.Contains(err.Error(), "kubeward: Pod/shop/bad violates") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no answer through the chart's RBAC: %v\n%s", err, stderr.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if code := stop(); code != 0 {
+		t.Errorf("serve: exit %d", code)
+	}
+	if logs := stderr.String(); strings.Contains(logs, "forbidden") || strings.Contains(logs, "Forbidden") {
+		t.Errorf("the chart's RBAC refused something:\n%s", logs)
+	}
+}
+
+func writeKubeconfig(path, server string, caPEM []byte, token string) error {
+	cfg := clientcmdapi.NewConfig()
+	cfg.Clusters["c"] = &clientcmdapi.Cluster{Server: server, CertificateAuthorityData: caPEM}
+	cfg.AuthInfos["sa"] = &clientcmdapi.AuthInfo{Token: token}
+	cfg.Contexts["c"] = &clientcmdapi.Context{Cluster: "c", AuthInfo: "sa"}
+	cfg.CurrentContext = "c"
+	return clientcmd.WriteToFile(*cfg, path)
+}
