@@ -316,3 +316,56 @@ func logContains(t testing.TB, c *kubetest.Cluster, s string) bool {
 	data, err := os.ReadFile(c.Dir + "/logs/kube-apiserver.log")
 	return err == nil && strings.Contains(string(data), s)
 }
+
+// TestE2EControllers: with the controller manager running, a Deployment
+// admitted by the webhook gets its ReplicaSet and Pods, which the webhook
+// admits on the Deployment's judgement (owner), even when the Deployment's
+// own metadata carries the suppression its Pods do not.
+func TestE2EControllers(t *testing.T) {
+	kubetest.SkipIfShort(t)
+	c := kubetest.Start(t, kubetest.Options{ControllerManager: true, ControllerManagerFlags: []string{
+		"--controllers=" + strings.Join(append(kubetest.DefaultControllers, "deployment-controller", "replicaset-controller"), ",")}})
+	cs := c.Client()
+	ctx := context.Background()
+	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.CoreV1().ServiceAccounts("shop").Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "app"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	pki := newTestPKI(t)
+	pki.write(t)
+	hook := newTestWebhook(t, nil, nil, nil)
+	certs, err := NewFileCertificate(pki.certFile(), pki.keyFile(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := startServer(t, &Server{Webhook: hook.Webhook, Certs: certs})
+	vwc, err := WebhookConfiguration(ConfigOptions{URL: "https://" + srv.addr, CABundle: pki.ca.CertPEM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.AdmissionregistrationV1().ValidatingWebhookConfigurations().Create(ctx, vwc, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 30*time.Second, "the API server to call the webhook", func() bool {
+		_, err := cs.CoreV1().Pods("shop").Create(ctx, privilegedPod("probe"), metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+		return err != nil && strings.Contains(err.Error(), "kubeward: Pod/shop/probe")
+	})
+
+	d := deployment("agent", privilegedPod("x").Spec)
+	d.Annotations = map[string]string{check.AnnotationPrefix + "pss-privileged": "loads the eBPF probes"}
+	if _, err := cs.AppsV1().Deployments("shop").Create(ctx, d, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 60*time.Second, "the Deployment's two Pods", func() bool {
+		pods, err := cs.CoreV1().Pods("shop").List(ctx, metav1.ListOptions{LabelSelector: "app=agent"})
+		return err == nil && len(pods.Items) == 2
+	})
+	if got := value(hook.Metrics.Decisions.WithLabelValues("owner", "CREATE", "false")); got < 3 {
+		t.Errorf("%v objects judged through their owner, want the ReplicaSet and two Pods", got)
+	}
+	if !strings.Contains(hook.logs.String(), `"user":"system:serviceaccount:kube-system:replicaset-controller"`) {
+		t.Errorf("the Pods did not come from the replicaset controller's account:\n%s", hook.logs.String())
+	}
+}
