@@ -13,6 +13,8 @@ import (
 	"github.com/kubeward/kubeward/internal/manifest"
 	"github.com/kubeward/kubeward/internal/policy/policytest"
 	"github.com/kubeward/kubeward/internal/policy/vap"
+	"github.com/kubeward/kubeward/internal/rbac"
+	"github.com/kubeward/kubeward/internal/rbac/rbacinv"
 	"github.com/kubeward/kubeward/internal/source"
 	"github.com/kubeward/kubeward/internal/source/helm"
 	"github.com/kubeward/kubeward/internal/source/kustomize"
@@ -146,7 +148,8 @@ func (f *policyTestFlags) run(ctx context.Context, s Streams, manifests []string
 	policyObjs := loadAllObjects(s, f.files, nil, log)
 	reads := vap.Reads(policyObjs)
 	manifestObjs := loadAllObjects(s, manifests, reads, log)
-	set := vap.New(policyObjs, vap.Options{DefaultNamespace: f.namespace, Cluster: manifestObjs})
+	set := vap.New(policyObjs, vap.Options{DefaultNamespace: f.namespace, Cluster: manifestObjs,
+		Authorizer: vap.RBACAuthorizer(rbacModel(policyObjs, manifestObjs))})
 	rep := &policyReport{Problems: append(log.Problems(), set.Problems()...), Notes: set.Notes(), Policies: set.Policies()}
 	if len(rep.Policies) == 0 && len(set.Problems()) == 0 {
 		rep.Problems = append(rep.Problems, diag.Problem{Level: diag.Error, Message: "no ValidatingAdmissionPolicy with a binding in the inputs"})
@@ -371,6 +374,19 @@ func writeFile(path string, write func(io.Writer) error) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// rbacModel is the RBAC of the inputs with the API server's bootstrap
+// roles, for policies that ask the authorizer.
+func rbacModel(sets ...[]*inventory.Object) *rbac.Model {
+	inv := inventory.NewInventory()
+	for _, objs := range sets {
+		for _, o := range objs {
+			inv.Add(o)
+		}
+	}
+	inv.Sort()
+	return rbacinv.Build(inv).Model
 }
 
 // loadAllObjects reads the objects of paths, the kinds reads accepts (nil:

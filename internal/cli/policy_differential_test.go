@@ -45,7 +45,8 @@ type serverDecision struct {
 // TestPolicyTestMatchesAPIServer creates policies and bindings (params by
 // name and selector, a CRD param, matchConditions, namespace and object
 // selectors, variables, messageExpression, Deny, Warn and Audit actions,
-// both failure policies, a cost-limit overrun, request.userInfo) in a real
+// both failure policies, a cost-limit overrun, request.userInfo, the
+// authorizer over RBAC objects) in a real
 // API server, sends it the objects of testdata/vapdiff/subjects.yaml, and
 // runs the same through `kubeward policy test` with cases built from the
 // server's answers: the decision, message, reason, code, warnings and
@@ -68,11 +69,6 @@ func TestPolicyTestMatchesAPIServer(t *testing.T) {
 	for _, ns := range []string{"prod", "dev", "staging"} {
 		k.mustCreate(ctx, c.Config, obj(t, fmt.Sprintf("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: default, namespace: %s}", ns)))
 	}
-	k.mustCreate(ctx, c.Config, obj(t, `apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {name: alice-admin}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
-subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: alice}]`))
 	for _, o := range docs(t, filepath.Join(dir, "policies.yaml")) {
 		k.mustCreate(ctx, c.Config, o)
 	}

@@ -118,7 +118,7 @@ expression: "`+noLatestRule+`"
 }
 
 // BenchmarkEvaluateManyPolicies decides every corpus workload against the
-// differential test's policies (11 policies, 14 bindings, params), the
+// differential test's policies (with params and an authorizer), the
 // per-object cost of a realistic policy set.
 func BenchmarkEvaluateManyPolicies(b *testing.B) {
 	dir := filepath.Join("..", "..", "cli", "testdata", "vapdiff")

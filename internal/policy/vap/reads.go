@@ -21,6 +21,7 @@ func Reads(objs []*inventory.Object) func(schema.GroupKind) bool {
 		rules  []admissionregistrationv1.NamedRuleWithOperations
 		params []schema.GroupKind
 		custom bool // a rule or paramKind may name a custom resource
+		authz  bool // an expression asks the authorizer: read RBAC objects
 	)
 	for _, o := range objs {
 		if o.Kind != "ValidatingAdmissionPolicy" || inventory.GroupOf(o.APIVersion) != admissionregistrationv1.GroupName {
@@ -38,6 +39,7 @@ func Reads(objs []*inventory.Object) func(schema.GroupKind) bool {
 		if err != nil {
 			return func(schema.GroupKind) bool { return true }
 		}
+		authz = authz || strings.Contains(string(data), "authorizer")
 		if pk := p.Spec.ParamKind; pk != nil {
 			gk := schema.FromAPIVersionAndKind(pk.APIVersion, pk.Kind).GroupKind()
 			params = append(params, gk)
@@ -59,6 +61,8 @@ func Reads(objs []*inventory.Object) func(schema.GroupKind) bool {
 			return true
 		case gk.Group == "apiextensions.k8s.io" && gk.Kind == "CustomResourceDefinition":
 			return custom
+		case authz && (gk.Group == "rbac.authorization.k8s.io" || gk == inventory.KindServiceAccount):
+			return true
 		}
 		for _, r := range rules {
 			if !slices.Contains(r.APIGroups, "*") && !slices.Contains(r.APIGroups, gk.Group) {

@@ -746,8 +746,11 @@ func (r *recordingAuthorizer) Authorize(ctx context.Context, a authorizer.Attrib
 }
 
 func (r *recordingAuthorizer) note() string {
-	if _, ok := r.UnconditionalAuthorizer.(noOpinion); ok {
+	switch r.UnconditionalAuthorizer.(type) {
+	case noOpinion:
 		return "offline it has no opinion, so every check is not allowed"
+	case rbacAuthorizer:
+		return "answered from the RBAC objects of the inputs and the bootstrap roles (the Node and webhook authorizers are not modelled)"
 	}
-	return "answered from the RBAC objects in the inputs"
+	return "answered by the authorizer given"
 }

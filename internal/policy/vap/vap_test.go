@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kubeward/kubeward/internal/inventory"
+	"github.com/kubeward/kubeward/internal/rbac/rbacinv"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apiserver/pkg/admission"
 	"k8s.io/apiserver/pkg/authentication/user"
@@ -366,7 +368,7 @@ func TestAuthorizerOption(t *testing.T) {
 		return authorizer.DecisionNoOpinion
 	})})
 	res := evaluate(t, s, Request{Object: find(t, objs, "Pod/shop/web"), User: &user.DefaultInfo{Name: "reader"}})
-	checkResult(t, res, want{allowed: true, outcomes: "p=admit", notes: []string{"answered from"}})
+	checkResult(t, res, want{allowed: true, outcomes: "p=admit", notes: []string{"answered by the authorizer given"}})
 	res = evaluate(t, s, Request{Object: find(t, objs, "Pod/shop/web")})
 	checkResult(t, res, want{message: "cannot read secrets", outcomes: "p=deny"})
 }
@@ -395,4 +397,35 @@ matchConstraints:
 	if !custom(schema.ParseGroupKind("Widget.example.com")) || !custom(schema.ParseGroupKind("CustomResourceDefinition.apiextensions.k8s.io")) || custom(schema.ParseGroupKind("Pod")) {
 		t.Error("custom group: want its kinds (any plural) and CRDs, not pods")
 	}
+}
+
+func TestRBACAuthorizer(t *testing.T) {
+	objs := decode(t, policy("p", podRules+"\nvalidations: [{expression: \"authorizer.group('').resource('secrets').namespace(object.metadata.namespace).check('get').allowed()\", messageExpression: \"request.userInfo.username + ' cannot read secrets'\"}]", "validationActions: [Deny]")+
+		`apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: alice, namespace: shop}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: alice}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: bob, namespace: shop}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: admin}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: bob}]
+---
+`+pod("shop", "web", "", "web:1"))
+	inv := inventory.NewInventory()
+	for _, o := range objs {
+		inv.Add(o)
+	}
+	inv.Sort()
+	s := New(objs, Options{Authorizer: RBACAuthorizer(rbacinv.Build(inv).Model)})
+	web := find(t, objs, "Pod/shop/web")
+	// view does not read secrets; admin does; system:masters may do anything.
+	checkResult(t, evaluate(t, s, Request{Object: web, User: &user.DefaultInfo{Name: "alice", Groups: []string{"system:authenticated"}}}),
+		want{message: "alice cannot read secrets", outcomes: "p=deny", notes: []string{"answered from the RBAC objects"}})
+	checkResult(t, evaluate(t, s, Request{Object: web, User: &user.DefaultInfo{Name: "bob", Groups: []string{"system:authenticated"}}}),
+		want{allowed: true, outcomes: "p=admit"})
+	checkResult(t, evaluate(t, s, Request{Object: web, User: &user.DefaultInfo{Name: "root", Groups: []string{"system:masters"}}}),
+		want{allowed: true, outcomes: "p=admit"})
 }
