@@ -169,6 +169,18 @@ func TestChartScansClean(t *testing.T) {
 	}
 }
 
+// TestRenderedManifestScansClean: deploy/webhook.yaml, as `kubeward scan
+// deploy/webhook.yaml` reads it.
+func TestRenderedManifestScansClean(t *testing.T) {
+	res, _ := scan.New(scan.Options{Checks: check.All()}).Files(&source.Files{}, []string{filepath.Join(repoRoot(t), "deploy", "webhook.yaml")})
+	for _, p := range res.Problems {
+		t.Errorf("problem: %s", p)
+	}
+	if len(res.Findings) != 0 || res.Objects < 12 {
+		t.Errorf("%d objects, findings %q", res.Objects, describe(res.Findings))
+	}
+}
+
 // TestWebhookConfigurationAgrees: the chart's configuration is the one
 // `kubeward webhook config` prints for the same names.
 func TestWebhookConfigurationAgrees(t *testing.T) {
