@@ -37,6 +37,7 @@ import (
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 	"k8s.io/apiserver/pkg/warning"
+	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes/scheme"
 )
 
@@ -173,14 +174,15 @@ func New(objs []*inventory.Object, opts Options) *Set {
 	return s
 }
 
-// params builds the param informer the policy source would start.
-func (s *Set) params(gvk schema.GroupVersionKind, objs []*inventory.Object) (informers paramInformer, scope meta.RESTScope, err error) {
+// params builds the param informer the policy source would start. On error
+// the informer is a nil interface, as the dispatcher tests it against nil.
+func (s *Set) params(gvk schema.GroupVersionKind, objs []*inventory.Object) (informers.GenericInformer, meta.RESTScope, error) {
 	info, ok := s.kinds.mapping(gvk)
 	if !ok {
 		// The policy source's message, word for word.
 		return nil, nil, fmt.Errorf("failed to find resource referenced by paramKind: '%v'", gvk)
 	}
-	scope = meta.RESTScopeRoot
+	var scope meta.RESTScope = meta.RESTScopeRoot
 	if info.namespaced {
 		scope = meta.RESTScopeNamespace
 	}
@@ -206,9 +208,6 @@ func (s *Set) params(gvk schema.GroupVersionKind, objs []*inventory.Object) (inf
 	}
 	return store, scope, nil
 }
-
-// paramInformer keeps the named return above short.
-type paramInformer = *paramStore
 
 func (s *Set) convert(o *inventory.Object, into runtime.Object) bool {
 	var src any = o.Typed
