@@ -46,12 +46,12 @@ type serverDecision struct {
 // name and selector, a CRD param, matchConditions, namespace and object
 // selectors, variables, messageExpression, Deny, Warn and Audit actions,
 // both failure policies, a cost-limit overrun, request.userInfo, the
-// authorizer over RBAC objects) in a real
-// API server, sends it the objects of testdata/vapdiff/subjects.yaml, and
-// runs the same through `kubeward policy test` with cases built from the
-// server's answers: the decision, message, reason, code, warnings and
-// audit annotations must be identical, but for the one documented
-// difference (a policy reading a field the API server defaults).
+// authorizer over RBAC objects) in a real API server, sends it the objects
+// of testdata/vapdiff/subjects.yaml (then updates of three), and runs the
+// same through `kubeward policy test` with cases built from the server's
+// answers: the decision, message, reason, code, warnings and audit
+// annotations must be identical, but for the one documented difference (a
+// policy reading a field the API server defaults).
 func TestPolicyTestMatchesAPIServer(t *testing.T) {
 	dir := filepath.Join("testdata", "vapdiff")
 	c := kubetest.Start(t, kubetest.Options{
@@ -124,34 +124,91 @@ func TestPolicyTestMatchesAPIServer(t *testing.T) {
 		server[i].AuditAnnotations = annotations[ref(o)]
 	}
 
-	// The same through `kubeward policy test`: one case per object, with
+	// Updates of objects just created, through the same policies.
+	type update struct {
+		ref    string
+		mutate func(*unstructured.Unstructured)
+	}
+	updates := []update{
+		{"Deployment/prod/api-2", func(u *unstructured.Unstructured) {
+			_ = unstructured.SetNestedField(u.Object, int64(5), "spec", "replicas")
+		}},
+		{"Deployment/dev/api-9", func(u *unstructured.Unstructured) {
+			_ = unstructured.SetNestedField(u.Object, int64(10), "spec", "replicas")
+		}},
+		{"Pod/prod/web-ok", func(u *unstructured.Unstructured) {
+			cs, _, _ := unstructured.NestedSlice(u.Object, "spec", "containers")
+			cs[0].(map[string]any)["image"] = "nginx:latest"
+			_ = unstructured.SetNestedSlice(u.Object, cs, "spec", "containers")
+		}},
+	}
+	type request struct {
+		name      string
+		obj, old  *unstructured.Unstructured
+		operation string
+		server    serverDecision
+	}
+	var requests []request
+	for i, o := range subjects {
+		requests = append(requests, request{name: ref(o), obj: o, operation: "CREATE", server: server[i]})
+	}
+	for _, u := range updates {
+		var old *unstructured.Unstructured
+		for _, o := range subjects {
+			if ref(o) == u.ref {
+				old = o
+			}
+		}
+		if old == nil {
+			t.Fatalf("no subject %s", u.ref)
+		}
+		warnings, err := k.update(ctx, c.Config, old, u.mutate)
+		d := serverDecision{Allowed: err == nil, Warnings: warnings}
+		if err != nil {
+			st, ok := err.(apierrors.APIStatus)
+			if !ok {
+				t.Fatalf("update %s: %v", u.ref, err)
+			}
+			d.Message, d.Reason, d.Code = st.Status().Message, string(st.Status().Reason), st.Status().Code
+		}
+		changed := old.DeepCopy()
+		u.mutate(changed)
+		requests = append(requests, request{name: "update " + u.ref, obj: changed, old: old, operation: "UPDATE", server: d})
+	}
+
+	// The same through `kubeward policy test`: one case per request, with
 	// the server's decision as the expectation.
 	tmp := t.TempDir()
 	var cases strings.Builder
 	cases.WriteString("apiVersion: kubeward.dev/v1alpha1\nkind: PolicyTest\ncases:\n")
-	for i, o := range subjects {
+	writeObj := func(name string, o *unstructured.Unstructured) string {
 		data, err := yaml.Marshal(o.Object)
 		if err != nil {
 			t.Fatal(err)
 		}
-		file := fmt.Sprintf("subject-%d.yaml", i)
-		if err := os.WriteFile(filepath.Join(tmp, file), data, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(tmp, name), data, 0o644); err != nil {
 			t.Fatal(err)
 		}
+		return name
+	}
+	for i, r := range requests {
 		expect := "admit"
 		switch {
-		case !server[i].Allowed:
+		case !r.server.Allowed:
 			expect = "deny"
-		case len(server[i].Warnings) > 0:
+		case len(r.server.Warnings) > 0:
 			expect = "warn"
 		}
 		user := fmt.Sprintf("{name: %s, groups: [system:masters, system:authenticated]}", kubetest.AdminUser)
-		if u := o.GetAnnotations()["test.kubeward.dev/user"]; u != "" {
+		if u := r.obj.GetAnnotations()["test.kubeward.dev/user"]; u != "" {
 			user = fmt.Sprintf("{name: %s, groups: [dev, system:authenticated]}", u)
 		}
-		fmt.Fprintf(&cases, "- name: %q\n  file: %s\n  user: %s\n  expect: %s\n", ref(o), file, user, expect)
-		if !server[i].Allowed {
-			fmt.Fprintf(&cases, "  message: %q\n", server[i].Message)
+		fmt.Fprintf(&cases, "- name: %q\n  file: %s\n  user: %s\n  expect: %s\n  operation: %s\n", r.name, writeObj(fmt.Sprintf("request-%d.yaml", i), r.obj), user, expect, r.operation)
+		if r.old != nil {
+			fmt.Fprintf(&cases, "  oldFile: %s\n", writeObj(fmt.Sprintf("request-%d-old.yaml", i), r.old))
+		}
+		if !r.server.Allowed {
+			fmt.Fprintf(&cases, "  message: %q\n", r.server.Message)
 		}
 	}
 	casesFile := filepath.Join(tmp, "cases.yaml")
@@ -171,14 +228,14 @@ func TestPolicyTestMatchesAPIServer(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
 		t.Fatalf("exit %d: %v\n%s\n%s", code, err, stdout, stderr)
 	}
-	if len(rep.Problems) > 0 || len(rep.Cases) != len(subjects) {
-		t.Fatalf("problems %s, %d cases for %d subjects\n%s", rep.Problems, len(rep.Cases), len(subjects), stderr)
+	if len(rep.Problems) > 0 || len(rep.Cases) != len(requests) {
+		t.Fatalf("problems %s, %d cases for %d requests\n%s", rep.Problems, len(rep.Cases), len(requests), stderr)
 	}
 
 	const defaulted = "Pod/dev/probe-defaults"
 	denied, warned, audited := 0, 0, 0
 	for i, cr := range rep.Cases {
-		s, got := server[i], cr.Result
+		s, got := requests[i].server, cr.Result
 		if cr.Name == defaulted {
 			// The API server defaulted imagePullPolicy before the policy
 			// ran; kubeward sees the manifest as written (docs/policy.md).
@@ -214,7 +271,7 @@ func TestPolicyTestMatchesAPIServer(t *testing.T) {
 	if denied < 8 || warned < 1 || audited < 1 {
 		t.Errorf("fixture too weak: %d denied, %d warned, %d with audit annotations", denied, warned, audited)
 	}
-	t.Logf("%d objects: %d denied, %d warned, %d with audit annotations: identical decisions", len(subjects), denied, warned, audited)
+	t.Logf("%d requests (%d creates, %d updates): %d denied, %d warned, %d with audit annotations: identical decisions", len(requests), len(subjects), len(updates), denied, warned, audited)
 }
 
 // TestPolicyTestRefusesWhatAPIServerRefuses sends policies and bindings the
@@ -324,6 +381,30 @@ func (k *kube) create(ctx context.Context, base *rest.Config, o *unstructured.Un
 		opts.DryRun = []string{metav1.DryRunAll}
 	}
 	_, err = ri.Create(ctx, o.DeepCopy(), opts)
+	return rec.list, err
+}
+
+// update changes a live object as mutate says, through the API server.
+func (k *kube) update(ctx context.Context, base *rest.Config, o *unstructured.Unstructured, mutate func(*unstructured.Unstructured)) ([]string, error) {
+	gvk := o.GroupVersionKind()
+	m, err := k.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+	if err != nil {
+		return nil, err
+	}
+	rec := &warningRecorder{}
+	cfg := rest.CopyConfig(base)
+	cfg.WarningHandler = rec
+	dc, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	ri := dc.Resource(m.Resource).Namespace(o.GetNamespace())
+	live, err := ri.Get(ctx, o.GetName(), metav1.GetOptions{})
+	if err != nil {
+		return nil, err
+	}
+	mutate(live)
+	_, err = ri.Update(ctx, live, metav1.UpdateOptions{})
 	return rec.list, err
 }
 
