@@ -351,7 +351,9 @@ func (w *warningRecorder) HandleWarningHeader(_ int, _ string, text string) {
 	w.mu.Unlock()
 }
 
-func (k *kube) create(ctx context.Context, base *rest.Config, o *unstructured.Unstructured, dryRun bool) ([]string, error) {
+// resource is the dynamic client for o's resource, as the identity of
+// base, with a recorder of the response's warnings.
+func (k *kube) resource(base *rest.Config, o *unstructured.Unstructured) (dynamic.ResourceInterface, *warningRecorder, error) {
 	gvk := o.GroupVersionKind()
 	var m *meta.RESTMapping
 	var err error
@@ -363,18 +365,25 @@ func (k *kube) create(ctx context.Context, base *rest.Config, o *unstructured.Un
 		time.Sleep(500 * time.Millisecond)
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	rec := &warningRecorder{}
 	cfg := rest.CopyConfig(base)
 	cfg.WarningHandler = rec
 	dc, err := dynamic.NewForConfig(cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var ri dynamic.ResourceInterface = dc.Resource(m.Resource)
 	if m.Scope.Name() == meta.RESTScopeNameNamespace {
-		ri = dc.Resource(m.Resource).Namespace(o.GetNamespace())
+		return dc.Resource(m.Resource).Namespace(o.GetNamespace()), rec, nil
+	}
+	return dc.Resource(m.Resource), rec, nil
+}
+
+func (k *kube) create(ctx context.Context, base *rest.Config, o *unstructured.Unstructured, dryRun bool) ([]string, error) {
+	ri, rec, err := k.resource(base, o)
+	if err != nil {
+		return nil, err
 	}
 	opts := metav1.CreateOptions{}
 	if dryRun {
@@ -386,19 +395,10 @@ func (k *kube) create(ctx context.Context, base *rest.Config, o *unstructured.Un
 
 // update changes a live object as mutate says, through the API server.
 func (k *kube) update(ctx context.Context, base *rest.Config, o *unstructured.Unstructured, mutate func(*unstructured.Unstructured)) ([]string, error) {
-	gvk := o.GroupVersionKind()
-	m, err := k.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+	ri, rec, err := k.resource(base, o)
 	if err != nil {
 		return nil, err
 	}
-	rec := &warningRecorder{}
-	cfg := rest.CopyConfig(base)
-	cfg.WarningHandler = rec
-	dc, err := dynamic.NewForConfig(cfg)
-	if err != nil {
-		return nil, err
-	}
-	ri := dc.Resource(m.Resource).Namespace(o.GetNamespace())
 	live, err := ri.Get(ctx, o.GetName(), metav1.GetOptions{})
 	if err != nil {
 		return nil, err
