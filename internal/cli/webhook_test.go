@@ -13,9 +13,12 @@ import (
 
 	"github.com/kubeward/kubeward/internal/admission"
 	"github.com/kubeward/kubeward/internal/kubetest"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/yaml"
 )
@@ -129,15 +132,28 @@ func TestWebhookServeSelfManaged(t *testing.T) {
 	if _, err := cs.AdmissionregistrationV1().ValidatingWebhookConfigurations().Create(ctx, vwc, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	cfg := filepath.Join(t.TempDir(), "kubeward.yaml")
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "kubeward.yaml")
 	// The gate of the file (critical) is the default enforce level; a
-	// config suppression lets one privileged pod in.
+	// config suppression lets one privileged pod in; a custom check of the
+	// file's customChecks warns.
 	if err := os.WriteFile(cfg, []byte(`apiVersion: kubeward.dev/v1alpha1
 kind: Config
 failOn: critical
+customChecks: [checks/]
 suppressions:
 - {check: pss-privileged, namespace: shop, name: allowed, reason: the test says so}
 `), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	team, err := os.ReadFile(filepath.Join("..", "..", "examples", "policy", "checks", "team-label.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "checks"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "checks", "team-label.yaml"), team, 0o600); err != nil {
 		t.Fatal(err)
 	}
 
@@ -170,6 +186,21 @@ suppressions:
 			t.Fatalf("caBundle not written or no answer: %v\n%s", denied("bad"), stderr.String())
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+	// The custom check runs at admission: a Deployment without a team
+	// label is admitted with its warning (warn defaults to medium).
+	ws := &warningRecorder{}
+	wcfg := rest.CopyConfig(c.Config)
+	wcfg.WarningHandler = ws
+	d := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "shop"}, Spec: appsv1.DeploymentSpec{
+		Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
+		Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "web"}},
+			Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "registry.example.com/app:1.0"}}}}}}
+	if _, err := kubernetes.NewForConfigOrDie(wcfg).AppsV1().Deployments("shop").Create(ctx, d, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(ws.list, "\n"), "kubeward: workload-team-label (medium) at metadata.labels.team: Deployment web has no team label") {
+		t.Errorf("custom check warning missing: %q", ws.list)
 	}
 	if err := denied("allowed"); err != nil {
 		t.Errorf("the config suppression did not apply: %v", err)
