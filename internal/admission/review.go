@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	jsoniter "github.com/json-iterator/go"
 	admissionv1 "k8s.io/api/admission/v1"
@@ -68,7 +69,7 @@ func DecodeReview(body []byte) (*admissionv1.AdmissionReview, error) {
 	}
 	var r admissionv1.AdmissionReview
 	if err := fastJSON.Unmarshal(body, &r); err != nil {
-		return nil, badRequest("the body is not an AdmissionReview in JSON: %v", shorten(err.Error(), 200))
+		return nil, badRequest("the body is not an AdmissionReview in JSON: %v", decodeErr(err))
 	}
 	if gvk := r.GroupVersionKind(); gvk != reviewGV.WithKind("AdmissionReview") {
 		return nil, badRequest("want apiVersion %s and kind AdmissionReview, got %q and %q (set admissionReviewVersions: [v1] in the webhook configuration)",
@@ -121,12 +122,24 @@ func DecodeObject(raw runtime.RawExtension, want schema.GroupVersionKind) (runti
 		return nil, nil // not a built-in type: nothing here reads it
 	}
 	if err := fastJSON.Unmarshal(data, obj); err != nil {
-		return nil, badRequest("the object does not decode as a %s: %v", gvkString(want), shorten(err.Error(), 200))
+		return nil, badRequest("the object does not decode as a %s: %v", gvkString(want), decodeErr(err))
 	}
 	if gvk := obj.GetObjectKind().GroupVersionKind(); gvk != want {
 		return nil, badRequest("the object is a %q %q, but the request says %s", gvk.GroupVersion().String(), gvk.Kind, gvkString(want))
 	}
 	return obj, nil
+}
+
+// decodeErr keeps what a decoder says is wrong and where, not the input
+// around it: json-iterator quotes the bytes near the error, which may be a
+// value of the object (an environment variable, a Secret's data), and the
+// message goes to the log and back to the sender.
+func decodeErr(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, ", error found in #"); i >= 0 {
+		msg = msg[:i]
+	}
+	return shorten(msg, 200)
 }
 
 func gvkString(gvk schema.GroupVersionKind) string {

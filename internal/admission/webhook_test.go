@@ -506,3 +506,29 @@ func TestCustomResources(t *testing.T) {
 		t.Errorf("unread kind: %+v", r)
 	}
 }
+
+// TestDecodeErrorsQuoteNoValue: a review whose object does not decode is
+// refused without quoting the object's bytes back, in the answer or the log.
+func TestDecodeErrorsQuoteNoValue(t *testing.T) {
+	const secret = "hunter2-Very-Secret-Value-7f3a9c"
+	w := newTestWebhook(t, nil, nil, nil)
+	good := request(t, admissionv1.Create, privilegedPod("p"), nil, alice)
+	for _, obj := range []string{
+		`{"apiVersion":"v1","kind":"Pod","spec":{"containers":[{"env":[{"name":"PASSWORD","value":"` + secret + `"}],"ports":"` + secret + `"}]}}`,
+		`{"apiVersion":"v1","kind":"Pod","spec":{"containers":[{"env":[{"name":"PASSWORD","value":"` + secret + `" x}]}]}}`,
+	} {
+		r := *good
+		r.Object = runtime.RawExtension{Raw: []byte(`"OBJECT"`)}
+		body := bytes.Replace(reviewBody(t, &r), []byte(`"OBJECT"`), []byte(obj), 1)
+		code, out := w.post(t, body)
+		if out.Response.Allowed || out.Response.Result == nil || !strings.Contains(out.Response.Result.Message, "kubeward: ") {
+			t.Errorf("HTTP %d %+v", code, out.Response)
+		}
+		// Not even a part of it: decoders quote a few bytes around the error.
+		for _, part := range []string{"hunter2", "Secret-Value", "7f3a9c"} {
+			if strings.Contains(out.Response.Result.Message, part) || strings.Contains(w.logs.String(), part) {
+				t.Errorf("a part of the value came back:\n%s\n%s", out.Response.Result.Message, w.logs.String())
+			}
+		}
+	}
+}
