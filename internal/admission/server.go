@@ -61,7 +61,8 @@ func (s *Server) Serve(ctx context.Context, ln, healthLn net.Listener) error {
 		WriteTimeout:      15 * time.Second,
 		IdleTimeout:       90 * time.Second,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(s.Log.Handler(), slog.LevelDebug), // TLS handshake noise from scanners
+		// TLS handshake failures show a caBundle that does not match.
+		ErrorLog: slog.NewLogLogger(s.Log.Handler(), slog.LevelInfo),
 	}
 	errc := make(chan error, 2)
 	go func() { errc <- serveErr("webhook", hs.ServeTLS(ln, "", "")) }()
