@@ -203,6 +203,9 @@ type severities struct {
 	cluster, namespaced check.Severity
 	lowerIf             func(what string) bool
 	wildcards           bool // report full-wildcard rules too (rbac-wildcard)
+	// named, when set, is the severity of rules limited by resourceNames
+	// (otherwise one level below the role's).
+	named check.Severity
 }
 
 var adminAttrs = authz.Attributes{Verb: "*", APIGroup: "*", Resource: "*"}
@@ -264,8 +267,13 @@ func permissionResults(ctx *check.Context, inv *inventory.Inventory, match match
 				continue // cluster-admin through ClusterRoleBindings: rbac-cluster-admin-binding reports it
 			}
 			s := s
-			if len(rv.Rules[ri].ResourceNames) > 0 && s > check.Low {
-				s-- // named objects only: the usual shape of a controller managing its own
+			if len(rv.Rules[ri].ResourceNames) > 0 {
+				switch {
+				case sev.named != check.SeverityUnknown:
+					s = sev.named
+				case s > check.Low:
+					s-- // named objects only: the usual shape of a controller managing its own
+				}
 			}
 			if sev.lowerIf != nil && sev.lowerIf(what) && s > check.Low {
 				s--

@@ -1,20 +1,17 @@
 package rbac
 
-import (
-	"github.com/kubeward/kubeward/internal/check"
-	rbacv1 "k8s.io/api/rbac/v1"
-)
+import "github.com/kubeward/kubeward/internal/check"
 
 // WebhookConfig reports roles that grant create, update, patch or delete on mutating/validating webhook configurations and admission policies.
 //
 // Reads: Role and ClusterRole rules (aggregated rules through the
 // ClusterRoles they come from) and the RoleBindings and ClusterRoleBindings
 // that give them out. Allows: roles bound only to system components,
-// bootstrap roles except through a binding in the scan, rules with verbs
-// and resources "*" (rbac-wildcard reports those once), and rules limited by
-// resourceNames: an operator updating its own named configurations is the
-// shape the fix asks for (and a named rule cannot grant create, whose
-// request carries no name at authorization).
+// bootstrap roles except through a binding in the scan, and rules with verbs
+// and resources "*" (rbac-wildcard reports those once). Rules limited by
+// resourceNames, the shape the fix asks for, are reported at info: whoever
+// holds them can still rewrite those configurations (their failurePolicy or
+// selectors), but it is an operator managing its own webhook.
 var WebhookConfig = permissionCheck(check.Meta{
 	ID:        "rbac-admission-webhook-config",
 	Title:     "Role can change admission webhooks and policies",
@@ -23,18 +20,8 @@ var WebhookConfig = permissionCheck(check.Meta{
 	Reads:     []string{"Role rules", "ClusterRole rules", "RoleBinding", "ClusterRoleBinding"},
 },
 	webhookConfigMatch,
-	severities{cluster: check.Critical, namespaced: check.Critical})
+	severities{cluster: check.Critical, namespaced: check.Critical, named: check.Info})
 
-var webhookConfigMatch matcher = unnamed(anyOf(on("admissionregistration.k8s.io", "mutatingwebhookconfigurations", "create", "update", "patch", "delete"), on("admissionregistration.k8s.io", "validatingwebhookconfigurations", "create", "update", "patch", "delete"), on("admissionregistration.k8s.io", "validatingadmissionpolicies", "create", "update", "patch", "delete"), on("admissionregistration.k8s.io", "validatingadmissionpolicybindings", "create", "update", "patch", "delete"), on("admissionregistration.k8s.io", "mutatingadmissionpolicies", "create", "update", "patch", "delete")))
+var webhookConfigMatch matcher = anyOf(on("admissionregistration.k8s.io", "mutatingwebhookconfigurations", "create", "update", "patch", "delete"), on("admissionregistration.k8s.io", "validatingwebhookconfigurations", "create", "update", "patch", "delete"), on("admissionregistration.k8s.io", "validatingadmissionpolicies", "create", "update", "patch", "delete"), on("admissionregistration.k8s.io", "validatingadmissionpolicybindings", "create", "update", "patch", "delete"), on("admissionregistration.k8s.io", "mutatingadmissionpolicies", "create", "update", "patch", "delete"))
 
 func init() { check.Register(WebhookConfig) }
-
-// unnamed lets rules limited by resourceNames pass.
-func unnamed(m matcher) matcher {
-	return func(r *rbacv1.PolicyRule) (string, bool) {
-		if len(r.ResourceNames) > 0 {
-			return "", false
-		}
-		return m(r)
-	}
-}
