@@ -74,20 +74,12 @@ func Load(path string) (*File, error) {
 // Parse reads a configuration from bytes; unknown fields are errors, with
 // their line, so a misspelt setting is never silently ignored.
 func Parse(data []byte) (*File, error) {
-	if len(data) > 4<<20 {
-		return nil, errors.New("larger than 4 MiB")
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
 	var f File
-	if err := dec.Decode(&f); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, errors.New("empty file")
-		}
-		return nil, errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
+	if err := DecodeStrict(data, &f); err != nil {
+		return nil, err
 	}
-	if f.APIVersion != APIVersion || f.Kind != Kind {
-		return nil, fmt.Errorf("want apiVersion %s and kind %s, got %q and %q", APIVersion, Kind, f.APIVersion, f.Kind)
+	if err := CheckType(f.APIVersion, f.Kind, APIVersion, Kind); err != nil {
+		return nil, err
 	}
 	if f.FailOn != "" && f.FailOn != "none" {
 		if _, err := check.ParseSeverity(f.FailOn); err != nil {
@@ -122,4 +114,31 @@ func (f *File) Apply(opts *check.Options) {
 	if len(f.SystemNamespaces) > 0 {
 		opts.SystemNamespaces = f.SystemNamespaces
 	}
+}
+
+// DecodeStrict reads one YAML document of at most 4 MiB into v. Unknown
+// fields are errors, with their line, so a misspelt setting is never
+// silently ignored. kubeward's configuration files all read this way.
+func DecodeStrict(data []byte, v any) error {
+	if len(data) > 4<<20 {
+		return errors.New("larger than 4 MiB")
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(v); err != nil {
+		if errors.Is(err, io.EOF) {
+			return errors.New("empty file")
+		}
+		return errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	return nil
+}
+
+// CheckType refuses a file of another type (a Kubernetes manifest passed by
+// mistake would otherwise read as an empty configuration).
+func CheckType(gotAPIVersion, gotKind, apiVersion, kind string) error {
+	if gotAPIVersion != apiVersion || gotKind != kind {
+		return fmt.Errorf("want apiVersion %s and kind %s, got %q and %q", apiVersion, kind, gotAPIVersion, gotKind)
+	}
+	return nil
 }

@@ -5,18 +5,15 @@
 package config
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/kubeward/kubeward/internal/audit/detect"
 	"github.com/kubeward/kubeward/internal/audit/respond"
 	"github.com/kubeward/kubeward/internal/check"
-	yaml "go.yaml.in/yaml/v3"
+	"github.com/kubeward/kubeward/internal/config"
 )
 
 // APIVersion and Kind of the file.
@@ -112,20 +109,12 @@ func Load(path string) (*File, error) {
 
 // Parse reads a configuration and checks it against the rule catalogue.
 func Parse(data []byte) (*File, error) {
-	if len(data) > 4<<20 {
-		return nil, errors.New("larger than 4 MiB")
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
 	var f File
-	if err := dec.Decode(&f); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, errors.New("empty file")
-		}
-		return nil, errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
+	if err := config.DecodeStrict(data, &f); err != nil {
+		return nil, err
 	}
-	if f.APIVersion != APIVersion || f.Kind != Kind {
-		return nil, fmt.Errorf("want apiVersion %s and kind %s, got %q and %q", APIVersion, Kind, f.APIVersion, f.Kind)
+	if err := config.CheckType(f.APIVersion, f.Kind, APIVersion, Kind); err != nil {
+		return nil, err
 	}
 	o := f.DetectOptions()
 	if err := o.Validate(); err != nil {
