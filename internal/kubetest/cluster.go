@@ -76,6 +76,11 @@ type Options struct {
 	ControllerManagerFlags []string
 	// EtcdFlags are extra etcd flags, with the same replacement rule.
 	EtcdFlags []string
+	// EtcdTLS serves etcd over TLS with client-certificate authentication
+	// for clients and peers, its own CA, and the API server connecting with
+	// a client certificate, as kubeadm sets it up. EtcdURL is then https and
+	// EtcdHTTPClient carries the client certificate.
+	EtcdTLS bool
 	// Files are written into Cluster.Dir (paths relative to it, parent
 	// directories created) before anything starts: audit policies,
 	// admission configurations, webhook kubeconfigs, encryption configs.
@@ -102,7 +107,7 @@ type Cluster struct {
 	// CAPEM its contents.
 	CAFile string
 	CAPEM  []byte
-	// EtcdURL is etcd's client URL (plain http on 127.0.0.1).
+	// EtcdURL is etcd's client URL on 127.0.0.1 (https with Options.EtcdTLS).
 	EtcdURL string
 	// ControllerManagerURL is kube-controller-manager's https URL, empty
 	// without Options.ControllerManager.
@@ -120,6 +125,7 @@ type Cluster struct {
 	apiArgs  []string
 	kcmArgs  []string
 	etcdArgs []string
+	etcdTLS  *tls.Config // client side, with Options.EtcdTLS
 	stopOnce sync.Once
 	nUsers   atomic.Int64
 }
@@ -230,25 +236,44 @@ func (c *Cluster) prepare() error {
 		return err
 	}
 	type pair struct {
-		ca     *ca
-		name   string
-		cn     string
-		orgs   []string
-		client bool
-		hosts  []string
+		ca    *ca
+		name  string
+		cn    string
+		orgs  []string
+		usage certUsage
+		hosts []string
 	}
 	pairs := []pair{
-		{c.ca, "apiserver", "kube-apiserver", nil, false, []string{
+		{c.ca, "apiserver", "kube-apiserver", nil, serverCert, []string{
 			"127.0.0.1", "localhost", "10.96.0.1", "kubernetes", "kubernetes.default",
 			"kubernetes.default.svc", "kubernetes.default.svc.cluster.local"}},
-		{c.ca, "apiserver-kubelet-client", "kube-apiserver-kubelet-client", []string{"kubeadm:cluster-admins"}, true, nil},
-		{c.ca, "admin", AdminUser, []string{"system:masters"}, true, nil},
-		{c.ca, "controller-manager", "system:kube-controller-manager", nil, true, nil},
-		{c.ca, "controller-manager-serving", "kube-controller-manager", nil, false, []string{"127.0.0.1", "localhost"}},
-		{frontProxy, "front-proxy-client", "front-proxy-client", nil, true, nil},
+		{c.ca, "apiserver-kubelet-client", "kube-apiserver-kubelet-client", []string{"kubeadm:cluster-admins"}, clientCert, nil},
+		{c.ca, "admin", AdminUser, []string{"system:masters"}, clientCert, nil},
+		{c.ca, "controller-manager", "system:kube-controller-manager", nil, clientCert, nil},
+		{c.ca, "controller-manager-serving", "kube-controller-manager", nil, serverCert, []string{"127.0.0.1", "localhost"}},
+		{frontProxy, "front-proxy-client", "front-proxy-client", nil, clientCert, nil},
+	}
+	if c.opts.EtcdTLS {
+		// etcd has its own CA, as kubeadm gives it (CIS 2.7).
+		etcdCA, err := newCA("etcd-ca")
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(c.path("pki", "etcd"), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(c.path("pki", "etcd", "ca.crt"), etcdCA.certPEM, 0o644); err != nil {
+			return err
+		}
+		local := []string{"127.0.0.1", "localhost"}
+		pairs = append(pairs,
+			pair{etcdCA, "etcd/server", "kubetest", nil, peerCert, local},
+			pair{etcdCA, "etcd/peer", "kubetest", nil, peerCert, local},
+			pair{etcdCA, "apiserver-etcd-client", "kube-apiserver-etcd-client", nil, clientCert, nil},
+		)
 	}
 	for _, p := range pairs {
-		crt, key, err := p.ca.issue(p.cn, p.orgs, p.client, p.hosts)
+		crt, key, err := p.ca.issue(p.cn, p.orgs, p.usage, p.hosts)
 		if err != nil {
 			return err
 		}
@@ -301,8 +326,15 @@ func (c *Cluster) start() error {
 	t0 := time.Now()
 
 	// etcd
-	c.EtcdURL = fmt.Sprintf("http://127.0.0.1:%d", ports[0])
-	peerURL := fmt.Sprintf("http://127.0.0.1:%d", ports[1])
+	scheme := "http"
+	if c.opts.EtcdTLS {
+		scheme = "https"
+		if c.etcdTLS, err = c.etcdClientTLS(); err != nil {
+			return err
+		}
+	}
+	c.EtcdURL = fmt.Sprintf("%s://127.0.0.1:%d", scheme, ports[0])
+	peerURL := fmt.Sprintf("%s://127.0.0.1:%d", scheme, ports[1])
 	c.etcdArgs = c.finalFlags(c.etcdDefaults(peerURL), c.opts.EtcdFlags)
 	etcd, err := c.run("etcd", c.Binaries.Etcd, c.etcdArgs)
 	if err != nil {
@@ -386,7 +418,21 @@ func (c *Cluster) start() error {
 }
 
 func (c *Cluster) etcdDefaults(peerURL string) []string {
-	return []string{
+	var tlsFlags []string
+	if c.opts.EtcdTLS {
+		pki := func(f string) string { return c.path("pki", f) }
+		tlsFlags = []string{
+			"--cert-file=" + pki("etcd/server.crt"),
+			"--key-file=" + pki("etcd/server.key"),
+			"--client-cert-auth=true",
+			"--trusted-ca-file=" + pki("etcd/ca.crt"),
+			"--peer-cert-file=" + pki("etcd/peer.crt"),
+			"--peer-key-file=" + pki("etcd/peer.key"),
+			"--peer-client-cert-auth=true",
+			"--peer-trusted-ca-file=" + pki("etcd/ca.crt"),
+		}
+	}
+	return append([]string{
 		"--name=kubetest",
 		"--data-dir=" + c.path("etcd-data"),
 		"--listen-client-urls=" + c.EtcdURL,
@@ -397,12 +443,20 @@ func (c *Cluster) etcdDefaults(peerURL string) []string {
 		"--initial-cluster-state=new",
 		"--unsafe-no-fsync=true", // a test cluster: speed over durability
 		"--log-level=warn",
-	}
+	}, tlsFlags...)
 }
 
 func (c *Cluster) apiserverDefaults(port int) []string {
 	pki := func(f string) string { return c.path("pki", f) }
-	return []string{
+	var etcdTLS []string
+	if c.opts.EtcdTLS {
+		etcdTLS = []string{
+			"--etcd-cafile=" + pki("etcd/ca.crt"),
+			"--etcd-certfile=" + pki("apiserver-etcd-client.crt"),
+			"--etcd-keyfile=" + pki("apiserver-etcd-client.key"),
+		}
+	}
+	return append([]string{
 		"--advertise-address=127.0.0.1",
 		"--bind-address=127.0.0.1",
 		"--secure-port=" + strconv.Itoa(port),
@@ -431,7 +485,7 @@ func (c *Cluster) apiserverDefaults(port int) []string {
 		"--requestheader-extra-headers-prefix=X-Remote-Extra-",
 		"--requestheader-group-headers=X-Remote-Group",
 		"--requestheader-username-headers=X-Remote-User",
-	}
+	}, etcdTLS...)
 }
 
 func (c *Cluster) kcmDefaults(port int) []string {
@@ -567,14 +621,40 @@ func (c *Cluster) waitFor(p *process, deadline time.Time, what string, cond func
 }
 
 func (c *Cluster) etcdHealthy() bool {
-	hc := &http.Client{Timeout: 2 * time.Second}
-	resp, err := hc.Get(c.EtcdURL + "/health")
+	resp, err := c.EtcdHTTPClient().Get(c.EtcdURL + "/health")
 	if err != nil {
 		return false
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode == http.StatusOK && strings.Contains(string(body), `"health":"true"`)
+}
+
+// EtcdHTTPClient talks to etcd's HTTP API at EtcdURL (with the API server's
+// etcd client certificate when Options.EtcdTLS is set).
+func (c *Cluster) EtcdHTTPClient() *http.Client {
+	hc := &http.Client{Timeout: 2 * time.Second}
+	if c.etcdTLS != nil {
+		hc.Transport = &http.Transport{TLSClientConfig: c.etcdTLS}
+	}
+	return hc
+}
+
+// etcdClientTLS loads the etcd CA and the API server's etcd client pair.
+func (c *Cluster) etcdClientTLS() (*tls.Config, error) {
+	pair, err := tls.LoadX509KeyPair(c.path("pki", "apiserver-etcd-client.crt"), c.path("pki", "apiserver-etcd-client.key"))
+	if err != nil {
+		return nil, err
+	}
+	caPEM, err := os.ReadFile(c.path("pki", "etcd", "ca.crt"))
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(caPEM) {
+		return nil, fmt.Errorf("etcd CA: no certificate")
+	}
+	return &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}, nil
 }
 
 func (c *Cluster) httpClient() (*http.Client, error) {
@@ -704,7 +784,7 @@ func (c *Cluster) UserKubeconfig(user string, groups ...string) string {
 }
 
 func (c *Cluster) newConfig(user string, groups []string) *rest.Config {
-	crt, key, err := c.ca.issue(user, groups, true, nil)
+	crt, key, err := c.ca.issue(user, groups, clientCert, nil)
 	if err != nil {
 		c.t.Fatalf("kubetest: issuing a client certificate for %q: %v", user, err)
 	}

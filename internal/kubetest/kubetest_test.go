@@ -2,6 +2,7 @@ package kubetest
 
 import (
 	"context"
+	"crypto/tls"
 	"io"
 	"net/http"
 	"os"
@@ -440,4 +441,32 @@ func errString(err error) string {
 		return "no error"
 	}
 	return err.Error()
+}
+
+// TestEtcdTLS: with EtcdTLS, etcd refuses clients without a certificate of
+// its CA, and the API server stores through its client certificate.
+func TestEtcdTLS(t *testing.T) {
+	c := Start(t, Options{EtcdTLS: true})
+	if !strings.HasPrefix(c.EtcdURL, "https://") {
+		t.Fatalf("EtcdURL = %s", c.EtcdURL)
+	}
+	if _, err := c.Client().CoreV1().ConfigMaps("default").Create(context.Background(),
+		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "through-tls"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := c.EtcdHTTPClient().Get(c.EtcdURL + "/health")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("health with the client certificate: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	insecure := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	if resp, err := insecure.Get(c.EtcdURL + "/v3/kv/range"); err == nil {
+		resp.Body.Close()
+		t.Errorf("etcd answered a client without a certificate: %s", resp.Status)
+	}
+	for _, want := range []string{"--client-cert-auth=true", "--peer-client-cert-auth=true"} {
+		if !slices.Contains(c.EtcdArgs(), want) {
+			t.Errorf("etcd flags lack %s: %v", want, c.EtcdArgs())
+		}
+	}
 }

@@ -52,7 +52,16 @@ func newCA(cn string) (*ca, error) {
 
 // issue signs a new key pair. Client certificates carry the user name as CN
 // and the groups as O, which is how kube-apiserver reads them.
-func (c *ca) issue(cn string, orgs []string, client bool, hosts []string) (certPEM, keyPEM []byte, err error) {
+// certUsage says what a certificate is for.
+type certUsage int
+
+const (
+	serverCert certUsage = iota
+	clientCert
+	peerCert // both: etcd peers dial each other and serve each other
+)
+
+func (c *ca) issue(cn string, orgs []string, usage certUsage, hosts []string) (certPEM, keyPEM []byte, err error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, nil, err
@@ -65,10 +74,13 @@ func (c *ca) issue(cn string, orgs []string, client bool, hosts []string) (certP
 		NotAfter:     now.Add(7 * 24 * time.Hour),
 		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
 	}
-	if client {
+	switch usage {
+	case clientCert:
 		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
-	} else {
+	case serverCert:
 		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+	default:
+		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}
 	}
 	for _, h := range hosts {
 		if ip := net.ParseIP(h); ip != nil {
