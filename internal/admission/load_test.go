@@ -109,6 +109,7 @@ func loadAt(clients, n int, rate float64, do func(i int) error) (loadResult, err
 // latency from each review's scheduled time. Run with -benchtime Nx: N
 // reviews per run.
 func BenchmarkLoadHTTPS(b *testing.B) {
+	TuneGC() // as webhook serve runs; the load generator shares the process
 	for _, rate := range []float64{0, 5000} {
 		for _, h2 := range []bool{false, true} {
 			name := "h1-50conns"

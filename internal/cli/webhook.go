@@ -141,6 +141,7 @@ func webhookConfig(path string) (*config.File, error) {
 func webhookChecks(r *run) []*check.Check { return r.checks }
 
 func (f *webhookFlags) serve(ctx context.Context, cmd *cobra.Command, s Streams) error {
+	admission.TuneGC()
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
 		return usageErr("--log-level: %v", err)
