@@ -40,3 +40,17 @@ func TestJoinAndParent(t *testing.T) {
 		t.Fatalf("Join mutated its receiver: %s", base)
 	}
 }
+
+// FuzzParse: any string parses without panicking, and what Parse prints
+// parses back to itself.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"spec.containers[0].image", "metadata.annotations[a.b/c]", "[", "a..b", "x[1", "]"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		once := Parse(s).String()
+		if twice := Parse(once).String(); twice != once {
+			t.Fatalf("Parse(%q) prints %q, which parses to %q", s, once, twice)
+		}
+	})
+}
