@@ -99,8 +99,8 @@ func TestJUnit(t *testing.T) {
 	}
 	for key, want := range map[string]outcome{
 		// At or above the gate (high): failures with where and how to fix.
-		"privileged-container | Deployment/default/web":            {"failure", "deploy/web.yaml:24:23"},
-		"host-network | Deployment/monitoring/grafana":             {"failure", "fix: Remove hostNetwork: true."},
+		"privileged-container | Deployment/default/web":              {"failure", "deploy/web.yaml:24:23"},
+		"host-network | Deployment/monitoring/grafana":               {"failure", "fix: Remove hostNetwork: true."},
 		"example-unregistered-binding | ClusterRoleBinding/ci-admin": {"failure", "binds cluster-admin"},
 		// Below the gate: passing, with the finding shown.
 		"image-tag-latest | Deployment/default/web": {"pass", "Below the gate (--fail-on high)"},
