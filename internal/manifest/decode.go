@@ -52,9 +52,12 @@ type Input struct {
 // Locator is then exact and cheap); afterwards the object keeps a locator
 // that re-reads its document on demand. It returns the number of objects.
 func (d *Decoder) Decode(in Input, emit func(*inventory.Object)) int {
-	n := 0
-	var notObjects []string
-	docs := 0
+	type notObject struct {
+		doc, line int
+		reason    string
+	}
+	var skipped []notObject
+	n, docs := 0, 0
 	for i, sp := range splitDocuments(in.Data) {
 		doc := in.Data[sp.start:sp.end]
 		if blank(doc) {
@@ -64,7 +67,7 @@ func (d *Decoder) Decode(in Input, emit func(*inventory.Object)) int {
 		dd := docDecoder{Decoder: d, in: in, index: i, span: sp, doc: doc}
 		objs, reason := dd.decode()
 		if reason != "" {
-			notObjects = append(notObjects, fmt.Sprintf("document %d (line %d): %s", i, sp.line+in.LineOffset, reason))
+			skipped = append(skipped, notObject{i, sp.line + in.LineOffset, reason})
 		}
 		for _, o := range objs {
 			emit(o.obj)
@@ -72,13 +75,14 @@ func (d *Decoder) Decode(in Input, emit func(*inventory.Object)) int {
 			n++
 		}
 	}
-	switch {
-	case len(notObjects) > 0 && n == 0 && len(notObjects) == docs:
-		d.Log.Skip(in.Name, "not a Kubernetes manifest: "+strings.TrimPrefix(notObjects[0][strings.Index(notObjects[0], ": ")+2:], " "))
-	default:
-		for _, s := range notObjects {
-			d.Log.Skip(in.Name+" "+s[:strings.Index(s, ":")], s[strings.Index(s, ": ")+2:])
-		}
+	if len(skipped) > 0 && len(skipped) == docs {
+		// A whole file of something else (values.yaml, a CI workflow): say
+		// so once, not per document.
+		d.Log.Skip(in.Name, "not a Kubernetes manifest: "+skipped[0].reason)
+		return n
+	}
+	for _, s := range skipped {
+		d.Log.Skip(fmt.Sprintf("%s document %d (line %d)", in.Name, s.doc, s.line), s.reason)
 	}
 	return n
 }
