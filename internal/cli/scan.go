@@ -74,6 +74,25 @@ type run struct {
 	checks         []*check.Check
 	suppress       *check.Suppressions
 	failOn         check.Severity // SeverityUnknown: never fail
+	config         *config.File   // as read (empty without a file), for the webhook's section
+}
+
+// configFile finds the configuration file, path or else config.DefaultFile
+// in the working directory when it exists, and reads it; without one it
+// returns "" and an empty file. Every command that reads the file finds it
+// here.
+func configFile(path string) (string, *config.File, error) {
+	if path == "" {
+		if _, err := os.Stat(config.DefaultFile); err != nil {
+			return "", &config.File{}, nil
+		}
+		path = config.DefaultFile
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		return "", nil, usageErr("%v", err)
+	}
+	return path, cfg, nil
 }
 
 // prepare merges defaults, the configuration file and flags, in that order.
@@ -82,17 +101,11 @@ func (f *scanFlags) prepare(cmd *cobra.Command) (*run, error) {
 	failOn := "high"
 	var include, exclude, customPaths []string
 	sup := &check.Suppressions{}
-	path := f.configPath
-	if path == "" {
-		if _, err := os.Stat(config.DefaultFile); err == nil {
-			path = config.DefaultFile
-		}
+	path, cfg, err := configFile(f.configPath)
+	if err != nil {
+		return nil, err
 	}
 	if path != "" {
-		cfg, err := config.Load(path)
-		if err != nil {
-			return nil, usageErr("%v", err)
-		}
 		cfg.Apply(opts)
 		if cfg.FailOn != "" {
 			failOn = cfg.FailOn
@@ -118,7 +131,7 @@ func (f *scanFlags) prepare(cmd *cobra.Command) (*run, error) {
 	if _, err := pssChecks.Evaluator().LevelVersion(opts.PSSLevel, opts.PSSVersion); err != nil {
 		return nil, usageErr("%v", err)
 	}
-	r := &run{opts: opts, suppress: sup, failIncomplete: f.failIncomplete}
+	r := &run{opts: opts, suppress: sup, failIncomplete: f.failIncomplete, config: cfg}
 	if failOn != "none" {
 		sev, err := check.ParseSeverity(failOn)
 		if err != nil {

@@ -118,23 +118,6 @@ Service drops it, then finishes the requests in flight and exits.`,
 	return cmd
 }
 
-// webhookConfig reads the configuration file the way prepare finds it, for
-// its webhook section and gate (prepare reads checks, options and
-// suppressions from the same file).
-func webhookConfig(path string) (*config.File, error) {
-	if path == "" {
-		if _, err := os.Stat(config.DefaultFile); err != nil {
-			return &config.File{}, nil
-		}
-		path = config.DefaultFile
-	}
-	cfg, err := config.Load(path)
-	if err != nil {
-		return nil, usageErr("%v", err)
-	}
-	return cfg, nil
-}
-
 // webhookChecks are the checks of the webhook's runner: the scan's
 // selection, which includes the configuration's custom checks once prepare
 // loads them (internal/policy/custom).
@@ -156,14 +139,13 @@ func (f *webhookFlags) serve(ctx context.Context, cmd *cobra.Command, s Streams)
 	if f.selfManaged && f.namespace == "" {
 		return usageErr("--self-managed-ca needs --namespace (or $POD_NAMESPACE)")
 	}
+	// The run is prepared as a scan's, from the same reading of the
+	// configuration file, whose webhook section and gate serve here too.
 	r, err := f.scan.prepare(cmd)
 	if err != nil {
 		return err
 	}
-	cfg, err := webhookConfig(f.scan.configPath)
-	if err != nil {
-		return err
-	}
+	cfg := r.config
 	failOn := cfg.FailOn
 	if failOn == "none" {
 		failOn = "" // no CI gate: the webhook's own default applies
@@ -317,7 +299,7 @@ the webhook is unreachable; Ignore admits them unjudged. See docs/webhook.md.`,
   kubeward webhook config --url https://10.0.0.5:8443 --ca-bundle-file ca.crt --failure-policy Ignore`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := webhookConfig(f.configPath)
+			_, cfg, err := configFile(f.configPath)
 			if err != nil {
 				return err
 			}
