@@ -106,7 +106,7 @@ spec:
 		"Deployment/hosted spec.template.spec.containers[1].command[2]",
 		"Deployment/hosted spec.template.spec.containers[3].command[1]")
 	for _, f := range fs {
-		if !strings.Contains(f.Message, "--profiling") {
+		if !strings.Contains(f.Message, "--profiling=true") {
 			t.Errorf("message %q does not show the expanded flag", f.Message)
 		}
 	}
