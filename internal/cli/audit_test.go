@@ -17,6 +17,7 @@ import (
 
 	"github.com/kubeward/kubeward/internal/audit/audittest"
 	"github.com/kubeward/kubeward/internal/audit/detect"
+	"github.com/kubeward/kubeward/internal/kubetest"
 )
 
 func auditFixture(t *testing.T) string {
@@ -178,7 +179,7 @@ func TestAuditWatch(t *testing.T) {
 
 func TestAuditServe(t *testing.T) {
 	dir := t.TempDir()
-	ca := audittest.NewCA(t, dir)
+	ca := kubetest.NewCA(t, dir)
 	crt, key, _, _ := ca.Issue(t, "srv", "kubeward", "127.0.0.1")
 	tok := filepath.Join(dir, "tokens")
 	os.WriteFile(tok, []byte("tok-1\n"), 0o600)
@@ -189,7 +190,7 @@ func TestAuditServe(t *testing.T) {
 	_, stderr, stop := runUntil(t, "audit", "serve", "--listen", addr, "--tls-cert", crt, "--tls-key", key, "--token-file", tok, "-o", alerts)
 	waitForOutput(t, stderr, "receiving audit events")
 	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(ca.PEM)
+	pool.AppendCertsFromPEM(ca.PEM())
 	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	body := audittest.List(audittest.New("alice", "create").On("rbac.authorization.k8s.io", "clusterrolebindings", "", "b").
 		Req(`{"roleRef":{"kind":"ClusterRole","name":"cluster-admin"},"subjects":[{"kind":"User","name":"m"}]}`))

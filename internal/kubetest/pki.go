@@ -14,6 +14,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"testing"
 	"time"
 )
 
@@ -111,6 +112,53 @@ func writeKeyPair(dir, name string, certPEM, keyPEM []byte) (crtFile, keyFile st
 		return "", "", err
 	}
 	return crtFile, keyFile, nil
+}
+
+// CA is a certificate authority for tests that need TLS beside a cluster
+// or without one (a receiver the API server posts to, and the client
+// certificate it posts with). It is the cluster's own PKI code.
+type CA struct {
+	ca  *ca
+	dir string
+}
+
+// NewCA creates a CA and writes its certificate to dir/ca.crt.
+func NewCA(t testing.TB, dir string) *CA {
+	t.Helper()
+	a, err := newCA("kubetest-ca")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &CA{ca: a, dir: dir}
+	if err := os.WriteFile(c.File(), a.certPEM, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// PEM is the CA certificate.
+func (c *CA) PEM() []byte { return c.ca.certPEM }
+
+// File is the path of the CA certificate.
+func (c *CA) File() string { return filepath.Join(c.dir, "ca.crt") }
+
+// Issue writes dir/NAME.crt and dir/NAME.key for common name cn: a serving
+// certificate for hosts (IP addresses or DNS names), or a client
+// certificate when there are none. It returns the files and their PEM.
+func (c *CA) Issue(t testing.TB, name, cn string, hosts ...string) (crtFile, keyFile string, crtPEM, keyPEM []byte) {
+	t.Helper()
+	usage := serverCert
+	if len(hosts) == 0 {
+		usage = clientCert
+	}
+	crtPEM, keyPEM, err := c.ca.issue(cn, nil, usage, hosts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if crtFile, keyFile, err = writeKeyPair(c.dir, name, crtPEM, keyPEM); err != nil {
+		t.Fatal(err)
+	}
+	return crtFile, keyFile, crtPEM, keyPEM
 }
 
 // newServiceAccountKey returns an RSA key pair for signing service-account

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kubeward/kubeward/internal/audit/audittest"
 	"github.com/kubeward/kubeward/internal/audit/pipeline"
 	"github.com/kubeward/kubeward/internal/audit/server"
 	"github.com/kubeward/kubeward/internal/kubetest"
@@ -22,7 +21,7 @@ func TestWebhookEndToEnd(t *testing.T) {
 	kubetest.SkipIfShort(t)
 	r := newRig(t, server.Source)
 	dir := t.TempDir()
-	ca := audittest.NewCA(t, dir)
+	ca := kubetest.NewCA(t, dir)
 	crt, key, _, _ := ca.Issue(t, "receiver", "kubeward", "127.0.0.1")
 	_, _, clientCrt, clientKey := ca.Issue(t, "apiserver", "kube-apiserver-audit")
 	srv, err := server.New(server.Options{CertFile: crt, KeyFile: key, ClientCAFile: ca.File(), ClientNames: []string{"kube-apiserver-audit"}}, r.proc, r.events, nil)
@@ -54,7 +53,7 @@ contexts:
 - name: kubeward
   context: {cluster: kubeward, user: apiserver}
 current-context: kubeward
-`, ln.Addr(), b64(ca.PEM), b64(clientCrt), b64(clientKey))
+`, ln.Addr(), b64(ca.PEM()), b64(clientCrt), b64(clientKey))
 
 	c := kubetest.Start(t, kubetest.Options{
 		APIServerFlags: []string{

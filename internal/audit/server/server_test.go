@@ -15,6 +15,7 @@ import (
 	"github.com/kubeward/kubeward/internal/audit/audittest"
 	"github.com/kubeward/kubeward/internal/audit/event"
 	"github.com/kubeward/kubeward/internal/audit/pipeline"
+	"github.com/kubeward/kubeward/internal/kubetest"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 )
@@ -44,7 +45,7 @@ func (s *sink) count() int { s.mu.Lock(); defer s.mu.Unlock(); return len(s.user
 
 type fixture struct {
 	url      string
-	ca       *audittest.CA
+	ca       *kubetest.CA
 	client   *http.Client // trusts the server, no client certificate
 	certs    *http.Client // presents a client certificate
 	srv      *Server
@@ -56,7 +57,7 @@ type fixture struct {
 func start(t *testing.T, h event.Handler, tune func(*Options)) *fixture {
 	t.Helper()
 	dir := t.TempDir()
-	ca := audittest.NewCA(t, dir)
+	ca := kubetest.NewCA(t, dir)
 	crt, key, _, _ := ca.Issue(t, "server", "kubeward", "127.0.0.1")
 	_, _, ccrt, ckey := ca.Issue(t, "client", "kube-apiserver")
 	o := Options{CertFile: crt, KeyFile: key, ClientCAFile: ca.File(), ClientNames: []string{"kube-apiserver"}, Tokens: []string{"s3cret-token"}}
@@ -78,7 +79,7 @@ func start(t *testing.T, h event.Handler, tune func(*Options)) *fixture {
 	f := &fixture{url: "https://" + ln.Addr().String() + "/", ca: ca, srv: srv, events: em, serveErr: make(chan error, 1)}
 	go func() { f.serveErr <- srv.Serve(ctx, ln) }()
 	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(ca.PEM)
+	pool.AppendCertsFromPEM(ca.PEM())
 	f.client = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	pair, err := tls.X509KeyPair(ccrt, ckey)
 	if err != nil {
