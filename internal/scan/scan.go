@@ -72,41 +72,22 @@ func New(opts Options) *Engine {
 func (e *Engine) Files(files *source.Files, paths []string) (*Result, *inventory.Inventory) {
 	files.Log = e.Log
 	dec := &manifest.Decoder{Reads: e.Runner.ReadsContent, Limits: e.opts.Limits, Log: e.Log}
-	workers := e.opts.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	inputs := make(chan manifest.Input, workers)
-	go func() {
-		defer close(inputs)
-		files.Walk(paths, func(in manifest.Input) { inputs <- in })
-	}()
-
 	type batch struct {
 		objs     []*inventory.Object
 		findings []check.Finding
 	}
-	batches := make([]batch, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	var batches []batch
+	decodeAll(files, paths, dec, e.opts.Workers, func(workers int) { batches = make([]batch, workers) },
+		func(w int, o *inventory.Object) {
 			b := &batches[w]
-			for in := range inputs {
-				dec.Decode(in, func(o *inventory.Object) {
-					b.findings = append(b.findings, e.Runner.CheckObject(e.Ctx, o)...)
-					forgetSecretValues(o)
-					if !e.Runner.InventoryReads(o.GroupKind()) {
-						o.Slim()
-					}
-					b.objs = append(b.objs, o)
-				})
+			// Object checks run while the parse tree is alive: positions are exact and cheap.
+			b.findings = append(b.findings, e.Runner.CheckObject(e.Ctx, o)...)
+			forgetSecretValues(o)
+			if !e.Runner.InventoryReads(o.GroupKind()) {
+				o.Slim()
 			}
-		}()
-	}
-	wg.Wait()
-
+			b.objs = append(b.objs, o)
+		})
 	inv := inventory.NewInventory()
 	var findings []check.Finding
 	for _, b := range batches {
@@ -130,29 +111,47 @@ func LoadFiles(files *source.Files, paths []string, kinds []schema.GroupKind) (*
 		want[k] = true
 	}
 	dec := &manifest.Decoder{Reads: func(gk schema.GroupKind) bool { return want[gk] }, Log: log}
+	var batches [][]*inventory.Object
+	decodeAll(files, paths, dec, 0, func(workers int) { batches = make([][]*inventory.Object, workers) },
+		func(w int, o *inventory.Object) {
+			forgetSecretValues(o)
+			batches[w] = append(batches[w], o)
+		})
 	inv := inventory.NewInventory()
-	var mu sync.Mutex
+	for _, b := range batches {
+		for _, o := range b {
+			inv.Add(o)
+		}
+	}
+	inv.Sort()
+	return inv, log
+}
+
+// decodeAll walks paths on one goroutine and decodes the streams on
+// workers (0: GOMAXPROCS). start is told the number of workers before any
+// object arrives; visit runs on worker w for each object while its parse
+// tree is alive, so per-worker state needs no lock.
+func decodeAll(files *source.Files, paths []string, dec *manifest.Decoder, workers int, start func(workers int), visit func(w int, o *inventory.Object)) {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	start(workers)
+	inputs := make(chan manifest.Input, workers)
+	go func() {
+		defer close(inputs)
+		files.Walk(paths, func(in manifest.Input) { inputs <- in })
+	}()
 	var wg sync.WaitGroup
-	inputs := make(chan manifest.Input)
-	for range runtime.GOMAXPROCS(0) {
+	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for in := range inputs {
-				dec.Decode(in, func(o *inventory.Object) {
-					forgetSecretValues(o)
-					mu.Lock()
-					inv.Add(o)
-					mu.Unlock()
-				})
+				dec.Decode(in, func(o *inventory.Object) { visit(w, o) })
 			}
 		}()
 	}
-	files.Walk(paths, func(in manifest.Input) { inputs <- in })
-	close(inputs)
 	wg.Wait()
-	inv.Sort()
-	return inv, log
 }
 
 // Inventory scans objects that are already loaded (a cluster, a review).
