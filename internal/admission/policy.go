@@ -153,7 +153,7 @@ func (p *Policy) Levels(labels map[string]string) (Levels, []string) {
 		}
 		sev, err := parseLevel(v)
 		if err != nil {
-			notes = append(notes, fmt.Sprintf("namespace label %s=%q is not a severity or none; using %s", m.key, shorten(v, 63), levelName(*m.to)))
+			notes = append(notes, fmt.Sprintf("namespace label %s=%q is not a severity or none; using %s", m.key, shorten(v, 63), LevelName(*m.to)))
 			continue
 		}
 		*m.to = sev
@@ -161,7 +161,8 @@ func (p *Policy) Levels(labels map[string]string) (Levels, []string) {
 	return lv, notes
 }
 
-func levelName(s check.Severity) string {
+// LevelName names a mode's level as labels and the configuration write it.
+func LevelName(s check.Severity) string {
 	if s == check.SeverityUnknown {
 		return "none"
 	}

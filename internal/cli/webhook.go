@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/kubeward/kubeward/internal/admission"
-	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/source/cluster"
 	"github.com/kubeward/kubeward/internal/version"
@@ -118,11 +117,6 @@ Service drops it, then finishes the requests in flight and exits.`,
 	return cmd
 }
 
-// webhookChecks are the checks of the webhook's runner: the scan's
-// selection, which includes the configuration's custom checks once prepare
-// loads them (internal/policy/custom).
-func webhookChecks(r *run) []*check.Check { return r.checks }
-
 func (f *webhookFlags) serve(ctx context.Context, cmd *cobra.Command, s Streams) error {
 	admission.TuneGC()
 	var level slog.Level
@@ -199,11 +193,11 @@ func (f *webhookFlags) serve(ctx context.Context, cmd *cobra.Command, s Streams)
 
 	nsCache := admission.NewNamespaceCache(cs)
 	nsCache.Run(ctx)
-	eval := admission.NewEvaluator(webhookChecks(r), r.opts, r.suppress)
+	eval := admission.NewEvaluator(r.checks, r.opts, r.suppress)
 	wh := admission.New(eval, pol, nsCache, metrics, log)
 	log.Info("kubeward webhook starting", "version", version.String(), "checks", len(eval.Checks()),
-		"notAtAdmission", eval.CrossObject(), "enforce", levelString(pol.Defaults.Enforce), "warn", levelString(pol.Defaults.Warn),
-		"audit", levelString(pol.Defaults.Audit), "exemptNamespaces", admission.ExcludedNamespaces(f.namespace, cfg.Webhook.Exemptions.Namespaces))
+		"notAtAdmission", eval.CrossObject(), "enforce", admission.LevelName(pol.Defaults.Enforce), "warn", admission.LevelName(pol.Defaults.Warn),
+		"audit", admission.LevelName(pol.Defaults.Audit), "exemptNamespaces", admission.ExcludedNamespaces(f.namespace, cfg.Webhook.Exemptions.Namespaces))
 
 	ln, err := net.Listen("tcp", f.listen)
 	if err != nil {
@@ -229,13 +223,6 @@ func (f *webhookFlags) serve(ctx context.Context, cmd *cobra.Command, s Streams)
 		return &exitError{code: ExitError, err: err}
 	}
 	return nil
-}
-
-func levelString(s check.Severity) string {
-	if s == check.SeverityUnknown {
-		return "none"
-	}
-	return s.String()
 }
 
 // keepCABundle writes the CA into the webhook configuration now and every
