@@ -35,11 +35,27 @@ func RunResult(t testing.TB, yaml string, opts *check.Options, checks ...*check.
 // RunSuppressed is RunResult with config-file suppressions.
 func RunSuppressed(t testing.TB, yaml string, opts *check.Options, sup *check.Suppressions, checks ...*check.Check) (*scan.Result, *inventory.Inventory) {
 	t.Helper()
+	return run(t, yaml, false, opts, sup, checks)
+}
+
+// RunCluster is Run over objects marked as read from a live cluster, whose
+// inventory is complete: for checks that judge some things only there.
+func RunCluster(t testing.TB, yaml string, opts *check.Options, checks ...*check.Check) []check.Finding {
+	t.Helper()
+	res, _ := run(t, yaml, true, opts, nil, checks)
+	return res.Findings
+}
+
+func run(t testing.TB, yaml string, cluster bool, opts *check.Options, sup *check.Suppressions, checks []*check.Check) (*scan.Result, *inventory.Inventory) {
+	t.Helper()
 	e := scan.New(scan.Options{Checks: checks, CheckOptions: opts, Suppressions: sup})
 	dec := &manifest.Decoder{Reads: e.Runner.ReadsContent, Log: e.Log}
 	inv := inventory.NewInventory()
 	var findings []check.Finding
 	dec.Decode(manifest.Input{Name: "fixture.yaml", Data: []byte(yaml)}, func(o *inventory.Object) {
+		if cluster {
+			o.Source = inventory.Source{Cluster: "test"}
+		}
 		findings = append(findings, e.Runner.CheckObject(e.Ctx, o)...)
 		inv.Add(o)
 	})
@@ -81,6 +97,44 @@ func Expect(t testing.TB, fs []check.Finding, want ...string) {
 		for _, f := range fs {
 			t.Logf("  %s:%d:%d %s %s", f.Source.File, f.Position.Line, f.Position.Column, f.CheckID, f.Message)
 		}
+	}
+}
+
+// Fixture is one row of a check's table test: a YAML stream and the
+// findings it must give as Describe lines ("Kind/name path"), none for a
+// fixture that must pass.
+type Fixture struct {
+	Name string
+	YAML string
+	Want []string
+	// Cluster runs the fixture as RunCluster does, as objects read from a
+	// live cluster.
+	Cluster bool
+}
+
+// RunFixtures runs one check over each fixture, in a subtest, with the
+// options (nil means defaults), and compares the findings with Want. The
+// table must hold a fixture that fires and one that must pass: a check
+// tested one way only could be a constant.
+func RunFixtures(t *testing.T, c *check.Check, opts *check.Options, fixtures []Fixture) {
+	t.Helper()
+	fires, passes := false, false
+	for _, tt := range fixtures {
+		fires = fires || len(tt.Want) > 0
+		passes = passes || len(tt.Want) == 0
+		t.Run(tt.Name, func(t *testing.T) {
+			t.Helper()
+			var fs []check.Finding
+			if tt.Cluster {
+				fs = RunCluster(t, tt.YAML, opts, c)
+			} else {
+				fs = Run(t, tt.YAML, opts, c)
+			}
+			Expect(t, fs, tt.Want...)
+		})
+	}
+	if !fires || !passes {
+		t.Errorf("%s: the table needs a fixture that fires and one that must pass (fires: %v, passes: %v)", c.ID, fires, passes)
 	}
 }
 

@@ -3,12 +3,14 @@ package exposure
 import (
 	"strings"
 	"testing"
+
+	"github.com/kubeward/kubeward/internal/checks/checktest"
 )
 
 func TestIngressWithoutTLS(t *testing.T) {
-	runFixtures(t, IngressWithoutTLS, []fixture{{
-		name: "hosts without a TLS entry fail, per rule",
-		yaml: `apiVersion: networking.k8s.io/v1
+	checktest.RunFixtures(t, IngressWithoutTLS, nil, []checktest.Fixture{{
+		Name: "hosts without a TLS entry fail, per rule",
+		YAML: `apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata: {name: i}
 spec:
@@ -18,10 +20,10 @@ spec:
   - host: b.example.com
   - host: A.EXAMPLE.COM
   - {}`,
-		want: []string{"Ingress/i spec.rules[1].host", "Ingress/i spec.rules[3]"},
+		Want: []string{"Ingress/i spec.rules[1].host", "Ingress/i spec.rules[3]"},
 	}, {
-		name: "wildcards cover one label only",
-		yaml: `apiVersion: networking.k8s.io/v1
+		Name: "wildcards cover one label only",
+		YAML: `apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata: {name: i}
 spec:
@@ -31,18 +33,18 @@ spec:
   - host: "*.example.com"
   - host: a.b.example.com
   - host: example.com`,
-		want: []string{"Ingress/i spec.rules[2].host", "Ingress/i spec.rules[3].host"},
+		Want: []string{"Ingress/i spec.rules[2].host", "Ingress/i spec.rules[3].host"},
 	}, {
-		name: "a TLS entry without hosts covers every rule",
-		yaml: `apiVersion: networking.k8s.io/v1
+		Name: "a TLS entry without hosts covers every rule",
+		YAML: `apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata: {name: i}
 spec:
   tls: [{secretName: default}]
   rules: [{host: a.example.com}, {}]`,
 	}, {
-		name: "no TLS at all: every rule, or the lone default backend",
-		yaml: `apiVersion: extensions/v1beta1
+		Name: "no TLS at all: every rule, or the lone default backend",
+		YAML: `apiVersion: extensions/v1beta1
 kind: Ingress
 metadata: {name: old}
 spec:
@@ -59,10 +61,10 @@ kind: Ingress
 metadata: {name: v1backend}
 spec:
   defaultBackend: {service: {name: s, port: {number: 80}}}`,
-		want: []string{"Ingress/backend spec.tls", "Ingress/old spec.rules[0].host", "Ingress/v1backend spec.tls"},
+		Want: []string{"Ingress/backend spec.tls", "Ingress/old spec.rules[0].host", "Ingress/v1backend spec.tls"},
 	}, {
-		name: "TLS at a cloud load balancer passes",
-		yaml: `apiVersion: networking.k8s.io/v1
+		Name: "TLS at a cloud load balancer passes",
+		YAML: `apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata:
   name: alb
@@ -93,7 +95,7 @@ metadata:
   annotations: {alb.ingress.kubernetes.io/listen-ports: '[{"HTTP":80}]'}
 spec:
   rules: [{host: a.example.com}]`,
-		want: []string{"Ingress/alb-http spec.rules[0].host"},
+		Want: []string{"Ingress/alb-http spec.rules[0].host"},
 	}})
 }
 

@@ -1,11 +1,15 @@
 package exposure
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/kubeward/kubeward/internal/checks/checktest"
+)
 
 func TestExternalIPs(t *testing.T) {
-	runFixtures(t, ExternalIPs, []fixture{{
-		name: "externalIPs on ClusterIP, NodePort and LoadBalancer Services fail",
-		yaml: `apiVersion: v1
+	checktest.RunFixtures(t, ExternalIPs, nil, []checktest.Fixture{{
+		Name: "externalIPs on ClusterIP, NodePort and LoadBalancer Services fail",
+		YAML: `apiVersion: v1
 kind: Service
 metadata: {name: a}
 spec: {externalIPs: [203.0.113.10], ports: [{port: 80}]}
@@ -14,10 +18,10 @@ apiVersion: v1
 kind: Service
 metadata: {name: b}
 spec: {type: NodePort, externalIPs: [203.0.113.11], ports: [{port: 80}]}`,
-		want: []string{"Service/a spec.externalIPs", "Service/b spec.externalIPs"},
+		Want: []string{"Service/a spec.externalIPs", "Service/b spec.externalIPs"},
 	}, {
-		name: "headless and ExternalName Services are ignored by kube-proxy; no externalIPs pass",
-		yaml: `apiVersion: v1
+		Name: "headless and ExternalName Services are ignored by kube-proxy; no externalIPs pass",
+		YAML: `apiVersion: v1
 kind: Service
 metadata: {name: headless}
 spec: {clusterIP: None, externalIPs: [203.0.113.10], ports: [{port: 80}]}

@@ -13,21 +13,21 @@ func lb(name, extra string) string {
 }
 
 func TestLoadBalancerUnrestricted(t *testing.T) {
-	runFixtures(t, LoadBalancerUnrestricted, []fixture{{
-		name: "no source ranges, or an any-address range, fail",
-		yaml: lb("none", "spec: {type: LoadBalancer, ports: [{port: 5432}]}") + "\n---\n" +
+	checktest.RunFixtures(t, LoadBalancerUnrestricted, nil, []checktest.Fixture{{
+		Name: "no source ranges, or an any-address range, fail",
+		YAML: lb("none", "spec: {type: LoadBalancer, ports: [{port: 5432}]}") + "\n---\n" +
 			lb("any4", "spec: {type: LoadBalancer, loadBalancerSourceRanges: [10.0.0.0/8, 0.0.0.0/0], ports: [{port: 5432}]}") + "\n---\n" +
 			lb("any6", "spec: {type: LoadBalancer, loadBalancerSourceRanges: ['::/0'], ports: [{port: 5432}]}") + "\n---\n" +
 			lb("annotation", "  annotations: {service.beta.kubernetes.io/load-balancer-source-ranges: '10.0.0.0/8, 0.0.0.0/0'}\nspec: {type: LoadBalancer, ports: [{port: 5432}]}"),
-		want: []string{
+		Want: []string{
 			"Service/annotation metadata.annotations[service.beta.kubernetes.io/load-balancer-source-ranges]",
 			"Service/any4 spec.loadBalancerSourceRanges[1]",
 			"Service/any6 spec.loadBalancerSourceRanges[0]",
 			"Service/none spec.loadBalancerSourceRanges",
 		},
 	}, {
-		name: "restricted ranges, in the field or the annotation, pass; other types pass",
-		yaml: lb("field", "spec: {type: LoadBalancer, loadBalancerSourceRanges: [203.0.113.0/24], ports: [{port: 5432}]}") + "\n---\n" +
+		Name: "restricted ranges, in the field or the annotation, pass; other types pass",
+		YAML: lb("field", "spec: {type: LoadBalancer, loadBalancerSourceRanges: [203.0.113.0/24], ports: [{port: 5432}]}") + "\n---\n" +
 			lb("annotation", "  annotations: {service.beta.kubernetes.io/load-balancer-source-ranges: '203.0.113.0/24,198.51.100.7/32'}\nspec: {type: LoadBalancer, ports: [{port: 5432}]}") + "\n---\n" +
 			lb("clusterip", "spec: {ports: [{port: 5432}]}"),
 	}})

@@ -7,18 +7,18 @@ import (
 )
 
 func TestNodePort(t *testing.T) {
-	runFixtures(t, NodePort, []fixture{{
-		name: "NodePort Services fail",
-		yaml: `apiVersion: v1
+	checktest.RunFixtures(t, NodePort, nil, []checktest.Fixture{{
+		Name: "NodePort Services fail",
+		YAML: `apiVersion: v1
 kind: Service
 metadata: {name: s}
 spec:
   type: NodePort
   ports: [{port: 80, nodePort: 30080}]`,
-		want: []string{"Service/s spec.type"},
+		Want: []string{"Service/s spec.type"},
 	}, {
-		name: "ClusterIP, headless, ExternalName and LoadBalancer Services pass",
-		yaml: `apiVersion: v1
+		Name: "ClusterIP, headless, ExternalName and LoadBalancer Services pass",
+		YAML: `apiVersion: v1
 kind: Service
 metadata: {name: a}
 spec: {ports: [{port: 80}]}

@@ -8,13 +8,13 @@ import (
 )
 
 func TestInvalidReference(t *testing.T) {
-	runFixtures(t, InvalidReference, nil, []fixture{{
-		name: "valid references pass",
-		yaml: pod("p", "nginx", "localhost:5000/a/b:c", "quay.io/x/y:1.0"),
+	checktest.RunFixtures(t, InvalidReference, nil, []checktest.Fixture{{
+		Name: "valid references pass",
+		YAML: pod("p", "nginx", "localhost:5000/a/b:c", "quay.io/x/y:1.0"),
 	}, {
-		name: "invalid references and placeholders are reported",
-		yaml: pod("p", "nginx:", "${IMAGE}", "MyApp:1"),
-		want: []string{"Pod/p spec.containers[0].image", "Pod/p spec.containers[1].image", "Pod/p spec.containers[2].image"},
+		Name: "invalid references and placeholders are reported",
+		YAML: pod("p", "nginx:", "${IMAGE}", "MyApp:1"),
+		Want: []string{"Pod/p spec.containers[0].image", "Pod/p spec.containers[1].image", "Pod/p spec.containers[2].image"},
 	}})
 	fs := checktest.Run(t, pod("p", "nginx:", "<REPO>/app:1.0"), nil, InvalidReference)
 	if len(fs) != 2 || fs[0].Severity != check.Low || fs[1].Severity != check.Info {

@@ -8,19 +8,19 @@ import (
 
 func TestLatestTag(t *testing.T) {
 	const digest = "@sha256:fd8d9aa63ba2f0982b5304e1ee8d3b90a210bc1ffb5314d980eb6962f1a9715d"
-	runFixtures(t, LatestTag, nil, []fixture{{
-		name: "no tag and latest fail, with or without a registry port",
-		yaml: pod("p", "nginx", "nginx:latest", "localhost:5000/app", "registry.example.com:5000/team/app:latest"),
-		want: []string{
+	checktest.RunFixtures(t, LatestTag, nil, []checktest.Fixture{{
+		Name: "no tag and latest fail, with or without a registry port",
+		YAML: pod("p", "nginx", "nginx:latest", "localhost:5000/app", "registry.example.com:5000/team/app:latest"),
+		Want: []string{
 			"Pod/p spec.containers[0].image", "Pod/p spec.containers[1].image",
 			"Pod/p spec.containers[2].image", "Pod/p spec.containers[3].image",
 		},
 	}, {
-		name: "a version tag or a digest passes, latest with a digest too",
-		yaml: pod("p", "nginx:1.27", "localhost:5000/app:v1", "nginx"+digest, "nginx:latest"+digest, "app:latest-2024"),
+		Name: "a version tag or a digest passes, latest with a digest too",
+		YAML: pod("p", "nginx:1.27", "localhost:5000/app:v1", "nginx"+digest, "nginx:latest"+digest, "app:latest-2024"),
 	}, {
-		name: "init containers are checked, ephemeral ones and invalid references are not",
-		yaml: `apiVersion: apps/v1
+		Name: "init containers are checked, ephemeral ones and invalid references are not",
+		YAML: `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: d}
 spec:
@@ -29,7 +29,7 @@ spec:
       initContainers: [{name: init, image: busybox}]
       containers: [{name: a, image: "${IMAGE}"}, {name: b, image: ""}]
       ephemeralContainers: [{name: debug, image: busybox}]`,
-		want: []string{"Deployment/d spec.template.spec.initContainers[0].image"},
+		Want: []string{"Deployment/d spec.template.spec.initContainers[0].image"},
 	}})
 }
 

@@ -15,9 +15,9 @@ func allowing(entries ...string) *check.Options {
 }
 
 func TestRegistryNotAllowed(t *testing.T) {
-	runFixtures(t, RegistryNotAllowed, allowing("registry.example.com:5000", "ghcr.io/acme", "docker.io/library", "*.dkr.ecr.eu-west-1.amazonaws.com"), []fixture{{
-		name: "images inside the allowlist pass",
-		yaml: pod("p",
+	checktest.RunFixtures(t, RegistryNotAllowed, allowing("registry.example.com:5000", "ghcr.io/acme", "docker.io/library", "*.dkr.ecr.eu-west-1.amazonaws.com"), []checktest.Fixture{{
+		Name: "images inside the allowlist pass",
+		YAML: pod("p",
 			"registry.example.com:5000/team/app:1",
 			"ghcr.io/acme/app:1",
 			"ghcr.io/acme/tools/cli:2",
@@ -25,8 +25,8 @@ func TestRegistryNotAllowed(t *testing.T) {
 			"docker.io/library/alpine:3",
 			"123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1"),
 	}, {
-		name: "near misses fail",
-		yaml: pod("p",
+		Name: "near misses fail",
+		YAML: pod("p",
 			"registry.example.com/team/app:1",         // no port
 			"registry.example.com:5001/team/app:1",    // other port
 			"ghcr.io/acme-evil/app:1",                 // prefix across a segment
@@ -35,7 +35,7 @@ func TestRegistryNotAllowed(t *testing.T) {
 			"dkr.ecr.eu-west-1.amazonaws.com/app:1",   // the wildcard wants a subdomain
 			"x.dkr.ecr.us-east-1.amazonaws.com/app:1", // other region
 			"evil.com/docker.io/library/nginx:1"),     // the name, not a substring
-		want: []string{
+		Want: []string{
 			"Pod/p spec.containers[0].image", "Pod/p spec.containers[1].image", "Pod/p spec.containers[2].image",
 			"Pod/p spec.containers[3].image", "Pod/p spec.containers[4].image", "Pod/p spec.containers[5].image",
 			"Pod/p spec.containers[6].image", "Pod/p spec.containers[7].image",

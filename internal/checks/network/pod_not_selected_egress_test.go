@@ -1,12 +1,16 @@
 package network
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/kubeward/kubeward/internal/checks/checktest"
+)
 
 func TestPodNotSelectedEgress(t *testing.T) {
-	runFixtures(t, PodNotSelectedEgress, []fixture{
-		{name: "egress policy for web only: api escaped", yaml: web + api + policy("web", "  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Egress]"), want: []string{"Deployment/api metadata.labels"}},
-		{name: "egress rules make defaulted policyTypes include Egress", yaml: web + api + policy("web", "  podSelector: {matchLabels: {app: web}}\n  egress: [{ports: [{port: 53}]}]"), want: []string{"Deployment/api metadata.labels"}},
-		{name: "ingress-only policies do not govern egress", yaml: web + api + policy("web", "  podSelector: {matchLabels: {app: web}}")},
-		{name: "deny all", yaml: web + api + denyAll},
+	checktest.RunFixtures(t, PodNotSelectedEgress, nil, []checktest.Fixture{
+		{Name: "egress policy for web only: api escaped", YAML: web + api + policy("web", "  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Egress]"), Want: []string{"Deployment/api metadata.labels"}},
+		{Name: "egress rules make defaulted policyTypes include Egress", YAML: web + api + policy("web", "  podSelector: {matchLabels: {app: web}}\n  egress: [{ports: [{port: 53}]}]"), Want: []string{"Deployment/api metadata.labels"}},
+		{Name: "ingress-only policies do not govern egress", YAML: web + api + policy("web", "  podSelector: {matchLabels: {app: web}}")},
+		{Name: "deny all", YAML: web + api + denyAll},
 	})
 }

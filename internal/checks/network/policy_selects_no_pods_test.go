@@ -1,18 +1,20 @@
 package network
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/kubeward/kubeward/internal/checks/checktest"
+)
 
 func TestPolicySelectsNoPods(t *testing.T) {
 	// In a file scan these checks stay silent: pods created by operators
 	// or at run time are not in manifests.
-	runFixtures(t, PolicySelectsNoPods, []fixture{
-		{name: "file scan: silent", yaml: web + api + policy("p", "  podSelector: {matchLabels: {app: wbe}}\n  ingress: [{from: [{podSelector: {matchLabels: {app: wbe}}}]}]")},
-	})
-	runClusterFixtures(t, PolicySelectsNoPods, []fixture{
-		{name: "typo in the label", yaml: web + policy("p", "  podSelector: {matchLabels: {app: wbe}}"), want: []string{"NetworkPolicy/p spec.podSelector"}},
-		{name: "matches", yaml: web + policy("p", "  podSelector: {matchLabels: {app: web}}")},
-		{name: "empty selector matches", yaml: web + denyAll},
-		{name: "no workloads of that namespace in the scan: not judged", yaml: policy("p", "  podSelector: {matchLabels: {app: wbe}}")},
-		{name: "workloads only elsewhere: not judged", yaml: "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: other, labels: {app: wbe}}\nspec: {containers: [{name: c, image: x}]}\n---\n" + policy("p", "  podSelector: {matchLabels: {app: wbe}}")},
+	checktest.RunFixtures(t, PolicySelectsNoPods, nil, []checktest.Fixture{
+		{Name: "file scan: silent", YAML: web + api + policy("p", "  podSelector: {matchLabels: {app: wbe}}\n  ingress: [{from: [{podSelector: {matchLabels: {app: wbe}}}]}]")},
+		{Cluster: true, Name: "typo in the label", YAML: web + policy("p", "  podSelector: {matchLabels: {app: wbe}}"), Want: []string{"NetworkPolicy/p spec.podSelector"}},
+		{Cluster: true, Name: "matches", YAML: web + policy("p", "  podSelector: {matchLabels: {app: web}}")},
+		{Cluster: true, Name: "empty selector matches", YAML: web + denyAll},
+		{Cluster: true, Name: "no workloads of that namespace in the scan: not judged", YAML: policy("p", "  podSelector: {matchLabels: {app: wbe}}")},
+		{Cluster: true, Name: "workloads only elsewhere: not judged", YAML: "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: other, labels: {app: wbe}}\nspec: {containers: [{name: c, image: x}]}\n---\n" + policy("p", "  podSelector: {matchLabels: {app: wbe}}")},
 	})
 }

@@ -9,13 +9,9 @@ import (
 )
 
 func TestConfigMapCredential(t *testing.T) {
-	tests := []struct {
-		name string
-		yaml string
-		want []string
-	}{{
-		name: "values by name and shape, settings in config files and binary keys fire at their key",
-		yaml: `apiVersion: v1
+	checktest.RunFixtures(t, ConfigMapCredential, nil, []checktest.Fixture{{
+		Name: "values by name and shape, settings in config files and binary keys fire at their key",
+		YAML: `apiVersion: v1
 kind: ConfigMap
 metadata: {name: cm}
 data:
@@ -32,13 +28,13 @@ data:
 binaryData:
   key.pem: ` + b64(fxPEMPrivate) + `
   blob.bin: ` + b64("\x00\x01\x02"+fxStripe+"\xff\xfe"),
-		want: []string{
+		Want: []string{
 			"ConfigMap/cm data[db-password]", "ConfigMap/cm data[webhook]", "ConfigMap/cm data[app.conf]",
 			"ConfigMap/cm data[settings.json]", "ConfigMap/cm binaryData[key.pem]", "ConfigMap/cm binaryData[blob.bin]",
 		},
 	}, {
-		name: "configuration without credentials passes",
-		yaml: `apiVersion: v1
+		Name: "configuration without credentials passes",
+		YAML: `apiVersion: v1
 kind: ConfigMap
 metadata: {name: cm}
 data:
@@ -66,12 +62,7 @@ data:
   _example: |
     # password: ` + fxNamedPass + `
     token: ` + fxNamedPass,
-	}}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			checktest.Expect(t, checktest.Run(t, tt.yaml, nil, ConfigMapCredential), tt.want...)
-		})
-	}
+	}})
 }
 
 func TestConfigMapCredentialMessage(t *testing.T) {

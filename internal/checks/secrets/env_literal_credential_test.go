@@ -8,13 +8,9 @@ import (
 )
 
 func TestEnvLiteralCredential(t *testing.T) {
-	tests := []struct {
-		name string
-		yaml string
-		want []string
-	}{{
-		name: "credentials by name and by shape fire at the value, init containers too",
-		yaml: `apiVersion: apps/v1
+	checktest.RunFixtures(t, EnvLiteralCredential, nil, []checktest.Fixture{{
+		Name: "credentials by name and by shape fire at the value, init containers too",
+		YAML: `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: d}
 spec:
@@ -34,7 +30,7 @@ spec:
         - {name: CONFIG_BLOB, value: "` + fxJWT + `"}
         - {name: DATABASE_URL, value: "` + fxURLPass + `"}
         - {name: clientSecret, value: "` + fxHighEntropy + `"}`,
-		want: []string{
+		Want: []string{
 			"Deployment/d spec.template.spec.initContainers[0].env[0].value",
 			"Deployment/d spec.template.spec.containers[0].env[1].value",
 			"Deployment/d spec.template.spec.containers[0].env[2].value",
@@ -42,8 +38,8 @@ spec:
 			"Deployment/d spec.template.spec.containers[0].env[4].value",
 		},
 	}, {
-		name: "an AWS secret key is recognised next to its key id, whatever its name",
-		yaml: `apiVersion: v1
+		Name: "an AWS secret key is recognised next to its key id, whatever its name",
+		YAML: `apiVersion: v1
 kind: Pod
 metadata: {name: p}
 spec:
@@ -53,10 +49,10 @@ spec:
     env:
     - {name: S3_ID, value: ` + fxAWSKeyID + `}
     - {name: S3_B, value: "` + fxAWSSecret + `"}`,
-		want: []string{"Pod/p spec.containers[0].env[0].value", "Pod/p spec.containers[0].env[1].value"},
+		Want: []string{"Pod/p spec.containers[0].env[0].value", "Pod/p spec.containers[0].env[1].value"},
 	}, {
-		name: "references, placeholders and values about credentials pass",
-		yaml: `apiVersion: v1
+		Name: "references, placeholders and values about credentials pass",
+		YAML: `apiVersion: v1
 kind: Pod
 metadata: {name: p}
 spec:
@@ -85,12 +81,7 @@ spec:
     - {name: IMAGE, value: "registry.k8s.io/sig-storage/csi-provisioner:v6.2.0"}
     - {name: AUTH_URL, value: "https://auth.example.org/token"}
     - {name: UPSTREAM, value: "http://user@upstream:8080"}`,
-	}}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			checktest.Expect(t, checktest.Run(t, tt.yaml, nil, EnvLiteralCredential), tt.want...)
-		})
-	}
+	}})
 }
 
 func TestEnvLiteralCredentialMessageAndSeverity(t *testing.T) {

@@ -8,13 +8,9 @@ import (
 )
 
 func TestSecretAsEnvVar(t *testing.T) {
-	tests := []struct {
-		name string
-		yaml string
-		want []string
-	}{{
-		name: "secretKeyRef and envFrom secretRef fire at the reference",
-		yaml: `apiVersion: apps/v1
+	checktest.RunFixtures(t, SecretAsEnvVar, nil, []checktest.Fixture{{
+		Name: "secretKeyRef and envFrom secretRef fire at the reference",
+		YAML: `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: d}
 spec:
@@ -33,13 +29,13 @@ spec:
         - {name: LOG_LEVEL, value: info}
         - name: DB_PASSWORD
           valueFrom: {secretKeyRef: {name: db, key: password}}`,
-		want: []string{
+		Want: []string{
 			"Deployment/d spec.template.spec.initContainers[0].envFrom[1].secretRef",
 			"Deployment/d spec.template.spec.containers[0].env[1].valueFrom.secretKeyRef",
 		},
 	}, {
-		name: "mounted Secrets, ConfigMap references, non-secret keys and debug containers pass",
-		yaml: `apiVersion: v1
+		Name: "mounted Secrets, ConfigMap references, non-secret keys and debug containers pass",
+		YAML: `apiVersion: v1
 kind: Pod
 metadata: {name: p}
 spec:
@@ -62,12 +58,7 @@ spec:
     env:
     - name: TOKEN
       valueFrom: {secretKeyRef: {name: db, key: token}}`,
-	}}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			checktest.Expect(t, checktest.Run(t, tt.yaml, nil, SecretAsEnvVar), tt.want...)
-		})
-	}
+	}})
 }
 
 func TestSecretAsEnvVarMessage(t *testing.T) {

@@ -23,42 +23,38 @@ func indent(s, by string) string {
 }
 
 func TestSecretCommittedData(t *testing.T) {
-	tests := []struct {
-		name string
-		yaml string
-		want []string
-	}{{
-		name: "a password in data fires at its key",
-		yaml: `apiVersion: v1
+	checktest.RunFixtures(t, SecretCommittedData, nil, []checktest.Fixture{{
+		Name: "a password in data fires at its key",
+		YAML: `apiVersion: v1
 kind: Secret
 metadata: {name: db}
 data:
   username: ` + b64("app") + `
   password: ` + b64(fxNamedPass),
-		want: []string{"Secret/db data[password]"},
+		Want: []string{"Secret/db data[password]"},
 	}, {
-		name: "stringData fires too, one finding per Secret at the strongest key",
-		yaml: `apiVersion: v1
+		Name: "stringData fires too, one finding per Secret at the strongest key",
+		YAML: `apiVersion: v1
 kind: Secret
 metadata: {name: s}
 stringData:
   a-setting: ` + fxNamedPass + `
   api-token: ` + fxGitHub + `
   db-password: ` + fxHighEntropy,
-		want: []string{"Secret/s stringData[api-token]"},
+		Want: []string{"Secret/s stringData[api-token]"},
 	}, {
-		name: "an example TLS key is still a committed private key",
-		yaml: `apiVersion: v1
+		Name: "an example TLS key is still a committed private key",
+		YAML: `apiVersion: v1
 kind: Secret
 metadata: {name: tls}
 type: kubernetes.io/tls
 data:
   tls.crt: ` + b64("-----BEGIN CERTIFICATE-----\nMIIC"+strings.Repeat("Ab9+", 20)+"\n-----END CERTIFICATE-----\n") + `
   tls.key: ` + b64(fxPEMPrivate),
-		want: []string{"Secret/tls data[tls.key]"},
+		Want: []string{"Secret/tls data[tls.key]"},
 	}, {
-		name: "a config file with a credential inside fires; one without does not",
-		yaml: `apiVersion: v1
+		Name: "a config file with a credential inside fires; one without does not",
+		YAML: `apiVersion: v1
 kind: Secret
 metadata: {name: with}
 stringData:
@@ -77,10 +73,10 @@ stringData:
       receiver: "null"
     receivers:
     - name: "null"`,
-		want: []string{"Secret/with stringData[app.yaml]"},
+		Want: []string{"Secret/with stringData[app.yaml]"},
 	}, {
-		name: "a service account token Secret with a token fires; the request for one does not",
-		yaml: `apiVersion: v1
+		Name: "a service account token Secret with a token fires; the request for one does not",
+		YAML: `apiVersion: v1
 kind: Secret
 metadata: {name: token, annotations: {kubernetes.io/service-account.name: app}}
 type: kubernetes.io/service-account-token
@@ -92,10 +88,10 @@ apiVersion: v1
 kind: Secret
 metadata: {name: request, annotations: {kubernetes.io/service-account.name: app}}
 type: kubernetes.io/service-account-token`,
-		want: []string{"Secret/token data[token]"},
+		Want: []string{"Secret/token data[token]"},
 	}, {
-		name: "placeholders, empty values, public material and non-secret facts pass",
-		yaml: `apiVersion: v1
+		Name: "placeholders, empty values, public material and non-secret facts pass",
+		YAML: `apiVersion: v1
 kind: Secret
 metadata: {name: placeholders}
 stringData:
@@ -113,19 +109,14 @@ data:
   base64-placeholder: ` + b64("changeme") + `
   ca.crt: ` + b64("-----BEGIN CERTIFICATE-----\nMIIC"+strings.Repeat("Ab9+", 20)+"\n-----END CERTIFICATE-----"),
 	}, {
-		name: "an ssh-auth Secret whose key is not a key passes",
-		yaml: `apiVersion: v1
+		Name: "an ssh-auth Secret whose key is not a key passes",
+		YAML: `apiVersion: v1
 kind: Secret
 metadata: {name: phony}
 type: kubernetes.io/ssh-auth
 data:
   ssh-privatekey: ` + b64("Hello, world\n"),
-	}}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			checktest.Expect(t, checktest.Run(t, tt.yaml, nil, SecretCommittedData), tt.want...)
-		})
-	}
+	}})
 }
 
 func TestSecretCommittedDataSeverityAndMessage(t *testing.T) {

@@ -2,20 +2,22 @@ package workload
 
 import (
 	"testing"
+
+	"github.com/kubeward/kubeward/internal/checks/checktest"
 )
 
 func TestAllowPrivilegeEscalation(t *testing.T) {
-	runFixtures(t, AllowPrivilegeEscalation, []fixture{{
-		name: "false passes",
-		yaml: `apiVersion: v1
+	checktest.RunFixtures(t, AllowPrivilegeEscalation, nil, []checktest.Fixture{{
+		Name: "false passes",
+		YAML: `apiVersion: v1
 kind: Pod
 metadata: {name: p}
 spec:
   initContainers: [{name: i, image: x, securityContext: {allowPrivilegeEscalation: false}}]
   containers: [{name: a, image: x, securityContext: {allowPrivilegeEscalation: false}}]`,
 	}, {
-		name: "unset and true fail, init containers too",
-		yaml: `apiVersion: batch/v1
+		Name: "unset and true fail, init containers too",
+		YAML: `apiVersion: batch/v1
 kind: Job
 metadata: {name: j}
 spec:
@@ -26,14 +28,14 @@ spec:
       containers:
       - {name: a, image: x, securityContext: {allowPrivilegeEscalation: true}}
       - {name: b, image: x, securityContext: {runAsNonRoot: true}}`,
-		want: []string{
+		Want: []string{
 			"Job/j spec.template.spec.initContainers[0].securityContext.allowPrivilegeEscalation",
 			"Job/j spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation",
 			"Job/j spec.template.spec.containers[1].securityContext.allowPrivilegeEscalation",
 		},
 	}, {
-		name: "privileged and CAP_SYS_ADMIN containers cannot say false: skipped; SYS_ADMIN can",
-		yaml: `apiVersion: v1
+		Name: "privileged and CAP_SYS_ADMIN containers cannot say false: skipped; SYS_ADMIN can",
+		YAML: `apiVersion: v1
 kind: Pod
 metadata: {name: p}
 spec:
@@ -41,10 +43,10 @@ spec:
   - {name: priv, image: x, securityContext: {privileged: true}}
   - {name: capsys, image: x, securityContext: {capabilities: {add: [CAP_SYS_ADMIN]}}}
   - {name: sys, image: x, securityContext: {capabilities: {add: [SYS_ADMIN]}}}`,
-		want: []string{"Pod/p spec.containers[2].securityContext.allowPrivilegeEscalation"},
+		Want: []string{"Pod/p spec.containers[2].securityContext.allowPrivilegeEscalation"},
 	}, {
-		name: "Windows pods and ephemeral containers are skipped",
-		yaml: `apiVersion: v1
+		Name: "Windows pods and ephemeral containers are skipped",
+		YAML: `apiVersion: v1
 kind: Pod
 metadata: {name: win}
 spec:

@@ -17,35 +17,35 @@ spec:
       serviceAccountName: app
       containers: [{name: a, image: x}]
 `
-	runFixtures(t, AutomountServiceAccountToken, []fixture{{
-		name: "unbound account, not in the scan: the pod alone decides",
-		yaml: deploy,
-		want: []string{"Deployment/d spec.template.spec.automountServiceAccountToken"},
+	checktest.RunFixtures(t, AutomountServiceAccountToken, nil, []checktest.Fixture{{
+		Name: "unbound account, not in the scan: the pod alone decides",
+		YAML: deploy,
+		Want: []string{"Deployment/d spec.template.spec.automountServiceAccountToken"},
 	}, {
-		name: "the ServiceAccount says false",
-		yaml: deploy + `---
+		Name: "the ServiceAccount says false",
+		YAML: deploy + `---
 apiVersion: v1
 kind: ServiceAccount
 metadata: {name: app, namespace: ns}
 automountServiceAccountToken: false`,
 	}, {
-		name: "the ServiceAccount says nothing",
-		yaml: deploy + `---
+		Name: "the ServiceAccount says nothing",
+		YAML: deploy + `---
 apiVersion: v1
 kind: ServiceAccount
 metadata: {name: app, namespace: ns}`,
-		want: []string{"Deployment/d spec.template.spec.automountServiceAccountToken"},
+		Want: []string{"Deployment/d spec.template.spec.automountServiceAccountToken"},
 	}, {
-		name: "a ServiceAccount of the same name elsewhere does not count",
-		yaml: deploy + `---
+		Name: "a ServiceAccount of the same name elsewhere does not count",
+		YAML: deploy + `---
 apiVersion: v1
 kind: ServiceAccount
 metadata: {name: app, namespace: other}
 automountServiceAccountToken: false`,
-		want: []string{"Deployment/d spec.template.spec.automountServiceAccountToken"},
+		Want: []string{"Deployment/d spec.template.spec.automountServiceAccountToken"},
 	}, {
-		name: "the pod's false wins over the account's true; the pod's explicit true is a decision",
-		yaml: `apiVersion: v1
+		Name: "the pod's false wins over the account's true; the pod's explicit true is a decision",
+		YAML: `apiVersion: v1
 kind: ServiceAccount
 metadata: {name: app, namespace: ns}
 automountServiceAccountToken: true
@@ -66,16 +66,16 @@ spec:
   automountServiceAccountToken: true
   containers: [{name: a, image: x}]`,
 	}, {
-		name: "an account named by a RoleBinding needs its token",
-		yaml: deploy + `---
+		Name: "an account named by a RoleBinding needs its token",
+		YAML: deploy + `---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
 metadata: {name: rb, namespace: ns}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: r}
 subjects: [{kind: ServiceAccount, name: app}]`,
 	}, {
-		name: "a ClusterRoleBinding naming it as a user counts; a group does not",
-		yaml: deploy + `---
+		Name: "a ClusterRoleBinding naming it as a user counts; a group does not",
+		YAML: deploy + `---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
 metadata: {name: crb}
@@ -96,19 +96,19 @@ kind: ClusterRoleBinding
 metadata: {name: group}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: r}
 subjects: [{kind: Group, apiGroup: rbac.authorization.k8s.io, name: "system:serviceaccounts:ns"}]`,
-		want: []string{"Deployment/grouped spec.template.spec.automountServiceAccountToken"},
+		Want: []string{"Deployment/grouped spec.template.spec.automountServiceAccountToken"},
 	}, {
-		name: "a binding in another namespace names another account",
-		yaml: deploy + `---
+		Name: "a binding in another namespace names another account",
+		YAML: deploy + `---
 apiVersion: rbac.authorization.k8s.io/v1beta1
 kind: ClusterRoleBinding
 metadata: {name: crb}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: r}
 subjects: [{kind: ServiceAccount, name: app, namespace: elsewhere}]`,
-		want: []string{"Deployment/d spec.template.spec.automountServiceAccountToken"},
+		Want: []string{"Deployment/d spec.template.spec.automountServiceAccountToken"},
 	}, {
-		name: "the default account is left to default-service-account",
-		yaml: `apiVersion: v1
+		Name: "the default account is left to default-service-account",
+		YAML: `apiVersion: v1
 kind: Pod
 metadata: {name: p}
 spec:

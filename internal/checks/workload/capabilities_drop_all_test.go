@@ -8,9 +8,9 @@ import (
 )
 
 func TestCapabilitiesDropAll(t *testing.T) {
-	runFixtures(t, CapabilitiesDropAll, []fixture{{
-		name: "drop ALL in any case passes, adding one back too",
-		yaml: `apiVersion: v1
+	checktest.RunFixtures(t, CapabilitiesDropAll, nil, []checktest.Fixture{{
+		Name: "drop ALL in any case passes, adding one back too",
+		YAML: `apiVersion: v1
 kind: Pod
 metadata: {name: p}
 spec:
@@ -19,8 +19,8 @@ spec:
   containers:
   - {name: app, image: x, securityContext: {capabilities: {drop: [ALL], add: [NET_BIND_SERVICE]}}}`,
 	}, {
-		name: "missing, partial and empty drop lists fail per container",
-		yaml: `apiVersion: apps/v1
+		Name: "missing, partial and empty drop lists fail per container",
+		YAML: `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: d}
 spec:
@@ -32,14 +32,14 @@ spec:
       - {name: partial, image: x, securityContext: {capabilities: {drop: [NET_RAW, CHOWN]}}}
       - {name: empty, image: x, securityContext: {capabilities: {drop: []}}}
       - {name: ok, image: x, securityContext: {capabilities: {drop: [ALL]}}}`,
-		want: []string{
+		Want: []string{
 			"Deployment/d spec.template.spec.initContainers[0].securityContext.capabilities.drop",
 			"Deployment/d spec.template.spec.containers[0].securityContext.capabilities.drop",
 			"Deployment/d spec.template.spec.containers[1].securityContext.capabilities.drop",
 		},
 	}, {
-		name: "privileged, ephemeral and Windows containers are left to other checks",
-		yaml: `apiVersion: v1
+		Name: "privileged, ephemeral and Windows containers are left to other checks",
+		YAML: `apiVersion: v1
 kind: Pod
 metadata: {name: p}
 spec:
@@ -56,14 +56,14 @@ spec:
   containers:
   - {name: app, image: x}`,
 	}, {
-		name: "privileged: false is still checked",
-		yaml: `apiVersion: v1
+		Name: "privileged: false is still checked",
+		YAML: `apiVersion: v1
 kind: Pod
 metadata: {name: p}
 spec:
   containers:
   - {name: app, image: x, securityContext: {privileged: false}}`,
-		want: []string{"Pod/p spec.containers[0].securityContext.capabilities.drop"},
+		Want: []string{"Pod/p spec.containers[0].securityContext.capabilities.drop"},
 	}})
 }
 

@@ -2,12 +2,14 @@ package workload
 
 import (
 	"testing"
+
+	"github.com/kubeward/kubeward/internal/checks/checktest"
 )
 
 func TestDefaultNamespace(t *testing.T) {
-	runFixtures(t, DefaultNamespace, []fixture{{
-		name: "explicit default fails, for every workload kind",
-		yaml: `apiVersion: v1
+	checktest.RunFixtures(t, DefaultNamespace, nil, []checktest.Fixture{{
+		Name: "explicit default fails, for every workload kind",
+		YAML: `apiVersion: v1
 kind: Pod
 metadata: {name: p, namespace: default}
 spec:
@@ -24,10 +26,10 @@ spec:
         spec:
           restartPolicy: Never
           containers: [{name: a, image: x}]`,
-		want: []string{"CronJob/c metadata.namespace", "Pod/p metadata.namespace"},
+		Want: []string{"CronJob/c metadata.namespace", "Pod/p metadata.namespace"},
 	}, {
-		name: "no namespace is the deployer's choice; other namespaces and other kinds pass",
-		yaml: `apiVersion: v1
+		Name: "no namespace is the deployer's choice; other namespaces and other kinds pass",
+		YAML: `apiVersion: v1
 kind: Pod
 metadata: {name: p}
 spec:

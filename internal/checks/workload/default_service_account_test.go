@@ -8,9 +8,9 @@ import (
 )
 
 func TestDefaultServiceAccount(t *testing.T) {
-	runFixtures(t, DefaultServiceAccount, []fixture{{
-		name: "implicit and explicit default with a token fail",
-		yaml: `apiVersion: v1
+	checktest.RunFixtures(t, DefaultServiceAccount, nil, []checktest.Fixture{{
+		Name: "implicit and explicit default with a token fail",
+		YAML: `apiVersion: v1
 kind: Pod
 metadata: {name: implicit}
 spec:
@@ -31,22 +31,22 @@ metadata: {name: deprecated}
 spec:
   serviceAccount: default
   containers: [{name: a, image: x}]`,
-		want: []string{
+		Want: []string{
 			"Deployment/explicit spec.template.spec.serviceAccountName",
 			"Pod/deprecated spec.serviceAccount",
 			"Pod/implicit spec.serviceAccountName",
 		},
 	}, {
-		name: "another account passes",
-		yaml: `apiVersion: v1
+		Name: "another account passes",
+		YAML: `apiVersion: v1
 kind: Pod
 metadata: {name: p}
 spec:
   serviceAccountName: app
   containers: [{name: a, image: x}]`,
 	}, {
-		name: "no token: the pod says false, or the default account of the namespace does",
-		yaml: `apiVersion: v1
+		Name: "no token: the pod says false, or the default account of the namespace does",
+		YAML: `apiVersion: v1
 kind: Pod
 metadata: {name: off}
 spec:
@@ -69,10 +69,10 @@ kind: Pod
 metadata: {name: other-ns, namespace: other}
 spec:
   containers: [{name: a, image: x}]`,
-		want: []string{"Pod/other-ns spec.serviceAccountName"},
+		Want: []string{"Pod/other-ns spec.serviceAccountName"},
 	}, {
-		name: "a projected token is a token",
-		yaml: `apiVersion: v1
+		Name: "a projected token is a token",
+		YAML: `apiVersion: v1
 kind: Pod
 metadata: {name: p}
 spec:
@@ -82,7 +82,7 @@ spec:
   - name: t
     projected:
       sources: [{serviceAccountToken: {path: token, audience: vault}}]`,
-		want: []string{"Pod/p spec.serviceAccountName"},
+		Want: []string{"Pod/p spec.serviceAccountName"},
 	}})
 }
 

@@ -2,37 +2,39 @@ package workload
 
 import (
 	"testing"
+
+	"github.com/kubeward/kubeward/internal/checks/checktest"
 )
 
 func TestMemoryLimit(t *testing.T) {
-	runFixtures(t, MemoryLimit, []fixture{{
-		name: "containers and init containers without a memory limit",
-		yaml: resourceFixture,
-		want: []string{
+	checktest.RunFixtures(t, MemoryLimit, nil, []checktest.Fixture{{
+		Name: "containers and init containers without a memory limit",
+		YAML: resourceFixture,
+		Want: []string{
 			"Deployment/d spec.template.spec.initContainers[0].resources.limits.memory",
 			"Deployment/d spec.template.spec.initContainers[1].resources.limits.memory",
 			"Deployment/d spec.template.spec.containers[2].resources.limits.memory",
 			"Deployment/d spec.template.spec.containers[3].resources.limits.memory",
 		},
 	}, {
-		name: "a LimitRange default limit of the namespace covers them",
-		yaml: resourceFixture + `---
+		Name: "a LimitRange default limit of the namespace covers them",
+		YAML: resourceFixture + `---
 apiVersion: v1
 kind: LimitRange
 metadata: {name: lr, namespace: ns}
 spec:
   limits: [{type: Container, default: {memory: 256Mi}}]`,
 	}, {
-		name: "a LimitRange max stands in for a missing default",
-		yaml: resourceFixture + `---
+		Name: "a LimitRange max stands in for a missing default",
+		YAML: resourceFixture + `---
 apiVersion: v1
 kind: LimitRange
 metadata: {name: lr, namespace: ns}
 spec:
   limits: [{type: Container, max: {memory: 1Gi}}]`,
 	}, {
-		name: "a Pod-type LimitRange or one in another namespace does not",
-		yaml: `apiVersion: v1
+		Name: "a Pod-type LimitRange or one in another namespace does not",
+		YAML: `apiVersion: v1
 kind: Pod
 metadata: {name: p, namespace: ns}
 spec:
@@ -49,10 +51,10 @@ kind: LimitRange
 metadata: {name: lr, namespace: other}
 spec:
   limits: [{type: Container, default: {memory: 1Gi}}]`,
-		want: []string{"Pod/p spec.containers[0].resources.limits.memory"},
+		Want: []string{"Pod/p spec.containers[0].resources.limits.memory"},
 	}, {
-		name: "a pod-level memory limit bounds every container",
-		yaml: `apiVersion: v1
+		Name: "a pod-level memory limit bounds every container",
+		YAML: `apiVersion: v1
 kind: Pod
 metadata: {name: p}
 spec:

@@ -7,13 +7,9 @@ import (
 )
 
 func TestReadOnlyRootFilesystem(t *testing.T) {
-	tests := []struct {
-		name string
-		yaml string
-		want []string
-	}{{
-		name: "read-only containers pass",
-		yaml: `apiVersion: v1
+	checktest.RunFixtures(t, ReadOnlyRootFilesystem, nil, []checktest.Fixture{{
+		Name: "read-only containers pass",
+		YAML: `apiVersion: v1
 kind: Pod
 metadata: {name: p}
 spec:
@@ -22,8 +18,8 @@ spec:
   containers:
   - {name: app, image: x, securityContext: {readOnlyRootFilesystem: true}}`,
 	}, {
-		name: "missing and false fail per container, init containers too",
-		yaml: `apiVersion: apps/v1
+		Name: "missing and false fail per container, init containers too",
+		YAML: `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: d}
 spec:
@@ -34,13 +30,13 @@ spec:
       containers:
       - {name: ok, image: x, securityContext: {readOnlyRootFilesystem: true}}
       - {name: off, image: x, securityContext: {readOnlyRootFilesystem: false}}`,
-		want: []string{
+		Want: []string{
 			"Deployment/d spec.template.spec.initContainers[0].securityContext.readOnlyRootFilesystem",
 			"Deployment/d spec.template.spec.containers[1].securityContext.readOnlyRootFilesystem",
 		},
 	}, {
-		name: "CronJob templates are checked",
-		yaml: `apiVersion: batch/v1
+		Name: "CronJob templates are checked",
+		YAML: `apiVersion: batch/v1
 kind: CronJob
 metadata: {name: c}
 spec:
@@ -50,13 +46,8 @@ spec:
       template:
         spec:
           containers: [{name: a, image: x}]`,
-		want: []string{"CronJob/c spec.jobTemplate.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem"},
-	}}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			checktest.Expect(t, checktest.Run(t, tt.yaml, nil, ReadOnlyRootFilesystem), tt.want...)
-		})
-	}
+		Want: []string{"CronJob/c spec.jobTemplate.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem"},
+	}})
 }
 
 func TestReadOnlyRootFilesystemPosition(t *testing.T) {

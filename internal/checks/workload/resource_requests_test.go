@@ -7,16 +7,16 @@ import (
 )
 
 func TestResourceRequests(t *testing.T) {
-	runFixtures(t, ResourceRequests, []fixture{{
-		name: "limits stand in for requests; plain init and ephemeral containers are skipped",
-		yaml: resourceFixture,
-		want: []string{
+	checktest.RunFixtures(t, ResourceRequests, nil, []checktest.Fixture{{
+		Name: "limits stand in for requests; plain init and ephemeral containers are skipped",
+		YAML: resourceFixture,
+		Want: []string{
 			"Deployment/d spec.template.spec.initContainers[1].resources.requests",
 			"Deployment/d spec.template.spec.containers[3].resources.requests",
 		},
 	}, {
-		name: "LimitRange defaults: defaultRequest, else default, else min",
-		yaml: `apiVersion: v1
+		Name: "LimitRange defaults: defaultRequest, else default, else min",
+		YAML: `apiVersion: v1
 kind: Pod
 metadata: {name: p, namespace: ns}
 spec:
@@ -39,10 +39,10 @@ kind: LimitRange
 metadata: {name: lr, namespace: half}
 spec:
   limits: [{type: Container, defaultRequest: {cpu: 100m}}]`,
-		want: []string{"Pod/half spec.containers[0].resources.requests"},
+		Want: []string{"Pod/half spec.containers[0].resources.requests"},
 	}, {
-		name: "pod-level requests cover the containers",
-		yaml: `apiVersion: v1
+		Name: "pod-level requests cover the containers",
+		YAML: `apiVersion: v1
 kind: Pod
 metadata: {name: p}
 spec:

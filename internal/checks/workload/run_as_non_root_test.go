@@ -9,9 +9,9 @@ import (
 )
 
 func TestRunAsNonRoot(t *testing.T) {
-	runFixtures(t, RunAsNonRoot, []fixture{{
-		name: "pod-level runAsNonRoot covers every container",
-		yaml: `apiVersion: v1
+	checktest.RunFixtures(t, RunAsNonRoot, nil, []checktest.Fixture{{
+		Name: "pod-level runAsNonRoot covers every container",
+		YAML: `apiVersion: v1
 kind: Pod
 metadata: {name: p}
 spec:
@@ -19,8 +19,8 @@ spec:
   initContainers: [{name: init, image: x}]
   containers: [{name: app, image: x}]`,
 	}, {
-		name: "explicit non-zero runAsUser passes at either level",
-		yaml: `apiVersion: v1
+		Name: "explicit non-zero runAsUser passes at either level",
+		YAML: `apiVersion: v1
 kind: Pod
 metadata: {name: p}
 spec:
@@ -29,8 +29,8 @@ spec:
   - {name: a, image: x}
   - {name: b, image: x, securityContext: {runAsUser: 65534, runAsNonRoot: false}}`,
 	}, {
-		name: "nothing set: one finding at the pod for all inheriting containers",
-		yaml: `apiVersion: apps/v1
+		Name: "nothing set: one finding at the pod for all inheriting containers",
+		YAML: `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: d}
 spec:
@@ -38,10 +38,10 @@ spec:
     spec:
       initContainers: [{name: init, image: x}]
       containers: [{name: a, image: x}, {name: b, image: x}]`,
-		want: []string{"Deployment/d spec.template.spec.securityContext.runAsNonRoot"},
+		Want: []string{"Deployment/d spec.template.spec.securityContext.runAsNonRoot"},
 	}, {
-		name: "runAsUser 0 fails wherever it is set, even with runAsNonRoot",
-		yaml: `apiVersion: v1
+		Name: "runAsUser 0 fails wherever it is set, even with runAsNonRoot",
+		YAML: `apiVersion: v1
 kind: Pod
 metadata: {name: p}
 spec:
@@ -58,33 +58,33 @@ spec:
   containers:
   - {name: inherits, image: x}
   - {name: overrides, image: x, securityContext: {runAsUser: 10}}`,
-		want: []string{
+		Want: []string{
 			"Pod/p spec.containers[1].securityContext.runAsUser",
 			"Pod/q spec.securityContext.runAsUser",
 		},
 	}, {
-		name: "container runAsNonRoot: false overrides the pod's true",
-		yaml: `apiVersion: v1
+		Name: "container runAsNonRoot: false overrides the pod's true",
+		YAML: `apiVersion: v1
 kind: Pod
 metadata: {name: p}
 spec:
   securityContext: {runAsNonRoot: true}
   containers:
   - {name: a, image: x, securityContext: {runAsNonRoot: false}}`,
-		want: []string{"Pod/p spec.containers[0].securityContext.runAsNonRoot"},
+		Want: []string{"Pod/p spec.containers[0].securityContext.runAsNonRoot"},
 	}, {
-		name: "container runAsNonRoot: true fixes a pod without settings",
-		yaml: `apiVersion: v1
+		Name: "container runAsNonRoot: true fixes a pod without settings",
+		YAML: `apiVersion: v1
 kind: Pod
 metadata: {name: p}
 spec:
   containers:
   - {name: a, image: x, securityContext: {runAsNonRoot: true}}
   - {name: b, image: x}`,
-		want: []string{"Pod/p spec.securityContext.runAsNonRoot"},
+		Want: []string{"Pod/p spec.securityContext.runAsNonRoot"},
 	}, {
-		name: "user namespaces, Windows and ephemeral containers are skipped",
-		yaml: `apiVersion: v1
+		Name: "user namespaces, Windows and ephemeral containers are skipped",
+		YAML: `apiVersion: v1
 kind: Pod
 metadata: {name: userns}
 spec:

@@ -108,9 +108,9 @@ func TestJudgeHostPath(t *testing.T) {
 }
 
 func TestSensitiveHostPath(t *testing.T) {
-	runFixtures(t, SensitiveHostPath, []fixture{{
-		name: "one finding per volume, at its path, for the worst mount",
-		yaml: `apiVersion: apps/v1
+	checktest.RunFixtures(t, SensitiveHostPath, nil, []checktest.Fixture{{
+		Name: "one finding per volume, at its path, for the worst mount",
+		YAML: `apiVersion: apps/v1
 kind: DaemonSet
 metadata: {name: agent}
 spec:
@@ -123,10 +123,10 @@ spec:
       volumes:
       - {name: logs, hostPath: {path: /var/log}}
       - {name: sock, hostPath: {path: /var/run/docker.sock, type: Socket}}`,
-		want: []string{"DaemonSet/agent spec.template.spec.volumes[1].hostPath.path"},
+		Want: []string{"DaemonSet/agent spec.template.spec.volumes[1].hostPath.path"},
 	}, {
-		name: "a subPath narrows what is exposed",
-		yaml: `apiVersion: v1
+		Name: "a subPath narrows what is exposed",
+		YAML: `apiVersion: v1
 kind: Pod
 metadata: {name: p}
 spec:
@@ -149,10 +149,10 @@ spec:
     - {name: lib, mountPath: /k, subPath: kubelet}
   volumes:
   - {name: lib, hostPath: {path: /var/lib/}}`,
-		want: []string{"Pod/q spec.volumes[0].hostPath.path"},
+		Want: []string{"Pod/q spec.volumes[0].hostPath.path"},
 	}, {
-		name: "volumes no designed container mounts are skipped",
-		yaml: `apiVersion: v1
+		Name: "volumes no designed container mounts are skipped",
+		YAML: `apiVersion: v1
 kind: Pod
 metadata: {name: p}
 spec:
