@@ -20,10 +20,12 @@ const (
 	varPodMeta = "podMeta" // pod spec checks: the pod template's metadata
 )
 
-// envs are the CEL environments of checks: the base environment of
-// ValidatingAdmissionPolicy (Kubernetes libraries at the default
-// compatibility version, strict cost, the per-call cost limit) with the
-// check's variables, typed dynamically like a policy's object.
+// envs are the CEL environments of checks: the base environment the
+// ValidatingAdmissionPolicy plugin compiles policies with (as
+// internal/policy/vap does: Kubernetes libraries at the default
+// compatibility version, strict cost tracking and the per-call cost limit
+// are all part of it) with the check's variables, typed dynamically like a
+// policy's object.
 var envs = sync.OnceValues(func() (map[bool]*cel.Env, error) {
 	out := map[bool]*cel.Env{}
 	for _, pod := range []bool{false, true} {
@@ -32,9 +34,7 @@ var envs = sync.OnceValues(func() (map[bool]*cel.Env, error) {
 			opts = append(opts, cel.Variable(varPodSpec, cel.DynType), cel.Variable(varPodMeta, cel.DynType))
 		}
 		set, err := environment.MustBaseEnvSet(environment.DefaultCompatibilityVersion()).Extend(
-			environment.VersionedOptions{IntroducedVersion: version.MajorMinor(1, 0), EnvOptions: opts},
-			environment.StrictCostOpt,
-		)
+			environment.VersionedOptions{IntroducedVersion: version.MajorMinor(1, 0), EnvOptions: opts})
 		if err != nil {
 			return nil, err
 		}
