@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/checks/checktest"
 )
 
@@ -19,8 +20,28 @@ func TestPolicyInvalid(t *testing.T) {
 		{Name: "rules of a direction policyTypes leaves out", YAML: web + policy("p", "  podSelector: {}\n  policyTypes: [Ingress]\n  egress: [{}]"), Want: []string{"NetworkPolicy/p spec.egress"}},
 		{Name: "valid", YAML: web + denyAll},
 	})
+}
+
+// TestPolicyInvalidFindings: a field the API server rejects is high and
+// quotes the value; a rule policyTypes ignores is medium; both have a
+// position.
+func TestPolicyInvalidFindings(t *testing.T) {
 	fs := checktest.Run(t, web+policy("p", "  podSelector: {}\n  policyTypes: [Ingress]\n  egress: [{}]\n  ingress: [{ports: [{port: 0}]}]"), nil, PolicyInvalid)
-	if len(fs) != 2 || fs[0].Severity.String() != "medium" && fs[1].Severity.String() != "medium" || !strings.Contains(fs[0].Message+fs[1].Message, "\"0\"") || fs[0].Position.Line == 0 {
-		t.Errorf("severities, messages or positions wrong: %+v", fs)
+	want := []struct {
+		path string
+		sev  check.Severity
+		msg  string
+	}{
+		{"spec.egress", check.Medium, "egress rules have no effect"},
+		{"spec.ingress[0].ports[0].port", check.High, `"0": must be between 1 and 65535`},
+	}
+	if len(fs) != len(want) {
+		t.Fatalf("findings = %+v, want %d", fs, len(want))
+	}
+	for i, w := range want {
+		f := fs[i]
+		if f.Path != w.path || f.Severity != w.sev || !strings.HasPrefix(f.Message, w.msg) || f.Position.Line == 0 {
+			t.Errorf("finding %d = %s %s %d:%d %q, want %s %s with a position, %q...", i, f.Path, f.Severity, f.Position.Line, f.Position.Column, f.Message, w.path, w.sev, w.msg)
+		}
 	}
 }
