@@ -8,11 +8,13 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/kubeward/kubeward/internal/audit/alert"
 	"github.com/kubeward/kubeward/internal/audit/detect"
+	"github.com/kubeward/kubeward/internal/audit/event"
 	"github.com/kubeward/kubeward/internal/audit/pipeline"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -86,14 +88,28 @@ func (c *collector) all() string {
 }
 
 // rig is the pipeline `kubeward audit serve|watch` builds: engine, rate
-// limiter, JSON-lines sink, metrics.
+// limiter, JSON-lines sink, metrics. Sources feed it through its Events and
+// Malformed methods, which note whether an event body carried secretValue
+// before handing the events to the processor.
 type rig struct {
-	proc   *pipeline.Processor
-	events *pipeline.Metrics
-	disp   *alert.Dispatcher
-	col    *collector
-	reg    *prometheus.Registry
+	proc      *pipeline.Processor
+	events    *pipeline.Metrics
+	disp      *alert.Dispatcher
+	col       *collector
+	reg       *prometheus.Registry
+	sawSecret atomic.Bool
 }
+
+func (r *rig) Events(evs []*event.Event, pos event.Pos) error {
+	for _, e := range evs {
+		if bytes.Contains(e.RequestObject, []byte(secretValue)) || bytes.Contains(e.ResponseObject, []byte(secretValue)) {
+			r.sawSecret.Store(true)
+		}
+	}
+	return r.proc.Events(evs, pos)
+}
+
+func (r *rig) Malformed(err *event.ReadError) { r.proc.Malformed(err) }
 
 func newRig(t *testing.T, source string) *rig {
 	t.Helper()

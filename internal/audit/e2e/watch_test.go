@@ -42,7 +42,7 @@ func TestWatchRotatedLogEndToEnd(t *testing.T) {
 		done := make(chan error, 1)
 		go func() {
 			done <- source.Follow(ctx, source.FollowOptions{Path: logPath, StateFile: state, FromStart: true, Poll: 50 * time.Millisecond},
-				event.NewDecoder(event.Limits{}), r.proc)
+				event.NewDecoder(event.Limits{}), r)
 		}()
 		return func() {
 			cancel()
@@ -57,7 +57,7 @@ func TestWatchRotatedLogEndToEnd(t *testing.T) {
 	setup(t, ctx, cs)
 	traffic(t, ctx, cs, 1500)
 	done := attack(t, ctx, cs)
-	expectAlerts(t, r.col, done)
+	expectAlerts(t, r, done)
 
 	// Restart kubeward while the log keeps rotating.
 	stop()

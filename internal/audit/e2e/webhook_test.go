@@ -24,7 +24,7 @@ func TestWebhookEndToEnd(t *testing.T) {
 	ca := kubetest.NewCA(t, dir)
 	crt, key, _, _ := ca.Issue(t, "receiver", "kubeward", "127.0.0.1")
 	_, _, clientCrt, clientKey := ca.Issue(t, "apiserver", "kube-apiserver-audit")
-	srv, err := server.New(server.Options{CertFile: crt, KeyFile: key, ClientCAFile: ca.File(), ClientNames: []string{"kube-apiserver-audit"}}, r.proc, r.events, nil)
+	srv, err := server.New(server.Options{CertFile: crt, KeyFile: key, ClientCAFile: ca.File(), ClientNames: []string{"kube-apiserver-audit"}}, r, r.events, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ current-context: kubeward
 	tctx := t.Context()
 	setup(t, tctx, cs)
 	done := attack(t, tctx, cs)
-	expectAlerts(t, r.col, done)
+	expectAlerts(t, r, done)
 
 	// Stop the API server first (it flushes its last batch), then the
 	// receiver, which processes all it acknowledged.
