@@ -2,11 +2,11 @@ package secrets
 
 import (
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/checks/checktest"
 	"github.com/kubeward/kubeward/internal/scan"
 	"github.com/kubeward/kubeward/internal/sharedtest"
 	"github.com/kubeward/kubeward/internal/source"
@@ -18,31 +18,20 @@ func quirksDir(tb testing.TB) string { return sharedtest.Dir(tb, "corpus-quirks"
 
 var familyChecks = []*check.Check{SecretCommittedData, EnvLiteralCredential, ConfigMapCredential, SecretAsEnvVar}
 
-// TestCorpus scans the real-world corpus with this family's checks and
-// logs every finding (go test -run TestCorpus -v) for reading false
-// positives. It asserts that findings carry positions, and that no
-// message, once the names it quotes are taken out, holds a piece of any
-// corpus value the detectors flag.
+// TestCorpus scans the real-world corpus with this family's checks (see
+// checktest.Corpus: no check may fail, counts are logged, and
+// KUBEWARD_CORPUS_OUT receives every finding for reading false positives).
+// It asserts that findings carry positions, and that no message, once the
+// names it quotes are taken out, holds a piece of any corpus value the
+// detectors flag.
 func TestCorpus(t *testing.T) {
-	dir := corpusDir(t)
-	res, _ := scan.New(scan.Options{Checks: familyChecks}).Files(&source.Files{}, []string{dir})
-	counts := map[string]int{}
+	res := checktest.Corpus(t, nil, familyChecks...)
 	var messages strings.Builder
 	for _, f := range res.Findings {
-		counts[f.CheckID]++
-		t.Logf("%s %s:%d:%d %s %s [%s] %s", f.CheckID, strings.TrimPrefix(f.Source.File, dir+"/"), f.Position.Line, f.Position.Column, f.Severity, f.Object, f.Path, f.Message)
 		if f.Position.Line == 0 {
 			t.Errorf("finding without a position: %+v", f)
 		}
 		messages.WriteString(quoted.ReplaceAllString(f.Message, `""`) + "\n")
-	}
-	ids := make([]string, 0, len(counts))
-	for id := range counts {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
-		t.Logf("%s: %d findings", id, counts[id])
 	}
 	if len(res.Findings) == 0 {
 		t.Fatal("no findings on the corpus")
