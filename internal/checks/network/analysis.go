@@ -101,14 +101,6 @@ func (a *analysis) governed(ns string, d netpol.Direction) bool {
 	return false
 }
 
-// rulePath turns a rule or peer reference into a field path.
-func rulePath(r netpol.RuleRef, peer *fieldpath.Path) *fieldpath.Path {
-	if peer != nil {
-		return peer
-	}
-	return fieldpath.Parse(r.Path)
-}
-
 func dirTitle(d netpol.Direction) string {
 	if d == netpol.Egress {
 		return "Egress"

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/checks/checktest"
 )
 
@@ -142,5 +141,4 @@ data:
 	}
 	js, _ := json.Marshal(fs)
 	assertNoLeak(t, string(js), []string{fxGitHub, fxHighEntropy, fxNamedPass}, "")
-	_ = check.Finding{}
 }

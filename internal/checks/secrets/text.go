@@ -98,17 +98,6 @@ func mentionsStem(low string) bool {
 	return false
 }
 
-// Best returns the strongest detection and how many there are.
-func Best(ds []Detection) (Detection, int) {
-	var best Detection
-	for _, d := range ds {
-		if better(d, best) {
-			best = d
-		}
-	}
-	return best, len(ds)
-}
-
 // settingLine reports whether a line sets a credential-named key to a
 // literal value, and the class of the name: as the line's leading setting,
 // as a directive ("requirepass s3cr3t"), or as a pair inside the line.
