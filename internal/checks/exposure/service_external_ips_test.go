@@ -17,8 +17,13 @@ spec: {externalIPs: [203.0.113.10], ports: [{port: 80}]}
 apiVersion: v1
 kind: Service
 metadata: {name: b}
-spec: {type: NodePort, externalIPs: [203.0.113.11], ports: [{port: 80}]}`,
-		Want: []string{"Service/a spec.externalIPs", "Service/b spec.externalIPs"},
+spec: {type: NodePort, externalIPs: [203.0.113.11], ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: c}
+spec: {type: LoadBalancer, loadBalancerSourceRanges: [10.0.0.0/8], externalIPs: [203.0.113.12], ports: [{port: 80}]}`,
+		Want: []string{"Service/a spec.externalIPs", "Service/b spec.externalIPs", "Service/c spec.externalIPs"},
 	}, {
 		Name: "headless and ExternalName Services are ignored by kube-proxy; no externalIPs pass",
 		YAML: `apiVersion: v1
