@@ -57,6 +57,7 @@ const DefaultNamespace = "release-namespace"
 // `getHostByName` returns "".
 type Renderer struct {
 	values  map[string]any
+	hidden  []string // the user's values, as render errors may quote them
 	release common.ReleaseOptions
 	caps    *common.Capabilities
 	opts    Options
@@ -71,7 +72,7 @@ func New(opts Options) (*Renderer, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Renderer{values: vals, opts: opts}
+	r := &Renderer{values: vals, hidden: hiddenValues(vals), opts: opts}
 	r.release = common.ReleaseOptions{Name: opts.ReleaseName, Namespace: opts.Namespace, Revision: 1, IsInstall: true}
 	if r.release.Name == "" {
 		r.release.Name = "release-name"
@@ -118,10 +119,14 @@ const notesSuffix = "NOTES.txt"
 // and lines counted in that output. CRDs in crds/ come first, as Helm
 // installs them first; hooks are included since they run in the cluster,
 // except documents with a hook type Helm does not know, which it skips.
+// Errors never repeat a string value of the user's (see hiddenValues).
 func (r *Renderer) Render(p, display string) (out []manifest.Input, err error) {
 	defer func() {
 		if x := recover(); x != nil {
 			out, err = nil, fmt.Errorf("rendering failed: %v", x)
+		}
+		if err != nil {
+			err = r.hide(err, p, display)
 		}
 	}()
 	c, err := loader.Load(p)

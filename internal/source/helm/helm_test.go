@@ -1,6 +1,7 @@
 package helm
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -396,11 +397,22 @@ func TestCapabilities(t *testing.T) {
 }
 
 func TestBadOptions(t *testing.T) {
+	// YAML decoder errors quote the file; the parser's do not.
+	badValues := func(content string) []string {
+		p := filepath.Join(t.TempDir(), "values.yaml")
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return []string{p}
+	}
 	cases := []struct {
 		opts   Options
 		want   string
 		hidden string
 	}{
+		{Options{ValuesFiles: badValues("? {password: hunter2}\n: x\n")}, "not valid YAML (the parser's message is not shown", "hunter2"},
+		{Options{ValuesFiles: badValues("a: 1\npassword: !!int hunter2\n")}, "not valid YAML", "hunter2"},
+		{Options{ValuesFiles: badValues("a: 1\npassword: [hunter2\n")}, "yaml: line 2: did not find expected ',' or ']'", "hunter2"},
 		{Options{ValuesFiles: []string{"https://example.com/values.yaml"}}, "remote values are not fetched", ""},
 		{Options{ValuesFiles: []string{"-"}}, "standard input", ""},
 		{Options{ValuesFiles: []string{"testdata/nope.yaml"}}, "testdata/nope.yaml", ""},
@@ -565,5 +577,86 @@ func TestConcurrentRenders(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestErrorsHideValues: template functions and Helm quote the values they
+// fail on, and values files hold passwords: no render error repeats one.
+func TestErrorsHideValues(t *testing.T) {
+	chart := filepath.Join(t.TempDir(), "quoting")
+	files := map[string]string{
+		"Chart.yaml": "apiVersion: v2\nname: quoting\nversion: 0.1.0\n",
+		"templates/cm.yaml": `{{- if eq .Values.use "d" }}
+expires: {{ .Values.password | mustToDate "2006-01-02" }}
+{{- else if eq .Values.use "t" }}
+cert: {{ tpl .Values.cert . }}
+{{- else if eq .Values.use "i" }}
+x: {{ include .Values.password . }}
+{{- end }}
+`,
+	}
+	for name, content := range files {
+		p := filepath.Join(chart, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	values := filepath.Join(t.TempDir(), "secrets.yaml")
+	if err := os.WriteFile(values, []byte("password: hunter2-SECRET\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cert := filepath.Join(t.TempDir(), "cert.pem")
+	if err := os.WriteFile(cert, []byte("-----BEGIN KEY-----\nc2VjcmV0LWtleS1ieXRlcw==\n{{ oops\n-----END KEY-----\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		opts   Options
+		want   string
+		hidden []string
+	}{
+		{Options{ValuesFiles: []string{values}, Set: []string{"use=d"}}, "error calling mustToDate", []string{"hunter2"}},
+		{Options{ValuesFiles: []string{values}, Set: []string{"use=i"}}, "error calling include", []string{"hunter2"}},
+		// %q escapes the quote and the backslash.
+		{Options{SetLiteral: []string{`password=pa"ss\word-SECRET`}, Set: []string{"use=d"}}, "error calling mustToDate", []string{"ss", "word-SECRET"}},
+		// A multi-line value comes back escaped, on one line. (The parse
+		// error names the token it stopped at, "oops": a value that is
+		// template text is not hidden token by token.)
+		{Options{SetFile: []string{"cert=" + cert}, Set: []string{"use=t"}}, "error calling tpl", []string{"c2VjcmV0", "BEGIN KEY"}},
+	} {
+		r, err := New(c.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = r.Render(chart, "charts/quoting")
+		if err == nil {
+			t.Errorf("%+v: no error", c.opts)
+			continue
+		}
+		if !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "[redacted]") {
+			t.Errorf("%+v: error %q, want %q with the value redacted", c.opts, err, c.want)
+		}
+		for _, h := range c.hidden {
+			if strings.Contains(err.Error(), h) {
+				t.Errorf("%+v: error %q shows %q", c.opts, err, h)
+			}
+		}
+	}
+
+	// A value that is part of the chart's path is shown anyway, and stays;
+	// a SkipError stays one.
+	r, err := New(Options{Set: []string{"name=library"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.Render("testdata/library", "testdata/library")
+	if _, ok := errors.AsType[*source.SkipError](err); !ok {
+		t.Errorf("library chart: %v, want a SkipError", err)
+	}
+	err = renderErr(t, Options{SetString: []string{"x=missing-dep"}}, "testdata/missing-dep")
+	if !strings.Contains(err.Error(), "helm dependency build testdata/missing-dep") {
+		t.Errorf("error %q lost the chart path", err)
 	}
 }

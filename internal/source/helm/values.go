@@ -2,10 +2,17 @@ package helm
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
 	"strings"
 
+	"github.com/kubeward/kubeward/internal/policy/redact"
+	"github.com/kubeward/kubeward/internal/source"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 	"helm.sh/helm/v4/pkg/strvals"
 )
@@ -27,7 +34,7 @@ func userValues(o Options) (map[string]any, error) {
 		}
 		m, err := loader.LoadValues(bytes.NewReader(raw))
 		if err != nil {
-			return nil, fmt.Errorf("--values %s: %w", name, err)
+			return nil, valuesFileError(name, err)
 		}
 		base = loader.MergeMaps(base, m)
 	}
@@ -76,6 +83,93 @@ func setError(flag, item string, err error) error {
 		key = key[:80] + "..."
 	}
 	return fmt.Errorf("%s %q: cannot be parsed (expected key=value[,key=value], with commas in values escaped as \\,); the value is not shown", flag, key+"=…")
+}
+
+// yamlProblem is a message of the YAML scanner or parser, which never
+// quotes the document: "yaml: line 3: mapping values are not allowed in this
+// context". The decoder's messages do ("cannot decode !!str `…` as a
+// !!int", "invalid map key: map[…]") and have other shapes.
+var (
+	yamlProblem = regexp.MustCompile(`yaml: line [0-9]+: [a-z][a-z0-9 ,':\[\]{}-]*$`)
+	yamlLine    = regexp.MustCompile(`\bline ([0-9]+)\b`)
+)
+
+// valuesFileError describes a values file that does not parse without
+// repeating its content, which may be a password.
+func valuesFileError(name string, err error) error {
+	msg := err.Error()
+	if m := yamlProblem.FindString(msg); m != "" {
+		return fmt.Errorf("--values %s: %s", name, m)
+	}
+	where := ""
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		where = " at line " + m[1]
+	}
+	return fmt.Errorf("--values %s: not valid YAML%s (the parser's message is not shown: it may quote a value)", name, where)
+}
+
+// hiddenValues lists the string values the user gave (values files, --set
+// flags, --set-file contents), longest first, for hide. Each is listed as
+// is, line by line, and escaped as %q shows it. Values shorter than
+// redact.MinLen are left: they would blank out ordinary words.
+func hiddenValues(vals map[string]any) []string {
+	seen := map[string]bool{}
+	add := func(s string) {
+		if len(strings.TrimSpace(s)) >= redact.MinLen {
+			seen[s] = true
+		}
+	}
+	var walk func(any)
+	walk = func(v any) {
+		switch t := v.(type) {
+		case map[string]any:
+			for _, x := range t {
+				walk(x)
+			}
+		case []any:
+			for _, x := range t {
+				walk(x)
+			}
+		case string:
+			add(t)
+			q := strconv.Quote(t)
+			add(q[1 : len(q)-1])
+			if strings.Contains(t, "\n") {
+				for l := range strings.SplitSeq(t, "\n") {
+					add(strings.TrimSpace(l))
+				}
+			}
+		}
+	}
+	walk(vals)
+	out := make([]string, 0, len(seen))
+	for s := range seen {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) || len(out[i]) == len(out[j]) && out[i] < out[j] })
+	return out
+}
+
+// hide removes the user's values from a render error: template functions
+// quote their arguments (mustToDate, tpl, include, regexMatch), and so do
+// Helm's own messages. A value that is part of a path in shown (the chart
+// being reported) is left, since the report shows it anyway. err is
+// returned as is when it quotes nothing, and so is kubeward's own
+// SkipError.
+func (r *Renderer) hide(err error, shown ...string) error {
+	if _, ok := errors.AsType[*source.SkipError](err); ok {
+		return err
+	}
+	msg := err.Error()
+	for _, v := range r.hidden {
+		if !slices.ContainsFunc(shown, func(s string) bool { return strings.Contains(s, v) }) {
+			msg = strings.ReplaceAll(msg, v, "[redacted]")
+		}
+	}
+	if msg == err.Error() {
+		return err
+	}
+	return errors.New(msg)
 }
 
 // localOnly refuses what Helm would fetch or read from standard input.
