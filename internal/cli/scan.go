@@ -3,13 +3,13 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
-	"strings"
+	"slices"
 
 	"github.com/kubeward/kubeward/internal/check"
 	pssChecks "github.com/kubeward/kubeward/internal/checks/pss"
 	"github.com/kubeward/kubeward/internal/config"
+	"github.com/kubeward/kubeward/internal/diag"
 	"github.com/kubeward/kubeward/internal/policy/custom"
 	"github.com/kubeward/kubeward/internal/report"
 	"github.com/kubeward/kubeward/internal/scan"
@@ -75,7 +75,11 @@ type run struct {
 	suppress       *check.Suppressions
 	failOn         check.Severity // SeverityUnknown: never fail
 	config         *config.File   // as read (empty without a file), for the webhook's section
+	outputs        []output
 }
+
+// output is one -o: a format, written to file or, when file is "", stdout.
+type output struct{ format, file string }
 
 // configFile finds the configuration file, path or else config.DefaultFile
 // in the working directory when it exists, and reads it; without one it
@@ -127,7 +131,7 @@ func (f *scanFlags) prepare(cmd *cobra.Command) (*run, error) {
 	if fl.Changed("checks") {
 		include = f.checks
 	}
-	exclude = append(exclude, f.skip...)
+	exclude = slices.Concat(exclude, f.skip)
 	if _, err := pssChecks.Evaluator().LevelVersion(opts.PSSLevel, opts.PSSVersion); err != nil {
 		return nil, usageErr("%v", err)
 	}
@@ -140,7 +144,7 @@ func (f *scanFlags) prepare(cmd *cobra.Command) (*run, error) {
 		r.failOn = sev
 	}
 	all := check.All()
-	if paths := append(customPaths, f.customChecks...); len(paths) > 0 {
+	if paths := slices.Concat(customPaths, f.customChecks); len(paths) > 0 {
 		cs, err := custom.Load(paths...)
 		if err != nil {
 			return nil, usageErr("%v", err)
@@ -152,58 +156,49 @@ func (f *scanFlags) prepare(cmd *cobra.Command) (*run, error) {
 		return nil, usageErr("%v", err)
 	}
 	r.checks = checks
-	for _, o := range f.outputsOrDefault() {
-		format, _, _ := strings.Cut(o, "=")
-		if !validFormat(format) {
-			return nil, usageErr("unknown output format %q (want %s)", format, strings.Join(report.Formats(), ", "))
+	// Outputs are checked before the scan, so a usage error never follows
+	// a report already written.
+	specs := f.outputs
+	if len(specs) == 0 {
+		specs = []string{"table"}
+	}
+	toStdout := 0
+	for _, spec := range specs {
+		format, file, err := report.ParseOutput(spec)
+		if err != nil {
+			return nil, usageErr("%v", err)
 		}
+		if file == "" {
+			if toStdout++; toStdout > 1 {
+				return nil, usageErr("only one output can go to standard output; use FORMAT=FILE for the others")
+			}
+		}
+		r.outputs = append(r.outputs, output{format, file})
 	}
 	return r, nil
 }
 
-func validFormat(f string) bool {
-	for _, v := range report.Formats() {
-		if v == f {
-			return true
-		}
-	}
-	return false
-}
-
-func (f *scanFlags) outputsOrDefault() []string {
-	if len(f.outputs) == 0 {
-		return []string{"table"}
-	}
-	return f.outputs
-}
-
 // finish writes the reports and turns the result into an exit code.
 func (f *scanFlags) finish(s Streams, r *run, res *scan.Result) error {
-	toStdout := 0
-	for _, o := range f.outputsOrDefault() {
-		format, file, toFile := strings.Cut(o, "=")
+	for _, o := range r.outputs {
 		ro := report.Options{Checks: r.checks, ToolVersion: version.String(), FailOn: r.failOn, ShowSuppressed: f.showSuppressed, SARIFOmitSuppressed: f.sarifOmit}
-		var w io.Writer = s.Out
-		if toFile {
-			out, err := os.Create(file)
-			if err != nil {
-				return &exitError{code: ExitError, err: fmt.Errorf("output %s: %w", file, err)}
-			}
-			err = report.Write(format, out, res, ro)
-			if cerr := out.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return &exitError{code: ExitError, err: fmt.Errorf("write %s: %w", file, err)}
+		if o.file == "" {
+			ro.Color = o.format == "table" && s.OutFile != nil && report.ColorEnabled(s.OutFile)
+			if err := report.Write(o.format, s.Out, res, ro); err != nil {
+				return &exitError{code: ExitError, err: err}
 			}
 			continue
 		}
-		if toStdout++; toStdout > 1 {
-			return usageErr("only one output can go to standard output; use FORMAT=FILE for the others")
+		out, err := os.Create(o.file)
+		if err != nil {
+			return &exitError{code: ExitError, err: fmt.Errorf("output %s: %w", o.file, err)}
 		}
-		ro.Color = format == "table" && s.OutFile != nil && report.ColorEnabled(s.OutFile)
-		if err := report.Write(format, w, res, ro); err != nil {
-			return &exitError{code: ExitError, err: err}
+		err = report.Write(o.format, out, res, ro)
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return &exitError{code: ExitError, err: fmt.Errorf("write %s: %w", o.file, err)}
 		}
 	}
 	return gate(r, res)
@@ -214,7 +209,7 @@ func (f *scanFlags) finish(s Streams, r *run, res *scan.Result) error {
 func gate(r *run, res *scan.Result) error {
 	errs := 0
 	for _, p := range res.Problems {
-		if p.Level == "error" {
+		if p.Level == diag.Error {
 			errs++
 		}
 	}

@@ -96,6 +96,7 @@ func TestScanExitCodesAndOutputs(t *testing.T) {
 		{"unknown check is a usage error", []string{privileged, "--checks", "pss-privilegd"}, "", ExitError, `no check matches "pss-privilegd"`},
 		{"unknown format", []string{privileged, "-o", "yaml"}, "", ExitError, "unknown output format"},
 		{"two outputs on stdout", []string{privileged, "-o", "json", "-o", "table"}, "", ExitError, "only one output"},
+		{"a file output without a file", []string{privileged, "-o", "sarif="}, "", ExitError, "names no file"},
 		{"bad gate", []string{privileged, "--fail-on", "severe"}, "", ExitError, "unknown severity"},
 		{"bad pss level", []string{privileged, "--pss-level", "strict"}, "", ExitError, "baseline or restricted"},
 		{"table and sarif file together", []string{privileged, "-o", "table", "-o", "sarif=" + sarif, "--fail-on", "none"}, "", ExitClean, ""},
@@ -106,6 +107,10 @@ func TestScanExitCodesAndOutputs(t *testing.T) {
 			code := Main(append([]string{"scan"}, tt.args...), Streams{In: strings.NewReader(tt.stdin), Out: &out, Err: &errb})
 			if code != tt.code || !strings.Contains(errb.String(), tt.stderr) {
 				t.Errorf("exit %d, stderr %q; want %d and %q", code, errb.String(), tt.code, tt.stderr)
+			}
+			// A usage error is found before the scan: no report is written.
+			if strings.Contains(tt.stderr, "output") && out.Len() > 0 {
+				t.Errorf("a usage error after a report was written: %.100q", out.String())
 			}
 		})
 	}
