@@ -234,7 +234,7 @@ func (r *Runner) reportAnnotations(o *inventory.Object, ann map[string]string) {
 	if len(ann) == 0 {
 		return
 	}
-	for _, msg := range annotationProblems(o, ann, func(id string) bool { _, ok := Get(id); return ok || r.known[id] }) {
+	for _, msg := range annotationProblems(ann, func(id string) bool { _, ok := Get(id); return ok || r.known[id] }) {
 		r.log.Problem(diag.Problem{Level: diag.Warning, File: o.Source.File, Line: o.Source.Line, Object: o.Ref.String(), Message: msg})
 	}
 }

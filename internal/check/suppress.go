@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kubeward/kubeward/internal/inventory"
 )
 
 // AnnotationPrefix starts the annotation that suppresses one check on one
@@ -168,7 +167,7 @@ func matchSegments(pat, segs []string) bool {
 }
 
 // annotationProblems lists malformed suppression annotations of an object.
-func annotationProblems(o *inventory.Object, annotations map[string]string, known func(string) bool) []string {
+func annotationProblems(annotations map[string]string, known func(string) bool) []string {
 	var out []string
 	for k, v := range annotations {
 		id, ok := strings.CutPrefix(k, AnnotationPrefix)
