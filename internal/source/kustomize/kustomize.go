@@ -149,6 +149,9 @@ var leaks = []struct {
 	{regexp.MustCompile(`(?s)literal sources \[.*\]: `), "literal sources (not shown): "},
 	{regexp.MustCompile(`(?s)invalid literal source .*, expected key=value`), "invalid literal source (not shown), expected key=value"},
 	{regexp.MustCompile(`line \[[0-9 ]*\] has invalid utf8 bytes : .*`), "a line of an env file is not valid UTF-8 (not shown)"},
+	// kyaml ends "wrong node kind" with the node, e.g. a patch's value
+	// for a Secret's data (sigs.k8s.io/kustomize/kyaml/yaml/fns.go).
+	{regexp.MustCompile(`(?s): node contents:\n.*`), ": node contents (not shown)"},
 }
 
 // redact removes generator input from a build error.

@@ -437,13 +437,16 @@ func TestWalk(t *testing.T) {
 	}
 }
 
-// TestErrorsHideSecrets: kustomize quotes a malformed generator input in
-// its errors; it may be a secret and is not shown.
+// TestErrorsHideSecrets: kustomize quotes a malformed generator input or
+// patch in its errors; it may be a secret and is not shown.
 func TestErrorsHideSecrets(t *testing.T) {
 	for _, c := range []struct{ file, content, gen string }{
 		{"", "", "secretGenerator: [{name: s, literals: [hunter2-SECRET]}]\n"},
 		{"", "", "secretGenerator: [{name: s, literals: ['=hunter2-SECRET']}]\n"},
 		{"app.env", "PASSWORD=hunter2-SECRET\xff\n", "secretGenerator: [{name: s, envs: [app.env]}]\n"},
+		// A patch that does not fit the object: kyaml shows the node.
+		{"s.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {pw: aHVudGVy}\n",
+			"resources: [s.yaml]\npatches:\n- patch: |\n    apiVersion: v1\n    kind: Secret\n    metadata: {name: s}\n    data: hunter2-SECRET\n"},
 	} {
 		dir := t.TempDir()
 		if c.file != "" {
