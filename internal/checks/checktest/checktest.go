@@ -138,13 +138,16 @@ func RunFixtures(t *testing.T, c *check.Check, opts *check.Options, fixtures []F
 	}
 }
 
-// Corpus runs checks over the real-world corpus (../shared/corpus): no
-// check may fail on any object, and the counts per check are logged
-// (go test -run Corpus -v). KUBEWARD_CORPUS_OUT names a file to receive
-// every finding, one per line, for reading false positives.
+// Corpus runs checks over the real-world corpus (../shared/corpus): it must
+// yield objects, no check may fail on any object, and the counts per check
+// are logged (go test -run Corpus -v). KUBEWARD_CORPUS_OUT names a file to
+// receive every finding, one per line, for reading false positives.
 func Corpus(t testing.TB, opts *check.Options, checks ...*check.Check) *scan.Result {
 	t.Helper()
 	res, _ := scan.New(scan.Options{Checks: checks, CheckOptions: opts}).Files(&source.Files{}, []string{sharedtest.Dir(t, "corpus")})
+	if res.Objects == 0 {
+		t.Fatal("no objects decoded from the corpus: the test would check nothing")
+	}
 	for _, p := range res.Problems {
 		if strings.HasPrefix(p.Message, "check ") {
 			t.Errorf("%s", p)
