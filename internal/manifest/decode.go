@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -386,9 +387,9 @@ func (d *docDecoder) decode1(conv *converter, node *yaml.Node, fresh func() any,
 		}
 		bad, cause := d.culprit(conv, node, fresh, err)
 		if bad == nil {
-			return nil, fmt.Errorf("cannot decode: %v", err)
+			return nil, fmt.Errorf("cannot decode: %s", quoted.ReplaceAllString(err.Error(), `"(value not shown)"`))
 		}
-		d.problem(diag.Error, bad.node.Line, bad.node.Column, label, bad.path.String(), describe(cause)+"; the value is ignored and the rest of the object is checked")
+		d.problem(diag.Error, bad.node.Line, bad.node.Column, label, bad.path.String(), withoutValue(describe(cause), bad.node)+"; the value is ignored and the rest of the object is checked")
 		conv.null[bad.node] = true
 	}
 }
@@ -418,12 +419,21 @@ func (d *docDecoder) culprit(conv *converter, node *yaml.Node, fresh func() any,
 			return best, err
 		}
 	}
+	// Candidates are every value below the root, in document order (a
+	// list or mapping before what it holds): an error may come from a
+	// scalar or from a structure, such as a list where a string belongs.
 	var leaves []*nodeSpan
 	for i := range spans {
-		if spans[i].node.Kind == yaml.ScalarNode && !conv.null[spans[i].node] {
+		if spans[i].depth > 0 && spans[i].node.Kind != yaml.DocumentNode && !conv.null[spans[i].node] {
 			leaves = append(leaves, &spans[i])
 		}
 	}
+	sort.SliceStable(leaves, func(i, j int) bool {
+		if leaves[i].start != leaves[j].start {
+			return leaves[i].start < leaves[j].start
+		}
+		return leaves[i].depth < leaves[j].depth
+	})
 	var lastErr error
 	fails := func(keep int) bool {
 		saved := make([]*yaml.Node, 0, len(leaves)-keep)
@@ -499,6 +509,19 @@ func describe(err error) string {
 		}
 	}
 	return strings.TrimPrefix(err.Error(), "json: ")
+}
+
+// quoted matches what decoding errors quote, which may be a value.
+var quoted = regexp.MustCompile(`"[^"]*"`)
+
+// withoutValue removes the bad value from a decoding message: type errors
+// quote numbers and custom decoders (times, quantities) quote their input,
+// and the value may be a credential. The message says where it is instead.
+func withoutValue(msg string, n *yaml.Node) string {
+	if n.Kind != yaml.ScalarNode || n.Value == "" {
+		return msg
+	}
+	return strings.ReplaceAll(msg, n.Value, "(value not shown)")
 }
 
 func goTypeName(t reflect.Type) string {

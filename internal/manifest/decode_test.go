@@ -128,3 +128,37 @@ func TestLazyLocatorAfterRelease(t *testing.T) {
 		t.Errorf("lazy position = %+v, want 12:9", pos[0])
 	}
 }
+
+// TestProblemsDoNotQuoteValues: a value that fails to decode may be a
+// credential; the problem names its place, never the value.
+func TestProblemsDoNotQuoteValues(t *testing.T) {
+	src := `apiVersion: v1
+kind: Pod
+metadata: {name: p, creationTimestamp: "hunter2-Secret"}
+spec:
+  containers:
+  - name: c
+    image: x
+    env:
+    - {name: DB_PASSWORD, value: 98765432}
+    - {name: TOKEN, value: [s3cr3t-in-a-list]}
+`
+	objs, log, _ := decodeAll(t, src, func(schema.GroupKind) bool { return true })
+	// Each bad value (a time, a number and a list where strings belong) is
+	// found at its line, and the pod is still decoded and checked.
+	if len(objs) != 1 || len(log.Problems()) != 3 {
+		t.Fatalf("objects %d, problems %v", len(objs), log.Problems())
+	}
+	for _, p := range log.Problems() {
+		if p.Line < 3 || p.Path == "" {
+			t.Errorf("problem without its place: %s", p)
+		}
+	}
+	for _, p := range log.Problems() {
+		for _, v := range []string{"hunter2-Secret", "98765432", "s3cr3t-in-a-list"} {
+			if strings.Contains(p.String(), v) {
+				t.Errorf("problem quotes a value: %s", p)
+			}
+		}
+	}
+}
