@@ -35,7 +35,7 @@ func init() { check.Register(ReadOnlyRootFilesystem) }
 func readOnlyRootFilesystem(_ *check.Context, p *inventory.Pod) []check.Result {
 	var out []check.Result
 	for _, c := range p.Containers() {
-		if c.Kind == "ephemeralContainers" {
+		if !designed(c) {
 			continue
 		}
 		if sc := c.SecurityContext; sc != nil && sc.ReadOnlyRootFilesystem != nil && *sc.ReadOnlyRootFilesystem {
