@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/checks/checktest"
 	"github.com/kubeward/kubeward/internal/checks/workload"
 	"github.com/kubeward/kubeward/internal/diag"
 	"github.com/kubeward/kubeward/internal/fieldpath"
@@ -44,22 +45,6 @@ func templates(in []manifest.Input) []string {
 	return out
 }
 
-// decode runs the real decoder over the rendered inputs; a problem in the
-// rendered output fails the test.
-func decode(t *testing.T, in []manifest.Input) map[string]*inventory.Object {
-	t.Helper()
-	log := &diag.Log{}
-	dec := &manifest.Decoder{Log: log}
-	objs := map[string]*inventory.Object{}
-	for _, i := range in {
-		dec.Decode(i, func(o *inventory.Object) { objs[o.Kind+"/"+o.Name] = o })
-	}
-	for _, p := range log.Problems() {
-		t.Errorf("problem in rendered output: %s", p)
-	}
-	return objs
-}
-
 func TestRenderChart(t *testing.T) {
 	in := render(t, Options{}, "testdata/app")
 	want := []string{
@@ -80,7 +65,7 @@ func TestRenderChart(t *testing.T) {
 		}
 	}
 
-	objs := decode(t, in)
+	objs := checktest.Objects(t, in)
 	// Source.Line is the first line of the document in the template's
 	// rendered output; File is the chart, Template the "# Source:" path.
 	wantSrc := map[string]inventory.Source{
@@ -126,7 +111,7 @@ func TestRenderChart(t *testing.T) {
 // TestPositions checks that a field's position is its line in the
 // template's rendered output.
 func TestPositions(t *testing.T) {
-	objs := decode(t, render(t, Options{}, "testdata/app"))
+	objs := checktest.Objects(t, render(t, Options{}, "testdata/app"))
 	cases := []struct {
 		obj  string
 		path *fieldpath.Path
@@ -163,7 +148,7 @@ func TestValuesChangeOutput(t *testing.T) {
 			t.Errorf("service.enabled=false in the values file still renders the Service")
 		}
 	}
-	objs := decode(t, in)
+	objs := checktest.Objects(t, in)
 	dep, ok := objs["Deployment/prod-app"]
 	if !ok {
 		t.Fatalf("no Deployment/prod-app among %v", keys(objs))
@@ -188,7 +173,7 @@ func TestValuesChangeOutput(t *testing.T) {
 
 	// --set-string keeps a number a string; --set-json sets structures.
 	in = render(t, Options{SetString: []string{"image.tag=3"}, SetJSON: []string{`securityContext={"runAsUser":1000}`}}, "testdata/app")
-	d = decode(t, in)["Deployment/release-name-app"].Typed.(*appsv1.Deployment)
+	d = checktest.Objects(t, in)["Deployment/release-name-app"].Typed.(*appsv1.Deployment)
 	c = d.Spec.Template.Spec.Containers[0]
 	if c.Image != "nginx:3" || c.SecurityContext.RunAsUser == nil || *c.SecurityContext.RunAsUser != 1000 {
 		t.Errorf("image %q, runAsUser %v", c.Image, c.SecurityContext.RunAsUser)
@@ -358,7 +343,7 @@ func TestArchivedSubchart(t *testing.T) {
 	if err := os.RemoveAll(filepath.Join(dir, "charts", "sub")); err != nil {
 		t.Fatal(err)
 	}
-	objs := decode(t, render(t, Options{}, dir))
+	objs := checktest.Objects(t, render(t, Options{}, dir))
 	cm, ok := objs["ConfigMap/release-name-sub"]
 	if !ok || cm.Source.Template != "app/charts/sub/templates/configmap.yaml" || cm.Typed.(*corev1.ConfigMap).Data["greeting"] != "hello" {
 		t.Errorf("subchart from charts/sub-0.1.0.tgz not rendered as expected: %+v", cm)
@@ -386,7 +371,7 @@ func TestCapabilities(t *testing.T) {
 		t.Errorf("error %q", err)
 	}
 	in := render(t, Options{KubeVersion: "v1.31.2", APIVersions: []string{"example.com/v1"}, ReleaseName: "r1", Namespace: "ns1"}, "testdata/caps")
-	cm := decode(t, in)["ConfigMap/caps"].Typed.(*corev1.ConfigMap)
+	cm := checktest.Objects(t, in)["ConfigMap/caps"].Typed.(*corev1.ConfigMap)
 	want := map[string]string{"release": "r1", "kubeVersion": "v1.31.2", "hasWidgets": "true", "lookupEmpty": "true", "host": ""}
 	if !reflect.DeepEqual(cm.Data, want) || cm.Namespace != "ns1" {
 		t.Errorf("data %v namespace %q, want %v ns1", cm.Data, cm.Namespace, want)
@@ -495,7 +480,7 @@ func TestDropUnknownHooks(t *testing.T) {
 // comment and an object to "---" lines: Helm splits there, so the three
 // objects are found, each at its line in the rendered output.
 func TestGluedSeparators(t *testing.T) {
-	objs := decode(t, render(t, Options{}, "testdata/glued"))
+	objs := checktest.Objects(t, render(t, Options{}, "testdata/glued"))
 	want := map[string]int{"ConfigMap/first": 1, "ConfigMap/second": 6, "ConfigMap/third": 10}
 	if len(objs) != len(want) {
 		t.Errorf("objects %v, want %v", keys(objs), want)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kubeward/kubeward/internal/checks/checktest"
 	"github.com/kubeward/kubeward/internal/diag"
 	"github.com/kubeward/kubeward/internal/fieldpath"
 	"github.com/kubeward/kubeward/internal/inventory"
@@ -49,23 +50,9 @@ func render(t *testing.T, dir string) []manifest.Input {
 	return in
 }
 
-func decode(t *testing.T, in []manifest.Input) map[string]*inventory.Object {
-	t.Helper()
-	log := &diag.Log{}
-	dec := &manifest.Decoder{Log: log}
-	objs := map[string]*inventory.Object{}
-	for _, i := range in {
-		dec.Decode(i, func(o *inventory.Object) { objs[o.Kind+"/"+o.Name] = o })
-	}
-	for _, p := range log.Problems() {
-		t.Errorf("problem in built output: %s", p)
-	}
-	return objs
-}
-
 func TestBuildOverlay(t *testing.T) {
 	const dir = "testdata/overlays/prod"
-	objs := decode(t, render(t, dir))
+	objs := checktest.Objects(t, render(t, dir))
 	// Lines count in the output of `kustomize build testdata/overlays/prod`.
 	want := map[string]inventory.Source{
 		"ConfigMap/prod-app-config-hf678c7m2b": {File: dir, Line: 1, Template: "testdata/base/kustomization.yaml"},
@@ -160,7 +147,7 @@ func TestSameAsKustomizeBuild(t *testing.T) {
 // TestOriginKeptWhenAsked: a kustomization that asks for origin
 // annotations itself gets them in its output, as they will be applied.
 func TestOriginKeptWhenAsked(t *testing.T) {
-	objs := decode(t, render(t, "testdata/with-origin"))
+	objs := checktest.Objects(t, render(t, "testdata/with-origin"))
 	o := objs["Deployment/web"]
 	if o == nil || o.Meta.Annotations[originKey] != "path: ../base/deployment.yaml\n" || o.Source.Template != "testdata/base/deployment.yaml" {
 		t.Errorf("deployment %+v", o)
