@@ -61,7 +61,7 @@ var AuditPolicySecrets = &check.Check{
 	Inventory: auditPolicySecrets,
 }
 
-func auditPolicySecrets(_ *check.Context, inv *inventory.Inventory) []check.Result {
+func auditPolicySecrets(ctx *check.Context, inv *inventory.Inventory) []check.Result {
 	var out []check.Result
 	for _, o := range inv.ByKind(kindAuditPolicy) {
 		var v1 auditv1.Policy
@@ -72,7 +72,7 @@ func auditPolicySecrets(_ *check.Context, inv *inventory.Inventory) []check.Resu
 		if err := auditv1.Convert_v1_Policy_To_audit_Policy(&v1, &p, nil); err != nil {
 			continue
 		}
-		users := usedBy(inv, o, "audit-policy-file")
+		users := usedBy(ctx, inv, o, "audit-policy-file")
 		for _, l := range leaks(&p) {
 			out = append(out, check.Result{Object: o, Path: fieldpath.New("rules").Index(l.rule).Child("level"),
 				Message: fmt.Sprintf("rule %d (level %s) logs %s: %s%s", l.rule, p.Rules[l.rule].Level, l.what, strings.Join(l.requests, "; "), users)})

@@ -20,6 +20,7 @@ import (
 	"github.com/kubeward/kubeward/internal/componentflags"
 	"github.com/kubeward/kubeward/internal/fieldpath"
 	"github.com/kubeward/kubeward/internal/inventory"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
@@ -72,26 +73,61 @@ var (
 	componentKinds           = append(append([]schema.GroupKind(nil), inventory.WorkloadKinds...), kindClusterConfiguration)
 )
 
+// instancesKey memoises an object's instances of a component for the run:
+// the component's flag checks (dozens for kube-apiserver) and the
+// cross-object checks all read the same command lines, parsed once.
+type instancesKey struct {
+	o    *inventory.Object
+	comp *componentflags.Component
+}
+
 // instances finds the components of one kind in an object.
-func instances(o *inventory.Object, comp *componentflags.Component) []*instance {
-	if o.GroupKind() == kindClusterConfiguration {
-		return kubeadmInstances(o, comp)
+func instances(ctx *check.Context, o *inventory.Object, comp *componentflags.Component) []*instance {
+	if o.GroupKind() != kindClusterConfiguration {
+		if o.Controller != nil {
+			return nil // a live Pod of a controller: checked on the controller
+		}
+		if !mayRun(o, comp) {
+			return nil // the common case, decided without allocating or memoising
+		}
 	}
-	if o.Controller != nil {
-		return nil // a live Pod of a controller: checked on the controller
-	}
-	var out []*instance
-	for _, p := range o.Pods() {
-		for _, c := range p.Containers() {
-			if c.Kind == "ephemeralContainers" {
-				continue
+	return ctx.Memo(instancesKey{o, comp}, func() any {
+		if o.GroupKind() == kindClusterConfiguration {
+			return kubeadmInstances(o, comp)
+		}
+		var out []*instance
+		for _, p := range o.Pods() {
+			for _, c := range p.Containers() {
+				if c.Kind == "ephemeralContainers" {
+					continue
+				}
+				if in := fromContainer(p, c, comp); in != nil {
+					out = append(out, in)
+				}
 			}
-			if in := fromContainer(p, c, comp); in != nil {
-				out = append(out, in)
+		}
+		return out
+	}).([]*instance)
+}
+
+// mayRun reports whether a container of the object's init or regular
+// containers may run the component: its command line names the program, or
+// holds a $(VAR) reference that may expand to it.
+func mayRun(o *inventory.Object, comp *componentflags.Component) bool {
+	for _, p := range o.Pods() {
+		for _, cs := range [][]corev1.Container{p.Spec.InitContainers, p.Spec.Containers} {
+			for i := range cs {
+				if mayRunIn(&cs[i], comp) {
+					return true
+				}
 			}
 		}
 	}
-	return out
+	return false
+}
+
+func mayRunIn(c *corev1.Container, comp *componentflags.Component) bool {
+	return mentions(c.Command, comp.Name) || mentions(c.Args, comp.Name) || mentions(c.Command, "$(") || mentions(c.Args, "$(")
 }
 
 // fromContainer reads a container's command line when it runs the
@@ -99,8 +135,8 @@ func instances(o *inventory.Object, comp *componentflags.Component) []*instance 
 // as kubeadm labels it, or in kube-system): an application's own etcd is
 // not in the scope of the control-plane checks.
 func fromContainer(p *inventory.Pod, c inventory.Container, comp *componentflags.Component) *instance {
-	if !mentions(c.Command, comp.Name) && !mentions(c.Args, comp.Name) && !mentions(c.Command, "$(") && !mentions(c.Args, "$(") {
-		return nil // the common case, decided without allocating
+	if !mayRunIn(c.Container, comp) {
+		return nil
 	}
 	env := map[string]string{}
 	envIndex := map[string]int{}
@@ -191,9 +227,9 @@ func flagCheck(meta check.Meta, comp *componentflags.Component, judge func(*inst
 	return &check.Check{
 		Meta:  meta,
 		Kinds: componentKinds,
-		Object: func(_ *check.Context, o *inventory.Object) []check.Result {
+		Object: func(ctx *check.Context, o *inventory.Object) []check.Result {
 			var out []check.Result
-			for _, in := range instances(o, comp) {
+			for _, in := range instances(ctx, o, comp) {
 				for _, p := range judge(in) {
 					out = append(out, check.Result{Path: in.at(p.flag), Message: p.message, Severity: p.severity})
 				}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/inventory"
 	kjson "sigs.k8s.io/json"
 )
@@ -18,13 +19,13 @@ import (
 // relative to the scan root (or absolute, for kubeward node): they match
 // when the scanned path is a suffix of the flag's path by whole elements.
 
-// users names the API servers in the inventory whose flag points at the
+// usedBy names the API servers in the inventory whose flag points at the
 // object's file, for messages: ` (used by kube-apiserver in Pod
 // kube-system/kube-apiserver)`.
-func usedBy(inv *inventory.Inventory, o *inventory.Object, flag string) string {
+func usedBy(ctx *check.Context, inv *inventory.Inventory, o *inventory.Object, flag string) string {
 	var users []string
 	for _, w := range objectsOf(inv) {
-		for _, in := range instances(w, apiserver) {
+		for _, in := range instances(ctx, w, apiserver) {
 			p := strings.TrimSpace(in.args.Get(flag).Raw)
 			if p != "" && sameFile(p, o.Source.File) {
 				users = append(users, w.Ref.String())

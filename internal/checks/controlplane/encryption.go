@@ -58,14 +58,14 @@ var EncryptionProviders = &check.Check{
 	Inventory: encryptionProviders,
 }
 
-func encryptionProviders(_ *check.Context, inv *inventory.Inventory) []check.Result {
+func encryptionProviders(ctx *check.Context, inv *inventory.Inventory) []check.Result {
 	var out []check.Result
 	for _, o := range inv.ByKind(kindEncryptionConfiguration) {
 		var cfg apiserverv1.EncryptionConfiguration
 		if err := decodeRaw(o, &cfg); err != nil {
 			continue
 		}
-		users := usedBy(inv, o, "encryption-provider-config")
+		users := usedBy(ctx, inv, o, "encryption-provider-config")
 		entry, ok := secretsEntry(&cfg)
 		if !ok {
 			out = append(out, check.Result{Object: o, Path: fieldpath.New("resources"),

@@ -234,10 +234,10 @@ var EtcdUniqueCA = &check.Check{
 	Inventory: etcdUniqueCA,
 }
 
-func etcdUniqueCA(_ *check.Context, inv *inventory.Inventory) []check.Result {
+func etcdUniqueCA(ctx *check.Context, inv *inventory.Inventory) []check.Result {
 	clientCAs := map[string]string{} // cleaned path -> where
 	for _, o := range objectsOf(inv) {
-		for _, in := range instances(o, apiserver) {
+		for _, in := range instances(ctx, o, apiserver) {
 			if ca := strings.TrimSpace(in.args.Get("client-ca-file").Raw); ca != "" {
 				clientCAs[path.Clean(ca)] = o.Ref.String()
 			}
@@ -245,7 +245,7 @@ func etcdUniqueCA(_ *check.Context, inv *inventory.Inventory) []check.Result {
 	}
 	var out []check.Result
 	for _, o := range objectsOf(inv) {
-		for _, in := range instances(o, etcd) {
+		for _, in := range instances(ctx, o, etcd) {
 			if usesConfigFile(in) || !isTrue(in, "client-cert-auth") {
 				continue
 			}

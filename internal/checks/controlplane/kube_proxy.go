@@ -38,7 +38,7 @@ var KubeProxyMetricsBindAddress = &check.Check{
 	Inventory: kubeProxyMetrics,
 }
 
-func kubeProxyMetrics(_ *check.Context, inv *inventory.Inventory) []check.Result {
+func kubeProxyMetrics(ctx *check.Context, inv *inventory.Inventory) []check.Result {
 	var out []check.Result
 	for _, o := range inv.ByKind(inventory.KindConfigMap) {
 		cm, ok := o.Typed.(*corev1.ConfigMap)
@@ -64,7 +64,7 @@ func kubeProxyMetrics(_ *check.Context, inv *inventory.Inventory) []check.Result
 		}
 	}
 	for _, o := range objectsOf(inv) {
-		for _, in := range instances(o, componentflags.KubeProxy) {
+		for _, in := range instances(ctx, o, componentflags.KubeProxy) {
 			if strings.TrimSpace(in.args.Get("config").Raw) != "" {
 				continue // the configuration file decides (judged in its ConfigMap)
 			}
