@@ -42,6 +42,8 @@ func TestSARIFSchemaIsStrict(t *testing.T) {
 		"zero start line":    func(m map[string]any) { region0(m)["startLine"] = 0 },
 		"wrong version":      func(m map[string]any) { m["version"] = "2.0.0" },
 		"rule without an id": func(m map[string]any) { delete(rules0(m)[0].(map[string]any), "id") },
+		// A misspelt property (a tag typo in sarif.go) is rejected, not ignored.
+		"unknown result property": func(m map[string]any) { result0(m)["partialFingerprint"] = map[string]any{} },
 	} {
 		expectRejected(t, s, good, name, mutate)
 	}
