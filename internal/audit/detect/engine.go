@@ -1,7 +1,9 @@
 package detect
 
 import (
+	"encoding/binary"
 	"fmt"
+	"hash/maphash"
 	"slices"
 
 	"github.com/kubeward/kubeward/internal/audit/event"
@@ -13,7 +15,8 @@ import (
 type Engine struct {
 	opts    Options
 	rules   []active
-	started *idSet
+	started *keySet
+	seed    maphash.Seed
 	view    View
 	stats   Stats
 }
@@ -41,7 +44,7 @@ func NewEngine(o Options) (*Engine, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	e := &Engine{opts: o, started: newIDSet(o.MaxTracked), stats: Stats{Excepted: map[string]uint64{}}}
+	e := &Engine{opts: o, started: newKeySet(o.MaxTracked), seed: maphash.MakeSeed(), stats: Stats{Excepted: map[string]uint64{}}}
 	for _, r := range Rules() {
 		if err := r.validate(); err != nil {
 			return nil, err
@@ -121,17 +124,42 @@ func (e *Engine) Process(ev *event.Event, dst []Alert) []Alert {
 // authentications are logged at ResponseStarted, which comes first and
 // already has the response code; others at ResponseComplete (or Panic).
 // RequestReceived has no outcome yet and is never judged.
+//
+// The stages of one request are paired by requestKey, not by the audit ID
+// alone: clients choose audit IDs (the API server keeps an Audit-ID header
+// as sent), and a watch held open with the ID of a later request would
+// otherwise hide that request from every rule.
 func (e *Engine) decisive(ev *event.Event) bool {
 	switch ev.Stage {
 	case event.StageResponseStarted:
 		if ev.AuditID != "" {
-			e.started.add(ev.AuditID)
+			e.started.add(e.requestKey(ev))
 		}
 		return true
 	case event.StageResponseComplete, event.StagePanic:
-		return ev.AuditID == "" || !e.started.remove(ev.AuditID)
+		return ev.AuditID == "" || !e.started.remove(e.requestKey(ev))
 	}
 	return false
+}
+
+// requestKey identifies one request across its stages: its audit ID with
+// what the API server sets once per request (the receipt time, to the
+// microsecond) and what a different request would change (verb and URI).
+// It is a hash with a per-engine seed, so the table of started requests
+// holds 8 bytes per request however long a client makes its audit ID.
+func (e *Engine) requestKey(ev *event.Event) uint64 {
+	var h maphash.Hash
+	h.SetSeed(e.seed)
+	h.WriteString(ev.AuditID)
+	h.WriteByte(0)
+	h.WriteString(ev.Verb)
+	h.WriteByte(0)
+	h.WriteString(ev.RequestURI)
+	h.WriteByte(0)
+	var t [8]byte
+	binary.LittleEndian.PutUint64(t[:], uint64(ev.RequestReceivedTimestamp.UnixNano()))
+	h.Write(t[:])
+	return h.Sum64()
 }
 
 func (r *active) excepted(ev *event.Event) bool {
@@ -213,28 +241,31 @@ func outcome(v *View, h *Hit, base check.Severity) *Hit {
 	return h
 }
 
-// idSet is a bounded set of audit IDs; past its capacity the oldest goes.
-type idSet struct {
-	m    map[string]struct{}
-	ring []string
+// keySet is a bounded set of request keys; past its capacity the oldest
+// goes.
+type keySet struct {
+	m    map[uint64]struct{}
+	ring []uint64
 	next int
+	full bool // every slot of ring holds a key
 }
 
-func newIDSet(n int) *idSet {
-	return &idSet{m: make(map[string]struct{}), ring: make([]string, n)}
+func newKeySet(n int) *keySet {
+	return &keySet{m: make(map[uint64]struct{}), ring: make([]uint64, n)}
 }
 
-func (s *idSet) add(id string) {
-	if old := s.ring[s.next]; old != "" {
-		delete(s.m, old)
+func (s *keySet) add(k uint64) {
+	if s.full {
+		delete(s.m, s.ring[s.next])
 	}
-	s.ring[s.next] = id
+	s.ring[s.next] = k
 	s.next = (s.next + 1) % len(s.ring)
-	s.m[id] = struct{}{}
+	s.full = s.full || s.next == 0
+	s.m[k] = struct{}{}
 }
 
-func (s *idSet) remove(id string) bool {
-	_, ok := s.m[id]
-	delete(s.m, id)
+func (s *keySet) remove(k uint64) bool {
+	_, ok := s.m[k]
+	delete(s.m, k)
 	return ok
 }

@@ -1,8 +1,10 @@
 package detect
 
 import (
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kubeward/kubeward/internal/audit/audittest"
 	"github.com/kubeward/kubeward/internal/check"
@@ -59,6 +61,36 @@ func TestEngineStages(t *testing.T) {
 	s := e.Stats()
 	if s.Events != 2 || s.Evaluated != 1 {
 		t.Errorf("stats %+v", s)
+	}
+}
+
+// Clients choose audit IDs (the API server keeps an Audit-ID request header
+// as sent): a watch held open with the ID of a later request must not hide
+// that request from the rules, while the stages of one streaming request
+// are still judged once.
+func TestEngineStagesPairedBeyondAuditID(t *testing.T) {
+	e, err := NewEngine(DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	watch := ev(alice, "watch").On("", "configmaps", "dev", "").Stage(auditv1.StageResponseStarted)
+	watch.AuditID = "chosen-by-the-client"
+	crb := ev(alice, "create").On("rbac.authorization.k8s.io", "clusterrolebindings", "", "b").At(time.Second).
+		Req(`{"metadata":{"name":"b"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"cluster-admin"},"subjects":[{"kind":"User","name":"m"}]}`)
+	crb.AuditID = watch.AuditID
+	e.Process(decodeEvent(t, watch), nil)
+	var rules []string
+	for _, a := range e.Process(decodeEvent(t, crb), nil) {
+		rules = append(rules, a.Rule)
+	}
+	if !slices.Contains(rules, "cluster-admin-binding") {
+		t.Errorf("binding with a reused audit ID: alerts %v, want cluster-admin-binding", rules)
+	}
+	exec := ev(alice, "create").On("", "pods/exec", "dev", "p").Code(101).Stage(auditv1.StageResponseStarted)
+	done := *exec
+	done.Event.Stage = auditv1.StageResponseComplete
+	if n := len(e.Process(decodeEvent(t, exec), nil)) + len(e.Process(decodeEvent(t, &done), nil)); n != 1 {
+		t.Errorf("exec over two stages: %d alerts, want 1", n)
 	}
 }
 

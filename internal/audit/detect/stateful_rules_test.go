@@ -138,6 +138,10 @@ func TestBoundedState(t *testing.T) {
 	for i := range 1000 {
 		e.Process(decodeEvent(t, ev(fmt.Sprintf("user-%d", i), "get").On("", fmt.Sprintf("r%d", i%7), "ns", "x").Code(403)), nil)
 		e.Process(decodeEvent(t, ev("one", "get").On("", fmt.Sprintf("r%d", i), "ns", "x")), nil)
+		e.Process(decodeEvent(t, ev("one", "watch").On("", "pods", "ns", "").Stage(auditv1.StageResponseStarted)), nil)
+	}
+	if n := len(e.started.m); n > 50 {
+		t.Errorf("engine tracks %d started requests", n)
 	}
 	for i := range e.rules {
 		switch m := e.rules[i].machine.(type) {
