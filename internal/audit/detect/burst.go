@@ -82,7 +82,7 @@ func contains(list []string, s string) bool {
 func requestSummary(v *View) string {
 	ev := v.Event
 	if ev.ObjectRef == nil {
-		return ev.Verb + " " + pathOf(ev.RequestURI)
+		return ev.Verb + " " + keptPath(ev.RequestURI)
 	}
 	r := ev.Resource()
 	if ev.APIGroup() != "" {

@@ -26,7 +26,8 @@ import (
 // baseline once the identity's learning period is over. Identities in
 // Options.Baseline.Ignore and unauthenticated requests have no baseline.
 // Memory is bounded by Options.MaxTracked identities and
-// Options.Baseline.MaxActions actions each; the baseline can be saved and
+// Options.Baseline.MaxActions actions each, non-resource paths cut to
+// maxKeptPath bytes; the baseline can be saved and
 // loaded (Engine.SaveState) so a restart does not relearn.
 func novelAction() Rule {
 	return Rule{
@@ -89,7 +90,7 @@ func actionOf(v *View) action {
 	if o := ev.ObjectRef; o != nil {
 		return action{verb: ev.Verb, group: o.APIGroup, resource: o.Resource, sub: o.Subresource}
 	}
-	return action{verb: ev.Verb, resource: pathOf(ev.RequestURI)}
+	return action{verb: ev.Verb, resource: keptPath(ev.RequestURI)}
 }
 
 func (b *baseline) Observe(v *View) *Hit {

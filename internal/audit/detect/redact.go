@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 const redacted = "REDACTED"
@@ -119,4 +120,24 @@ func queryParam(uri, name string) string {
 func pathOf(uri string) string {
 	p, _, _ := strings.Cut(uri, "?")
 	return p
+}
+
+// maxKeptPath bounds the non-resource paths the stateful rules remember.
+// Any authenticated identity may request /api/* and /apis/* (the default
+// system:discovery role), so a path is as long as the API server's 1 MiB
+// header limit allows.
+const maxKeptPath = 256
+
+// keptPath is pathOf cut to maxKeptPath bytes (at a character boundary,
+// marked with an ellipsis).
+func keptPath(uri string) string {
+	p := pathOf(uri)
+	if len(p) <= maxKeptPath {
+		return p
+	}
+	n := maxKeptPath
+	for n > 0 && !utf8.RuneStart(p[n]) {
+		n--
+	}
+	return p[:n] + "…"
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kubeward/kubeward/internal/audit/audittest"
 	auditv1 "k8s.io/apiserver/pkg/apis/audit/v1"
@@ -139,6 +140,9 @@ func TestBoundedState(t *testing.T) {
 		e.Process(decodeEvent(t, ev(fmt.Sprintf("user-%d", i), "get").On("", fmt.Sprintf("r%d", i%7), "ns", "x").Code(403)), nil)
 		e.Process(decodeEvent(t, ev("one", "get").On("", fmt.Sprintf("r%d", i), "ns", "x")), nil)
 		e.Process(decodeEvent(t, ev("one", "watch").On("", "pods", "ns", "").Stage(auditv1.StageResponseStarted)), nil)
+		// Any authenticated identity may GET /apis/*: paths are as long
+		// as the client makes them.
+		e.Process(decodeEvent(t, ev("two", "get").URI(fmt.Sprintf("/apis/%d/%s", i, strings.Repeat("é", 4000)))), nil)
 	}
 	if n := len(e.started.m); n > 50 {
 		t.Errorf("engine tracks %d started requests", n)
@@ -151,6 +155,21 @@ func TestBoundedState(t *testing.T) {
 			}
 			if ib, ok := m.ids.get("one"); ok && len(ib.actions) > 3 {
 				t.Errorf("identity has %d actions", len(ib.actions))
+			}
+			paths := 0
+			for _, ib := range m.ids.m {
+				for a := range ib.actions {
+					if !strings.HasPrefix(a.resource, "/apis/") {
+						continue
+					}
+					paths++
+					if len(a.resource) > maxKeptPath+len("…") || !utf8.ValidString(a.resource) {
+						t.Errorf("baseline keeps a path of %d bytes (valid UTF-8: %v)", len(a.resource), utf8.ValidString(a.resource))
+					}
+				}
+			}
+			if paths == 0 {
+				t.Error("no long path in the baselines: the check above proves nothing")
 			}
 		case *forbiddenMachine:
 			if m.b.keys.len() > 50 {
