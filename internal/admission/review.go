@@ -130,14 +130,22 @@ func DecodeObject(raw runtime.RawExtension, want schema.GroupVersionKind) (runti
 	return obj, nil
 }
 
-// decodeErr keeps what a decoder says is wrong and where, not the input
-// around it: json-iterator quotes the bytes near the error, which may be a
-// value of the object (an environment variable, a Secret's data), and the
-// message goes to the log and back to the sender.
+// decodeErr keeps what a decoder says is wrong and where, not the input:
+// json-iterator quotes the bytes near the error and names the byte it found,
+// and passes on the error of a type's own decoder, which may quote the whole
+// value (a time, a number); any of it may be a value of the object (an
+// environment variable, a Secret's data), and the message goes to the log
+// and back to the sender.
 func decodeErr(err error) string {
 	msg := err.Error()
-	if i := strings.Index(msg, ", error found in #"); i >= 0 {
-		msg = msg[:i]
+	for _, cut := range []struct{ at, with string }{
+		{"unmarshalerDecoder: ", "not a valid value"},
+		{", but found ", ""},
+		{", error found in #", ""},
+	} {
+		if i := strings.Index(msg, cut.at); i >= 0 {
+			msg = msg[:i] + cut.with
+		}
 	}
 	return shorten(msg, 200)
 }

@@ -516,6 +516,10 @@ func TestDecodeErrorsQuoteNoValue(t *testing.T) {
 	for _, obj := range []string{
 		`{"apiVersion":"v1","kind":"Pod","spec":{"containers":[{"env":[{"name":"PASSWORD","value":"` + secret + `"}],"ports":"` + secret + `"}]}}`,
 		`{"apiVersion":"v1","kind":"Pod","spec":{"containers":[{"env":[{"name":"PASSWORD","value":"` + secret + `" x}]}]}}`,
+		// A type's own decoder quotes what it cannot parse.
+		`{"apiVersion":"v1","kind":"Pod","metadata":{"creationTimestamp":"` + secret + `"}}`,
+		`{"apiVersion":"v1","kind":"Pod","spec":{"containers":[{"livenessProbe":{"httpGet":{"port":7f3a9c}}}]}}`,
+		`{"apiVersion":"v1","kind":"Pod","spec":{"containers":[{"livenessProbe":{"httpGet":{"port":12345.7}}}]}}`,
 	} {
 		r := *good
 		r.Object = runtime.RawExtension{Raw: []byte(`"OBJECT"`)}
@@ -525,7 +529,7 @@ func TestDecodeErrorsQuoteNoValue(t *testing.T) {
 			t.Errorf("HTTP %d %+v", code, out.Response)
 		}
 		// Not even a part of it: decoders quote a few bytes around the error.
-		for _, part := range []string{"hunter2", "Secret-Value", "7f3a9c"} {
+		for _, part := range []string{"hunter2", "Secret-Value", "7f3a9c", "12345"} {
 			if strings.Contains(out.Response.Result.Message, part) || strings.Contains(w.logs.String(), part) {
 				t.Errorf("a part of the value came back:\n%s\n%s", out.Response.Result.Message, w.logs.String())
 			}
