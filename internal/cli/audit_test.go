@@ -172,8 +172,9 @@ func TestAuditWatch(t *testing.T) {
 	if _, err := os.Stat(pos); err != nil {
 		t.Errorf("position not saved: %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "pos.json")); err != nil {
-		t.Error(err)
+	// Without --state, the learned baselines go beside the position.
+	if b, err := os.ReadFile(filepath.Join(dir, "pos.json.state.json")); err != nil || !strings.Contains(string(b), `"alice"`) {
+		t.Errorf("baselines not saved: %v\n%s", err, b)
 	}
 }
 
