@@ -91,10 +91,8 @@ func (c *compiled) run(a *activation, path *fieldpath.Path, o *inventory.Object)
 	return []check.Result{{Path: path, Message: redacted(o, msg)}}
 }
 
-// redacted keeps a Secret's values out of a message that quotes them.
+// redacted keeps a Secret's values out of a message that quotes them; for
+// other objects the redactor is nil and leaves the message as it is.
 func redacted(o *inventory.Object, msg string) string {
-	if vals := redact.Values(o); len(vals) > 0 {
-		return (*redact.Redactor)(nil).With(o).String(msg)
-	}
-	return msg
+	return (*redact.Redactor)(nil).With(o).String(msg)
 }
