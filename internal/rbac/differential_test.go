@@ -548,7 +548,7 @@ func TestDifferentialAgainstAPIServer(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var asked, whoCanAsked, disagreements int
+	var asked, allowed, whoCanAsked, whoCanAllowed, disagreements int
 	worlds := uint64(diffWorlds)
 	if n, err := strconv.ParseUint(os.Getenv("KUBEWARD_RBAC_WORLDS"), 10, 16); err == nil && n > 0 {
 		worlds = n
@@ -572,6 +572,9 @@ func TestDifferentialAgainstAPIServer(t *testing.T) {
 		answers := parallelSAR(ctx, t, cs, qs)
 		for i, q := range qs {
 			asked++
+			if answers[i] {
+				allowed++
+			}
 			d := m.Allowed(q.User, q.Attributes)
 			if d.Allowed != answers[i] {
 				disagreements++
@@ -605,6 +608,9 @@ func TestDifferentialAgainstAPIServer(t *testing.T) {
 			got := parallelSAR(ctx, t, cs, probes)
 			for j, s := range subjects {
 				whoCanAsked++
+				if got[j] && s != (Subject{Kind: KindGroup, Name: GroupMasters}) {
+					whoCanAllowed++
+				}
 				if got[j] != listed[s] {
 					disagreements++
 					t.Errorf("world %d: who-can %v: %v listed=%v, API server allows=%v", seed, a, s, listed[s], got[j])
@@ -623,7 +629,17 @@ func TestDifferentialAgainstAPIServer(t *testing.T) {
 		}
 		deleteWorld(ctx, t, cs, seed)
 	}
-	t.Logf("%d worlds, %d access questions (each to the manifest model and the live-cluster model), %d who-can probes, %d disagreements", worlds, asked, whoCanAsked, disagreements)
+	t.Logf("%d worlds, %d access questions (%d allowed; each to the manifest model and the live-cluster model), %d who-can probes (%d allowed besides system:masters), %d disagreements",
+		worlds, asked, allowed, whoCanAsked, whoCanAllowed, disagreements)
+	// Agreement proves little if the questions are lopsided: a model that
+	// always denies (or always allows) must disagree. The generator gives
+	// about 10% allowed answers for every prefix of the seeds.
+	if allowed*20 < asked || (asked-allowed)*20 < asked {
+		t.Errorf("%d of %d questions allowed: the generator no longer asks both kinds of question", allowed, asked)
+	}
+	if whoCanAllowed == 0 {
+		t.Errorf("no who-can probe was allowed besides system:masters: the who-can comparison tested nothing")
+	}
 }
 
 func parallelSAR(ctx context.Context, t *testing.T, cs kubernetes.Interface, qs []Question) []bool {
