@@ -157,3 +157,40 @@ func mustGetwd(t *testing.T) string {
 	}
 	return wd
 }
+
+// TestDebrisNotTrusted: what a killed build leaves (an entry missing a
+// binary, a half-written temporary directory) is never used; the next
+// lookup builds anew and clears it.
+func TestDebrisNotTrusted(t *testing.T) {
+	cache := fakeRepo(t, false)
+	root, err := findRepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := cacheKey(filepath.Join(root, "test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stub := []byte("#!/bin/sh\nexit 1\n")
+	for _, p := range []string{filepath.Join(cache, key, "etcd"), filepath.Join(cache, key+".tmp-1", "kube-apiserver")} {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, stub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := findOrBuild(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.complete(); err != nil || p.Dir != filepath.Join(cache, key) {
+		t.Fatalf("binaries %+v (%v), want a complete %s", p, err, filepath.Join(cache, key))
+	}
+	if data, _ := os.ReadFile(p.Etcd); string(data) == string(stub) {
+		t.Error("the partial entry's etcd was kept")
+	}
+	if tmps, _ := filepath.Glob(filepath.Join(cache, "*.tmp-*")); len(tmps) != 0 {
+		t.Errorf("temporary build dirs left: %v", tmps)
+	}
+}
