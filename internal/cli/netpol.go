@@ -45,9 +45,7 @@ func (f *netpolFlags) load(ctx context.Context, s Streams, args []string) (*netp
 		if err != nil {
 			return nil, err
 		}
-		for _, gk := range loaded.Unreadable {
-			fmt.Fprintf(s.Err, "warning: cannot list %s: the matrix may miss pods or policies\n", gk)
-		}
+		warnUnreadable(s.Err, loaded.Unreadable, "the matrix may miss pods or policies")
 		return netpolinv.Build(loaded.Inventory), nil
 	}
 	if len(paths) == 0 {

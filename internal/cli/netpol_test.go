@@ -2,10 +2,18 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
+
+	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubeward/kubeward/internal/kubetest"
 )
 
 const netpolFixture = `apiVersion: apps/v1
@@ -74,5 +82,62 @@ func TestNetpolCommands(t *testing.T) {
 	code, out, errs := runCLI(t, "netpol", "generate", "--connections", conns, "-f", app)
 	if code != 0 || strings.Count(out, "kind: NetworkPolicy") != 4 || !strings.Contains(errs, "exactly the declared connections") {
 		t.Errorf("generate: exit %d\n%s\n%s", code, out, errs)
+	}
+}
+
+// TestNetpolOnCluster reads a real API server: the ReplicaSet and Pod that
+// a Deployment controls are one workload, the policies are read, and an
+// identity that cannot list NetworkPolicies is warned, kind by kind.
+func TestNetpolOnCluster(t *testing.T) {
+	c := kubetest.Start(t, kubetest.Options{})
+	cs := c.Client()
+	seed(t, cs)
+	ctx := context.Background()
+	_, err := cs.NetworkingV1().NetworkPolicies("shop").Create(ctx, &networkingv1.NetworkPolicy{
+		ObjectMeta: metav1.ObjectMeta{Name: "web-deny"},
+		Spec: networkingv1.NetworkPolicySpec{PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
+			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := runCLI(t, "netpol", "matrix", "--cluster", "--kubeconfig", c.Kubeconfig)
+	if code != 0 || !strings.Contains(out, "\n2 workloads,") || strings.Contains(out, "ReplicaSet") || strings.Contains(out, "web-5d4f-x1") {
+		t.Errorf("matrix: exit %d, want the Deployment (its ReplicaSet and Pod folded in) and Pod debug:\n%s%s", code, out, stderr)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) > 1 && f[1] == "shop/Deployment/web" {
+			t.Errorf("web-deny is not applied: %q", line)
+		}
+	}
+	code, out, _ = runCLI(t, "netpol", "explain", "shop/debug", "shop/web", "80", "--cluster", "--kubeconfig", c.Kubeconfig)
+	if code != ExitFindings || !strings.Contains(out, "DENIED") || !strings.Contains(out, "shop/web-deny") {
+		t.Errorf("explain: exit %d\n%s", code, out)
+	}
+
+	_, err = cs.RbacV1().ClusterRoles().Create(ctx, &rbacv1.ClusterRole{
+		ObjectMeta: metav1.ObjectMeta{Name: "workload-reader"},
+		Rules: []rbacv1.PolicyRule{
+			{APIGroups: []string{""}, Resources: []string{"pods", "namespaces"}, Verbs: []string{"list"}},
+			{APIGroups: []string{"apps"}, Resources: []string{"deployments", "replicasets"}, Verbs: []string{"list"}},
+		},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = cs.RbacV1().ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "viewer"},
+		Subjects:   []rbacv1.Subject{{Kind: "User", Name: "viewer", APIGroup: rbacv1.GroupName}},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "workload-reader"},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, stderr = runCLI(t, "netpol", "matrix", "--cluster", "--kubeconfig", c.UserKubeconfig("viewer"))
+	if !strings.Contains(stderr, "warning: forbidden to list networkpolicies.networking.k8s.io cluster-wide: the matrix may miss pods or policies\n") {
+		t.Errorf("no warning that NetworkPolicies could not be read:\n%s", stderr)
+	}
+	if lines := strings.Split(strings.TrimSpace(stderr), "\n"); !sort.StringsAreSorted(lines) {
+		t.Errorf("warnings in no stable order:\n%s", stderr)
 	}
 }

@@ -59,9 +59,7 @@ func (f *rbacFlags) load(ctx context.Context, s Streams, args []string) (*rbacin
 		if err != nil {
 			return nil, err
 		}
-		for gk, why := range loaded.Unreadable {
-			fmt.Fprintf(s.Err, "warning: cannot list %s (%s): answers may miss what it grants\n", gk, why)
-		}
+		warnUnreadable(s.Err, loaded.Unreadable, "answers may miss what it grants")
 		inv = loaded.Inventory
 	} else {
 		if len(paths) == 0 {
@@ -345,6 +343,20 @@ func grantList(gs []rbac.Grant) string {
 		out = append(out, g.Binding.String())
 	}
 	return strings.Join(out, ", ")
+}
+
+// warnUnreadable writes one warning per kind the identity could not list,
+// in a stable order: the loader's reason ("forbidden to list secrets
+// cluster-wide") and what it means for the answer.
+func warnUnreadable(w io.Writer, unreadable map[schema.GroupKind]string, consequence string) {
+	reasons := make([]string, 0, len(unreadable))
+	for _, why := range unreadable {
+		reasons = append(reasons, why)
+	}
+	sort.Strings(reasons)
+	for _, why := range reasons {
+		fmt.Fprintf(w, "warning: %s: %s\n", why, consequence)
+	}
 }
 
 func writeJSON(w io.Writer, v any) error {
