@@ -9,7 +9,6 @@ import (
 
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/checks/network"
-	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/netpol"
 	"github.com/kubeward/kubeward/internal/netpol/gen"
 	"github.com/kubeward/kubeward/internal/netpol/netpolinv"
@@ -17,7 +16,6 @@ import (
 	"github.com/kubeward/kubeward/internal/scan"
 	"github.com/kubeward/kubeward/internal/source"
 	"github.com/spf13/cobra"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/yaml"
 )
 
@@ -32,6 +30,11 @@ func (f *netpolFlags) register(cmd *cobra.Command) {
 	f.cluster.register(cmd)
 }
 
+// netpolModelCheck stands for the network checks, which share one engine
+// input: the kinds it reads are the kinds both loaders (files and cluster)
+// read.
+var netpolModelCheck = network.DefaultDenyIngress
+
 // load builds the engine's input from files or the cluster, through the
 // same loaders as scan.
 func (f *netpolFlags) load(ctx context.Context, s Streams, args []string) (*netpolinv.Model, error) {
@@ -40,8 +43,7 @@ func (f *netpolFlags) load(ctx context.Context, s Streams, args []string) (*netp
 		if len(paths) > 0 {
 			return nil, usageErr("--cluster reads the cluster; do not name files")
 		}
-		kinds := append([]schema.GroupKind{inventory.KindNetworkPolicy, inventory.KindNamespace}, inventory.WorkloadKinds...)
-		loaded, err := f.cluster.load(ctx, kinds, nil, s.Err)
+		loaded, err := f.cluster.load(ctx, netpolModelCheck.Inputs(), nil, s.Err)
 		if err != nil {
 			return nil, err
 		}
@@ -51,8 +53,7 @@ func (f *netpolFlags) load(ctx context.Context, s Streams, args []string) (*netp
 	if len(paths) == 0 {
 		return nil, usageErr("name manifests with -f PATH (or read the cluster with --cluster)")
 	}
-	// A network check makes the loader decode the kinds the engine reads.
-	engine := scan.New(scan.Options{Checks: []*check.Check{network.DefaultDenyIngress}})
+	engine := scan.New(scan.Options{Checks: []*check.Check{netpolModelCheck}})
 	res, inv := engine.Files(&source.Files{Stdin: s.In}, paths)
 	for _, p := range res.Problems {
 		if p.Level == "error" {

@@ -40,9 +40,9 @@ func (f *rbacFlags) register(cmd *cobra.Command) {
 	fl.StringVarP(&f.output, "output", "o", "table", "table or json")
 }
 
-// rbacKinds are what the RBAC model reads from a cluster.
-var rbacKinds = append([]schema.GroupKind{inventory.KindRole, inventory.KindClusterRole, inventory.KindRoleBinding,
-	inventory.KindClusterRoleBinding, inventory.KindServiceAccount, inventory.KindSecret, inventory.KindNamespace}, inventory.WorkloadKinds...)
+// rbacModelCheck stands for the RBAC checks, which share one model: the
+// kinds it reads are the kinds both loaders (files and cluster) read.
+var rbacModelCheck = rbacchecks.SecretsRead
 
 func (f *rbacFlags) load(ctx context.Context, s Streams, args []string) (*rbacinv.Model, error) {
 	if f.output != "table" && f.output != "json" {
@@ -55,7 +55,7 @@ func (f *rbacFlags) load(ctx context.Context, s Streams, args []string) (*rbacin
 			return nil, usageErr("--cluster reads the cluster; do not name files")
 		}
 		f.cluster.allNamespaces = true
-		loaded, err := f.cluster.load(ctx, rbacKinds, nil, s.Err)
+		loaded, err := f.cluster.load(ctx, rbacModelCheck.Inputs(), nil, s.Err)
 		if err != nil {
 			return nil, err
 		}
@@ -65,8 +65,7 @@ func (f *rbacFlags) load(ctx context.Context, s Streams, args []string) (*rbacin
 		if len(paths) == 0 {
 			return nil, usageErr("name manifests with -f PATH (or read the cluster with --cluster)")
 		}
-		// An RBAC check makes the loader decode the kinds the model reads.
-		engine := scan.New(scan.Options{Checks: []*check.Check{rbacchecks.SecretsRead}})
+		engine := scan.New(scan.Options{Checks: []*check.Check{rbacModelCheck}})
 		res, loaded := engine.Files(&source.Files{Stdin: s.In}, paths)
 		for _, p := range res.Problems {
 			if p.Level == "error" {

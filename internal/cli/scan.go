@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/checks/image"
 	pssChecks "github.com/kubeward/kubeward/internal/checks/pss"
 	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/diag"
@@ -111,6 +112,11 @@ func (f *scanFlags) prepare(cmd *cobra.Command) (*run, error) {
 	}
 	if path != "" {
 		cfg.Apply(opts)
+		for _, reg := range opts.AllowedRegistries {
+			if err := image.ValidateAllowedRegistry(reg); err != nil {
+				return nil, usageErr("config %s: images.allowedRegistries: %v", path, err)
+			}
+		}
 		if cfg.FailOn != "" {
 			failOn = cfg.FailOn
 		}

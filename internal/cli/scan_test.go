@@ -217,3 +217,12 @@ func TestScanRenders(t *testing.T) {
 		}
 	}
 }
+
+func TestScanRejectsBadRegistryAllowlist(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "kubeward.yaml")
+	os.WriteFile(cfg, []byte("apiVersion: kubeward.dev/v1alpha1\nkind: Config\nimages:\n  allowedRegistries: [\"ghcr.io/\", \"registry.example.com/*/app\"]\n"), 0o644)
+	code, _, stderr := runCLI(t, "scan", examples("hardened"), "--config", cfg)
+	if code != ExitError || !strings.Contains(stderr, "allowedRegistries") {
+		t.Errorf("exit %d, %q", code, stderr)
+	}
+}

@@ -132,10 +132,6 @@ func (p *Processor) Counts() Counts {
 	return p.counts
 }
 
-// Engine returns the engine, for saving its state. Callers must not use it
-// while events flow.
-func (p *Processor) Engine() *detect.Engine { return p.engine }
-
 // Lock runs f with event processing paused (to save state consistently).
 func (p *Processor) Lock(f func()) {
 	p.mu.Lock()

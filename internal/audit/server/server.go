@@ -175,10 +175,6 @@ func New(o Options, h event.Handler, events *pipeline.Metrics, m *Metrics) (*Ser
 	return s, nil
 }
 
-// TLSConfig is the server's TLS configuration (for tests with their own
-// listener).
-func (s *Server) TLSConfig() *tls.Config { return s.tls }
-
 // Serve accepts connections on ln (wrapped in TLS) until ctx ends, then
 // stops accepting, finishes the requests in progress and processes every
 // batch it acknowledged.

@@ -210,7 +210,8 @@ var KubeletVersionSkew = &check.Check{
 		Reads: []string{"Node status.nodeInfo.kubeletVersion", "the API server's /version (cluster scans)", "kube-apiserver image tag"},
 		Refs:  []check.Reference{check.NSA("Upgrading and application security practices")},
 	},
-	Needs: []schema.GroupKind{inventory.KindNode},
+	// Pods: the kube-apiserver image tells the server version in a file scan.
+	Needs: []schema.GroupKind{inventory.KindNode, inventory.KindPod},
 	Inventory: func(ctx *check.Context, inv *inventory.Inventory) []check.Result {
 		return kubeletSkew(ctx, inv, time.Now())
 	},

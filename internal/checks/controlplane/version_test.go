@@ -106,6 +106,29 @@ func TestKubeletSkew(t *testing.T) {
 	}
 }
 
+// Without a server version the kube-apiserver image of the same scan
+// tells it, also when the skew check is the only one selected (its Pods
+// must then be read in full, not slimmed to their metadata).
+func TestKubeletSkewFromImageAlone(t *testing.T) {
+	yaml := `apiVersion: v1
+kind: Pod
+metadata: {name: kube-apiserver, namespace: kube-system}
+spec:
+  containers:
+  - {name: kube-apiserver, image: "registry.k8s.io/kube-apiserver:v1.37.2", command: [kube-apiserver]}
+---
+apiVersion: v1
+kind: Node
+metadata: {name: newer}
+status: {nodeInfo: {kubeletVersion: v1.38.0}}
+`
+	fs := checktest.Run(t, yaml, nil, KubeletVersionSkew)
+	checktest.Expect(t, fs, "Node/newer status.nodeInfo.kubeletVersion")
+	if len(fs) == 1 && fs[0].Severity != check.High {
+		t.Errorf("a kubelet newer than the API server image: %s", fs[0].Severity)
+	}
+}
+
 func describeResults(rs []check.Result) []string {
 	var out []string
 	for _, r := range rs {

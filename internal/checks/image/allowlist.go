@@ -19,8 +19,8 @@ type pattern struct {
 	raw      string
 }
 
-// ValidateAllowedRegistry reports whether s is a valid allowlist entry, for
-// the configuration loader to reject typos before a scan trusts them.
+// ValidateAllowedRegistry reports whether s is a valid allowlist entry; the
+// CLI rejects a configuration file holding an invalid one before scanning.
 func ValidateAllowedRegistry(s string) error {
 	_, err := parsePattern(s)
 	return err

@@ -33,8 +33,12 @@ func FuzzSet(f *testing.F) {
 			}
 			return
 		}
-		if _, err := r.Render("testdata/app", "app"); err != nil && strings.HasPrefix(err.Error(), "rendering failed:") {
+		_, err = r.Render("testdata/app", "app")
+		if err != nil && strings.HasPrefix(err.Error(), "rendering failed:") {
 			t.Fatalf("Helm panicked on values from %q: %v", item, err)
+		}
+		if err != nil && strings.Contains(err.Error(), marker) && !strings.Contains(key, marker) {
+			t.Fatalf("render error shows the value from %q: %v", item, err)
 		}
 	})
 }
