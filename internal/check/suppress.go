@@ -5,7 +5,6 @@ import (
 	"path"
 	"strings"
 	"time"
-
 )
 
 // AnnotationPrefix starts the annotation that suppresses one check on one
