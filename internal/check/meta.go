@@ -45,13 +45,45 @@ func (r Reference) String() string {
 	return r.Framework + " " + r.ID
 }
 
-// CIS, NSA and PSS build references tersely in check definitions.
+// CIS, NSA, PSS and MITRE build references tersely in check definitions.
 func CIS(id, title string) Reference { return Reference{Framework: FrameworkCIS, ID: id, Title: title} }
 func NSA(section string) Reference   { return Reference{Framework: FrameworkNSA, ID: section} }
+func MITRE(technique, title string) Reference {
+	return Reference{Framework: FrameworkMITRE, ID: technique, Title: title}
+}
 func PSS(level, control string) Reference {
 	return Reference{Framework: FrameworkPSS, ID: level, Title: control,
 		URL: "https://kubernetes.io/docs/concepts/security/pod-security-standards/"}
 }
+
+// Peer tools whose check ids kubeward lists, so that people switching from
+// one find the matching check. The names are stable: reports key on them.
+const (
+	PeerTrivy      = "Trivy"
+	PeerKubescape  = "kubescape"
+	PeerPolaris    = "Polaris"
+	PeerKubeLinter = "kube-linter"
+)
+
+// Peer names the check of another scanner that judges the same thing. Note
+// says how kubeward's semantics deliberately differ, when they do.
+type Peer struct {
+	Tool string `json:"tool"`
+	ID   string `json:"id"`
+	Note string `json:"note,omitempty"`
+}
+
+func (p Peer) String() string { return p.Tool + " " + p.ID }
+
+// Trivy, Kubescape, Polaris and KubeLinter build peer ids tersely: Trivy's
+// KSV ids, kubescape's C- control ids, Polaris' and kube-linter's check names.
+func Trivy(id string) Peer      { return Peer{Tool: PeerTrivy, ID: id} }
+func Kubescape(id string) Peer  { return Peer{Tool: PeerKubescape, ID: id} }
+func Polaris(id string) Peer    { return Peer{Tool: PeerPolaris, ID: id} }
+func KubeLinter(id string) Peer { return Peer{Tool: PeerKubeLinter, ID: id} }
+
+// Differs returns the peer with a note on how kubeward differs from it.
+func (p Peer) Differs(note string) Peer { p.Note = note; return p }
 
 // Meta describes a check for people: listings, explain, SARIF rules, docs.
 type Meta struct {
@@ -63,6 +95,11 @@ type Meta struct {
 	Fix       string      `json:"fix"`
 	Reads     []string    `json:"reads,omitempty"`
 	Refs      []Reference `json:"references,omitempty"`
+	// Peers are the checks of other scanners this one matches.
+	Peers []Peer `json:"peers,omitempty"`
+	// OptIn checks run only when a selection names them by id (--checks,
+	// checks.include): they judge by a policy many clusters do not hold.
+	OptIn bool `json:"optIn,omitempty"`
 }
 
 var idPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
@@ -77,6 +114,16 @@ func (m *Meta) validate() error {
 		return fmt.Errorf("check %s: invalid severity", m.ID)
 	case m.Category == "":
 		return fmt.Errorf("check %s: category is required", m.ID)
+	}
+	for _, p := range m.Peers {
+		switch p.Tool {
+		case PeerTrivy, PeerKubescape, PeerPolaris, PeerKubeLinter:
+		default:
+			return fmt.Errorf("check %s: unknown peer tool %q", m.ID, p.Tool)
+		}
+		if p.ID == "" {
+			return fmt.Errorf("check %s: peer %s without an id", m.ID, p.Tool)
+		}
 	}
 	return nil
 }

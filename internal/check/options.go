@@ -13,6 +13,9 @@ type Options struct {
 	// AllowedRegistries lists registry hosts or host/path prefixes images may
 	// come from; empty means any registry.
 	AllowedRegistries []string
+	// PrivateRegistries lists registry hosts or host/path prefixes whose
+	// images need pull credentials, in the allowlist's format.
+	PrivateRegistries []string
 	// SystemNamespaces are where cluster components live; some checks expect
 	// more privilege there and say so instead of crying wolf.
 	SystemNamespaces []string

@@ -59,7 +59,8 @@ func Get(id string) (*Check, bool) {
 // Select picks checks from the registry. include and exclude hold check ids,
 // shell-style globs over ids ("pss-*"), or "category:NAME". An empty include
 // means every check. A pattern that matches nothing is an error, so a typo in
-// a CI configuration does not silently disable a gate.
+// a CI configuration does not silently disable a gate. Opt-in checks are
+// picked only by their exact id: a glob or a category never turns one on.
 func Select(all []*Check, include, exclude []string) ([]*Check, error) {
 	match := func(patterns []string) (map[string]bool, error) {
 		hit := map[string]bool{}
@@ -70,6 +71,9 @@ func Select(all []*Check, include, exclude []string) ([]*Check, error) {
 			}
 			found := false
 			for _, c := range all {
+				if c.OptIn && p != c.ID {
+					continue
+				}
 				if ok, err := matches(p, c); err != nil {
 					return nil, err
 				} else if ok {
@@ -93,6 +97,9 @@ func Select(all []*Check, include, exclude []string) ([]*Check, error) {
 	}
 	var out []*Check
 	for _, c := range all {
+		if c.OptIn && !in[c.ID] {
+			continue
+		}
 		if (len(in) == 0 || in[c.ID]) && !ex[c.ID] {
 			out = append(out, c)
 		}

@@ -3,6 +3,8 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/kubeward/kubeward/internal/check"
@@ -11,26 +13,40 @@ import (
 )
 
 func newChecksCmd(s Streams) *cobra.Command {
-	var output, category string
+	var output, category, peer string
 	cmd := &cobra.Command{
 		Use:   "checks",
 		Short: "List the checks kubeward runs",
-		Long:  "List every check with its severity and category. -o markdown writes the check reference (docs/checks.md).",
-		Args:  cobra.NoArgs,
+		Long: "List every check with its severity, category and the ids of the matching checks of Trivy, kubescape, Polaris and kube-linter. " +
+			"Opt-in checks run only when selected by their id. --peer finds the kubeward checks that match another scanner's check id. " +
+			"-o markdown writes the check reference (docs/checks.md).",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			checks := check.All()
 			if category != "" {
-				var err error
-				if checks, err = check.Select(checks, []string{"category:" + category}, nil); err != nil {
-					return usageErr("%v", err)
+				checks = slices.DeleteFunc(checks, func(c *check.Check) bool { return string(c.Category) != category })
+				if len(checks) == 0 {
+					return usageErr("no check has the category %q (see `kubeward checks`)", category)
+				}
+			}
+			if peer != "" {
+				checks = slices.DeleteFunc(checks, func(c *check.Check) bool {
+					return !slices.ContainsFunc(c.Peers, func(p check.Peer) bool { return strings.EqualFold(p.ID, peer) })
+				})
+				if len(checks) == 0 {
+					return usageErr("no check matches the peer check %q; docs/checks.md lists the peer checks kubeward does not adopt", peer)
 				}
 			}
 			switch output {
 			case "table":
 				tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "CHECK\tSEVERITY\tCATEGORY\tTITLE")
+				fmt.Fprintln(tw, "CHECK\tSEVERITY\tCATEGORY\tTITLE\tPEERS")
 				for _, c := range checks {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ID, c.Severity, c.Category, c.Title)
+					sev := c.Severity.String()
+					if c.OptIn {
+						sev += " (opt-in)"
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.ID, sev, c.Category, c.Title, checkdoc.PeerIDs(c))
 				}
 				return tw.Flush()
 			case "json":
@@ -49,5 +65,6 @@ func newChecksCmd(s Streams) *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table, json or markdown")
 	cmd.Flags().StringVar(&category, "category", "", "only checks of this category")
+	cmd.Flags().StringVar(&peer, "peer", "", "only checks matching this check id of another scanner (KSV049, C-0037, pullPolicyNotAlways, ssh-port)")
 	return cmd
 }

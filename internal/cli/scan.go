@@ -117,6 +117,11 @@ func (f *scanFlags) prepare(cmd *cobra.Command) (*run, error) {
 				return nil, usageErr("config %s: images.allowedRegistries: %v", path, err)
 			}
 		}
+		for _, reg := range opts.PrivateRegistries {
+			if err := image.ValidateAllowedRegistry(reg); err != nil {
+				return nil, usageErr("config %s: images.privateRegistries: %v", path, err)
+			}
+		}
 		if cfg.FailOn != "" {
 			failOn = cfg.FailOn
 		}

@@ -226,3 +226,24 @@ func TestScanRejectsBadRegistryAllowlist(t *testing.T) {
 		t.Errorf("exit %d, %q", code, stderr)
 	}
 }
+
+// TestChecksPeers: people switching from another scanner find its check ids
+// in the listing and through --peer, and opt-in checks say so.
+func TestChecksPeers(t *testing.T) {
+	code, out, _ := runCLI(t, "checks", "--peer", "ksv029")
+	if code != 0 || !strings.Contains(out, "run-as-root-group") || strings.Contains(out, "pss-privileged") || !strings.Contains(out, "PEERS") {
+		t.Errorf("checks --peer ksv029: %d %s", code, out)
+	}
+	code, _, errOut := runCLI(t, "checks", "--peer", "KSV999")
+	if code != ExitError || !strings.Contains(errOut, "KSV999") {
+		t.Errorf("checks --peer KSV999: %d %s", code, errOut)
+	}
+	code, out, _ = runCLI(t, "checks", "--category", "workload")
+	if code != 0 || !strings.Contains(out, "run-as-high-uid-gid") || !strings.Contains(out, "(opt-in)") {
+		t.Errorf("checks --category workload must list opt-in checks, marked: %d %s", code, out)
+	}
+	code, out, _ = runCLI(t, "explain", "run-as-high-uid-gid")
+	if code != 0 || !strings.Contains(out, "Opt-in") || !strings.Contains(out, "Trivy KSV020") {
+		t.Errorf("explain: %d %s", code, out)
+	}
+}

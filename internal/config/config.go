@@ -40,6 +40,7 @@ type File struct {
 	} `yaml:"podSecurity"`
 	Images struct {
 		AllowedRegistries []string `yaml:"allowedRegistries"`
+		PrivateRegistries []string `yaml:"privateRegistries"`
 	} `yaml:"images"`
 	// SystemNamespaces replaces the default list (kube-system, kube-public, kube-node-lease).
 	SystemNamespaces []string                `yaml:"systemNamespaces"`
@@ -110,6 +111,9 @@ func (f *File) Apply(opts *check.Options) {
 	}
 	if len(f.Images.AllowedRegistries) > 0 {
 		opts.AllowedRegistries = f.Images.AllowedRegistries
+	}
+	if len(f.Images.PrivateRegistries) > 0 {
+		opts.PrivateRegistries = f.Images.PrivateRegistries
 	}
 	if len(f.SystemNamespaces) > 0 {
 		opts.SystemNamespaces = f.SystemNamespaces

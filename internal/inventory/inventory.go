@@ -3,6 +3,8 @@ package inventory
 import (
 	"sort"
 
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
@@ -118,4 +120,21 @@ func (inv *Inventory) Sort() {
 	for _, o := range inv.objects {
 		inv.byName[nameKey{o.GroupKind(), o.Namespace, o.Name}] = o
 	}
+}
+
+// ServicesSelecting returns the Services of the pod's namespace whose
+// selector matches the pod's labels, as the endpoints controller matches
+// them: a Service without a selector selects no pod.
+func (inv *Inventory) ServicesSelecting(p *Pod) []*Object {
+	var out []*Object
+	for _, o := range inv.byKind[KindService] {
+		s, ok := o.Typed.(*corev1.Service)
+		if !ok || o.Namespace != p.Namespace() || len(s.Spec.Selector) == 0 {
+			continue
+		}
+		if labels.SelectorFromSet(s.Spec.Selector).Matches(labels.Set(p.Meta.Labels)) {
+			out = append(out, o)
+		}
+	}
+	return out
 }

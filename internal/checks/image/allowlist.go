@@ -19,8 +19,9 @@ type pattern struct {
 	raw      string
 }
 
-// ValidateAllowedRegistry reports whether s is a valid allowlist entry; the
-// CLI rejects a configuration file holding an invalid one before scanning.
+// ValidateAllowedRegistry reports whether s is a valid allowlist entry (of
+// allowedRegistries or privateRegistries); the CLI rejects a configuration
+// file holding an invalid one before scanning.
 func ValidateAllowedRegistry(s string) error {
 	_, err := parsePattern(s)
 	return err
@@ -34,10 +35,10 @@ func parsePattern(s string) (pattern, error) {
 	}
 	s = strings.TrimRight(s, "/")
 	if s == "" {
-		return pattern{}, fmt.Errorf("allowed registry %q is empty", raw)
+		return pattern{}, fmt.Errorf("registry %q is empty", raw)
 	}
 	if strings.ContainsAny(s, " \t@") || strings.Contains(s, "//") {
-		return pattern{}, fmt.Errorf("allowed registry %q is not a registry host or host/path prefix", raw)
+		return pattern{}, fmt.Errorf("registry %q is not a registry host or host/path prefix", raw)
 	}
 	host, path, _ := strings.Cut(s, "/")
 	// Repository paths are lower case in every valid reference.
@@ -46,7 +47,7 @@ func parsePattern(s string) (pattern, error) {
 		p.host, p.wildcard = rest, true
 	}
 	if p.host == "" || strings.Contains(p.host, "*") || strings.Contains(path, "*") {
-		return pattern{}, fmt.Errorf("allowed registry %q: only a leading *. in the host is a wildcard", raw)
+		return pattern{}, fmt.Errorf("registry %q: only a leading *. in the host is a wildcard", raw)
 	}
 	switch p.host {
 	case "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com":
