@@ -26,6 +26,7 @@ var ClusterAdminBinding = &check.Check{
 			"a stolen credential of such a subject is the whole cluster.",
 		Fix:   "Bind the narrower role the subject needs (admin or edit through RoleBindings in its namespaces); keep cluster-admin for break-glass accounts.",
 		Reads: []string{"ClusterRoleBinding roleRef", "ClusterRoleBinding subjects", "ClusterRole rules"},
+		Peers: []check.Peer{check.Kubescape("C-0035"), check.Trivy("KSV111"), check.KubeLinter("cluster-admin-role-binding"), check.Polaris("clusterrolebindingClusterAdmin")},
 		Refs:  append([]check.Reference{check.CIS("5.1.1", "Ensure that the cluster-admin role is only used where required")}, references...),
 	},
 	Needs:     needs,

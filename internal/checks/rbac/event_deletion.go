@@ -15,6 +15,7 @@ var EventDeletion = permissionCheck(check.Meta{
 	Rationale: "Deleting events hides what happened from responders.",
 	Fix:       "Remove delete on events; events expire on their own.",
 	Reads:     []string{"Role rules", "ClusterRole rules", "RoleBinding", "ClusterRoleBinding"},
+	Peers:     []check.Peer{check.Kubescape("C-0031")},
 },
 	eventDeletionMatch,
 	severities{cluster: check.Low, namespaced: check.Low})

@@ -67,15 +67,17 @@ const (
 )
 
 // permissionFixtures are the cases every permission check shares: rule
-// fires through a ClusterRoleBinding to a person, and stays quiet when the
-// role is bound only to system components or not bound at all.
+// fires through a ClusterRoleBinding to a person, stays quiet when the role
+// is bound only to system components, and fires (at low severity) on a role
+// that no binding of the input uses.
 func permissionFixtures(rule, harmless string) []fixture {
 	return []fixture{
 		{name: "bound to a user cluster-wide", yaml: clusterRole("r", "["+rule+"]") + crb("b", "r", userDev), want: []string{"ClusterRole/r rules[0]"}},
 		{name: "second rule", yaml: clusterRole("r", "[{verbs: [get], apiGroups: [''], resources: [configmaps]}, "+rule+"]") + rb("a", "b", "ClusterRole", "r", userDev), want: []string{"ClusterRole/r rules[1]"}},
 		{name: "role in a namespace", yaml: role("a", "r", "["+rule+"]") + rb("a", "b", "Role", "r", userDev), want: []string{"Role/r rules[0]"}},
 		{name: "bound only to system components", yaml: clusterRole("r", "["+rule+"]") + crb("b", "r", systemUser) + crb("c", "r", kubeSystemS)},
-		{name: "not bound", yaml: clusterRole("r", "["+rule+"]")},
+		{name: "not bound in the input", yaml: clusterRole("r", "["+rule+"]"), want: []string{"ClusterRole/r rules[0]"}},
+		{name: "namespaced role not bound in the input", yaml: role("a", "r", "["+rule+"]"), want: []string{"Role/r rules[0]"}},
 		{name: "harmless rule", yaml: clusterRole("r", "["+harmless+"]") + crb("b", "r", userDev)},
 	}
 }

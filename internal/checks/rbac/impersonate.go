@@ -15,6 +15,7 @@ var Impersonate = permissionCheck(check.Meta{
 	Rationale: "Impersonating a user, group (system:masters) or service account is acting with its rights.",
 	Fix:       "Remove impersonate, or restrict it with resourceNames to identities with fewer rights than the holder.",
 	Reads:     []string{"Role rules", "ClusterRole rules", "RoleBinding", "ClusterRoleBinding"},
+	Peers:     []check.Peer{check.Kubescape("C-0065"), check.Trivy("KSV043")},
 },
 	impersonateMatch,
 	severities{cluster: check.Critical, namespaced: check.High})

@@ -15,6 +15,7 @@ var NodeProxy = permissionCheck(check.Meta{
 	Rationale: "nodes/proxy reaches the kubelet API, which runs commands in every pod of the node and is not seen by API server audit logs of the pods.",
 	Fix:       "Remove nodes/proxy; monitoring agents need nodes/metrics and nodes/stats, not nodes/proxy.",
 	Reads:     []string{"Role rules", "ClusterRole rules", "RoleBinding", "ClusterRoleBinding"},
+	Peers:     []check.Peer{check.Trivy("KSV047")},
 },
 	nodeProxyMatch,
 	severities{cluster: check.Critical, namespaced: check.Critical})

@@ -15,6 +15,7 @@ var PodCreation = permissionCheck(check.Meta{
 	Rationale: "A pod runs as any service account of its namespace and can mount its Secrets and host paths the admission policy allows, so pod creation inherits every right of every account in the namespace.",
 	Fix:       "Give workload write access only to deploy pipelines, and keep namespaces whose service accounts are privileged separate from namespaces where people create pods.",
 	Reads:     []string{"Role rules", "ClusterRole rules", "RoleBinding", "ClusterRoleBinding"},
+	Peers:     []check.Peer{check.Trivy("KSV048"), check.KubeLinter("access-to-create-pods")},
 	Refs:      append([]check.Reference{check.CIS("5.1.4", "Minimize access to create pods")}, references...),
 },
 	podCreationMatch,

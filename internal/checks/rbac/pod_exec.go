@@ -15,6 +15,7 @@ var PodExec = permissionCheck(check.Meta{
 	Rationale: "A shell in a running pod is its service account, its mounted Secrets and its network position.",
 	Fix:       "Grant exec only for break-glass roles, bound for a limited time; use logs and metrics for routine debugging.",
 	Reads:     []string{"Role rules", "ClusterRole rules", "RoleBinding", "ClusterRoleBinding"},
+	Peers:     []check.Peer{check.Trivy("KSV053"), check.Trivy("KSV054"), check.Kubescape("C-0002"), check.Kubescape("C-0063"), check.Polaris("clusterrolePodExecAttach"), check.Polaris("rolePodExecAttach"), check.Polaris("clusterrolebindingPodExecAttach"), check.Polaris("rolebindingClusterRolePodExecAttach"), check.Polaris("rolebindingRolePodExecAttach")},
 },
 	podExecMatch,
 	severities{cluster: check.High, namespaced: check.Medium})

@@ -31,6 +31,7 @@ var PublicGroupBinding = &check.Check{
 			"token of any pod. What they are bound to is public inside (or outside) the cluster.",
 		Fix:   "Bind the groups or service accounts that need the access instead of the public groups.",
 		Reads: []string{"RoleBinding subjects", "ClusterRoleBinding subjects"},
+		Peers: []check.Peer{check.Kubescape("C-0262"), check.Kubescape("C-0265")},
 		Refs:  append([]check.Reference{check.CIS("5.1.5", "Ensure that default service accounts are not actively used")}, references...),
 	},
 	Needs:     needs,

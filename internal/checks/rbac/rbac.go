@@ -7,7 +7,9 @@
 // than the public ones, service accounts of the system namespaces), and the
 // bootstrap roles are judged through the bindings that use them, never on
 // their own. The finding sits on the rule when the role is in the scan,
-// otherwise on the binding.
+// otherwise on the binding. A role of the input that no binding of the
+// input gives out (a chart's ClusterRole bound elsewhere) is reported at
+// low severity, saying the grant is not bound here (unbound.go).
 package rbac
 
 import (
@@ -206,6 +208,9 @@ type severities struct {
 	// named, when set, is the severity of rules limited by resourceNames
 	// (otherwise one level below the role's).
 	named check.Severity
+	// adjust, when set, has the last word on a rule's severity, for checks
+	// whose risk depends on where the holders are bound.
+	adjust func(ctx *check.Context, h holders, r *rbacv1.PolicyRule, s check.Severity) check.Severity
 }
 
 var adminAttrs = authz.Attributes{Verb: "*", APIGroup: "*", Resource: "*"}
@@ -248,6 +253,11 @@ func permissionResults(ctx *check.Context, inv *inventory.Inventory, match match
 		}
 		h := holdersOf(ctx, rv)
 		if len(h.subjects) == 0 {
+			if len(rv.Bindings) == 0 && !m.Cluster {
+				for _, r := range unboundResults(m, roles, rv, match, sev) {
+					emit(r)
+				}
+			}
 			continue
 		}
 		s := sev.namespaced
@@ -277,6 +287,9 @@ func permissionResults(ctx *check.Context, inv *inventory.Inventory, match match
 			}
 			if sev.lowerIf != nil && sev.lowerIf(what) && s > check.Low {
 				s--
+			}
+			if sev.adjust != nil {
+				s = sev.adjust(ctx, h, &rv.Rules[ri], s)
 			}
 			from := ""
 			if ri < len(rv.From) {

@@ -15,6 +15,7 @@ var SecretsRead = permissionCheck(check.Meta{
 	Rationale: "Secrets hold credentials, service-account tokens and TLS keys; list and watch return every value in the namespace, not just names.",
 	Fix:       "Grant get on the named Secrets the workload needs (resourceNames), or mount them into the pod instead of reading them through the API.",
 	Reads:     []string{"Role rules", "ClusterRole rules", "RoleBinding", "ClusterRoleBinding"},
+	Peers:     []check.Peer{check.Trivy("KSV041").Differs("Trivy counts writes too; kubeward reports reads here and Secret creation under rbac-token-creation"), check.Kubescape("C-0015"), check.KubeLinter("access-to-secrets")},
 	Refs:      append([]check.Reference{check.CIS("5.1.2", "Minimize access to secrets")}, references...),
 },
 	secretsReadMatch,

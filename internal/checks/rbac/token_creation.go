@@ -19,6 +19,7 @@ var TokenCreation = permissionCheck(check.Meta{
 	Rationale: "A token of another service account is that account's identity: whoever mints it holds all of its permissions.",
 	Fix:       "Remove create on serviceaccounts/token and secrets; where a controller must create Secrets, keep it out of namespaces whose service accounts hold more rights than it does.",
 	Reads:     []string{"Role rules", "ClusterRole rules", "RoleBinding", "ClusterRoleBinding"},
+	Peers:     []check.Peer{check.Trivy("KSV041").Differs("Trivy's manage-secrets check; reads are rbac-secrets-read's")},
 },
 	tokenCreationMatch,
 	severities{cluster: check.High, namespaced: check.High, lowerIf: func(what string) bool { return strings.HasPrefix(what, "create secrets") }})

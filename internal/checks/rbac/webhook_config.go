@@ -18,6 +18,7 @@ var WebhookConfig = permissionCheck(check.Meta{
 	Rationale: "A mutating webhook sees and rewrites every object it selects (pods in kube-system included); removing a validating one switches off the cluster's guard rails.",
 	Fix:       "Give webhook configuration rights only to the operator that owns the webhook, with resourceNames naming its configurations.",
 	Reads:     []string{"Role rules", "ClusterRole rules", "RoleBinding", "ClusterRoleBinding"},
+	Peers:     []check.Peer{check.Trivy("KSV114"), check.Kubescape("C-0036"), check.Kubescape("C-0039")},
 },
 	webhookConfigMatch,
 	severities{cluster: check.Critical, namespaced: check.Critical, named: check.Info})

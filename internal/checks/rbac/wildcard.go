@@ -15,6 +15,7 @@ var Wildcard = permissionCheck(check.Meta{
 	Rationale: "Wildcards grant every verb and resource the cluster serves now and every one added later (CRDs, subresources such as pods/exec).",
 	Fix:       "List the verbs, groups and resources the holder needs.",
 	Reads:     []string{"Role rules", "ClusterRole rules", "RoleBinding", "ClusterRoleBinding"},
+	Peers:     []check.Peer{check.Trivy("KSV044"), check.Trivy("KSV045"), check.Trivy("KSV046"), check.KubeLinter("wildcard-in-rules"), check.Polaris("rolebindingClusterAdminClusterRole").Differs("cluster-admin bound in one namespace is reported as a wildcard grant there"), check.Polaris("rolebindingClusterAdminRole")},
 },
 	wildcardMatch,
 	severities{cluster: check.High, namespaced: check.Medium, wildcards: true})

@@ -1,0 +1,56 @@
+package rbac
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/fieldpath"
+	authz "github.com/kubeward/kubeward/internal/rbac"
+	"github.com/kubeward/kubeward/internal/rbac/rbacinv"
+)
+
+// unboundResults reports the risky rules of a role of the input that no
+// binding of the input gives to anybody, directly or through aggregation:
+// a chart or an operator bundle that ships a ClusterRole bound elsewhere.
+// Silence would hide the grant from the only review it gets; full severity
+// would claim a holder nobody can name. So the rules are reported at low
+// severity, saying the grant is not bound here. Bootstrap roles, aggregated
+// rules (reported on their source) and, in a cluster (where the inventory
+// is complete and an unbound role grants nothing), every role are left out.
+func unboundResults(m *rbacinv.Model, roles []authz.RoleView, rv *authz.RoleView, match matcher, sev severities) []check.Result {
+	obj := m.Objects[rv.Ref]
+	if obj == nil || m.Cluster {
+		return nil
+	}
+	s := min(sev.cluster, check.Low)
+	where := "no binding in this input gives the role out; judge the grant where the role is bound"
+	if into := aggregatedInto(roles, rv.Ref.Name); len(into) > 0 && rv.Ref.Kind == "ClusterRole" {
+		where = fmt.Sprintf("it is aggregated into %s, which no binding in this input gives out; judge the grant where that is bound", strings.Join(into, ", "))
+	}
+	var out []check.Result
+	for ri := range rv.Rules {
+		if ri < len(rv.From) && rv.From[ri] != "" {
+			continue
+		}
+		what, ok := match(&rv.Rules[ri])
+		if !ok || (!sev.wildcards && fullWildcard(&rv.Rules[ri])) {
+			continue
+		}
+		out = append(out, check.Result{Object: obj, Path: fieldpath.New("rules").Index(ri), Severity: s,
+			Message: fmt.Sprintf("%s grants %s; %s", rv.Ref, what, where)})
+	}
+	return out
+}
+
+// aggregatedInto names the ClusterRoles that copy rules of the named one.
+func aggregatedInto(roles []authz.RoleView, name string) []string {
+	var out []string
+	for _, rv := range roles {
+		if rv.Ref.Kind == "ClusterRole" && slices.Contains(rv.From, name) && !slices.Contains(out, rv.Ref.Name) {
+			out = append(out, rv.Ref.Name)
+		}
+	}
+	return out
+}
