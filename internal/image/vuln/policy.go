@@ -1,0 +1,297 @@
+package vuln
+
+import (
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/openvex/go-vex/pkg/vex"
+)
+
+// Config is the images.vulnerabilities section of the configuration file
+// (documented in docs/images.md).
+type Config struct {
+	// FailOn is the lowest rating that fails: low, medium, high (the
+	// default) or critical.
+	FailOn string `yaml:"failOn"`
+	// UnratedSeverity is the rating given to an advisory that neither it
+	// nor any alias in the database rates (default medium).
+	UnratedSeverity string `yaml:"unratedSeverity"`
+	// IgnoreUnfixed passes advisories for which no fixed version is
+	// published: nothing can be upgraded yet.
+	IgnoreUnfixed bool `yaml:"ignoreUnfixed"`
+	// VEX lists OpenVEX documents; a not_affected or fixed statement about
+	// an image (or one of its packages) and an advisory passes it.
+	VEX []string `yaml:"vex"`
+	// Exceptions pass single advisories, with a reason and an expiry.
+	Exceptions []Exception `yaml:"exceptions"`
+	// DB says where the OSV database is kept and fetched from.
+	DB DBConfig `yaml:"db"`
+}
+
+// DBConfig locates the OSV database (internal/image/vulndb).
+type DBConfig struct {
+	// Dir is the database directory; default the user cache directory's
+	// kubeward/osv. --vuln-db overrides it.
+	Dir string `yaml:"dir"`
+	// RemoteHost serves the per-ecosystem archives as <host>/<ecosystem>/all.zip
+	// (default https://osv-vulnerabilities.storage.googleapis.com; a
+	// mirror, or file:///path for a local copy of the bucket).
+	RemoteHost string `yaml:"remoteHost"`
+	// Ecosystems are fetched by `kubeward images db update` when it is not
+	// given --ecosystem.
+	Ecosystems []string `yaml:"ecosystems"`
+}
+
+// Exception passes one advisory. ID matches the advisory's id or any alias
+// (a CVE id covers every distribution's advisory of that CVE); Image and
+// Package narrow it (globs on the image's registry/repository and on the
+// package name).
+type Exception struct {
+	ID      string `yaml:"id"`
+	Image   string `yaml:"image"`
+	Package string `yaml:"package"`
+	Reason  string `yaml:"reason"`
+	Expires string `yaml:"expires"`
+}
+
+const dateLayout = "2006-01-02"
+
+// maxVEXBytes bounds one OpenVEX document: real ones are kilobytes.
+const maxVEXBytes = 16 << 20
+
+// Validate reports settings that cannot be applied.
+func (c *Config) Validate() error {
+	for _, s := range []struct{ name, v string }{{"failOn", c.FailOn}, {"unratedSeverity", c.UnratedSeverity}} {
+		if s.v == "" {
+			continue
+		}
+		if sev, err := ParseSeverity(s.v); err != nil || sev == Unrated {
+			return fmt.Errorf("images.vulnerabilities.%s: %q is not low, medium, high or critical", s.name, s.v)
+		}
+	}
+	for i, p := range c.VEX {
+		if strings.TrimSpace(p) == "" {
+			return fmt.Errorf("images.vulnerabilities.vex[%d]: empty path", i)
+		}
+	}
+	for i := range c.Exceptions {
+		if err := c.Exceptions[i].validate(); err != nil {
+			return fmt.Errorf("images.vulnerabilities.exceptions[%d]: %w", i, err)
+		}
+	}
+	return nil
+}
+
+func (e *Exception) validate() error {
+	if strings.TrimSpace(e.ID) == "" {
+		return fmt.Errorf("an exception needs the advisory's id (or a CVE alias)")
+	}
+	if strings.TrimSpace(e.Reason) == "" {
+		return fmt.Errorf("the exception of %s needs a reason", e.ID)
+	}
+	if e.Expires != "" {
+		if _, err := time.Parse(dateLayout, e.Expires); err != nil {
+			return fmt.Errorf("the exception of %s: expires %q is not a date like 2027-01-31", e.ID, e.Expires)
+		}
+	}
+	for _, g := range []string{e.Image, e.Package} {
+		if _, err := path.Match(g, ""); err != nil {
+			return fmt.Errorf("the exception of %s: bad pattern %q", e.ID, g)
+		}
+	}
+	return nil
+}
+
+// Policy decides which findings fail. The zero value is not usable; build
+// it with Config.Policy or DefaultPolicy.
+type Policy struct {
+	FailOn        Severity
+	Unrated       Severity
+	IgnoreUnfixed bool
+	Exceptions    []Exception
+	VEX           []Document
+	// Now is the day exceptions are judged on (they expire at the end of
+	// their expiry date, UTC); zero means today.
+	Now time.Time
+}
+
+// Document is a loaded OpenVEX document and where it came from.
+type Document struct {
+	Name string
+	Doc  *vex.VEX
+}
+
+// DefaultPolicy is the policy without configuration: high and critical
+// advisories fail, unrated ones count as medium, unfixed ones fail too.
+func DefaultPolicy() *Policy { return &Policy{FailOn: High, Unrated: Medium} }
+
+// Policy builds the policy, reading the VEX documents; relative paths are
+// read from baseDir (the configuration file's directory).
+func (c *Config) Policy(baseDir string) (*Policy, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	p := DefaultPolicy()
+	if c.FailOn != "" {
+		p.FailOn, _ = ParseSeverity(c.FailOn)
+	}
+	if c.UnratedSeverity != "" {
+		p.Unrated, _ = ParseSeverity(c.UnratedSeverity)
+	}
+	p.IgnoreUnfixed = c.IgnoreUnfixed
+	p.Exceptions = c.Exceptions
+	for _, name := range c.VEX {
+		if !filepath.IsAbs(name) && baseDir != "" {
+			name = filepath.Join(baseDir, name)
+		}
+		d, err := LoadVEX(name)
+		if err != nil {
+			return nil, err
+		}
+		p.VEX = append(p.VEX, d)
+	}
+	return p, nil
+}
+
+// LoadVEX reads an OpenVEX document (any version go-vex reads).
+func LoadVEX(name string) (Document, error) {
+	st, err := os.Stat(name)
+	if err != nil {
+		return Document{}, fmt.Errorf("VEX document: %w", err)
+	}
+	if !st.Mode().IsRegular() || st.Size() > maxVEXBytes {
+		return Document{}, fmt.Errorf("VEX document %s: not a regular file of at most %d MiB", name, maxVEXBytes>>20)
+	}
+	d, err := vex.Open(name)
+	if err != nil {
+		return Document{}, fmt.Errorf("VEX document %s: %w", name, err)
+	}
+	if len(d.Statements) == 0 {
+		return Document{}, fmt.Errorf("VEX document %s: no statements (is it OpenVEX?)", name)
+	}
+	return Document{Name: name, Doc: d}, nil
+}
+
+// Image identifies the image findings belong to, for VEX products and
+// exception globs.
+type Image struct {
+	// Reference is the reference as written (nginx:1.27).
+	Reference string
+	// Repository is the normalised registry/repository (docker.io/library/nginx).
+	Repository string
+	// Digest is the manifest digest (sha256:...), when known.
+	Digest string
+}
+
+// Verdict is the policy's decision on one finding.
+type Verdict struct {
+	Finding
+	// Rating is the severity the decision used (Unrated replaced by the
+	// policy's UnratedSeverity).
+	Rating Severity
+	Fails  bool
+	// Passed says why a finding does not fail; Note adds to a failing one
+	// (an expired exception, a VEX statement that the image is affected).
+	Passed string
+	Note   string
+}
+
+// Judge decides each finding of one image.
+func (p *Policy) Judge(img Image, fs []Finding) []Verdict {
+	out := make([]Verdict, 0, len(fs))
+	for i := range fs {
+		out = append(out, p.judge(img, &fs[i]))
+	}
+	return out
+}
+
+func (p *Policy) judge(img Image, f *Finding) Verdict {
+	v := Verdict{Finding: *f, Rating: f.Severity}
+	if v.Rating == Unrated {
+		v.Rating = p.Unrated
+	}
+	if st, doc := p.vexStatement(img, f); st != nil {
+		switch st.Status {
+		case vex.StatusNotAffected, vex.StatusFixed:
+			why := string(st.Status)
+			if st.Justification != "" {
+				why += " (" + string(st.Justification) + ")"
+			}
+			v.Passed = fmt.Sprintf("VEX %s in %s", why, doc)
+			return v
+		case vex.StatusAffected:
+			if st.ActionStatement != "" {
+				v.Note = "VEX: " + st.ActionStatement
+			}
+		}
+	}
+	if e := p.exception(img, f); e != nil {
+		if !expired(e.Expires, p.now()) {
+			v.Passed = "exception: " + e.Reason
+			if e.Expires != "" {
+				v.Passed += " (until " + e.Expires + ")"
+			}
+			return v
+		}
+		v.Note = fmt.Sprintf("exception expired on %s: %s", e.Expires, e.Reason)
+	}
+	switch {
+	case v.Rating < p.FailOn:
+		v.Passed = fmt.Sprintf("rated %s, below %s", v.Rating, p.FailOn)
+	case f.Fixed == "" && p.IgnoreUnfixed:
+		v.Passed = "no fixed version is published (ignoreUnfixed)"
+	default:
+		v.Fails = true
+	}
+	return v
+}
+
+func (p *Policy) now() time.Time {
+	if p.Now.IsZero() {
+		return time.Now().UTC()
+	}
+	return p.Now
+}
+
+func expired(expires string, now time.Time) bool {
+	if expires == "" {
+		return false
+	}
+	t, err := time.Parse(dateLayout, expires)
+	return err != nil || !now.Before(t.AddDate(0, 0, 1))
+}
+
+// exception is the first exception matching the finding.
+func (p *Policy) exception(img Image, f *Finding) *Exception {
+	glob := func(pattern, s string) bool {
+		ok, _ := path.Match(pattern, s)
+		return ok
+	}
+	for i := range p.Exceptions {
+		e := &p.Exceptions[i]
+		if !containsFold(f.IDs(), e.ID) {
+			continue
+		}
+		if e.Image != "" && !glob(e.Image, img.Repository) && !glob(e.Image, img.Reference) {
+			continue
+		}
+		if e.Package != "" && !glob(e.Package, f.Package) && !glob(e.Package, f.Binary) {
+			continue
+		}
+		return e
+	}
+	return nil
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}

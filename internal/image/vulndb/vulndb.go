@@ -1,0 +1,516 @@
+// Package vulndb matches an image's packages against the OSV database.
+//
+// The database is a directory of the per-ecosystem archives osv.dev
+// publishes, in the bucket's own layout, each with an index kubeward builds
+// when it fetches the archive:
+//
+//	<dir>/Debian/all.zip            the archive as published
+//	<dir>/Debian/kubeward.index     package name -> advisories in all.zip
+//	<dir>/Debian/kubeward.ratings   advisory id and aliases -> rating
+//	<dir>/Debian/kubeward.json      where and when it was fetched
+//
+// Update fetches archives; scans only read them (Open never downloads).
+// Whether a package version is affected is decided by osv-scalibr's local
+// matcher (enricher/vulnmatch/osvlocal.VulnerabilitiesAffectingPackage),
+// with each ecosystem's version rules (dpkg epochs, apk revisions, semver,
+// Go pseudo-versions) from osv-scalibr's semantic package. osvlocal's own
+// loader reads a whole archive into memory and decodes every advisory of an
+// ecosystem on each scan; the index lets a scan decode only the advisories
+// that name the image's packages.
+package vulndb
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/google/osv-scalibr/enricher/vulnmatch/osvlocal"
+	"github.com/google/osv-scalibr/extractor"
+	apkmeta "github.com/google/osv-scalibr/extractor/filesystem/os/apk/metadata"
+	dpkgmeta "github.com/google/osv-scalibr/extractor/filesystem/os/dpkg/metadata"
+	rpmmeta "github.com/google/osv-scalibr/extractor/filesystem/os/rpm/metadata"
+	"github.com/google/osv-scalibr/inventory/osvecosystem"
+	"github.com/google/osv-scalibr/semantic"
+	"github.com/kubeward/kubeward/internal/image/vuln"
+	osvpb "github.com/ossf/osv-schema/bindings/go/osvschema"
+	"google.golang.org/protobuf/encoding/protojson"
+)
+
+// DB is an opened database directory. It is safe for concurrent use; each
+// ecosystem's index is opened on first use and kept open until Close.
+type DB struct {
+	dir string
+
+	mu      sync.Mutex
+	ecos    map[string]*ecoIndex
+	errs    map[string]error
+	ratings []*sortedFile // nil until first needed
+}
+
+// Open opens a database directory. It fails when dir is not a directory;
+// an ecosystem without an archive is reported by Match, per image.
+func Open(dir string) (*DB, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("vulnerability database %s: %w (fetch it with kubeward images db update)", dir, err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("vulnerability database %s: not a directory", dir)
+	}
+	return &DB{dir: dir, ecos: map[string]*ecoIndex{}, errs: map[string]error{}}, nil
+}
+
+// Dir is the database directory.
+func (db *DB) Dir() string { return db.dir }
+
+// Close closes the open archives.
+func (db *DB) Close() error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	for _, ix := range db.ecos {
+		ix.close()
+	}
+	for _, r := range db.ratings {
+		r.f.Close()
+	}
+	db.ecos, db.ratings = map[string]*ecoIndex{}, nil
+	return nil
+}
+
+// ecosystem opens an ecosystem's index, once.
+func (db *DB) ecosystem(eco string) (*ecoIndex, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if ix, ok := db.ecos[eco]; ok {
+		return ix, nil
+	}
+	if err, ok := db.errs[eco]; ok {
+		return nil, err
+	}
+	ix, err := openIndex(filepath.Join(db.dir, eco))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			err = errNoArchive
+		}
+		db.errs[eco] = err
+		return nil, err
+	}
+	db.ecos[eco] = ix
+	return ix, nil
+}
+
+var errNoArchive = errors.New("no archive")
+
+// Result is what matching found for one package list.
+type Result struct {
+	Findings []vuln.Finding `json:"findings"`
+	// Matched counts the packages looked up.
+	Matched int `json:"matched"`
+	// Missing are ecosystems of the image that the database has no archive
+	// for, with the count of packages that were therefore not looked up.
+	Missing map[string]int `json:"missing,omitempty"`
+	// Problems are packages or advisories that could not be judged (a
+	// version the ecosystem's rules cannot read, a damaged archive).
+	Problems []string `json:"problems,omitempty"`
+	// Unidentified counts packages of no known OSV ecosystem (an OS
+	// without /etc/os-release, a binary without a package manager).
+	Unidentified int `json:"unidentified,omitempty"`
+}
+
+// Complete reports whether every package with an ecosystem was looked up.
+func (r *Result) Complete() bool { return len(r.Missing) == 0 && len(r.Problems) == 0 }
+
+// maxProblems bounds the problems kept per match: a hostile image could
+// hold thousands of unreadable versions.
+const maxProblems = 20
+
+func (r *Result) problem(format string, args ...any) {
+	if len(r.Problems) < maxProblems {
+		r.Problems = append(r.Problems, fmt.Sprintf(format, args...))
+	} else if len(r.Problems) == maxProblems {
+		r.Problems = append(r.Problems, "and more")
+	}
+}
+
+// candidate is one package to judge, with the names its advisories may
+// use.
+type candidate struct {
+	pkg   *extractor.Package
+	eco   osvecosystem.Parsed
+	names map[string]bool
+	// version is what the matcher compares: for the Red Hat family, the
+	// rpm epoch and version (as osvlocal does).
+	version   string
+	installed semantic.Version
+}
+
+// matchVersion is the version osvlocal compares: Red Hat, AlmaLinux and
+// Rocky Linux advisories write rpm epochs, so a package's epoch is put
+// before its version there.
+func matchVersion(p *extractor.Package, eco osvecosystem.Parsed) string {
+	if m, ok := p.Metadata.(*rpmmeta.Metadata); ok && m.Epoch > 0 {
+		switch eco.Ecosystem {
+		case "Red Hat", "AlmaLinux", "Rocky Linux":
+			return strconv.Itoa(m.Epoch) + ":" + p.Version
+		}
+	}
+	return p.Version
+}
+
+// Match looks every package up. Memory grows with the package list and the
+// advisories that name its packages, one advisory decoded at a time.
+func (db *DB) Match(ctx context.Context, pkgs []*extractor.Package) (*Result, error) {
+	res := &Result{}
+	byEco := map[string][]*candidate{}
+	for _, p := range pkgs {
+		eco := p.Ecosystem()
+		if eco.IsEmpty() || eco.Ecosystem == "GIT" {
+			res.Unidentified++
+			continue
+		}
+		version := matchVersion(p, eco)
+		installed, err := semantic.Parse(version, eco.String())
+		if err != nil || version == "" {
+			res.problem("%s %q: version %q cannot be compared under %s rules", eco, p.Name, version, eco.Ecosystem)
+			continue
+		}
+		c := &candidate{pkg: p, eco: eco, names: names(p, eco), version: version, installed: installed}
+		byEco[string(eco.Ecosystem)] = append(byEco[string(eco.Ecosystem)], c)
+	}
+	ecos := slices.Sorted(maps.Keys(byEco))
+	for _, eco := range ecos {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		cands := byEco[eco]
+		ix, err := db.ecosystem(eco)
+		if err != nil {
+			if res.Missing == nil {
+				res.Missing = map[string]int{}
+			}
+			res.Missing[eco] += len(cands)
+			if !errors.Is(err, errNoArchive) {
+				res.problem("%s: %v", eco, err)
+			}
+			continue
+		}
+		if err := db.matchEcosystem(ctx, ix, cands, res); err != nil {
+			return nil, fmt.Errorf("%s: %w", eco, err)
+		}
+		res.Matched += len(cands)
+	}
+	if err := db.rateUnrated(res.Findings); err != nil {
+		res.problem("ratings: %v", err)
+	}
+	vuln.SortFindings(res.Findings)
+	return res, nil
+}
+
+// matchEcosystem decodes each advisory that names a package once, in
+// archive order, and judges every package that it may apply to.
+func (db *DB) matchEcosystem(ctx context.Context, ix *ecoIndex, cands []*candidate, res *Result) error {
+	byEntry := map[entry][]*candidate{}
+	for _, c := range cands {
+		for name := range c.names {
+			es, err := ix.lookup(name)
+			if err != nil {
+				return err
+			}
+			for _, e := range es {
+				if !slices.Contains(byEntry[e], c) {
+					byEntry[e] = append(byEntry[e], c)
+				}
+			}
+		}
+	}
+	entries := slices.SortedFunc(maps.Keys(byEntry), func(a, b entry) int { return cmp.Compare(a.off, b.off) })
+	for i, e := range entries {
+		if i%256 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		data, err := ix.read(e)
+		if err != nil {
+			return err
+		}
+		v, err := decode(data)
+		if err != nil {
+			res.problem("advisory at offset %d: %v", e.off, err)
+			continue
+		}
+		for _, c := range byEntry[e] {
+			hit, err := affects(v, c.pkg)
+			if err != nil {
+				res.problem("%v", err)
+				continue
+			}
+			if hit {
+				res.Findings = append(res.Findings, finding(v, c))
+			}
+		}
+	}
+	return nil
+}
+
+var unmarshal = protojson.UnmarshalOptions{DiscardUnknown: true}
+
+// decode reads one OSV advisory. Unknown fields and enum values are
+// dropped rather than refused (osvlocal refuses them): the schema grows,
+// and an advisory should not vanish because of a field newer than the
+// bindings that the matcher does not read.
+func decode(data []byte) (*osvpb.Vulnerability, error) {
+	v := &osvpb.Vulnerability{}
+	if err := unmarshal.Unmarshal(data, v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// affects asks osvlocal whether the advisory affects the package. The
+// matcher panics on a version it cannot parse (semantic.MustParse of the
+// advisory's event versions): that is reported against the advisory
+// instead of ending the scan.
+func affects(v *osvpb.Vulnerability, pkg *extractor.Package) (hit bool, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			hit, err = false, fmt.Errorf("advisory %s cannot be applied to %s %s: %v", v.GetId(), pkg.Name, pkg.Version, r)
+		}
+	}()
+	return len(osvlocal.VulnerabilitiesAffectingPackage([]*osvpb.Vulnerability{v}, pkg)) > 0, nil
+}
+
+var pythonSeparators = regexp.MustCompile(`[-_.]+`)
+
+// names are the names a package's advisories may call it by. A superset
+// is safe: osvlocal compares exactly afterwards.
+func names(p *extractor.Package, eco osvecosystem.Parsed) map[string]bool {
+	out := map[string]bool{}
+	add := func(s string) {
+		if s != "" {
+			out[s] = true
+			out[strings.ToLower(s)] = true
+		}
+	}
+	add(p.Name)
+	switch m := p.Metadata.(type) {
+	case *dpkgmeta.Metadata:
+		add(m.SourceName)
+		add(m.PackageName)
+	case *apkmeta.Metadata:
+		add(m.OriginName)
+		add(m.PackageName)
+	}
+	if u := p.PURL(); u != nil && u.Namespace != "" {
+		add(u.Namespace + "/" + u.Name)
+		add(u.Namespace + ":" + u.Name)
+	}
+	switch eco.Ecosystem {
+	case "Go":
+		if p.Name == "go" {
+			add("stdlib")
+		}
+		// Module major versions: github.com/x/y/v2 is named so in advisories.
+		if u := p.PURL(); u != nil && u.Subpath != "" {
+			add(p.Name + "/" + u.Subpath)
+		}
+	case "PyPI":
+		add(pythonSeparators.ReplaceAllString(strings.ToLower(p.Name), "-"))
+	}
+	return out
+}
+
+// finding describes a match: the affected entries that name the package
+// give the fixed version and any per-package rating.
+func finding(v *osvpb.Vulnerability, c *candidate) vuln.Finding {
+	var affected []*osvpb.Affected
+	pkgName := c.pkg.Name
+	for _, a := range v.GetAffected() {
+		ae, err := osvecosystem.Parse(a.GetPackage().GetEcosystem())
+		if err != nil || !ae.Equal(c.eco) || !c.names[a.GetPackage().GetName()] {
+			continue
+		}
+		affected = append(affected, a)
+		pkgName = a.GetPackage().GetName()
+	}
+	r := rate(v, affected)
+	f := vuln.Finding{
+		ID:         v.GetId(),
+		Aliases:    aliases(v),
+		Summary:    summary(v),
+		Severity:   r.severity,
+		CVSS:       r.score,
+		CVSSVector: r.vector,
+		Package:    pkgName,
+		Ecosystem:  c.eco.String(),
+		Installed:  c.version,
+		Fixed:      fixedVersion(affected, c),
+		Location:   c.pkg.Location.PathOrEmpty(),
+	}
+	if pkgName != c.pkg.Name {
+		f.Binary = c.pkg.Name
+	}
+	if u := c.pkg.PURL(); u != nil {
+		f.PURL = u.String()
+	}
+	return f
+}
+
+// aliases lists the advisory's aliases and upstream ids, CVEs first.
+func aliases(v *osvpb.Vulnerability) []string {
+	var out []string
+	for _, a := range append(append([]string(nil), v.GetAliases()...), v.GetUpstream()...) {
+		if a != v.GetId() && !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		return strings.HasPrefix(out[i], "CVE-") && !strings.HasPrefix(out[j], "CVE-")
+	})
+	return out
+}
+
+// maxSummary bounds the summary kept per finding (details can run to pages).
+const maxSummary = 200
+
+func summary(v *osvpb.Vulnerability) string {
+	s := v.GetSummary()
+	if s == "" {
+		s, _, _ = strings.Cut(strings.TrimSpace(v.GetDetails()), "\n")
+	}
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > maxSummary {
+		cut := maxSummary
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
+}
+
+// fixedVersion is the lowest fixed version above the installed one in the
+// matching ranges, compared under the ecosystem's rules; empty when none
+// is published.
+func fixedVersion(affected []*osvpb.Affected, c *candidate) string {
+	installed := c.installed
+	best := ""
+	var bestV semantic.Version
+	for _, a := range affected {
+		for _, r := range a.GetRanges() {
+			if r.GetType() != osvpb.Range_ECOSYSTEM && r.GetType() != osvpb.Range_SEMVER {
+				continue
+			}
+			for _, e := range r.GetEvents() {
+				fixed := e.GetFixed()
+				if fixed == "" {
+					continue
+				}
+				if order, err := installed.CompareStr(fixed); err != nil || order >= 0 {
+					continue
+				}
+				if best != "" {
+					if order, err := bestV.CompareStr(fixed); err != nil || order <= 0 {
+						continue
+					}
+				}
+				fv, err := semantic.Parse(fixed, c.eco.String())
+				if err != nil {
+					continue
+				}
+				best, bestV = fixed, fv
+			}
+		}
+	}
+	return best
+}
+
+// rateUnrated gives findings the advisory states no rating for the rating
+// of an alias, from the ratings of every ecosystem in the database.
+func (db *DB) rateUnrated(fs []vuln.Finding) error {
+	var ratings []*sortedFile
+	for i := range fs {
+		f := &fs[i]
+		if f.Severity != vuln.Unrated {
+			continue
+		}
+		if ratings == nil {
+			var err error
+			if ratings, err = db.openRatings(); err != nil {
+				return err
+			}
+		}
+		best := rating{}
+		var by string
+		for _, id := range f.IDs() {
+			for _, rf := range ratings {
+				err := rf.lookup(id, func(v []byte) error {
+					r, src, ok := parseRating(string(v))
+					if ok && r.better(best) {
+						best, by = r, src
+					}
+					return nil
+				})
+				if err != nil {
+					return err
+				}
+			}
+		}
+		if best.severity != vuln.Unrated {
+			f.Severity, f.CVSS, f.CVSSVector, f.RatedBy = best.severity, best.score, best.vector, by
+		}
+	}
+	return nil
+}
+
+func parseRating(s string) (rating, string, bool) {
+	parts := strings.Split(s, "\t")
+	if len(parts) != 4 {
+		return rating{}, "", false
+	}
+	sev, err := vuln.ParseSeverity(parts[0])
+	if err != nil {
+		return rating{}, "", false
+	}
+	score, err := strconv.ParseFloat(parts[1], 64)
+	if err != nil {
+		return rating{}, "", false
+	}
+	return rating{severity: sev, score: score, vector: parts[2]}, parts[3], true
+}
+
+// openRatings opens every ecosystem's ratings, once.
+func (db *DB) openRatings() ([]*sortedFile, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.ratings != nil {
+		return db.ratings, nil
+	}
+	dirs, err := os.ReadDir(db.dir)
+	if err != nil {
+		return nil, err
+	}
+	db.ratings = []*sortedFile{}
+	for _, d := range dirs {
+		rf, err := openSorted(filepath.Join(db.dir, d.Name(), ratingsFile))
+		if err != nil {
+			continue // not an ecosystem, or fetched by an older kubeward
+		}
+		db.ratings = append(db.ratings, rf)
+	}
+	return db.ratings, nil
+}
