@@ -30,8 +30,8 @@ func debianImage(t *testing.T) v1.Image {
 		),
 	})
 	app := sbomtest.Layer(t, map[string]sbomtest.File{
-		"app/server":            sbomtest.GoBinary(t, "golang.org/x/net", "v0.17.0"),
-		"app/package-lock.json": sbomtest.PackageLock(map[string]string{"lodash": "4.17.20", "@scope/pkg": "2.0.0"}),
+		"app/server":              sbomtest.GoBinary(t, "golang.org/x/net", "v0.17.0"),
+		"app/package-lock.json":   sbomtest.PackageLock(map[string]string{"lodash": "4.17.20", "@scope/pkg": "2.0.0"}),
 		"build/package-lock.json": sbomtest.PackageLock(map[string]string{"left-pad": "1.0.0"}),
 	})
 	cleanup := sbomtest.Layer(t, map[string]sbomtest.File{"build/package-lock.json": {Whiteout: true}})
