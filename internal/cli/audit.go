@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +24,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubeward/kubeward/internal/audit/alert"
@@ -36,6 +36,7 @@ import (
 	"github.com/kubeward/kubeward/internal/audit/server"
 	"github.com/kubeward/kubeward/internal/audit/source"
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/report"
 	"github.com/kubeward/kubeward/internal/source/cluster"
 )
 
@@ -45,8 +46,10 @@ func newAuditCmd(s Streams) *cobra.Command {
 		Short: "Detect threats in the API server's audit events",
 		Long: `Run-time threat detection on audit.k8s.io/v1 events: from log files (scan),
 a log the API server is writing (watch), or the API server's webhook backend
-(serve). Alerts are JSON lines (stdout or --output), optionally posted to a
-webhook. See docs/audit.md and deploy/audit/ for the audit policy to use.`,
+(serve). Alerts are JSON lines (-o json, on standard output or appended to a
+file with -o json=FILE), optionally posted to a webhook; audit scan also
+writes a table for people (-o table, its default on a terminal). See
+docs/audit.md and deploy/audit/ for the audit policy to use.`,
 	}
 	cmd.AddCommand(newAuditScanCmd(s), newAuditWatchCmd(s), newAuditServeCmd(s), newAuditRulesCmd(s))
 	return cmd
@@ -55,7 +58,7 @@ webhook. See docs/audit.md and deploy/audit/ for the audit policy to use.`,
 // auditFlags are shared by scan, watch and serve.
 type auditFlags struct {
 	config        string
-	output        string
+	out           outputFlag
 	webhookURL    string
 	webhookToken  string
 	webhookCA     string
@@ -69,10 +72,17 @@ type auditFlags struct {
 	actionsLog    string
 }
 
-func (f *auditFlags) register(cmd *cobra.Command) {
+// register adds the shared flags; formats are the command's -o formats:
+// json (one alert per line, appended to a FILE) for commands that stream
+// alerts, and also table for audit scan, which reports when it is done.
+func (f *auditFlags) register(cmd *cobra.Command, formats ...string) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.config, "config", "", "AuditConfig file: allow-lists, exceptions, rate limiting, response (docs/audit.md)")
-	fl.StringVarP(&f.output, "output", "o", "-", "file to append alerts to as JSON lines (\"-\": standard output)")
+	if len(formats) > 1 {
+		f.out.register(cmd, formats, "", "json is one alert per line, appended to FILE; default table on a terminal, json otherwise")
+	} else {
+		f.out.register(cmd, formats, "json", "one alert per line, appended to FILE")
+	}
 	fl.StringVar(&f.webhookURL, "webhook-url", "", "also POST each alert as JSON to this URL (retried with backoff from a bounded queue)")
 	fl.StringVar(&f.webhookToken, "webhook-token-file", "", "file with a bearer token for --webhook-url")
 	fl.StringVar(&f.webhookCA, "webhook-ca-file", "", "CA bundle to verify --webhook-url (default: system roots)")
@@ -100,11 +110,19 @@ type auditRun struct {
 	mu        sync.Mutex
 	bySev     map[check.Severity]int
 	stateFile string
+	report    *alert.Collector // alerts for the table outputs, when there are any
 }
 
 func (f *auditFlags) build(s Streams, sourceName string) (*auditRun, error) {
 	log, err := newLogger(s.Err, f.logFormat)
 	if err != nil {
+		return nil, err
+	}
+	def := "json"
+	if len(f.out.formats) > 1 && s.OutFile != nil && term.IsTerminal(int(s.OutFile.Fd())) {
+		def = "table"
+	}
+	if err := f.out.parse(def); err != nil {
 		return nil, err
 	}
 	cfg, err := auditconfig.Load(f.config)
@@ -133,6 +151,13 @@ func (f *auditFlags) build(s Streams, sourceName string) (*auditRun, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, o := range f.out.outs {
+		if o.format == "table" {
+			r.report = alert.NewCollector(maxTableAlerts)
+			sinks = append(sinks, r.report)
+			break
+		}
+	}
 	window := cfg.DedupWindow()
 	if f.dedup >= 0 {
 		window = f.dedup
@@ -149,16 +174,24 @@ func (f *auditFlags) build(s Streams, sourceName string) (*auditRun, error) {
 	return r, nil
 }
 
+// maxTableAlerts bounds the alerts audit scan keeps for its table; JSON
+// lines stream every alert.
+const maxTableAlerts = 10000
+
 func (f *auditFlags) sinks(s Streams, m *alert.Metrics, log *slog.Logger) ([]alert.Sink, error) {
 	var sinks []alert.Sink
-	if f.output == "-" {
-		sinks = append(sinks, alert.NewJSONLines("stdout", s.Out, nil, m))
-	} else {
-		file, err := os.OpenFile(f.output, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-		if err != nil {
-			return nil, usageErr("alert output: %v", err)
+	for _, o := range f.out.outs {
+		switch {
+		case o.format != "json":
+		case o.stdout():
+			sinks = append(sinks, alert.NewJSONLines("stdout", s.Out, nil, m))
+		default:
+			file, err := os.OpenFile(o.file, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+			if err != nil {
+				return nil, usageErr("alert output: %v", err)
+			}
+			sinks = append(sinks, alert.NewJSONLines("file", file, file, m))
 		}
-		sinks = append(sinks, alert.NewJSONLines("file", file, file, m))
 	}
 	if f.webhookURL == "" {
 		return sinks, nil
@@ -245,9 +278,18 @@ func (r *auditRun) close() error {
 
 // finish closes the run, prints the summary and turns the reading error
 // and the closing error into the exit status.
-func (r *auditRun) finish(stderr io.Writer, runErr error) error {
+func (r *auditRun) finish(s Streams, out *outputFlag, runErr error) error {
 	cerr := r.close()
-	r.summary(stderr)
+	if r.report != nil {
+		alerts, dropped := r.report.Alerts()
+		// JSON lines were streamed as alerts came; the tables are written now.
+		werr := out.only("table").writeEach(s, func(o output, w io.Writer) error {
+			color := o.stdout() && s.OutFile != nil && report.ColorEnabled(s.OutFile)
+			return report.AlertTable(w, alerts, dropped, report.Options{Color: color})
+		})
+		cerr = errors.Join(cerr, werr)
+	}
+	r.summary(s.Err)
 	for _, err := range []error{runErr, cerr} {
 		if err != nil {
 			return &exitError{code: ExitError, err: err}
@@ -366,7 +408,7 @@ number and skipped. Exit codes: 0 done (and no alert at or above --fail-on),
 					return usageErr("--fail-on: %v", err)
 				}
 			}
-			if err := r.finish(s.Err, source.Scan(args, s.In, r.dec, r.proc)); err != nil {
+			if err := r.finish(s, &f.out, source.Scan(args, s.In, r.dec, r.proc)); err != nil {
 				return err
 			}
 			if r.failed() {
@@ -375,7 +417,7 @@ number and skipped. Exit codes: 0 done (and no alert at or above --fail-on),
 			return nil
 		},
 	}
-	f.register(cmd)
+	f.register(cmd, "table", "json")
 	cmd.Flags().StringVar(&failOn, "fail-on", "none", "exit 1 when an alert has this severity or higher (info, low, medium, high, critical, none)")
 	return cmd
 }
@@ -429,10 +471,10 @@ Stops on SIGINT or SIGTERM, saving its position and learned state.`,
 					lastState = time.Now()
 					return saveEngineState(r.engine, f.state)
 				}}, r.dec, r.proc)
-			return r.finish(s.Err, ferr)
+			return r.finish(s, &f.out, ferr)
 		},
 	}
-	f.register(cmd)
+	f.register(cmd, "json")
 	fl := cmd.Flags()
 	fl.StringVar(&position, "position", "", "file keeping the read position (default: in the user state directory, named after the log)")
 	fl.BoolVar(&fromStart, "from-start", false, "without a saved position, read the existing log from its start instead of its end")
@@ -497,10 +539,10 @@ processing every batch it acknowledged.`,
 			}
 			r.log.Info("receiving audit events", "address", ln.Addr().String(), "path", path)
 			serr := srv.Serve(ctx, ln)
-			return r.finish(s.Err, serr)
+			return r.finish(s, &f.out, serr)
 		},
 	}
-	f.register(cmd)
+	f.register(cmd, "json")
 	fl := cmd.Flags()
 	fl.StringVar(&listen, "listen", ":8443", "address to receive on")
 	fl.StringVar(&cert, "tls-cert", "", "serving certificate (PEM)")
@@ -561,25 +603,26 @@ func defaultStateFile(logPath, what string) (string, error) {
 }
 
 func newAuditRulesCmd(s Streams) *cobra.Command {
-	var output string
+	var out outputFlag
 	cmd := &cobra.Command{
 		Use:   "rules",
 		Short: "List the detection rules",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := out.parse("table"); err != nil {
+				return err
+			}
 			rules := detect.Rules()
 			sort.SliceStable(rules, func(i, j int) bool { return rules[i].Severity > rules[j].Severity })
-			switch output {
-			case "json":
-				metas := make([]detect.Meta, len(rules))
-				for i := range rules {
-					metas[i] = rules[i].Meta
+			return out.write(s, func(format string, w io.Writer) error {
+				if format == "json" {
+					metas := make([]detect.Meta, len(rules))
+					for i := range rules {
+						metas[i] = rules[i].Meta
+					}
+					return writeJSON(w, metas)
 				}
-				enc := json.NewEncoder(s.Out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(metas)
-			case "table":
-				tw := tabwriter.NewWriter(s.Out, 0, 0, 2, ' ', 0)
+				tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 				fmt.Fprintln(tw, "ID\tSEVERITY\tMITRE\tTITLE")
 				for _, r := range rules {
 					var ids []string
@@ -593,10 +636,9 @@ func newAuditRulesCmd(s Streams) *cobra.Command {
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.ID, r.Severity, strings.Join(ids, ","), title)
 				}
 				return tw.Flush()
-			}
-			return usageErr("unknown output %q (want table or json)", output)
+			})
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "table or json")
+	out.register(cmd, []string{"table", "json"}, "table", "")
 	return cmd
 }

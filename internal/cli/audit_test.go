@@ -188,7 +188,7 @@ func TestAuditServe(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 	alerts := filepath.Join(dir, "alerts.jsonl")
-	_, stderr, stop := runUntil(t, "audit", "serve", "--listen", addr, "--tls-cert", crt, "--tls-key", key, "--token-file", tok, "-o", alerts)
+	_, stderr, stop := runUntil(t, "audit", "serve", "--listen", addr, "--tls-cert", crt, "--tls-key", key, "--token-file", tok, "-o", "json="+alerts)
 	waitForOutput(t, stderr, "receiving audit events")
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(ca.PEM())

@@ -1,8 +1,8 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -13,7 +13,8 @@ import (
 )
 
 func newChecksCmd(s Streams) *cobra.Command {
-	var output, category, peer string
+	var out outputFlag
+	var category, peer string
 	cmd := &cobra.Command{
 		Use:   "checks",
 		Short: "List the checks kubeward runs",
@@ -22,6 +23,9 @@ func newChecksCmd(s Streams) *cobra.Command {
 			"-o markdown writes the check reference (docs/checks.md).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := out.parse("table"); err != nil {
+				return err
+			}
 			checks := check.All()
 			if category != "" {
 				checks = slices.DeleteFunc(checks, func(c *check.Check) bool { return string(c.Category) != category })
@@ -37,9 +41,18 @@ func newChecksCmd(s Streams) *cobra.Command {
 					return usageErr("no check matches the peer check %q; docs/checks.md lists the peer checks kubeward does not adopt", peer)
 				}
 			}
-			switch output {
-			case "table":
-				tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
+			return out.write(s, func(format string, w io.Writer) error {
+				switch format {
+				case "json":
+					metas := make([]check.Meta, len(checks))
+					for i, c := range checks {
+						metas[i] = c.Meta
+					}
+					return writeJSON(w, metas)
+				case "markdown":
+					return checkdoc.Markdown(w, checks)
+				}
+				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "CHECK\tSEVERITY\tCATEGORY\tTITLE\tPEERS")
 				for _, c := range checks {
 					sev := c.Severity.String()
@@ -49,21 +62,10 @@ func newChecksCmd(s Streams) *cobra.Command {
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.ID, sev, c.Category, c.Title, checkdoc.PeerIDs(c))
 				}
 				return tw.Flush()
-			case "json":
-				metas := make([]check.Meta, len(checks))
-				for i, c := range checks {
-					metas[i] = c.Meta
-				}
-				enc := json.NewEncoder(s.Out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(metas)
-			case "markdown":
-				return checkdoc.Markdown(s.Out, checks)
-			}
-			return usageErr("unknown output %q (want table, json or markdown)", output)
+			})
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table, json or markdown")
+	out.register(cmd, []string{"table", "json", "markdown"}, "table", "")
 	cmd.Flags().StringVar(&category, "category", "", "only checks of this category")
 	cmd.Flags().StringVar(&peer, "peer", "", "only checks matching this check id of another scanner (KSV049, C-0037, pullPolicyNotAlways, ssh-port)")
 	return cmd

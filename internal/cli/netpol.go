@@ -86,7 +86,8 @@ which policy and rule decide it. Pods come from Pods and from workload templates
 
 func newNetpolMatrixCmd(s Streams) *cobra.Command {
 	f := &netpolFlags{}
-	var output, namespace string
+	var out outputFlag
+	var namespace string
 	var restricted bool
 	cmd := &cobra.Command{
 		Use:   "matrix [-f PATH]... | --cluster",
@@ -95,11 +96,8 @@ func newNetpolMatrixCmd(s Streams) *cobra.Command {
   kubeward netpol matrix -f deploy/ -o dot | dot -Tsvg > netpol.svg
   kubeward netpol matrix --cluster --restricted-only -o mermaid`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			render := map[string]func(io.Writer, *netpol.Engine, *netpol.Matrix, view.Options) error{
-				"table": view.Table, "json": view.JSON, "dot": view.DOT, "mermaid": view.Mermaid,
-			}[output]
-			if render == nil {
-				return usageErr("unknown output %q (want table, json, dot or mermaid)", output)
+			if err := out.parse("table"); err != nil {
+				return err
 			}
 			m, err := f.load(cmd.Context(), s, args)
 			if err != nil {
@@ -107,11 +105,17 @@ func newNetpolMatrixCmd(s Streams) *cobra.Command {
 			}
 			e := netpol.New(m.Input)
 			reportProblems(s.Err, e)
-			return render(s.Out, e, e.Matrix(), view.Options{RestrictedOnly: restricted, Namespace: namespace})
+			matrix, vo := e.Matrix(), view.Options{RestrictedOnly: restricted, Namespace: namespace}
+			return out.write(s, func(format string, w io.Writer) error {
+				render := map[string]func(io.Writer, *netpol.Engine, *netpol.Matrix, view.Options) error{
+					"table": view.Table, "json": view.JSON, "dot": view.DOT, "mermaid": view.Mermaid,
+				}[format]
+				return render(w, e, matrix, vo)
+			})
 		},
 	}
 	f.register(cmd)
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "table, json, dot (Graphviz) or mermaid")
+	out.register(cmd, []string{"table", "json", "dot", "mermaid"}, "table", "dot is Graphviz")
 	cmd.Flags().BoolVar(&restricted, "restricted-only", false, "show only pairs that some policy governs")
 	cmd.Flags().StringVar(&namespace, "in", "", "show only pairs with an end in this namespace")
 	return cmd
@@ -119,7 +123,7 @@ func newNetpolMatrixCmd(s Streams) *cobra.Command {
 
 func newNetpolExplainCmd(s Streams) *cobra.Command {
 	f := &netpolFlags{}
-	var output string
+	var out outputFlag
 	cmd := &cobra.Command{
 		Use:   "explain SRC DST PORT[/PROTO] [-f PATH]... | --cluster",
 		Short: "Say whether a connection is allowed and which policies and rules decide",
@@ -131,8 +135,8 @@ Exit codes: 0 allowed, 1 denied, 2 usage or input error.`,
   kubeward netpol explain shop/api 169.254.169.254 80/TCP -f deploy/`,
 		Args: cobra.ExactArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if output != "table" && output != "json" {
-				return usageErr("unknown output %q (want table or json)", output)
+			if err := out.parse("table"); err != nil {
+				return err
 			}
 			ps, err := netpol.ParsePortSpec(args[2])
 			if err != nil || ps.Name != "" || ps.Lo != ps.Hi {
@@ -156,11 +160,12 @@ Exit codes: 0 allowed, 1 denied, 2 usage or input error.`,
 				return usageErr("at least one end must be a workload: NetworkPolicy governs pods only")
 			}
 			d := e.Explain(src, dst, ps.Lo, ps.Protocol)
-			if output == "json" {
-				err = view.ExplainJSON(s.Out, &d)
-			} else {
-				err = view.Explain(s.Out, &d)
-			}
+			err = out.write(s, func(format string, w io.Writer) error {
+				if format == "json" {
+					return view.ExplainJSON(w, &d)
+				}
+				return view.Explain(w, &d)
+			})
 			if err != nil {
 				return err
 			}
@@ -171,7 +176,7 @@ Exit codes: 0 allowed, 1 denied, 2 usage or input error.`,
 		},
 	}
 	f.register(cmd)
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "table or json")
+	out.register(cmd, []string{"table", "json"}, "table", "")
 	return cmd
 }
 

@@ -5,6 +5,7 @@ import (
 	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/manifest"
+	"github.com/kubeward/kubeward/internal/report"
 	"github.com/kubeward/kubeward/internal/scan"
 	"github.com/kubeward/kubeward/internal/source/nodeconfig"
 	"github.com/spf13/cobra"
@@ -57,7 +58,7 @@ Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&root, "root", "/", "the node's root filesystem (for a container with the host mounted)")
-	fl.StringArrayVarP(&f.outputs, "output", "o", nil, "output format: table, json, sarif or junit; FORMAT=FILE writes to a file (repeatable; default table)")
+	f.out.register(cmd, report.Formats(), "table", "")
 	fl.StringVar(&f.failOn, "fail-on", "high", "exit 1 when an unsuppressed finding has this severity or higher: info, low, medium, high, critical or none")
 	fl.StringSliceVar(&f.checks, "checks", nil, "run only these checks: ids, globs (file-*) or category:NAME")
 	fl.StringSliceVar(&f.skip, "skip-checks", nil, "do not run these checks: ids, globs or category:NAME")

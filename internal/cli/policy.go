@@ -2,10 +2,8 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/kubeward/kubeward/internal/diag"
@@ -37,7 +35,7 @@ with the API server's own admission plugin code. See docs/policy.md.`,
 type policyTestFlags struct {
 	files     []string
 	cases     []string
-	output    string
+	out       outputFlag
 	junit     string
 	namespace string
 	user      string
@@ -70,7 +68,7 @@ Exit codes: 0 every object admitted and every case passed, 1 an object denied
 or a case failed, 2 usage or input error (including a policy or binding the
 API server would refuse).`,
 		Example: `  kubeward policy test -f policies/ deploy/
-  kubeward policy test -f policies/ --cases policies/tests.yaml --junit policy-tests.xml
+  kubeward policy test -f policies/ --cases policies/tests.yaml -o table -o junit=policy-tests.xml
   helm template web ./chart | kubeward policy test -f policies/ -`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return f.run(cmd.Context(), s, args)
@@ -79,15 +77,12 @@ API server would refuse).`,
 	fl := cmd.Flags()
 	fl.StringArrayVarP(&f.files, "filename", "f", nil, "policies, bindings, params, Namespaces and CRDs: files, directories, charts or overlays (repeatable)")
 	fl.StringArrayVar(&f.cases, "cases", nil, "PolicyTest file of cases to run (repeatable)")
-	fl.StringVarP(&f.output, "output", "o", "table", "table or json")
-	fl.StringVar(&f.junit, "junit", "", "write the cases' results as JUnit XML to this file")
+	f.out.register(cmd, []string{"table", "json", "junit"}, "table", "junit reports the cases")
+	fl.StringVar(&f.junit, "junit", "", "write the cases' results as JUnit XML to this file (the same as -o junit=FILE, with the table on standard output unless -o says otherwise)")
 	fl.StringVarP(&f.namespace, "namespace", "n", "default", "namespace of namespaced objects that name none")
 	fl.StringVar(&f.user, "user", vap.DefaultUser.Name, "user name of the requests")
 	fl.StringArrayVar(&f.groups, "group", nil, "group of the requests' user (repeatable; default system:authenticated)")
 	fl.BoolVar(&f.all, "all", false, "also list objects no binding applies to")
-	_ = cmd.RegisterFlagCompletionFunc("output", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return []string{"table", "json"}, cobra.ShellCompDirectiveNoFileComp
-	})
 	return cmd
 }
 
@@ -129,8 +124,18 @@ type policySummary struct {
 }
 
 func (f *policyTestFlags) run(ctx context.Context, s Streams, manifests []string) error {
-	if f.output != "table" && f.output != "json" {
-		return usageErr("unknown output %q (want table or json)", f.output)
+	if f.junit != "" {
+		if len(f.out.specs) == 0 {
+			f.out.specs = []string{"table"}
+		}
+		f.out.specs = append(f.out.specs, "junit="+f.junit)
+	}
+	if err := f.out.parse("table"); err != nil {
+		return err
+	}
+	junit := false
+	for _, o := range f.out.outs {
+		junit = junit || o.format == "junit"
 	}
 	if len(f.files) == 0 {
 		return usageErr("name the policies and bindings with -f PATH")
@@ -138,8 +143,8 @@ func (f *policyTestFlags) run(ctx context.Context, s Streams, manifests []string
 	if len(f.cases) == 0 && len(manifests) == 0 {
 		return usageErr("name manifests to evaluate, or cases with --cases FILE")
 	}
-	if f.junit != "" && len(f.cases) == 0 {
-		return usageErr("--junit reports cases; name them with --cases FILE")
+	if junit && len(f.cases) == 0 {
+		return usageErr("JUnit output reports cases; name them with --cases FILE")
 	}
 	if ctx == nil {
 		ctx = context.Background()
@@ -201,24 +206,20 @@ func (f *policyTestFlags) run(ctx context.Context, s Streams, manifests []string
 			}
 		}
 	}
-	if f.junit != "" {
-		if err := writeFile(f.junit, func(w io.Writer) error { return policytest.WriteJUnit(w, suites) }); err != nil {
-			return &exitError{code: ExitError, err: err}
-		}
-	}
 	if rep.Problems == nil {
 		rep.Problems = []diag.Problem{}
 	}
-	var err error
-	if f.output == "json" {
-		enc := json.NewEncoder(s.Out)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(rep)
-	} else {
-		err = rep.table(s.Out, s.Err, f.all)
-	}
+	err := f.out.write(s, func(format string, w io.Writer) error {
+		switch format {
+		case "json":
+			return writeJSON(w, rep)
+		case "junit":
+			return policytest.WriteJUnit(w, suites)
+		}
+		return rep.table(w, s.Err, f.all)
+	})
 	if err != nil {
-		return &exitError{code: ExitError, err: err}
+		return err
 	}
 	return rep.gate()
 }
@@ -359,21 +360,6 @@ func (e *errWriter) printf(format string, args ...any) {
 	if e.err == nil {
 		_, e.err = fmt.Fprintf(e.w, format, args...)
 	}
-}
-
-func writeFile(path string, write func(io.Writer) error) error {
-	out, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	err = write(out)
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }
 
 // rbacModel is the RBAC of the inputs with the API server's bootstrap

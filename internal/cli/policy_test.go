@@ -136,7 +136,7 @@ spec:
 		{[]string{"-f", policyExample("policies")}, "name manifests to evaluate, or cases with --cases FILE"},
 		{[]string{"-f", policyExample("policies"), "--cases", badCase}, badCase + ":6: field objet not found"},
 		{[]string{"-f", badPolicy, policyExample("manifests")}, `ValidatingAdmissionPolicy.admissionregistration.k8s.io "broken" is invalid: spec.validations[0].expression`},
-		{[]string{"-f", policyExample("policies"), "-o", "yaml", policyExample("manifests")}, `unknown output "yaml"`},
+		{[]string{"-f", policyExample("policies"), "-o", "yaml", policyExample("manifests")}, `unknown output format "yaml"`},
 	} {
 		code, out, errOut := runCLI(t, append([]string{"policy", "test"}, tt.args...)...)
 		if code != ExitError || !strings.Contains(out+errOut, tt.want) {

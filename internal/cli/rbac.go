@@ -27,7 +27,7 @@ import (
 type rbacFlags struct {
 	files   []string
 	cluster clusterFlags
-	output  string
+	out     outputFlag
 }
 
 func (f *rbacFlags) register(cmd *cobra.Command) {
@@ -37,7 +37,7 @@ func (f *rbacFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.cluster.kubeconfig, "kubeconfig", "", "kubeconfig file (default $KUBECONFIG or ~/.kube/config)")
 	fl.StringVar(&f.cluster.context, "context", "", "kubeconfig context to use")
 	fl.DurationVar(&f.cluster.timeout, "request-timeout", 30_000_000_000, "timeout of each request to the API server")
-	fl.StringVarP(&f.output, "output", "o", "table", "table or json")
+	f.out.register(cmd, []string{"table", "json"}, "table", "")
 }
 
 // rbacModelCheck stands for the RBAC checks, which share one model: the
@@ -45,8 +45,8 @@ func (f *rbacFlags) register(cmd *cobra.Command) {
 var rbacModelCheck = rbacchecks.SecretsRead
 
 func (f *rbacFlags) load(ctx context.Context, s Streams, args []string) (*rbacinv.Model, error) {
-	if f.output != "table" && f.output != "json" {
-		return nil, usageErr("unknown output %q (want table or json)", f.output)
+	if err := f.out.parse("table"); err != nil {
+		return nil, err
 	}
 	paths := append(append([]string(nil), f.files...), args...)
 	var inv *inventory.Inventory
@@ -130,29 +130,31 @@ expanded into members.`,
 				return err
 			}
 			res := m.WhoCan(a)
-			if f.output == "json" {
-				return writeJSON(s.Out, struct {
-					Request  rbac.Attributes      `json:"request"`
-					Subjects []rbac.SubjectGrants `json:"subjects"`
-				}{a, res})
-			}
-			fmt.Fprintf(s.Out, "Who can %s:\n", a)
-			tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "SUBJECT\tBINDING\tROLE\tRULE")
-			for _, sg := range res {
-				for i, g := range sg.Grants {
-					subj := sg.Subject.String()
-					if i > 0 {
-						subj = ""
-					}
-					if g.Binding.Kind == rbac.PrivilegedGroupKind {
-						fmt.Fprintf(tw, "%s\t(authorizer)\t-\tsystem:masters may do everything\n", subj)
-						continue
-					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%d %s\n", subj, g.Binding, roleLabel(g), g.RuleIndex, rbac.RuleString(&g.Rule))
+			return f.out.write(s, func(format string, w io.Writer) error {
+				if format == "json" {
+					return writeJSON(w, struct {
+						Request  rbac.Attributes      `json:"request"`
+						Subjects []rbac.SubjectGrants `json:"subjects"`
+					}{a, res})
 				}
-			}
-			return tw.Flush()
+				fmt.Fprintf(w, "Who can %s:\n", a)
+				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "SUBJECT\tBINDING\tROLE\tRULE")
+				for _, sg := range res {
+					for i, g := range sg.Grants {
+						subj := sg.Subject.String()
+						if i > 0 {
+							subj = ""
+						}
+						if g.Binding.Kind == rbac.PrivilegedGroupKind {
+							fmt.Fprintf(tw, "%s\t(authorizer)\t-\tsystem:masters may do everything\n", subj)
+							continue
+						}
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%d %s\n", subj, g.Binding, roleLabel(g), g.RuleIndex, rbac.RuleString(&g.Rule))
+					}
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	f.register(cmd)
@@ -201,33 +203,35 @@ with the binding that grants it and where it applies.`,
 			} else {
 				grants = m.Permissions(u)
 			}
-			if f.output == "json" {
-				return writeJSON(s.Out, struct {
-					Subject rbac.Subject  `json:"subject"`
-					User    rbac.UserInfo `json:"user"`
-					Grants  []rbac.Grant  `json:"grants"`
-				}{subj, u, grants})
-			}
-			fmt.Fprintf(s.Out, "%s (user %q, groups %s) can:\n", subj, u.Name, strings.Join(u.Groups, ", "))
-			tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "WHERE\tVERBS\tAPI GROUPS\tRESOURCES\tNAMES\tBINDING\tROLE")
-			for _, g := range grants {
-				where := "cluster-wide"
-				if g.Namespace != "" {
-					where = g.Namespace
+			return f.out.write(s, func(format string, w io.Writer) error {
+				if format == "json" {
+					return writeJSON(w, struct {
+						Subject rbac.Subject  `json:"subject"`
+						User    rbac.UserInfo `json:"user"`
+						Grants  []rbac.Grant  `json:"grants"`
+					}{subj, u, grants})
 				}
-				if g.Binding.Kind == rbac.PrivilegedGroupKind {
-					fmt.Fprintf(tw, "everywhere\t*\t*\t*\t\t(group system:masters)\t-\n")
-					continue
+				fmt.Fprintf(w, "%s (user %q, groups %s) can:\n", subj, u.Name, strings.Join(u.Groups, ", "))
+				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "WHERE\tVERBS\tAPI GROUPS\tRESOURCES\tNAMES\tBINDING\tROLE")
+				for _, g := range grants {
+					where := "cluster-wide"
+					if g.Namespace != "" {
+						where = g.Namespace
+					}
+					if g.Binding.Kind == rbac.PrivilegedGroupKind {
+						fmt.Fprintf(tw, "everywhere\t*\t*\t*\t\t(group system:masters)\t-\n")
+						continue
+					}
+					r := g.Rule
+					res, names := strings.Join(r.Resources, ","), strings.Join(r.ResourceNames, ",")
+					if len(r.NonResourceURLs) > 0 {
+						res = "URL " + strings.Join(r.NonResourceURLs, ",")
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", where, strings.Join(r.Verbs, ","), strings.Join(coreGroup(r.APIGroups), ","), res, names, g.Binding, roleLabel(g))
 				}
-				r := g.Rule
-				res, names := strings.Join(r.Resources, ","), strings.Join(r.ResourceNames, ",")
-				if len(r.NonResourceURLs) > 0 {
-					res = "URL " + strings.Join(r.NonResourceURLs, ",")
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", where, strings.Join(r.Verbs, ","), strings.Join(coreGroup(r.APIGroups), ","), res, names, g.Binding, roleLabel(g))
-			}
-			return tw.Flush()
+				return tw.Flush()
+			})
 		},
 	}
 	f.register(cmd)
@@ -291,30 +295,32 @@ escalate, CSR approval for the kube-apiserver-client signer.`,
 					reach = g.Reachable(*subj)
 				}
 			}
-			if f.output == "json" {
-				return writeJSON(s.Out, struct {
-					Paths     []rbac.Path `json:"paths"`
-					Reachable []rbac.Step `json:"reachable,omitempty"`
-				}{paths, reach})
-			}
-			if len(paths) == 0 {
-				if subj != nil {
-					fmt.Fprintf(s.Out, "%s has no path to cluster-admin equivalence.\n", subj)
-				} else {
-					fmt.Fprintln(s.Out, "No subject has a path to cluster-admin equivalence.")
-				}
-			}
 			sort.SliceStable(paths, func(i, j int) bool { return len(paths[i].Steps) < len(paths[j].Steps) })
-			for _, p := range paths {
-				writePath(s.Out, p)
-			}
-			if len(reach) > 0 {
-				fmt.Fprintf(s.Out, "\n%s can act as:\n", subj)
-				for _, st := range reach {
-					fmt.Fprintf(s.Out, "  %s  (%s %s, by %s)\n", st.To, st.From, st.Action, grantList(st.Grants))
+			return f.out.write(s, func(format string, w io.Writer) error {
+				if format == "json" {
+					return writeJSON(w, struct {
+						Paths     []rbac.Path `json:"paths"`
+						Reachable []rbac.Step `json:"reachable,omitempty"`
+					}{paths, reach})
 				}
-			}
-			return nil
+				if len(paths) == 0 {
+					if subj != nil {
+						fmt.Fprintf(w, "%s has no path to cluster-admin equivalence.\n", subj)
+					} else {
+						fmt.Fprintln(w, "No subject has a path to cluster-admin equivalence.")
+					}
+				}
+				for _, p := range paths {
+					writePath(w, p)
+				}
+				if len(reach) > 0 {
+					fmt.Fprintf(w, "\n%s can act as:\n", subj)
+					for _, st := range reach {
+						fmt.Fprintf(w, "  %s  (%s %s, by %s)\n", st.To, st.From, st.Action, grantList(st.Grants))
+					}
+				}
+				return nil
+			})
 		},
 	}
 	f.register(cmd)

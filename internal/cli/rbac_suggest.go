@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
 
@@ -148,20 +149,22 @@ out unless --include-system.`,
 			for _, mal := range rep.Malformed {
 				fmt.Fprintf(s.Err, "warning: skipped %s\n", mal)
 			}
-			if f.output == "json" {
-				return writeJSON(s.Out, rep)
-			}
-			fmt.Fprintf(s.Out, "%d authorized requests read (%s to %s); %d grants unused or partly used:\n", rep.Events, rep.From, rep.To, len(rep.Grants))
-			tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "SUBJECT\tBINDING\tROLE\tRULE\tSTATUS\tNEVER USED")
-			for _, g := range rep.Grants {
-				never := strings.Join(g.Unused, ", ")
-				if g.Status == "unused" {
-					never = "all of it"
+			return f.out.write(s, func(format string, w io.Writer) error {
+				if format == "json" {
+					return writeJSON(w, rep)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", g.Subject, g.Binding, g.Role, rbac.RuleString(&g.Rule), g.Status, never)
-			}
-			return tw.Flush()
+				fmt.Fprintf(w, "%d authorized requests read (%s to %s); %d grants unused or partly used:\n", rep.Events, rep.From, rep.To, len(rep.Grants))
+				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "SUBJECT\tBINDING\tROLE\tRULE\tSTATUS\tNEVER USED")
+				for _, g := range rep.Grants {
+					never := strings.Join(g.Unused, ", ")
+					if g.Status == "unused" {
+						never = "all of it"
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", g.Subject, g.Binding, g.Role, rbac.RuleString(&g.Rule), g.Status, never)
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	f.register(cmd)

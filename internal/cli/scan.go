@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 
@@ -22,7 +23,7 @@ import (
 
 // scanFlags are the flags shared by every kind of scan.
 type scanFlags struct {
-	outputs        []string
+	out            outputFlag
 	failOn         string
 	checks, skip   []string
 	pssLevel       string
@@ -41,7 +42,7 @@ type scanFlags struct {
 
 func (f *scanFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringArrayVarP(&f.outputs, "output", "o", nil, "output format: table, json, sarif or junit; FORMAT=FILE writes to a file (repeatable; default table)")
+	f.out.register(cmd, report.Formats(), "table", "")
 	fl.StringVar(&f.failOn, "fail-on", "high", "exit 1 when an unsuppressed finding has this severity or higher: info, low, medium, high, critical or none")
 	fl.StringSliceVar(&f.checks, "checks", nil, "run only these checks: ids, globs (pss-*) or category:NAME")
 	fl.StringSliceVar(&f.skip, "skip-checks", nil, "do not run these checks: ids, globs or category:NAME")
@@ -57,9 +58,6 @@ func (f *scanFlags) register(cmd *cobra.Command) {
 	f.cluster.register(cmd)
 	fl.StringArrayVar(&f.customChecks, "custom-checks", nil, "file or directory of custom CEL checks to run with the built-in ones (repeatable; see docs/policy.md)")
 	fl.StringVar(&f.nodeConfig, "node-config", "", "scan a directory of node files (static pod manifests, KubeletConfiguration, kubelet unit and kubeadm-flags.env, encryption and audit configuration) with the control-plane and node checks")
-	_ = cmd.RegisterFlagCompletionFunc("output", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return report.Formats(), cobra.ShellCompDirectiveNoFileComp
-	})
 	_ = cmd.RegisterFlagCompletionFunc("fail-on", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return append(check.Severities(), "none"), cobra.ShellCompDirectiveNoFileComp
 	})
@@ -76,11 +74,7 @@ type run struct {
 	suppress       *check.Suppressions
 	failOn         check.Severity // SeverityUnknown: never fail
 	config         *config.File   // as read (empty without a file), for the webhook's section
-	outputs        []output
 }
-
-// output is one -o: a format, written to file or, when file is "", stdout.
-type output struct{ format, file string }
 
 // configFile finds the configuration file, path or else config.DefaultFile
 // in the working directory when it exists, and reads it; without one it
@@ -169,48 +163,21 @@ func (f *scanFlags) prepare(cmd *cobra.Command) (*run, error) {
 	r.checks = checks
 	// Outputs are checked before the scan, so a usage error never follows
 	// a report already written.
-	specs := f.outputs
-	if len(specs) == 0 {
-		specs = []string{"table"}
-	}
-	toStdout := 0
-	for _, spec := range specs {
-		format, file, err := report.ParseOutput(spec)
-		if err != nil {
-			return nil, usageErr("%v", err)
-		}
-		if file == "" {
-			if toStdout++; toStdout > 1 {
-				return nil, usageErr("only one output can go to standard output; use FORMAT=FILE for the others")
-			}
-		}
-		r.outputs = append(r.outputs, output{format, file})
+	if err := f.out.parse("table"); err != nil {
+		return nil, err
 	}
 	return r, nil
 }
 
 // finish writes the reports and turns the result into an exit code.
 func (f *scanFlags) finish(s Streams, r *run, res *scan.Result) error {
-	for _, o := range r.outputs {
+	err := f.out.writeEach(s, func(o output, w io.Writer) error {
 		ro := report.Options{Checks: r.checks, ToolVersion: version.String(), FailOn: r.failOn, ShowSuppressed: f.showSuppressed, SARIFOmitSuppressed: f.sarifOmit}
-		if o.file == "" {
-			ro.Color = o.format == "table" && s.OutFile != nil && report.ColorEnabled(s.OutFile)
-			if err := report.Write(o.format, s.Out, res, ro); err != nil {
-				return &exitError{code: ExitError, err: err}
-			}
-			continue
-		}
-		out, err := os.Create(o.file)
-		if err != nil {
-			return &exitError{code: ExitError, err: fmt.Errorf("output %s: %w", o.file, err)}
-		}
-		err = report.Write(o.format, out, res, ro)
-		if cerr := out.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return &exitError{code: ExitError, err: fmt.Errorf("write %s: %w", o.file, err)}
-		}
+		ro.Color = o.format == "table" && o.stdout() && s.OutFile != nil && report.ColorEnabled(s.OutFile)
+		return report.Write(o.format, w, res, ro)
+	})
+	if err != nil {
+		return err
 	}
 	return gate(r, res)
 }

@@ -81,19 +81,40 @@ func Write(format string, w io.Writer, res *scan.Result, o Options) error {
 }
 
 // ParseOutput reads an output spec of the CLI: "FORMAT" writes to standard
-// output (file is ""), "FORMAT=FILE" writes to FILE.
+// output (file is ""), "FORMAT=FILE" writes to FILE. The format must be one
+// of Formats.
 func ParseOutput(spec string) (format, file string, err error) {
+	return ParseOutputOf(spec, Formats())
+}
+
+// ParseOutputOf reads an output spec as ParseOutput does, for a command
+// whose formats are formats: every kubeward command gives -o this one
+// meaning.
+func ParseOutputOf(spec string, formats []string) (format, file string, err error) {
 	format, file, hasFile := strings.Cut(spec, "=")
 	format = strings.ToLower(strings.TrimSpace(format))
 	if hasFile && strings.TrimSpace(file) == "" {
 		return "", "", fmt.Errorf("output %q names no file after '='", spec)
 	}
-	for _, f := range Formats() {
+	for _, f := range formats {
 		if f == format {
 			return format, file, nil
 		}
 	}
-	return "", "", fmt.Errorf("unknown output format %q (want %s)", format, strings.Join(Formats(), ", "))
+	hint := ""
+	if !hasFile && len(formats) > 0 && strings.ContainsAny(spec, "./\\") {
+		// -o once named a file in some commands: say how to write one now,
+		// with the format the file's extension suggests.
+		suggest := formats[0]
+		ext := strings.ToLower(path.Ext(spec))
+		for _, f := range formats {
+			if ext != "" && strings.Contains(ext, f) {
+				suggest = f
+			}
+		}
+		hint = fmt.Sprintf("; to write to a file, give FORMAT=FILE, such as %s=%s", suggest, spec)
+	}
+	return "", "", fmt.Errorf("unknown output format %q (want %s)%s", format, strings.Join(formats, ", "), hint)
 }
 
 // ColorEnabled reports whether the table written to f should be coloured: f

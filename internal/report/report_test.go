@@ -255,3 +255,18 @@ func TestWriteError(t *testing.T) {
 type failingWriter struct{}
 
 func (failingWriter) Write([]byte) (int, error) { return 0, os.ErrClosed }
+
+// Commands other than scan use the same parser with their own formats; a
+// file name where a format belongs is answered with the FORMAT=FILE to use.
+func TestParseOutputOf(t *testing.T) {
+	formats := []string{"table", "json"}
+	if f, file, err := ParseOutputOf("json=alerts.jsonl", formats); err != nil || f != "json" || file != "alerts.jsonl" {
+		t.Errorf("json=alerts.jsonl: %q %q %v", f, file, err)
+	}
+	if _, _, err := ParseOutputOf("sarif", formats); err == nil || !strings.Contains(err.Error(), "want table, json") {
+		t.Errorf("sarif: %v", err)
+	}
+	if _, _, err := ParseOutputOf("out/alerts.jsonl", formats); err == nil || !strings.Contains(err.Error(), "json=out/alerts.jsonl") {
+		t.Errorf("a file name: %v", err)
+	}
+}
