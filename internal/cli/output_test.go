@@ -36,13 +36,7 @@ func TestOutputFlagHasOneMeaning(t *testing.T) {
 // output, and refuses an unknown format before doing any work.
 func TestOutputToFileEverywhere(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := func(name, content string) string { return writeTestFile(t, dir, name, content) }
 	app := write("app.yaml", netpolFixture)
 	rb := write("rbac.yaml", rbacManifests)
 	log := auditFixture(t)
@@ -137,4 +131,14 @@ func TestAuditScanOutput(t *testing.T) {
 	if code, _, stderr := runCLI(t, "audit", "watch", log, "-o", "table"); code != ExitError || !strings.Contains(stderr, `unknown output format "table"`) {
 		t.Errorf("watch -o table: exit %d\n%s", code, stderr)
 	}
+}
+
+// writeTestFile writes content to dir/name and returns the path.
+func writeTestFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -82,13 +82,7 @@ func TestPolicyExample(t *testing.T) {
 
 func TestPolicyTestFailuresAndErrors(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := func(name, content string) string { return writeTestFile(t, dir, name, content) }
 	failing := write("failing.yaml", `apiVersion: kubeward.dev/v1alpha1
 kind: PolicyTest
 cases:

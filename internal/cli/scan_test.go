@@ -70,13 +70,7 @@ func scanFiles(t *testing.T, args ...string) (int, string, jsonReport) {
 
 func TestScanExitCodesAndOutputs(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := func(name, content string) string { return writeTestFile(t, dir, name, content) }
 	privileged := write("priv.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: c, image: x:1, securityContext: {privileged: true}}\n")
 	broken := write("broken.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: [\n")
 	sarif := filepath.Join(dir, "out.sarif")
