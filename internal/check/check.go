@@ -83,7 +83,7 @@ func (c *Check) validate() error {
 	if c.Object != nil && len(c.Kinds) == 0 {
 		return fmt.Errorf("check %s: an object check must list its kinds", c.ID)
 	}
-	if c.Inventory != nil && len(c.Needs) == 0 {
+	if c.Inventory != nil && len(c.Needs) == 0 && len(c.MetadataOf) == 0 {
 		return fmt.Errorf("check %s: an inventory check must list the kinds it needs", c.ID)
 	}
 	return nil

@@ -19,6 +19,9 @@ type Options struct {
 	// SystemNamespaces are where cluster components live; some checks expect
 	// more privilege there and say so instead of crying wolf.
 	SystemNamespaces []string
+	// KubeVersion is the Kubernetes release manifests are judged for
+	// ("1.37"); empty means the release kubeward's libraries were built for.
+	KubeVersion string
 	// ServerVersion is the scanned API server's version (a cluster scan's
 	// /version gitVersion); empty when scanning files.
 	ServerVersion string

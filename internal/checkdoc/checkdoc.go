@@ -23,6 +23,8 @@ func kindOf(c *check.Check) string {
 			ks = append(ks, k.Kind)
 		}
 		return strings.Join(ks, ", ")
+	case len(c.Needs) == 0:
+		return "the metadata of every object"
 	default:
 		var ks []string
 		for _, k := range c.Needs {

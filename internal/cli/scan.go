@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/checks/apiversion"
 	"github.com/kubeward/kubeward/internal/checks/image"
 	pssChecks "github.com/kubeward/kubeward/internal/checks/pss"
 	"github.com/kubeward/kubeward/internal/config"
@@ -38,6 +39,7 @@ type scanFlags struct {
 	cluster        clusterFlags
 	customChecks   []string
 	nodeConfig     string // --node-config DIR (node.go)
+	kubeVersion    string
 }
 
 func (f *scanFlags) register(cmd *cobra.Command) {
@@ -48,6 +50,7 @@ func (f *scanFlags) register(cmd *cobra.Command) {
 	fl.StringSliceVar(&f.skip, "skip-checks", nil, "do not run these checks: ids, globs or category:NAME")
 	fl.StringVar(&f.pssLevel, "pss-level", "", "Pod Security Standards level to evaluate: baseline or restricted (default baseline)")
 	fl.StringVar(&f.pssVersion, "pss-version", "", "Pod Security Standards version: latest or v1.N (default latest)")
+	fl.StringVar(&f.kubeVersion, "kube-version", "", "Kubernetes release to judge API versions for and to render charts for, 1.N (default "+apiversion.LibraryVersion()+", the release kubeward was built for)")
 	fl.StringVar(&f.configPath, "config", "", "configuration file (default ./"+config.DefaultFile+" when it exists)")
 	fl.BoolVar(&f.showSuppressed, "show-suppressed", false, "list suppressed findings in the table output")
 	fl.BoolVar(&f.sarifOmit, "sarif-omit-suppressed", false, "leave suppressed findings out of SARIF (GitHub code scanning ignores SARIF suppressions and would open alerts for them)")
@@ -132,6 +135,14 @@ func (f *scanFlags) prepare(cmd *cobra.Command) (*run, error) {
 	}
 	if fl.Changed("pss-version") {
 		opts.PSSVersion = f.pssVersion
+	}
+	if fl.Changed("kube-version") {
+		opts.KubeVersion = f.kubeVersion
+	}
+	if opts.KubeVersion != "" {
+		if _, err := apiversion.ParseKubeVersion(opts.KubeVersion); err != nil {
+			return nil, usageErr("%v", err)
+		}
 	}
 	if fl.Changed("checks") {
 		include = f.checks
@@ -246,7 +257,7 @@ with --fail-on-incomplete), 2 usage or input error.`,
 			if len(args) == 0 {
 				args = []string{"."}
 			}
-			rs, err := renderers(f)
+			rs, err := renderers(f, r.opts.KubeVersion)
 			if err != nil {
 				return err
 			}

@@ -241,3 +241,33 @@ func TestChecksPeers(t *testing.T) {
 		t.Errorf("explain: %d %s", code, out)
 	}
 }
+
+// TestScanKubeVersion: API versions are judged against --kube-version (or
+// kubeVersion in the configuration), kubeward's own release by default.
+func TestScanKubeVersion(t *testing.T) {
+	dir := t.TempDir()
+	ing := filepath.Join(dir, "ingress.yaml")
+	if err := os.WriteFile(ing, []byte("apiVersion: networking.k8s.io/v1beta1\nkind: Ingress\nmetadata: {name: web, namespace: shop}\nspec: {rules: [{host: a.example.com}]}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, r := scanFiles(t, ing, "--checks", "api-version-removed,api-version-deprecated", "--fail-on", "none")
+	if !r.has("api-version-removed", "Ingress/shop/web") {
+		t.Errorf("default target: %+v", r.Findings)
+	}
+	_, _, r = scanFiles(t, ing, "--checks", "api-version-removed,api-version-deprecated", "--kube-version", "v1.20.4", "--fail-on", "none")
+	if r.has("api-version-removed", "Ingress/shop/web") || !r.has("api-version-deprecated", "Ingress/shop/web") {
+		t.Errorf("--kube-version 1.20: %+v", r.Findings)
+	}
+	cfg := filepath.Join(dir, "kubeward.yaml")
+	if err := os.WriteFile(cfg, []byte("apiVersion: kubeward.dev/v1alpha1\nkind: Config\nkubeVersion: \"1.18\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, r = scanFiles(t, ing, "--config", cfg, "--checks", "api-version-removed,api-version-deprecated", "--fail-on", "none")
+	if len(r.Findings) != 0 {
+		t.Errorf("kubeVersion 1.18 in the configuration: %+v", r.Findings)
+	}
+	code, _, stderr := runCLI(t, "scan", ing, "--kube-version", "latest")
+	if code != ExitError || !strings.Contains(stderr, "kube version") {
+		t.Errorf("--kube-version latest: %d %s", code, stderr)
+	}
+}

@@ -43,8 +43,10 @@ type File struct {
 		PrivateRegistries []string `yaml:"privateRegistries"`
 	} `yaml:"images"`
 	// SystemNamespaces replaces the default list (kube-system, kube-public, kube-node-lease).
-	SystemNamespaces []string                `yaml:"systemNamespaces"`
-	Suppressions     []check.SuppressionRule `yaml:"suppressions"`
+	SystemNamespaces []string `yaml:"systemNamespaces"`
+	// KubeVersion is the Kubernetes release to judge API versions for.
+	KubeVersion  string                  `yaml:"kubeVersion"`
+	Suppressions []check.SuppressionRule `yaml:"suppressions"`
 	// Webhook configures `kubeward webhook serve` (see webhook.go).
 	Webhook Webhook `yaml:"webhook"`
 	// CustomChecks are files or directories of custom CEL checks (see
@@ -117,6 +119,9 @@ func (f *File) Apply(opts *check.Options) {
 	}
 	if len(f.SystemNamespaces) > 0 {
 		opts.SystemNamespaces = f.SystemNamespaces
+	}
+	if f.KubeVersion != "" {
+		opts.KubeVersion = f.KubeVersion
 	}
 }
 

@@ -3,6 +3,7 @@
 package all
 
 import (
+	_ "github.com/kubeward/kubeward/internal/checks/apiversion"
 	_ "github.com/kubeward/kubeward/internal/checks/controlplane"
 	_ "github.com/kubeward/kubeward/internal/checks/exposure"
 	_ "github.com/kubeward/kubeward/internal/checks/image"
