@@ -16,6 +16,7 @@ const (
 	CategoryExposure     Category = "exposure"
 	CategoryRBAC         Category = "rbac"
 	CategoryNetwork      Category = "network"
+	CategoryMesh         Category = "service-mesh"
 	CategoryControlPlane Category = "control-plane"
 	CategoryNode         Category = "node"
 	CategoryCluster      Category = "cluster"

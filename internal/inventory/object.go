@@ -169,3 +169,15 @@ func (o *Object) Locate(paths []*fieldpath.Path) []Position {
 	}
 	return pos
 }
+
+// DecodeRaw converts the object's map (Raw, kept for kinds without a Go
+// type here, such as custom resources) into v, a struct with JSON tags.
+func (o *Object) DecodeRaw(v any) error {
+	if o.Raw == nil {
+		return fmt.Errorf("%s: no contents kept", o.Ref)
+	}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Raw.Object, v); err != nil {
+		return fmt.Errorf("%s: %w", o.Ref, err)
+	}
+	return nil
+}

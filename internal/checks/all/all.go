@@ -7,6 +7,7 @@ import (
 	_ "github.com/kubeward/kubeward/internal/checks/controlplane"
 	_ "github.com/kubeward/kubeward/internal/checks/exposure"
 	_ "github.com/kubeward/kubeward/internal/checks/image"
+	_ "github.com/kubeward/kubeward/internal/checks/mesh"
 	_ "github.com/kubeward/kubeward/internal/checks/network"
 	_ "github.com/kubeward/kubeward/internal/checks/node"
 	_ "github.com/kubeward/kubeward/internal/checks/pss"
