@@ -5,16 +5,14 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"sync"
 	"testing"
 
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/diag"
 	"github.com/kubeward/kubeward/internal/inventory"
-	"github.com/kubeward/kubeward/internal/manifest"
+	"github.com/kubeward/kubeward/internal/loader"
 	"github.com/kubeward/kubeward/internal/scan"
 	"github.com/kubeward/kubeward/internal/sharedtest"
-	"github.com/kubeward/kubeward/internal/source"
 	admissionv1 "k8s.io/api/admission/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -26,40 +24,18 @@ import (
 func corpusWorkloads(t testing.TB) []*inventory.Object {
 	t.Helper()
 	dir := sharedtest.Dir(t, "corpus")
-	var mu sync.Mutex
-	var out []*inventory.Object
-	dec := &manifest.Decoder{Reads: func(gk schema.GroupKind) bool { return slices.Contains(inventory.WorkloadKinds, gk) }, Log: &diag.Log{}}
-	files := &source.Files{Log: &diag.Log{}}
-	inputs := make(chan manifest.Input)
-	var wg sync.WaitGroup
-	for range 2 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for in := range inputs {
-				dec.Decode(in, func(o *inventory.Object) {
-					if o.Typed != nil && len(o.Pods()) > 0 {
-						mu.Lock()
-						out = append(out, o)
-						mu.Unlock()
-					}
-				})
-			}
-		}()
+	l := loader.Default()
+	perWorker := make([][]*inventory.Object, l.Workers())
+	reads := func(gk schema.GroupKind) bool { return slices.Contains(inventory.WorkloadKinds, gk) }
+	if _, err := l.Load([]string{dir}, reads, &diag.Log{}, func(w int, o *inventory.Object) {
+		if o.Typed != nil && len(o.Pods()) > 0 {
+			perWorker[w] = append(perWorker[w], o)
+		}
+	}); err != nil {
+		t.Fatal(err)
 	}
-	files.Walk([]string{dir}, func(in manifest.Input) { inputs <- in })
-	close(inputs)
-	wg.Wait()
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i].Source, out[j].Source
-		if a.File != b.File {
-			return a.File < b.File
-		}
-		if a.Document != b.Document {
-			return a.Document < b.Document
-		}
-		return a.ListItem < b.ListItem
-	})
+	out := slices.Concat(perWorker...)
+	inventory.SortObjects(out)
 	return out
 }
 

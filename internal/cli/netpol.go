@@ -7,14 +7,11 @@ import (
 	"os"
 	"strings"
 
-	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/checks/network"
 	"github.com/kubeward/kubeward/internal/netpol"
 	"github.com/kubeward/kubeward/internal/netpol/gen"
 	"github.com/kubeward/kubeward/internal/netpol/netpolinv"
 	"github.com/kubeward/kubeward/internal/netpol/view"
-	"github.com/kubeward/kubeward/internal/scan"
-	"github.com/kubeward/kubeward/internal/source"
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
 )
@@ -22,11 +19,13 @@ import (
 // netpolFlags are the input flags of every netpol subcommand.
 type netpolFlags struct {
 	files   []string
+	input   inputFlags
 	cluster clusterFlags
 }
 
 func (f *netpolFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVarP(&f.files, "filename", "f", nil, "manifest file, directory, chart or overlay to read (repeatable; \"-\" is standard input)")
+	f.input.registerQuery(cmd)
 	f.cluster.register(cmd)
 }
 
@@ -53,12 +52,9 @@ func (f *netpolFlags) load(ctx context.Context, s Streams, args []string) (*netp
 	if len(paths) == 0 {
 		return nil, usageErr("name manifests with -f PATH (or read the cluster with --cluster)")
 	}
-	engine := scan.New(scan.Options{Checks: []*check.Check{netpolModelCheck}})
-	res, inv := engine.Files(&source.Files{Stdin: s.In}, paths)
-	for _, p := range res.Problems {
-		if p.Level == "error" {
-			fmt.Fprintf(s.Err, "error: %s\n", p)
-		}
+	inv, err := f.input.query(s, paths, netpolModelCheck)
+	if err != nil {
+		return nil, err
 	}
 	return netpolinv.Build(inv), nil
 }

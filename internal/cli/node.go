@@ -62,7 +62,7 @@ Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error.`,
 	fl.StringVar(&f.failOn, "fail-on", "high", "exit 1 when an unsuppressed finding has this severity or higher: info, low, medium, high, critical or none")
 	fl.StringSliceVar(&f.checks, "checks", nil, "run only these checks: ids, globs (file-*) or category:NAME")
 	fl.StringSliceVar(&f.skip, "skip-checks", nil, "do not run these checks: ids, globs or category:NAME")
-	fl.StringVar(&f.configPath, "config", "", "configuration file (default ./"+config.DefaultFile+" when it exists)")
+	fl.StringVar(&f.input.configPath, "config", "", "configuration file (default: "+config.DefaultFile+" in the working directory or the nearest parent up to the repository root)")
 	fl.BoolVar(&f.showSuppressed, "show-suppressed", false, "list suppressed findings in the table output")
 	return cmd
 }

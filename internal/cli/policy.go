@@ -8,14 +8,11 @@ import (
 
 	"github.com/kubeward/kubeward/internal/diag"
 	"github.com/kubeward/kubeward/internal/inventory"
-	"github.com/kubeward/kubeward/internal/manifest"
+	"github.com/kubeward/kubeward/internal/loader"
 	"github.com/kubeward/kubeward/internal/policy/policytest"
 	"github.com/kubeward/kubeward/internal/policy/vap"
 	"github.com/kubeward/kubeward/internal/rbac"
 	"github.com/kubeward/kubeward/internal/rbac/rbacinv"
-	"github.com/kubeward/kubeward/internal/source"
-	"github.com/kubeward/kubeward/internal/source/helm"
-	"github.com/kubeward/kubeward/internal/source/kustomize"
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apiserver/pkg/authentication/user"
@@ -34,6 +31,7 @@ with the API server's own admission plugin code. See docs/policy.md.`,
 
 type policyTestFlags struct {
 	files     []string
+	input     inputFlags
 	cases     []string
 	out       outputFlag
 	junit     string
@@ -83,6 +81,7 @@ API server would refuse).`,
 	fl.StringVar(&f.user, "user", vap.DefaultUser.Name, "user name of the requests")
 	fl.StringArrayVar(&f.groups, "group", nil, "group of the requests' user (repeatable; default system:authenticated)")
 	fl.BoolVar(&f.all, "all", false, "also list objects no binding applies to")
+	f.input.register(cmd)
 	return cmd
 }
 
@@ -149,10 +148,27 @@ func (f *policyTestFlags) run(ctx context.Context, s Streams, manifests []string
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	if err := loader.Check(append(append([]string(nil), f.files...), manifests...)); err != nil {
+		return usageErr("%v", err)
+	}
+	found, err := loadConfig(s.Err, f.input.configPath)
+	if err != nil {
+		return err
+	}
+	l, err := f.input.loader(s, found)
+	if err != nil {
+		return err
+	}
 	log := &diag.Log{}
-	policyObjs := loadAllObjects(s, f.files, nil, log)
+	policyObjs, err := loadAllObjects(l, f.files, nil, log)
+	if err != nil {
+		return loadError(s.Err, log, err)
+	}
 	reads := vap.Reads(policyObjs)
-	manifestObjs := loadAllObjects(s, manifests, reads, log)
+	manifestObjs, err := loadAllObjects(l, manifests, reads, log)
+	if err != nil {
+		return loadError(s.Err, log, err)
+	}
 	set := vap.New(policyObjs, vap.Options{DefaultNamespace: f.namespace, Cluster: manifestObjs,
 		Authorizer: vap.RBACAuthorizer(rbacModel(policyObjs, manifestObjs))})
 	rep := &policyReport{Problems: append(log.Problems(), set.Problems()...), Notes: set.Notes(), Policies: set.Policies()}
@@ -209,7 +225,7 @@ func (f *policyTestFlags) run(ctx context.Context, s Streams, manifests []string
 	if rep.Problems == nil {
 		rep.Problems = []diag.Problem{}
 	}
-	err := f.out.write(s, func(format string, w io.Writer) error {
+	err = f.out.write(s, func(format string, w io.Writer) error {
 		switch format {
 		case "json":
 			return writeJSON(w, rep)
@@ -378,20 +394,18 @@ func rbacModel(sets ...[]*inventory.Object) *rbac.Model {
 // loadAllObjects reads the objects of paths, the kinds reads accepts (nil:
 // all) in full and others for their metadata; Secrets keep their values (a
 // policy may read them; they are never printed).
-func loadAllObjects(s Streams, paths []string, reads func(schema.GroupKind) bool, log *diag.Log) []*inventory.Object {
+func loadAllObjects(l *loader.Loader, paths []string, reads func(schema.GroupKind) bool, log *diag.Log) ([]*inventory.Object, error) {
 	if len(paths) == 0 {
-		return nil
+		return nil, nil
 	}
-	var rs []source.Renderer
-	if h, err := helm.New(helm.Options{}); err == nil {
-		rs = append(rs, h)
+	batches := make([][]*inventory.Object, l.Workers())
+	if _, err := l.Load(paths, reads, log, func(w int, o *inventory.Object) { batches[w] = append(batches[w], o) }); err != nil {
+		return nil, err
 	}
-	rs = append(rs, kustomize.New())
-	files := &source.Files{Log: log, Stdin: s.In, Renderers: rs}
-	dec := &manifest.Decoder{Log: log, Reads: reads}
 	var objs []*inventory.Object
-	files.Walk(paths, func(in manifest.Input) {
-		dec.Decode(in, func(o *inventory.Object) { objs = append(objs, o) })
-	})
-	return objs
+	for _, b := range batches {
+		objs = append(objs, b...)
+	}
+	inventory.SortObjects(objs)
+	return objs, nil
 }

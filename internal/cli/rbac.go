@@ -12,13 +12,10 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
-	"github.com/kubeward/kubeward/internal/check"
 	rbacchecks "github.com/kubeward/kubeward/internal/checks/rbac"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/rbac"
 	"github.com/kubeward/kubeward/internal/rbac/rbacinv"
-	"github.com/kubeward/kubeward/internal/scan"
-	"github.com/kubeward/kubeward/internal/source"
 )
 
 // rbacFlags are the input and output flags of every rbac subcommand. The
@@ -26,6 +23,7 @@ import (
 // here, not a filter of what is read (RBAC needs every namespace).
 type rbacFlags struct {
 	files   []string
+	input   inputFlags
 	cluster clusterFlags
 	out     outputFlag
 }
@@ -38,6 +36,7 @@ func (f *rbacFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.cluster.context, "context", "", "kubeconfig context to use")
 	fl.DurationVar(&f.cluster.timeout, "request-timeout", 30_000_000_000, "timeout of each request to the API server")
 	f.out.register(cmd, []string{"table", "json"}, "table", "")
+	f.input.registerQuery(cmd)
 }
 
 // rbacModelCheck stands for the RBAC checks, which share one model: the
@@ -65,12 +64,9 @@ func (f *rbacFlags) load(ctx context.Context, s Streams, args []string) (*rbacin
 		if len(paths) == 0 {
 			return nil, usageErr("name manifests with -f PATH (or read the cluster with --cluster)")
 		}
-		engine := scan.New(scan.Options{Checks: []*check.Check{rbacModelCheck}})
-		res, loaded := engine.Files(&source.Files{Stdin: s.In}, paths)
-		for _, p := range res.Problems {
-			if p.Level == "error" {
-				fmt.Fprintf(s.Err, "error: %s\n", p)
-			}
+		loaded, err := f.input.query(s, paths, rbacModelCheck)
+		if err != nil {
+			return nil, err
 		}
 		inv = loaded
 	}

@@ -4,19 +4,16 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/checks/apiversion"
 	"github.com/kubeward/kubeward/internal/checks/image"
 	pssChecks "github.com/kubeward/kubeward/internal/checks/pss"
-	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/diag"
 	"github.com/kubeward/kubeward/internal/policy/custom"
 	"github.com/kubeward/kubeward/internal/report"
 	"github.com/kubeward/kubeward/internal/scan"
-	"github.com/kubeward/kubeward/internal/source"
 	"github.com/kubeward/kubeward/internal/version"
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -29,17 +26,13 @@ type scanFlags struct {
 	checks, skip   []string
 	pssLevel       string
 	pssVersion     string
-	configPath     string
+	input          inputFlags
 	showSuppressed bool
-	helmValues     []string
-	helmSet        []string
-	helmSetString  []string
 	failIncomplete bool
 	sarifOmit      bool
 	cluster        clusterFlags
 	customChecks   []string
 	nodeConfig     string // --node-config DIR (node.go)
-	kubeVersion    string
 }
 
 func (f *scanFlags) register(cmd *cobra.Command) {
@@ -50,13 +43,9 @@ func (f *scanFlags) register(cmd *cobra.Command) {
 	fl.StringSliceVar(&f.skip, "skip-checks", nil, "do not run these checks: ids, globs or category:NAME")
 	fl.StringVar(&f.pssLevel, "pss-level", "", "Pod Security Standards level to evaluate: baseline or restricted (default baseline)")
 	fl.StringVar(&f.pssVersion, "pss-version", "", "Pod Security Standards version: latest or v1.N (default latest)")
-	fl.StringVar(&f.kubeVersion, "kube-version", "", "Kubernetes release to judge API versions for and to render charts for, 1.N (default "+apiversion.LibraryVersion()+", the release kubeward was built for)")
-	fl.StringVar(&f.configPath, "config", "", "configuration file (default ./"+config.DefaultFile+" when it exists)")
+	f.input.register(cmd)
 	fl.BoolVar(&f.showSuppressed, "show-suppressed", false, "list suppressed findings in the table output")
 	fl.BoolVar(&f.sarifOmit, "sarif-omit-suppressed", false, "leave suppressed findings out of SARIF (GitHub code scanning ignores SARIF suppressions and would open alerts for them)")
-	fl.StringArrayVar(&f.helmValues, "values", nil, "Helm values file for charts in the scan (repeatable)")
-	fl.StringArrayVar(&f.helmSet, "set", nil, "Helm value for charts in the scan, KEY=VALUE (repeatable)")
-	fl.StringArrayVar(&f.helmSetString, "set-string", nil, "Helm string value for charts in the scan, KEY=VALUE (repeatable)")
 	fl.BoolVar(&f.failIncomplete, "fail-on-incomplete", false, "with --cluster: exit 1 when some check could not read all it needs (see the coverage section)")
 	f.cluster.register(cmd)
 	fl.StringArrayVar(&f.customChecks, "custom-checks", nil, "file or directory of custom CEL checks to run with the built-in ones (repeatable; see docs/policy.md)")
@@ -76,25 +65,7 @@ type run struct {
 	checks         []*check.Check
 	suppress       *check.Suppressions
 	failOn         check.Severity // SeverityUnknown: never fail
-	config         *config.File   // as read (empty without a file), for the webhook's section
-}
-
-// configFile finds the configuration file, path or else config.DefaultFile
-// in the working directory when it exists, and reads it; without one it
-// returns "" and an empty file. Every command that reads the file finds it
-// here.
-func configFile(path string) (string, *config.File, error) {
-	if path == "" {
-		if _, err := os.Stat(config.DefaultFile); err != nil {
-			return "", &config.File{}, nil
-		}
-		path = config.DefaultFile
-	}
-	cfg, err := config.Load(path)
-	if err != nil {
-		return "", nil, usageErr("%v", err)
-	}
-	return path, cfg, nil
+	config         foundConfig
 }
 
 // prepare merges defaults, the configuration file and flags, in that order.
@@ -103,10 +74,11 @@ func (f *scanFlags) prepare(cmd *cobra.Command) (*run, error) {
 	failOn := "high"
 	var include, exclude, customPaths []string
 	sup := &check.Suppressions{}
-	path, cfg, err := configFile(f.configPath)
+	found, err := loadConfig(cmd.ErrOrStderr(), f.input.configPath)
 	if err != nil {
 		return nil, err
 	}
+	path, cfg := found.path, found.file
 	if path != "" {
 		cfg.Apply(opts)
 		for _, reg := range opts.AllowedRegistries {
@@ -137,7 +109,7 @@ func (f *scanFlags) prepare(cmd *cobra.Command) (*run, error) {
 		opts.PSSVersion = f.pssVersion
 	}
 	if fl.Changed("kube-version") {
-		opts.KubeVersion = f.kubeVersion
+		opts.KubeVersion = f.input.kubeVersion
 	}
 	if opts.KubeVersion != "" {
 		if _, err := apiversion.ParseKubeVersion(opts.KubeVersion); err != nil {
@@ -151,7 +123,7 @@ func (f *scanFlags) prepare(cmd *cobra.Command) (*run, error) {
 	if _, err := pssChecks.Evaluator().LevelVersion(opts.PSSLevel, opts.PSSVersion); err != nil {
 		return nil, usageErr("%v", err)
 	}
-	r := &run{opts: opts, suppress: sup, failIncomplete: f.failIncomplete, config: cfg}
+	r := &run{opts: opts, suppress: sup, failIncomplete: f.failIncomplete, config: found}
 	if failOn != "none" {
 		sev, err := check.ParseSeverity(failOn)
 		if err != nil {
@@ -257,13 +229,15 @@ with --fail-on-incomplete), 2 usage or input error.`,
 			if len(args) == 0 {
 				args = []string{"."}
 			}
-			rs, err := renderers(f, r.opts.KubeVersion)
+			l, err := f.input.loader(s, r.config)
 			if err != nil {
 				return err
 			}
-			files := &source.Files{Stdin: s.In, Renderers: rs}
 			engine := scan.New(scan.Options{Checks: r.checks, CheckOptions: r.opts, Suppressions: r.suppress})
-			res, _ := engine.Files(files, args)
+			res, _, err := engine.Files(l, args)
+			if err != nil {
+				return loadError(s.Err, engine.Log, err)
+			}
 			return f.finish(s, r, res)
 		},
 	}

@@ -93,7 +93,7 @@ Service drops it, then finishes the requests in flight and exits.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.scan.configPath, "config", "", "configuration file (default ./"+config.DefaultFile+" when it exists); its webhook section sets modes and exemptions")
+	fl.StringVar(&f.scan.input.configPath, "config", "", "configuration file (default: "+config.DefaultFile+" in the working directory or the nearest parent up to the repository root); its webhook section sets modes and exemptions")
 	fl.StringSliceVar(&f.scan.checks, "checks", nil, "run only these checks: ids, globs (pss-*) or category:NAME")
 	fl.StringSliceVar(&f.scan.skip, "skip-checks", nil, "do not run these checks: ids, globs or category:NAME")
 	fl.StringVar(&f.scan.pssLevel, "pss-level", "", "Pod Security Standards level to evaluate: baseline or restricted (default baseline)")
@@ -139,7 +139,7 @@ func (f *webhookFlags) serve(ctx context.Context, cmd *cobra.Command, s Streams)
 	if err != nil {
 		return err
 	}
-	cfg := r.config
+	cfg := r.config.file
 	failOn := cfg.FailOn
 	if failOn == "none" {
 		failOn = "" // no CI gate: the webhook's own default applies
@@ -286,10 +286,11 @@ the webhook is unreachable; Ignore admits them unjudged. See docs/webhook.md.`,
   kubeward webhook config --url https://10.0.0.5:8443 --ca-bundle-file ca.crt --failure-policy Ignore`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, cfg, err := configFile(f.configPath)
+			found, err := loadConfig(s.Err, f.configPath)
 			if err != nil {
 				return err
 			}
+			cfg := found.file
 			o := admission.ConfigOptions{Name: f.name, WebhookName: f.webhookName, Namespace: f.namespace, ServiceName: f.service,
 				ServicePort: f.port, URL: f.url, Path: f.path, FailurePolicy: admissionregv1.FailurePolicyType(f.failure),
 				TimeoutSeconds: f.timeout, ExemptNamespaces: cfg.Webhook.Exemptions.Namespaces}
@@ -313,7 +314,7 @@ the webhook is unreachable; Ignore admits them unjudged. See docs/webhook.md.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.configPath, "config", "", "configuration file whose webhook.exemptions.namespaces to exclude too (default ./"+config.DefaultFile+" when it exists)")
+	fl.StringVar(&f.configPath, "config", "", "configuration file whose webhook.exemptions.namespaces to exclude too (default: "+config.DefaultFile+" in the working directory or the nearest parent up to the repository root)")
 	fl.StringVar(&f.name, "name", admission.DefaultConfigName, "name of the ValidatingWebhookConfiguration")
 	fl.StringVar(&f.webhookName, "webhook-name", admission.DefaultWebhookName, "name of the webhook (shown in denials)")
 	fl.StringVar(&f.namespace, "namespace", "kubeward", "the webhook's namespace (its Service's, always excluded)")

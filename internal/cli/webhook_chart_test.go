@@ -21,9 +21,9 @@ import (
 	"github.com/kubeward/kubeward/internal/admission"
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/kubetest"
+	"github.com/kubeward/kubeward/internal/loader"
 	"github.com/kubeward/kubeward/internal/manifest"
 	"github.com/kubeward/kubeward/internal/scan"
-	"github.com/kubeward/kubeward/internal/source"
 	"github.com/kubeward/kubeward/internal/source/helm"
 	admissionregv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
@@ -111,11 +111,14 @@ func chartObjects[T any](t testing.TB, in []manifest.Input, kind string) []*T {
 // deploy/helm/kubeward-webhook --set ...` does.
 func scanChart(t testing.TB, set ...string) *scan.Result {
 	t.Helper()
-	r, err := helm.New(helm.Options{Set: set})
+	l, err := loader.New(loader.Options{Helm: helm.Options{Set: set}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, _ := scan.New(scan.Options{Checks: check.All()}).Files(&source.Files{Renderers: []source.Renderer{r}}, []string{chartDir(t)})
+	res, _, err := scan.New(scan.Options{Checks: check.All()}).Files(l, []string{chartDir(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, p := range res.Problems {
 		t.Errorf("problem: %s", p)
 	}
@@ -173,7 +176,14 @@ func TestChartScansClean(t *testing.T) {
 // TestRenderedManifestScansClean: deploy/webhook.yaml, as `kubeward scan
 // deploy/webhook.yaml` reads it.
 func TestRenderedManifestScansClean(t *testing.T) {
-	res, _ := scan.New(scan.Options{Checks: check.All()}).Files(&source.Files{}, []string{filepath.Join(repoRoot(t), "deploy", "webhook.yaml")})
+	l, err := loader.New(loader.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, _, err := scan.New(scan.Options{Checks: check.All()}).Files(l, []string{filepath.Join(repoRoot(t), "deploy", "webhook.yaml")})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, p := range res.Problems {
 		t.Errorf("problem: %s", p)
 	}

@@ -52,6 +52,11 @@ type File struct {
 	// CustomChecks are files or directories of custom CEL checks (see
 	// custom_checks.go).
 	CustomChecks []string `yaml:"customChecks"`
+	// Paths.Exclude are gitignore patterns, relative to the file's
+	// directory, of paths no command reads (as a .kubewardignore file).
+	Paths struct {
+		Exclude []string `yaml:"exclude"`
+	} `yaml:"paths"`
 	// Path is where the file was read from (not part of the format).
 	Path string `yaml:"-"`
 }
@@ -94,6 +99,11 @@ func Parse(data []byte) (*File, error) {
 	}
 	if err := f.validateCustomChecks(); err != nil {
 		return nil, err
+	}
+	for i, p := range f.Paths.Exclude {
+		if strings.TrimSpace(p) == "" || strings.HasPrefix(p, "#") {
+			return nil, fmt.Errorf("paths.exclude[%d]: %q is not a pattern", i, p)
+		}
 	}
 	for i := range f.Suppressions {
 		if err := f.Suppressions[i].Validate(); err != nil {

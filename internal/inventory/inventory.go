@@ -96,25 +96,34 @@ func (inv *Inventory) Namespaces() []string {
 	return out
 }
 
+// SortObjects orders objects by where they were read (file, template,
+// line, list item), then identity.
+func SortObjects(objs []*Object) {
+	sort.SliceStable(objs, func(i, j int) bool {
+		a, b := &objs[i].Source, &objs[j].Source
+		switch {
+		case a.File != b.File:
+			return a.File < b.File
+		case a.Template != b.Template:
+			return a.Template < b.Template
+		case a.Line != b.Line:
+			return a.Line < b.Line
+		case a.Document != b.Document:
+			return a.Document < b.Document
+		case a.ListItem != b.ListItem:
+			return a.ListItem < b.ListItem
+		}
+		return objs[i].Ref.String() < objs[j].Ref.String()
+	})
+}
+
 // Sort orders objects by source then identity so that reports are stable
 // whatever order concurrent loaders finished in, and rebuilds name lookups so
 // the last duplicate in that order wins.
 func (inv *Inventory) Sort() {
-	less := func(a, b *Object) bool {
-		if a.Source.File != b.Source.File {
-			return a.Source.File < b.Source.File
-		}
-		if a.Source.Document != b.Source.Document {
-			return a.Source.Document < b.Source.Document
-		}
-		if a.Source.ListItem != b.Source.ListItem {
-			return a.Source.ListItem < b.Source.ListItem
-		}
-		return a.Ref.String() < b.Ref.String()
-	}
-	sort.SliceStable(inv.objects, func(i, j int) bool { return less(inv.objects[i], inv.objects[j]) })
+	SortObjects(inv.objects)
 	for _, list := range inv.byKind {
-		sort.SliceStable(list, func(i, j int) bool { return less(list[i], list[j]) })
+		SortObjects(list)
 	}
 	clear(inv.byName)
 	for _, o := range inv.objects {

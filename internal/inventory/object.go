@@ -152,6 +152,20 @@ func (o *Object) Slim() {
 	o.Meta = metav1.ObjectMeta{Name: o.Meta.Name, GenerateName: o.Meta.GenerateName, Namespace: o.Meta.Namespace}
 }
 
+// SetNamespace places the object in a namespace, in its reference, its
+// metadata and its typed form.
+func (o *Object) SetNamespace(ns string) {
+	o.Namespace, o.Meta.Namespace = ns, ns
+	if o.Typed != nil {
+		if m, err := metaAccessor(o.Typed); err == nil {
+			m.Namespace = ns
+		}
+	}
+	if o.Raw != nil {
+		o.Raw.SetNamespace(ns)
+	}
+}
+
 // Pods returns the pod specs this object defines or templates.
 func (o *Object) Pods() []*Pod { return o.pods }
 

@@ -47,6 +47,10 @@ type Input struct {
 	// Reread returns n bytes at off of the stream again, to find positions
 	// after the parse tree was released; nil keeps a copy of each document.
 	Reread func(off, n int) ([]byte, error)
+	// Namespace is where namespaced objects that name none are created: a
+	// chart's release namespace, as Helm installs them. "" leaves them
+	// without (the deployer's context decides).
+	Namespace string
 }
 
 // Decode reports each object to emit while its parse tree is alive (its
@@ -263,9 +267,17 @@ func (d *docDecoder) object(root, node *yaml.Node, prefix *fieldpath.Path, item 
 		d.problem(diag.Error, node.Line, node.Column, label, prefix.String(), err.Error())
 		return decoded{}, false
 	}
+	d.placeIn(obj)
 	lazy := &lazyLocator{text: d.text(), prefix: prefix, lineOffset: d.lineOffset()}
 	obj.Locator = &nodeLocator{root: root, prefix: prefix, lineOffset: d.lineOffset()}
 	return decoded{obj: obj, release: func() { obj.Locator = lazy }}, true
+}
+
+// placeIn puts a namespaced object that names no namespace in the input's.
+func (d *docDecoder) placeIn(o *inventory.Object) {
+	if d.in.Namespace != "" && o.Namespace == "" && o.Namespaced() {
+		o.SetNamespace(d.in.Namespace)
+	}
 }
 
 func orEmpty(v, _ *yaml.Node) *yaml.Node {
@@ -342,6 +354,7 @@ func (d *docDecoder) metadataOnly(t topLevel, gk schema.GroupKind) ([]decoded, s
 		meta = out.(*metaOnly).Metadata
 	}
 	obj := inventory.NewMeta(t.apiVersion, t.kind, meta, d.source(0))
+	d.placeIn(obj)
 	obj.Locator = &lazyLocator{text: d.text(), lineOffset: d.lineOffset()}
 	return []decoded{{obj: obj, release: func() {}}}, ""
 }

@@ -58,3 +58,15 @@ func blank(doc []byte) bool {
 	}
 	return true
 }
+
+// CountDocuments returns the number of documents in a stream that hold
+// more than white space and comments.
+func CountDocuments(data []byte) int {
+	n := 0
+	for _, sp := range splitDocuments(data) {
+		if !blank(data[sp.start:sp.end]) {
+			n++
+		}
+	}
+	return n
+}

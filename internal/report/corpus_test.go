@@ -11,10 +11,9 @@ import (
 
 	"github.com/kubeward/kubeward/internal/check"
 	_ "github.com/kubeward/kubeward/internal/checks/all"
+	"github.com/kubeward/kubeward/internal/loader"
 	"github.com/kubeward/kubeward/internal/scan"
 	"github.com/kubeward/kubeward/internal/sharedtest"
-	"github.com/kubeward/kubeward/internal/source"
-	"github.com/kubeward/kubeward/internal/source/helm"
 )
 
 // TestHelmLocations renders a real chart (whose name differs from its
@@ -22,12 +21,14 @@ import (
 // registered checks, and checks that every finding points at a template file
 // that exists, in every format.
 func TestHelmLocations(t *testing.T) {
-	r, err := helm.New(helm.Options{})
+	l, err := loader.New(loader.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, _ := scan.New(scan.Options{Checks: check.All()}).Files(&source.Files{Renderers: []source.Renderer{r}},
-		[]string{filepath.Join("testdata", "chart-dir")})
+	res, _, err := scan.New(scan.Options{Checks: check.All()}).Files(l, []string{filepath.Join("testdata", "chart-dir")})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, p := range res.Problems {
 		t.Errorf("problem: %s", p)
 	}
@@ -70,7 +71,14 @@ func TestCorpusReports(t *testing.T) {
 	if testing.Short() {
 		t.Skip("corpus scan skipped in -short mode")
 	}
-	res, _ := scan.New(scan.Options{Checks: check.All()}).Files(&source.Files{}, []string{corpusDir(t)})
+	l, err := loader.New(loader.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, _, err := scan.New(scan.Options{Checks: check.All()}).Files(l, []string{corpusDir(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(res.Findings) == 0 {
 		t.Fatal("no findings on the corpus")
 	}

@@ -157,6 +157,17 @@ func TestTableGate(t *testing.T) {
 		}
 	}
 	res.Findings = kept
+	if out := string(render(t, "table", res, testOptions())); !strings.Contains(out, "Gate --fail-on high: FAILED (2 input errors: the scan is incomplete).") {
+		t.Errorf("gate passed over input errors:\n%s", out)
+	}
+	// Without input errors, it passes.
+	var warnings []diag.Problem
+	for _, p := range res.Problems {
+		if p.Level != diag.Error {
+			warnings = append(warnings, p)
+		}
+	}
+	res.Problems = warnings
 	if out := string(render(t, "table", res, testOptions())); !strings.Contains(out, "Gate --fail-on high: passed (no unsuppressed finding at or above high).") {
 		t.Errorf("gate did not pass:\n%s", out)
 	}

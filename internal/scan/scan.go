@@ -4,16 +4,13 @@
 package scan
 
 import (
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/diag"
 	"github.com/kubeward/kubeward/internal/inventory"
-	"github.com/kubeward/kubeward/internal/manifest"
-	"github.com/kubeward/kubeward/internal/source"
+	"github.com/kubeward/kubeward/internal/loader"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
@@ -23,9 +20,6 @@ type Options struct {
 	Checks       []*check.Check
 	CheckOptions *check.Options
 	Suppressions *check.Suppressions
-	Limits       manifest.Limits
-	// Workers decode and check documents in parallel; 0 means GOMAXPROCS.
-	Workers int
 }
 
 // Result is everything a report renders.
@@ -68,26 +62,28 @@ func New(opts Options) *Engine {
 	}
 }
 
-// Files scans paths through the file walker (and its renderers).
-func (e *Engine) Files(files *source.Files, paths []string) (*Result, *inventory.Inventory) {
-	files.Log = e.Log
-	dec := &manifest.Decoder{Reads: e.Runner.ReadsContent, Limits: e.opts.Limits, Log: e.Log}
+// Files scans paths through the loader. The error is the loader's: a
+// path that does not exist, input with nothing to judge, or a render that
+// ran away; the result is then nil.
+func (e *Engine) Files(l *loader.Loader, paths []string) (*Result, *inventory.Inventory, error) {
 	type batch struct {
 		objs     []*inventory.Object
 		findings []check.Finding
 	}
-	var batches []batch
-	decodeAll(files, paths, dec, e.opts.Workers, func(workers int) { batches = make([]batch, workers) },
-		func(w int, o *inventory.Object) {
-			b := &batches[w]
-			// Object checks run while the parse tree is alive: positions are exact and cheap.
-			b.findings = append(b.findings, e.Runner.CheckObject(e.Ctx, o)...)
-			forgetSecretValues(o)
-			if !e.Runner.InventoryReads(o.GroupKind()) {
-				o.Slim()
-			}
-			b.objs = append(b.objs, o)
-		})
+	batches := make([]batch, l.Workers())
+	_, err := l.Load(paths, e.Runner.ReadsContent, e.Log, func(w int, o *inventory.Object) {
+		b := &batches[w]
+		// Object checks run while the parse tree is alive: positions are exact and cheap.
+		b.findings = append(b.findings, e.Runner.CheckObject(e.Ctx, o)...)
+		forgetSecretValues(o)
+		if !e.Runner.InventoryReads(o.GroupKind()) {
+			o.Slim()
+		}
+		b.objs = append(b.objs, o)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
 	inv := inventory.NewInventory()
 	var findings []check.Finding
 	for _, b := range batches {
@@ -97,61 +93,7 @@ func (e *Engine) Files(files *source.Files, paths []string) (*Result, *inventory
 		findings = append(findings, b.findings...)
 	}
 	inv.Sort()
-	return e.finish(inv, findings), inv
-}
-
-// LoadFiles reads the objects of the given kinds in full (others by their
-// metadata) without running checks, for commands that query an inventory
-// (rbac who-can, netpol matrix). Problems and skipped inputs go to the log.
-func LoadFiles(files *source.Files, paths []string, kinds []schema.GroupKind) (*inventory.Inventory, *diag.Log) {
-	log := &diag.Log{}
-	files.Log = log
-	want := map[schema.GroupKind]bool{}
-	for _, k := range kinds {
-		want[k] = true
-	}
-	dec := &manifest.Decoder{Reads: func(gk schema.GroupKind) bool { return want[gk] }, Log: log}
-	var batches [][]*inventory.Object
-	decodeAll(files, paths, dec, 0, func(workers int) { batches = make([][]*inventory.Object, workers) },
-		func(w int, o *inventory.Object) {
-			forgetSecretValues(o)
-			batches[w] = append(batches[w], o)
-		})
-	inv := inventory.NewInventory()
-	for _, b := range batches {
-		for _, o := range b {
-			inv.Add(o)
-		}
-	}
-	inv.Sort()
-	return inv, log
-}
-
-// decodeAll walks paths on one goroutine and decodes the streams on
-// workers (0: GOMAXPROCS). start is told the number of workers before any
-// object arrives; visit runs on worker w for each object while its parse
-// tree is alive, so per-worker state needs no lock.
-func decodeAll(files *source.Files, paths []string, dec *manifest.Decoder, workers int, start func(workers int), visit func(w int, o *inventory.Object)) {
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	start(workers)
-	inputs := make(chan manifest.Input, workers)
-	go func() {
-		defer close(inputs)
-		files.Walk(paths, func(in manifest.Input) { inputs <- in })
-	}()
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for in := range inputs {
-				dec.Decode(in, func(o *inventory.Object) { visit(w, o) })
-			}
-		}()
-	}
-	wg.Wait()
+	return e.finish(inv, findings), inv, nil
 }
 
 // Inventory scans objects that are already loaded (a cluster, a review).

@@ -8,15 +8,18 @@ import (
 
 	"github.com/kubeward/kubeward/internal/check"
 	_ "github.com/kubeward/kubeward/internal/checks/all"
+	"github.com/kubeward/kubeward/internal/loader"
 	"github.com/kubeward/kubeward/internal/sharedtest"
-	"github.com/kubeward/kubeward/internal/source"
 )
 
 // TestQuirks scans real files that make other scanners abort: every object
 // is still loaded and checked, and each problem is reported at its line.
 func TestQuirks(t *testing.T) {
 	dir := sharedtest.Dir(t, "corpus-quirks")
-	res, inv := New(Options{Checks: check.All()}).Files(&source.Files{}, []string{dir})
+	res, inv, err := New(Options{Checks: check.All()}).Files(loader.Default(), []string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if inv.Len() != 28 {
 		t.Errorf("loaded %d objects, want the 28 of the quirks corpus", inv.Len())
 	}
@@ -58,7 +61,10 @@ func TestQuirks(t *testing.T) {
 // which the API server refuses too.
 func TestCorpusLoads(t *testing.T) {
 	dir := sharedtest.Dir(t, "corpus")
-	res, inv := New(Options{Checks: check.All()}).Files(&source.Files{}, []string{dir})
+	res, inv, err := New(Options{Checks: check.All()}).Files(loader.Default(), []string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if inv.Len() != 4329 {
 		t.Errorf("loaded %d objects, want 4329", inv.Len())
 	}

@@ -11,10 +11,10 @@ import (
 
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/inventory"
+	"github.com/kubeward/kubeward/internal/loader"
 	"github.com/kubeward/kubeward/internal/manifest"
 	"github.com/kubeward/kubeward/internal/scan"
 	"github.com/kubeward/kubeward/internal/sharedtest"
-	"github.com/kubeward/kubeward/internal/source"
 )
 
 // Run decodes the YAML stream and runs the checks with the options (nil
@@ -144,7 +144,10 @@ func RunFixtures(t *testing.T, c *check.Check, opts *check.Options, fixtures []F
 // receive every finding, one per line, for reading false positives.
 func Corpus(t testing.TB, opts *check.Options, checks ...*check.Check) *scan.Result {
 	t.Helper()
-	res, _ := scan.New(scan.Options{Checks: checks, CheckOptions: opts}).Files(&source.Files{}, []string{sharedtest.Dir(t, "corpus")})
+	res, _, err := scan.New(scan.Options{Checks: checks, CheckOptions: opts}).Files(loader.Default(), []string{sharedtest.Dir(t, "corpus")})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if res.Objects == 0 {
 		t.Fatal("no objects decoded from the corpus: the test would check nothing")
 	}

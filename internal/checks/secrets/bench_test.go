@@ -8,8 +8,8 @@ import (
 
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/inventory"
+	"github.com/kubeward/kubeward/internal/loader"
 	"github.com/kubeward/kubeward/internal/scan"
-	"github.com/kubeward/kubeward/internal/source"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
@@ -61,7 +61,9 @@ func corpusValues(tb testing.TB) []namedValue {
 				}
 				return nil
 			}}
-		scan.New(scan.Options{Checks: []*check.Check{pods, objs}}).Files(&source.Files{}, []string{dir})
+		if _, _, err := scan.New(scan.Options{Checks: []*check.Check{pods, objs}}).Files(loader.Default(), []string{dir}); err != nil {
+			tb.Fatal(err)
+		}
 	})
 	return corpusValuesList
 }
@@ -138,7 +140,10 @@ func BenchmarkCorpusScan(b *testing.B) {
 	}{{"noop-checks", noop}, {"secrets-family", familyChecks}} {
 		b.Run(bc.name, func(b *testing.B) {
 			for range b.N {
-				res, _ := scan.New(scan.Options{Checks: bc.checks}).Files(&source.Files{}, []string{dir})
+				res, _, err := scan.New(scan.Options{Checks: bc.checks}).Files(loader.Default(), []string{dir})
+				if err != nil {
+					b.Fatal(err)
+				}
 				sink += len(res.Findings)
 			}
 		})

@@ -7,9 +7,9 @@ import (
 
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/checks/checktest"
+	"github.com/kubeward/kubeward/internal/loader"
 	"github.com/kubeward/kubeward/internal/scan"
 	"github.com/kubeward/kubeward/internal/sharedtest"
-	"github.com/kubeward/kubeward/internal/source"
 )
 
 // corpusDir and quirksDir are the shared corpora beside the repository.
@@ -56,7 +56,10 @@ var quoted = regexp.MustCompile(`"[^"]*"`)
 // TestQuirks runs the checks over files that break other scanners: no
 // check may fail on them.
 func TestQuirks(t *testing.T) {
-	res, _ := scan.New(scan.Options{Checks: familyChecks}).Files(&source.Files{}, []string{quirksDir(t)})
+	res, _, err := scan.New(scan.Options{Checks: familyChecks}).Files(loader.Default(), []string{quirksDir(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, f := range res.Findings {
 		t.Logf("%s %s:%d %s [%s] %s", f.CheckID, f.Source.File, f.Position.Line, f.Severity, f.Path, f.Message)
 	}

@@ -13,10 +13,9 @@ import (
 	"github.com/kubeward/kubeward/internal/checks/workload"
 	"github.com/kubeward/kubeward/internal/diag"
 	"github.com/kubeward/kubeward/internal/inventory"
-	"github.com/kubeward/kubeward/internal/manifest"
+	"github.com/kubeward/kubeward/internal/loader"
 	"github.com/kubeward/kubeward/internal/scan"
 	"github.com/kubeward/kubeward/internal/sharedtest"
-	"github.com/kubeward/kubeward/internal/source"
 	yaml "go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -42,13 +41,15 @@ messageExpression: >-
 // corpusPods are the pod specs of every workload in the shared corpus.
 func corpusPods(tb testing.TB) []*inventory.Pod {
 	tb.Helper()
-	log := &diag.Log{}
-	var pods []*inventory.Pod
-	files := &source.Files{Log: log}
-	d := &manifest.Decoder{Log: log, Reads: func(gk schema.GroupKind) bool { return slices.Contains(inventory.WorkloadKinds, gk) }}
-	files.Walk([]string{sharedtest.Dir(tb, "corpus")}, func(in manifest.Input) {
-		d.Decode(in, func(o *inventory.Object) { pods = append(pods, o.Pods()...) })
-	})
+	l := loader.Default()
+	perWorker := make([][]*inventory.Pod, l.Workers())
+	reads := func(gk schema.GroupKind) bool { return slices.Contains(inventory.WorkloadKinds, gk) }
+	if _, err := l.Load([]string{sharedtest.Dir(tb, "corpus")}, reads, &diag.Log{}, func(w int, o *inventory.Object) {
+		perWorker[w] = append(perWorker[w], o.Pods()...)
+	}); err != nil {
+		tb.Fatal(err)
+	}
+	pods := slices.Concat(perWorker...)
 	if len(pods) < 100 {
 		tb.Fatalf("only %d pod specs in the corpus", len(pods))
 	}
@@ -151,7 +152,10 @@ func TestCorpusExampleChecks(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := sharedtest.Dir(t, "corpus")
-	res, _ := scan.New(scan.Options{Checks: cs}).Files(&source.Files{}, []string{dir})
+	res, _, err := scan.New(scan.Options{Checks: cs}).Files(loader.Default(), []string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
 	counts := map[string]int{}
 	for _, f := range res.Findings {
 		counts[f.CheckID]++

@@ -12,26 +12,27 @@ import (
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/diag"
 	"github.com/kubeward/kubeward/internal/inventory"
-	"github.com/kubeward/kubeward/internal/manifest"
+	"github.com/kubeward/kubeward/internal/loader"
 	"github.com/kubeward/kubeward/internal/policy/custom"
 	"github.com/kubeward/kubeward/internal/sharedtest"
-	"github.com/kubeward/kubeward/internal/source"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // corpusWorkloads are the workload objects of the shared corpus, in full.
 func corpusWorkloads(tb testing.TB) []*inventory.Object {
 	tb.Helper()
-	log := &diag.Log{}
-	var objs []*inventory.Object
-	d := &manifest.Decoder{Log: log, Reads: func(gk schema.GroupKind) bool { return slices.Contains(inventory.WorkloadKinds, gk) }}
-	(&source.Files{Log: log}).Walk([]string{sharedtest.Dir(tb, "corpus")}, func(in manifest.Input) {
-		d.Decode(in, func(o *inventory.Object) {
-			if len(o.Pods()) > 0 {
-				objs = append(objs, o)
-			}
-		})
-	})
+	l := loader.Default()
+	perWorker := make([][]*inventory.Object, l.Workers())
+	reads := func(gk schema.GroupKind) bool { return slices.Contains(inventory.WorkloadKinds, gk) }
+	if _, err := l.Load([]string{sharedtest.Dir(tb, "corpus")}, reads, &diag.Log{}, func(w int, o *inventory.Object) {
+		if len(o.Pods()) > 0 {
+			perWorker[w] = append(perWorker[w], o)
+		}
+	}); err != nil {
+		tb.Fatal(err)
+	}
+	objs := slices.Concat(perWorker...)
+	inventory.SortObjects(objs)
 	if len(objs) < 100 {
 		tb.Fatalf("only %d workloads in the corpus", len(objs))
 	}

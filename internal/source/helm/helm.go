@@ -45,7 +45,13 @@ type Options struct {
 	APIVersions []string
 	// SkipSchemaValidation does not check values against values.schema.json.
 	SkipSchemaValidation bool
+	// MaxValuesBytes bounds each values file and --set-file file; 0 means
+	// DefaultMaxValuesBytes. Rendering copies values several times over.
+	MaxValuesBytes int64
 }
+
+// DefaultMaxValuesBytes bounds a values file when Options say nothing.
+const DefaultMaxValuesBytes = 16 << 20
 
 // DefaultNamespace is .Release.Namespace when none is given, a placeholder
 // like `helm template`'s release name "release-name".
@@ -175,7 +181,7 @@ func (r *Renderer) Render(p, display string) (out []manifest.Input, err error) {
 		if crd.File == nil || strings.TrimSpace(string(crd.File.Data)) == "" {
 			continue
 		}
-		out = append(out, manifest.Input{Name: display, Template: filepath.ToSlash(crd.Filename), Data: crd.File.Data})
+		out = append(out, manifest.Input{Name: display, Template: filepath.ToSlash(crd.Filename), Data: crd.File.Data, Namespace: r.release.Namespace})
 	}
 	names := make([]string, 0, len(files))
 	for name := range files {
@@ -191,7 +197,7 @@ func (r *Renderer) Render(p, display string) (out []manifest.Input, err error) {
 			if strings.TrimSpace(text) == "" {
 				continue
 			}
-			out = append(out, manifest.Input{Name: display, Template: name, Data: []byte(text), LineOffset: seg.lineOffset})
+			out = append(out, manifest.Input{Name: display, Template: name, Data: []byte(text), LineOffset: seg.lineOffset, Namespace: r.release.Namespace})
 		}
 	}
 	return out, nil

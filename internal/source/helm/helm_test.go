@@ -9,14 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kubeward/kubeward/internal/check"
-	"github.com/kubeward/kubeward/internal/checks/checktest"
-	"github.com/kubeward/kubeward/internal/checks/workload"
-	"github.com/kubeward/kubeward/internal/diag"
 	"github.com/kubeward/kubeward/internal/fieldpath"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/manifest"
-	"github.com/kubeward/kubeward/internal/scan"
+	"github.com/kubeward/kubeward/internal/manifest/manifesttest"
 	"github.com/kubeward/kubeward/internal/source"
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
@@ -65,7 +61,7 @@ func TestRenderChart(t *testing.T) {
 		}
 	}
 
-	objs := checktest.Objects(t, in)
+	objs := manifesttest.Objects(t, in)
 	// Source.Line is the first line of the document in the template's
 	// rendered output; File is the chart, Template the "# Source:" path.
 	wantSrc := map[string]inventory.Source{
@@ -111,7 +107,7 @@ func TestRenderChart(t *testing.T) {
 // TestPositions checks that a field's position is its line in the
 // template's rendered output.
 func TestPositions(t *testing.T) {
-	objs := checktest.Objects(t, render(t, Options{}, "testdata/app"))
+	objs := manifesttest.Objects(t, render(t, Options{}, "testdata/app"))
 	cases := []struct {
 		obj  string
 		path *fieldpath.Path
@@ -148,7 +144,7 @@ func TestValuesChangeOutput(t *testing.T) {
 			t.Errorf("service.enabled=false in the values file still renders the Service")
 		}
 	}
-	objs := checktest.Objects(t, in)
+	objs := manifesttest.Objects(t, in)
 	dep, ok := objs["Deployment/prod-app"]
 	if !ok {
 		t.Fatalf("no Deployment/prod-app among %v", keys(objs))
@@ -173,7 +169,7 @@ func TestValuesChangeOutput(t *testing.T) {
 
 	// --set-string keeps a number a string; --set-json sets structures.
 	in = render(t, Options{SetString: []string{"image.tag=3"}, SetJSON: []string{`securityContext={"runAsUser":1000}`}}, "testdata/app")
-	d = checktest.Objects(t, in)["Deployment/release-name-app"].Typed.(*appsv1.Deployment)
+	d = manifesttest.Objects(t, in)["Deployment/release-name-app"].Typed.(*appsv1.Deployment)
 	c = d.Spec.Template.Spec.Containers[0]
 	if c.Image != "nginx:3" || c.SecurityContext.RunAsUser == nil || *c.SecurityContext.RunAsUser != 1000 {
 		t.Errorf("image %q, runAsUser %v", c.Image, c.SecurityContext.RunAsUser)
@@ -229,74 +225,6 @@ func TestTemplateError(t *testing.T) {
 	}
 }
 
-// TestWalk runs the renderer under the file walker: a chart that fails is
-// reported and the other charts are still scanned; a library chart is
-// skipped with its reason.
-func TestWalk(t *testing.T) {
-	r, err := New(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := &diag.Log{}
-	files := &source.Files{Log: log, Renderers: []source.Renderer{r}}
-	var got []string
-	files.Walk([]string{"testdata"}, func(in manifest.Input) { got = append(got, in.Name+" "+in.Template) })
-	want := []string{
-		"testdata/app app/crds/widgets.yaml",
-		"testdata/app app/charts/sub/templates/configmap.yaml",
-		"testdata/app app/templates/deployment.yaml",
-		"testdata/app app/templates/hook-job.yaml",
-		"testdata/app app/templates/legacy-hooks.yaml",
-		"testdata/app app/templates/rbac.yaml",
-		"testdata/app app/templates/service.yaml",
-		"testdata/caps caps/templates/configmap.yaml",
-		// Two inputs: the third object is glued to a "---" line.
-		"testdata/glued glued/templates/configmaps.yaml",
-		"testdata/glued glued/templates/configmaps.yaml",
-		"testdata/values-prod.yaml ",
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("inputs:\n got %q\nwant %q", got, want)
-	}
-	var problems []string
-	for _, p := range log.Problems() {
-		problems = append(problems, p.File+": "+p.Message)
-	}
-	if len(problems) != 2 || !strings.HasPrefix(problems[0], "testdata/broken: helm: execution error at (broken/templates/deployment.yaml:10:20)") ||
-		!strings.HasPrefix(problems[1], "testdata/missing-dep: helm: missing chart dependencies") {
-		t.Errorf("problems: %q", problems)
-	}
-	var skipped []string
-	for _, s := range log.Skipped() {
-		if !strings.HasPrefix(s.Path, "testdata/fuzz/") { // go test's fuzz corpus
-			skipped = append(skipped, s.Path+": "+s.Reason)
-		}
-	}
-	if len(skipped) != 2 || !strings.HasPrefix(skipped[0], "testdata/greeting.txt") || !strings.HasPrefix(skipped[1], "testdata/library: helm: library chart") {
-		t.Errorf("skipped: %q", skipped)
-	}
-}
-
-// TestFindingsInTemplates runs a real check on a rendered chart: the
-// finding names the chart, the template and the line in its output.
-func TestFindingsInTemplates(t *testing.T) {
-	r, err := New(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := scan.New(scan.Options{Checks: []*check.Check{workload.ReadOnlyRootFilesystem}, Workers: 1})
-	res, _ := e.Files(&source.Files{Renderers: []source.Renderer{r}}, []string{"testdata/app"})
-	var got []string
-	for _, f := range res.Findings {
-		got = append(got, fmt.Sprintf("%s/%s %s %s:%d %s", f.Object.Kind, f.Object.Name, f.Path, f.Source.File, f.Position.Line, f.Source.Template))
-	}
-	// The field is missing: its position is its parent's, where it goes.
-	want := []string{"Job/release-name-app-migrate spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem testdata/app:15 app/templates/hook-job.yaml"}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("findings:\n got %q\nwant %q", got, want)
-	}
-}
-
 func TestArchive(t *testing.T) {
 	dir := t.TempDir()
 	c, err := loader.Load("testdata/app")
@@ -343,7 +271,7 @@ func TestArchivedSubchart(t *testing.T) {
 	if err := os.RemoveAll(filepath.Join(dir, "charts", "sub")); err != nil {
 		t.Fatal(err)
 	}
-	objs := checktest.Objects(t, render(t, Options{}, dir))
+	objs := manifesttest.Objects(t, render(t, Options{}, dir))
 	cm, ok := objs["ConfigMap/release-name-sub"]
 	if !ok || cm.Source.Template != "app/charts/sub/templates/configmap.yaml" || cm.Typed.(*corev1.ConfigMap).Data["greeting"] != "hello" {
 		t.Errorf("subchart from charts/sub-0.1.0.tgz not rendered as expected: %+v", cm)
@@ -371,7 +299,7 @@ func TestCapabilities(t *testing.T) {
 		t.Errorf("error %q", err)
 	}
 	in := render(t, Options{KubeVersion: "v1.31.2", APIVersions: []string{"example.com/v1"}, ReleaseName: "r1", Namespace: "ns1"}, "testdata/caps")
-	cm := checktest.Objects(t, in)["ConfigMap/caps"].Typed.(*corev1.ConfigMap)
+	cm := manifesttest.Objects(t, in)["ConfigMap/caps"].Typed.(*corev1.ConfigMap)
 	want := map[string]string{"release": "r1", "kubeVersion": "v1.31.2", "hasWidgets": "true", "lookupEmpty": "true", "host": ""}
 	if !reflect.DeepEqual(cm.Data, want) || cm.Namespace != "ns1" {
 		t.Errorf("data %v namespace %q, want %v ns1", cm.Data, cm.Namespace, want)
@@ -480,7 +408,7 @@ func TestDropUnknownHooks(t *testing.T) {
 // comment and an object to "---" lines: Helm splits there, so the three
 // objects are found, each at its line in the rendered output.
 func TestGluedSeparators(t *testing.T) {
-	objs := checktest.Objects(t, render(t, Options{}, "testdata/glued"))
+	objs := manifesttest.Objects(t, render(t, Options{}, "testdata/glued"))
 	want := map[string]int{"ConfigMap/first": 1, "ConfigMap/second": 6, "ConfigMap/third": 10}
 	if len(objs) != len(want) {
 		t.Errorf("objects %v, want %v", keys(objs), want)
@@ -513,26 +441,6 @@ func TestSplitLikeHelm(t *testing.T) {
 	for _, c := range cases {
 		if got := splitLikeHelm(c.in); !reflect.DeepEqual(got, c.want) {
 			t.Errorf("splitLikeHelm(%q)\n got %+v\nwant %+v", c.in, got, c.want)
-		}
-	}
-}
-
-// TestNamespaceDefault: without a namespace, a chart that places its
-// objects in .Release.Namespace is not reported for the default namespace;
-// with --namespace default it is.
-func TestNamespaceDefault(t *testing.T) {
-	for _, c := range []struct {
-		ns   string
-		want int
-	}{{"", 0}, {"default", 1}} {
-		r, err := New(Options{Namespace: c.ns})
-		if err != nil {
-			t.Fatal(err)
-		}
-		e := scan.New(scan.Options{Checks: []*check.Check{workload.DefaultNamespace}, Workers: 1})
-		res, _ := e.Files(&source.Files{Renderers: []source.Renderer{r}}, []string{"testdata/app"})
-		if len(res.Findings) != c.want {
-			t.Errorf("namespace %q: %d findings, want %d", c.ns, len(res.Findings), c.want)
 		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"regexp"
 	"slices"
 	"sort"
@@ -28,7 +27,7 @@ func userValues(o Options) (map[string]any, error) {
 		if err := localOnly("--values", name); err != nil {
 			return nil, err
 		}
-		raw, err := os.ReadFile(name)
+		raw, err := source.ReadFile(name, o.maxValues())
 		if err != nil {
 			return nil, fmt.Errorf("--values %s: %w", name, err)
 		}
@@ -48,7 +47,7 @@ func userValues(o Options) (map[string]any, error) {
 		if err := localOnly("--set-file", name); err != nil {
 			return nil, err
 		}
-		b, err := os.ReadFile(name)
+		b, err := source.ReadFile(name, o.maxValues())
 		if err != nil {
 			return nil, err
 		}
@@ -69,6 +68,13 @@ func userValues(o Options) (map[string]any, error) {
 		}
 	}
 	return base, nil
+}
+
+func (o Options) maxValues() int64 {
+	if o.MaxValuesBytes > 0 {
+		return o.MaxValuesBytes
+	}
+	return DefaultMaxValuesBytes
 }
 
 // setError describes a bad --set without repeating its value, which may be a

@@ -26,7 +26,12 @@ import (
 // and resources, Helm chart inflation and plugins other than the built-in
 // ones are refused, so a build never reaches the network or runs a
 // program.
-type Renderer struct{}
+type Renderer struct {
+	// MaxFileBytes bounds each file a build reads (a resource, a patch, a
+	// generator's input); 0 means 256 MiB. A pipe or device named as a
+	// resource would otherwise be read for ever.
+	MaxFileBytes int64
+}
 
 var _ source.Renderer = (*Renderer)(nil)
 
@@ -64,7 +69,7 @@ const originKey = "config.kubernetes.io/origin"
 // file the object came from (a resource file, or for a generated object
 // the kustomization that generated it), relative to the working directory
 // like display.
-func (*Renderer) Render(p, display string) (out []manifest.Input, err error) {
+func (r *Renderer) Render(p, display string) (out []manifest.Input, err error) {
 	defer func() {
 		if x := recover(); x != nil {
 			out, err = nil, fmt.Errorf("build failed: %v", x)
@@ -84,7 +89,7 @@ func (*Renderer) Render(p, display string) (out []manifest.Input, err error) {
 	if err := checkOffline(root, display); err != nil {
 		return nil, err
 	}
-	fs, err := newOriginFS(root, name)
+	fs, err := newOriginFS(root, name, r.maxFile())
 	if err != nil {
 		return nil, err
 	}
@@ -171,18 +176,19 @@ func redact(err error) error {
 // where each object came from.
 type originFS struct {
 	filesys.FileSystem
+	maxFile  int64
 	kustFile string // real path of the root kustomization file
 	patched  []byte
 	injected bool // the annotations were added here and are removed after
 }
 
-func newOriginFS(root, name string) (*originFS, error) {
+func newOriginFS(root, name string, maxFile int64) (*originFS, error) {
 	real, err := filepath.EvalSymlinks(filepath.Join(root, name))
 	if err != nil {
 		return nil, err
 	}
-	fs := &originFS{FileSystem: filesys.MakeFsOnDisk(), kustFile: real}
-	data, err := os.ReadFile(real)
+	fs := &originFS{FileSystem: filesys.MakeFsOnDisk(), kustFile: real, maxFile: maxFile}
+	data, err := source.ReadFile(real, maxFile)
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +229,14 @@ func (f *originFS) ReadFile(p string) ([]byte, error) {
 			return slices.Clone(f.patched), nil
 		}
 	}
-	return f.FileSystem.ReadFile(p)
+	return source.ReadFile(p, f.maxFile)
+}
+
+func (r *Renderer) maxFile() int64 {
+	if r.MaxFileBytes > 0 {
+		return r.MaxFileBytes
+	}
+	return 256 << 20
 }
 
 var errReadOnly = errors.New("kubeward builds kustomizations without writing files")

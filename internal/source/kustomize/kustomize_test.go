@@ -9,11 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kubeward/kubeward/internal/checks/checktest"
-	"github.com/kubeward/kubeward/internal/diag"
 	"github.com/kubeward/kubeward/internal/fieldpath"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/manifest"
+	"github.com/kubeward/kubeward/internal/manifest/manifesttest"
 	"github.com/kubeward/kubeward/internal/source"
 	appsv1 "k8s.io/api/apps/v1"
 	"sigs.k8s.io/kustomize/api/krusty"
@@ -52,7 +51,7 @@ func render(t *testing.T, dir string) []manifest.Input {
 
 func TestBuildOverlay(t *testing.T) {
 	const dir = "testdata/overlays/prod"
-	objs := checktest.Objects(t, render(t, dir))
+	objs := manifesttest.Objects(t, render(t, dir))
 	// Lines count in the output of `kustomize build testdata/overlays/prod`.
 	want := map[string]inventory.Source{
 		"ConfigMap/prod-app-config-hf678c7m2b": {File: dir, Line: 1, Template: "testdata/base/kustomization.yaml"},
@@ -147,7 +146,7 @@ func TestSameAsKustomizeBuild(t *testing.T) {
 // TestOriginKeptWhenAsked: a kustomization that asks for origin
 // annotations itself gets them in its output, as they will be applied.
 func TestOriginKeptWhenAsked(t *testing.T) {
-	objs := checktest.Objects(t, render(t, "testdata/with-origin"))
+	objs := manifesttest.Objects(t, render(t, "testdata/with-origin"))
 	o := objs["Deployment/web"]
 	if o == nil || o.Meta.Annotations[originKey] != "path: ../base/deployment.yaml\n" || o.Source.Template != "testdata/base/deployment.yaml" {
 		t.Errorf("deployment %+v", o)
@@ -392,35 +391,6 @@ func TestClaims(t *testing.T) {
 		if !r.Claims(dir, true) {
 			t.Errorf("%s not claimed", name)
 		}
-	}
-}
-
-// TestWalk runs the renderer under the file walker over all fixtures.
-func TestWalk(t *testing.T) {
-	log := &diag.Log{}
-	files := &source.Files{Log: log, Renderers: []source.Renderer{New()}}
-	units := map[string]int{}
-	files.Walk([]string{"testdata"}, func(in manifest.Input) { units[in.Name]++ })
-	want := map[string]int{"testdata/base": 3, "testdata/overlays/prod": 5, "testdata/with-origin": 3}
-	if !reflect.DeepEqual(units, want) {
-		t.Errorf("objects per unit %v, want %v", units, want)
-	}
-	var problems []string
-	for _, p := range log.Problems() {
-		problems = append(problems, p.File)
-	}
-	wantProblems := []string{"testdata/helmchart", "testdata/remote-git", "testdata/remote-http", "testdata/remote-nested", "testdata/remote-patch"}
-	if !reflect.DeepEqual(problems, wantProblems) {
-		t.Errorf("problems in %q, want %q", problems, wantProblems)
-	}
-	var skipped []string
-	for _, s := range log.Skipped() {
-		if !strings.HasPrefix(s.Path, "testdata/fuzz/") { // go test's fuzz corpus
-			skipped = append(skipped, s.Path)
-		}
-	}
-	if !reflect.DeepEqual(skipped, []string{"testdata/components/hardening"}) {
-		t.Errorf("skipped %q", skipped)
 	}
 }
 

@@ -1,4 +1,6 @@
-package checktest
+// Package manifesttest helps the tests of renderers: their output decoded
+// with the real decoder.
+package manifesttest
 
 import (
 	"testing"
