@@ -224,8 +224,9 @@ func openSorted(name string) (*sortedFile, error) {
 	return sf, nil
 }
 
-// lookup calls fn with the value of every record under key.
-func (sf *sortedFile) lookup(key string, fn func(value []byte) error) error {
+// lookup calls fn with the value of every record under key. br, when not
+// nil, is reused.
+func (sf *sortedFile) lookup(br *bufio.Reader, key string, fn func(value []byte) error) error {
 	// The first fence at or after key; key's records start after the fence
 	// before it (a key's records may run across fences).
 	i := sort.Search(len(sf.fences), func(i int) bool { return sf.fences[i].key >= key })
@@ -233,7 +234,12 @@ func (sf *sortedFile) lookup(key string, fn func(value []byte) error) error {
 	if i > 0 {
 		from = sf.fences[i-1].off
 	}
-	br := bufio.NewReaderSize(io.NewSectionReader(sf.f, from, 1<<62), 8<<10)
+	section := io.NewSectionReader(sf.f, from, 1<<62)
+	if br == nil {
+		br = bufio.NewReaderSize(section, 4<<10)
+	} else {
+		br.Reset(section)
+	}
 	for {
 		line, err := br.ReadSlice('\n')
 		if err == io.EOF {
@@ -308,9 +314,12 @@ func (ix *ecoIndex) checkHeader() error {
 }
 
 // lookup returns the entries recorded under key.
-func (ix *ecoIndex) lookup(key string) ([]entry, error) {
+func (ix *ecoIndex) lookup(rd *reader, key string) ([]entry, error) {
+	if rd.br == nil {
+		rd.br = bufio.NewReaderSize(nil, 4<<10)
+	}
 	var out []entry
-	err := ix.index.lookup(key, func(v []byte) error {
+	err := ix.index.lookup(rd.br, key, func(v []byte) error {
 		e, err := parseEntry(v)
 		out = append(out, e)
 		return err
@@ -337,20 +346,35 @@ func parseEntry(b []byte) (entry, error) {
 	return entry{off: int64(n[0]), csize: int64(n[1]), size: int64(n[2]), method: uint16(n[3]), crc: uint32(n[4])}, nil
 }
 
+// reader reads advisories and index records for one match, reusing its
+// buffers and inflater (a flate reader allocates tens of KiB).
+type reader struct {
+	flate io.ReadCloser
+	buf   []byte
+	br    *bufio.Reader
+}
+
 // read inflates one advisory from the archive and checks its CRC, so an
-// archive replaced under its index is noticed rather than misread.
-func (ix *ecoIndex) read(e entry) ([]byte, error) {
+// archive replaced under its index is noticed rather than misread. The
+// bytes are valid until the next read.
+func (rd *reader) read(ix *ecoIndex, e entry) ([]byte, error) {
 	var r io.Reader = io.NewSectionReader(ix.archive, e.off, e.csize)
 	switch e.method {
 	case zip.Store:
 	case zip.Deflate:
-		fr := flate.NewReader(r)
-		defer fr.Close()
-		r = fr
+		if rd.flate == nil {
+			rd.flate = flate.NewReader(r)
+		} else if err := rd.flate.(flate.Resetter).Reset(r, nil); err != nil {
+			return nil, err
+		}
+		r = rd.flate
 	default:
 		return nil, fmt.Errorf("archive entry: compression method %d", e.method)
 	}
-	buf := make([]byte, e.size)
+	if int64(cap(rd.buf)) < e.size {
+		rd.buf = make([]byte, e.size)
+	}
+	buf := rd.buf[:e.size]
 	if _, err := io.ReadFull(r, buf); err != nil {
 		return nil, fmt.Errorf("archive entry at %d: %w", e.off, err)
 	}

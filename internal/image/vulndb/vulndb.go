@@ -225,12 +225,18 @@ func (db *DB) Match(ctx context.Context, pkgs []*extractor.Package) (*Result, er
 // matchEcosystem decodes each advisory that names a package once, in
 // archive order, and judges every package that it may apply to.
 func (db *DB) matchEcosystem(ctx context.Context, ix *ecoIndex, cands []*candidate, res *Result) error {
+	var rd reader
 	byEntry := map[entry][]*candidate{}
+	looked := map[string][]entry{} // binary packages share source names
 	for _, c := range cands {
 		for name := range c.names {
-			es, err := ix.lookup(name)
-			if err != nil {
-				return err
+			es, ok := looked[name]
+			if !ok {
+				var err error
+				if es, err = ix.lookup(&rd, name); err != nil {
+					return err
+				}
+				looked[name] = es
 			}
 			for _, e := range es {
 				if !slices.Contains(byEntry[e], c) {
@@ -244,7 +250,7 @@ func (db *DB) matchEcosystem(ctx context.Context, ix *ecoIndex, cands []*candida
 		if i%256 == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}
-		data, err := ix.read(e)
+		data, err := rd.read(ix, e)
 		if err != nil {
 			return err
 		}
@@ -458,7 +464,7 @@ func (db *DB) rateUnrated(fs []vuln.Finding) error {
 		var by string
 		for _, id := range f.IDs() {
 			for _, rf := range ratings {
-				err := rf.lookup(id, func(v []byte) error {
+				err := rf.lookup(nil, id, func(v []byte) error {
 					r, src, ok := parseRating(string(v))
 					if ok && r.better(best) {
 						best, by = r, src

@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -121,4 +122,59 @@ func DB(t testing.TB, dir string, archives map[string][]byte) *vulndb.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// Synthetic writes an archive of n advisories shaped like Debian's (an id,
+// a CVE alias, a paragraph of details, one affected entry per release of
+// eco with a fixed version) over the source packages pkg-0 ... pkg-(m-1),
+// for benchmarks at the size of the real database. One package in fifty
+// ("pkg-hot", as Linux is in Debian) draws 2% of the advisories. Package
+// pkg-i is fixed in 1.(k)-1 for k = id mod 50, so an installed 1.25-1 is
+// affected by about half of its advisories.
+func Synthetic(w io.Writer, eco string, n, m int) error {
+	zw := zip.NewWriter(w)
+	words := strings.Fields("buffer overflow in the parser allows remote attackers to cause a denial of service " +
+		"or possibly execute arbitrary code via a crafted request header when compression is enabled and the " +
+		"length field exceeds the allocated size of the decoding table on thirty two bit platforms only")
+	var details strings.Builder
+	for i := 0; i < n; i++ {
+		name := fmt.Sprintf("pkg-%d", (i*7919)%m)
+		if i%50 == 0 {
+			name = "pkg-hot"
+		}
+		details.Reset()
+		for j := 0; details.Len() < 1200; j++ {
+			details.WriteString(words[(i*31+j*17+j*j)%len(words)])
+			details.WriteByte(' ')
+		}
+		var affected []any
+		for _, release := range []string{"11", "12", "13"} {
+			affected = append(affected, map[string]any{
+				"package": map[string]string{"ecosystem": eco + ":" + release, "name": name, "purl": "pkg:deb/debian/" + name + "?arch=source"},
+				"ranges": []any{map[string]any{"type": "ECOSYSTEM", "events": []any{
+					map[string]string{"introduced": "0"}, map[string]string{"fixed": fmt.Sprintf("1.%d-1", i%50)}}}},
+			})
+		}
+		doc, err := json.Marshal(map[string]any{
+			"schema_version": "1.6.0",
+			"id":             fmt.Sprintf("SYN-CVE-%07d", i),
+			"modified":       "2025-01-01T00:00:00Z",
+			"published":      "2024-01-01T00:00:00Z",
+			"upstream":       []string{fmt.Sprintf("CVE-2024-%07d", i)},
+			"details":        details.String(),
+			"affected":       affected,
+			"references":     []any{map[string]string{"type": "ADVISORY", "url": fmt.Sprintf("https://security-tracker.debian.org/tracker/CVE-2024-%07d", i)}},
+		})
+		if err != nil {
+			return err
+		}
+		f, err := zw.Create(fmt.Sprintf("SYN-CVE-%07d.json", i))
+		if err != nil {
+			return err
+		}
+		if _, err := f.Write(doc); err != nil {
+			return err
+		}
+	}
+	return zw.Close()
 }
