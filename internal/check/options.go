@@ -2,6 +2,8 @@ package check
 
 import (
 	"sync"
+
+	"github.com/kubeward/kubeward/internal/image/vuln"
 )
 
 // Options are the settings checks read. They come from flags and the config
@@ -16,6 +18,9 @@ type Options struct {
 	// PrivateRegistries lists registry hosts or host/path prefixes whose
 	// images need pull credentials, in the allowlist's format.
 	PrivateRegistries []string
+	// Vulnerabilities decides which known vulnerabilities of an image fail
+	// (images.vulnerabilities); nil is vuln.DefaultPolicy.
+	Vulnerabilities *vuln.Policy
 	// SystemNamespaces are where cluster components live; some checks expect
 	// more privilege there and say so instead of crying wolf.
 	SystemNamespaces []string

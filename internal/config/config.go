@@ -9,9 +9,11 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/image/vuln"
 	yaml "go.yaml.in/yaml/v3"
 )
 
@@ -41,6 +43,9 @@ type File struct {
 	Images struct {
 		AllowedRegistries []string `yaml:"allowedRegistries"`
 		PrivateRegistries []string `yaml:"privateRegistries"`
+		// Vulnerabilities is the known-vulnerability policy and the OSV
+		// database's location (docs/images.md).
+		Vulnerabilities vuln.Config `yaml:"vulnerabilities"`
 	} `yaml:"images"`
 	// SystemNamespaces replaces the default list (kube-system, kube-public, kube-node-lease).
 	SystemNamespaces []string `yaml:"systemNamespaces"`
@@ -105,6 +110,9 @@ func Parse(data []byte) (*File, error) {
 			return nil, fmt.Errorf("paths.exclude[%d]: %q is not a pattern", i, p)
 		}
 	}
+	if err := f.Images.Vulnerabilities.Validate(); err != nil {
+		return nil, err
+	}
 	for i := range f.Suppressions {
 		if err := f.Suppressions[i].Validate(); err != nil {
 			return nil, fmt.Errorf("suppressions[%d]: %w", i, err)
@@ -133,6 +141,21 @@ func (f *File) Apply(opts *check.Options) {
 	if f.KubeVersion != "" {
 		opts.KubeVersion = f.KubeVersion
 	}
+}
+
+// VulnerabilityPolicy builds the images.vulnerabilities policy, reading
+// its VEX documents (relative paths from the configuration file's
+// directory).
+func (f *File) VulnerabilityPolicy() (*vuln.Policy, error) {
+	dir := ""
+	if f.Path != "" {
+		dir = filepath.Dir(f.Path)
+	}
+	p, err := f.Images.Vulnerabilities.Policy(dir)
+	if err != nil && f.Path != "" {
+		return nil, fmt.Errorf("config %s: %w", f.Path, err)
+	}
+	return p, err
 }
 
 // DecodeStrict reads one YAML document of at most 4 MiB into v. Unknown

@@ -1,10 +1,13 @@
 package config
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/image/vuln"
 )
 
 func TestParse(t *testing.T) {
@@ -44,6 +47,8 @@ func TestParseErrors(t *testing.T) {
 		{"bad gate", "apiVersion: kubeward.dev/v1alpha1\nkind: Config\nfailOn: severe\n", "unknown severity"},
 		{"empty", "", "empty file"},
 		{"bad yaml", "apiVersion: [", "line 1"},
+		{"bad vulnerability gate", "apiVersion: kubeward.dev/v1alpha1\nkind: Config\nimages:\n  vulnerabilities: {failOn: severe}\n", "images.vulnerabilities.failOn"},
+		{"exception without reason", "apiVersion: kubeward.dev/v1alpha1\nkind: Config\nimages:\n  vulnerabilities:\n    exceptions: [{id: CVE-2024-1}]\n", "needs a reason"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Parse([]byte(tt.in))
@@ -51,6 +56,45 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("err = %v, want it to contain %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestVulnerabilityPolicy(t *testing.T) {
+	dir := t.TempDir()
+	vexDoc := `{"@context": "https://openvex.dev/ns/v0.2.0", "@id": "x", "author": "a", "timestamp": "2026-01-01T00:00:00Z", "version": 1,
+"statements": [{"vulnerability": {"name": "CVE-2024-1"}, "products": [{"@id": "pkg:oci/app"}], "status": "fixed"}]}`
+	if err := os.WriteFile(filepath.Join(dir, "app.vex.json"), []byte(vexDoc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfgPath := filepath.Join(dir, ".kubeward.yaml")
+	if err := os.WriteFile(cfgPath, []byte(`apiVersion: kubeward.dev/v1alpha1
+kind: Config
+images:
+  vulnerabilities:
+    failOn: critical
+    ignoreUnfixed: true
+    vex: [app.vex.json]
+    exceptions:
+    - {id: CVE-2024-2, reason: not reachable, expires: "2027-01-31"}
+    db: {dir: /var/cache/osv, remoteHost: "https://mirror.example.com/osv", ecosystems: [Debian, npm]}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := f.VulnerabilityPolicy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.FailOn != vuln.Critical || !p.IgnoreUnfixed || len(p.VEX) != 1 || len(p.Exceptions) != 1 || f.Images.Vulnerabilities.DB.Ecosystems[1] != "npm" {
+		t.Errorf("policy = %+v", p)
+	}
+	// A VEX document that is not there is the configuration's error.
+	f.Images.Vulnerabilities.VEX = []string{"missing.json"}
+	if _, err := f.VulnerabilityPolicy(); err == nil || !strings.Contains(err.Error(), cfgPath) {
+		t.Errorf("missing VEX document: %v", err)
 	}
 }
 
