@@ -130,3 +130,31 @@ func SortFindings(fs []Finding) {
 		return strings.Compare(a.ID, b.ID)
 	})
 }
+
+// AnalysisName is the key of the vulnerability analysis in the image
+// facts (facts.Facts.Analyses); its value is a *Report.
+const AnalysisName = "vulnerabilities"
+
+// Report is what is known about one image's vulnerabilities.
+type Report struct {
+	// Source is where the package list came from: "layers", or
+	// "attestation" and the SBOM's predicate type.
+	Source string `json:"source,omitempty"`
+	// Packages counts the packages listed; Matched those looked up.
+	Packages int       `json:"packages"`
+	Matched  int       `json:"matched"`
+	Findings []Finding `json:"findings"`
+	// Missing are ecosystems of the image that the database has no archive
+	// for, with the count of packages that were therefore not looked up.
+	Missing map[string]int `json:"missing,omitempty"`
+	// Problems are packages or advisories that could not be judged (a
+	// version the ecosystem's rules cannot read, a damaged archive), and
+	// files the package extractors could not read.
+	Problems []string `json:"problems,omitempty"`
+	// Unidentified counts packages of no known OSV ecosystem (an OS
+	// without /etc/os-release, a binary without a package manager).
+	Unidentified int `json:"unidentified,omitempty"`
+}
+
+// Complete reports whether every package with an ecosystem was looked up.
+func (r *Report) Complete() bool { return len(r.Missing) == 0 && len(r.Problems) == 0 }

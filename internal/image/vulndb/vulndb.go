@@ -117,30 +117,11 @@ func (db *DB) ecosystem(eco string) (*ecoIndex, error) {
 
 var errNoArchive = errors.New("no archive")
 
-// Result is what matching found for one package list.
-type Result struct {
-	Findings []vuln.Finding `json:"findings"`
-	// Matched counts the packages looked up.
-	Matched int `json:"matched"`
-	// Missing are ecosystems of the image that the database has no archive
-	// for, with the count of packages that were therefore not looked up.
-	Missing map[string]int `json:"missing,omitempty"`
-	// Problems are packages or advisories that could not be judged (a
-	// version the ecosystem's rules cannot read, a damaged archive).
-	Problems []string `json:"problems,omitempty"`
-	// Unidentified counts packages of no known OSV ecosystem (an OS
-	// without /etc/os-release, a binary without a package manager).
-	Unidentified int `json:"unidentified,omitempty"`
-}
-
-// Complete reports whether every package with an ecosystem was looked up.
-func (r *Result) Complete() bool { return len(r.Missing) == 0 && len(r.Problems) == 0 }
-
 // maxProblems bounds the problems kept per match: a hostile image could
 // hold thousands of unreadable versions.
 const maxProblems = 20
 
-func (r *Result) problem(format string, args ...any) {
+func problem(r *vuln.Report, format string, args ...any) {
 	if len(r.Problems) < maxProblems {
 		r.Problems = append(r.Problems, fmt.Sprintf(format, args...))
 	} else if len(r.Problems) == maxProblems {
@@ -173,10 +154,11 @@ func matchVersion(p *extractor.Package, eco osvecosystem.Parsed) string {
 	return p.Version
 }
 
-// Match looks every package up. Memory grows with the package list and the
+// Match looks every package up and reports the advisories that affect
+// them. Memory grows with the package list and the
 // advisories that name its packages, one advisory decoded at a time.
-func (db *DB) Match(ctx context.Context, pkgs []*extractor.Package) (*Result, error) {
-	res := &Result{}
+func (db *DB) Match(ctx context.Context, pkgs []*extractor.Package) (*vuln.Report, error) {
+	res := &vuln.Report{Packages: len(pkgs)}
 	byEco := map[string][]*candidate{}
 	for _, p := range pkgs {
 		eco := p.Ecosystem()
@@ -187,7 +169,7 @@ func (db *DB) Match(ctx context.Context, pkgs []*extractor.Package) (*Result, er
 		version := matchVersion(p, eco)
 		installed, err := semantic.Parse(version, eco.String())
 		if err != nil || version == "" {
-			res.problem("%s %q: version %q cannot be compared under %s rules", eco, p.Name, version, eco.Ecosystem)
+			problem(res, "%s %q: version %q cannot be compared under %s rules", eco, p.Name, version, eco.Ecosystem)
 			continue
 		}
 		c := &candidate{pkg: p, eco: eco, names: names(p, eco), version: version, installed: installed}
@@ -206,7 +188,7 @@ func (db *DB) Match(ctx context.Context, pkgs []*extractor.Package) (*Result, er
 			}
 			res.Missing[eco] += len(cands)
 			if !errors.Is(err, errNoArchive) {
-				res.problem("%s: %v", eco, err)
+				problem(res, "%s: %v", eco, err)
 			}
 			continue
 		}
@@ -216,7 +198,7 @@ func (db *DB) Match(ctx context.Context, pkgs []*extractor.Package) (*Result, er
 		res.Matched += len(cands)
 	}
 	if err := db.rateUnrated(res.Findings); err != nil {
-		res.problem("ratings: %v", err)
+		problem(res, "ratings: %v", err)
 	}
 	vuln.SortFindings(res.Findings)
 	return res, nil
@@ -224,7 +206,7 @@ func (db *DB) Match(ctx context.Context, pkgs []*extractor.Package) (*Result, er
 
 // matchEcosystem decodes each advisory that names a package once, in
 // archive order, and judges every package that it may apply to.
-func (db *DB) matchEcosystem(ctx context.Context, ix *ecoIndex, cands []*candidate, res *Result) error {
+func (db *DB) matchEcosystem(ctx context.Context, ix *ecoIndex, cands []*candidate, res *vuln.Report) error {
 	var rd reader
 	byEntry := map[entry][]*candidate{}
 	looked := map[string][]entry{} // binary packages share source names
@@ -256,13 +238,13 @@ func (db *DB) matchEcosystem(ctx context.Context, ix *ecoIndex, cands []*candida
 		}
 		v, err := decode(data)
 		if err != nil {
-			res.problem("advisory at offset %d: %v", e.off, err)
+			problem(res, "advisory at offset %d: %v", e.off, err)
 			continue
 		}
 		for _, c := range byEntry[e] {
 			hit, err := affects(v, c.pkg)
 			if err != nil {
-				res.problem("%v", err)
+				problem(res, "%v", err)
 				continue
 			}
 			if hit {
