@@ -39,6 +39,7 @@ var IngressWithoutTLS = &check.Check{
 			"an annotation), or terminate TLS at the cloud load balancer with its certificate annotation.",
 		Reads: []string{"spec.rules[*].host", "spec.tls[*].hosts", "spec.defaultBackend", "metadata.annotations"},
 		Refs:  []check.Reference{check.NSA("Network separation and hardening: encryption")},
+		Peers: []check.Peer{check.Polaris("tlsSettingsMissing"), check.Kubescape("C-0263")},
 	},
 	Object: ingressWithoutTLS,
 	Kinds: []schema.GroupKind{inventory.KindIngress,

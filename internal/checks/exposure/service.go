@@ -1,6 +1,8 @@
 // Package exposure holds checks on how workloads are reached from outside
-// the cluster: NodePort and LoadBalancer Services, external IPs, and
-// Ingresses without TLS.
+// the cluster: NodePort and LoadBalancer Services, external IPs, Ingresses
+// and Gateway API listeners without TLS, Gateways open to every namespace,
+// administration interfaces published outside, and ingress-nginx
+// annotations that inject configuration.
 package exposure
 
 import (

@@ -28,6 +28,7 @@ var NodePort = &check.Check{
 			"if a NodePort is needed, restrict the node ports with firewall rules and kube-proxy --nodeport-addresses.",
 		Reads: []string{"spec.type", "spec.ports"},
 		Refs:  []check.Reference{check.NSA("Network separation and hardening")},
+		Peers: []check.Peer{check.KubeLinter("exposed-services").Differs("kube-linter reports LoadBalancer Services too; kubeward judges those in service-load-balancer-unrestricted")},
 	},
 	Object: nodePort,
 	Kinds:  serviceKinds,
