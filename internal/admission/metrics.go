@@ -2,6 +2,7 @@ package admission
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+	admissionv1 "k8s.io/api/admission/v1"
 )
 
 // Metrics of the webhook. They are registered on a caller's registerer,
@@ -21,6 +22,22 @@ type Metrics struct {
 	// reloads by result.
 	CertExpiry  prometheus.Gauge
 	CertReloads *prometheus.CounterVec
+	// OpenConnections follows the connections open on the review port;
+	// InFlightBytes the memory reserved by reviews in progress.
+	OpenConnections prometheus.Gauge
+	InFlightBytes   prometheus.Gauge
+}
+
+// operationLabel is the operation as a label value: only the four the API
+// server sends, anything else "other". A label value is kept for the life
+// of the process and printed on every scrape, and the operation comes from
+// the client: a value per request would grow the webhook without bound.
+func operationLabel(op admissionv1.Operation) string {
+	switch op {
+	case admissionv1.Create, admissionv1.Update, admissionv1.Delete, admissionv1.Connect:
+		return string(op)
+	}
+	return "other"
 }
 
 // NewMetrics creates the webhook's metrics and registers them on reg.
@@ -30,7 +47,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		Requests: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "requests_total",
 			Help: "Admission review requests by HTTP status code."}, []string{"code"}),
 		Decisions: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "decisions_total",
-			Help: "Admission decisions by outcome (allow, deny, exempt, owner, invalid), operation and dry run."},
+			Help: "Admission decisions by outcome (allow, deny, exempt, owner, invalid), operation (CREATE, UPDATE, DELETE, CONNECT, other) and dry run."},
 			[]string{"decision", "operation", "dry_run"}),
 		Findings: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "findings_total",
 			Help: "Findings acted on at admission, by check and mode (enforce, warn, audit)."}, []string{"check", "mode"}),
@@ -43,8 +60,13 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Help: "NotAfter of the serving certificate in use, as a Unix time."}),
 		CertReloads: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "certificate_reloads_total",
 			Help: "Serving certificate loads after a change on disk or a renewal, by result (ok, error)."}, []string{"result"}),
+		OpenConnections: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "open_connections",
+			Help: "Connections open on the review port (at most --max-connections)."}),
+		InFlightBytes: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "in_flight_bytes",
+			Help: "Memory reserved by the reviews in progress, estimated from their size (at most --in-flight-bytes)."}),
 	}
-	for _, c := range []prometheus.Collector{m.Requests, m.Decisions, m.Findings, m.Duration, m.CheckErrors, m.CertExpiry, m.CertReloads} {
+	for _, c := range []prometheus.Collector{m.Requests, m.Decisions, m.Findings, m.Duration, m.CheckErrors, m.CertExpiry, m.CertReloads,
+		m.OpenConnections, m.InFlightBytes} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kubeward/kubeward/internal/httpguard"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -33,7 +34,10 @@ type Server struct {
 	ShutdownDelay time.Duration
 	// ShutdownTimeout bounds waiting for requests in flight (default 20s).
 	ShutdownTimeout time.Duration
-	Log             *slog.Logger
+	// Limits cap connections, HTTP/2 streams and buffers on the review
+	// port (zero fields take httpguard's defaults).
+	Limits httpguard.Limits
+	Log    *slog.Logger
 
 	stopping atomic.Bool
 }
@@ -42,9 +46,7 @@ type Server struct {
 // (nil: none) until ctx ends, then shuts down gracefully: readiness fails,
 // ShutdownDelay passes, requests in flight finish.
 func (s *Server) Serve(ctx context.Context, ln, healthLn net.Listener) error {
-	if s.Log == nil {
-		s.Log = slog.New(slog.DiscardHandler)
-	}
+	s.Log = httpguard.Logger(s.Log)
 	if s.Path == "" {
 		s.Path = DefaultPath
 	}
@@ -60,16 +62,23 @@ func (s *Server) Serve(ctx context.Context, ln, healthLn net.Listener) error {
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      15 * time.Second,
 		IdleTimeout:       90 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		// TLS handshake failures show a caBundle that does not match.
-		ErrorLog: slog.NewLogLogger(s.Log.Handler(), slog.LevelInfo),
+		// TLS handshake failures show a caBundle that does not match; the
+		// guard keeps a client from writing one line per connection or
+		// per HTTP/2 stream.
+		ErrorLog: httpguard.ErrorLog(s.Log.Handler()),
 	}
+	var open prometheus.Gauge
+	if s.Webhook != nil && s.Webhook.Metrics != nil {
+		open = s.Webhook.Metrics.OpenConnections
+	}
+	ln = s.Limits.Apply(hs, ln, open)
 	errc := make(chan error, 2)
 	go func() { errc <- serveErr("webhook", hs.ServeTLS(ln, "", "")) }()
 	var health *http.Server
 	if healthLn != nil {
 		health = &http.Server{Handler: s.healthMux(), ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 15 * time.Second,
-			ErrorLog: slog.NewLogLogger(s.Log.Handler(), slog.LevelWarn)}
+			MaxHeaderBytes: httpguard.DefaultMaxHeaderBytes, ErrorLog: httpguard.ErrorLog(s.Log.Handler())}
+		healthLn = httpguard.Limits{MaxConns: 32}.Apply(health, healthLn, nil)
 		go func() { errc <- serveErr("health", health.Serve(healthLn)) }()
 	}
 	s.Log.Info("serving admission reviews", "address", ln.Addr().String(), "path", s.Path)

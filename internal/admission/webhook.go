@@ -15,6 +15,7 @@ import (
 
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/diag"
+	"github.com/kubeward/kubeward/internal/httpguard"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/prometheus/client_golang/prometheus"
 	admissionv1 "k8s.io/api/admission/v1"
@@ -47,26 +48,64 @@ type Webhook struct {
 	// LookupTimeout bounds a namespace lookup that misses the cache
 	// (default 2s); after it the defaults apply.
 	LookupTimeout time.Duration
+	// Budget bounds the memory of the reviews in progress (see
+	// reviewCost); a review waits up to BudgetWait for its share, then is
+	// answered 429.
+	Budget     *httpguard.Budget
+	BudgetWait time.Duration
 }
 
+// DefaultInFlightBytes is the default Budget: about 300 typical reviews,
+// or nine of the largest, at once.
+const DefaultInFlightBytes = 64 << 20
+
 // New prepares a webhook; nil metrics and logger are replaced by private
-// ones.
+// ones. The logger is guarded (httpguard): strings are bounded, and a
+// client cannot multiply the warnings its requests cause.
 func New(eval *Evaluator, pol *Policy, ns NamespaceLabels, m *Metrics, log *slog.Logger) *Webhook {
 	if m == nil {
 		m, _ = NewMetrics(prometheus.NewRegistry())
 	}
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	if ns == nil {
 		ns = StaticNamespaces{}
 	}
-	return &Webhook{Eval: eval, Policy: pol, Namespaces: ns, Metrics: m, Log: log, LookupTimeout: 2 * time.Second}
+	return &Webhook{Eval: eval, Policy: pol, Namespaces: ns, Metrics: m, Log: httpguard.Logger(log), LookupTimeout: 2 * time.Second,
+		Budget: httpguard.NewBudget(DefaultInFlightBytes), BudgetWait: time.Second}
 }
+
+// Memory a review may hold while it is judged, reserved from the Budget:
+// the body, its decoded copy and the typed objects (each JSON object or
+// array decodes into a Go value of up to nodeBytes), and what the checks
+// and the answer take.
+const (
+	reviewFixedBytes = 128 << 10
+	nodeBytes        = 1 << 10
+	// MaxReviewCost is the reservation of the largest review judged; a
+	// Budget must hold at least one.
+	MaxReviewCost = 3*MaxBodyBytes + reviewFixedBytes + 2*MaxObjectNodes*nodeBytes
+)
+
+func reviewCost(body []byte) int64 {
+	// Objects over MaxObjectNodes are refused before they are typed.
+	nodes := min(jsonNodes(body, 2*MaxObjectNodes), 2*MaxObjectNodes)
+	return int64(3*len(body)+reviewFixedBytes) + int64(nodes)*nodeBytes
+}
+
+// maxWhyLen bounds Decision.Why, which may quote the request (its
+// operation, kind, owner) and goes to the audit annotations and the log.
+const maxWhyLen = 256
 
 // Admit decides one request. An error is a request that cannot be
 // evaluated (a *RequestError, answered as a denial with its code).
 func (w *Webhook) Admit(ctx context.Context, req *admissionv1.AdmissionRequest) (*Decision, error) {
+	d, err := w.admit(ctx, req)
+	if d != nil {
+		d.Why = shorten(d.Why, maxWhyLen)
+	}
+	return d, err
+}
+
+func (w *Webhook) admit(ctx context.Context, req *admissionv1.AdmissionRequest) (*Decision, error) {
 	gvk := schema.GroupVersionKind{Group: req.Kind.Group, Version: req.Kind.Version, Kind: req.Kind.Kind}
 	d0 := &Decision{Outcome: Allow, Object: inventory.Ref{APIVersion: gvk.GroupVersion().String(), Kind: gvk.Kind, Namespace: req.Namespace, Name: req.Name}}
 	if req.Operation != admissionv1.Create && req.Operation != admissionv1.Update {
@@ -204,7 +243,7 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	if d != nil {
 		outcome = d.Outcome
 	}
-	w.Metrics.Decisions.WithLabelValues(string(outcome), string(req.Operation), strconv.FormatBool(dry)).Inc()
+	w.Metrics.Decisions.WithLabelValues(string(outcome), operationLabel(req.Operation), strconv.FormatBool(dry)).Inc()
 	attrs := []any{"uid", string(req.UID), "kind", schema.GroupVersion{Group: req.Kind.Group, Version: req.Kind.Version}.String() + "/" + req.Kind.Kind,
 		"namespace", req.Namespace, "name", req.Name, "operation", string(req.Operation),
 		"user", req.UserInfo.Username, "dryRun", dry, "decision", string(outcome), "durationMs", float64(elapsed.Microseconds()) / 1000}
@@ -248,16 +287,35 @@ func (w *Webhook) serve(rw http.ResponseWriter, r *http.Request) (int, *admissio
 	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		return fail(rw, &RequestError{Code: http.StatusUnsupportedMediaType,
-			Msg: fmt.Sprintf("content type %q is not application/json", r.Header.Get("Content-Type"))})
+			Msg: fmt.Sprintf("content type %q is not application/json", shorten(r.Header.Get("Content-Type"), 64))})
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(rw, r.Body, MaxBodyBytes))
+	tooBig := &RequestError{Code: http.StatusRequestEntityTooLarge, Msg: fmt.Sprintf("the review is over the %s limit", size(MaxBodyBytes))}
+	if r.ContentLength > MaxBodyBytes {
+		return fail(rw, tooBig)
+	}
+	// Reserve memory for the body before reading it (all of the limit when
+	// its length is not given), and for the decoded review once its shape
+	// is known.
+	held := int64(3*MaxBodyBytes + reviewFixedBytes)
+	if r.ContentLength >= 0 {
+		held = 3*r.ContentLength + reviewFixedBytes
+	}
+	if err := w.reserve(r.Context(), held); err != nil {
+		return busy(rw, r, err)
+	}
+	defer func() { w.release(held) }()
+	body, err := readBody(rw, r)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return fail(rw, &RequestError{Code: http.StatusRequestEntityTooLarge,
-				Msg: fmt.Sprintf("the review is over the %s limit", size(MaxBodyBytes))})
+		if errors.As(err, new(*http.MaxBytesError)) {
+			return fail(rw, tooBig)
 		}
 		return fail(rw, badRequest("reading the body: %v", err))
+	}
+	if cost := reviewCost(body); cost > held {
+		if err := w.reserve(r.Context(), cost-held); err != nil {
+			return busy(rw, r, err)
+		}
+		held = cost
 	}
 	review, err := DecodeReview(body)
 	if err != nil {
@@ -284,6 +342,53 @@ func (w *Webhook) serve(rw http.ResponseWriter, r *http.Request) (int, *admissio
 		w.Log.Warn("writing the response", "error", werr.Error())
 	}
 	return http.StatusOK, review, d, err
+}
+
+// readBody reads the review, into a buffer of its announced length when
+// there is one (io.ReadAll would grow one to twice that).
+func readBody(rw http.ResponseWriter, r *http.Request) ([]byte, error) {
+	rd := http.MaxBytesReader(rw, r.Body, MaxBodyBytes)
+	if r.ContentLength < 0 {
+		return io.ReadAll(rd)
+	}
+	body := make([]byte, r.ContentLength)
+	if _, err := io.ReadFull(rd, body); err != nil {
+		return nil, err
+	}
+	return body, nil
+}
+
+func (w *Webhook) reserve(ctx context.Context, n int64) error {
+	if w.Budget == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, w.BudgetWait)
+	defer cancel()
+	if err := w.Budget.Acquire(ctx, n); err != nil {
+		return err
+	}
+	w.Metrics.InFlightBytes.Set(float64(w.Budget.InUse()))
+	return nil
+}
+
+func (w *Webhook) release(n int64) {
+	if w.Budget != nil {
+		w.Budget.Release(n)
+		w.Metrics.InFlightBytes.Set(float64(w.Budget.InUse()))
+	}
+}
+
+// busy answers a review that found no memory free in time: 429, which the
+// API server takes as a failed call (failurePolicy applies).
+func busy(rw http.ResponseWriter, r *http.Request, err error) (int, *admissionv1.AdmissionReview, *Decision, error) {
+	if errors.Is(err, httpguard.ErrOverBudget) {
+		return fail(rw, &RequestError{Code: http.StatusRequestEntityTooLarge, Msg: "the review is too large to judge"})
+	}
+	if r.Context().Err() != nil {
+		return fail(rw, badRequest("the client cancelled the request"))
+	}
+	rw.Header().Set("Retry-After", "1")
+	return fail(rw, &RequestError{Code: http.StatusTooManyRequests, Msg: "busy: too many reviews in progress; retry"})
 }
 
 func orNS(ns, def string) string {

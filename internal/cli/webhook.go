@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kubeward/kubeward/internal/admission"
+	"github.com/kubeward/kubeward/internal/httpguard"
 	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/source/cluster"
 	"github.com/kubeward/kubeward/internal/version"
@@ -62,6 +63,8 @@ type webhookFlags struct {
 	context      string
 	shutdown     time.Duration
 	logLevel     string
+	maxConns     int
+	inFlight     int64
 }
 
 func newWebhookServeCmd(s Streams) *cobra.Command {
@@ -114,6 +117,8 @@ Service drops it, then finishes the requests in flight and exits.`,
 	fl.StringVar(&f.context, "context", "", "kubeconfig context to use")
 	fl.DurationVar(&f.shutdown, "shutdown-delay", 5*time.Second, "after SIGTERM, keep serving (unready) this long before stopping")
 	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error (JSON lines on standard error)")
+	fl.IntVar(&f.maxConns, "max-connections", httpguard.DefaultMaxConns, "connections open at once on --listen; past it new ones wait in the kernel's backlog")
+	fl.Int64Var(&f.inFlight, "in-flight-bytes", admission.DefaultInFlightBytes, "memory for the reviews in progress, reserved from each review's size; past it a review waits up to 1s, then gets 429")
 	return cmd
 }
 
@@ -123,7 +128,11 @@ func (f *webhookFlags) serve(ctx context.Context, cmd *cobra.Command, s Streams)
 	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
 		return usageErr("--log-level: %v", err)
 	}
-	log := slog.New(slog.NewJSONHandler(s.Err, &slog.HandlerOptions{Level: level}))
+	// Guarded: strings are bounded and a client cannot multiply warnings.
+	log := httpguard.Logger(slog.New(slog.NewJSONHandler(s.Err, &slog.HandlerOptions{Level: level})))
+	if f.maxConns <= 0 || f.inFlight < admission.MaxReviewCost {
+		return usageErr("--max-connections must be positive and --in-flight-bytes at least %d (one review of the largest size)", admission.MaxReviewCost)
+	}
 	if (f.certFile == "") != (f.keyFile == "") {
 		return usageErr("--tls-cert-file and --tls-key-file go together")
 	}
@@ -195,6 +204,7 @@ func (f *webhookFlags) serve(ctx context.Context, cmd *cobra.Command, s Streams)
 	nsCache.Run(ctx)
 	eval := admission.NewEvaluator(r.checks, r.opts, r.suppress)
 	wh := admission.New(eval, pol, nsCache, metrics, log)
+	wh.Budget = httpguard.NewBudget(f.inFlight)
 	log.Info("kubeward webhook starting", "version", version.String(), "checks", len(eval.Checks()),
 		"notAtAdmission", eval.CrossObject(), "enforce", admission.LevelName(pol.Defaults.Enforce), "warn", admission.LevelName(pol.Defaults.Warn),
 		"audit", admission.LevelName(pol.Defaults.Audit), "exemptNamespaces", admission.ExcludedNamespaces(f.namespace, cfg.Webhook.Exemptions.Namespaces))
@@ -212,6 +222,7 @@ func (f *webhookFlags) serve(ctx context.Context, cmd *cobra.Command, s Streams)
 	}
 	srv := &admission.Server{
 		Webhook: wh, Certs: certs, Path: f.path, Gatherer: reg, ShutdownDelay: f.shutdown, Log: log,
+		Limits: httpguard.Limits{MaxConns: f.maxConns},
 		Ready: func() error {
 			if !nsCache.Synced() {
 				return fmt.Errorf("namespace labels not read yet")
