@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/kubeward/kubeward/internal/admission"
-	"github.com/kubeward/kubeward/internal/httpguard"
 	"github.com/kubeward/kubeward/internal/config"
+	"github.com/kubeward/kubeward/internal/httpguard"
 	"github.com/kubeward/kubeward/internal/source/cluster"
 	"github.com/kubeward/kubeward/internal/version"
 	"github.com/prometheus/client_golang/prometheus"
