@@ -24,6 +24,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 	"k8s.io/client-go/kubernetes"
 
@@ -36,6 +37,7 @@ import (
 	"github.com/kubeward/kubeward/internal/audit/server"
 	"github.com/kubeward/kubeward/internal/audit/source"
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/httpguard"
 	"github.com/kubeward/kubeward/internal/report"
 	"github.com/kubeward/kubeward/internal/source/cluster"
 )
@@ -124,6 +126,11 @@ func (f *auditFlags) build(s Streams, sourceName string) (*auditRun, error) {
 	}
 	if err := f.out.parse(def); err != nil {
 		return nil, err
+	}
+	if sourceName == server.Source {
+		// A sender's requests cause the warnings (malformed and refused
+		// batches): bound them and what they quote.
+		log = httpguard.Logger(log)
 	}
 	cfg, err := auditconfig.Load(f.config)
 	if err != nil {
@@ -424,7 +431,8 @@ number and skipped. Exit codes: 0 done (and no alert at or above --fail-on),
 
 func newAuditWatchCmd(s Streams) *cobra.Command {
 	f := &auditFlags{}
-	var position, metricsAddr, metricsCert, metricsKey string
+	var position string
+	var mf metricsFlags
 	var fromStart bool
 	var poll time.Duration
 	cmd := &cobra.Command{
@@ -456,7 +464,7 @@ Stops on SIGINT or SIGTERM, saving its position and learned state.`,
 			ctx, stop := signalContext(cmd.Context())
 			defer stop()
 			go r.tick(ctx)
-			if err := r.serveMetrics(ctx, metricsAddr, metricsCert, metricsKey); err != nil {
+			if err := r.serveMetrics(ctx, mf); err != nil {
 				return err
 			}
 			r.log.Info("watching audit log", "path", path, "position", position, "state", f.state)
@@ -479,15 +487,17 @@ Stops on SIGINT or SIGTERM, saving its position and learned state.`,
 	fl.StringVar(&position, "position", "", "file keeping the read position (default: in the user state directory, named after the log)")
 	fl.BoolVar(&fromStart, "from-start", false, "without a saved position, read the existing log from its start instead of its end")
 	fl.DurationVar(&poll, "poll", 200*time.Millisecond, "how often to look for new lines and rotation")
-	registerMetricsFlags(fl, &metricsAddr, &metricsCert, &metricsKey)
+	mf.register(fl, true)
 	return cmd
 }
 
 func newAuditServeCmd(s Streams) *cobra.Command {
 	f := &auditFlags{}
-	var listen, cert, key, clientCA, tokenFile, path, metricsAddr string
+	var listen, cert, key, clientCA, tokenFile, path string
+	var mf metricsFlags
 	var clientNames []string
 	var queueBytes int64
+	var maxConns int
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Receive audit events from the API server's webhook backend",
@@ -522,8 +532,12 @@ processing every batch it acknowledged.`,
 			if err != nil {
 				return err
 			}
+			if maxConns <= 0 {
+				return usageErr("--max-connections must be positive")
+			}
 			srv, err := server.New(server.Options{CertFile: cert, KeyFile: key, ClientCAFile: clientCA, ClientNames: clientNames, Tokens: tokens,
-				Path: path, QueueBytes: queueBytes, Limits: event.Limits{MaxDocBytes: f.maxEventBytes}, Logger: r.log}, r.proc, r.events, sm)
+				Path: path, QueueBytes: queueBytes, Limits: event.Limits{MaxDocBytes: f.maxEventBytes}, Logger: r.log,
+				Conns: httpguard.Limits{MaxConns: maxConns}}, r.proc, r.events, sm)
 			if err != nil {
 				return usageErr("%v", err)
 			}
@@ -534,7 +548,8 @@ processing every batch it acknowledged.`,
 			ctx, stop := signalContext(cmd.Context())
 			defer stop()
 			go r.tick(ctx)
-			if err := r.serveMetrics(ctx, metricsAddr, cert, key); err != nil {
+			mf.cert, mf.key = cert, key
+			if err := r.serveMetrics(ctx, mf); err != nil {
 				return err
 			}
 			r.log.Info("receiving audit events", "address", ln.Addr().String(), "path", path)
@@ -551,32 +566,58 @@ processing every batch it acknowledged.`,
 	fl.StringArrayVar(&clientNames, "client-name", nil, "accept only client certificates with this common name (repeatable)")
 	fl.StringVar(&tokenFile, "token-file", "", "accept bearer tokens listed in this file (one per line)")
 	fl.StringVar(&path, "path", "/", "URL path the API server posts to")
-	fl.Int64Var(&queueBytes, "queue-bytes", 64<<20, "bytes of received batches held for processing; beyond, batches get 429")
-	fl.StringVar(&metricsAddr, "metrics-addr", "", "serve Prometheus metrics over HTTPS (the same certificate) at this address, e.g. :9443")
+	fl.Int64Var(&queueBytes, "queue-bytes", 64<<20, "memory for batches being read, decoded or waiting to be processed (their events counted at their decoded size); beyond, batches get 429")
+	fl.IntVar(&maxConns, "max-connections", 32, "connections open at once; past it new ones wait in the kernel's backlog")
+	mf.register(fl, false)
 	return cmd
 }
 
-func registerMetricsFlags(fl interface {
-	StringVar(*string, string, string, string)
-}, addr, cert, key *string) {
-	fl.StringVar(addr, "metrics-addr", "", "serve Prometheus metrics over HTTPS at this address (needs --metrics-tls-cert and --metrics-tls-key)")
-	fl.StringVar(cert, "metrics-tls-cert", "", "certificate for --metrics-addr")
-	fl.StringVar(key, "metrics-tls-key", "", "key for --metrics-addr")
+// metricsFlags serve the Prometheus metrics of watch and serve.
+type metricsFlags struct {
+	addr, cert, key, tokenFile string
 }
 
-func (r *auditRun) serveMetrics(ctx context.Context, addr, cert, key string) error {
-	if addr == "" {
+func (m *metricsFlags) register(fl *pflag.FlagSet, ownCert bool) {
+	if ownCert {
+		fl.StringVar(&m.addr, "metrics-addr", "", "serve Prometheus metrics over HTTPS at this address (needs --metrics-tls-cert and --metrics-tls-key; --metrics-token-file unless on loopback)")
+		fl.StringVar(&m.cert, "metrics-tls-cert", "", "certificate for --metrics-addr")
+		fl.StringVar(&m.key, "metrics-tls-key", "", "key for --metrics-addr")
+	} else {
+		fl.StringVar(&m.addr, "metrics-addr", "", "serve Prometheus metrics over HTTPS (the same certificate) at this address, e.g. :9443 (--metrics-token-file unless on loopback)")
+	}
+	fl.StringVar(&m.tokenFile, "metrics-token-file", "", "bearer tokens a scrape of --metrics-addr must present, one per line")
+}
+
+// serveMetrics starts the metrics server. Alert counters tell whoever
+// reads them which of their actions were detected: off loopback, scrapes
+// must present a token.
+func (r *auditRun) serveMetrics(ctx context.Context, m metricsFlags) error {
+	if m.addr == "" {
 		return nil
 	}
-	if cert == "" || key == "" {
+	if m.cert == "" || m.key == "" {
 		return usageErr("--metrics-addr needs a TLS certificate and key")
 	}
-	ln, err := net.Listen("tcp", addr)
+	var tokens []string
+	if m.tokenFile != "" {
+		b, err := os.ReadFile(m.tokenFile)
+		if err != nil {
+			return usageErr("--metrics-token-file: %v", err)
+		}
+		if tokens = strings.Fields(string(b)); len(tokens) == 0 {
+			return usageErr("--metrics-token-file: no token in %s", m.tokenFile)
+		}
+	}
+	ln, err := net.Listen("tcp", m.addr)
 	if err != nil {
 		return usageErr("--metrics-addr: %v", err)
 	}
+	if tcp, ok := ln.Addr().(*net.TCPAddr); len(tokens) == 0 && (!ok || !tcp.IP.IsLoopback()) {
+		ln.Close()
+		return usageErr("--metrics-addr %s is reachable from other hosts: give --metrics-token-file (scrapers present a bearer token), or listen on 127.0.0.1", m.addr)
+	}
 	go func() {
-		if err := server.ServeMetrics(ctx, ln, cert, key, r.reg, r.log); err != nil {
+		if err := server.ServeMetrics(ctx, ln, m.cert, m.key, tokens, r.reg, r.log); err != nil {
 			r.log.Error("metrics server", "err", err)
 		}
 	}()

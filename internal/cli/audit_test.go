@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -214,5 +215,67 @@ func TestAuditServe(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, "audit", "serve", "--tls-cert", crt, "--tls-key", key); code != ExitError {
 		t.Errorf("serve without authentication: exit %d", code)
+	}
+}
+
+// The metrics port tells whoever reads it which of their actions raised
+// alerts: off loopback it needs a token, and scrapes without one get 401.
+func TestAuditMetricsNeedAToken(t *testing.T) {
+	dir := t.TempDir()
+	ca := kubetest.NewCA(t, dir)
+	crt, key, _, _ := ca.Issue(t, "srv", "kubeward", "127.0.0.1")
+	tok := filepath.Join(dir, "tokens")
+	os.WriteFile(tok, []byte("tok-1\n"), 0o600)
+	mtok := filepath.Join(dir, "metrics-tokens")
+	os.WriteFile(mtok, []byte("scrape-1\n"), 0o600)
+	free := func() string {
+		ln, _ := net.Listen("tcp", "127.0.0.1:0")
+		defer ln.Close()
+		return ln.Addr().String()
+	}
+	serve := []string{"audit", "serve", "--tls-cert", crt, "--tls-key", key, "--token-file", tok, "-o", filepath.Join(dir, "alerts")}
+
+	code, _, stderr := runCLI(t, append(serve, "--listen", free(), "--metrics-addr", "0.0.0.0:0")...)
+	if code != ExitError || !strings.Contains(stderr, "--metrics-token-file") {
+		t.Errorf("metrics on every address without a token: exit %d, %s", code, stderr)
+	}
+
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(ca.PEM())
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	scrape := func(addr, token string) int {
+		req, _ := http.NewRequest(http.MethodGet, "https://"+addr+"/metrics", nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode == 200 && !strings.Contains(string(b), "kubeward_audit_webhook_queue_bytes") {
+			t.Errorf("metrics: %s", b)
+		}
+		return resp.StatusCode
+	}
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		token string
+		want  int
+	}{
+		{"token given, none sent", []string{"--metrics-token-file", mtok}, "", 401},
+		{"token given, wrong one sent", []string{"--metrics-token-file", mtok}, "tok-1", 401},
+		{"token given and sent", []string{"--metrics-token-file", mtok}, "scrape-1", 200},
+		{"loopback without a token", nil, "", 200},
+	} {
+		maddr := free()
+		_, stderr, stop := runUntil(t, append(append(serve, "--listen", free(), "--metrics-addr", maddr), tc.args...)...)
+		waitForOutput(t, stderr, "receiving audit events")
+		if got := scrape(maddr, tc.token); got != tc.want {
+			t.Errorf("%s: HTTP %d, want %d", tc.name, got, tc.want)
+		}
+		stop()
 	}
 }

@@ -457,7 +457,10 @@ func daysIn(y, m int) int {
 // interner shares the strings that repeat across events (user names,
 // verbs, resources, namespaces, groups), so a stream of millions of events
 // allocates them once. It is bounded: when full it starts over.
-type interner struct{ m map[string]string }
+type interner struct {
+	m     map[string]string
+	bytes int // held by m, for Footprint
+}
 
 const (
 	internMaxEntries = 8192
@@ -473,8 +476,10 @@ func (in *interner) get(b []byte) string {
 	}
 	if len(in.m) >= internMaxEntries {
 		clear(in.m)
+		in.bytes = 0
 	}
 	s := string(b)
 	in.m[s] = s
+	in.bytes += len(s) + internEntrySize
 	return s
 }
