@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/kubeward/kubeward/internal/httpguard"
+	"github.com/kubeward/kubeward/internal/httpguard/guardtest"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 	"golang.org/x/net/http2"
@@ -62,14 +63,6 @@ func (c *lineCounter) counts() (lines, bytes, longest int) {
 }
 
 // liveHeap is the heap in use after a full collection.
-func liveHeap() uint64 {
-	runtime.GC()
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
-}
-
 func scrape(t *testing.T, g prometheus.Gatherer) []byte {
 	t.Helper()
 	mfs, err := g.Gather()
@@ -97,7 +90,7 @@ func TestHostileOperationsAreBounded(t *testing.T) {
 	pod := mustJSON(t, hardenedPod("web"))
 	const n, size = 100, 2 << 20
 	filler := strings.Repeat("A", size-10)
-	base := liveHeap()
+	base := guardtest.LiveHeap()
 	for i := range n {
 		req := request(t, admissionv1.Create, hardenedPod("web"), nil, alice)
 		req.Object.Raw = pod
@@ -122,7 +115,7 @@ func TestHostileOperationsAreBounded(t *testing.T) {
 			t.Fatalf("review %d: audit annotation of %d bytes", i, len(d))
 		}
 	}
-	grown := int64(liveHeap()) - int64(base)
+	grown := int64(guardtest.LiveHeap()) - int64(base)
 
 	mfs, err := w.reg.Gather()
 	if err != nil {
@@ -209,7 +202,7 @@ func startHostileServer(t *testing.T, lim httpguard.Limits, budget int64) (*test
 func TestManyConnectionsAreCapped(t *testing.T) {
 	const maxConns, clients = 8, 60
 	_, srv, _, pki := startHostileServer(t, httpguard.Limits{MaxConns: maxConns}, MaxReviewCost)
-	base := liveHeap()
+	base := guardtest.LiveHeap()
 	// Clients count themselves open from their handshake until the server
 	// closes their connection; peak is the most open at once.
 	var open, peak, handshakes atomic.Int64
@@ -248,7 +241,7 @@ func TestManyConnectionsAreCapped(t *testing.T) {
 	// Every client either had its handshake or gave up (5 s); the accepted
 	// ones stall mid-body.
 	time.Sleep(7 * time.Second)
-	grown := int64(liveHeap()) - int64(base)
+	grown := int64(guardtest.LiveHeap()) - int64(base)
 	close(stop)
 	wg.Wait()
 	t.Logf("%d clients: %d handshakes, at most %d connections open at once, heap grew %d MiB", clients, handshakes.Load(), peak.Load(), grown>>20)

@@ -8,15 +8,8 @@ import (
 
 	"github.com/kubeward/kubeward/internal/audit/audittest"
 	"github.com/kubeward/kubeward/internal/audit/event"
+	"github.com/kubeward/kubeward/internal/httpguard/guardtest"
 )
-
-func liveHeap() int64 {
-	runtime.GC()
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return int64(m.HeapAlloc)
-}
 
 // Footprint holds what decoded batches really take, within a margin that
 // errs on the side of too much: a realistic mix, tiny events with maps and
@@ -38,7 +31,7 @@ func TestFootprintCoversTheHeap(t *testing.T) {
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			base := liveHeap()
+			base := guardtest.LiveHeap()
 			var keep []*event.Decoder
 			var bodies, footprint int64
 			for i := range 40 {
@@ -51,7 +44,7 @@ func TestFootprintCoversTheHeap(t *testing.T) {
 				footprint += d.Footprint()
 				keep = append(keep, d)
 			}
-			grown := liveHeap() - base
+			grown := guardtest.LiveHeap() - base
 			runtime.KeepAlive(keep)
 			// The bodies are held by the test here as by a queue.
 			t.Logf("bodies %d KiB, heap grew %d KiB, footprint %d KiB + bodies", bodies>>10, grown>>10, footprint>>10)
@@ -75,13 +68,13 @@ func TestForgetReleasesTheInput(t *testing.T) {
 	b.WriteString(`]}`)
 	body := b.Bytes()
 	d := event.NewDecoder(event.Limits{})
-	base := liveHeap()
+	base := guardtest.LiveHeap()
 	if _, err := d.Decode(bytes.Clone(body)); err != nil {
 		t.Fatal(err)
 	}
-	held := liveHeap() - base
+	held := guardtest.LiveHeap() - base
 	d.Forget()
-	after := liveHeap() - base
+	after := guardtest.LiveHeap() - base
 	runtime.KeepAlive(d)
 	runtime.KeepAlive(body)
 	if held < int64(len(body)) || after > int64(len(body))/8 {

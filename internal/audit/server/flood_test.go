@@ -12,7 +12,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,16 +19,9 @@ import (
 	"time"
 
 	"github.com/kubeward/kubeward/internal/audit/pipeline"
+	"github.com/kubeward/kubeward/internal/httpguard/guardtest"
 	dto "github.com/prometheus/client_model/go"
 )
-
-func liveHeap() int64 {
-	runtime.GC()
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return int64(m.HeapAlloc)
-}
 
 func refused(t *testing.T, f *fixture, reason, events string) float64 {
 	t.Helper()
@@ -127,7 +119,7 @@ func flood(t *testing.T, h2 bool) {
 		tr.ForceAttemptHTTP2 = true
 	}
 	body := tinyBatch(perBatch)
-	base := liveHeap()
+	base := guardtest.LiveHeap()
 	var ok, refusedN atomic.Int64
 	var wg sync.WaitGroup
 	for range senders {
@@ -160,7 +152,7 @@ func flood(t *testing.T, h2 bool) {
 	}
 	wg.Wait()
 	// Every sender is done; the queue is full and its consumer stuck.
-	held := liveHeap() - base
+	held := guardtest.LiveHeap() - base
 	f.client.CloseIdleConnections()
 	sent := int64(perBatch * senders * rounds)
 	rejected := counter(t, f.events, pipeline.Rejected)
