@@ -233,7 +233,7 @@ func TestAuditMetricsNeedAToken(t *testing.T) {
 		defer ln.Close()
 		return ln.Addr().String()
 	}
-	serve := []string{"audit", "serve", "--tls-cert", crt, "--tls-key", key, "--token-file", tok, "-o", "json="+filepath.Join(dir, "alerts")}
+	serve := []string{"audit", "serve", "--tls-cert", crt, "--tls-key", key, "--token-file", tok, "-o", "json=" + filepath.Join(dir, "alerts")}
 
 	code, _, stderr := runCLI(t, append(serve, "--listen", free(), "--metrics-addr", "0.0.0.0:0")...)
 	if code != ExitError || !strings.Contains(stderr, "--metrics-token-file") {

@@ -27,7 +27,7 @@ import (
 	"github.com/kubeward/kubeward/internal/source/helm"
 	"helm.sh/helm/v4/pkg/chart/common"
 	commonutil "helm.sh/helm/v4/pkg/chart/common/util"
-	"helm.sh/helm/v4/pkg/chart/v2/loader"
+	helmloader "helm.sh/helm/v4/pkg/chart/v2/loader"
 	"helm.sh/helm/v4/pkg/engine"
 	admissionregv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
@@ -310,7 +310,7 @@ func TestChartNetworkPolicyLimitsReviews(t *testing.T) {
 	kubetest.SkipIfShort(t)
 	c := kubetest.Start(t, kubetest.Options{})
 	install := func(vals map[string]any) error {
-		ch, err := loader.Load(chartDir(t))
+		ch, err := helmloader.Load(chartDir(t))
 		if err != nil {
 			t.Fatal(err)
 		}
