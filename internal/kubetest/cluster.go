@@ -417,6 +417,42 @@ func (c *Cluster) start() error {
 	return nil
 }
 
+// RestartAPIServer stops kube-apiserver and starts it again with the same
+// flags, port and etcd, and returns when it is ready again (its post-start
+// hooks done, the RBAC bootstrap reconciliation among them). Use it to
+// observe what the API server does at its start to existing data.
+func (c *Cluster) RestartAPIServer() error {
+	var old *process
+	for i, p := range c.procs {
+		if p.name == "kube-apiserver" {
+			old = p
+			c.procs = append(c.procs[:i:i], c.procs[i+1:]...)
+			break
+		}
+	}
+	if old == nil {
+		return fmt.Errorf("kubetest: no kube-apiserver to restart")
+	}
+	old.stop()
+	apiserver, err := c.run("kube-apiserver", c.Binaries.APIServer, c.apiArgs)
+	if err != nil {
+		return err
+	}
+	hc, err := c.httpClient()
+	if err != nil {
+		return err
+	}
+	var last string
+	if err := c.waitFor(apiserver, time.Now().Add(c.opts.StartTimeout), "restarted kube-apiserver /readyz", func() bool {
+		ok, msg := httpOK(hc, c.URL+"/readyz")
+		last = msg
+		return ok
+	}); err != nil {
+		return fmt.Errorf("%v (last /readyz answer: %s)", err, last)
+	}
+	return nil
+}
+
 func (c *Cluster) etcdDefaults(peerURL string) []string {
 	var tlsFlags []string
 	if c.opts.EtcdTLS {

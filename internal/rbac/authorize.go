@@ -94,6 +94,7 @@ func (b *binding) grant(subj, rule int) Grant {
 	if rule < len(r.from) {
 		g.From = r.from[rule]
 	}
+	g.Restored = rule < len(r.restored) && r.restored[rule]
 	return g
 }
 
@@ -255,6 +256,7 @@ type RoleView struct {
 	Ref      ObjectRef
 	Rules    []rbacv1.PolicyRule
 	From     []string // per rule, the ClusterRole an aggregated rule came from ("" for its own)
+	Restored []bool   // per rule, added back by the API server's bootstrap reconciliation
 	Bindings []BindingView
 }
 
@@ -267,6 +269,9 @@ type BindingView struct {
 	Subjects  []Subject
 	// SubjectIndex[i] is the index of Subjects[i] in the binding.
 	SubjectIndex []int
+	// Restored[i] marks Subjects[i] as added back by the API server's
+	// bootstrap reconciliation: the binding as written lacks it.
+	Restored []bool
 }
 
 func (b *binding) view() BindingView {
@@ -275,6 +280,7 @@ func (b *binding) view() BindingView {
 		if b.valid[i] {
 			v.Subjects = append(v.Subjects, s)
 			v.SubjectIndex = append(v.SubjectIndex, i)
+			v.Restored = append(v.Restored, i < len(b.restored) && b.restored[i])
 		}
 	}
 	return v
@@ -285,7 +291,7 @@ func (b *binding) view() BindingView {
 func (m *Model) Roles() []RoleView {
 	var out []RoleView
 	add := func(r *role) {
-		v := RoleView{Ref: r.ref, Rules: r.rules, From: r.from}
+		v := RoleView{Ref: r.ref, Rules: r.rules, From: r.from, Restored: r.restored}
 		for _, b := range r.crbs {
 			v.Bindings = append(v.Bindings, b.view())
 		}

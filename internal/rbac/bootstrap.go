@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/component-helpers/auth/rbac/reconciliation"
 
 	"github.com/kubeward/kubeward/internal/rbac/bootstrap"
 )
@@ -13,20 +14,112 @@ import (
 // WithBootstrap returns in plus the RBAC objects every API server of
 // bootstrap.Version creates for itself (cluster-admin, admin, edit, view,
 // system:*), so bindings to them resolve when scanning manifests. An object
-// of in with the same kind, namespace and name replaces the bootstrap one,
-// as applying it to a cluster would.
+// of in with the kind, namespace and name of a bootstrap object replaces
+// it as written, then is reconciled as the API server does at its next
+// start (see Reconciled): the input object with missing rules, subjects,
+// labels and aggregation selectors added back, unless it is annotated
+// rbac.authorization.kubernetes.io/autoupdate: "false".
 func WithBootstrap(in Input) (Input, error) {
 	d, err := bootstrap.Load()
 	if err != nil {
 		return in, err
 	}
 	out := in
-	out.ClusterRoles = merge(d.ClusterRoles, in.ClusterRoles, func(o *rbacv1.ClusterRole) nsName { return nsName{"", o.Name} })
-	out.ClusterRoleBindings = merge(d.ClusterRoleBindings, in.ClusterRoleBindings, func(o *rbacv1.ClusterRoleBinding) nsName { return nsName{"", o.Name} })
-	out.Roles = merge(d.Roles, in.Roles, func(o *rbacv1.Role) nsName { return nsName{o.Namespace, o.Name} })
-	out.RoleBindings = merge(d.RoleBindings, in.RoleBindings, func(o *rbacv1.RoleBinding) nsName { return nsName{o.Namespace, o.Name} })
+	out.Reconciled = append([]Reconciled(nil), in.Reconciled...)
+	note := func(rc Reconciled) {
+		if rc.Message != "" {
+			out.Reconciled = append(out.Reconciled, rc)
+		}
+	}
+
+	bootCR := index(d.ClusterRoles, func(o *rbacv1.ClusterRole) nsName { return nsName{"", o.Name} })
+	crs := make([]*rbacv1.ClusterRole, len(in.ClusterRoles))
+	for i, o := range in.ClusterRoles {
+		crs[i] = o
+		if o == nil {
+			continue
+		}
+		if b := bootCR[nsName{"", o.Name}]; b != nil {
+			exp := b.DeepCopy()
+			exp.Rules = expectedRules(exp.Rules, exp.AggregationRule)
+			ref := ObjectRef{Kind: "ClusterRole", Name: o.Name}
+			got, msg, err := reconcileRole(reconciliation.ClusterRoleRuleOwner{ClusterRole: exp}, reconciliation.ClusterRoleRuleOwner{ClusterRole: o.DeepCopy()}, ref)
+			if err != nil {
+				return in, err
+			}
+			crs[i] = got.(reconciliation.ClusterRoleRuleOwner).ClusterRole
+			note(Reconciled{Object: ref, Rules: o.Rules, Message: msg})
+		}
+	}
+	bootR := index(d.Roles, func(o *rbacv1.Role) nsName { return nsName{o.Namespace, o.Name} })
+	roles := make([]*rbacv1.Role, len(in.Roles))
+	for i, o := range in.Roles {
+		roles[i] = o
+		if o == nil {
+			continue
+		}
+		if b := bootR[nsName{o.Namespace, o.Name}]; b != nil {
+			exp := b.DeepCopy()
+			ref := ObjectRef{Kind: "Role", Namespace: o.Namespace, Name: o.Name}
+			got, msg, err := reconcileRole(reconciliation.RoleRuleOwner{Role: exp}, reconciliation.RoleRuleOwner{Role: o.DeepCopy()}, ref)
+			if err != nil {
+				return in, err
+			}
+			roles[i] = got.(reconciliation.RoleRuleOwner).Role
+			note(Reconciled{Object: ref, Rules: o.Rules, Message: msg})
+		}
+	}
+	bootCRB := index(d.ClusterRoleBindings, func(o *rbacv1.ClusterRoleBinding) nsName { return nsName{"", o.Name} })
+	crbs := make([]*rbacv1.ClusterRoleBinding, len(in.ClusterRoleBindings))
+	for i, o := range in.ClusterRoleBindings {
+		crbs[i] = o
+		if o == nil {
+			continue
+		}
+		if b := bootCRB[nsName{"", o.Name}]; b != nil {
+			ref := ObjectRef{Kind: "ClusterRoleBinding", Name: o.Name}
+			got, msg, err := reconcileBinding(reconciliation.ClusterRoleBindingAdapter{ClusterRoleBinding: b.DeepCopy()},
+				reconciliation.ClusterRoleBindingAdapter{ClusterRoleBinding: o.DeepCopy()}, ref)
+			if err != nil {
+				return in, err
+			}
+			crbs[i] = got.(reconciliation.ClusterRoleBindingAdapter).ClusterRoleBinding
+			note(Reconciled{Object: ref, Subjects: o.Subjects, Message: msg})
+		}
+	}
+	bootRB := index(d.RoleBindings, func(o *rbacv1.RoleBinding) nsName { return nsName{o.Namespace, o.Name} })
+	rbs := make([]*rbacv1.RoleBinding, len(in.RoleBindings))
+	for i, o := range in.RoleBindings {
+		rbs[i] = o
+		if o == nil {
+			continue
+		}
+		if b := bootRB[nsName{o.Namespace, o.Name}]; b != nil {
+			ref := ObjectRef{Kind: "RoleBinding", Namespace: o.Namespace, Name: o.Name}
+			got, msg, err := reconcileBinding(reconciliation.RoleBindingAdapter{RoleBinding: b.DeepCopy()},
+				reconciliation.RoleBindingAdapter{RoleBinding: o.DeepCopy()}, ref)
+			if err != nil {
+				return in, err
+			}
+			rbs[i] = got.(reconciliation.RoleBindingAdapter).RoleBinding
+			note(Reconciled{Object: ref, Subjects: o.Subjects, Message: msg})
+		}
+	}
+
+	out.ClusterRoles = merge(d.ClusterRoles, crs, func(o *rbacv1.ClusterRole) nsName { return nsName{"", o.Name} })
+	out.ClusterRoleBindings = merge(d.ClusterRoleBindings, crbs, func(o *rbacv1.ClusterRoleBinding) nsName { return nsName{"", o.Name} })
+	out.Roles = merge(d.Roles, roles, func(o *rbacv1.Role) nsName { return nsName{o.Namespace, o.Name} })
+	out.RoleBindings = merge(d.RoleBindings, rbs, func(o *rbacv1.RoleBinding) nsName { return nsName{o.Namespace, o.Name} })
 	out.Namespaces = append(append([]string(nil), in.Namespaces...), "default", "kube-system", "kube-public", "kube-node-lease")
 	return out, nil
+}
+
+func index[T any](objs []T, key func(*T) nsName) map[nsName]*T {
+	out := make(map[nsName]*T, len(objs))
+	for i := range objs {
+		out[key(&objs[i])] = &objs[i]
+	}
+	return out
 }
 
 // merge returns the bootstrap objects that in does not redefine, then in.

@@ -25,6 +25,10 @@ type Input struct {
 	TokenSecrets []TokenSecret
 	// Namespaces known to exist (besides those named by other objects).
 	Namespaces []string
+	// Reconciled are input objects the API server's bootstrap
+	// reconciliation changes (filled by WithBootstrap); each becomes a
+	// Problem, and the rules a role gains are marked restored.
+	Reconciled []Reconciled
 }
 
 // Workload is one pod or pod template and its service account.
@@ -69,6 +73,7 @@ type role struct {
 	ref      ObjectRef
 	rules    []rbacv1.PolicyRule
 	from     []string // per rule: the ClusterRole an aggregated rule came from
+	restored []bool   // per rule: added back by bootstrap reconciliation
 	crbs     []*binding
 	rbsByNS  map[string][]*binding
 	labels   map[string]string
@@ -83,6 +88,7 @@ type binding struct {
 	role      *role // nil when the role is missing or the kind unsupported
 	subjects  []Subject
 	valid     []bool // subjects that can match anybody
+	restored  []bool // subjects added back by bootstrap reconciliation
 }
 
 type entry struct {
@@ -165,6 +171,19 @@ func Build(in Input, opts Options) *Model {
 	if !opts.StoredAggregation {
 		m.aggregate()
 	}
+	for _, rc := range in.Reconciled {
+		m.problem(rc.Object, "", "%s", rc.Message)
+		var r *role
+		switch rc.Object.Kind {
+		case "ClusterRole":
+			r = m.clusterRoles[rc.Object.Name]
+		case "Role":
+			r = m.roles[nsName{rc.Object.Namespace, rc.Object.Name}]
+		}
+		if r != nil {
+			r.restored = restoredRules(rc.Rules, r.rules)
+		}
+	}
 	for _, r := range m.clusterRoles {
 		m.clusterRoleList = append(m.clusterRoleList, r)
 	}
@@ -222,6 +241,11 @@ func Build(in Input, opts Options) *Model {
 	for _, bs := range m.rbs {
 		sort.Slice(bs, func(i, j int) bool { return bs[i].ref.Name < bs[j].ref.Name })
 	}
+	for _, rc := range in.Reconciled {
+		if b := m.findBinding(rc.Object); b != nil {
+			b.restored = restoredSubjects(rc.Subjects, b.subjects)
+		}
+	}
 	// Index after sorting so every index list is in decision order.
 	for _, b := range m.crbs {
 		m.index(b)
@@ -249,6 +273,21 @@ func Build(in Input, opts Options) *Model {
 	m.tokenSecrets = in.TokenSecrets
 	sort.Strings(m.namespaces)
 	return m
+}
+
+func (m *Model) findBinding(ref ObjectRef) *binding {
+	bs := m.crbs
+	if ref.Kind == "RoleBinding" {
+		bs = m.rbs[ref.Namespace]
+	} else if ref.Kind != "ClusterRoleBinding" {
+		return nil
+	}
+	for _, b := range bs {
+		if b.ref == ref {
+			return b
+		}
+	}
+	return nil
 }
 
 func sortedKeys[V any](mp map[string]V) []string {

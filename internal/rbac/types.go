@@ -158,6 +158,10 @@ type Grant struct {
 	Namespace    string            `json:"namespace,omitempty"`
 	// From names the ClusterRole an aggregated rule was copied from.
 	From string `json:"aggregatedFrom,omitempty"`
+	// Restored marks a rule the role lacks as written, which the API
+	// server's bootstrap reconciliation adds back at its next start (the
+	// role has the name of a bootstrap role).
+	Restored bool `json:"restoredByAPIServer,omitempty"`
 }
 
 // PrivilegedGroupKind is Grant.Binding.Kind for system:masters, which the
@@ -175,8 +179,14 @@ func (g Grant) String() string {
 	if g.From != "" {
 		s += " (aggregated from ClusterRole " + g.From + ")"
 	}
+	if g.Restored {
+		s += " " + RestoredNote
+	}
 	return s
 }
+
+// RestoredNote explains a rule restored by bootstrap reconciliation.
+const RestoredNote = "(a bootstrap role's rule the API server adds back at its next start)"
 
 // RuleString renders a rule compactly, like upstream's CompactString.
 func RuleString(r *rbacv1.PolicyRule) string {

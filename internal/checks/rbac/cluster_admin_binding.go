@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/kubeward/kubeward/internal/check"
-	"github.com/kubeward/kubeward/internal/fieldpath"
 	"github.com/kubeward/kubeward/internal/inventory"
 	authz "github.com/kubeward/kubeward/internal/rbac"
 )
@@ -64,8 +63,9 @@ func clusterAdminBinding(ctx *check.Context, inv *inventory.Inventory) []check.R
 				if exempt(ctx, s) {
 					continue
 				}
-				out = append(out, check.Result{Object: o, Path: fieldpath.New("subjects").Index(b.SubjectIndex[k]),
-					Message: fmt.Sprintf("%s makes %s cluster-admin equivalent: %s rule %d is %s", b.Ref, s, rv.Ref, ri, authz.RuleString(&rv.Rules[ri]))})
+				out = append(out, check.Result{Object: o, Path: subjectPath(&b, k),
+					Message: fmt.Sprintf("%s makes %s cluster-admin equivalent: %s rule %d is %s%s%s", b.Ref, s, rv.Ref, ri,
+						authz.RuleString(&rv.Rules[ri]), restoredNote(rv.Restored, ri), restoredNote(b.Restored, k))})
 			}
 		}
 	}

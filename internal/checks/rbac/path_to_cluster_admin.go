@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/kubeward/kubeward/internal/check"
-	"github.com/kubeward/kubeward/internal/fieldpath"
 	"github.com/kubeward/kubeward/internal/inventory"
 	authz "github.com/kubeward/kubeward/internal/rbac"
 )
@@ -68,7 +67,7 @@ func pathToClusterAdmin(ctx *check.Context, inv *inventory.Inventory) []check.Re
 				}
 				steps = append(steps, st.Action+" "+to+ev)
 			}
-			out = append(out, check.Result{Object: o, Path: fieldpath.New("subjects").Index(b.SubjectIndex[k]),
+			out = append(out, check.Result{Object: o, Path: subjectPath(&b, k),
 				Message: fmt.Sprintf("%s can become cluster-admin in %d steps: %s", s, len(p.Steps), strings.Join(steps, " -> "))})
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/kubeward/kubeward/internal/check"
-	"github.com/kubeward/kubeward/internal/fieldpath"
 	"github.com/kubeward/kubeward/internal/inventory"
 	authz "github.com/kubeward/kubeward/internal/rbac"
 )
@@ -70,7 +69,7 @@ func publicGroupBinding(ctx *check.Context, inv *inventory.Inventory) []check.Re
 			if b.Namespace != "" {
 				scope = "in namespace " + b.Namespace
 			}
-			out = append(out, check.Result{Object: o, Path: fieldpath.New("subjects").Index(b.SubjectIndex[k]), Severity: sev,
+			out = append(out, check.Result{Object: o, Path: subjectPath(&b, k), Severity: sev,
 				Message: fmt.Sprintf("%s gives %s to %s %s", b.Ref, b.Role, s, scope)})
 		}
 	}

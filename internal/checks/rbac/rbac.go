@@ -198,6 +198,24 @@ func aggregatedHolders(roles []authz.RoleView) map[string][]authz.BindingView {
 	return out
 }
 
+// restoredNote explains a rule or subject that the binding or role as
+// written lacks: the API server adds it back at its next start.
+func restoredNote(restored []bool, i int) string {
+	if i < len(restored) && restored[i] {
+		return " " + authz.RestoredNote
+	}
+	return ""
+}
+
+// subjectPath points at subject k of a binding view; a subject added back
+// by bootstrap reconciliation is not in the file, so at the list.
+func subjectPath(b *authz.BindingView, k int) *fieldpath.Path {
+	if k < len(b.Restored) && b.Restored[k] {
+		return fieldpath.New("subjects")
+	}
+	return fieldpath.New("subjects").Index(b.SubjectIndex[k])
+}
+
 // severities picks the severity by scope. lowerIf, when set, lowers it one
 // level for the matches it accepts (secret creation is a weaker form of
 // token minting).
@@ -301,8 +319,12 @@ func permissionResults(ctx *check.Context, inv *inventory.Inventory, match match
 				// aggregated holders.
 				continue
 			case obj != nil && !(m.Cluster && authz.IsBootstrap(rv.Ref)):
-				emit(check.Result{Object: obj, Path: fieldpath.New("rules").Index(ri), Severity: s,
-					Message: fmt.Sprintf("%s grants %s to %s", rv.Ref, what, h)})
+				path, note := fieldpath.New("rules").Index(ri), restoredNote(rv.Restored, ri)
+				if note != "" {
+					path = fieldpath.New("rules") // the rule is not in the file
+				}
+				emit(check.Result{Object: obj, Path: path, Severity: s,
+					Message: fmt.Sprintf("%s grants %s to %s%s", rv.Ref, what, h, note)})
 			default:
 				for _, b := range h.bindings {
 					bo := m.Objects[b.Ref]
@@ -310,7 +332,7 @@ func permissionResults(ctx *check.Context, inv *inventory.Inventory, match match
 						continue
 					}
 					emit(check.Result{Object: bo, Path: fieldpath.New("roleRef", "name"), Severity: s,
-						Message: fmt.Sprintf("%s grants %s to %s through %s rule %d", b.Ref, what, subjectsOf(ctx, b), rv.Ref, ri)})
+						Message: fmt.Sprintf("%s grants %s to %s through %s rule %d%s", b.Ref, what, subjectsOf(ctx, b), rv.Ref, ri, restoredNote(rv.Restored, ri))})
 				}
 			}
 		}
