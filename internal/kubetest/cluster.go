@@ -357,18 +357,10 @@ func (c *Cluster) start() error {
 	if err != nil {
 		return err
 	}
-	hc, err := c.httpClient()
-	if err != nil {
+	if err := c.waitReady(apiserver, deadline); err != nil {
 		return err
 	}
 	var last string
-	if err := c.waitFor(apiserver, deadline, "kube-apiserver /readyz", func() bool {
-		ok, msg := httpOK(hc, c.URL+"/readyz")
-		last = msg
-		return ok
-	}); err != nil {
-		return fmt.Errorf("%v (last /readyz answer: %s)", err, last)
-	}
 	cs, err := kubernetes.NewForConfig(c.Config)
 	if err != nil {
 		return err
@@ -438,12 +430,17 @@ func (c *Cluster) RestartAPIServer() error {
 	if err != nil {
 		return err
 	}
+	return c.waitReady(apiserver, time.Now().Add(c.opts.StartTimeout))
+}
+
+// waitReady waits until the API server's /readyz answers 200.
+func (c *Cluster) waitReady(apiserver *process, deadline time.Time) error {
 	hc, err := c.httpClient()
 	if err != nil {
 		return err
 	}
 	var last string
-	if err := c.waitFor(apiserver, time.Now().Add(c.opts.StartTimeout), "restarted kube-apiserver /readyz", func() bool {
+	if err := c.waitFor(apiserver, deadline, "kube-apiserver /readyz", func() bool {
 		ok, msg := httpOK(hc, c.URL+"/readyz")
 		last = msg
 		return ok

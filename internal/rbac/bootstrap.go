@@ -26,100 +26,90 @@ func WithBootstrap(in Input) (Input, error) {
 	}
 	out := in
 	out.Reconciled = append([]Reconciled(nil), in.Reconciled...)
-	note := func(rc Reconciled) {
-		if rc.Message != "" {
-			out.Reconciled = append(out.Reconciled, rc)
+	crs, err := reconcileAll(&out, in.ClusterRoles, d.ClusterRoles, clusterRoleKey, func(boot, o *rbacv1.ClusterRole) (*rbacv1.ClusterRole, Reconciled, error) {
+		exp := boot.DeepCopy()
+		exp.Rules = expectedRules(exp.Rules, exp.AggregationRule)
+		rc := Reconciled{Object: ObjectRef{Kind: "ClusterRole", Name: o.Name}, Rules: o.Rules}
+		got, err := reconcileRole(reconciliation.ClusterRoleRuleOwner{ClusterRole: exp}, reconciliation.ClusterRoleRuleOwner{ClusterRole: o.DeepCopy()}, &rc)
+		if err != nil {
+			return nil, rc, err
 		}
+		return got.(reconciliation.ClusterRoleRuleOwner).ClusterRole, rc, nil
+	})
+	if err != nil {
+		return in, err
+	}
+	roles, err := reconcileAll(&out, in.Roles, d.Roles, roleKey, func(boot, o *rbacv1.Role) (*rbacv1.Role, Reconciled, error) {
+		rc := Reconciled{Object: ObjectRef{Kind: "Role", Namespace: o.Namespace, Name: o.Name}, Rules: o.Rules}
+		got, err := reconcileRole(reconciliation.RoleRuleOwner{Role: boot.DeepCopy()}, reconciliation.RoleRuleOwner{Role: o.DeepCopy()}, &rc)
+		if err != nil {
+			return nil, rc, err
+		}
+		return got.(reconciliation.RoleRuleOwner).Role, rc, nil
+	})
+	if err != nil {
+		return in, err
+	}
+	crbs, err := reconcileAll(&out, in.ClusterRoleBindings, d.ClusterRoleBindings, clusterRoleBindingKey, func(boot, o *rbacv1.ClusterRoleBinding) (*rbacv1.ClusterRoleBinding, Reconciled, error) {
+		rc := Reconciled{Object: ObjectRef{Kind: "ClusterRoleBinding", Name: o.Name}, Subjects: o.Subjects}
+		got, err := reconcileBinding(reconciliation.ClusterRoleBindingAdapter{ClusterRoleBinding: boot.DeepCopy()}, reconciliation.ClusterRoleBindingAdapter{ClusterRoleBinding: o.DeepCopy()}, &rc)
+		if err != nil {
+			return nil, rc, err
+		}
+		return got.(reconciliation.ClusterRoleBindingAdapter).ClusterRoleBinding, rc, nil
+	})
+	if err != nil {
+		return in, err
+	}
+	rbs, err := reconcileAll(&out, in.RoleBindings, d.RoleBindings, roleBindingKey, func(boot, o *rbacv1.RoleBinding) (*rbacv1.RoleBinding, Reconciled, error) {
+		rc := Reconciled{Object: ObjectRef{Kind: "RoleBinding", Namespace: o.Namespace, Name: o.Name}, Subjects: o.Subjects}
+		got, err := reconcileBinding(reconciliation.RoleBindingAdapter{RoleBinding: boot.DeepCopy()}, reconciliation.RoleBindingAdapter{RoleBinding: o.DeepCopy()}, &rc)
+		if err != nil {
+			return nil, rc, err
+		}
+		return got.(reconciliation.RoleBindingAdapter).RoleBinding, rc, nil
+	})
+	if err != nil {
+		return in, err
 	}
 
-	bootCR := index(d.ClusterRoles, func(o *rbacv1.ClusterRole) nsName { return nsName{"", o.Name} })
-	crs := make([]*rbacv1.ClusterRole, len(in.ClusterRoles))
-	for i, o := range in.ClusterRoles {
-		crs[i] = o
-		if o == nil {
-			continue
-		}
-		if b := bootCR[nsName{"", o.Name}]; b != nil {
-			exp := b.DeepCopy()
-			exp.Rules = expectedRules(exp.Rules, exp.AggregationRule)
-			ref := ObjectRef{Kind: "ClusterRole", Name: o.Name}
-			got, msg, err := reconcileRole(reconciliation.ClusterRoleRuleOwner{ClusterRole: exp}, reconciliation.ClusterRoleRuleOwner{ClusterRole: o.DeepCopy()}, ref)
-			if err != nil {
-				return in, err
-			}
-			crs[i] = got.(reconciliation.ClusterRoleRuleOwner).ClusterRole
-			note(Reconciled{Object: ref, Rules: o.Rules, Message: msg})
-		}
-	}
-	bootR := index(d.Roles, func(o *rbacv1.Role) nsName { return nsName{o.Namespace, o.Name} })
-	roles := make([]*rbacv1.Role, len(in.Roles))
-	for i, o := range in.Roles {
-		roles[i] = o
-		if o == nil {
-			continue
-		}
-		if b := bootR[nsName{o.Namespace, o.Name}]; b != nil {
-			exp := b.DeepCopy()
-			ref := ObjectRef{Kind: "Role", Namespace: o.Namespace, Name: o.Name}
-			got, msg, err := reconcileRole(reconciliation.RoleRuleOwner{Role: exp}, reconciliation.RoleRuleOwner{Role: o.DeepCopy()}, ref)
-			if err != nil {
-				return in, err
-			}
-			roles[i] = got.(reconciliation.RoleRuleOwner).Role
-			note(Reconciled{Object: ref, Rules: o.Rules, Message: msg})
-		}
-	}
-	bootCRB := index(d.ClusterRoleBindings, func(o *rbacv1.ClusterRoleBinding) nsName { return nsName{"", o.Name} })
-	crbs := make([]*rbacv1.ClusterRoleBinding, len(in.ClusterRoleBindings))
-	for i, o := range in.ClusterRoleBindings {
-		crbs[i] = o
-		if o == nil {
-			continue
-		}
-		if b := bootCRB[nsName{"", o.Name}]; b != nil {
-			ref := ObjectRef{Kind: "ClusterRoleBinding", Name: o.Name}
-			got, msg, err := reconcileBinding(reconciliation.ClusterRoleBindingAdapter{ClusterRoleBinding: b.DeepCopy()},
-				reconciliation.ClusterRoleBindingAdapter{ClusterRoleBinding: o.DeepCopy()}, ref)
-			if err != nil {
-				return in, err
-			}
-			crbs[i] = got.(reconciliation.ClusterRoleBindingAdapter).ClusterRoleBinding
-			note(Reconciled{Object: ref, Subjects: o.Subjects, Message: msg})
-		}
-	}
-	bootRB := index(d.RoleBindings, func(o *rbacv1.RoleBinding) nsName { return nsName{o.Namespace, o.Name} })
-	rbs := make([]*rbacv1.RoleBinding, len(in.RoleBindings))
-	for i, o := range in.RoleBindings {
-		rbs[i] = o
-		if o == nil {
-			continue
-		}
-		if b := bootRB[nsName{o.Namespace, o.Name}]; b != nil {
-			ref := ObjectRef{Kind: "RoleBinding", Namespace: o.Namespace, Name: o.Name}
-			got, msg, err := reconcileBinding(reconciliation.RoleBindingAdapter{RoleBinding: b.DeepCopy()},
-				reconciliation.RoleBindingAdapter{RoleBinding: o.DeepCopy()}, ref)
-			if err != nil {
-				return in, err
-			}
-			rbs[i] = got.(reconciliation.RoleBindingAdapter).RoleBinding
-			note(Reconciled{Object: ref, Subjects: o.Subjects, Message: msg})
-		}
-	}
-
-	out.ClusterRoles = merge(d.ClusterRoles, crs, func(o *rbacv1.ClusterRole) nsName { return nsName{"", o.Name} })
-	out.ClusterRoleBindings = merge(d.ClusterRoleBindings, crbs, func(o *rbacv1.ClusterRoleBinding) nsName { return nsName{"", o.Name} })
-	out.Roles = merge(d.Roles, roles, func(o *rbacv1.Role) nsName { return nsName{o.Namespace, o.Name} })
-	out.RoleBindings = merge(d.RoleBindings, rbs, func(o *rbacv1.RoleBinding) nsName { return nsName{o.Namespace, o.Name} })
+	out.ClusterRoles = merge(d.ClusterRoles, crs, clusterRoleKey)
+	out.ClusterRoleBindings = merge(d.ClusterRoleBindings, crbs, clusterRoleBindingKey)
+	out.Roles = merge(d.Roles, roles, roleKey)
+	out.RoleBindings = merge(d.RoleBindings, rbs, roleBindingKey)
 	out.Namespaces = append(append([]string(nil), in.Namespaces...), "default", "kube-system", "kube-public", "kube-node-lease")
 	return out, nil
 }
 
-func index[T any](objs []T, key func(*T) nsName) map[nsName]*T {
-	out := make(map[nsName]*T, len(objs))
-	for i := range objs {
-		out[key(&objs[i])] = &objs[i]
+func clusterRoleKey(o *rbacv1.ClusterRole) nsName               { return nsName{"", o.Name} }
+func roleKey(o *rbacv1.Role) nsName                             { return nsName{o.Namespace, o.Name} }
+func clusterRoleBindingKey(o *rbacv1.ClusterRoleBinding) nsName { return nsName{"", o.Name} }
+func roleBindingKey(o *rbacv1.RoleBinding) nsName               { return nsName{o.Namespace, o.Name} }
+
+// reconcileAll returns in with each object that has the key of a bootstrap
+// object replaced by what reconcile makes of it (given the bootstrap
+// object, which it must not change), recording in out what changed.
+func reconcileAll[T any](out *Input, in []*T, boot []T, key func(*T) nsName, reconcile func(boot, o *T) (*T, Reconciled, error)) ([]*T, error) {
+	byKey := make(map[nsName]*T, len(boot))
+	for i := range boot {
+		byKey[key(&boot[i])] = &boot[i]
 	}
-	return out
+	res := make([]*T, len(in))
+	for i, o := range in {
+		res[i] = o
+		if o == nil || byKey[key(o)] == nil {
+			continue
+		}
+		got, rc, err := reconcile(byKey[key(o)], o)
+		if err != nil {
+			return nil, err
+		}
+		res[i] = got
+		if rc.Message != "" {
+			out.Reconciled = append(out.Reconciled, rc)
+		}
+	}
+	return res, nil
 }
 
 // merge returns the bootstrap objects that in does not redefine, then in.

@@ -67,15 +67,30 @@ func expectedRules(rules []rbacv1.PolicyRule, agg *rbacv1.AggregationRule) []rba
 	return rules
 }
 
-const protectedNote = ` annotated rbac.authorization.kubernetes.io/autoupdate: "false", so the API server keeps it as written`
+// describe sets the message of a reconciled object from what the
+// reconciler changes, and reports whether the API server changes it
+// (false when nothing changes or the object is protected).
+func (rc *Reconciled) describe(kind string, what []string, protected bool) bool {
+	if len(what) == 0 {
+		return false
+	}
+	if protected {
+		rc.Message = "has the name of a bootstrap " + kind + ` but is annotated rbac.authorization.kubernetes.io/autoupdate: "false", ` +
+			"so the API server keeps it as written (without the annotation it " + strings.Join(what, "; ") + ")"
+		return false
+	}
+	rc.Message = "has the name of a bootstrap " + kind + ": at its next start the API server " + strings.Join(what, "; ") +
+		` (reconciliation adds what is missing and keeps what is extra; annotate rbac.authorization.kubernetes.io/autoupdate: "false" to keep it as written)`
+	return true
+}
 
 // reconcileRole runs the upstream reconciler on an input role against the
 // bootstrap role of the same name. It returns the role as it is after the
 // API server's next start and, when that differs, why.
-func reconcileRole(expected, existing reconciliation.RuleOwner, ref ObjectRef) (reconciliation.RuleOwner, string, error) {
+func reconcileRole(expected, existing reconciliation.RuleOwner, rc *Reconciled) (reconciliation.RuleOwner, error) {
 	res, err := (&reconciliation.ReconcileRoleOptions{Role: expected, Client: ownerGetter{existing}}).Run()
 	if err != nil {
-		return nil, "", fmt.Errorf("reconciling %s: %w", ref, err)
+		return nil, fmt.Errorf("reconciling %s: %w", rc.Object, err)
 	}
 	var what []string
 	if n := len(res.MissingRules); n > 0 {
@@ -89,23 +104,19 @@ func reconcileRole(expected, existing reconciliation.RuleOwner, ref ObjectRef) (
 	if added := addedKeys(existing.GetLabels(), res.Role.GetLabels()); len(added) > 0 {
 		what = append(what, "adds back label(s) "+strings.Join(added, ", "))
 	}
-	if len(what) == 0 {
-		return existing, "", nil
+	if !rc.describe("role", what, res.Protected) {
+		return existing, nil
 	}
-	if res.Protected {
-		return existing, "has the name of a bootstrap role but is" + protectedNote + " (without the annotation it " + strings.Join(what, "; ") + ")", nil
-	}
-	return res.Role, "has the name of a bootstrap role: at its next start the API server " + strings.Join(what, "; ") +
-		` (reconciliation adds what is missing and keeps extra rules; annotate rbac.authorization.kubernetes.io/autoupdate: "false" to keep it as written)`, nil
+	return res.Role, nil
 }
 
 // reconcileBinding is reconcileRole for bindings: missing subjects are
 // added, extra ones kept; a binding to another role is deleted and the
 // bootstrap binding created in its place.
-func reconcileBinding(expected, existing reconciliation.RoleBinding, ref ObjectRef) (reconciliation.RoleBinding, string, error) {
+func reconcileBinding(expected, existing reconciliation.RoleBinding, rc *Reconciled) (reconciliation.RoleBinding, error) {
 	res, err := (&reconciliation.ReconcileRoleBindingOptions{RoleBinding: expected, Client: bindingGetter{existing}}).Run()
 	if err != nil {
-		return nil, "", fmt.Errorf("reconciling %s: %w", ref, err)
+		return nil, fmt.Errorf("reconciling %s: %w", rc.Object, err)
 	}
 	var what []string
 	switch {
@@ -116,14 +127,10 @@ func reconcileBinding(expected, existing reconciliation.RoleBinding, ref ObjectR
 	case len(res.MissingSubjects) > 0:
 		what = append(what, "adds back subject(s) "+subjectsSummary(res.MissingSubjects))
 	}
-	if len(what) == 0 {
-		return existing, "", nil
+	if !rc.describe("binding", what, res.Protected) {
+		return existing, nil
 	}
-	if res.Protected {
-		return existing, "has the name of a bootstrap binding but is" + protectedNote + " (without the annotation it " + strings.Join(what, "; ") + ")", nil
-	}
-	return res.RoleBinding, "has the name of a bootstrap binding: at its next start the API server " + strings.Join(what, "; ") +
-		` (annotate rbac.authorization.kubernetes.io/autoupdate: "false" to keep it as written)`, nil
+	return res.RoleBinding, nil
 }
 
 // addedKeys lists the labels reconciliation adds. The marker every
