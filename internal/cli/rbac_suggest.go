@@ -3,6 +3,8 @@ package cli
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -69,8 +71,14 @@ and resource names where RBAC can use them (not for create on a collection or
 deletecollection, and not beyond --max-names names). Requests made by
 impersonating someone become impersonate rules for the identity; requests the
 default roles already allow every authenticated identity are left out unless
---include-implicit; denied requests are listed in the header, not granted.
-The logs need at least the Metadata level (deploy/audit/policy.yaml).`,
+--include-implicit; denied requests are listed in the header, not granted
+(unless the identity was allowed them later). A WebSocket exec, attach or
+port-forward (a get of pods/exec, pods/attach, pods/portforward) also gets
+create, which Kubernetes 1.35+ checks before connecting.
+
+An empty log, or an identity with no event in it (a misspelt name), is an
+error (exit 2), never an empty suggestion. The logs need at least the
+Metadata level (deploy/audit/policy.yaml).`,
 		Example: `  kubeward rbac suggest --audit /var/log/kubernetes/audit.log --serviceaccount ci:deployer > ci-deployer-rbac.yaml`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -93,8 +101,19 @@ The logs need at least the Metadata level (deploy/audit/policy.yaml).`,
 			for _, m := range r.Malformed {
 				fmt.Fprintf(s.Err, "warning: skipped %s\n", m)
 			}
-			if r.Requests == 0 {
-				fmt.Fprintf(s.Err, "kubeward: no authorized request by %s in %d events; nothing to grant\n", o.Subject, r.Events)
+			// Fail closed: an empty log or an identity that never appears
+			// (a misspelt name) must not look like a suggestion.
+			switch {
+			case r.Events == 0:
+				return &exitError{code: ExitError, err: fmt.Errorf("no audit events in %s: nothing to suggest from", strings.Join(audits, ", "))}
+			case r.Mine == 0:
+				hint := ""
+				if r.Nearest != "" {
+					hint = fmt.Sprintf("; did you mean %q?", r.Nearest)
+				}
+				return &exitError{code: ExitError, err: fmt.Errorf("%s made no request in the %d events read%s", o.Subject, r.Events, hint)}
+			case r.Requests == 0:
+				fmt.Fprintf(s.Err, "kubeward: no authorized request by %s beyond what every identity may do, in %d of its events; nothing to grant\n", o.Subject, r.Mine)
 			}
 			y, err := r.YAML()
 			if err != nil {
@@ -127,9 +146,12 @@ RBAC authorizer uses for it (the first that allows it), so the rules listed as
 unused can be removed without denying any request of the log. A rule is
 "partly used" when some of its verbs and resources were never used (rules
 without wildcards or resource names only). A permission unused within the
-log's time span may still be needed later: read a span longer than the
-longest cycle (monthly jobs). Bootstrap bindings and system: subjects are left
-out unless --include-system.`,
+log's time span (printed; events without timestamps are counted) may still be
+needed later: read a span longer than the longest cycle (monthly jobs).
+Requests of identities in group system:masters are allowed before RBAC and use
+no grant: their grants are reported unused with a note saying so. Bootstrap
+bindings and system: subjects are left out unless --include-system. A log
+without any authorized request is an error (exit 2).`,
 		Example: `  kubeward rbac unused --audit audit.log --cluster
   kubeward rbac unused --audit audit.log.gz -f deploy/ --serviceaccount ci:deployer -o json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -140,6 +162,10 @@ out unless --include-system.`,
 			u := suggest.NewUsage()
 			if err := readAudit(s, audits, u); err != nil {
 				return err
+			}
+			if u.Authorized() == 0 {
+				// Every grant would look unused.
+				return &exitError{code: ExitError, err: fmt.Errorf("no authorized request in %s: nothing to compare the grants with", strings.Join(audits, ", "))}
 			}
 			m, err := f.load(cmd.Context(), s, args)
 			if err != nil {
@@ -153,17 +179,29 @@ out unless --include-system.`,
 				if format == "json" {
 					return writeJSON(w, rep)
 				}
-				fmt.Fprintf(w, "%d authorized requests read (%s to %s); %d grants unused or partly used:\n", rep.Events, rep.From, rep.To, len(rep.Grants))
+				fmt.Fprintf(w, "%d authorized requests read, %s; %d grants unused or partly used:\n", rep.Events, rep.Span, len(rep.Grants))
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "SUBJECT\tBINDING\tROLE\tRULE\tSTATUS\tNEVER USED")
+				notes := map[string]bool{}
 				for _, g := range rep.Grants {
 					never := strings.Join(g.Unused, ", ")
 					if g.Status == "unused" {
 						never = "all of it"
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", g.Subject, g.Binding, g.Role, rbac.RuleString(&g.Rule), g.Status, never)
+					status := g.Status
+					if g.Note != "" {
+						status += " (system:masters, see below)"
+						notes[g.Note] = true
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", g.Subject, g.Binding, g.Role, rbac.RuleString(&g.Rule), status, never)
 				}
-				return tw.Flush()
+				if err := tw.Flush(); err != nil {
+					return err
+				}
+				for _, n := range slices.Sorted(maps.Keys(notes)) {
+					fmt.Fprintf(w, "note: %s\n", n)
+				}
+				return nil
 			})
 		},
 	}

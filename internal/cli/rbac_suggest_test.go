@@ -66,3 +66,29 @@ subjects:
 		t.Errorf("unused table: exit %d\n%s", code, out)
 	}
 }
+
+// suggest fails closed: an empty log, or an identity that never appears
+// in it (a misspelt name), is an error, not an empty suggestion.
+func TestRBACSuggestFailsClosed(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.log")
+	os.WriteFile(empty, nil, 0o600)
+	log := filepath.Join(dir, "audit.log")
+	os.WriteFile(log, audittest.Lines(audittest.New("system:serviceaccount:ci:deployer", "get").On("apps", "deployments", "shop", "web")), 0o600)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--audit", empty, "--serviceaccount", "ci:deployer"}, "no audit events in"},
+		{[]string{"--audit", log, "--serviceaccount", "ci:deploy"}, `made no request in the 1 events read; did you mean "system:serviceaccount:ci:deployer"?`},
+		{[]string{"--audit", log, "--user", "alice"}, "User alice made no request"},
+	} {
+		code, out, stderr := runCLI(t, append([]string{"rbac", "suggest"}, tc.args...)...)
+		if code != ExitError || !strings.Contains(stderr, tc.want) || strings.Contains(out, "kind:") {
+			t.Errorf("%v: exit %d\n%s\n%s", tc.args, code, out, stderr)
+		}
+	}
+	if code, _, stderr := runCLI(t, "rbac", "unused", "--audit", empty, "-f", log); code != ExitError || !strings.Contains(stderr, "no authorized request") {
+		t.Errorf("unused on an empty log: exit %d %s", code, stderr)
+	}
+}

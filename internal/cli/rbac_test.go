@@ -174,6 +174,134 @@ func TestRBACCommandsOnCluster(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "pods/exec") || !strings.Contains(out, "RoleBinding shop/exec") {
 		t.Errorf("can on the cluster:\n%s", out)
 	}
+	// One question, answered as the API server answers it.
+	for _, tc := range []struct {
+		user string
+		want int
+	}{{"oncall", 0}, {"bystander", 1}} {
+		code, out, stderr := runCLI(t, "rbac", "can", "user:"+tc.user, "create", "pods/exec", "-n", "shop", "--cluster", "--kubeconfig", c.Kubeconfig)
+		server := map[bool]int{true: 0, false: 1}[sarAllows(t, c, "User", tc.user)]
+		if code != tc.want || code != server {
+			t.Errorf("can %s create pods/exec: exit %d, want %d (the API server: %d)\n%s%s", tc.user, code, tc.want, server, out, stderr)
+		}
+	}
+}
+
+func TestRBACCanAnswersOneQuestion(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "rbac.yaml")
+	if err := os.WriteFile(file, []byte(rbacManifests+`---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: debug, namespace: shop}
+rules: [{verbs: [get], apiGroups: [""], resources: [pods/exec, nodes]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: debug, namespace: shop}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: debug}
+subjects: [{kind: User, apiGroup: rbac.authorization.k8s.io, name: ci-bot}]
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args []string
+		code int
+		want []string
+	}{
+		{[]string{"user:ci-bot", "create", "deployments.apps", "-n", "shop"}, 0, []string{"yes", "allowed by RoleBinding shop/ci -> Role shop/deployer rule 0"}},
+		{[]string{"user:ci-bot", "create", "deployments.apps", "-n", "prod"}, 1, []string{"no", "no binding of User ci-bot"}},
+		{[]string{"user:ci-bot", "get", "secrets", "-n", "shop", "--name", "db"}, 0, []string{"yes", "rule 1"}},
+		{[]string{"user:ci-bot", "get", "secrets", "-n", "shop", "--name", "other"}, 1, []string{"no"}},
+		// The authorizer allows get pods/exec, the API server also wants create.
+		{[]string{"user:ci-bot", "get", "pods/exec", "-n", "shop"}, 1, []string{"no", "get is allowed by RoleBinding shop/debug", "also needs create"}},
+		{[]string{"sa:shop/operator", "get", "pods/exec", "-n", "shop"}, 0, []string{"yes", "also checks create"}},
+		// A Role never grants a cluster-scoped resource.
+		{[]string{"user:ci-bot", "get", "nodes", "-n", "shop"}, 1, []string{"no"}},
+		{[]string{"group:system:masters", "delete", "nodes"}, 0, []string{"yes", "system:masters"}},
+	}
+	for _, tc := range tests {
+		code, out, stderr := runCLI(t, append(append([]string{"rbac", "can"}, tc.args...), "-f", file)...)
+		if code != tc.code {
+			t.Errorf("%v: exit %d, want %d\n%s%s", tc.args, code, tc.code, out, stderr)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(out+stderr, w) {
+				t.Errorf("%v: output lacks %q:\n%s%s", tc.args, w, out, stderr)
+			}
+		}
+	}
+	code, out, _ := runCLI(t, "rbac", "can", "user:ci-bot", "get", "secrets", "-n", "shop", "--name", "db", "-f", file, "-o", "json")
+	var d struct {
+		Allowed bool
+		Grant   struct{ Binding struct{ Name string } }
+	}
+	if err := json.Unmarshal([]byte(out), &d); err != nil || code != 0 || !d.Allowed || d.Grant.Binding.Name != "ci" {
+		t.Errorf("json: exit %d %v %+v\n%s", code, err, d, out)
+	}
+	// The list no longer shows nodes as granted in namespace shop.
+	_, out, _ = runCLI(t, "rbac", "can", "user:ci-bot", "-f", file)
+	if strings.Contains(out, "nodes") {
+		t.Errorf("can lists nodes as granted by a Role:\n%s", out)
+	}
+	if code, _, _ := runCLI(t, "rbac", "can", "user:ci-bot", "get", "-f", file); code != ExitError {
+		t.Errorf("two arguments: exit %d", code)
+	}
+}
+
+func TestRBACWhoCanAllNamespacesAndPaths(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "rbac.yaml")
+	if err := os.WriteFile(file, []byte(rbacManifests+`---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: lab, namespace: lab}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: deployer}
+subjects: [{kind: User, apiGroup: rbac.authorization.k8s.io, name: lab-dev}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: deployer, namespace: lab}
+rules: [{verbs: [create], apiGroups: [apps], resources: [deployments]}]
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := runCLI(t, "rbac", "who-can", "create", "deployments.apps", "-A", "-f", file)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"in some namespace, and where", "User ci-bot", "namespace shop", "User lab-dev", "namespace lab",
+		"ServiceAccount shop/operator  cluster-wide"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("who-can -A lacks %q:\n%s", want, out)
+		}
+	}
+	// Without -A, a cluster-wide request: RoleBindings do not count.
+	_, out, _ = runCLI(t, "rbac", "who-can", "create", "deployments.apps", "-f", file)
+	if strings.Contains(out, "lab-dev") || strings.Contains(out, "ci-bot") {
+		t.Errorf("cluster-wide who-can lists RoleBinding subjects:\n%s", out)
+	}
+	if code, _, _ := runCLI(t, "rbac", "who-can", "create", "pods", "-A", "-n", "shop", "-f", file); code != ExitError {
+		t.Errorf("-A with -n: exit %d", code)
+	}
+	_, _, stderr = runCLI(t, "rbac", "who-can", "get", "nodes", "-n", "shop", "-f", file)
+	if !strings.Contains(stderr, "nodes is cluster-scoped") {
+		t.Errorf("no note on a cluster-scoped resource: %s", stderr)
+	}
+
+	// paths: the input's subjects first, Kubernetes' own folded.
+	_, out, _ = runCLI(t, "rbac", "paths", "-f", file)
+	own := strings.Index(out, "ServiceAccount shop/operator -> cluster-admin")
+	folded := strings.Index(out, "of Kubernetes' own components also have one")
+	if own < 0 || folded < own || strings.Contains(out, "kube-system/clusterrole-aggregation-controller -> cluster-admin") {
+		t.Errorf("paths:\n%s", out)
+	}
+	if !strings.Contains(out, "holds every verb on every resource cluster-wide (cluster-admin equivalent)") {
+		t.Errorf("paths wording:\n%s", out)
+	}
+	_, out, _ = runCLI(t, "rbac", "paths", "--system", "-f", file)
+	if !strings.Contains(out, "ServiceAccount kube-system/clusterrole-aggregation-controller -> cluster-admin") ||
+		strings.Index(out, "ServiceAccount shop/operator") > strings.Index(out, "kube-system/clusterrole-aggregation-controller") {
+		t.Errorf("paths --system:\n%s", out)
+	}
 }
 
 func sarAllows(t *testing.T, c *kubetest.Cluster, kind, name string) bool {

@@ -223,6 +223,9 @@ func (m *Model) WhoCan(a Attributes) []SubjectGrants {
 }
 
 func grantLess(a, b *Grant) bool {
+	if ap, bp := a.Binding.Kind == PrivilegedGroupKind, b.Binding.Kind == PrivilegedGroupKind; ap != bp {
+		return ap
+	}
 	ac, bc := a.Binding.Kind == "ClusterRoleBinding", b.Binding.Kind == "ClusterRoleBinding"
 	if ac != bc {
 		return ac

@@ -133,26 +133,61 @@ func merge[T any](boot []T, in []*T, key func(*T) nsName) []*T {
 // RoleBinding with this kind, namespace and name is one the API server
 // creates itself.
 func IsBootstrap(ref ObjectRef) bool {
+	if !loadBootIndex() {
+		return false
+	}
+	return bootIdx[ref]
+}
+
+// IsBuiltIn reports whether a subject is one of Kubernetes' own
+// components: a subject of a bootstrap binding (the controllers' service
+// accounts in kube-system, system:kube-controller-manager, system:masters,
+// ...) or a system: user or group other than the public groups and
+// system:anonymous.
+func IsBuiltIn(s Subject) bool {
+	if s.Kind != KindServiceAccount && strings.HasPrefix(s.Name, "system:") && s.Name != UserAnonymous &&
+		s.Name != GroupAuthenticated && s.Name != GroupUnauthenticated && !strings.HasPrefix(s.Name, GroupServiceAccounts) {
+		return true
+	}
+	return loadBootIndex() && bootSubjects[s]
+}
+
+func loadBootIndex() bool {
 	d, err := bootstrap.Load()
 	if err != nil {
 		return false
 	}
 	bootIdxOnce.Do(func() {
 		bootIdx = map[ObjectRef]bool{}
+		bootSubjects = map[Subject]bool{}
+		addSubjects := func(ns string, ss []rbacv1.Subject) {
+			for _, s := range ss {
+				sub := Subject{Kind: s.Kind, Name: s.Name}
+				if s.Kind == KindServiceAccount {
+					sub.Namespace = s.Namespace
+					if sub.Namespace == "" {
+						sub.Namespace = ns
+					}
+				}
+				bootSubjects[sub] = true
+			}
+		}
 		for _, o := range d.ClusterRoles {
 			bootIdx[ObjectRef{Kind: "ClusterRole", Name: o.Name}] = true
 		}
 		for _, o := range d.ClusterRoleBindings {
 			bootIdx[ObjectRef{Kind: "ClusterRoleBinding", Name: o.Name}] = true
+			addSubjects("", o.Subjects)
 		}
 		for _, o := range d.Roles {
 			bootIdx[ObjectRef{Kind: "Role", Namespace: o.Namespace, Name: o.Name}] = true
 		}
 		for _, o := range d.RoleBindings {
 			bootIdx[ObjectRef{Kind: "RoleBinding", Namespace: o.Namespace, Name: o.Name}] = true
+			addSubjects(o.Namespace, o.Subjects)
 		}
 	})
-	return bootIdx[ref]
+	return true
 }
 
 // Catalog is the set of API groups and resources (with subresources) that a
@@ -160,6 +195,9 @@ func IsBootstrap(ref ObjectRef) bool {
 type Catalog struct {
 	groups map[string]map[string]bool
 	served map[string]bool // groups whose resources come from discovery
+	// clusterScoped are the served resources without a namespace, by
+	// group and resource (not subresource).
+	clusterScoped map[[2]string]bool
 }
 
 // DefaultCatalog is the catalog of a bootstrap.Version API server.
@@ -168,10 +206,21 @@ func DefaultCatalog() (*Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Catalog{groups: map[string]map[string]bool{}, served: map[string]bool{}}
+	c := &Catalog{groups: map[string]map[string]bool{}, served: map[string]bool{}, clusterScoped: map[[2]string]bool{}}
 	for _, r := range d.Resources {
 		c.Add(r.Group, r.Name)
 		c.served[r.Group] = true
+		// A request naming a namespace object carries that namespace (the
+		// API server's RequestInfo), so RoleBindings apply to it.
+		if base, _, _ := strings.Cut(r.Name, "/"); !r.Namespaced && base != "namespaces" {
+			c.clusterScoped[[2]string{r.Group, base}] = true
+		}
+	}
+	// Names only the authorizer knows, always asked without a namespace:
+	// impersonation of users, groups, UIDs and extras, and CSR signers.
+	for _, gr := range [][2]string{{"", "users"}, {"", "groups"}, {"authentication.k8s.io", "uids"},
+		{"authentication.k8s.io", "userextras"}, {"certificates.k8s.io", "signers"}} {
+		c.clusterScoped[gr] = true
 	}
 	// Names that are authorized but not served: the bootstrap roles use
 	// them (signers, */finalizers, the kubelet's nodes/stats, legacy
@@ -212,6 +261,56 @@ func (c *Catalog) Add(group, resource string) {
 		c.groups[group] = map[string]bool{}
 	}
 	c.groups[group][resource] = true
+}
+
+// ClusterScoped reports whether group serves resource ("nodes",
+// "nodes/proxy") without a namespace; false for namespaced and unknown
+// resources. Namespaces count as namespaced: a request for namespace X is
+// a request in namespace X.
+func (c *Catalog) ClusterScoped(group, resource string) bool {
+	base, _, _ := strings.Cut(resource, "/")
+	return c.clusterScoped[[2]string{group, base}]
+}
+
+// InNamespace returns the part of a rule that a RoleBinding can give: the
+// rule without the resources that are cluster-scoped in each of its API
+// groups (a Role listing nodes grants nothing on nodes), and whether any
+// resource is left. Wildcards and unknown resources are kept.
+func (c *Catalog) InNamespace(r *rbacv1.PolicyRule) (rbacv1.PolicyRule, bool) {
+	if len(r.NonResourceURLs) > 0 && len(r.Resources) == 0 {
+		return rbacv1.PolicyRule{}, false // non-resource URLs are cluster-wide requests
+	}
+	var groups []string
+	for _, g := range r.APIGroups {
+		if g == rbacv1.APIGroupAll {
+			groups = sortedKeys(c.served)
+			break
+		}
+		groups = append(groups, g)
+	}
+	out := *r
+	out.NonResourceURLs = nil
+	out.Resources = nil
+	for _, res := range r.Resources {
+		if res == rbacv1.ResourceAll || strings.HasPrefix(res, "*/") || !c.clusterScopedInAll(groups, res) {
+			out.Resources = append(out.Resources, res)
+		}
+	}
+	return out, len(out.Resources) > 0
+}
+
+func (c *Catalog) clusterScopedInAll(groups []string, resource string) bool {
+	known := false
+	for _, g := range groups {
+		if c.ClusterScoped(g, resource) {
+			known = true
+			continue
+		}
+		if c.HasResource(g, resource) {
+			return false // served namespaced in this group
+		}
+	}
+	return known
 }
 
 // HasGroup reports whether the group is served.
@@ -271,7 +370,7 @@ func (m *Model) UnknownNames(c *Catalog) []Problem {
 				case c.served[g]:
 					builtin = true
 				case !c.HasGroup(g):
-					if near := nearest(g, sortedKeys(c.served)); near != "" {
+					if near := Nearest(g, sortedKeys(c.served)); near != "" {
 						out = append(out, Problem{Object: ref, Field: fmt.Sprintf("rules[%d].apiGroups", i),
 							Message: fmt.Sprintf("API group %q is not served by Kubernetes %s; did you mean %q?", g, bootstrap.Version, near)})
 					}
@@ -291,7 +390,7 @@ func (m *Model) UnknownNames(c *Catalog) []Problem {
 				for _, g := range r.APIGroups {
 					names = append(names, sortedKeys(c.groups[g])...)
 				}
-				if near := nearest(res, names); near != "" {
+				if near := Nearest(res, names); near != "" {
 					msg += fmt.Sprintf("; did you mean %q?", near)
 				}
 				out = append(out, Problem{Object: ref, Field: fmt.Sprintf("rules[%d].resources", i), Message: msg})
@@ -311,9 +410,9 @@ func (m *Model) UnknownNames(c *Catalog) []Problem {
 	return out
 }
 
-// nearest returns the candidate within edit distance 2 of s (the closest,
-// then the first), or "".
-func nearest(s string, candidates []string) string {
+// Nearest returns the candidate within edit distance 2 of s (the closest,
+// then the first), or "": the likely intended name of a misspelt one.
+func Nearest(s string, candidates []string) string {
 	best, bestD := "", 3
 	for _, c := range candidates {
 		if d := editDistance(s, c, bestD); d < bestD {
@@ -365,8 +464,9 @@ func hasAnyGroup(groups []string, res string, c *Catalog) bool {
 }
 
 var (
-	bootIdxOnce sync.Once
-	bootIdx     map[ObjectRef]bool
+	bootIdxOnce  sync.Once
+	bootIdx      map[ObjectRef]bool
+	bootSubjects map[Subject]bool
 )
 
 // UnservedGroups returns the API groups that rules name but that neither

@@ -23,6 +23,17 @@ type Step struct {
 	Grants []Grant `json:"grants"`
 }
 
+// Sentence says the step in words: "User ci can create deployments in
+// namespace shop and run a pod as ServiceAccount shop/operator", "...
+// holds every verb on every resource cluster-wide (cluster-admin
+// equivalent)".
+func (s Step) Sentence() string {
+	if s.To == AdminTarget {
+		return fmt.Sprintf("%s %s (cluster-admin equivalent)", s.From, s.Action)
+	}
+	return fmt.Sprintf("%s %s %s", s.From, s.Action, s.To)
+}
+
 func (s Step) String() string {
 	var ev []string
 	for _, g := range s.Grants {
@@ -35,6 +46,9 @@ func (s Step) String() string {
 type Path struct {
 	Subject Subject `json:"subject"`
 	Steps   []Step  `json:"steps"`
+	// BuiltIn marks a path of one of Kubernetes' own components (see
+	// IsBuiltIn), which holds such rights by design.
+	BuiltIn bool `json:"builtIn,omitempty"`
 }
 
 // Graph is the escalation graph of a model, built once.
@@ -499,7 +513,7 @@ func (g *Graph) PathToAdmin(s Subject) *Path {
 				rest = p.Steps
 			}
 			if best == nil || len(rest)+1 < len(best.Steps) {
-				best = &Path{Subject: s, Steps: append([]Step{st}, rest...)}
+				best = &Path{Subject: s, Steps: append([]Step{st}, rest...), BuiltIn: IsBuiltIn(s)}
 			}
 		}
 		return best
@@ -507,7 +521,7 @@ func (g *Graph) PathToAdmin(s Subject) *Path {
 	if g.next[s] == nil {
 		return nil
 	}
-	p := &Path{Subject: s}
+	p := &Path{Subject: s, BuiltIn: IsBuiltIn(s)}
 	for cur := s; cur != AdminTarget; {
 		st := *g.next[cur]
 		for isPseudo(st.To) { // merge the hop through a pseudo-node
@@ -520,7 +534,8 @@ func (g *Graph) PathToAdmin(s Subject) *Path {
 }
 
 // AdminPaths returns the shortest path of every node that reaches
-// cluster-admin equivalence, sorted by subject.
+// cluster-admin equivalence: the subjects of the input first, then
+// Kubernetes' own components (Path.BuiltIn), each sorted by subject.
 func (g *Graph) AdminPaths() []Path {
 	var out []Path
 	for _, n := range g.nodes {
@@ -528,6 +543,7 @@ func (g *Graph) AdminPaths() []Path {
 			out = append(out, *p)
 		}
 	}
+	sort.SliceStable(out, func(i, j int) bool { return !out[i].BuiltIn && out[j].BuiltIn })
 	return out
 }
 

@@ -10,6 +10,7 @@ import (
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 
 	"github.com/kubeward/kubeward/internal/kubetest"
 )
@@ -47,13 +48,17 @@ func TestReconciliationMatchesAPIServer(t *testing.T) {
 	// Write them as `kubectl replace` would (a binding's roleRef cannot
 	// change: delete and create).
 	for _, o := range in.ClusterRoles {
-		cur, err := api.ClusterRoles().Get(ctx, o.Name, metav1.GetOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		o := o.DeepCopy()
-		o.ResourceVersion = cur.ResourceVersion
-		if _, err := api.ClusterRoles().Update(ctx, o, metav1.UpdateOptions{}); err != nil {
+		// The aggregation controller may be writing the same role.
+		if err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			cur, err := api.ClusterRoles().Get(ctx, o.Name, metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			o := o.DeepCopy()
+			o.ResourceVersion = cur.ResourceVersion
+			_, err = api.ClusterRoles().Update(ctx, o, metav1.UpdateOptions{})
+			return err
+		}); err != nil {
 			t.Fatalf("update ClusterRole %s: %v", o.Name, err)
 		}
 	}

@@ -221,6 +221,12 @@ type Decision struct {
 	// Grant is the first grant that allows the request (ClusterRoleBindings
 	// before RoleBindings, each by name), nil when denied.
 	Grant *Grant `json:"grant,omitempty"`
+	// Also is the grant of a second check the API server makes: create,
+	// for a get of a pod stream (see CanDo).
+	Also *Grant `json:"alsoRequired,omitempty"`
+	// Reason says why a request was denied although some grant allows
+	// part of it.
+	Reason string `json:"reason,omitempty"`
 }
 
 // SubjectGrants is a subject and the grants that allow it a request.

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -48,6 +49,14 @@ func TestSuggestAgainstAPIServer(t *testing.T) {
 	}
 	dev := kubernetes.NewForConfigOrDie(c.UserConfig("dev"))
 	work := func(suffix string) error {
+		// A WebSocket exec is a GET, which Kubernetes 1.35+ also authorizes
+		// as create before connecting; the pod does not exist, so a request
+		// that passes authorization is answered 404.
+		err := dev.CoreV1().RESTClient().Get().Namespace(ns).Resource("pods").Name("web-0").SubResource("exec").
+			Param("command", "true").Param("stdout", "true").Do(ctx).Error()
+		if !apierrors.IsNotFound(err) {
+			return fmt.Errorf("GET pods/exec: %w", err)
+		}
 		if _, err := dev.CoreV1().Secrets(ns).Get(ctx, secretName, metav1.GetOptions{}); err != nil {
 			return err
 		}
@@ -60,7 +69,7 @@ func TestSuggestAgainstAPIServer(t *testing.T) {
 		if _, err := dev.AppsV1().Deployments(ns).Patch(ctx, "web", types.MergePatchType, []byte(`{"spec":{"replicas":2}}`), metav1.PatchOptions{}); err != nil {
 			return err
 		}
-		_, err := dev.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+		_, err = dev.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 		return err
 	}
 	if err := work("1"); err != nil {
@@ -125,6 +134,10 @@ func TestSuggestAgainstAPIServer(t *testing.T) {
 		"list pods elsewhere": func(ctx context.Context) error {
 			_, err := dev.CoreV1().Pods("default").List(ctx, metav1.ListOptions{})
 			return err
+		},
+		"exec into another pod": func(ctx context.Context) error {
+			return dev.CoreV1().RESTClient().Get().Namespace(ns).Resource("pods").Name("db-0").SubResource("exec").
+				Param("command", "true").Param("stdout", "true").Do(ctx).Error()
 		},
 		"update a configmap": func(ctx context.Context) error {
 			_, err := dev.CoreV1().ConfigMaps(ns).Update(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "made-1"}}, metav1.UpdateOptions{})

@@ -8,6 +8,7 @@
 package suggest
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -84,10 +85,14 @@ func impersonationRequests(ev *event.Event) []request {
 }
 
 // span tracks the time range of the events read.
-type span struct{ from, to time.Time }
+type span struct {
+	from, to time.Time
+	untimed  int // events without a timestamp
+}
 
 func (s *span) add(t time.Time) {
 	if t.IsZero() {
+		s.untimed++
 		return
 	}
 	if s.from.IsZero() || t.Before(s.from) {
@@ -96,4 +101,24 @@ func (s *span) add(t time.Time) {
 	if t.After(s.to) {
 		s.to = t
 	}
+}
+
+// spanText says when n events happened: "between A and B", and how many
+// had no timestamp; "at an unknown time" when none had one.
+func spanText(from, to time.Time, untimed, n int) string {
+	const layout = "2006-01-02T15:04:05Z"
+	if from.IsZero() {
+		if n == 0 {
+			return "no events"
+		}
+		return fmt.Sprintf("time span unknown: none of the %d events has a timestamp (stageTimestamp, requestReceivedTimestamp)", n)
+	}
+	s := "between " + from.UTC().Format(layout) + " and " + to.UTC().Format(layout)
+	if d := to.Sub(from); d > 0 {
+		s += " (" + d.Round(time.Second).String() + ")"
+	}
+	if untimed > 0 {
+		s += fmt.Sprintf(", and %d events without a timestamp", untimed)
+	}
+	return s
 }

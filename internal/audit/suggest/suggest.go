@@ -41,9 +41,15 @@ type Collector struct {
 	denied    map[request]struct{}
 	span      span
 	events    int
+	mine      int            // events of the identity
+	users     map[string]int // user names seen (bounded), to suggest a misspelt one
 	malformed []string
 	implicit  *rbac.Model
 }
+
+// maxUsersSeen bounds the user names remembered for the "did you mean"
+// hint of an identity with no events.
+const maxUsersSeen = 10000
 
 // NewCollector prepares a suggestion for o.Subject.
 func NewCollector(o Options) (*Collector, error) {
@@ -69,7 +75,7 @@ func NewCollector(o Options) (*Collector, error) {
 	if o.Name == "" {
 		o.Name = "kubeward-suggested-" + dnsLabel(user)
 	}
-	c := &Collector{o: o, user: user, requests: map[request]struct{}{}, denied: map[request]struct{}{}}
+	c := &Collector{o: o, user: user, requests: map[request]struct{}{}, denied: map[request]struct{}{}, users: map[string]int{}}
 	if !o.IncludeImplicit {
 		in, err := rbac.WithBootstrap(rbac.Input{})
 		if err != nil {
@@ -89,18 +95,29 @@ func (c *Collector) Events(evs []*event.Event, _ event.Pos) error {
 			continue
 		}
 		c.events++
+		if _, ok := c.users[ev.User.Username]; ok || len(c.users) < maxUsersSeen {
+			c.users[ev.User.Username]++
+		}
 		actor := ev.User.Username == c.user
 		as := effective(ev).Name == c.user
 		if !actor && !as {
 			continue
 		}
+		c.mine++
 		c.span.add(ev.Time())
 		set := c.requests
 		if !ev.Allowed() {
 			set = c.denied
 		}
 		if as {
-			set[attributes(ev)] = struct{}{}
+			a := attributes(ev)
+			set[a] = struct{}{}
+			if rbac.NeedsCreateToo(a) && ev.Allowed() {
+				// A WebSocket exec, attach or port-forward: the API server
+				// also checks create before connecting (Kubernetes 1.35+).
+				a.Verb = "create"
+				set[a] = struct{}{}
+			}
 		}
 		if actor && ev.ImpersonatedUser != nil {
 			for _, r := range impersonationRequests(ev) {
@@ -130,9 +147,15 @@ type Result struct {
 	// them; Denied the distinct requests RBAC refused (not granted).
 	Requests, Implicit int
 	Denied             []string
-	Events             int
-	From, To           time.Time
-	Malformed          []string
+	// Events is the number of events read, Mine those of the identity
+	// (zero: a misspelt or absent identity; Nearest is a user name seen
+	// that is close to it, if any).
+	Events, Mine int
+	Nearest      string
+	From, To     time.Time
+	// Untimed counts the identity's events without a timestamp.
+	Untimed   int
+	Malformed []string
 }
 
 // implicitUser is the identity the default roles see for the subject:
@@ -146,7 +169,10 @@ func (c *Collector) implicitUser() rbac.UserInfo {
 
 // Result builds the roles and bindings.
 func (c *Collector) Result() *Result {
-	r := &Result{Subject: c.o.Subject, Events: c.events, From: c.span.from, To: c.span.to, Malformed: c.malformed}
+	r := &Result{Subject: c.o.Subject, Events: c.events, Mine: c.mine, From: c.span.from, To: c.span.to, Untimed: c.span.untimed, Malformed: c.malformed}
+	if c.mine == 0 {
+		r.Nearest = rbac.Nearest(c.user, sortedKeys(c.users))
+	}
 	byScope := map[string][]request{} // namespace ("" cluster) -> requests
 	iu := c.implicitUser()
 	for req := range c.requests {
@@ -161,10 +187,6 @@ func (c *Collector) Result() *Result {
 		}
 		byScope[scope] = append(byScope[scope], req)
 	}
-	for req := range c.denied {
-		r.Denied = append(r.Denied, req.String())
-	}
-	sort.Strings(r.Denied)
 	subject := rbacv1.Subject{Kind: c.o.Subject.Kind, Name: c.o.Subject.Name, Namespace: c.o.Subject.Namespace}
 	if subject.Kind == rbac.KindUser {
 		subject.APIGroup = rbacv1.GroupName
@@ -181,6 +203,18 @@ func (c *Collector) Result() *Result {
 		r.RoleBindings = append(r.RoleBindings, &rbacv1.RoleBinding{TypeMeta: typeMeta("RoleBinding"), ObjectMeta: c.meta(scope),
 			RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: c.o.Name}, Subjects: []rbacv1.Subject{subject}})
 	}
+	// Denied requests the suggestion grants anyway (made again later and
+	// allowed, or covered once names are merged) are not "denied and not
+	// granted".
+	granted := rbac.Build(rbac.Input{ClusterRoles: r.ClusterRoles, ClusterRoleBindings: r.ClusterRoleBindings, Roles: r.Roles, RoleBindings: r.RoleBindings}, rbac.Options{})
+	u := rbac.UserInfoFor(c.o.Subject)
+	for req := range c.denied {
+		if _, later := c.requests[req]; later || granted.Allowed(u, req).Allowed {
+			continue
+		}
+		r.Denied = append(r.Denied, req.String())
+	}
+	sort.Strings(r.Denied)
 	return r
 }
 
@@ -296,11 +330,7 @@ func ruleKey(r *rbacv1.PolicyRule) string {
 // saying what they cover.
 func (r *Result) YAML() ([]byte, error) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# kubeward rbac suggest for %s: %d distinct authorized requests", r.Subject, r.Requests)
-	if !r.From.IsZero() {
-		fmt.Fprintf(&b, " between %s and %s", r.From.UTC().Format(time.RFC3339), r.To.UTC().Format(time.RFC3339))
-	}
-	b.WriteString(".\n")
+	fmt.Fprintf(&b, "# kubeward rbac suggest for %s: %d distinct authorized requests in %d events, %s.\n", r.Subject, r.Requests, r.Mine, spanText(r.From, r.To, r.Untimed, r.Mine))
 	if r.Implicit > 0 {
 		fmt.Fprintf(&b, "# %d more are allowed to every authenticated identity by the default roles and are not repeated.\n", r.Implicit)
 	}

@@ -6,10 +6,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kubeward/kubeward/internal/audit/audittest"
 	"github.com/kubeward/kubeward/internal/audit/event"
 	"github.com/kubeward/kubeward/internal/rbac"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 )
 
@@ -151,7 +153,7 @@ func TestSuggestExactnessProperty(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 7))
 	verbs := []string{"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"}
 	type res struct{ group, resource, sub string }
-	resources := []res{{"", "pods", ""}, {"", "pods", "log"}, {"apps", "deployments", ""}, {"apps", "deployments", "scale"}, {"", "nodes", ""}, {"batch", "jobs", ""}}
+	resources := []res{{"", "pods", ""}, {"", "pods", "log"}, {"", "pods", "exec"}, {"apps", "deployments", ""}, {"apps", "deployments", "scale"}, {"", "nodes", ""}, {"batch", "jobs", ""}}
 	namespaces := []string{"", "a", "b"}
 	names := []string{"", "x", "y", "z"}
 	for round := range 200 {
@@ -192,6 +194,15 @@ func TestSuggestExactnessProperty(t *testing.T) {
 }
 
 func explained(a rbac.Attributes, recorded map[rbac.Attributes]bool) bool {
+	if a.Verb == "create" && a.Subresource == "exec" {
+		// The API server also checks create for a get (WebSocket) of
+		// pods/exec: the suggestion grants it with every get.
+		g := a
+		g.Verb = "get"
+		if recorded[g] || explained(g, recorded) {
+			return true
+		}
+	}
 	seen := map[string]map[string]bool{}
 	for r := range recorded {
 		if r.Verb != a.Verb || r.APIGroup != a.APIGroup || r.Resource != a.Resource || r.Subresource != a.Subresource ||
@@ -269,5 +280,129 @@ func TestUnused(t *testing.T) {
 	rep = u.Unused(m, UnusedOptions{Subject: &dev})
 	if len(rep.Grants) != 2 {
 		t.Errorf("for dev in group ops: %+v", rep.Grants)
+	}
+}
+
+// A WebSocket exec is a get of pods/exec, which Kubernetes 1.35+ also
+// authorizes as create before connecting: a suggestion of get alone would
+// break kubectl exec.
+func TestSuggestWebSocketExecAddsCreate(t *testing.T) {
+	c, err := NewCollector(Options{Subject: dev})
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed(t, c,
+		audittest.New("dev", "get").On("", "pods/exec", "shop", "web").Code(101),       // WebSocket
+		audittest.New("dev", "get").On("", "pods/portforward", "shop", "db").Code(101), // WebSocket
+		audittest.New("dev", "create").On("", "pods/attach", "shop", "web").Code(101),  // SPDY
+		audittest.New("dev", "get").On("", "pods/log", "shop", "web"),                  // not a stream
+		audittest.New("dev", "get").On("", "pods/exec", "shop", "other").Code(403),     // denied: not granted
+	)
+	m := model(c.Result())
+	u := rbac.UserInfoFor(dev)
+	for _, tc := range []struct {
+		a  rbac.Attributes
+		ok bool
+	}{
+		{rbac.Attributes{Verb: "get", Resource: "pods", Subresource: "exec", Namespace: "shop", Name: "web"}, true},
+		{rbac.Attributes{Verb: "get", Resource: "pods", Subresource: "portforward", Namespace: "shop", Name: "db"}, true},
+		{rbac.Attributes{Verb: "create", Resource: "pods", Subresource: "attach", Namespace: "shop", Name: "web"}, true},
+		{rbac.Attributes{Verb: "get", Resource: "pods", Subresource: "attach", Namespace: "shop", Name: "web"}, false},
+		{rbac.Attributes{Verb: "create", Resource: "pods", Subresource: "log", Namespace: "shop", Name: "web"}, false},
+		{rbac.Attributes{Verb: "get", Resource: "pods", Subresource: "exec", Namespace: "shop", Name: "other"}, false},
+	} {
+		// CanDo: what goes through, with the API server's create check.
+		if got := m.CanDo(u, tc.a).Allowed; got != tc.ok {
+			t.Errorf("%s: goes through %v, want %v", tc.a, got, tc.ok)
+		}
+	}
+}
+
+// The header's "denied and not granted" list names only what stays
+// denied: a request denied first and allowed later, or one the suggestion
+// grants anyway, is not in it.
+func TestSuggestDeniedListOmitsGranted(t *testing.T) {
+	c, err := NewCollector(Options{Subject: dev, MaxNames: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed(t, c,
+		audittest.New("dev", "get").On("", "secrets", "shop", "db").Code(403).At(0),
+		audittest.New("dev", "get").On("", "secrets", "shop", "db").At(time.Minute), // allowed after a new binding
+		audittest.New("dev", "get").On("", "configmaps", "shop", "a"),
+		audittest.New("dev", "get").On("", "configmaps", "shop", "b"),
+		audittest.New("dev", "get").On("", "configmaps", "shop", "c"),
+		audittest.New("dev", "get").On("", "configmaps", "shop", "d").Code(403), // more than MaxNames: all names granted
+		audittest.New("dev", "delete").On("", "pods", "shop", "web").Code(403),  // stays denied
+	)
+	r := c.Result()
+	if fmt.Sprint(r.Denied) != "[delete pods web in namespace shop]" {
+		t.Errorf("denied and not granted: %v", r.Denied)
+	}
+	y, err := r.YAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(y), "# 1 requests were denied and are not granted:\n#   delete pods web in namespace shop\n") {
+		t.Errorf("header:\n%s", y)
+	}
+}
+
+// An identity with no event in the log (a misspelt name) is visible as
+// such, with the nearest name seen.
+func TestSuggestUnknownSubject(t *testing.T) {
+	c, err := NewCollector(Options{Subject: rbac.Subject{Kind: rbac.KindUser, Name: "alcie"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed(t, c, audittest.New("alice", "get").On("", "pods", "shop", "web"), audittest.New("bob", "get").On("", "pods", "shop", "web"))
+	r := c.Result()
+	if r.Events != 2 || r.Mine != 0 || r.Nearest != "alice" {
+		t.Errorf("events %d mine %d nearest %q", r.Events, r.Mine, r.Nearest)
+	}
+}
+
+// Events without timestamps still give a time span, in words.
+func TestSpanWithoutTimestamps(t *testing.T) {
+	untimed := func(e *audittest.E) *audittest.E {
+		e.RequestReceivedTimestamp, e.StageTimestamp = metav1.MicroTime{}, metav1.MicroTime{}
+		return e
+	}
+	c, _ := NewCollector(Options{Subject: dev})
+	feed(t, c, untimed(audittest.New("dev", "get").On("", "pods", "shop", "web")))
+	y, err := c.Result().YAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(y), "1 distinct authorized requests in 1 events, time span unknown: none of the 1 events has a timestamp") {
+		t.Errorf("header:\n%s", y)
+	}
+	u := NewUsage()
+	feed(t, u, untimed(audittest.New("dev", "get").On("", "pods", "shop", "web")), audittest.New("dev", "list").On("", "pods", "shop", "").At(time.Hour))
+	rep := u.Unused(rbac.Build(rbac.Input{}, rbac.Options{}), UnusedOptions{})
+	if rep.Untimed != 1 || !strings.Contains(rep.Span, "and 1 events without a timestamp") {
+		t.Errorf("span %q untimed %d", rep.Span, rep.Untimed)
+	}
+}
+
+// Requests made in system:masters never reach RBAC: the identity's own
+// grants look unused, and the report says why.
+func TestUnusedSystemMasters(t *testing.T) {
+	in, err := rbac.WithBootstrap(rbac.Input{
+		ClusterRoles:        []*rbacv1ClusterRole{clusterRole("reader", `[{"apiGroups":[""],"resources":["pods"],"verbs":["get"]}]`)},
+		ClusterRoleBindings: []*rbacv1ClusterRoleBinding{crb("reader", "reader", "User", "root"), crb("dev-reader", "reader", "User", "dev")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := NewUsage()
+	feed(t, u, audittest.New("root", "get").On("", "pods", "shop", "web").Groups("system:masters", "system:authenticated"))
+	rep := u.Unused(rbac.Build(in, rbac.Options{}), UnusedOptions{})
+	notes := map[string]string{}
+	for _, g := range rep.Grants {
+		notes[g.Subject.Name] = g.Note
+	}
+	if !strings.Contains(notes["root"], "system:masters") || notes["dev"] != "" || fmt.Sprint(rep.Masters) != "[root]" {
+		t.Errorf("notes %q, masters %v", notes, rep.Masters)
 	}
 }

@@ -48,6 +48,9 @@ func (u *Usage) Events(evs []*event.Event, _ event.Pos) error {
 	return nil
 }
 
+// Authorized is the number of authorized requests read.
+func (u *Usage) Authorized() int { return u.events }
+
 // Malformed remembers skipped input, to report it.
 func (u *Usage) Malformed(err *event.ReadError) {
 	if len(u.malformed) < 20 {
@@ -96,6 +99,10 @@ type GrantUsage struct {
 	// request used.
 	Used   []string `json:"used,omitempty"`
 	Unused []string `json:"unused,omitempty"`
+	// Note explains an unused grant that the log cannot judge: its
+	// subject made its requests in group system:masters, which the API
+	// server allows before RBAC, so no rule was ever consulted.
+	Note string `json:"note,omitempty"`
 }
 
 // UnusedReport is the result of Unused.
@@ -104,9 +111,16 @@ type UnusedReport struct {
 	// Events is the number of authorized requests read; From and To
 	// bound them: a permission unused in that span may be used later
 	// (monthly jobs), so read a log as long as the longest cycle.
-	Events    int      `json:"events"`
-	From      string   `json:"from,omitempty"`
-	To        string   `json:"to,omitempty"`
+	Events int    `json:"events"`
+	From   string `json:"from,omitempty"`
+	To     string `json:"to,omitempty"`
+	// Span says the time span in words, also when events lack
+	// timestamps; Untimed counts those.
+	Span    string `json:"span"`
+	Untimed int    `json:"untimed,omitempty"`
+	// Masters are the identities seen in group system:masters: the API
+	// server allows their requests before RBAC, so they use no grant.
+	Masters   []string `json:"systemMasters,omitempty"`
 	Malformed []string `json:"malformed,omitempty"`
 }
 
@@ -125,11 +139,15 @@ type grantKey struct {
 func (u *Usage) Unused(m *rbac.Model, o UnusedOptions) *UnusedReport {
 	used := map[grantKey]map[string]bool{}
 	seenGroups := map[string]bool{} // groups the subject of interest was seen in
+	masters := map[string]bool{}    // user names seen in system:masters
 	for _, iu := range u.ids {
 		if o.Subject != nil && iu.user.Name == subjectUser(*o.Subject) {
 			for _, g := range iu.user.Groups {
 				seenGroups[g] = true
 			}
+		}
+		if slices.Contains(iu.user.Groups, rbac.GroupMasters) && len(iu.requests) > 0 {
+			masters[iu.user.Name] = true
 		}
 		for r := range iu.requests {
 			d := m.Allowed(iu.user, r)
@@ -148,7 +166,8 @@ func (u *Usage) Unused(m *rbac.Model, o UnusedOptions) *UnusedReport {
 	for _, rv := range m.Roles() {
 		rules[rv.Ref] = rv.Rules
 	}
-	rep := &UnusedReport{Events: u.events, Malformed: u.malformed}
+	rep := &UnusedReport{Events: u.events, Malformed: u.malformed, Untimed: u.span.untimed,
+		Span: spanText(u.span.from, u.span.to, u.span.untimed, u.events), Masters: sortedKeys(masters)}
 	if !u.span.from.IsZero() {
 		rep.From, rep.To = u.span.from.UTC().Format("2006-01-02T15:04:05Z"), u.span.to.UTC().Format("2006-01-02T15:04:05Z")
 	}
@@ -166,6 +185,10 @@ func (u *Usage) Unused(m *rbac.Model, o UnusedOptions) *UnusedReport {
 				reqs := used[k]
 				if len(reqs) == 0 {
 					gu.Status = "unused"
+					if s.Kind != rbac.KindGroup && masters[subjectUser(s)] {
+						gu.Note = subjectUser(s) + " made its requests in group system:masters, which the API server allows " +
+							"before RBAC: no rule was consulted, so the log cannot tell which it needs"
+					}
 					rep.Grants = append(rep.Grants, gu)
 					continue
 				}

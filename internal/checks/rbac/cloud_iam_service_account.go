@@ -63,13 +63,13 @@ func cloudIAMServiceAccount(ctx *check.Context, inv *inventory.Inventory) []chec
 			if !ok {
 				continue
 			}
-			risks := riskSummary(m.Model, authz.UserInfoFor(s), "")
+			risks := riskSummary(m.Model, catalog(ctx), authz.UserInfoFor(s), "")
 			if len(risks) == 0 {
 				break
 			}
 			o := m.Objects[authz.ObjectRef{Kind: "ServiceAccount", Namespace: s.Namespace, Name: s.Name}]
 			out = append(out, check.Result{Object: o, Path: fieldpath.New("metadata", "annotations").Key(key),
-				Message: fmt.Sprintf("%s is cloud identity %s and can %s", s, id, joinRisks(risks))})
+				Message: fmt.Sprintf("%s is cloud identity %s, and its rights include %s", s, id, joinRisks(risks))})
 			break
 		}
 	}

@@ -3,7 +3,7 @@ package rbac
 import "testing"
 
 func TestEscalateBind(t *testing.T) {
-	fixtures := permissionFixtures("{verbs: [escalate], apiGroups: [rbac.authorization.k8s.io], resources: [clusterroles]}", "{verbs: [create, update], apiGroups: [rbac.authorization.k8s.io], resources: [roles, rolebindings]}")
+	fixtures := clusterScopedFixtures("{verbs: [escalate], apiGroups: [rbac.authorization.k8s.io], resources: [clusterroles]}", "{verbs: [create, update], apiGroups: [rbac.authorization.k8s.io], resources: [roles, rolebindings]}")
 	fixtures = append(fixtures,
 		fixture{name: "bind roles", yaml: role("a", "r", "[{verbs: [bind], apiGroups: [rbac.authorization.k8s.io], resources: [roles]}]") + rb("a", "b", "Role", "r", userDev), want: []string{"Role/r rules[0]"}},
 	)

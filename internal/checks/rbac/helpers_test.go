@@ -81,3 +81,19 @@ func permissionFixtures(rule, harmless string) []fixture {
 		{name: "harmless rule", yaml: clusterRole("r", "["+harmless+"]") + crb("b", "r", userDev)},
 	}
 }
+
+// clusterScopedFixtures are permissionFixtures for rules on cluster-scoped
+// resources (nodes, persistentvolumes, clusterroles, users): a RoleBinding
+// never grants them, so a Role, or a ClusterRole bound only in a namespace,
+// gives nobody anything.
+func clusterScopedFixtures(rule, harmless string) []fixture {
+	return []fixture{
+		{name: "bound to a user cluster-wide", yaml: clusterRole("r", "["+rule+"]") + crb("b", "r", userDev), want: []string{"ClusterRole/r rules[0]"}},
+		{name: "second rule", yaml: clusterRole("r", "[{verbs: [get], apiGroups: [''], resources: [configmaps]}, "+rule+"]") + crb("b", "r", userDev), want: []string{"ClusterRole/r rules[1]"}},
+		{name: "a Role never grants it", yaml: role("a", "r", "["+rule+"]") + rb("a", "b", "Role", "r", userDev)},
+		{name: "a RoleBinding to the ClusterRole never grants it", yaml: clusterRole("r", "["+rule+"]") + rb("a", "b", "ClusterRole", "r", userDev)},
+		{name: "bound only to system components", yaml: clusterRole("r", "["+rule+"]") + crb("b", "r", systemUser) + crb("c", "r", kubeSystemS)},
+		{name: "not bound", yaml: clusterRole("r", "["+rule+"]")},
+		{name: "harmless rule", yaml: clusterRole("r", "["+harmless+"]") + crb("b", "r", userDev)},
+	}
+}

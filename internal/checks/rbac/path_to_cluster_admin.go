@@ -61,11 +61,7 @@ func pathToClusterAdmin(ctx *check.Context, inv *inventory.Inventory) []check.Re
 				if len(st.Grants) > 0 {
 					ev = " [" + st.Grants[0].Binding.String() + " -> " + st.Grants[0].Role.String() + "]"
 				}
-				to := st.To.String()
-				if st.To == authz.AdminTarget {
-					to = "cluster-admin"
-				}
-				steps = append(steps, st.Action+" "+to+ev)
+				steps = append(steps, strings.TrimPrefix(st.Sentence(), st.From.String()+" ")+ev)
 			}
 			out = append(out, check.Result{Object: o, Path: subjectPath(&b, k),
 				Message: fmt.Sprintf("%s can become cluster-admin in %d steps: %s", s, len(p.Steps), strings.Join(steps, " -> "))})

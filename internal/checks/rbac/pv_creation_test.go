@@ -3,6 +3,6 @@ package rbac
 import "testing"
 
 func TestPVCreation(t *testing.T) {
-	fixtures := permissionFixtures("{verbs: [create], apiGroups: [''], resources: [persistentvolumes]}", "{verbs: [create], apiGroups: [''], resources: [persistentvolumeclaims]}")
+	fixtures := clusterScopedFixtures("{verbs: [create], apiGroups: [''], resources: [persistentvolumes]}", "{verbs: [create], apiGroups: [''], resources: [persistentvolumeclaims]}")
 	runFixtures(t, PVCreation, fixtures)
 }

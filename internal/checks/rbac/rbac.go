@@ -43,6 +43,32 @@ func model(ctx *check.Context, inv *inventory.Inventory) *rbacinv.Model {
 	return ctx.Memo(modelKey{inv}, func() any { return rbacinv.Build(inv) }).(*rbacinv.Model)
 }
 
+type catalogKey struct{}
+
+// catalog tells cluster-scoped resources apart; nil if the embedded data
+// cannot be read (then every rule counts as written).
+func catalog(ctx *check.Context) *authz.Catalog {
+	return ctx.Memo(catalogKey{}, func() any {
+		c, err := authz.DefaultCatalog()
+		if err != nil {
+			return (*authz.Catalog)(nil)
+		}
+		return c
+	}).(*authz.Catalog)
+}
+
+// scoped returns the rule as a grant in a namespace can use it: without
+// the cluster-scoped resources it lists (nodes, persistentvolumes,
+// clusterroles), which a RoleBinding never grants. ok is false when
+// nothing is left.
+func scoped(cat *authz.Catalog, r *rbacv1.PolicyRule, namespace string) (*rbacv1.PolicyRule, bool) {
+	if namespace == "" || cat == nil {
+		return r, true
+	}
+	in, ok := cat.InNamespace(r)
+	return &in, ok
+}
+
 type graphKey struct{ inv *inventory.Inventory }
 
 func graph(ctx *check.Context, inv *inventory.Inventory) *authz.Graph {
@@ -253,6 +279,7 @@ func fullWildcard(r *rbacv1.PolicyRule) bool {
 // given to a non-exempt subject.
 func permissionResults(ctx *check.Context, inv *inventory.Inventory, match matcher, sev severities) []check.Result {
 	m := model(ctx, inv)
+	cat := catalog(ctx)
 	roles := m.Roles()
 	viaAgg := aggregatedHolders(roles)
 	var out []check.Result
@@ -283,8 +310,16 @@ func permissionResults(ctx *check.Context, inv *inventory.Inventory, match match
 			s = sev.cluster
 		}
 		obj := m.Objects[rv.Ref]
+		scope := ""
+		if !h.cluster {
+			scope = h.bindings[0].Namespace // every holder's binding is a RoleBinding
+		}
 		for ri := range rv.Rules {
-			what, ok := match(&rv.Rules[ri])
+			rule, ok := scoped(cat, &rv.Rules[ri], scope)
+			if !ok {
+				continue
+			}
+			what, ok := match(rule)
 			if !ok {
 				continue
 			}
@@ -329,6 +364,11 @@ func permissionResults(ctx *check.Context, inv *inventory.Inventory, match match
 				for _, b := range h.bindings {
 					bo := m.Objects[b.Ref]
 					if bo == nil {
+						continue
+					}
+					if r, ok := scoped(cat, &rv.Rules[ri], b.Namespace); !ok {
+						continue
+					} else if what, ok = match(r); !ok {
 						continue
 					}
 					emit(check.Result{Object: bo, Path: fieldpath.New("roleRef", "name"), Severity: s,

@@ -39,7 +39,7 @@ var highRisks = []struct {
 // it, most severe first; empty when none. ownNS is the namespace where
 // local risks do not count; reading Secrets named in resourceNames never
 // counts (that is least privilege).
-func riskSummary(m *authz.Model, u authz.UserInfo, ownNS string) []string {
+func riskSummary(m *authz.Model, cat *authz.Catalog, u authz.UserInfo, ownNS string) []string {
 	grants := m.Permissions(u)
 	var out []string
 	for _, risk := range highRisks {
@@ -50,7 +50,11 @@ func riskSummary(m *authz.Model, u authz.UserInfo, ownNS string) []string {
 			if risk.name == "secrets-read" && len(grants[i].Rule.ResourceNames) > 0 {
 				continue
 			}
-			if what, ok := risk.match(&grants[i].Rule); ok {
+			rule, ok := scoped(cat, &grants[i].Rule, grants[i].Namespace)
+			if !ok {
+				continue
+			}
+			if what, ok := risk.match(rule); ok {
 				scope := "cluster-wide"
 				if grants[i].Namespace != "" {
 					scope = "in namespace " + grants[i].Namespace

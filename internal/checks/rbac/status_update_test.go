@@ -3,6 +3,6 @@ package rbac
 import "testing"
 
 func TestStatusUpdate(t *testing.T) {
-	fixtures := permissionFixtures("{verbs: [patch], apiGroups: [''], resources: [nodes/status]}", "{verbs: [get], apiGroups: [''], resources: [pods/status, nodes/status]}")
+	fixtures := clusterScopedFixtures("{verbs: [patch], apiGroups: [''], resources: [nodes/status]}", "{verbs: [get], apiGroups: [''], resources: [pods/status, nodes/status]}")
 	runFixtures(t, StatusUpdate, fixtures)
 }

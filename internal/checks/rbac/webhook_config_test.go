@@ -8,7 +8,7 @@ import (
 )
 
 func TestWebhookConfig(t *testing.T) {
-	fixtures := permissionFixtures("{verbs: [patch], apiGroups: [admissionregistration.k8s.io], resources: [validatingwebhookconfigurations]}", "{verbs: [get, list, watch], apiGroups: [admissionregistration.k8s.io], resources: ['*']}")
+	fixtures := clusterScopedFixtures("{verbs: [patch], apiGroups: [admissionregistration.k8s.io], resources: [validatingwebhookconfigurations]}", "{verbs: [get, list, watch], apiGroups: [admissionregistration.k8s.io], resources: ['*']}")
 	runFixtures(t, WebhookConfig, fixtures)
 	named := clusterRole("r", "[{verbs: [get, update, patch], apiGroups: [admissionregistration.k8s.io], resources: [validatingwebhookconfigurations], resourceNames: [kubeward]}]") + crb("b", "r", userDev)
 	fs := checktest.Run(t, named, nil, WebhookConfig)

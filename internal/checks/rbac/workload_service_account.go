@@ -61,14 +61,14 @@ func workloadServiceAccount(ctx *check.Context, inv *inventory.Inventory) []chec
 		}
 		risks, ok := cache[s]
 		if !ok {
-			risks = riskSummary(m.Model, authz.UserInfoFor(s), s.Namespace)
+			risks = riskSummary(m.Model, catalog(ctx), authz.UserInfoFor(s), s.Namespace)
 			cache[s] = risks
 		}
 		if len(risks) == 0 {
 			continue
 		}
 		out = append(out, check.Result{Object: o, Pod: p, Path: p.SpecPath.Child("serviceAccountName"),
-			Message: fmt.Sprintf("pods run as %s, which can %s", s, joinRisks(risks))})
+			Message: fmt.Sprintf("pods run as %s, whose rights include %s", s, joinRisks(risks))})
 	}
 	return out
 }
