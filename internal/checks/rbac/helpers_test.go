@@ -93,7 +93,8 @@ func clusterScopedFixtures(rule, harmless string) []fixture {
 		{name: "a Role never grants it", yaml: role("a", "r", "["+rule+"]") + rb("a", "b", "Role", "r", userDev)},
 		{name: "a RoleBinding to the ClusterRole never grants it", yaml: clusterRole("r", "["+rule+"]") + rb("a", "b", "ClusterRole", "r", userDev)},
 		{name: "bound only to system components", yaml: clusterRole("r", "["+rule+"]") + crb("b", "r", systemUser) + crb("c", "r", kubeSystemS)},
-		{name: "not bound", yaml: clusterRole("r", "["+rule+"]")},
+		{name: "not bound in the input", yaml: clusterRole("r", "["+rule+"]"), want: []string{"ClusterRole/r rules[0]"}},
+		{name: "a Role not bound in the input never grants it either", yaml: role("a", "r", "["+rule+"]")},
 		{name: "harmless rule", yaml: clusterRole("r", "["+harmless+"]") + crb("b", "r", userDev)},
 	}
 }

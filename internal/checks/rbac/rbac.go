@@ -299,7 +299,7 @@ func permissionResults(ctx *check.Context, inv *inventory.Inventory, match match
 		h := holdersOf(ctx, rv)
 		if len(h.subjects) == 0 {
 			if len(rv.Bindings) == 0 && !m.Cluster {
-				for _, r := range unboundResults(m, roles, rv, match, sev) {
+				for _, r := range unboundResults(m, cat, roles, rv, match, sev) {
 					emit(r)
 				}
 			}

@@ -19,7 +19,7 @@ import (
 // severity, saying the grant is not bound here. Bootstrap roles, aggregated
 // rules (reported on their source) and, in a cluster (where the inventory
 // is complete and an unbound role grants nothing), every role are left out.
-func unboundResults(m *rbacinv.Model, roles []authz.RoleView, rv *authz.RoleView, match matcher, sev severities) []check.Result {
+func unboundResults(m *rbacinv.Model, cat *authz.Catalog, roles []authz.RoleView, rv *authz.RoleView, match matcher, sev severities) []check.Result {
 	obj := m.Objects[rv.Ref]
 	if obj == nil || m.Cluster {
 		return nil
@@ -34,7 +34,11 @@ func unboundResults(m *rbacinv.Model, roles []authz.RoleView, rv *authz.RoleView
 		if ri < len(rv.From) && rv.From[ri] != "" {
 			continue
 		}
-		what, ok := match(&rv.Rules[ri])
+		rule, ok := scoped(cat, &rv.Rules[ri], rv.Ref.Namespace) // a Role never grants cluster-scoped resources
+		if !ok {
+			continue
+		}
+		what, ok := match(rule)
 		if !ok || (!sev.wildcards && fullWildcard(&rv.Rules[ri])) {
 			continue
 		}
