@@ -398,12 +398,17 @@ func newAuditScanCmd(s Streams) *cobra.Command {
 	var failOn string
 	cmd := &cobra.Command{
 		Use:   "scan FILE...",
-		Short: "Detect threats in audit log files (JSON lines, EventLists, gzip; \"-\" is standard input)",
+		Short: "Detect threats in audit log files (JSON lines, EventLists, GKE exports, gzip; \"-\" is standard input)",
 		Long: `Read audit logs once and report alerts. Files may be JSON lines as the API
 server's log backend writes them (each an Event or EventList), pretty-printed
-documents, and gzip-compressed. A malformed line is reported with its line
-number and skipped. Exit codes: 0 done (and no alert at or above --fail-on),
-1 alerts at or above --fail-on, 2 usage error or unreadable input.`,
+documents, GKE's Cloud Audit Logs entries (gcloud logging read --format=json,
+or one entry per line), and gzip-compressed. A document is an audit event only
+if it says so (kind Event or EventList, or an auditID); any other is reported
+with its line number and skipped. A file that holds no audit event (empty, or
+every document malformed) is an error.
+
+Exit codes: 0 done (and no alert at or above --fail-on), 1 alerts at or above
+--fail-on, 2 usage error, unreadable input or a file without audit events.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r, err := f.build(s, "scan")

@@ -279,3 +279,58 @@ func TestAuditMetricsNeedAToken(t *testing.T) {
 		stop()
 	}
 }
+
+// audit scan fails closed: input that holds no audit event is an error with
+// one sentence saying why, never a clean run with "0 events".
+func TestAuditScanInputContract(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string { return writeTestFile(t, dir, name, content) }
+	for _, tc := range []struct {
+		name, content, want string
+	}{
+		{"pods.json", `{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"}}]}`, `its only document is malformed (line 1: apiVersion "v1" is not audit.k8s.io)`},
+		{"app.log", "{\"level\":\"info\",\"msg\":\"started\"}\n{\"level\":\"warn\",\"msg\":\"slow\"}\n", "all 2 of its documents are malformed (line 1: not an audit event"},
+		{"notes.txt", "hello\nworld\n", "all 2 of its documents are malformed"},
+		{"empty.log", "", "it is empty"},
+		{"list.json", `{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[]}`, "its event lists are empty"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, stderr := runCLI(t, "audit", "scan", write(tc.name, tc.content))
+			if code != ExitError || !strings.Contains(stderr, tc.name+" holds no audit events: "+tc.want) || strings.TrimSpace(out) != "" {
+				t.Errorf("exit %d\nstdout %s\nstderr %s", code, out, stderr)
+			}
+		})
+	}
+	// A good file does not excuse a bad one beside it, and its alerts are
+	// still written.
+	code, out, stderr := runCLI(t, "audit", "scan", auditFixture(t), write("empty2.log", ""))
+	if code != ExitError || len(alertsOf(t, out)) != 3 || !strings.Contains(stderr, "empty2.log holds no audit events") {
+		t.Errorf("mixed: exit %d\n%s\n%s", code, out, stderr)
+	}
+}
+
+// GKE's Kubernetes audit logs, as gcloud logging read --format=json prints
+// them, are read as the events they record.
+func TestAuditScanGKE(t *testing.T) {
+	entry := func(id, method, resource, payload string) string {
+		return `{"insertId":"` + id + `","operation":{"id":"` + id + `","producer":"k8s.io","first":true,"last":true},
+ "protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","authenticationInfo":{"principalEmail":"alice@example.com"},
+  "methodName":"` + method + `","resourceName":"` + resource + `","serviceName":"k8s.io",
+  "requestMetadata":{"callerIp":"203.0.113.7","callerSuppliedUserAgent":"kubectl/v1.37.2"},"status":{}` + payload + `},
+ "resource":{"type":"k8s_cluster","labels":{"cluster_name":"prod"}},"timestamp":"2026-03-01T12:00:00Z",
+ "labels":{"authorization.k8s.io/decision":"allow"}}`
+	}
+	pod := `{"@type":"core.k8s.io/v1.Pod","metadata":{"name":"debug","namespace":"shop"},"spec":{"containers":[{"name":"c","image":"x","securityContext":{"privileged":true}}]}}`
+	log := writeTestFile(t, t.TempDir(), "gke.json", "[\n"+
+		entry("a1", "io.k8s.core.v1.pods.create", "core/v1/namespaces/shop/pods/debug", `,"request":`+pod)+",\n"+
+		entry("a2", "io.k8s.core.v1.pods.exec.create", "core/v1/namespaces/shop/pods/debug/exec", "")+"\n]\n")
+	code, out, stderr := runCLI(t, "audit", "scan", log, "-o", "json")
+	rules := map[string]string{}
+	for _, a := range alertsOf(t, out) {
+		rules[a.Rule] = a.User + " " + a.Source
+	}
+	if code != 0 || !strings.HasPrefix(rules["privileged-pod"], "alice@example.com ") || !strings.HasPrefix(rules["pod-exec"], "alice@example.com ") ||
+		!strings.Contains(stderr, "2 events, 0 malformed") {
+		t.Errorf("exit %d, alerts %v\n%s", code, rules, stderr)
+	}
+}

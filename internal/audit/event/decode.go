@@ -1,6 +1,7 @@
 package event
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -61,6 +62,14 @@ func (d *Decoder) Limits() Limits { return d.limits }
 // events. The events and their raw bodies are valid until the next call;
 // Clone what must outlive it. On error no events are returned: a document is
 // taken whole or not at all.
+//
+// A document is an audit event only if it says so: kind Event or EventList
+// (with apiVersion audit.k8s.io/..., when it has one), or, without a kind,
+// an auditID (of every item, for a list). Any other JSON object (a Pod, a
+// kubectl list, an application's log line) is an error, never an event with
+// empty fields. A Cloud Logging entry of GKE's Kubernetes audit logs
+// (protoPayload of type google.cloud.audit.AuditLog) is read as the event it
+// records (see gke.go).
 func (d *Decoder) Decode(data []byte) ([]*Event, error) {
 	if len(data) > d.limits.MaxDocBytes {
 		return nil, fmt.Errorf("document of %d bytes exceeds the limit of %d", len(data), d.limits.MaxDocBytes)
@@ -68,7 +77,7 @@ func (d *Decoder) Decode(data []byte) ([]*Event, error) {
 	d.s.reset(data, d.limits.MaxDepth)
 	d.top.Reset()
 	var kind, apiVersion string
-	n, hasItems := 0, false
+	n, hasItems, logEntry := 0, false, false
 	s := &d.s
 	if err := s.beginObject(); err != nil {
 		return nil, err
@@ -90,6 +99,9 @@ func (d *Decoder) Decode(data []byte) ([]*Event, error) {
 		case "items":
 			hasItems = true
 			n, err = d.decodeItems()
+		case "protoPayload":
+			logEntry = true
+			err = s.skip()
 		default:
 			err = d.field(&d.top, key)
 		}
@@ -100,22 +112,34 @@ func (d *Decoder) Decode(data []byte) ([]*Event, error) {
 	if err := s.end(); err != nil {
 		return nil, err
 	}
+	if logEntry && kind == "" && apiVersion == "" {
+		return d.decodeLogEntry(data)
+	}
 	if apiVersion != "" && !strings.HasPrefix(apiVersion, "audit.k8s.io/") {
 		return nil, fmt.Errorf("apiVersion %q is not audit.k8s.io", apiVersion)
 	}
 	d.result = d.result[:0]
 	switch {
-	case kind == "EventList" || (kind == "" && hasItems):
+	case kind == "EventList" || (kind == "" && hasItems && n > 0):
 		for i := range n {
+			if kind == "" && d.items[i].AuditID == "" {
+				return nil, errNotEvent
+			}
 			d.result = append(d.result, d.finish(&d.items[i]))
 		}
-	case kind == "Event" || kind == "":
+	case kind == "Event" || kind == "" && d.top.AuditID != "":
 		d.result = append(d.result, d.finish(&d.top))
+	case kind == "":
+		return nil, errNotEvent
 	default:
 		return nil, fmt.Errorf("kind %q is not Event or EventList", kind)
 	}
 	return d.result, nil
 }
+
+// errNotEvent is the error of a JSON object that does not say it is an
+// audit event.
+var errNotEvent = errors.New("not an audit event: no kind Event or EventList and no auditID")
 
 func (d *Decoder) finish(e *Event) *Event {
 	if !d.KeepSensitiveBodies && e.SensitiveBody() {

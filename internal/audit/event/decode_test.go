@@ -111,6 +111,10 @@ func TestDecodeErrors(t *testing.T) {
 		{"control char", "{\"verb\":\"a\x01\"}", false},
 		{"deep body", `{"requestObject":` + deep + `}`, false},
 		{"other kind", `{"kind":"Pod"}`, false},
+		{"no kind, no auditID", `{"verb":"get","user":{"username":"a"}}`, false},
+		{"kind-less list item without auditID", `{"items":[{"auditID":"a"},{"verb":"get"}]}`, false},
+		{"kind-less empty list", `{"items":[]}`, false},
+		{"an application's log line", `{"level":"info","msg":"started","ts":1700000000}`, false},
 		{"other group", `{"kind":"Event","apiVersion":"v1"}`, false},
 		{"bad literal", `{"requestObject":nul}`, false},
 		{"bad number", `{"requestObject":01}`, false},
@@ -144,7 +148,7 @@ func TestDecodeStrings(t *testing.T) {
 		if err := json.Unmarshal([]byte(in), &want); err != nil {
 			t.Fatalf("%q: %v", in, err)
 		}
-		e := decodeOne(t, `{"verb":`+in+`}`)
+		e := decodeOne(t, `{"auditID":"x","verb":`+in+`}`)
 		if e.Verb != want {
 			t.Errorf("%q: got %q, want %q", in, e.Verb, want)
 		}

@@ -201,7 +201,7 @@ func (s *Stream) lineTooLong() {
 	s.malformed(s.tooStart, ErrTooLong)
 	s.seenDoc = true
 	if s.docMode {
-		s.doc = docState{buf: s.doc.buf[:0]}
+		s.doc = docState{buf: s.doc.buf[:0], inArray: s.doc.inArray}
 	}
 }
 
@@ -213,8 +213,15 @@ func (s *Stream) handleLine(line []byte, n int) error {
 	if s.docMode {
 		return s.docLine(line, n)
 	}
-	if len(bytes.TrimSpace(line)) == 0 {
+	trimmed := bytes.TrimSpace(line)
+	if len(trimmed) == 0 {
 		return nil
+	}
+	if trimmed[0] == '[' {
+		// A JSON array of documents (gcloud logging read --format=json):
+		// its elements are read one by one, as documents of their own.
+		s.docMode = true
+		return s.docLine(line, n)
 	}
 	evs, err := s.dec.Decode(line)
 	if err != nil {
@@ -235,6 +242,7 @@ func (s *Stream) handleLine(line []byte, n int) error {
 // tracks strings and bracket depth only; the decoder validates the rest.
 type docState struct {
 	buf       []byte
+	inArray   bool // between the [ and ] of an array of documents
 	started   bool
 	over      bool // exceeded the size limit; bytes are discarded
 	startLine int
@@ -249,6 +257,18 @@ func (s *Stream) docLine(line []byte, n int) error {
 	for len(rest) > 0 {
 		if !d.started {
 			rest = bytes.TrimLeft(rest, " \t\r")
+			if d.inArray {
+				rest = bytes.TrimLeft(rest, ", \t\r")
+				if len(rest) > 0 && rest[0] == ']' {
+					d.inArray = false
+					rest = rest[1:]
+					continue
+				}
+			} else if len(rest) > 0 && rest[0] == '[' {
+				d.inArray = true
+				rest = rest[1:]
+				continue
+			}
 			if len(rest) == 0 {
 				break
 			}
@@ -277,15 +297,16 @@ func (s *Stream) docLine(line []byte, n int) error {
 			return nil
 		}
 		rest = rest[end:]
+		inArray := d.inArray
 		if d.over {
 			s.malformed(d.startLine, ErrTooLong)
 		} else if evs, err := s.dec.Decode(d.buf); err != nil {
 			s.malformed(d.startLine, err)
 		} else if err := s.h.Events(evs, Pos{Name: s.name, Line: d.startLine, Offset: s.offset}); err != nil {
-			*d = docState{buf: d.buf[:0]}
+			*d = docState{buf: d.buf[:0], inArray: inArray}
 			return err
 		}
-		*d = docState{buf: d.buf[:0]}
+		*d = docState{buf: d.buf[:0], inArray: inArray}
 	}
 	return nil
 }
