@@ -39,9 +39,12 @@ kube-controller-manager, kube-scheduler, etcd) and the files their flags name
 permissions of the manifests, kubeconfigs, PKI, etcd data, CNI and kubelet files.
 
 Run it as root on each node (or in a privileged DaemonSet with the host's / mounted
-and --root pointing at it). Missing files are skipped, as the benchmark says.
+and --root pointing at it). Missing files are skipped, as the benchmark says,
+but a machine with neither a kubelet (a running process or a systemd unit) nor
+a control-plane static pod is not a node: that is an error, never a pass.
 
-Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error.`,
+Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error
+(including a --root that is not a node).`,
 		Example: `  sudo kubeward node
   kubeward node --root /host -o json=node.json`,
 		Args: cobra.NoArgs,

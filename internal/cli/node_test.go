@@ -162,3 +162,19 @@ func without(flags []string, drop string) []string {
 	}
 	return out
 }
+
+// kubeward node on a machine that is not a node fails closed with one
+// sentence, instead of "Gate: passed" over nothing.
+func TestNodeNotANode(t *testing.T) {
+	n := nodetest.Empty(t)
+	n.Write("/etc/kubernetes/admin.conf", "apiVersion: v1\nkind: Config\n", 0o600)
+	code, out, stderr := runCLI(t, "node", "--root", n.Root)
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	if code != ExitError || len(lines) != 1 || !strings.Contains(stderr, "is not a Kubernetes node: no kubelet") || strings.Contains(out, "passed") {
+		t.Errorf("exit %d\nstdout %s\nstderr %s", code, out, stderr)
+	}
+	code, _, stderr = runCLI(t, "scan", "--node-config", nodetest.Empty(t).Root)
+	if code != ExitError || !strings.Contains(stderr, "holds no node configuration") {
+		t.Errorf("scan --node-config of an empty directory: exit %d\n%s", code, stderr)
+	}
+}

@@ -224,8 +224,22 @@ func LoadDir(dir string, dec *manifest.Decoder) (*inventory.Inventory, error) {
 			l.inv.Add(nodeconfig.NewKubeletCommandLine("kubelet", args, positionsIn(src.File, args, line), src))
 		}
 	}
+	if !l.holdsNodeConfig() {
+		return nil, fmt.Errorf("--node-config: %s holds no node configuration: no static pod manifest, kubelet or API server configuration file, kubelet unit or kubeadm-flags.env", dir)
+	}
 	l.inv.Sort()
 	return l.inv, nil
+}
+
+// holdsNodeConfig reports whether anything read is of a kind the node
+// checks judge (a Deployment copied by mistake is not).
+func (l *loader) holdsNodeConfig() bool {
+	for _, o := range l.inv.All() {
+		if l.dec.Reads(o.GroupKind()) {
+			return true
+		}
+	}
+	return false
 }
 
 // positionsIn places each argument at its line when it is written in file,

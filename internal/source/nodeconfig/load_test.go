@@ -161,3 +161,44 @@ func TestLoadDir(t *testing.T) {
 		t.Error("a file is not a directory")
 	}
 }
+
+// A machine that is not a node, or a --root that is not its filesystem,
+// holds nothing the node checks judge: an error, never a clean report of the
+// few files that happen to exist.
+func TestLoadNodeNotANode(t *testing.T) {
+	n := nodetest.Kubeadm(t, nodeconfig.KubeadmDropIn)
+	for _, p := range []string{"/etc/kubernetes/manifests", "/usr/lib/systemd/system", "/var/lib/kubelet"} {
+		n.Remove(p)
+	}
+	// PKI and kubeconfigs alone (a workstation with admin.conf) are not a node.
+	_, err := nodeconfig.LoadNode(n.Root, decoder())
+	if err == nil || !strings.Contains(err.Error(), "is not a Kubernetes node") {
+		t.Fatalf("err = %v", err)
+	}
+	// A worker: a kubelet unit and no control plane.
+	n.Write("/usr/lib/systemd/system/kubelet.service", nodetest.KubeletUnit, 0o600)
+	if _, err := nodeconfig.LoadNode(n.Root, decoder()); err != nil {
+		t.Errorf("a worker node: %v", err)
+	}
+	// A control plane whose kubelet unit is elsewhere.
+	n.Remove("/usr/lib/systemd/system")
+	n.Write("/etc/kubernetes/manifests/etcd.yaml", nodetest.StaticPod("etcd", nodetest.EtcdFlags), 0o600)
+	if _, err := nodeconfig.LoadNode(n.Root, decoder()); err != nil {
+		t.Errorf("static pods only: %v", err)
+	}
+}
+
+func TestLoadDirWithoutNodeConfig(t *testing.T) {
+	n := nodetest.Empty(t)
+	dir := n.Root
+	if _, err := nodeconfig.LoadDir(dir, decoder()); err == nil || !strings.Contains(err.Error(), "holds no node configuration") {
+		t.Errorf("empty directory: %v", err)
+	}
+	n.Write("/app/deploy.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {template: {spec: {containers: [{name: c, image: x}]}}}\n", 0o600)
+	n.Write("/notes.txt", "hello\n", 0o600)
+	dec := decoder()
+	dec.Reads = func(gk schema.GroupKind) bool { return gk.Kind == "KubeletConfiguration" || gk.Kind == "Pod" }
+	if _, err := nodeconfig.LoadDir(dir, dec); err == nil || !strings.Contains(err.Error(), "holds no node configuration") {
+		t.Errorf("a Deployment is not node configuration: %v", err)
+	}
+}

@@ -107,6 +107,12 @@ func LoadNode(root string, dec *manifest.Decoder) (*inventory.Inventory, error) 
 			return []nodeconfig.Role{nodeconfig.RoleCNI}
 		})
 	}
+	if k == nil && !n.controlPlane {
+		// Without either there is nothing the node checks could judge but
+		// the modes of files that happen to exist: a machine that is not a
+		// node (or a --root that is not its filesystem) must not pass.
+		return nil, fmt.Errorf("%s is not a Kubernetes node: no kubelet (a running process or a systemd unit) and no control-plane static pod manifest in %s; run kubeward node on a node, or point --root at its filesystem", root, manifests)
+	}
 	paths := make([]string, 0, len(n.files))
 	for p := range n.files {
 		paths = append(paths, p)
@@ -126,6 +132,8 @@ type node struct {
 	root  string
 	files map[string]*nodeconfig.FileInfo
 	ids   ids
+	// controlPlane is set once a static pod runs a control-plane component.
+	controlPlane bool
 }
 
 // host maps a node path into the root.
@@ -336,6 +344,7 @@ func (n *node) component(manifestPath string, c corev1.Container) {
 			continue
 		}
 		n.markFile(manifestPath, role)
+		n.controlPlane = true
 		comp, _ := componentflags.ByName(bin)
 		args := componentflags.Parse(comp, inv.Args, envOf(c))
 		switch bin {

@@ -95,10 +95,13 @@ func StaticPod(component string, flags []string) string {
 	return b.String()
 }
 
+// Empty returns a node without any file under t.TempDir().
+func Empty(t testing.TB) *Node { return &Node{Root: t.TempDir(), t: t} }
+
 // Kubeadm writes a hardened kubeadm control-plane node under t.TempDir().
 func Kubeadm(t testing.TB, dropIn string) *Node {
 	t.Helper()
-	n := &Node{Root: t.TempDir(), t: t}
+	n := Empty(t)
 	n.Write("/etc/passwd", "root:x:0:0:root:/root:/bin/bash\netcd:x:998:998::/var/lib/etcd:/sbin/nologin\nalice:x:1000:1000::/home/alice:/bin/sh\n", 0o644)
 	n.Write("/etc/group", "root:x:0:\netcd:x:998:\nalice:x:1000:\n", 0o644)
 	n.Write("/etc/kubernetes/manifests/kube-apiserver.yaml", StaticPod("kube-apiserver", APIServerFlags), 0o600)
@@ -141,6 +144,14 @@ func (n *Node) Write(p, data string, mode os.FileMode) {
 		n.t.Fatal(err)
 	}
 	n.Chmod(p, mode) // WriteFile's mode is subject to the umask
+}
+
+// Remove deletes a file or a directory with everything under it.
+func (n *Node) Remove(p string) {
+	n.t.Helper()
+	if err := os.RemoveAll(n.Path(p)); err != nil {
+		n.t.Fatal(err)
+	}
 }
 
 // Mkdir creates a directory and its parents.
