@@ -3,6 +3,7 @@ package admission
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	admissionregv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -15,6 +16,10 @@ const (
 	DefaultWebhookName = "validate.kubeward.dev"
 	DefaultPath        = "/validate"
 	DefaultTimeout     = 5
+
+	// CertManagerInjectAnnotation names the Certificate whose CA
+	// cert-manager's CA injector writes into the configuration's caBundle.
+	CertManagerInjectAnnotation = "cert-manager.io/inject-ca-from"
 )
 
 // ConfigOptions shape the ValidatingWebhookConfiguration.
@@ -34,6 +39,10 @@ type ConfigOptions struct {
 	FailurePolicy  admissionregv1.FailurePolicyType
 	TimeoutSeconds int32
 	CABundle       []byte
+	// CertManagerCA, NAMESPACE/CERTIFICATE, asks cert-manager's CA
+	// injector to write that Certificate's CA into the caBundle (the
+	// cert-manager.io/inject-ca-from annotation).
+	CertManagerCA string
 	// ExemptNamespaces are excluded besides AlwaysExempt and Namespace.
 	ExemptNamespaces []string
 }
@@ -105,10 +114,18 @@ func WebhookConfiguration(o ConfigOptions) (*admissionregv1.ValidatingWebhookCon
 	default:
 		return nil, fmt.Errorf("name the webhook's Service and namespace, or a URL")
 	}
+	meta := metav1.ObjectMeta{Name: o.Name, Labels: map[string]string{
+		"app.kubernetes.io/name": "kubeward-webhook", "app.kubernetes.io/component": "admission-webhook"}}
+	if o.CertManagerCA != "" {
+		ns, name, ok := strings.Cut(o.CertManagerCA, "/")
+		if !ok || ns == "" || name == "" || strings.Contains(name, "/") {
+			return nil, fmt.Errorf("cert-manager Certificate %q: want NAMESPACE/NAME", o.CertManagerCA)
+		}
+		meta.Annotations = map[string]string{CertManagerInjectAnnotation: o.CertManagerCA}
+	}
 	return &admissionregv1.ValidatingWebhookConfiguration{
-		TypeMeta: metav1.TypeMeta{APIVersion: admissionregv1.SchemeGroupVersion.String(), Kind: "ValidatingWebhookConfiguration"},
-		ObjectMeta: metav1.ObjectMeta{Name: o.Name, Labels: map[string]string{
-			"app.kubernetes.io/name": "kubeward-webhook", "app.kubernetes.io/component": "admission-webhook"}},
+		TypeMeta:   metav1.TypeMeta{APIVersion: admissionregv1.SchemeGroupVersion.String(), Kind: "ValidatingWebhookConfiguration"},
+		ObjectMeta: meta,
 		Webhooks: []admissionregv1.ValidatingWebhook{{
 			Name:                    o.WebhookName,
 			ClientConfig:            cc,

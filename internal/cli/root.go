@@ -54,7 +54,8 @@ func NewRoot(s Streams) *cobra.Command {
 		Long: `kubeward finds insecure Kubernetes settings in manifests, Helm charts and Kustomize
 overlays, in a running cluster, at admission, and in the API server's audit events.
 
-Exit codes: 0 clean, 1 findings at or above the gate (--fail-on), 2 usage or input error.`,
+Exit codes: 0 clean, 1 findings at or above the gate (each command's help says
+which), 2 usage or input error, including input that holds nothing to judge.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

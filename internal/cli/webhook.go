@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
 	"log/slog"
 	"net"
@@ -275,6 +276,8 @@ type webhookConfigFlags struct {
 	failure     string
 	timeout     int32
 	caBundle    string
+	certManager string
+	caByWebhook bool
 }
 
 func newWebhookConfigCmd(s Streams) *cobra.Command {
@@ -291,9 +294,16 @@ kube-node-lease, the webhook's own namespace and the configuration's exempt
 namespaces out of reach, so the API server never calls for them and they stay
 writable when the webhook is down.
 
+The API server must be able to verify the webhook's serving certificate, so
+say where the caBundle comes from, exactly one of: --ca-bundle-file (the CA's
+PEM, embedded), --cert-manager-certificate (cert-manager's CA injector writes
+that Certificate's CA), or --ca-bundle-from-webhook (the webhook runs with its
+self-managed CA and writes it into the configuration named --name). A
+configuration without a caBundle would make every judged request fail.
+
 --failure-policy Fail (the default) denies requests in judged namespaces while
 the webhook is unreachable; Ignore admits them unjudged. See docs/webhook.md.`,
-		Example: `  kubeward webhook config --namespace kubeward | kubectl apply -f -
+		Example: `  kubeward webhook config --namespace kubeward --cert-manager-certificate kubeward/kubeward-webhook | kubectl apply -f -
   kubeward webhook config --url https://10.0.0.5:8443 --ca-bundle-file ca.crt --failure-policy Ignore`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -304,15 +314,25 @@ the webhook is unreachable; Ignore admits them unjudged. See docs/webhook.md.`,
 			cfg := found.file
 			o := admission.ConfigOptions{Name: f.name, WebhookName: f.webhookName, Namespace: f.namespace, ServiceName: f.service,
 				ServicePort: f.port, URL: f.url, Path: f.path, FailurePolicy: admissionregv1.FailurePolicyType(f.failure),
-				TimeoutSeconds: f.timeout, ExemptNamespaces: cfg.Webhook.Exemptions.Namespaces}
+				TimeoutSeconds: f.timeout, ExemptNamespaces: cfg.Webhook.Exemptions.Namespaces, CertManagerCA: f.certManager}
 			if f.caBundle != "" {
-				if o.CABundle, err = os.ReadFile(f.caBundle); err != nil {
+				if o.CABundle, err = readCABundle(f.caBundle); err != nil {
 					return usageErr("--ca-bundle-file: %v", err)
 				}
 			}
 			vwc, err := admission.WebhookConfiguration(o)
 			if err != nil {
 				return usageErr("%v", err)
+			}
+			sources := 0
+			for _, set := range []bool{f.caBundle != "", f.certManager != "", f.caByWebhook} {
+				if set {
+					sources++
+				}
+			}
+			if sources != 1 {
+				return usageErr("say where the caBundle comes from, exactly one of --ca-bundle-file FILE, --cert-manager-certificate NAMESPACE/NAME or --ca-bundle-from-webhook: " +
+					"without one the API server cannot verify the webhook, and every request it judges fails")
 			}
 			out, err := yaml.Marshal(vwc)
 			if err != nil {
@@ -335,6 +355,20 @@ the webhook is unreachable; Ignore admits them unjudged. See docs/webhook.md.`,
 	fl.StringVar(&f.path, "path", admission.DefaultPath, "path of the review endpoint")
 	fl.StringVar(&f.failure, "failure-policy", "Fail", "Fail (deny while the webhook is unreachable) or Ignore (admit unjudged)")
 	fl.Int32Var(&f.timeout, "timeout", admission.DefaultTimeout, "seconds the API server waits for an answer (1-30)")
-	fl.StringVar(&f.caBundle, "ca-bundle-file", "", "PEM file of the CA that signs the serving certificate (omit with --self-managed-ca: the webhook writes it)")
+	fl.StringVar(&f.caBundle, "ca-bundle-file", "", "PEM file of the CA that signs the serving certificate, embedded as the caBundle")
+	fl.StringVar(&f.certManager, "cert-manager-certificate", "", "NAMESPACE/NAME of the cert-manager Certificate of the serving certificate: cert-manager's CA injector writes its CA into the caBundle")
+	fl.BoolVar(&f.caByWebhook, "ca-bundle-from-webhook", false, "leave the caBundle to the webhook, which runs with its self-managed CA and writes it into the configuration named --name")
 	return cmd
+}
+
+// readCABundle reads a PEM file that must hold at least one certificate.
+func readCABundle(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if !x509.NewCertPool().AppendCertsFromPEM(data) {
+		return nil, fmt.Errorf("no PEM certificate in %s", path)
+	}
+	return data, nil
 }

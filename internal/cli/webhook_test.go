@@ -1,8 +1,12 @@
 package cli
 
 import (
+	"regexp"
+
 	"bytes"
 	"context"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"net"
 	"net/http"
 	"os"
@@ -28,12 +32,14 @@ func TestWebhookConfigCommand(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte("apiVersion: kubeward.dev/v1alpha1\nkind: Config\nwebhook:\n  exemptions: {namespaces: [legacy]}\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	code, out, stderr := runCLI(t, "webhook", "config", "--namespace", "security", "--failure-policy", "Ignore", "--config", cfg)
+	code, out, stderr := runCLI(t, "webhook", "config", "--namespace", "security", "--failure-policy", "Ignore", "--config", cfg,
+		"--cert-manager-certificate", "security/kubeward-webhook")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	var vwc struct {
 		Kind     string
+		Metadata struct{ Annotations map[string]string }
 		Webhooks []struct {
 			FailurePolicy     string `json:"failurePolicy"`
 			NamespaceSelector struct {
@@ -48,16 +54,73 @@ func TestWebhookConfigCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	wh := vwc.Webhooks[0]
-	if vwc.Kind != "ValidatingWebhookConfiguration" || wh.FailurePolicy != "Ignore" || wh.ClientConfig.Service.Namespace != "security" ||
+	if vwc.Kind != "ValidatingWebhookConfiguration" || wh.FailurePolicy != "Ignore" || vwc.Metadata.Annotations["cert-manager.io/inject-ca-from"] != "security/kubeward-webhook" || wh.ClientConfig.Service.Namespace != "security" ||
 		strings.Join(wh.NamespaceSelector.MatchExpressions[0].Values, ",") != "kube-system,kube-node-lease,security,legacy" {
 		t.Errorf("config:\n%s", out)
 	}
 	if strings.Contains(out, "creationTimestamp") {
 		t.Errorf("noise in the manifest:\n%s", out)
 	}
-	if code, _, stderr := runCLI(t, "webhook", "config", "--failure-policy", "Never"); code != ExitError || !strings.Contains(stderr, "want Fail or Ignore") {
+	if code, _, stderr := runCLI(t, "webhook", "config", "--failure-policy", "Never", "--ca-bundle-from-webhook"); code != ExitError || !strings.Contains(stderr, "want Fail or Ignore") {
 		t.Errorf("bad policy: exit %d %s", code, stderr)
 	}
+}
+
+// A configuration applied without a caBundle makes every judged request
+// fail: webhook config refuses to print one unless told where the caBundle
+// comes from.
+func TestWebhookConfigCABundle(t *testing.T) {
+	dir := t.TempDir()
+	code, out, stderr := runCLI(t, "webhook", "config")
+	if code != ExitError || out != "" || !strings.Contains(stderr, "say where the caBundle comes from") {
+		t.Errorf("no caBundle: exit %d\n%s\n%s", code, out, stderr)
+	}
+	ca := kubetest.NewCA(t, dir)
+	caFile := writeTestFile(t, dir, "ca.crt", string(ca.PEM()))
+	code, out, stderr = runCLI(t, "webhook", "config", "--url", "https://10.0.0.5:8443", "--ca-bundle-file", caFile)
+	if code != 0 || !strings.Contains(out, "caBundle: ") {
+		t.Errorf("--ca-bundle-file: exit %d\n%s\n%s", code, out, stderr)
+	}
+	code, out, _ = runCLI(t, "webhook", "config", "--ca-bundle-from-webhook")
+	if code != 0 || strings.Contains(out, "caBundle") {
+		t.Errorf("--ca-bundle-from-webhook: exit %d\n%s", code, out)
+	}
+	for _, bad := range [][]string{
+		{"--ca-bundle-file", writeTestFile(t, dir, "junk.pem", "not a certificate")},
+		{"--ca-bundle-file", caFile, "--ca-bundle-from-webhook"},
+		{"--cert-manager-certificate", "no-namespace"},
+	} {
+		if code, out, _ := runCLI(t, append([]string{"webhook", "config"}, bad...)...); code != ExitError || out != "" {
+			t.Errorf("%q: exit %d\n%s", bad, code, out)
+		}
+	}
+}
+
+// --help names only flags the command has (and the root's): a flag of
+// another command in the help is a promise the command cannot keep. Flags
+// of other programs the help refers to are listed here.
+func TestHelpNamesOnlyOwnFlags(t *testing.T) {
+	other := map[string]bool{
+		"audit-log-path": true, "audit-webhook-config-file": true, // kube-apiserver's
+		"format": true, // gcloud logging read --format=json
+	}
+	flagRef := regexp.MustCompile(`(^|[\s(\[,"'` + "`" + `])--([a-z][a-z0-9-]+)`)
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		texts := []string{c.Long, c.Example, c.Short}
+		c.Flags().VisitAll(func(f *pflag.Flag) { texts = append(texts, f.Usage) })
+		for _, text := range texts {
+			for _, m := range flagRef.FindAllStringSubmatch(text, -1) {
+				if c.Flags().Lookup(m[2]) == nil && c.InheritedFlags().Lookup(m[2]) == nil && m[2] != "help" && !other[m[2]] {
+					t.Errorf("%s: its help names --%s, which it does not have", c.CommandPath(), m[2])
+				}
+			}
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(NewRoot(Streams{}))
 }
 
 func TestWebhookServeUsage(t *testing.T) {
