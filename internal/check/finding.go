@@ -58,14 +58,3 @@ func SortFindings(fs []Finding) {
 		return a.Object.String() < b.Object.String()
 	})
 }
-
-// AtOrAbove counts unsuppressed findings whose severity reaches min.
-func AtOrAbove(fs []Finding, min Severity) int {
-	n := 0
-	for i := range fs {
-		if !fs[i].Suppressed() && fs[i].Severity >= min {
-			n++
-		}
-	}
-	return n
-}

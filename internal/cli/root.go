@@ -8,14 +8,16 @@ import (
 	"io"
 	"os"
 
+	"github.com/kubeward/kubeward/internal/report"
 	"github.com/spf13/cobra"
 )
 
-// Exit codes. They are part of the interface: CI gates depend on them.
+// Exit codes. They are part of the interface: CI gates depend on them, and
+// the reports state them (report.Summary.ExitCode).
 const (
-	ExitClean    = 0 // no finding at or above the gate
-	ExitFindings = 1 // findings at or above the gate (or another gate failed)
-	ExitError    = 2 // usage error, or input that could not be read or parsed
+	ExitClean    = report.ExitClean    // no finding at or above the gate
+	ExitFindings = report.ExitFindings // findings at or above the gate (or another gate failed)
+	ExitError    = report.ExitError    // usage error, or input that could not be read or parsed
 )
 
 // exitError carries an exit code through cobra.

@@ -10,7 +10,6 @@ import (
 	"github.com/kubeward/kubeward/internal/checks/apiversion"
 	"github.com/kubeward/kubeward/internal/checks/image"
 	pssChecks "github.com/kubeward/kubeward/internal/checks/pss"
-	"github.com/kubeward/kubeward/internal/diag"
 	"github.com/kubeward/kubeward/internal/policy/custom"
 	"github.com/kubeward/kubeward/internal/report"
 	"github.com/kubeward/kubeward/internal/scan"
@@ -152,10 +151,17 @@ func (f *scanFlags) prepare(cmd *cobra.Command) (*run, error) {
 	return r, nil
 }
 
+// reportOptions are the options every report of the run shares: the gate
+// they state is the one the exit code follows.
+func (r *run) reportOptions() report.Options {
+	return report.Options{Checks: r.checks, ToolVersion: version.String(), FailOn: r.failOn, FailOnIncomplete: r.failIncomplete}
+}
+
 // finish writes the reports and turns the result into an exit code.
 func (f *scanFlags) finish(s Streams, r *run, res *scan.Result) error {
 	err := f.out.writeEach(s, func(o output, w io.Writer) error {
-		ro := report.Options{Checks: r.checks, ToolVersion: version.String(), FailOn: r.failOn, ShowSuppressed: f.showSuppressed, SARIFOmitSuppressed: f.sarifOmit}
+		ro := r.reportOptions()
+		ro.ShowSuppressed, ro.SARIFOmitSuppressed = f.showSuppressed, f.sarifOmit
 		ro.Color = o.format == "table" && o.stdout() && s.OutFile != nil && report.ColorEnabled(s.OutFile)
 		return report.Write(o.format, w, res, ro)
 	})
@@ -165,25 +171,19 @@ func (f *scanFlags) finish(s Streams, r *run, res *scan.Result) error {
 	return gate(r, res)
 }
 
-// gate decides the exit code: input errors first (the scan is incomplete),
-// then findings at or above the gate.
+// gate turns the result into the exit code every report states
+// (report.Summary.ExitCode): input errors first (the scan is incomplete),
+// then findings at or above the gate, then incomplete coverage with
+// --fail-on-incomplete.
 func gate(r *run, res *scan.Result) error {
-	errs := 0
-	for _, p := range res.Problems {
-		if p.Level == diag.Error {
-			errs++
-		}
-	}
-	if errs > 0 {
-		return &exitError{code: ExitError, err: fmt.Errorf("%d input error(s): the scan is incomplete", errs)}
-	}
-	if r.failOn != check.SeverityUnknown {
-		if n := check.AtOrAbove(res.Findings, r.failOn); n > 0 {
-			return &exitError{code: ExitFindings, err: fmt.Errorf("%d finding(s) at or above %s", n, r.failOn)}
-		}
-	}
-	if r.failIncomplete && len(res.Coverage) > 0 {
-		return &exitError{code: ExitFindings, err: fmt.Errorf("coverage is incomplete: %d check(s) could not read all they need", len(res.Coverage))}
+	sum := report.Summarize(res, r.reportOptions())
+	switch code := sum.ExitCode(); {
+	case code == report.ExitError:
+		return &exitError{code: ExitError, err: fmt.Errorf("%d input error(s): the scan is incomplete", sum.Errors)}
+	case code == report.ExitFindings && sum.Gate.Failed:
+		return &exitError{code: ExitFindings, err: fmt.Errorf("%d finding(s) at or above %s", sum.Gate.Count, r.failOn)}
+	case code == report.ExitFindings:
+		return &exitError{code: ExitFindings, err: fmt.Errorf("coverage is incomplete: %d check(s) could not read all they need", sum.Gaps)}
 	}
 	return nil
 }

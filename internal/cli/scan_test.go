@@ -271,3 +271,38 @@ func TestScanKubeVersion(t *testing.T) {
 		t.Errorf("--kube-version latest: %d %s", code, stderr)
 	}
 }
+
+// A scan that exits 2 for input errors says so in every report: SARIF's
+// executionSuccessful is false, JSON's exitCode is 2, the table does not
+// say "passed".
+func TestScanReportsAgreeWithExitCode(t *testing.T) {
+	dir := t.TempDir()
+	good := writeTestFile(t, dir, "good.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: shop}\ndata: {a: b}\n")
+	bad := writeTestFile(t, dir, "bad.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d\n")
+	sarif, js := filepath.Join(dir, "r.sarif"), filepath.Join(dir, "r.json")
+	code, out, stderr := runCLI(t, "scan", good, bad, "-o", "table", "-o", "sarif="+sarif, "-o", "json="+js)
+	if code != ExitError || strings.Contains(out, "passed") || !strings.Contains(out, "INCOMPLETE") {
+		t.Errorf("exit %d\n%s\n%s", code, out, stderr)
+	}
+	var s struct {
+		Runs []struct {
+			Invocations []struct {
+				ExecutionSuccessful bool `json:"executionSuccessful"`
+				ExitCode            int  `json:"exitCode"`
+			} `json:"invocations"`
+		} `json:"runs"`
+	}
+	data, _ := os.ReadFile(sarif)
+	if err := json.Unmarshal(data, &s); err != nil || s.Runs[0].Invocations[0].ExecutionSuccessful || s.Runs[0].Invocations[0].ExitCode != 2 {
+		t.Errorf("SARIF invocations %+v (%v)", s.Runs, err)
+	}
+	var j struct {
+		Summary struct {
+			ExitCode int `json:"exitCode"`
+		} `json:"summary"`
+	}
+	data, _ = os.ReadFile(js)
+	if err := json.Unmarshal(data, &j); err != nil || j.Summary.ExitCode != 2 {
+		t.Errorf("JSON exitCode %d (%v)", j.Summary.ExitCode, err)
+	}
+}

@@ -35,6 +35,7 @@ type jsonSummary struct {
 	Skipped             int              `json:"skipped"`
 	CoverageGaps        int              `json:"coverageGaps"`
 	Gate                jsonGate         `json:"gate"`
+	ExitCode            int              `json:"exitCode"`
 }
 
 type jsonBySeverity struct {
@@ -152,7 +153,7 @@ func JSON(w io.Writer, res *scan.Result, o Options) error {
 	r := newObjectWriter(bw, "")
 	r.field("schemaVersion", SchemaVersion)
 	r.field("tool", jsonTool{Name: "kubeward", Version: o.ToolVersion, InformationURI: InformationURI})
-	r.field("summary", summaryJSON(Summarize(res, o.FailOn)))
+	r.field("summary", summaryJSON(Summarize(res, o)))
 	metas := rules(res, o)
 	r.array("checks", len(metas), func(i int) any { return checkJSON(metas[i]) })
 	r.array("findings", len(res.Findings), func(i int) any { return findingJSON(&res.Findings[i]) })
@@ -180,7 +181,8 @@ func summaryJSON(s Summary) jsonSummary {
 		Suppressed: s.Suppressed, ExpiredSuppressions: s.Expired,
 		Problems: jsonProblemCount{Errors: s.Errors, Warnings: s.Warnings},
 		Skipped:  s.Skipped, CoverageGaps: s.Gaps,
-		Gate: jsonGate{FailOn: gateName(s.Gate.FailOn), Failed: s.Gate.Failed, Findings: s.Gate.Count},
+		Gate:     jsonGate{FailOn: gateName(s.Gate.FailOn), Failed: s.Gate.Failed, Findings: s.Gate.Count},
+		ExitCode: s.ExitCode(),
 	}
 }
 

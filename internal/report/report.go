@@ -45,6 +45,9 @@ type Options struct {
 	// FailOn is the CI gate: unsuppressed findings at or above it fail the
 	// run. SeverityUnknown means no gate (--fail-on none).
 	FailOn check.Severity
+	// FailOnIncomplete fails the run (exit 1) when some check could not run
+	// (--fail-on-incomplete).
+	FailOnIncomplete bool
 	// ShowSuppressed lists suppressed findings in the table; JSON, SARIF and
 	// JUnit include them, marked as suppressed.
 	ShowSuppressed bool
@@ -130,9 +133,10 @@ func colorEnabled(isTerminal bool, getenv func(string) string) bool {
 
 // Gate is the outcome of the CI gate over a result's findings.
 type Gate struct {
-	FailOn check.Severity // SeverityUnknown: no gate
-	Count  int            // unsuppressed findings at or above FailOn
-	Failed bool
+	FailOn           check.Severity // SeverityUnknown: no gate
+	Count            int            // unsuppressed findings at or above FailOn
+	Failed           bool
+	FailOnIncomplete bool // checks that could not run fail the run too
 }
 
 // Summary counts what a report shows; the table's last lines and the JSON
@@ -152,9 +156,10 @@ type Summary struct {
 }
 
 // Summarize counts a result under the options' gate.
-func Summarize(res *scan.Result, failOn check.Severity) Summary {
+func Summarize(res *scan.Result, o Options) Summary {
+	failOn := o.FailOn
 	s := Summary{Objects: res.Objects, Checks: len(res.Checks), Skipped: len(res.Skipped), Gaps: len(res.Coverage)}
-	s.Gate.FailOn = failOn
+	s.Gate.FailOn, s.Gate.FailOnIncomplete = failOn, o.FailOnIncomplete
 	for i := range res.Findings {
 		f := &res.Findings[i]
 		switch {
@@ -181,6 +186,27 @@ func Summarize(res *scan.Result, failOn check.Severity) Summary {
 		}
 	}
 	return s
+}
+
+// Exit codes of a scan, the CLI's contract with CI.
+const (
+	ExitClean    = 0
+	ExitFindings = 1
+	ExitError    = 2
+)
+
+// ExitCode is the exit status the result gives the run, the one every
+// renderer reports: input errors first (not every input was read, so no
+// verdict holds), then findings at or above the gate, then, with
+// FailOnIncomplete, checks that could not run.
+func (s Summary) ExitCode() int {
+	switch {
+	case s.Errors > 0:
+		return ExitError
+	case s.Gate.Failed, s.Gate.FailOnIncomplete && s.Gaps > 0:
+		return ExitFindings
+	}
+	return ExitClean
 }
 
 // severitiesDesc lists severities from the most to the least severe.

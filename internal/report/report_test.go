@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -268,5 +269,66 @@ func TestParseOutputOf(t *testing.T) {
 	}
 	if _, _, err := ParseOutputOf("out/alerts.jsonl", formats); err == nil || !strings.Contains(err.Error(), "json=out/alerts.jsonl") {
 		t.Errorf("a file name: %v", err)
+	}
+}
+
+// Every renderer reports the exit status the CLI returns: SARIF's
+// executionSuccessful is false and the table's gate says INCOMPLETE when
+// input errors make the run exit 2, whatever the findings.
+func TestRenderersAgreeWithExitCode(t *testing.T) {
+	noFindings := func(res *scan.Result) *scan.Result { res.Findings = nil; return res }
+	incomplete := withoutInputErrors(fixture())
+	for _, tc := range []struct {
+		name      string
+		res       *scan.Result
+		o         func(*Options)
+		code      int
+		tableGate string
+	}{
+		{"input errors", fixture(), nil, 2, "INCOMPLETE"},
+		{"input errors, no findings", noFindings(fixture()), nil, 2, "INCOMPLETE"},
+		{"findings at the gate", withoutInputErrors(fixture()), nil, 1, "FAILED"},
+		{"clean", noFindings(withoutInputErrors(fixture())), nil, 0, "passed"},
+		{"checks that did not run, --fail-on-incomplete", noFindings(incomplete), func(o *Options) { o.FailOnIncomplete = true }, 1, "passed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := testOptions()
+			if tc.o != nil {
+				tc.o(&o)
+			}
+			if got := Summarize(tc.res, o).ExitCode(); got != tc.code {
+				t.Errorf("ExitCode = %d, want %d", got, tc.code)
+			}
+			var doc struct {
+				Summary struct{ ExitCode int } `json:"summary"`
+			}
+			if err := json.Unmarshal(render(t, "json", tc.res, o), &doc); err != nil || doc.Summary.ExitCode != tc.code {
+				t.Errorf("JSON exitCode %d (%v)", doc.Summary.ExitCode, err)
+			}
+			var sarif struct {
+				Runs []struct {
+					Invocations []struct {
+						ExecutionSuccessful bool
+						ExitCode            int
+					}
+				}
+			}
+			if err := json.Unmarshal(render(t, "sarif", tc.res, o), &sarif); err != nil {
+				t.Fatal(err)
+			}
+			inv := sarif.Runs[0].Invocations[0]
+			if inv.ExitCode != tc.code || inv.ExecutionSuccessful != (tc.code != 2) {
+				t.Errorf("SARIF invocation %+v", inv)
+			}
+			table := string(render(t, "table", tc.res, o))
+			if !strings.Contains(table[strings.LastIndex(table, "Gate"):], tc.tableGate) {
+				t.Errorf("table gate:\n%s", table[strings.LastIndex(table, "Gate"):])
+			}
+			// JUnit: input errors are error cases, which CI shows as errors.
+			suites := strings.SplitN(string(render(t, "junit", tc.res, o)), "\n", 3)[1]
+			if strings.Contains(suites, `errors="0"`) == (tc.code == 2) {
+				t.Errorf("JUnit for exit %d: %s", tc.code, suites)
+			}
+		})
 	}
 }

@@ -113,6 +113,7 @@ type sarifRuleProps struct {
 
 type sarifInvocation struct {
 	ExecutionSuccessful            bool                `json:"executionSuccessful"`
+	ExitCode                       int                 `json:"exitCode"`
 	ToolExecutionNotifications     []sarifNotification `json:"toolExecutionNotifications,omitempty"`
 	ToolConfigurationNotifications []sarifNotification `json:"toolConfigurationNotifications,omitempty"`
 }
@@ -241,7 +242,10 @@ func buildSARIF(res *scan.Result, o Options) (*sarifRun, func(i int) any, int, e
 	if loc.rootURI != "" {
 		run.OriginalURIBaseIDs = map[string]sarifArtifactLoc{srcRoot: {URI: loc.rootURI}}
 	}
-	inv := sarifInvocation{ExecutionSuccessful: true}
+	// Input errors mean the run did not read all it was given: SARIF calls
+	// that an unsuccessful execution, and the exit code is the run's.
+	sum := Summarize(res, o)
+	inv := sarifInvocation{ExecutionSuccessful: sum.Errors == 0, ExitCode: sum.ExitCode()}
 	for _, p := range res.Problems {
 		n := sarifNotification{Level: "warning", Message: sarifMessage(problemText(p))}
 		if p.Level == diag.Error {

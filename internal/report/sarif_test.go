@@ -105,6 +105,7 @@ type sarifOut struct {
 		}
 		Invocations []struct {
 			ExecutionSuccessful        bool
+			ExitCode                   int
 			ToolExecutionNotifications []struct {
 				Level   string
 				Message struct{ Text string }
@@ -262,7 +263,9 @@ func TestSARIFResults(t *testing.T) {
 	}
 
 	inv := run.Invocations
-	if len(inv) != 1 || !inv[0].ExecutionSuccessful {
+	// The fixture has input errors: the run exits 2 and SARIF says it did
+	// not execute successfully.
+	if len(inv) != 1 || inv[0].ExecutionSuccessful || inv[0].ExitCode != 2 {
 		t.Fatalf("invocations %+v", inv)
 	}
 	var notes []string

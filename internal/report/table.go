@@ -53,7 +53,7 @@ func Table(w io.Writer, res *scan.Result, o Options) error {
 	t.problems(res.Problems)
 	t.skipped(res.Skipped)
 	t.coverage(res.Coverage)
-	t.summary(Summarize(res, o.FailOn))
+	t.summary(Summarize(res, o))
 	return t.w.Flush()
 }
 
@@ -337,6 +337,15 @@ func (t *table) summary(s Summary) {
 
 	g := s.Gate
 	switch {
+	case s.Errors > 0:
+		// Not every input was read: no verdict on findings holds, and the
+		// run exits 2 whatever they are.
+		line := fmt.Sprintf("Gate --fail-on %s: %s (%s: not every input was read; the run exits 2)", gateName(g.FailOn),
+			t.style(styleBoldRd, "INCOMPLETE"), plural(s.Errors, "input error", "input errors"))
+		if g.Failed {
+			line += fmt.Sprintf(", and %s at or above %s", plural(g.Count, "finding", "findings"), g.FailOn)
+		}
+		t.para(0, "", 0, line+".", "", false)
 	case g.FailOn == check.SeverityUnknown:
 		t.w.WriteString("Gate --fail-on none: findings do not fail the run.\n")
 	case g.Failed:

@@ -21,7 +21,7 @@ func TestTableColor(t *testing.T) {
 	}
 	o.Color = true
 	colored := string(render(t, "table", fixture(), o))
-	for _, want := range []string{"\x1b[1;31mCRITICAL\x1b[0m", "\x1b[31mHIGH\x1b[0m", "\x1b[1;31mFAILED\x1b[0m"} {
+	for _, want := range []string{"\x1b[1;31mCRITICAL\x1b[0m", "\x1b[31mHIGH\x1b[0m", "\x1b[1;31mINCOMPLETE\x1b[0m"} {
 		if !strings.Contains(colored, want) {
 			t.Errorf("coloured table lacks %q", want)
 		}
@@ -144,12 +144,20 @@ func TestTableGate(t *testing.T) {
 	} {
 		o := testOptions()
 		o.FailOn = tc.failOn
-		if out := string(render(t, "table", fixture(), o)); !strings.Contains(out, tc.want) {
+		if out := string(render(t, "table", withoutInputErrors(fixture()), o)); !strings.Contains(out, tc.want) {
 			t.Errorf("fail-on %v: table lacks %q", tc.failOn, tc.want)
 		}
 	}
-	// Only suppressed findings at the gate: it passes.
+	// Input errors: the run exits 2, and the table says so instead of
+	// "passed" (it once said "Gate: passed" and the run exited 2).
 	res := fixture()
+	res.Findings = nil
+	if out := stripANSI(string(render(t, "table", res, testOptions()))); !strings.Contains(out, "Gate --fail-on high: INCOMPLETE (2 input errors: not every input was read; the run exits 2).") ||
+		strings.Contains(out, "passed") {
+		t.Errorf("gate with input errors:\n%s", out)
+	}
+	// Only suppressed findings at the gate: it passes.
+	res = withoutInputErrors(fixture())
 	var kept []check.Finding
 	for _, f := range res.Findings {
 		if f.Suppressed() || f.Severity < check.High {
@@ -171,6 +179,18 @@ func TestTableGate(t *testing.T) {
 	if out := string(render(t, "table", res, testOptions())); !strings.Contains(out, "Gate --fail-on high: passed (no unsuppressed finding at or above high).") {
 		t.Errorf("gate did not pass:\n%s", out)
 	}
+}
+
+// withoutInputErrors keeps only the warnings among res's problems.
+func withoutInputErrors(res *scan.Result) *scan.Result {
+	var ps []diag.Problem
+	for _, p := range res.Problems {
+		if p.Level != diag.Error {
+			ps = append(ps, p)
+		}
+	}
+	res.Problems = ps
+	return res
 }
 
 func TestWrap(t *testing.T) {
