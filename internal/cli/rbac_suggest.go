@@ -101,11 +101,10 @@ Metadata level (deploy/audit/policy.yaml).`,
 			for _, m := range r.Malformed {
 				fmt.Fprintf(s.Err, "warning: skipped %s\n", m)
 			}
-			// Fail closed: an empty log or an identity that never appears
-			// (a misspelt name) must not look like a suggestion.
+			// Fail closed: an identity that never appears (a misspelt name)
+			// must not look like a suggestion; readAudit refused a log
+			// without events.
 			switch {
-			case r.Events == 0:
-				return &exitError{code: ExitError, err: fmt.Errorf("no audit events in %s: nothing to suggest from", strings.Join(audits, ", "))}
 			case r.Mine == 0:
 				hint := ""
 				if r.Nearest != "" {

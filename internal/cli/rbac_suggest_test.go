@@ -79,7 +79,7 @@ func TestRBACSuggestFailsClosed(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--audit", empty, "--serviceaccount", "ci:deployer"}, "no audit events in"},
+		{[]string{"--audit", empty, "--serviceaccount", "ci:deployer"}, "empty.log holds no audit events: it is empty"},
 		{[]string{"--audit", log, "--serviceaccount", "ci:deploy"}, `made no request in the 1 events read; did you mean "system:serviceaccount:ci:deployer"?`},
 		{[]string{"--audit", log, "--user", "alice"}, "User alice made no request"},
 	} {
@@ -88,7 +88,7 @@ func TestRBACSuggestFailsClosed(t *testing.T) {
 			t.Errorf("%v: exit %d\n%s\n%s", tc.args, code, out, stderr)
 		}
 	}
-	if code, _, stderr := runCLI(t, "rbac", "unused", "--audit", empty, "-f", log); code != ExitError || !strings.Contains(stderr, "no authorized request") {
+	if code, _, stderr := runCLI(t, "rbac", "unused", "--audit", empty, "-f", log); code != ExitError || !strings.Contains(stderr, "empty.log holds no audit events") {
 		t.Errorf("unused on an empty log: exit %d %s", code, stderr)
 	}
 }

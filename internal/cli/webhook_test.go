@@ -103,6 +103,7 @@ func TestHelpNamesOnlyOwnFlags(t *testing.T) {
 	other := map[string]bool{
 		"audit-log-path": true, "audit-webhook-config-file": true, // kube-apiserver's
 		"format": true, // gcloud logging read --format=json
+		"as":     true, // kubectl auth can-i --as
 	}
 	flagRef := regexp.MustCompile(`(^|[\s(\[,"'` + "`" + `])--([a-z][a-z0-9-]+)`)
 	var walk func(c *cobra.Command)
