@@ -28,7 +28,13 @@ func TestSecretRead(t *testing.T) {
 		{name: "kubelet", events: []*audittest.E{node().On("", "secrets", "dev", "db")}},
 		{name: "controller", events: []*audittest.E{ev("system:kube-controller-manager", "list").On("", "secrets", "", "")}},
 		{name: "not found is low", events: []*audittest.E{ev(alice, "get").On("", "secrets", "dev", "db").Code(404)}, fire: []int{0}, sev: check.Low},
-		{name: "forbidden", events: []*audittest.E{ev(alice, "get").On("", "secrets", "dev", "db").Code(403)}},
+		// One denied read is reconnaissance: low, once (forbidden-burst
+		// needs ten).
+		{name: "a single denied get is low", events: []*audittest.E{ev(alice, "get").On("", "secrets", "dev", "db").Code(403)}, fire: []int{0}, sev: check.Low,
+			detail: [2]string{"", "secret dev/db read denied"}},
+		{name: "a denied list is low", events: []*audittest.E{ev(alice, "list").On("", "secrets", "", "").Code(403)}, fire: []int{0}, sev: check.Low},
+		{name: "a denied read by a controller is not", events: []*audittest.E{ev("system:kube-controller-manager", "get").On("", "secrets", "dev", "db").Code(403)}},
+		{name: "unauthenticated is not a denied read", events: []*audittest.E{ev(alice, "get").On("", "secrets", "dev", "db").Code(401)}},
 		{name: "configured exception", events: []*audittest.E{ev(ciSA, "get").On("", "secrets", "ci", "registry")},
 			opts: func(o *Options) {
 				o.Exceptions = []Exception{{Rule: "secret-read", Users: Patterns{"system:serviceaccount:ci:*"}, Namespaces: Patterns{"ci"}, Reason: "CI pulls its registry credentials"}}
@@ -44,10 +50,23 @@ func TestConfigMapCredentials(t *testing.T) {
 	cm := func(data string) *audittest.E {
 		return ev(alice, "create").On("", "configmaps", "dev", "c").Req(`{"metadata":{"name":"c"},"data":` + data + `}`)
 	}
+	cm2 := func(body string) *audittest.E {
+		return ev(alice, "update").On("", "configmaps", "dev", "c").Req(body)
+	}
 	runRule(t, "configmap-credentials", []ruleCase{
 		{name: "password key", events: []*audittest.E{cm(`{"DB_PASSWORD":"hunter2","host":"db"}`)}, fire: []int{0}, detail: [2]string{"keys", "DB_PASSWORD"}},
-		{name: "aws key in a value", events: []*audittest.E{cm(`{"config.ini":"[default]\nid = AKIAABCDEFGHIJKLMNOP\n"}`)}, fire: []int{0}, detail: [2]string{"keys", "config.ini"}},
-		{name: "private key", events: []*audittest.E{cm(`{"tls":"-----BEGIN RSA PRIVATE KEY-----\nMIIE..."}`)}, fire: []int{0}},
+		{name: "aws key in a value", events: []*audittest.E{cm(`{"config.ini":"[default]\nid = AKIAZ7Q3PXWLE4M2RNTB\n"}`)}, fire: []int{0}, detail: [2]string{"keys", "config.ini"}},
+		{name: "private key", events: []*audittest.E{cm(`{"tls":"-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA1c7+9z5Pad7OejecsQ0bu3aozN3tihPmljnnudb9G3HecDzI\nqHVbXSj3e8m1vxQ4wNPFGL4U4E6QqL7FMV5Jc7r5bOXdOQDVjfwPBmPFSk9LIbBb\n-----END RSA PRIVATE KEY-----\n"}`)},
+			fire: []int{0}, detail: [2]string{"found", `data key "tls" holds a PEM private key`}},
+		// Settings in config files whose name says credential (the scan's
+		// classifier): the assignment rule of before missed each.
+		{name: "aws_secret_access_key = in an ini file", events: []*audittest.E{cm(`{"config":"[default]\naws_secret_access_key = Zk3pQ9vR2mX7tL4wB8nH1cJ6yF0dS5aG3eK9uT2o\n"}`)},
+			fire: []int{0}, detail: [2]string{"keys", "config"}},
+		{name: "db_password= in a properties file", events: []*audittest.E{cm(`{"app.conf":"db_host=db\ndb_password=Xq93kLm2pz\n"}`)}, fire: []int{0}, detail: [2]string{"found", "a password"}},
+		{name: "client_secret: in YAML", events: []*audittest.E{cm(`{"app.yaml":"oauth:\n  client_id: web\n  client_secret: 8fJ2kLq9ZxP4\n"}`)}, fire: []int{0}, detail: [2]string{"found", "a secret"}},
+		{name: "passphrase = in a config file", events: []*audittest.E{cm(`{"backup.conf":"passphrase = Tr0ub4dor-and-3\n"}`)}, fire: []int{0}},
+		{name: "binaryData holding a config file", events: []*audittest.E{cm2(`{"binaryData":{"app.conf":"ZGJfcGFzc3dvcmQ9WHE5M2tMbTJweg=="}}`)}, fire: []int{0}, detail: [2]string{"keys", "app.conf"}},
+		{name: "an example key documents settings", events: []*audittest.E{cm(`{"_example":"db_password=Xq93kLm2pz\n"}`)}},
 		{name: "assignment in a properties file", events: []*audittest.E{cm(`{"app.properties":"db.user=app\ndb.password=s3cr3tvalue\n"}`)}, fire: []int{0}},
 		{name: "words about passwords are not passwords", events: []*audittest.E{cm(`{"password-policy":"strict","tokenFile":"/var/run/secrets/token","secret-name":"db","note":"rotate the password yearly"}`)}},
 		{name: "placeholders are not credentials", events: []*audittest.E{cm(`{"app.properties":"password=${DB_PASSWORD}"}`)}},

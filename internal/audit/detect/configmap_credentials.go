@@ -1,11 +1,15 @@
 package detect
 
 import (
-	"regexp"
-	"sort"
+	"encoding/base64"
+	"fmt"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/checks/secrets"
+	"github.com/kubeward/kubeward/internal/inventory"
 )
 
 // configMapCredentials detects credentials stored in ConfigMaps (Falco:
@@ -13,16 +17,21 @@ import (
 // read configuration can read.
 //
 // Reads: verb, objectRef (configmaps), the request body (data and
-// binaryData keys, data values), user, the authorization decision and
-// response code.
+// binaryData), user, the authorization decision and response code.
 //
-// Fires on an authorized create, update or patch of a ConfigMap with a key
-// named like a credential (password, secret, token, api key, access key,
-// private key, credentials) or a value holding an AWS access key id, a PEM
-// private key, or a password/secret/token assignment. Falco matches the
-// word "password" anywhere in the object, which also fires on
-// "password-policy: strict"; kubeward looks at keys and at credential
-// shapes only. The alert names the keys, never the values.
+// Fires on an authorized create, update or patch of a ConfigMap that the
+// scan's configmap-credential check (internal/checks/secrets, the same
+// classifier) finds a credential in: a key named like a credential with a
+// literal value (DB_PASSWORD, aws_secret_access_key), a credential shape in
+// a value (an AWS access key id, a PEM private key, a JWT, a token of a
+// known service), or, inside a config file held in a key, a setting line
+// whose name says credential and whose value is a literal
+// ("aws_secret_access_key = ...", "db_password=...", "client_secret: ...",
+// "passphrase = ..."). Falco matches the word "password" anywhere in the
+// object, which also fires on "password-policy: strict" and misses
+// client_secret; placeholders (${DB_PASSWORD}) and references (tokenFile,
+// secret-name) do not fire here. The alert names the keys and what they
+// hold, never the values. A JSON patch body is not judged.
 func configMapCredentials() Rule {
 	return Rule{
 		Meta: Meta{
@@ -30,7 +39,7 @@ func configMapCredentials() Rule {
 			Title:    "Credentials stored in a ConfigMap",
 			Severity: check.Medium,
 			MITRE:    []Technique{tCredentialsInFiles},
-			Fires:    "a ConfigMap written with credential-named keys or credential-shaped values",
+			Fires:    "a ConfigMap written with a credential in a value, a credential-named key, or a credential setting in a config file it holds",
 			Reads:    []string{"verb", "objectRef", "requestObject", "user", "annotations", "responseStatus.code"},
 			Fix:      "Move the values to a Secret (with encryption at rest) or an external secret store, rotate them, and reference them from the pod.",
 		},
@@ -39,38 +48,39 @@ func configMapCredentials() Rule {
 			if !writes(ev.Verb) || !ev.Is("", "configmaps") || !ev.Allowed() {
 				return nil
 			}
-			cm, ok := v.ConfigMap()
-			if !ok {
+			body, ok := v.ConfigMap()
+			if !ok || len(body.Data)+len(body.BinaryData) == 0 {
 				return nil
 			}
-			var keys []string
-			for k, val := range cm.Data {
-				if secretKey.MatchString(k) || credentialValue.MatchString(val) {
-					keys = append(keys, k)
+			cm := &corev1.ConfigMap{Data: body.Data}
+			for k, b64 := range body.BinaryData {
+				if b, err := base64.StdEncoding.DecodeString(b64); err == nil {
+					if cm.BinaryData == nil {
+						cm.BinaryData = map[string][]byte{}
+					}
+					cm.BinaryData[k] = b
 				}
 			}
-			for k := range cm.BinaryData {
-				if secretKey.MatchString(k) {
-					keys = append(keys, k)
-				}
-			}
-			if len(keys) == 0 {
+			results := secrets.ConfigMapCredential.Object(nil, &inventory.Object{Typed: cm})
+			if len(results) == 0 {
 				return nil
 			}
-			sort.Strings(keys)
-			return outcome(v, hit("ConfigMap "+ev.Namespace()+"/"+v.objectName(&cm.Metadata)+" holds credentials",
-				"keys", strings.Join(keys, ",")), check.Medium)
+			keys := make([]string, 0, len(results))
+			found := make([]string, 0, len(results))
+			for _, r := range results {
+				key := "(withheld)" // a key name that could itself be a secret
+				if e, ok := r.Path.Last(); ok && e.IsKey {
+					key = e.Name
+				}
+				keys = append(keys, key)
+				found = append(found, r.Message)
+			}
+			const maxFound = 8
+			if len(found) > maxFound {
+				found = append(found[:maxFound], fmt.Sprintf("and %d more", len(found)-maxFound))
+			}
+			return outcome(v, hit("ConfigMap "+ev.Namespace()+"/"+v.objectName(&body.Metadata)+" holds credentials",
+				"keys", strings.Join(keys, ","), "found", strings.Join(found, "; ")), check.Medium)
 		},
 	}
 }
-
-// secretKey matches key names that end in a credential word, optionally
-// with a file extension: "db_password", "AWS_SECRET_ACCESS_KEY",
-// "client-secret", "token.txt"; not "tokenFile", "password-policy" or
-// "secret-name" (a reference to a Secret).
-var secretKey = regexp.MustCompile(`(?i)(^|[^a-z])(password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)(\.[a-z0-9]+)?$`)
-
-// credentialValue matches credential shapes in values: AWS access key ids,
-// PEM private keys, and assignments of a non-empty password, secret or
-// token.
-var credentialValue = regexp.MustCompile(`AKIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY-----|(?i)\b(password|passwd|secret|token|api_?key)\s*[:=]\s*["']?[^\s"'$<{]{4,}`)

@@ -99,12 +99,46 @@ func TestPodInKubeNamespace(t *testing.T) {
 		Req(`{"metadata":{"name":"d"},"spec":{"template":{"spec":{"containers":[{"name":"a","image":"evil.io/x"}]}}}}`)
 	cron := ev(alice, "create").On("batch", "cronjobs", "kube-public", "c").
 		Req(`{"metadata":{"name":"c"},"spec":{"jobTemplate":{"spec":{"template":{"spec":{"containers":[{"name":"a","image":"evil.io/x"}]}}}}}}`)
+	kdeployBy := func(user string) *audittest.E {
+		return ev(user, "create").On("apps", "deployments", "kube-system", "web").
+			Req(`{"metadata":{"name":"web"},"spec":{"template":{"spec":{"containers":[{"name":"a","image":"evil.io/x"}]}}}}`)
+	}
+	kdeploy := kdeployBy(alice)
+	krs := ev("system:serviceaccount:kube-system:deployment-controller", "create").On("apps", "replicasets", "kube-system", "").
+		Req(`{"metadata":{"name":"web-5d8f","ownerReferences":[{"kind":"Deployment","name":"web"}]},"spec":{"template":{"spec":{"containers":[{"name":"a","image":"evil.io/x"}]}}}}`)
+	kpod := func(name string) *audittest.E {
+		return ev(rsCtrl, "create").On("", "pods", "kube-system", "").
+			Req(`{"metadata":{"generateName":"web-5d8f-","ownerReferences":[{"kind":"ReplicaSet","name":"web-5d8f"}]},"spec":` + plainSpec + `}`).
+			Resp(`{"metadata":{"name":"` + name + `"}}`)
+	}
 	runRule(t, "pod-in-kube-namespace", []ruleCase{
 		{name: "user creates pod", events: []*audittest.E{ksPod(alice)}, fire: []int{0}},
 		{name: "user creates deployment", events: []*audittest.E{deploy}, fire: []int{0}, detail: [2]string{"images", "evil.io/x"}},
 		{name: "user creates cronjob in kube-public", events: []*audittest.E{cron}, fire: []int{0}},
-		{name: "replicaset controller", events: []*audittest.E{ksPod(rsCtrl)}},
 		{name: "kubelet mirror pod", events: []*audittest.E{ksPod(nodeUser).Groups("system:nodes", "system:authenticated")}},
+		{name: "a pod whose body was not logged", events: []*audittest.E{ev(alice, "create").On("", "pods", "kube-system", "x")},
+			fire: []int{0}, detail: [2]string{"images", "unknown"}},
+		// Pods a controller makes are judged with their workload: when its
+		// creation was seen, not again; when it was not, once per workload.
+		{name: "the workload was seen: its pods do not fire again", events: []*audittest.E{kdeploy, krs, kpod("web-5d8f-a"), kpod("web-5d8f-b")},
+			fire: []int{0}},
+		{name: "the workload was not seen: its first pod fires, once", events: []*audittest.E{krs, kpod("web-5d8f-a"), kpod("web-5d8f-b")},
+			fire: []int{1}, detail: [2]string{"owner", "Deployment/web"}},
+		{name: "neither workload nor ReplicaSet seen", events: []*audittest.E{kpod("web-5d8f-a"), kpod("web-5d8f-b")},
+			fire: []int{0}, detail: [2]string{"owner", "ReplicaSet/web-5d8f"}},
+		{name: "a controller's pod without a logged body, by its generated name", events: []*audittest.E{
+			ev(rsCtrl, "create").On("", "pods", "kube-system", "").Resp(`{"metadata":{"name":"dns-7c4-x2"}}`),
+			ev(rsCtrl, "create").On("", "pods", "kube-system", "").Resp(`{"metadata":{"name":"dns-7c4-q9"}}`)}, fire: []int{0}},
+		{name: "a CronJob's Jobs and pods", events: []*audittest.E{
+			ev("system:serviceaccount:kube-system:cronjob-controller", "create").On("batch", "jobs", "kube-system", "").
+				Req(`{"metadata":{"name":"clean-1","ownerReferences":[{"kind":"CronJob","name":"clean"}]},"spec":{"template":{"spec":{"containers":[{"name":"a","image":"evil.io/x"}]}}}}`),
+			ev("system:serviceaccount:kube-system:job-controller", "create").On("", "pods", "kube-system", "").
+				Req(`{"metadata":{"generateName":"clean-1-","ownerReferences":[{"kind":"Job","name":"clean-1"}]},"spec":{"containers":[{"name":"a","image":"evil.io/x"}]}}`)},
+			fire: []int{1}, detail: [2]string{"owner", "CronJob/clean"}},
+		{name: "a controller's pod of allowed images", events: []*audittest.E{kpod("web-5d8f-a")},
+			opts: func(o *Options) { o.KubeSystemImages = Patterns{"registry.example.com/*"} }},
+		{name: "a workload of a system user", events: []*audittest.E{kdeployBy("system:serviceaccount:flux-system:kustomize-controller"), krs, kpod("web-5d8f-a")},
+			opts: func(o *Options) { o.SystemUsers = Patterns{"system:serviceaccount:flux-system:*"} }},
 		{name: "allowed image", events: []*audittest.E{ksPod(alice)}, opts: func(o *Options) { o.KubeSystemImages = Patterns{"registry.example.com/*"} }},
 		{name: "other namespace", events: []*audittest.E{createPod(alice, plainSpec)}},
 	})
