@@ -50,17 +50,18 @@ type table struct {
 	newest *version.Version
 }
 
-// newScheme holds the kinds an API server serves without extensions: client-go's,
-// and CustomResourceDefinitions. It is built anew, not shared, because Helm
-// adds to client-go's global scheme when it is linked.
-func newScheme() *runtime.Scheme {
-	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, apiextensionsv1.AddToScheme, apiextensionsv1beta1.AddToScheme} {
-		if err := add(s); err != nil {
-			panic(fmt.Sprintf("register built-in kinds: %v", err)) // a programming error: the schemes are static
+// schemes hold the kinds an API server serves without extensions:
+// client-go's (read only; Helm adds the CustomResourceDefinition kinds to it
+// when it is linked, so they come from a small scheme of their own too, and
+// the table is the same whatever ran first).
+func schemes() []*runtime.Scheme {
+	crds := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{apiextensionsv1.AddToScheme, apiextensionsv1beta1.AddToScheme} {
+		if err := add(crds); err != nil {
+			panic(fmt.Sprintf("register CustomResourceDefinition kinds: %v", err)) // a programming error: the schemes are static
 		}
 	}
-	return s
+	return []*runtime.Scheme{clientgoscheme.Scheme, crds}
 }
 
 // notListed are the groups and kinds whose objects are requests or
@@ -69,8 +70,18 @@ func newScheme() *runtime.Scheme {
 var notListed = []string{"authentication.k8s.io", "authorization.k8s.io", "admission.k8s.io", "apidiscovery.k8s.io", "imagepolicy.k8s.io"}
 
 func buildTable() *table {
-	s := newScheme()
 	t := &table{life: map[schema.GroupVersionKind]lifecycle{}, kinds: map[schema.GroupKind][]string{}, groups: map[string]bool{}, newest: version.MajorMinor(0, 0)}
+	for _, s := range schemes() {
+		t.add(s)
+	}
+	for gk, vs := range t.kinds {
+		slices.SortFunc(vs, func(a, b string) int { return -apimachineryversion.CompareKubeAwareVersionStrings(a, b) })
+		t.kinds[gk] = slices.Compact(vs)
+	}
+	return t
+}
+
+func (t *table) add(s *runtime.Scheme) {
 	for gvk := range s.AllKnownTypes() {
 		if gvk.Version == runtime.APIVersionInternal || strings.HasSuffix(gvk.Kind, "List") || slices.Contains(notListed, gvk.Group) {
 			continue
@@ -97,11 +108,6 @@ func buildTable() *table {
 			t.newest = life.introduced
 		}
 	}
-	for gk, vs := range t.kinds {
-		slices.SortFunc(vs, func(a, b string) int { return -apimachineryversion.CompareKubeAwareVersionStrings(a, b) })
-		t.kinds[gk] = vs
-	}
-	return t
 }
 
 func majorMinor(f func() (int, int)) *version.Version {
