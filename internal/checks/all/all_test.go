@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"os"
+	"regexp"
 	"testing"
 
 	"github.com/kubeward/kubeward/internal/check"
@@ -65,4 +66,35 @@ func TestNoCheckReadsCRDBodies(t *testing.T) {
 			t.Errorf("%s reads CustomResourceDefinition bodies: every CRD in a scan would be parsed in full", c.ID)
 		}
 	}
+}
+
+// TestPeersAreMappedOrDeclined: a peer check is either matched by kubeward
+// checks or declined with a reason, never both, and ids are spelt as their
+// tools spell them.
+func TestPeersAreMappedOrDeclined(t *testing.T) {
+	mapped := map[check.Peer]string{}
+	for _, c := range check.All() {
+		for _, p := range c.Peers {
+			p.Note = ""
+			mapped[p] = c.ID
+			if !peerID[p.Tool].MatchString(p.ID) {
+				t.Errorf("%s: peer %s is not spelt as %s spells its checks", c.ID, p, p.Tool)
+			}
+		}
+	}
+	for _, d := range checkdoc.Declined() {
+		if id, ok := mapped[d.Peer]; ok {
+			t.Errorf("%s is declined in docs/checks.md but %s lists it as a peer", d.Peer, id)
+		}
+		if d.Why == "" || !peerID[d.Peer.Tool].MatchString(d.Peer.ID) {
+			t.Errorf("declined %s: needs a reason and a well-formed id", d.Peer)
+		}
+	}
+}
+
+var peerID = map[string]*regexp.Regexp{
+	check.PeerTrivy:      regexp.MustCompile(`^KSV\d{3}$`),
+	check.PeerKubescape:  regexp.MustCompile(`^C-\d{4}$`),
+	check.PeerPolaris:    regexp.MustCompile(`^[a-z][A-Za-z]+$`),
+	check.PeerKubeLinter: regexp.MustCompile(`^[a-z]+(-[a-z0-9]+)*$`),
 }

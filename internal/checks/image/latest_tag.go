@@ -25,6 +25,7 @@ var LatestTag = &check.Check{
 			"change to review. Images without a tag are pulled as latest.",
 		Fix:   "Pin a version tag (nginx:1.27.3), better a digest (nginx:1.27.3@sha256:...), and update it through reviewed changes.",
 		Reads: []string{"spec.containers[*].image", "spec.initContainers[*].image"},
+		Peers: []check.Peer{check.Trivy("KSV013"), check.Polaris("tagNotSpecified"), check.KubeLinter("latest-tag")},
 		Refs:  []check.Reference{check.NSA("Pod security: building secure container images")},
 	},
 	Pod: latestTag,

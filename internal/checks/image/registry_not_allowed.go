@@ -28,6 +28,7 @@ var RegistryNotAllowed = &check.Check{
 		Fix: "Pull the image through an allowed registry (mirror or re-publish it there), or add its registry to " +
 			"allowedRegistries in the kubeward configuration if it is trusted.",
 		Reads: []string{"spec.containers[*].image", "spec.initContainers[*].image"},
+		Peers: []check.Peer{check.Kubescape("C-0001"), check.Kubescape("C-0078"), check.Trivy("KSV032").Differs("Trivy's registry checks trust fixed lists (Azure, GCR, ECR, no public registries); kubeward trusts the allowedRegistries you configure"), check.Trivy("KSV033"), check.Trivy("KSV034"), check.Trivy("KSV035")},
 		Refs: []check.Reference{
 			check.CIS("5.5.1", "Configure Image Provenance using ImagePolicyWebhook admission controller"),
 			check.NSA("Pod security: building secure container images"),

@@ -25,6 +25,7 @@ var DefaultDenyIngress = &check.Check{
 		Fix: "Add a NetworkPolicy with podSelector: {} and policyTypes: [Ingress] and no ingress rules to the namespace " +
 			"(`kubeward netpol generate` writes it), then allow what each workload needs.",
 		Reads: []string{"NetworkPolicy spec.podSelector", "NetworkPolicy spec.policyTypes", "NetworkPolicy spec.ingress"},
+		Peers: []check.Peer{check.Kubescape("C-0054")},
 		Refs:  references,
 	},
 	Needs:     needs,

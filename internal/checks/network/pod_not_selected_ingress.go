@@ -23,6 +23,7 @@ var PodNotSelectedIngress = &check.Check{
 		Rationale: "A pod that no ingress policy selects accepts connections from anywhere, even in a namespace where other pods are locked down.",
 		Fix:       "Select the workload with an ingress policy (or add a namespace-wide default deny) and allow only the sources it needs.",
 		Reads:     []string{"metadata.labels of pod templates", "NetworkPolicy spec.podSelector", "NetworkPolicy spec.policyTypes"},
+		Peers:     []check.Peer{check.KubeLinter("non-isolated-pod"), check.Kubescape("C-0260"), check.Kubescape("C-0030")},
 		Refs:      references,
 	},
 	Needs:     needs,

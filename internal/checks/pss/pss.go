@@ -60,6 +60,7 @@ func newCheck(id policy.CheckID, ctl control) *check.Check {
 			Fix:       ctl.fix,
 			Reads:     ctl.reads,
 			Refs:      refs,
+			Peers:     ctl.peers,
 		},
 		Active: func(o *check.Options) bool {
 			lv, err := evaluator.LevelVersion(o.PSSLevel, o.PSSVersion)

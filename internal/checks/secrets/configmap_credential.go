@@ -35,6 +35,7 @@ var ConfigMapCredential = &check.Check{
 		Fix: "Rotate the credential; move it into a Secret created outside the repository, mount it as a file and " +
 			"reference it from the configuration (many formats accept a password file or an environment reference).",
 		Reads: []string{"data", "binaryData"},
+		Peers: []check.Peer{check.Trivy("KSV109"), check.Kubescape("C-0012")},
 		Refs:  externalStorageRefs,
 	},
 	Object: configMapCredential,

@@ -30,6 +30,7 @@ var EnvLiteralCredential = &check.Check{
 		Fix: "Rotate the credential; put it in a Secret created outside the repository and mount it as a file " +
 			"(or, if the application only reads environment variables, use env[].valueFrom.secretKeyRef).",
 		Reads: []string{"spec.containers[*].env[*].value", "spec.initContainers[*].env[*].value", "spec.ephemeralContainers[*].env[*].value"},
+		Peers: []check.Peer{check.Polaris("sensitiveContainerEnvVar"), check.KubeLinter("env-var-secret"), check.Kubescape("C-0012")},
 		Refs:  externalStorageRefs,
 	},
 	Pod: envLiteralCredential,

@@ -31,6 +31,7 @@ var SecretAsEnvVar = &check.Check{
 			"a *_FILE variable that names the file instead of the value.",
 		Reads: []string{"spec.containers[*].env[*].valueFrom.secretKeyRef", "spec.containers[*].envFrom[*].secretRef",
 			"spec.initContainers[*].env[*].valueFrom.secretKeyRef", "spec.initContainers[*].envFrom[*].secretRef"},
+		Peers: []check.Peer{check.KubeLinter("read-secret-from-env-var")},
 		Refs: []check.Reference{
 			check.CIS("5.4.1", "Prefer using secrets as files over secrets as environment variables"),
 			check.NSA("Network separation and hardening: Secrets"),

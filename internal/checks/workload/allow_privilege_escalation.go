@@ -29,6 +29,7 @@ var AllowPrivilegeEscalation = &check.Check{
 			"turns a foothold as a non-root user into root inside the container.",
 		Fix:   "Set securityContext.allowPrivilegeEscalation: false on every container.",
 		Reads: []string{"spec.containers[*].securityContext.allowPrivilegeEscalation", "spec.initContainers[*].securityContext.allowPrivilegeEscalation"},
+		Peers: []check.Peer{check.Trivy("KSV001"), check.Kubescape("C-0016"), check.Polaris("privilegeEscalationAllowed"), check.KubeLinter("privilege-escalation-container")},
 		Refs: []check.Reference{
 			check.CIS("5.2.6", "Minimize the admission of containers with allowPrivilegeEscalation"),
 			check.NSA("Pod security: non-root containers and rootless container engines"),

@@ -35,6 +35,7 @@ var AutomountServiceAccountToken = &check.Check{
 			"using it); if the pod does call the API, bind the Role it needs to its service account.",
 		Reads: []string{"spec.automountServiceAccountToken", "spec.serviceAccountName",
 			"ServiceAccount automountServiceAccountToken", "RoleBinding and ClusterRoleBinding subjects"},
+		Peers: []check.Peer{check.Trivy("KSV036"), check.Kubescape("C-0034"), check.Polaris("automountServiceAccountToken")},
 		Refs: []check.Reference{
 			check.CIS("5.1.6", "Ensure that Service Account Tokens are only mounted where necessary"),
 			check.NSA("Pod security: protecting Pod service account tokens"),

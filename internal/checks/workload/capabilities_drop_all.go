@@ -30,6 +30,7 @@ var CapabilitiesDropAll = &check.Check{
 		Fix: "Set securityContext.capabilities.drop: [\"ALL\"] and add back only what the process needs, " +
 			"for example capabilities.add: [\"NET_BIND_SERVICE\"] to listen on a port below 1024.",
 		Reads: []string{"spec.containers[*].securityContext.capabilities.drop", "spec.initContainers[*].securityContext.capabilities.drop"},
+		Peers: []check.Peer{check.Trivy("KSV003"), check.Trivy("KSV004").Differs("Trivy accepts dropping any one capability; kubeward wants ALL"), check.KubeLinter("drop-net-raw-capability").Differs("kube-linter wants NET_RAW dropped; dropping ALL does that and more")},
 		Refs: []check.Reference{
 			check.CIS("5.2.8", "Minimize the admission of containers with the NET_RAW capability"),
 			check.CIS("5.2.9", "Minimize the admission of containers with capabilities assigned"),

@@ -25,6 +25,7 @@ var DefaultNamespace = &check.Check{
 			"by accident, and namespace-based policies cannot tell them apart.",
 		Fix:   "Create a namespace for the application and deploy the workload there (metadata.namespace, or the deployer's namespace setting).",
 		Reads: []string{"metadata.namespace"},
+		Peers: []check.Peer{check.Trivy("KSV110"), check.Kubescape("C-0061"), check.KubeLinter("use-namespace")},
 		Refs: []check.Reference{
 			check.CIS("5.6.4", "The default namespace should not be used"),
 			check.NSA("Network separation and hardening: namespaces"),

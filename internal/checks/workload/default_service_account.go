@@ -30,6 +30,7 @@ var DefaultServiceAccount = &check.Check{
 			"calls the API, also set automountServiceAccountToken: false (on the pod, or on the default " +
 			"ServiceAccount of the namespace).",
 		Reads: []string{"spec.serviceAccountName", "spec.automountServiceAccountToken", "ServiceAccount default automountServiceAccountToken"},
+		Peers: []check.Peer{check.KubeLinter("default-service-account")},
 		Refs: []check.Reference{
 			check.CIS("5.1.5", "Ensure that default service accounts are not actively used"),
 			check.CIS("5.1.6", "Ensure that Service Account Tokens are only mounted where necessary"),

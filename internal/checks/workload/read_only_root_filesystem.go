@@ -25,6 +25,7 @@ var ReadOnlyRootFilesystem = &check.Check{
 		Fix: "Set securityContext.readOnlyRootFilesystem: true and mount an emptyDir at the paths the " +
 			"application must write (for example /tmp).",
 		Reads: []string{"spec.containers[*].securityContext.readOnlyRootFilesystem", "spec.initContainers[*].securityContext.readOnlyRootFilesystem"},
+		Peers: []check.Peer{check.Trivy("KSV014"), check.Kubescape("C-0017"), check.Polaris("notReadOnlyRootFilesystem"), check.KubeLinter("no-read-only-root-fs")},
 		Refs:  []check.Reference{check.NSA("Pod security: immutable container file systems")},
 	},
 	Pod: readOnlyRootFilesystem,

@@ -35,6 +35,7 @@ var RunAsNonRoot = &check.Check{
 		Reads: []string{"spec.securityContext.runAsNonRoot", "spec.securityContext.runAsUser",
 			"spec.containers[*].securityContext.runAsNonRoot", "spec.containers[*].securityContext.runAsUser",
 			"spec.initContainers[*].securityContext.runAsNonRoot", "spec.initContainers[*].securityContext.runAsUser"},
+		Peers: []check.Peer{check.Trivy("KSV012"), check.Kubescape("C-0013"), check.Polaris("runAsRootAllowed"), check.KubeLinter("run-as-non-root")},
 		Refs: []check.Reference{
 			check.CIS("5.2.7", "Minimize the admission of root containers"),
 			check.NSA("Pod security: non-root containers and rootless container engines"),

@@ -40,6 +40,7 @@ var SensitiveHostPath = &check.Check{
 			"it to the exact file or directory needed, mount it readOnly where possible, run the workload in a " +
 			"dedicated namespace, and suppress this check there with the reason.",
 		Reads: []string{"spec.volumes[*].hostPath.path", "spec.containers[*].volumeMounts", "spec.initContainers[*].volumeMounts"},
+		Peers: []check.Peer{check.Trivy("KSV006"), check.Kubescape("C-0074"), check.Kubescape("C-0045"), check.KubeLinter("docker-sock"), check.KubeLinter("sensitive-host-mounts")},
 		Refs: []check.Reference{
 			check.CIS("5.2.11", "Minimize the admission of HostPath volumes"),
 			check.PSS("baseline", "HostPath Volumes"),
