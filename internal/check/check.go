@@ -36,6 +36,12 @@ type Check struct {
 	// parsed in full from files nor fetched in full from a cluster.
 	MetadataOf []schema.GroupKind
 
+	// Images marks an inventory check that reads the image facts
+	// (Inventory.Images): what the registries said about each image. It
+	// runs only when the registries were read; otherwise the scan reports
+	// it as not run, never as passed.
+	Images bool
+
 	// Active, when set, reports whether the check applies under the options;
 	// checks that a chosen Pod Security level already covers step aside so
 	// one problem is reported once.
@@ -83,6 +89,9 @@ func (c *Check) validate() error {
 	if c.Object != nil && len(c.Kinds) == 0 {
 		return fmt.Errorf("check %s: an object check must list its kinds", c.ID)
 	}
+	if c.Images && c.Inventory == nil {
+		return fmt.Errorf("check %s: only an inventory check reads image facts", c.ID)
+	}
 	if c.Inventory != nil && len(c.Needs) == 0 && len(c.MetadataOf) == 0 {
 		return fmt.Errorf("check %s: an inventory check must list the kinds it needs", c.ID)
 	}
@@ -103,6 +112,9 @@ type Result struct {
 	// workload: a suppression annotation on its template then applies, as
 	// it does for pod checks.
 	Pod *inventory.Pod
+	// Image is the image reference the result is about, as the pod spec
+	// writes it; suppressions can match it.
+	Image string
 	// Severity and Fix override the check's defaults when set.
 	Severity Severity
 	Fix      string

@@ -9,13 +9,15 @@ import (
 // Finding is one problem found in one object: the unit every report renders
 // and the gate counts. It never holds a secret's value.
 type Finding struct {
-	CheckID  string             `json:"check"`
-	Title    string             `json:"title"`
-	Severity Severity           `json:"severity"`
-	Category Category           `json:"category"`
-	Object   inventory.Ref      `json:"object"`
-	Source   inventory.Source   `json:"source"`
-	Path     string             `json:"path,omitempty"`
+	CheckID  string           `json:"check"`
+	Title    string           `json:"title"`
+	Severity Severity         `json:"severity"`
+	Category Category         `json:"category"`
+	Object   inventory.Ref    `json:"object"`
+	Source   inventory.Source `json:"source"`
+	Path     string           `json:"path,omitempty"`
+	// Image is the image reference the finding is about (image checks).
+	Image    string             `json:"image,omitempty"`
 	Position inventory.Position `json:"position"`
 	Message  string             `json:"message"`
 	Fix      string             `json:"fix"`

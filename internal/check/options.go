@@ -21,6 +21,13 @@ type Options struct {
 	// Vulnerabilities decides which known vulnerabilities of an image fail
 	// (images.vulnerabilities); nil is vuln.DefaultPolicy.
 	Vulnerabilities *vuln.Policy
+	// ImagePolicies is set when the configuration holds image policies
+	// (signers, attestations), which only the registries can answer.
+	ImagePolicies bool
+	// ImageOnRegistryError is what an image that could not be read from
+	// its registry gives when it should have been verified: "deny" (a
+	// critical finding, the default) or "warn" (a medium one).
+	ImageOnRegistryError string
 	// SystemNamespaces are where cluster components live; some checks expect
 	// more privilege there and say so instead of crying wolf.
 	SystemNamespaces []string
@@ -40,6 +47,11 @@ func DefaultOptions() *Options {
 		SystemNamespaces: []string{"kube-system", "kube-public", "kube-node-lease"},
 	}
 }
+
+// ImageFacts reports whether the configuration asks what only the
+// registries know; image checks that read their facts are active then, and
+// a scan without registry access says they did not run.
+func (o *Options) ImageFacts() bool { return o.ImagePolicies }
 
 // IsSystemNamespace reports whether ns holds cluster components.
 func (o *Options) IsSystemNamespace(ns string) bool {

@@ -136,6 +136,9 @@ func (r *Runner) CheckInventory(ctx *Context, inv *inventory.Inventory) []Findin
 		sem   = make(chan struct{}, runtime.GOMAXPROCS(0))
 	)
 	for _, c := range r.inventory {
+		if c.Images && inv.Images() == nil {
+			continue // not run: the caller reports the coverage gap
+		}
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
@@ -207,6 +210,7 @@ func (r *Runner) findings(o *inventory.Object, ps []pending) []Finding {
 			Object:   target.Ref,
 			Source:   target.Source,
 			Path:     p.result.Path.String(),
+			Image:    p.result.Image,
 			Position: pos[i],
 			Message:  p.result.Message,
 			Fix:      p.check.Fix,

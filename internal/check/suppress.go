@@ -5,6 +5,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"github.com/distribution/reference"
 )
 
 // AnnotationPrefix starts the annotation that suppresses one check on one
@@ -16,13 +18,16 @@ const dateLayout = "2006-01-02"
 
 // SuppressionRule is a config-file entry. Check is required (an id or a
 // glob); Kind, Namespace and Name narrow it (globs); Path matches the source
-// file (a glob where ** spans directories). Reason is required.
+// file (a glob where ** spans directories); Image matches the image
+// reference of an image check's finding (a glob where ** spans path
+// segments). Reason is required.
 type SuppressionRule struct {
 	Check     string `json:"check" yaml:"check"`
 	Kind      string `json:"kind,omitempty" yaml:"kind"`
 	Namespace string `json:"namespace,omitempty" yaml:"namespace"`
 	Name      string `json:"name,omitempty" yaml:"name"`
 	Path      string `json:"path,omitempty" yaml:"path"`
+	Image     string `json:"image,omitempty" yaml:"image"`
 	Reason    string `json:"reason" yaml:"reason"`
 	Expires   string `json:"expires,omitempty" yaml:"expires"`
 }
@@ -40,7 +45,7 @@ func (r *SuppressionRule) Validate() error {
 			return fmt.Errorf("suppression of %s: expires %q is not a date like 2027-01-31", r.Check, r.Expires)
 		}
 	}
-	for _, g := range []string{r.Check, r.Kind, r.Namespace, r.Name} {
+	for _, g := range []string{r.Check, r.Kind, r.Namespace, r.Name, r.Image} {
 		if _, err := path.Match(g, ""); err != nil {
 			return fmt.Errorf("suppression of %s: bad pattern %q", r.Check, g)
 		}
@@ -135,7 +140,22 @@ func (r *SuppressionRule) matches(f *Finding) bool {
 	}
 	return glob(r.Check, f.CheckID) && glob(r.Kind, f.Object.Kind) &&
 		glob(r.Namespace, f.Object.Namespace) && glob(r.Name, f.Object.Name) &&
-		(r.Path == "" || MatchPathGlob(r.Path, f.Source.File))
+		(r.Path == "" || MatchPathGlob(r.Path, f.Source.File)) &&
+		(r.Image == "" || MatchImageGlob(r.Image, f.Image))
+}
+
+// MatchImageGlob matches an image reference against a glob over its
+// registry and repository, with or without its tag or digest:
+// "ghcr.io/acme/**" matches every image under ghcr.io/acme,
+// "docker.io/library/nginx" every tag of nginx, "docker.io/library/nginx:1.*"
+// its 1.x tags. A reference without a registry is read as Docker Hub's
+// (nginx is docker.io/library/nginx), as the kubelet reads it.
+func MatchImageGlob(pattern, image string) bool {
+	named, err := reference.ParseNormalizedNamed(image)
+	if err != nil {
+		return MatchPathGlob(pattern, image)
+	}
+	return MatchPathGlob(pattern, reference.TrimNamed(named).String()) || MatchPathGlob(pattern, named.String())
 }
 
 // MatchPathGlob matches a slash-separated path against a glob in which "**"

@@ -15,6 +15,8 @@ import (
 // kindOf says what a check looks at, for people.
 func kindOf(c *check.Check) string {
 	switch {
+	case c.Images:
+		return "every container image of every pod spec, judged from what its registry says (scan --images, the webhook)"
 	case c.Pod != nil:
 		return "every pod spec (Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob, ReplicationController, PodTemplate)"
 	case c.Object != nil:

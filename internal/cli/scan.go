@@ -271,6 +271,6 @@ func (f *scanFlags) scanCluster(ctx context.Context, s Streams, r *run) error {
 	runnable, gaps := scan.Coverage(r.checks, loaded.Unreadable)
 	engine := scan.New(scan.Options{Checks: runnable, CheckOptions: r.opts, Suppressions: r.suppress})
 	res := engine.Inventory(loaded.Inventory)
-	res.Coverage = gaps
+	res.Coverage = append(gaps, res.Coverage...)
 	return f.finish(s, r, res)
 }

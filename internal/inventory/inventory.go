@@ -3,6 +3,7 @@ package inventory
 import (
 	"sort"
 
+	"github.com/kubeward/kubeward/internal/image/facts"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -14,6 +15,7 @@ type Inventory struct {
 	objects []*Object
 	byKind  map[schema.GroupKind][]*Object
 	byName  map[nameKey]*Object
+	images  *facts.Set
 }
 
 type nameKey struct {
@@ -36,6 +38,14 @@ func (inv *Inventory) Add(o *Object) {
 	inv.byKind[gk] = append(inv.byKind[gk], o)
 	inv.byName[nameKey{gk, o.Namespace, o.Name}] = o
 }
+
+// SetImages attaches the facts learnt about the images of the pods, once
+// the registries were read; it is called before checks read the inventory.
+func (inv *Inventory) SetImages(s *facts.Set) { inv.images = s }
+
+// Images returns the image facts; nil when the registries were not read,
+// and image checks that need them do not run.
+func (inv *Inventory) Images() *facts.Set { return inv.images }
 
 // All returns the objects in the order they were added.
 func (inv *Inventory) All() []*Object { return inv.objects }

@@ -83,6 +83,7 @@ type jsonFinding struct {
 	Source      jsonSource       `json:"source"`
 	Location    *jsonLocation    `json:"location,omitempty"`
 	Path        string           `json:"path,omitempty"`
+	Image       string           `json:"image,omitempty"`
 	Message     string           `json:"message"`
 	Fix         string           `json:"fix"`
 	Suppressed  bool             `json:"suppressed"`
@@ -203,7 +204,7 @@ func findingJSON(f *check.Finding) jsonFinding {
 			Name: f.Object.Name, Ref: f.Object.String()},
 		Source: jsonSource{File: src.File, Line: src.Line, Template: src.Template,
 			ListItem: src.ListItem, Cluster: src.Cluster, ResourceVersion: src.ResourceVersion},
-		Path: f.Path, Message: f.Message, Fix: f.Fix,
+		Path: f.Path, Image: f.Image, Message: f.Message, Fix: f.Fix,
 		Suppressed:  f.Suppressed(),
 		Fingerprint: Fingerprint(f),
 	}

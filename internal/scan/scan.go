@@ -9,6 +9,7 @@ import (
 
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/diag"
+	"github.com/kubeward/kubeward/internal/image/facts"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/loader"
 	corev1 "k8s.io/api/core/v1"
@@ -20,6 +21,10 @@ type Options struct {
 	Checks       []*check.Check
 	CheckOptions *check.Options
 	Suppressions *check.Suppressions
+	// Images learns the facts about the inventory's images from their
+	// registries (scan --images); nil leaves the image checks that need
+	// them unrun, and says so in the coverage.
+	Images func(*inventory.Inventory) *facts.Set
 }
 
 // Result is everything a report renders.
@@ -46,6 +51,8 @@ type Engine struct {
 	Ctx    *check.Context
 	Log    *diag.Log
 	opts   Options
+	// imageGaps are the image checks left out for want of registry access.
+	imageGaps []Gap
 }
 
 // New prepares a run.
@@ -54,11 +61,26 @@ func New(opts Options) *Engine {
 		opts.CheckOptions = check.DefaultOptions()
 	}
 	log := &diag.Log{}
+	checks, gaps := opts.Checks, []Gap(nil)
+	if opts.Images == nil {
+		// Left out of the runner, so that they keep no workload in memory
+		// for nothing; the coverage says they did not run.
+		checks = nil
+		for _, c := range opts.Checks {
+			switch {
+			case !c.Images:
+				checks = append(checks, c)
+			case c.Active == nil || c.Active(opts.CheckOptions):
+				gaps = append(gaps, Gap{Check: c.ID, Reason: "not run: registry access is off (scan --images reads the registries)"})
+			}
+		}
+	}
 	return &Engine{
-		Runner: check.NewRunner(opts.Checks, opts.CheckOptions, opts.Suppressions, log),
-		Ctx:    check.NewContext(opts.CheckOptions),
-		Log:    log,
-		opts:   opts,
+		Runner:    check.NewRunner(checks, opts.CheckOptions, opts.Suppressions, log),
+		Ctx:       check.NewContext(opts.CheckOptions),
+		Log:       log,
+		opts:      opts,
+		imageGaps: gaps,
 	}
 }
 
@@ -106,11 +128,15 @@ func (e *Engine) Inventory(inv *inventory.Inventory) *Result {
 }
 
 func (e *Engine) finish(inv *inventory.Inventory, findings []check.Finding) *Result {
+	if e.opts.Images != nil {
+		inv.SetImages(e.opts.Images(inv))
+	}
 	if e.Runner.HasInventoryChecks() {
 		findings = append(findings, e.Runner.CheckInventory(e.Ctx, inv)...)
 	}
 	check.SortFindings(findings)
 	return &Result{
+		Coverage: e.imageGaps,
 		Findings: findings,
 		Problems: e.Log.Problems(),
 		Skipped:  e.Log.Skipped(),

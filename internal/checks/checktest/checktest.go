@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/image/facts"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/loader"
 	"github.com/kubeward/kubeward/internal/manifest"
@@ -35,20 +36,32 @@ func RunResult(t testing.TB, yaml string, opts *check.Options, checks ...*check.
 // RunSuppressed is RunResult with config-file suppressions.
 func RunSuppressed(t testing.TB, yaml string, opts *check.Options, sup *check.Suppressions, checks ...*check.Check) (*scan.Result, *inventory.Inventory) {
 	t.Helper()
-	return run(t, yaml, false, opts, sup, checks)
+	return run(t, yaml, false, opts, sup, nil, checks)
+}
+
+// RunImages is Run with image facts attached to the inventory, as a scan
+// with registry access attaches them, for the checks that read them.
+func RunImages(t testing.TB, yaml string, opts *check.Options, images *facts.Set, checks ...*check.Check) []check.Finding {
+	t.Helper()
+	res, _ := run(t, yaml, false, opts, nil, images, checks)
+	return res.Findings
 }
 
 // RunCluster is Run over objects marked as read from a live cluster, whose
 // inventory is complete: for checks that judge some things only there.
 func RunCluster(t testing.TB, yaml string, opts *check.Options, checks ...*check.Check) []check.Finding {
 	t.Helper()
-	res, _ := run(t, yaml, true, opts, nil, checks)
+	res, _ := run(t, yaml, true, opts, nil, nil, checks)
 	return res.Findings
 }
 
-func run(t testing.TB, yaml string, cluster bool, opts *check.Options, sup *check.Suppressions, checks []*check.Check) (*scan.Result, *inventory.Inventory) {
+func run(t testing.TB, yaml string, cluster bool, opts *check.Options, sup *check.Suppressions, images *facts.Set, checks []*check.Check) (*scan.Result, *inventory.Inventory) {
 	t.Helper()
-	e := scan.New(scan.Options{Checks: checks, CheckOptions: opts, Suppressions: sup})
+	so := scan.Options{Checks: checks, CheckOptions: opts, Suppressions: sup}
+	if images != nil {
+		so.Images = func(*inventory.Inventory) *facts.Set { return images }
+	}
+	e := scan.New(so)
 	dec := &manifest.Decoder{Reads: e.Runner.ReadsContent, Log: e.Log}
 	inv := inventory.NewInventory()
 	var findings []check.Finding
@@ -60,6 +73,7 @@ func run(t testing.TB, yaml string, cluster bool, opts *check.Options, sup *chec
 		inv.Add(o)
 	})
 	inv.Sort()
+	inv.SetImages(images)
 	if e.Runner.HasInventoryChecks() {
 		findings = append(findings, e.Runner.CheckInventory(e.Ctx, inv)...)
 	}
@@ -110,6 +124,8 @@ type Fixture struct {
 	// Cluster runs the fixture as RunCluster does, as objects read from a
 	// live cluster.
 	Cluster bool
+	// Images are the image facts the registries gave, for image checks.
+	Images *facts.Set
 }
 
 // RunFixtures runs one check over each fixture, in a subtest, with the
@@ -125,9 +141,12 @@ func RunFixtures(t *testing.T, c *check.Check, opts *check.Options, fixtures []F
 		t.Run(tt.Name, func(t *testing.T) {
 			t.Helper()
 			var fs []check.Finding
-			if tt.Cluster {
+			switch {
+			case tt.Images != nil:
+				fs = RunImages(t, tt.YAML, opts, tt.Images, c)
+			case tt.Cluster:
 				fs = RunCluster(t, tt.YAML, opts, c)
-			} else {
+			default:
 				fs = Run(t, tt.YAML, opts, c)
 			}
 			Expect(t, fs, tt.Want...)

@@ -1,0 +1,149 @@
+package registry
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// Cache is a content-addressed store on disk: blobs/sha256/<hex>. Content
+// named by its digest cannot change, so an entry never expires; a file
+// whose content does not match its name (a disk error, tampering) is
+// removed and fetched again. Writes go to a temporary file renamed into
+// place, so concurrent runs sharing the directory never read half a file.
+type Cache struct {
+	dir string
+}
+
+// OpenCache creates the directory (mode 0700: pull credentials are not
+// stored, but what private images hold is nobody else's business).
+func OpenCache(dir string) (*Cache, error) {
+	blobs := filepath.Join(dir, "blobs", "sha256")
+	if err := os.MkdirAll(blobs, 0o700); err != nil {
+		return nil, fmt.Errorf("image cache: %w", err)
+	}
+	return &Cache{dir: dir}, nil
+}
+
+// Dir is the cache's directory.
+func (c *Cache) Dir() string { return c.dir }
+
+func (c *Cache) path(h v1.Hash) (string, bool) {
+	if h.Algorithm != "sha256" || len(h.Hex) != 64 {
+		return "", false
+	}
+	if _, err := hex.DecodeString(h.Hex); err != nil {
+		return "", false
+	}
+	return filepath.Join(c.dir, "blobs", "sha256", h.Hex), true
+}
+
+// Get returns a small entry (a manifest, a signature) whose content
+// matches its digest.
+func (c *Cache) Get(h v1.Hash) ([]byte, bool) {
+	p, ok := c.path(h)
+	if !ok {
+		return nil, false
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, false
+	}
+	sum := sha256.Sum256(b)
+	if hex.EncodeToString(sum[:]) != h.Hex {
+		_ = os.Remove(p)
+		return nil, false
+	}
+	return b, true
+}
+
+// Put stores content under its digest.
+func (c *Cache) Put(h v1.Hash, b []byte) error {
+	_, err := c.PutStream(h, bytes.NewReader(b))
+	return err
+}
+
+// Has reports whether an entry exists, without reading it (large layers
+// are verified when they are written and when they are read).
+func (c *Cache) Has(h v1.Hash) bool {
+	p, ok := c.path(h)
+	if !ok {
+		return false
+	}
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// Open opens an entry for reading; the reader fails at its end when the
+// content does not match the digest.
+func (c *Cache) Open(h v1.Hash) (io.ReadCloser, error) {
+	p, ok := c.path(h)
+	if !ok {
+		return nil, fmt.Errorf("image cache: %s is not a sha256 digest", h)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	return &verifying{r: f, f: f, h: sha256.New(), want: h.Hex, path: p}, nil
+}
+
+// PutStream writes r to the entry for h, verifying the digest before the
+// entry appears, and returns the number of bytes written.
+func (c *Cache) PutStream(h v1.Hash, r io.Reader) (int64, error) {
+	p, ok := c.path(h)
+	if !ok {
+		return 0, fmt.Errorf("image cache: %s is not a sha256 digest", h)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
+	if err != nil {
+		return 0, fmt.Errorf("image cache: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // a no-op once renamed
+	sum := sha256.New()
+	n, err := io.Copy(io.MultiWriter(tmp, sum), r)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return n, fmt.Errorf("image cache: %w", err)
+	}
+	if got := hex.EncodeToString(sum.Sum(nil)); got != h.Hex {
+		return n, fmt.Errorf("content has digest sha256:%s, not %s", got, h)
+	}
+	if err := os.Rename(tmp.Name(), p); err != nil {
+		return n, fmt.Errorf("image cache: %w", err)
+	}
+	return n, nil
+}
+
+// verifying hashes what it reads and fails at EOF on a mismatch, removing
+// the bad entry so the next run fetches it again.
+type verifying struct {
+	r    io.Reader
+	f    *os.File
+	h    hash.Hash
+	want string
+	path string
+}
+
+func (v *verifying) Read(p []byte) (int, error) {
+	n, err := v.r.Read(p)
+	v.h.Write(p[:n])
+	if errors.Is(err, io.EOF) && hex.EncodeToString(v.h.Sum(nil)) != v.want {
+		_ = os.Remove(v.path)
+		return n, fmt.Errorf("image cache: %s is corrupt (removed): %w", v.path, fs.ErrInvalid)
+	}
+	return n, err
+}
+
+func (v *verifying) Close() error { return v.f.Close() }

@@ -1,0 +1,138 @@
+package registry
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/partial"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+)
+
+// MaxConfigBytes bounds an image's configuration blob.
+const MaxConfigBytes = 8 << 20
+
+// DefaultPlatform is the image chosen from a multi-platform index when
+// the caller names none: what most clusters' nodes run.
+var DefaultPlatform = v1.Platform{OS: "linux", Architecture: "amd64"}
+
+// Image returns the image a digest names, choosing platform's image when
+// the digest names an index. The manifest, configuration and layers come
+// from the disk cache when it holds them and are written to it as they
+// are read, so a layer is downloaded once whatever reads it. Layer reads
+// use ctx (not the per-request timeout: a layer may be large).
+func (s *Session) Image(ctx context.Context, d name.Digest, platform v1.Platform) (v1.Image, error) {
+	if platform.OS == "" {
+		platform = DefaultPlatform
+	}
+	for range 2 { // an index of indexes is not followed further
+		raw, mt, err := s.Manifest(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		if !mt.IsIndex() {
+			return partial.CompressedToImage(&cachedImage{s: s, ctx: ctx, repo: d.Context(), manifest: raw, mediaType: mt})
+		}
+		idx, err := v1.ParseIndexManifest(bytes.NewReader(raw))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", d, err)
+		}
+		child, ok := pick(idx.Manifests, platform)
+		if !ok {
+			return nil, fmt.Errorf("%s: the index holds no image for %s", d, platform.String())
+		}
+		d = d.Context().Digest(child.String())
+	}
+	return nil, fmt.Errorf("%s: nested indexes", d)
+}
+
+func pick(ms []v1.Descriptor, want v1.Platform) (v1.Hash, bool) {
+	for _, m := range ms {
+		if m.Platform != nil && m.Platform.Satisfies(want) {
+			return m.Digest, true
+		}
+	}
+	return v1.Hash{}, false
+}
+
+// cachedImage is a partial.CompressedImageCore over the client.
+type cachedImage struct {
+	s         *Session
+	ctx       context.Context
+	repo      name.Repository
+	manifest  []byte
+	mediaType types.MediaType
+}
+
+func (i *cachedImage) RawManifest() ([]byte, error)        { return i.manifest, nil }
+func (i *cachedImage) MediaType() (types.MediaType, error) { return i.mediaType, nil }
+func (i *cachedImage) parsed() (*v1.Manifest, error) {
+	return v1.ParseManifest(bytes.NewReader(i.manifest))
+}
+func (i *cachedImage) descriptor(h v1.Hash) (v1.Descriptor, error) {
+	m, err := i.parsed()
+	if err != nil {
+		return v1.Descriptor{}, err
+	}
+	for _, l := range m.Layers {
+		if l.Digest == h {
+			return l, nil
+		}
+	}
+	if m.Config.Digest == h {
+		return m.Config, nil
+	}
+	return v1.Descriptor{}, fmt.Errorf("%s: the image has no blob %s", i.repo, h)
+}
+
+func (i *cachedImage) RawConfigFile() ([]byte, error) {
+	m, err := i.parsed()
+	if err != nil {
+		return nil, err
+	}
+	return i.s.Blob(i.ctx, i.repo, m.Config.Digest, MaxConfigBytes)
+}
+
+func (i *cachedImage) LayerByDigest(h v1.Hash) (partial.CompressedLayer, error) {
+	desc, err := i.descriptor(h)
+	if err != nil {
+		return nil, err
+	}
+	return &cachedLayer{img: i, desc: desc}, nil
+}
+
+type cachedLayer struct {
+	img  *cachedImage
+	desc v1.Descriptor
+}
+
+func (l *cachedLayer) Digest() (v1.Hash, error)            { return l.desc.Digest, nil }
+func (l *cachedLayer) Size() (int64, error)                { return l.desc.Size, nil }
+func (l *cachedLayer) MediaType() (types.MediaType, error) { return l.desc.MediaType, nil }
+
+func (l *cachedLayer) Compressed() (io.ReadCloser, error) {
+	i, cache := l.img, l.img.s.c.cache
+	if cache != nil && cache.Has(l.desc.Digest) {
+		return cache.Open(l.desc.Digest)
+	}
+	rl, err := i.s.puller.Layer(i.ctx, i.repo.Digest(l.desc.Digest.String()))
+	if err != nil {
+		return nil, i.s.c.explain(i.ctx, i.repo.RegistryStr(), err)
+	}
+	rc, err := rl.Compressed()
+	if err != nil {
+		return nil, i.s.c.explain(i.ctx, i.repo.RegistryStr(), err)
+	}
+	if cache == nil {
+		return rc, nil
+	}
+	_, err = cache.PutStream(l.desc.Digest, rc)
+	rc.Close()
+	if err != nil {
+		return nil, fmt.Errorf("%s@%s: %w", i.repo, l.desc.Digest, err)
+	}
+	return cache.Open(l.desc.Digest)
+}

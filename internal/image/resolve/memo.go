@@ -1,0 +1,102 @@
+package resolve
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// memo remembers values for a time and makes each once, however many
+// callers ask at the same moment. A caller waits at most until its own
+// context ends; the making goes on, under the memo's own bound, so that a
+// slow registry answers the next caller from memory.
+type memo[V any] struct {
+	mu      sync.Mutex
+	entries map[string]*entry[V]
+	order   []string // insertion order, for eviction
+	max     int
+	// ttl keeps a value; errTTL keeps a failure, so that a registry that is
+	// down is not asked again by every review while it stays down.
+	ttl, errTTL time.Duration
+	now         func() time.Time
+}
+
+type entry[V any] struct {
+	done    chan struct{}
+	val     V
+	err     error
+	expires time.Time
+}
+
+func newMemo[V any](max int, ttl, errTTL time.Duration) *memo[V] {
+	return &memo[V]{entries: map[string]*entry[V]{}, max: max, ttl: ttl, errTTL: errTTL, now: time.Now}
+}
+
+// get returns key's value, making it with build (in its own goroutine)
+// when it is missing or expired. ctx bounds the wait only.
+func (m *memo[V]) get(ctx context.Context, key string, build func() (V, error)) (V, error) {
+	m.mu.Lock()
+	e, ok := m.entries[key]
+	if ok && !e.expires.IsZero() && m.now().After(e.expires) {
+		ok = false
+	}
+	if !ok {
+		e = &entry[V]{done: make(chan struct{})}
+		if _, had := m.entries[key]; !had {
+			m.order = append(m.order, key)
+		}
+		m.entries[key] = e
+		m.evict()
+		go func() {
+			v, err := build()
+			m.mu.Lock()
+			e.val, e.err = v, err
+			ttl := m.ttl
+			if err != nil {
+				ttl = m.errTTL
+			}
+			e.expires = m.now().Add(ttl)
+			m.mu.Unlock()
+			close(e.done)
+		}()
+	}
+	m.mu.Unlock()
+	select {
+	case <-e.done:
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		return e.val, e.err
+	case <-ctx.Done():
+		var zero V
+		return zero, ctx.Err()
+	}
+}
+
+// evict drops the oldest entries beyond max (finished or not: a caller
+// waiting on one keeps its own pointer). Called with mu held.
+func (m *memo[V]) evict() {
+	for len(m.entries) > m.max && len(m.order) > 0 {
+		k := m.order[0]
+		m.order = m.order[1:]
+		delete(m.entries, k)
+	}
+	// order may hold keys already replaced; compact it now and then.
+	if len(m.order) > 2*m.max {
+		kept := m.order[:0]
+		seen := map[string]bool{}
+		for _, k := range m.order {
+			if _, ok := m.entries[k]; ok && !seen[k] {
+				seen[k] = true
+				kept = append(kept, k)
+			}
+		}
+		m.order = kept
+	}
+}
+
+// len is the number of entries, for tests.
+func (m *memo[V]) len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.entries)
+}

@@ -1,0 +1,291 @@
+// Package resolve learns the facts about the images of a run: it resolves
+// each distinct reference to a digest once, then judges each distinct
+// digest once (signatures and attestations through a Verifier, packages
+// and advisories through Analyzers), with bounded concurrency, and returns
+// the facts keyed by the references as the pod specs write them. A
+// resolver that lives on (the webhook's) remembers tags for a short time
+// and digests for longer, and asks a failing registry again only after a
+// pause, so that a registry outage costs one timeout, not one per review.
+package resolve
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/distribution/reference"
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/kubeward/kubeward/internal/image/facts"
+	"github.com/kubeward/kubeward/internal/image/registry"
+	"github.com/kubeward/kubeward/internal/inventory"
+)
+
+// Use is one container's image reference and what pulls it.
+type Use struct {
+	// Image is the reference as the pod spec writes it.
+	Image string
+	// Namespace, ServiceAccount and PullSecrets say whose credentials the
+	// kubelet would pull with (cluster mode).
+	Namespace      string
+	ServiceAccount string
+	PullSecrets    []string
+}
+
+// Keychains returns the keychain that pulls a use's image and a key that
+// names it (equal keys share connections and tokens). Nil means the
+// Docker configuration and credential helpers of the running user.
+type Keychains func(ctx context.Context, u Use) (key string, kc authn.Keychain, err error)
+
+// Statement is an in-toto statement from an attestation the image policy
+// trusts.
+type Statement struct {
+	PredicateType string
+	Predicate     json.RawMessage
+	// Signer is the identity that signed it.
+	Signer string
+}
+
+// Verifier judges an image's signatures and attestations under the image
+// policies (internal/image/verify).
+type Verifier interface {
+	// Verify fills f.Policies, f.Signatures and f.Attestations, and
+	// returns the statements of the trusted attestations.
+	Verify(ctx context.Context, s *registry.Session, d name.Digest, f *facts.Facts) []Statement
+}
+
+// Analyzer learns more about an image (its packages and advisories). Its
+// result goes to Facts.Analyses under its name.
+type Analyzer interface {
+	Name() string
+	Analyze(ctx context.Context, in *Input) (any, error)
+}
+
+// Input is what an analyzer reads.
+type Input struct {
+	Digest  name.Digest
+	Session *registry.Session
+	// Attestations are the statements the image policy trusts (an attested
+	// SBOM among them).
+	Attestations []Statement
+}
+
+// Image returns the image, layers read through the disk cache; platform
+// chooses from an index (the zero value: linux/amd64).
+func (in *Input) Image(ctx context.Context, platform v1.Platform) (v1.Image, error) {
+	return in.Session.Image(ctx, in.Digest, platform)
+}
+
+// Options configure a resolver. Zero durations take the defaults.
+type Options struct {
+	Client    *registry.Client
+	Verifier  Verifier
+	Analyzers []Analyzer
+	Keychains Keychains
+	// Workers bound the images judged at once (default 8).
+	Workers int
+	// TagTTL keeps a tag's digest (default 1m), FactsTTL a digest's facts
+	// (default 10m), ErrorTTL a failure (default 15s).
+	TagTTL, FactsTTL, ErrorTTL time.Duration
+	// ImageTimeout bounds the judging of one image, all requests included
+	// (default 5m).
+	ImageTimeout time.Duration
+	// MaxEntries bounds each memory cache (default 20,000).
+	MaxEntries int
+}
+
+// Resolver learns image facts. It is safe for concurrent use.
+type Resolver struct {
+	opts  Options
+	tags  *memo[name.Digest]
+	facts *memo[*facts.Facts]
+	sem   chan struct{}
+}
+
+// New prepares a resolver.
+func New(opts Options) *Resolver {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&opts.TagTTL, time.Minute)
+	def(&opts.FactsTTL, 10*time.Minute)
+	def(&opts.ErrorTTL, 15*time.Second)
+	def(&opts.ImageTimeout, 5*time.Minute)
+	if opts.Workers <= 0 {
+		opts.Workers = 8
+	}
+	if opts.MaxEntries <= 0 {
+		opts.MaxEntries = 20000
+	}
+	return &Resolver{
+		opts:  opts,
+		tags:  newMemo[name.Digest](opts.MaxEntries, opts.TagTTL, opts.ErrorTTL),
+		facts: newMemo[*facts.Facts](opts.MaxEntries, opts.FactsTTL, opts.ErrorTTL),
+		sem:   make(chan struct{}, opts.Workers),
+	}
+}
+
+// Resolve learns the facts of every distinct image of uses. It returns
+// when all are known or ctx ends; an image not judged by then has facts
+// that say so. References that do not parse are left out (the reference
+// checks report them).
+func (r *Resolver) Resolve(ctx context.Context, uses []Use) *facts.Set {
+	first := map[string]Use{}
+	var refs []string
+	for _, u := range uses {
+		if _, ok := first[u.Image]; !ok && u.Image != "" {
+			first[u.Image] = u
+			refs = append(refs, u.Image)
+		}
+	}
+	sort.Strings(refs)
+	set := facts.NewSet()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, ref := range refs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f, ok := r.one(ctx, first[ref])
+			if ok {
+				mu.Lock()
+				set.Add(ref, f)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return set
+}
+
+// one learns the facts of one reference; ok is false when it does not parse.
+func (r *Resolver) one(ctx context.Context, u Use) (*facts.Facts, bool) {
+	named, err := reference.ParseNormalizedNamed(u.Image)
+	if err != nil {
+		return nil, false
+	}
+	repo := reference.TrimNamed(named).String()
+	ref, err := name.ParseReference(reference.TagNameOnly(named).String())
+	if err != nil {
+		return nil, false
+	}
+	fail := func(d string, err error) *facts.Facts {
+		return &facts.Facts{Name: repo, Digest: d, Error: r.describe(ctx, err)}
+	}
+	key, kc := "default", authn.Keychain(nil)
+	if r.opts.Keychains != nil {
+		if key, kc, err = r.opts.Keychains(ctx, u); err != nil {
+			return fail("", fmt.Errorf("pull credentials: %w", err)), true
+		}
+	}
+	s, err := r.opts.Client.Session(key, kc)
+	if err != nil {
+		return fail("", err), true
+	}
+	d, err := r.tags.get(ctx, key+" "+ref.String(), func() (name.Digest, error) {
+		bctx, cancel := r.detached(ctx)
+		defer cancel()
+		return s.Resolve(bctx, ref)
+	})
+	if err != nil {
+		digest := ""
+		if dg, ok := named.(reference.Digested); ok {
+			digest = dg.Digest().String()
+		}
+		return fail(digest, err), true
+	}
+	f, err := r.facts.get(ctx, repo+"@"+d.DigestStr(), func() (*facts.Facts, error) {
+		return r.judge(ctx, s, repo, d)
+	})
+	if err != nil {
+		return fail(d.DigestStr(), err), true
+	}
+	return f, true
+}
+
+// judge verifies and analyses one digest. Its error is kept briefly: it
+// means the registry could not be read, and the facts are then not kept.
+func (r *Resolver) judge(ctx context.Context, s *registry.Session, repo string, d name.Digest) (*facts.Facts, error) {
+	bctx, cancel := r.detached(ctx)
+	defer cancel()
+	select {
+	case r.sem <- struct{}{}:
+		defer func() { <-r.sem }()
+	case <-bctx.Done():
+		return nil, bctx.Err()
+	}
+	f := &facts.Facts{Name: repo, Digest: d.DigestStr()}
+	var stmts []Statement
+	if r.opts.Verifier != nil {
+		stmts = r.opts.Verifier.Verify(bctx, s, d, f)
+		if f.Error != "" {
+			return nil, errors.New(f.Error)
+		}
+	}
+	for _, a := range r.opts.Analyzers {
+		v, err := a.Analyze(bctx, &Input{Digest: d, Session: s, Attestations: stmts})
+		if f.Analyses == nil {
+			f.Analyses = map[string]facts.Analysis{}
+		}
+		an := facts.Analysis{Value: v}
+		if err != nil {
+			an = facts.Analysis{Error: err.Error()}
+		}
+		f.Analyses[a.Name()] = an
+	}
+	return f, nil
+}
+
+// detached is the context of work that outlives one caller's wait: its
+// values, none of its cancellation, and the resolver's own bound.
+func (r *Resolver) detached(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), r.opts.ImageTimeout)
+}
+
+// describe words a failure for a finding: the caller's budget running out
+// is not the registry's fault and is said so.
+func (r *Resolver) describe(ctx context.Context, err error) string {
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
+		return "not judged within the time budget"
+	}
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		return "not judged: the request was cancelled"
+	}
+	return err.Error()
+}
+
+// Uses lists the images of the inventory's pods with what pulls them:
+// init and regular containers (ephemeral ones are added later by people,
+// and an empty image is left for a controller to fill in).
+func Uses(inv *inventory.Inventory) []Use {
+	var out []Use
+	for _, p := range inv.Pods() {
+		out = append(out, PodUses(p)...)
+	}
+	return out
+}
+
+// PodUses lists one pod spec's images.
+func PodUses(p *inventory.Pod) []Use {
+	var secrets []string
+	for _, s := range p.Spec.ImagePullSecrets {
+		if s.Name != "" {
+			secrets = append(secrets, s.Name)
+		}
+	}
+	var out []Use
+	for _, c := range p.Containers() {
+		if c.Kind == "ephemeralContainers" || c.Image == "" {
+			continue
+		}
+		out = append(out, Use{Image: c.Image, Namespace: p.Namespace(), ServiceAccount: p.ServiceAccountName(), PullSecrets: secrets})
+	}
+	return out
+}

@@ -1,0 +1,185 @@
+package resolve
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/kubeward/kubeward/internal/image/facts"
+	"github.com/kubeward/kubeward/internal/image/registry"
+	"github.com/kubeward/kubeward/internal/image/registrytest"
+)
+
+func newResolver(t *testing.T, reg *registrytest.Registry, opts Options) *Resolver {
+	t.Helper()
+	if opts.Client == nil {
+		c, err := registry.New(registry.Options{RootCAs: reg.CAs, Timeout: 2 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts.Client = c
+	}
+	if opts.Keychains == nil {
+		opts.Keychains = func(context.Context, Use) (string, authn.Keychain, error) { return "test", reg.Keychain(), nil }
+	}
+	return New(opts)
+}
+
+func push(t *testing.T, reg *registrytest.Registry, repoTag string) name.Digest {
+	t.Helper()
+	img, err := random.Image(256, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg.Push(t, repoTag, img)
+}
+
+// counting is an analyzer that counts the images it is asked about.
+type counting struct{ n atomic.Int64 }
+
+func (c *counting) Name() string { return "count" }
+func (c *counting) Analyze(_ context.Context, in *Input) (any, error) {
+	c.n.Add(1)
+	return in.Digest.DigestStr(), nil
+}
+
+// Many pods of few images cost one resolution and one analysis per image.
+func TestResolveDedupes(t *testing.T) {
+	reg := registrytest.New(t)
+	var want []name.Digest
+	for i := range 3 {
+		want = append(want, push(t, reg, fmt.Sprintf("app%d:v1", i)))
+	}
+	// One image under a tag and by digest is one image.
+	byDigest := want[0].String()
+	an := &counting{}
+	r := newResolver(t, reg, Options{Analyzers: []Analyzer{an}})
+	var uses []Use
+	for pod := range 100 {
+		uses = append(uses, Use{Image: fmt.Sprintf("%s/app%d:v1", reg.Host, pod%3), Namespace: "ns"})
+	}
+	uses = append(uses, Use{Image: byDigest}, Use{Image: "Not A Reference"})
+	before := reg.Requests()
+	set := r.Resolve(context.Background(), uses)
+	if n := an.n.Load(); n != 3 {
+		t.Errorf("analyzed %d images, want 3", n)
+	}
+	for i, d := range want {
+		f, ok := set.Lookup(fmt.Sprintf("%s/app%d:v1", reg.Host, i))
+		if !ok || f.Digest != d.DigestStr() || f.Error != "" || f.Analyses["count"].Value != d.DigestStr() {
+			t.Errorf("app%d: %+v", i, f)
+		}
+	}
+	if f, ok := set.Lookup(byDigest); !ok || f != must(set.Lookup(fmt.Sprintf("%s/app0:v1", reg.Host))) {
+		t.Errorf("the digest reference does not share the tag's facts: %+v", f)
+	}
+	if _, ok := set.Lookup("Not A Reference"); ok {
+		t.Error("an invalid reference has facts")
+	}
+	if got := len(set.Images()); got != 3 {
+		t.Errorf("%d distinct images, want 3", got)
+	}
+	// The ping and one tag lookup per image, nothing per pod.
+	if n := reg.Requests() - before; n > 8 {
+		t.Errorf("%d registry requests for 3 images: %v", n, reg.Paths())
+	}
+	// Again: everything from memory.
+	before = reg.Requests()
+	r.Resolve(context.Background(), uses)
+	if n := reg.Requests() - before; n != 0 || an.n.Load() != 3 {
+		t.Errorf("a warm resolve made %d requests and %d analyses", n, an.n.Load())
+	}
+}
+
+func must(f *facts.Facts, _ bool) *facts.Facts { return f }
+
+// A caller whose budget runs out gets facts that say so at once; the
+// lookup goes on, and the next caller finds it done.
+func TestBudgetRunsOutWithoutHanging(t *testing.T) {
+	reg := registrytest.New(t)
+	push(t, reg, "slow:v1")
+	reg.SetDelay(300 * time.Millisecond)
+	r := newResolver(t, reg, Options{})
+	ref := reg.Host + "/slow:v1"
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	set := r.Resolve(ctx, []Use{{Image: ref}})
+	if el := time.Since(start); el > time.Second {
+		t.Fatalf("waited %s past a 50ms budget", el)
+	}
+	f, _ := set.Lookup(ref)
+	if f == nil || !strings.Contains(f.Error, "time budget") {
+		t.Fatalf("facts = %+v, want a budget error", f)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		set = r.Resolve(context.Background(), []Use{{Image: ref}})
+		if f, _ := set.Lookup(ref); f != nil && f.Digest != "" && f.Error == "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the lookup never finished")
+		}
+	}
+}
+
+// A registry that is down or slow costs one failure, then answers from
+// memory until the failure is forgotten.
+func TestFailuresAreRememberedBriefly(t *testing.T) {
+	reg := registrytest.New(t)
+	push(t, reg, "slow:v1")
+	ref := reg.Host + "/slow:v1"
+	reg.SetDelay(5 * time.Second)
+	c, err := registry.New(registry.Options{RootCAs: reg.CAs, Timeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newResolver(t, reg, Options{Client: c, ErrorTTL: time.Hour})
+	f1, _ := r.Resolve(context.Background(), []Use{{Image: ref}}).Lookup(ref)
+	if f1 == nil || !strings.Contains(f1.Error, "did not answer within 200ms") {
+		t.Fatalf("facts = %+v", f1)
+	}
+	start := time.Now()
+	f2, _ := r.Resolve(context.Background(), []Use{{Image: ref}}).Lookup(ref)
+	if f2 == nil || f2.Error != f1.Error {
+		t.Fatalf("second lookup: %+v", f2)
+	}
+	if el := time.Since(start); el > 150*time.Millisecond {
+		t.Fatalf("the second lookup asked the registry again (%s)", el)
+	}
+}
+
+func TestMemoEvictsBeyondMax(t *testing.T) {
+	m := newMemo[int](10, time.Hour, time.Hour)
+	for i := range 100 {
+		v, err := m.get(context.Background(), fmt.Sprint(i), func() (int, error) { return i, nil })
+		if err != nil || v != i {
+			t.Fatalf("get %d = %d, %v", i, v, err)
+		}
+	}
+	if n := m.len(); n > 10 {
+		t.Fatalf("%d entries kept, max 10", n)
+	}
+}
+
+func TestMemoExpires(t *testing.T) {
+	m := newMemo[int](10, time.Minute, time.Second)
+	now := time.Now()
+	m.now = func() time.Time { return now }
+	n := 0
+	build := func() (int, error) { n++; return n, nil }
+	a, _ := m.get(context.Background(), "k", build)
+	b, _ := m.get(context.Background(), "k", build)
+	now = now.Add(2 * time.Minute)
+	c, _ := m.get(context.Background(), "k", build)
+	if a != 1 || b != 1 || c != 2 {
+		t.Fatalf("values %d %d %d, want 1 1 2", a, b, c)
+	}
+}
