@@ -1,9 +1,12 @@
 package rbac
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/kubeward/kubeward/internal/checks/checktest"
+	"github.com/kubeward/kubeward/internal/inventory"
+	corev1 "k8s.io/api/core/v1"
 )
 
 func TestSystemMasters(t *testing.T) {
@@ -52,4 +55,21 @@ data:
     - {userarn: x, username: y, groups: [system:masters]}`,
 		Want: []string{"ConfigMap/aws-auth data.mapRoles", "ConfigMap/aws-auth data.mapUsers"},
 	}})
+}
+
+// FuzzAWSAuth feeds aws-auth ConfigMaps of any content to the check: it
+// must never fail, and it reports only entries naming system:masters.
+func FuzzAWSAuth(f *testing.F) {
+	f.Add("- rolearn: arn:aws:iam::1:role/a\n  username: a\n  groups: [system:masters]\n", "")
+	f.Add("- {userarn: x, groups: [system:nodes]}", "[[[")
+	f.Add("&a [*a, *a]", "- groups: !!binary AAAA")
+	f.Fuzz(func(t *testing.T, roles, users string) {
+		cm := &corev1.ConfigMap{Data: map[string]string{"mapRoles": roles, "mapUsers": users}}
+		o := &inventory.Object{Ref: inventory.Ref{Kind: "ConfigMap", Name: "aws-auth", Namespace: "kube-system"}}
+		for _, r := range awsAuthMasters(o, cm) {
+			if !strings.Contains(roles+users, groupMasters) {
+				t.Fatalf("reported %q without system:masters in the input", r.Message)
+			}
+		}
+	})
 }
