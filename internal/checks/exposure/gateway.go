@@ -12,7 +12,26 @@ import (
 var (
 	kindGateway   = schema.GroupKind{Group: "gateway.networking.k8s.io", Kind: "Gateway"}
 	kindHTTPRoute = schema.GroupKind{Group: "gateway.networking.k8s.io", Kind: "HTTPRoute"}
+	// Istio's own Gateway (networking.istio.io) configures its ingress
+	// gateways the same way, with servers instead of listeners.
+	kindIstioGateway = schema.GroupKind{Group: "networking.istio.io", Kind: "Gateway"}
 )
+
+type istioGateway struct {
+	Spec struct {
+		Servers []struct {
+			Port *struct {
+				Number   int64  `json:"number"`
+				Protocol string `json:"protocol"`
+				Name     string `json:"name"`
+			} `json:"port,omitempty"`
+			Hosts []string `json:"hosts,omitempty"`
+			TLS   *struct {
+				HTTPSRedirect bool `json:"httpsRedirect,omitempty"`
+			} `json:"tls,omitempty"`
+		} `json:"servers,omitempty"`
+	} `json:"spec"`
+}
 
 type gatewayListener struct {
 	Name          string `json:"name"`

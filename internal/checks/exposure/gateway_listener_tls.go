@@ -10,14 +10,19 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
-// GatewayListenerWithoutTLS reports Gateway API listeners that serve HTTP
-// without TLS, the Gateway counterpart of ingress-without-tls.
+// GatewayListenerWithoutTLS reports Gateway API listeners, and servers of
+// Istio Gateways, that serve HTTP without TLS: the Gateway counterpart of
+// ingress-without-tls.
 //
 // Reads: spec.listeners[*].protocol, name, port and allowedRoutes of
-// Gateways; spec.parentRefs and spec.rules[*].filters of HTTPRoutes.
-// Allows: HTTPS and TLS listeners; an HTTP listener whose attached
-// HTTPRoutes (at least one in the scan) all redirect every request to
-// https.
+// Gateways (gateway.networking.k8s.io); spec.parentRefs and
+// spec.rules[*].filters of HTTPRoutes; spec.servers[*].port.protocol and
+// tls.httpsRedirect of Istio Gateways (networking.istio.io).
+// Allows: HTTPS and TLS listeners and servers; an HTTP listener whose
+// attached HTTPRoutes (at least one in the scan) all redirect every request
+// to https; an Istio server with tls.httpsRedirect; Gateways that serve
+// ACME HTTP-01 challenges, which must be plain HTTP (their name says acme or
+// cert-manager, as cert-manager's solver gateways do).
 var GatewayListenerWithoutTLS = &check.Check{
 	Meta: check.Meta{
 		ID:       "gateway-listener-without-tls",
@@ -28,11 +33,12 @@ var GatewayListenerWithoutTLS = &check.Check{
 			"between clients and the gateway, where anyone on the path can read or change them.",
 		Fix: "Serve the hostnames on an HTTPS listener with a certificate (tls.certificateRefs); keep an HTTP " +
 			"listener only for an HTTPRoute that redirects to https (a RequestRedirect filter with scheme: https).",
-		Reads: []string{"Gateway spec.listeners[*].protocol", "HTTPRoute spec.parentRefs", "HTTPRoute spec.rules[*].filters"},
+		Reads: []string{"Gateway spec.listeners[*].protocol", "HTTPRoute spec.parentRefs", "HTTPRoute spec.rules[*].filters",
+			"Gateway (networking.istio.io) spec.servers[*].port.protocol", "Gateway (networking.istio.io) spec.servers[*].tls.httpsRedirect"},
 		Refs:  []check.Reference{check.NSA("Network separation and hardening: encryption")},
 	},
 	Inventory: gatewayListenerWithoutTLS,
-	Needs:     []schema.GroupKind{kindGateway, kindHTTPRoute},
+	Needs:     []schema.GroupKind{kindGateway, kindHTTPRoute, kindIstioGateway},
 }
 
 func init() { check.Register(GatewayListenerWithoutTLS) }
@@ -52,7 +58,7 @@ func gatewayListenerWithoutTLS(_ *check.Context, inv *inventory.Inventory) []che
 	var out []check.Result
 	for _, o := range inv.ByKind(kindGateway) {
 		var gw gateway
-		if o.DecodeRaw(&gw) != nil {
+		if acmeSolver(o) || o.DecodeRaw(&gw) != nil {
 			continue
 		}
 		for i, l := range gw.Spec.Listeners {
@@ -82,5 +88,30 @@ func gatewayListenerWithoutTLS(_ *check.Context, inv *inventory.Inventory) []che
 				Message: fmt.Sprintf("listener %q serves %s over plain HTTP on port %d", l.Name, host, l.Port)})
 		}
 	}
+	return append(out, istioServersWithoutTLS(inv)...)
+}
+
+func istioServersWithoutTLS(inv *inventory.Inventory) []check.Result {
+	var out []check.Result
+	for _, o := range inv.ByKind(kindIstioGateway) {
+		var gw istioGateway
+		if acmeSolver(o) || o.DecodeRaw(&gw) != nil {
+			continue
+		}
+		for i, s := range gw.Spec.Servers {
+			if s.Port == nil || !strings.EqualFold(s.Port.Protocol, "HTTP") || (s.TLS != nil && s.TLS.HTTPSRedirect) {
+				continue
+			}
+			out = append(out, check.Result{Object: o, Path: fieldpath.New("spec", "servers").Index(i).Child("port", "protocol"),
+				Message: fmt.Sprintf("server %q serves %s over plain HTTP on port %d", s.Port.Name, strings.Join(s.Hosts, ", "), s.Port.Number)})
+		}
+	}
 	return out
+}
+
+// acmeSolver reports whether a Gateway exists to answer ACME HTTP-01
+// challenges, which certificate authorities fetch over plain HTTP.
+func acmeSolver(o *inventory.Object) bool {
+	n := strings.ToLower(o.Name)
+	return strings.Contains(n, "acme") || strings.Contains(n, "cert-manager") || strings.Contains(n, "certmanager")
 }

@@ -52,6 +52,32 @@ spec:
 		Name: "an HTTP listener with no route in the scan fails",
 		YAML: gw,
 		Want: []string{"Gateway/gw spec.listeners[0].protocol"},
+	}, {
+		Name: "Istio Gateway servers: HTTPS and redirects pass, plain HTTP fails",
+		YAML: `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: bookinfo}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*"]
+  - port: {number: 8080, name: redirect, protocol: HTTP}
+    hosts: [shop.example.com]
+    tls: {httpsRedirect: true}
+  - port: {number: 443, name: https, protocol: HTTPS}
+    hosts: [shop.example.com]
+    tls: {mode: SIMPLE, credentialName: shop}
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: cert-manager-gateway, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*"]`,
+		Want: []string{"Gateway/bookinfo spec.servers[0].port.protocol"},
 	}})
 }
 
