@@ -35,7 +35,7 @@ var GatewayListenerWithoutTLS = &check.Check{
 			"listener only for an HTTPRoute that redirects to https (a RequestRedirect filter with scheme: https).",
 		Reads: []string{"Gateway spec.listeners[*].protocol", "HTTPRoute spec.parentRefs", "HTTPRoute spec.rules[*].filters",
 			"Gateway (networking.istio.io) spec.servers[*].port.protocol", "Gateway (networking.istio.io) spec.servers[*].tls.httpsRedirect"},
-		Refs:  []check.Reference{check.NSA("Network separation and hardening: encryption")},
+		Refs: []check.Reference{check.NSA("Network separation and hardening: encryption")},
 	},
 	Inventory: gatewayListenerWithoutTLS,
 	Needs:     []schema.GroupKind{kindGateway, kindHTTPRoute, kindIstioGateway},
