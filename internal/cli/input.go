@@ -189,13 +189,22 @@ func (f *inputFlags) loader(s Streams, cfg foundConfig) (*loader.Loader, error) 
 	if kubeVersion == "" {
 		kubeVersion = apiversion.LibraryVersion()
 	}
+	target, err := apiversion.ParseKubeVersion(kubeVersion)
+	if err != nil {
+		return nil, usageErr("--kube-version: %v", err)
+	}
+	library, err := apiversion.ParseKubeVersion(apiversion.LibraryVersion())
+	if err != nil {
+		return nil, &exitError{code: ExitError, err: err}
+	}
 	opts := loader.Options{
 		Helm: helm.Options{ValuesFiles: f.values, Set: f.set, SetString: f.setString, SetFile: f.setFile, SetJSON: f.setJSON,
 			SetLiteral: f.setLiteral, ReleaseName: f.releaseName, Namespace: f.releaseNamespace, KubeVersion: kubeVersion,
 			APIVersions: f.apiVersions},
-		Stdin:      s.In,
-		Limits:     loader.Limits{RenderTimeout: f.renderTimeout},
-		IgnoreRoot: root,
+		Stdin:       s.In,
+		Limits:      loader.Limits{RenderTimeout: f.renderTimeout},
+		IgnoreRoot:  root,
+		OlderTarget: target.LessThan(library),
 	}
 	if cfg.path != "" && len(cfg.file.Paths.Exclude) > 0 {
 		opts.Exclude, opts.ExcludeBase, opts.ExcludeOrigin = cfg.file.Paths.Exclude, filepath.Dir(cfg.path), displayPath(cfg.path)
@@ -211,15 +220,10 @@ func (f *inputFlags) loader(s Streams, cfg foundConfig) (*loader.Loader, error) 
 const maxSkippedShown = 10
 
 // loadError turns the loader's errors into exit code 2 with one sentence.
-// For a load with nothing to judge, the input errors that explain it come
+// For a load with nothing to judge, the skipped inputs that explain it come
 // first on stderr; no report is written.
 func loadError(stderr io.Writer, log *diag.Log, err error) error {
 	if _, ok := errors.AsType[*loader.NothingError](err); ok {
-		for _, p := range log.Problems() {
-			if p.Level == diag.Error {
-				fmt.Fprintf(stderr, "%s\n", p)
-			}
-		}
 		skipped := log.Skipped()
 		for i, sk := range skipped {
 			if i == maxSkippedShown {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -138,5 +139,55 @@ func TestNothingToJudgeFails(t *testing.T) {
 		if code != ExitError || !strings.Contains(errs, c.want) || out != "" {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2, no output and %q", c.args, code, out, errs, c.want)
 		}
+	}
+}
+
+// TestListsAndFlowDocumentsReachTheChecks: a PodList dump and a document
+// written on its "---" line are judged like any manifest. The items of a
+// typed list used to be rejected one by one (a NetworkPolicy matrix lost
+// their namespaces), and the flow document vanished without a word.
+func TestListsAndFlowDocumentsReachTheChecks(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"pods.yaml": `apiVersion: v1
+kind: PodList
+items:
+- metadata: {name: web-1, namespace: shop, labels: {app: web}}
+  spec: {containers: [{name: c, image: "nginx:1", securityContext: {privileged: true}}]}
+- metadata: {name: db-1, namespace: data, labels: {app: db}}
+  spec: {containers: [{name: c, image: "postgres:16"}]}
+`,
+		"flow.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n" +
+			"--- {apiVersion: v1, kind: Pod, metadata: {name: flow, namespace: shop}, spec: {containers: [{name: c, image: \"x:1\", securityContext: {privileged: true}}]}}\n",
+	})
+	code, _, r := scanFiles(t, dir, "--checks", "pss-privileged")
+	if code != ExitFindings || !r.has("pss-privileged", "Pod/shop/web-1") || !r.has("pss-privileged", "Pod/shop/flow") {
+		t.Errorf("scan: exit %d, findings %+v", code, r.Findings)
+	}
+	code, out, errs := runCLI(t, "netpol", "matrix", "-f", filepath.Join(dir, "pods.yaml"))
+	if code != ExitClean || !strings.Contains(out, "shop/web-1") || !strings.Contains(out, "data/db-1") {
+		t.Errorf("netpol matrix on a PodList: exit %d, stderr %q:\n%s", code, errs, out)
+	}
+}
+
+// TestRejectedObjects: an object the API server would reject is an input
+// error at its line (exit 2), where it used to be dropped from every check
+// silently; for a target release older than kubeward's libraries, a version
+// they no longer carry may be served, and is a warning.
+func TestRejectedObjects(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"wrong.yaml": "apiVersion: v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec: {containers: [{name: c, image: x, securityContext: {privileged: true}}]}\n",
+		"hpa.yaml":   "apiVersion: autoscaling/v2beta2\nkind: HorizontalPodAutoscaler\nmetadata: {name: h}\nspec: {maxReplicas: 2}\n",
+	})
+	code, _, r := scanFiles(t, filepath.Join(dir, "wrong.yaml"), filepath.Join(dir, "hpa.yaml"))
+	var got []string
+	for _, p := range r.Problems {
+		got = append(got, fmt.Sprintf("%s %s:%d", p.Level, filepath.Base(p.File), p.Line))
+	}
+	if code != ExitError || strings.Join(got, ",") != "error hpa.yaml:2,error wrong.yaml:2" {
+		t.Errorf("exit %d, problems %v", code, r.Problems)
+	}
+	code, _, r = scanFiles(t, filepath.Join(dir, "hpa.yaml"), "--kube-version", "1.24")
+	if code != ExitClean || len(r.Problems) != 1 || r.Problems[0].Level != "warning" {
+		t.Errorf("at 1.24: exit %d, problems %v", code, r.Problems)
 	}
 }

@@ -41,6 +41,10 @@ type jsonReport struct {
 	Coverage []struct {
 		Check, Reason string
 	} `json:"coverage"`
+	Problems []struct {
+		Level, File, Message string
+		Line                 int
+	} `json:"problems"`
 }
 
 // has reports whether a finding of check on Kind/namespace/name exists.

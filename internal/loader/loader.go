@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -47,6 +48,9 @@ type Options struct {
 	ExcludeOrigin string
 	// Workers decode documents in parallel; 0 means GOMAXPROCS.
 	Workers int
+	// OlderTarget says that the Kubernetes release judged for is older than
+	// kubeward's libraries (see manifest.Decoder.OlderTarget).
+	OlderTarget bool
 }
 
 // Limits bound what one input may cost. Zero fields take the defaults.
@@ -183,8 +187,9 @@ func Check(paths []string) error {
 // there.
 //
 // It returns the number of objects, and an error when the load cannot be
-// judged at all: a *PathError (before anything is read), a *NothingError,
-// or a *RunawayError (a render that must stop the process).
+// judged at all: a *PathError (before anything is read), a *NothingError
+// (no object and no input error to say why), or a *RunawayError (a render
+// that must stop the process).
 func (l *Loader) Load(paths []string, reads func(schema.GroupKind) bool, log *diag.Log, visit func(w int, o *inventory.Object)) (int, error) {
 	if err := Check(paths); err != nil {
 		return 0, err
@@ -214,7 +219,7 @@ func (l *Loader) Load(paths []string, reads func(schema.GroupKind) bool, log *di
 			}
 		}
 	}()
-	dec := &manifest.Decoder{Reads: reads, Limits: l.opts.Limits.Manifest, Log: log}
+	dec := &manifest.Decoder{Reads: reads, Limits: l.opts.Limits.Manifest, Log: log, OlderTarget: l.opts.OlderTarget}
 	var wg sync.WaitGroup
 	for wk := range workers {
 		wg.Add(1)
@@ -249,11 +254,18 @@ func (l *Loader) Load(paths []string, reads func(schema.GroupKind) bool, log *di
 			why = append(why, "no Kubernetes object in "+display(paths[i]))
 		}
 	}
-	if total == 0 {
+	if total == 0 && log.Errors() == 0 {
 		return 0, &NothingError{Why: why}
 	}
+	// A path with no object is an error, unless its errors already say why.
+	problems := log.Problems()
 	for j, i := range empty {
-		log.Problem(diag.Problem{Level: diag.Error, File: display(paths[i]), Message: why[j] + " (see the problems and skipped inputs)"})
+		file := display(paths[i])
+		if !slices.ContainsFunc(problems, func(p diag.Problem) bool {
+			return p.Level == diag.Error && (p.File == file || strings.HasPrefix(p.File, file+"/"))
+		}) {
+			log.Problem(diag.Problem{Level: diag.Error, File: file, Message: why[j] + " (see the skipped inputs)"})
+		}
 	}
 	return total, nil
 }

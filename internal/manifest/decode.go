@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/kubeward/kubeward/internal/diag"
 	"github.com/kubeward/kubeward/internal/fieldpath"
@@ -34,7 +35,14 @@ type Decoder struct {
 	Limits Limits
 	Log    *diag.Log
 	// Scheme decodes built-in kinds to Go types; nil means client-go's.
+	// Its groups are Kubernetes' own: a kind or version it does not know
+	// in them is one the API server would reject.
 	Scheme *runtime.Scheme
+	// OlderTarget says that the Kubernetes release judged for is older
+	// than the libraries: an API version of a built-in group that they no
+	// longer carry (autoscaling/v2beta2) may be served there, so such an
+	// object is read for its metadata with a warning instead of refused.
+	OlderTarget bool
 }
 
 // Input is one stream of documents.
@@ -143,15 +151,23 @@ func (d *docDecoder) decode() ([]decoded, string) {
 		d.problem(diag.Error, 1, 0, "", "", fmt.Sprintf("document of %d bytes is over the limit of %d bytes; not scanned", len(d.doc), d.limits().MaxDocumentBytes))
 		return nil, ""
 	}
-	if t, ok := prescan(d.doc); ok {
-		gk := schema.GroupKind{Group: inventory.GroupOf(t.apiVersion), Kind: t.kind}
-		if !d.reads(gk) && !isList(t.kind) {
+	if t, ok := prescan(d.doc); ok && !t.hasItems && !isList(t.kind) {
+		if isKubeconfig(t.apiVersion, t.kind) {
+			return nil, kubeconfigReason
+		}
+		// A kind the API server would reject is parsed in full, to be
+		// reported with its name.
+		gvk := schema.FromAPIVersionAndKind(t.apiVersion, t.kind)
+		if gk := gvk.GroupKind(); !d.reads(gk) && d.served().rejects(gvk) == "" {
 			return d.metadataOnly(t, gk)
 		}
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(d.doc, &root); err != nil {
 		line, msg := yamlError(err)
+		if line == 0 {
+			line = 1 // the parser did not say: the document's first line
+		}
 		d.problem(diag.Error, line, 0, "", "", "invalid YAML: "+msg)
 		return nil, ""
 	}
@@ -164,24 +180,43 @@ func (d *docDecoder) decode() ([]decoded, string) {
 	if apiVersion == "" || kind == "" {
 		return nil, "no apiVersion and kind"
 	}
-	if isList(kind) {
-		items, _ := lookup(top, "items")
-		if items == nil {
+	if isKubeconfig(apiVersion, kind) {
+		return nil, kubeconfigReason
+	}
+	// A document with items is a list, whatever its kind, as client-go's
+	// unstructured decoder reads it (so a custom resource whose kind ends
+	// in "List" is an object); a typed list without items is empty.
+	items, _ := lookup(top, "items")
+	if items == nil && isList(kind) {
+		if _, err := d.scheme().New(schema.FromAPIVersionAndKind(apiVersion, kind)); err == nil || kind == "List" {
 			return nil, kind + " without items"
 		}
-		if items = deref(items); items.Kind != yaml.SequenceNode {
+	}
+	if items != nil {
+		if items = deref(items); items.Kind != yaml.SequenceNode && items.ShortTag() != "!!null" {
 			d.problem(diag.Error, items.Line, items.Column, kind, "items", "items is not a list")
 			return nil, ""
 		}
+		// Items of a typed list (PodList, as the API server writes them)
+		// carry no apiVersion and kind: they are the list's kind without
+		// "List", in the list's apiVersion (k8s.io/apimachinery's
+		// UnstructuredList does the same). A List's items must say.
+		itemKind := strings.TrimSuffix(kind, "List")
 		var out []decoded
 		for i, it := range items.Content {
-			if o, ok := d.object(&root, deref(it), fieldpath.New("items").Index(i), i+1); ok {
+			it = deref(it)
+			var fill *schema.GroupVersionKind
+			if itemKind != "" && it.Kind == yaml.MappingNode && scalarField(it, "apiVersion") == "" && scalarField(it, "kind") == "" {
+				gvk := schema.FromAPIVersionAndKind(apiVersion, itemKind)
+				fill = &gvk
+			}
+			if o, ok := d.object(&root, it, fieldpath.New("items").Index(i), i+1, fill); ok {
 				out = append(out, o)
 			}
 		}
 		return out, ""
 	}
-	o, ok := d.object(&root, top, nil, 0)
+	o, ok := d.object(&root, top, nil, 0, nil)
 	if !ok {
 		return nil, ""
 	}
@@ -189,6 +224,30 @@ func (d *docDecoder) decode() ([]decoded, string) {
 }
 
 func isList(kind string) bool { return strings.HasSuffix(kind, "List") }
+
+func (d *Decoder) scheme() *runtime.Scheme {
+	if d.Scheme != nil {
+		return d.Scheme
+	}
+	return scheme.Scheme
+}
+
+// clientGoKinds indexes client-go's scheme once, after every package
+// (Helm among them) has registered its kinds in it.
+var clientGoKinds = sync.OnceValue(func() *kindIndex { return newKindIndex(scheme.Scheme) })
+
+func (d *Decoder) served() *kindIndex {
+	if d.Scheme != nil {
+		return newKindIndex(d.Scheme)
+	}
+	return clientGoKinds()
+}
+
+// kubeconfigReason skips a kubeconfig file: "apiVersion: v1" and "kind:
+// Config" look like a core object the API server does not serve.
+const kubeconfigReason = "a kubeconfig file (kind Config), not a Kubernetes object"
+
+func isKubeconfig(apiVersion, kind string) bool { return apiVersion == "v1" && kind == "Config" }
 
 func scalarField(m *yaml.Node, key string) string {
 	v, _ := lookup(m, key)
@@ -213,9 +272,13 @@ func yamlError(err error) (int, string) {
 	return 0, strings.TrimPrefix(msg, "yaml: ")
 }
 
-// object decodes one object node (the document, or an item of a List).
-func (d *docDecoder) object(root, node *yaml.Node, prefix *fieldpath.Path, item int) (decoded, bool) {
+// object decodes one object node (the document, or an item of a List);
+// fill is the kind of an item of a typed list that names none.
+func (d *docDecoder) object(root, node *yaml.Node, prefix *fieldpath.Path, item int, fill *schema.GroupVersionKind) (decoded, bool) {
 	apiVersion, kind := scalarField(node, "apiVersion"), scalarField(node, "kind")
+	if fill != nil {
+		apiVersion, kind = fill.GroupVersion().String(), fill.Kind
+	}
 	name := scalarField(deref(orEmpty(lookup(node, "metadata"))), "name")
 	label := kind + "/" + name
 	if apiVersion == "" || kind == "" {
@@ -224,10 +287,16 @@ func (d *docDecoder) object(root, node *yaml.Node, prefix *fieldpath.Path, item 
 	}
 	gvk := schema.FromAPIVersionAndKind(apiVersion, kind)
 	gk := gvk.GroupKind()
-	sch := d.Scheme
-	if sch == nil {
-		sch = scheme.Scheme
+	rejected := d.served().rejects(gvk)
+	if rejected != "" && !d.OlderTarget {
+		line, col := node.Line, node.Column
+		if _, k := lookup(node, "kind"); k != nil {
+			line, col = k.Line, k.Column
+		}
+		d.problem(diag.Error, line, col, label, prefix.String(), rejected+"; the API server would reject the object, so no check judged it")
+		return decoded{}, false
 	}
+	sch := d.scheme()
 	conv := &converter{limits: d.limits(), null: map[*yaml.Node]bool{}, lineOffset: d.lineOffset()}
 	conv.warn = func(n *yaml.Node, p *fieldpath.Path, msg string) {
 		d.problem(diag.Warning, n.Line, n.Column, label, p.String(), msg)
@@ -238,6 +307,10 @@ func (d *docDecoder) object(root, node *yaml.Node, prefix *fieldpath.Path, item 
 	)
 	_, nerr := sch.New(gvk)
 	switch {
+	case rejected != "":
+		d.problem(diag.Warning, node.Line, node.Column, label, prefix.String(),
+			rejected+"; the target release may serve it, so only its metadata is checked")
+		obj, err = d.metaFromNode(conv, node, apiVersion, kind, label, item)
 	case nerr == nil && d.reads(gk):
 		fresh := func() any { t, _ := sch.New(gvk); return t }
 		var out any
@@ -247,16 +320,15 @@ func (d *docDecoder) object(root, node *yaml.Node, prefix *fieldpath.Path, item 
 			t.GetObjectKind().SetGroupVersionKind(gvk)
 			obj, err = inventory.New(t, d.source(item))
 		}
-	case d.reads(gk) && isBuiltinGroup(gk.Group) && knownGroupKind(sch, gk):
-		d.problem(diag.Warning, node.Line, node.Column, label, prefix.String(),
-			fmt.Sprintf("%s is not an API version kubeward knows for %s; only its metadata is checked", apiVersion, kind))
-		obj, err = d.metaFromNode(conv, node, apiVersion, kind, label, item)
 	case d.reads(gk):
 		// A custom resource that a custom check reads: keep it as a map.
 		var out any
 		out, err = d.decodeInto(conv, node, func() any { return &map[string]any{} }, label)
 		if err == nil {
 			u := &unstructured.Unstructured{Object: *(out.(*map[string]any))}
+			if fill != nil {
+				u.SetGroupVersionKind(gvk)
+			}
 			obj = inventory.NewMeta(apiVersion, kind, metaOf(u), d.source(item))
 			obj.Raw = u
 		}
@@ -285,20 +357,6 @@ func orEmpty(v, _ *yaml.Node) *yaml.Node {
 		return &yaml.Node{}
 	}
 	return v
-}
-
-// knownGroupKind reports whether the scheme has the kind in another version.
-func knownGroupKind(sch *runtime.Scheme, gk schema.GroupKind) bool {
-	for gvk := range sch.AllKnownTypes() {
-		if gvk.GroupKind() == gk {
-			return true
-		}
-	}
-	return false
-}
-
-func isBuiltinGroup(g string) bool {
-	return g == "" || !strings.Contains(g, ".") || strings.HasSuffix(g, ".k8s.io")
 }
 
 func metaOf(u *unstructured.Unstructured) metav1.ObjectMeta {

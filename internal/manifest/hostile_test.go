@@ -152,6 +152,9 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte("a: &a [*a]\n"))
 	f.Add([]byte("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{<<: {name: c}, image: 1}]}\n"))
 	f.Add([]byte("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"j\"}}"))
+	for _, s := range contractSeeds {
+		f.Add([]byte(s))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		lines := strings.Count(string(data), "\n") + 1
 		d := &Decoder{Log: &diag.Log{}, Reads: everything, Limits: Limits{MaxDocumentBytes: 1 << 16, MaxDepth: 64, MaxJSONBytes: 1 << 20}}

@@ -14,6 +14,8 @@ type topLevel struct {
 	// (relative to the document); ok is false when there is none.
 	metaStart, metaEnd, metaLine int
 	hasMeta                      bool
+	// hasItems is set for a top-level items key: the document is a list.
+	hasItems bool
 }
 
 // prescan returns ok=false when the document is not plain block style with
@@ -73,6 +75,8 @@ func prescan(doc []byte) (t topLevel, ok bool) {
 			}
 		case "metadata":
 			t.metaStart, t.metaEnd, t.metaLine, t.hasMeta = b.start, b.end, b.line, true
+		case "items":
+			t.hasItems = true
 		}
 	}
 	return t, t.kind != "" && t.apiVersion != ""

@@ -10,7 +10,9 @@ type span struct {
 
 // splitDocuments cuts a YAML stream at document separators ("---" at the
 // start of a line, followed by nothing or a space) and document end markers
-// ("..."), as k8s.io/apimachinery's YAML reader does. Cutting before parsing
+// ("..."), as k8s.io/apimachinery's YAML reader does. Content after a marker
+// on its line belongs to the next document, as YAML and Kustomize read it
+// (apimachinery's reader refuses it; dropping it would hide a document). Cutting before parsing
 // lets one bad document fail alone and lets documents parse in parallel.
 func splitDocuments(data []byte) []span {
 	var out []span
@@ -25,6 +27,12 @@ func splitDocuments(data []byte) []span {
 		if isMarker(l, "---") || isMarker(l, "...") {
 			out = append(out, span{start, off, startLine})
 			start, startLine = end, line+1
+			if !blank(l[3:]) {
+				// "--- {apiVersion: v1, ...}": the document starts on the
+				// marker's line, which the parser reads as its start (and
+				// reports, after "...", as an error at that line).
+				start, startLine = off, line
+			}
 		}
 		off = end
 		line++

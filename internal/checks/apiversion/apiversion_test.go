@@ -80,24 +80,21 @@ kind: Deployment
 metadata: {name: d}
 spec: {template: {spec: {containers: [{name: a, image: x}]}}}`,
 	}, {
+		// Versions the libraries no longer carry (autoscaling/v2beta2,
+		// PodSecurityPolicy) are input errors of the decoder at their
+		// release (internal/manifest's TestRejectedKinds); in a cluster
+		// their last applied version is judged here (below).
 		Name: "removed versions fail at apiVersion",
-		YAML: oldIngress + "---\n" + betaCronJob + `---
-apiVersion: autoscaling/v2beta2
-kind: HorizontalPodAutoscaler
-metadata: {name: h}
----
-apiVersion: policy/v1beta1
-kind: PodSecurityPolicy
-metadata: {name: psp}`,
-		Want: []string{"Ingress/web apiVersion", "CronJob/c apiVersion", "HorizontalPodAutoscaler/h apiVersion", "PodSecurityPolicy/psp apiVersion"},
+		YAML: oldIngress + "---\n" + betaCronJob,
+		Want: []string{"Ingress/web apiVersion", "CronJob/c apiVersion"},
 	}})
 	fs := checktest.Run(t, oldIngress, nil, Removed)
 	if len(fs) != 1 || !strings.Contains(fs[0].Message, "not served since Kubernetes 1.22") || !strings.Contains(fs[0].Message, "use networking.k8s.io/v1 Ingress") {
 		t.Errorf("message: %+v", fs)
 	}
-	// An old target still serves it; an unknown version cannot be judged there.
+	// An old target still serves it.
 	old := opts("v1.21.4")
-	if fs := checktest.Run(t, oldIngress+"---\napiVersion: autoscaling/v2beta2\nkind: HorizontalPodAutoscaler\nmetadata: {name: h}\n", old, Removed); len(fs) != 0 {
+	if fs := checktest.Run(t, oldIngress, old, Removed); len(fs) != 0 {
 		t.Errorf("at 1.21: %+v", fs)
 	}
 	// In a cluster only the last applied version tells.
@@ -112,6 +109,17 @@ spec:
   jobTemplate: {spec: {template: {spec: {containers: [{name: a, image: x}]}}}}
 `
 	checktest.Expect(t, checktest.RunCluster(t, applied, nil, Removed), "CronJob/c apiVersion")
+	appliedHPA := `apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: h
+  annotations:
+    kubectl.kubernetes.io/last-applied-configuration: '{"apiVersion":"autoscaling/v2beta2","kind":"HorizontalPodAutoscaler","metadata":{"name":"h"}}'
+`
+	fs = checktest.RunCluster(t, appliedHPA, nil, Removed)
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, "libraries no longer carry it") {
+		t.Errorf("last applied in a version the libraries no longer carry: %+v", fs)
+	}
 	checktest.Expect(t, checktest.RunCluster(t, betaCronJob, nil, Removed))
 }
 
