@@ -19,7 +19,8 @@ type Options struct {
 	// images need pull credentials, in the allowlist's format.
 	PrivateRegistries []string
 	// Vulnerabilities decides which known vulnerabilities of an image fail
-	// (images.vulnerabilities); nil is vuln.DefaultPolicy.
+	// (images.vulnerabilities); nil when they are not asked for, and
+	// image-vulnerable is then inactive.
 	Vulnerabilities *vuln.Policy
 	// ImagePolicies is set when the configuration holds image policies
 	// (signers, attestations), which only the registries can answer.
@@ -49,9 +50,15 @@ func DefaultOptions() *Options {
 }
 
 // ImageFacts reports whether the configuration asks what only the
-// registries know; image checks that read their facts are active then, and
-// a scan without registry access says they did not run.
-func (o *Options) ImageFacts() bool { return o.ImagePolicies }
+// registries know (image policies, known vulnerabilities); image checks
+// that read their facts are active then, and a scan without registry
+// access says they did not run.
+func (o *Options) ImageFacts() bool { return o.ImagePolicies || o.Vulnerabilities != nil }
+
+// VulnerabilitiesAsked reports whether known vulnerabilities are judged:
+// the scan reads the registries (--images) or the configuration has an
+// images.vulnerabilities section.
+func (o *Options) VulnerabilitiesAsked() bool { return o.Vulnerabilities != nil }
 
 // IsSystemNamespace reports whether ns holds cluster components.
 func (o *Options) IsSystemNamespace(ns string) bool {

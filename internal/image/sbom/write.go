@@ -46,11 +46,11 @@ func (l *List) Write(w io.Writer, format string, s Subject) error {
 	inv := inventory.Inventory{Packages: l.Packages}
 	switch format {
 	case "spdx":
-		doc := converter.ToSPDX23(inv, scalibrspdx.Config{
-			DocumentName:      s.Reference,
-			DocumentNamespace: namespace(s),
-			Creators:          []common.Creator{{CreatorType: "Tool", Creator: s.Tool}},
-		})
+		cfg := scalibrspdx.Config{DocumentName: s.Reference, DocumentNamespace: namespace(s)}
+		if s.Tool != "" {
+			cfg.Creators = []common.Creator{{CreatorType: "Tool", Creator: s.Tool}}
+		}
+		doc := converter.ToSPDX23(inv, cfg)
 		describeImage(doc, s)
 		return spdxjson.Write(doc, w, spdxjson.Indent("  "))
 	case "cyclonedx":

@@ -1,0 +1,138 @@
+package vulnscan_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/kubeward/kubeward/internal/image/facts"
+	"github.com/kubeward/kubeward/internal/image/registry"
+	"github.com/kubeward/kubeward/internal/image/registrytest"
+	"github.com/kubeward/kubeward/internal/image/resolve"
+	"github.com/kubeward/kubeward/internal/image/sbom"
+	"github.com/kubeward/kubeward/internal/image/sbom/sbomtest"
+	"github.com/kubeward/kubeward/internal/image/vuln"
+	"github.com/kubeward/kubeward/internal/image/vulndb/osvtest"
+	"github.com/kubeward/kubeward/internal/image/vulnscan"
+)
+
+// fixedVerifier hands over the statements an image policy would trust.
+type fixedVerifier struct{ stmts []resolve.Statement }
+
+func (v fixedVerifier) Verify(context.Context, *registry.Session, name.Digest, *facts.Facts) []resolve.Statement {
+	return v.stmts
+}
+
+func report(t *testing.T, f *facts.Facts) *vuln.Report {
+	t.Helper()
+	an, ok := f.Analyses[vuln.AnalysisName]
+	if !ok || an.Error != "" {
+		t.Fatalf("no vulnerability analysis: %+v", f)
+	}
+	return an.Value.(*vuln.Report)
+}
+
+func ids(r *vuln.Report) []string {
+	var out []string
+	for _, f := range r.Findings {
+		out = append(out, fmt.Sprintf("%s %s %s->%s", f.ID, f.PackageName(), f.Installed, f.Fixed))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestAnalyzer runs the analyzer inside the resolver against a registry
+// behind TLS and basic authentication: the packages of the image's layers
+// are matched once per digest, whatever the number of references; an SBOM
+// attestation the policy trusts replaces the layers.
+func TestAnalyzer(t *testing.T) {
+	reg := registrytest.New(t)
+	img := sbomtest.Image(t, sbomtest.Layer(t, map[string]sbomtest.File{
+		"etc/os-release": sbomtest.OSRelease("debian", "12", "bookworm"),
+		"var/lib/dpkg/status": sbomtest.DpkgStatus(
+			sbomtest.Deb{Name: "libssl3", Source: "openssl", Version: "3.0.11-1~deb12u2"},
+			sbomtest.Deb{Name: "zlib1g", Source: "zlib", Version: "1:1.2.13.dfsg-1"},
+		),
+		"app/package-lock.json": sbomtest.PackageLock(map[string]string{"lodash": "4.17.20"}),
+	}))
+	d := reg.Push(t, "acme/app:1.0", img)
+	db := osvtest.DB(t, t.TempDir(), map[string][]byte{
+		"Debian": osvtest.Archive(t,
+			`{"id":"DEBIAN-CVE-2024-0001","upstream":["CVE-2024-0001"],"affected":[{"package":{"ecosystem":"Debian:12","name":"openssl"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"3.0.13-1~deb12u1"}]}]}]}`,
+			`{"id":"DEBIAN-CVE-2024-0002","affected":[{"package":{"ecosystem":"Debian:12","name":"zlib"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.3-1"}]}]}]}`,
+		),
+		"npm": osvtest.Archive(t,
+			`{"id":"GHSA-35jh-r3h4-6jhm","aliases":["CVE-2021-23337"],"affected":[{"package":{"ecosystem":"npm","name":"lodash"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"4.17.21"}]}]}]}`,
+		),
+	})
+	client, err := registry.New(registry.Options{RootCAs: reg.CAs, Timeout: 5 * time.Second, CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keychains := func(context.Context, resolve.Use) (string, authn.Keychain, error) { return "test", reg.Keychain(), nil }
+	an := &vulnscan.Analyzer{DB: db}
+	r := resolve.New(resolve.Options{Client: client, Keychains: keychains, Analyzers: []resolve.Analyzer{an}})
+	uses := []resolve.Use{{Image: reg.Host + "/acme/app:1.0"}, {Image: d.String()}}
+	set := r.Resolve(context.Background(), uses)
+	f, ok := set.Lookup(reg.Host + "/acme/app:1.0")
+	if !ok || f.Error != "" {
+		t.Fatalf("facts: %+v", f)
+	}
+	rep := report(t, f)
+	want := []string{
+		"DEBIAN-CVE-2024-0001 libssl3 3.0.11-1~deb12u2->3.0.13-1~deb12u1",
+		"GHSA-35jh-r3h4-6jhm lodash 4.17.20->4.17.21",
+	}
+	if got := ids(rep); !slices.Equal(got, want) || rep.Source != "layers" || rep.Packages != 3 || !rep.Complete() {
+		t.Errorf("report: %v (source %q, %d packages, missing %v, problems %v)\nwant %v", got, rep.Source, rep.Packages, rep.Missing, rep.Problems, want)
+	}
+	if byDigest, _ := set.Lookup(d.String()); byDigest != f {
+		t.Errorf("the digest reference was analysed again")
+	}
+
+	// An SBOM attestation the policy trusts is read instead of the layers:
+	// here it lists an older lodash than the layers hold.
+	l, err := sbom.FromImage(context.Background(), img, sbom.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spdx bytes.Buffer
+	if err := l.Write(&spdx, "spdx", sbom.Subject{Reference: d.String()}); err != nil {
+		t.Fatal(err)
+	}
+	attested := strings.Replace(spdx.String(), "pkg:npm/lodash@4.17.20", "pkg:npm/lodash@4.17.4", 1)
+	r = resolve.New(resolve.Options{Client: client, Keychains: keychains, Analyzers: []resolve.Analyzer{an},
+		Verifier: fixedVerifier{[]resolve.Statement{
+			{PredicateType: "https://slsa.dev/provenance/v1", Predicate: []byte(`{}`), Signer: "ci@acme"},
+			{PredicateType: sbom.PredicateSPDX, Predicate: []byte(attested), Signer: "ci@acme"},
+		}}})
+	rep = report(t, must(set2(r, uses)))
+	if got := ids(rep); !slices.Contains(got, "GHSA-35jh-r3h4-6jhm lodash 4.17.4->4.17.21") || !strings.HasPrefix(rep.Source, "attestation https://spdx.dev/Document") {
+		t.Errorf("from the attestation: %v (source %q)", got, rep.Source)
+	}
+
+	// A damaged SBOM attestation is the analysis's error, not a pass.
+	r = resolve.New(resolve.Options{Client: client, Keychains: keychains, Analyzers: []resolve.Analyzer{an},
+		Verifier: fixedVerifier{[]resolve.Statement{{PredicateType: sbom.PredicateCycloneDX, Predicate: []byte(`{"bomFormat":`), Signer: "ci@acme"}}}})
+	f = must(set2(r, uses))
+	if an := f.Analyses[vuln.AnalysisName]; an.Error == "" || !strings.Contains(an.Error, "signed by ci@acme") {
+		t.Errorf("damaged attestation: %+v", an)
+	}
+}
+
+func set2(r *resolve.Resolver, uses []resolve.Use) (*facts.Facts, bool) {
+	return r.Resolve(context.Background(), uses).Lookup(uses[0].Image)
+}
+
+func must(f *facts.Facts, ok bool) *facts.Facts {
+	if !ok {
+		panic("no facts")
+	}
+	return f
+}
