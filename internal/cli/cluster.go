@@ -31,13 +31,17 @@ func (c *clusterFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&c.kubeconfig, "kubeconfig", "", "kubeconfig file (default $KUBECONFIG or ~/.kube/config; in a pod, its service account)")
 	fl.StringVar(&c.context, "context", "", "kubeconfig context to use")
 	fl.StringVarP(&c.namespace, "namespace", "n", "", "only this namespace (cluster-scoped objects such as ClusterRoles are still read)")
-	fl.BoolVarP(&c.allNamespaces, "all-namespaces", "A", true, "all namespaces (the default unless -n is given)")
+	fl.BoolVarP(&c.allNamespaces, "all-namespaces", "A", false, "all namespaces: the default; overrides -n, as in kubectl")
 	fl.StringVarP(&c.selector, "selector", "l", "", "label selector for workloads, Services, Ingresses, ConfigMaps and Secrets")
 	fl.DurationVar(&c.timeout, "request-timeout", 30*time.Second, "timeout of each request to the API server")
 }
 
 func (c *clusterFlags) options() cluster.Options {
-	return cluster.Options{Kubeconfig: c.kubeconfig, Context: c.context, Namespace: c.namespace, LabelSelector: c.selector, Timeout: c.timeout}
+	ns := c.namespace
+	if c.allNamespaces {
+		ns = "" // -A wins over -n, as in kubectl
+	}
+	return cluster.Options{Kubeconfig: c.kubeconfig, Context: c.context, Namespace: ns, LabelSelector: c.selector, Timeout: c.timeout}
 }
 
 // load lists the kinds from the cluster, showing progress on a terminal.

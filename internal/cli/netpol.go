@@ -52,9 +52,17 @@ func (f *netpolFlags) load(ctx context.Context, s Streams, args []string) (*netp
 	if len(paths) == 0 {
 		return nil, usageErr("name manifests with -f PATH (or read the cluster with --cluster)")
 	}
+	keep, err := f.cluster.options().Filter()
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
 	inv, err := f.input.query(s, paths, netpolModelCheck)
 	if err != nil {
 		return nil, err
+	}
+	if keep != nil {
+		// -n and -l keep of the files what they keep of a cluster.
+		inv = inv.Filter(keep)
 	}
 	return netpolinv.Build(inv), nil
 }
@@ -74,7 +82,11 @@ func newNetpolCmd(s Streams) *cobra.Command {
 		Short: "Compute, explain and generate NetworkPolicy connectivity",
 		Long: `Evaluate NetworkPolicies exactly as the networking.k8s.io/v1 specification says:
 which workloads and address ranges can connect to which, on which ports, and
-which policy and rule decide it. Pods come from Pods and from workload templates.`,
+which policy and rule decide it. Pods come from Pods and from workload templates;
+running pods are grouped into the workload that owns them. Every workload is
+named namespace/Kind/name. -n, -l and -A keep of files what they keep of a
+cluster. Peers of rules that select no workload of the input are listed, not
+dropped. See docs/netpol.md.`,
 	}
 	cmd.AddCommand(newNetpolMatrixCmd(s), newNetpolExplainCmd(s), newNetpolGenerateCmd(s))
 	return cmd

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"sort"
@@ -139,5 +140,119 @@ func TestNetpolOnCluster(t *testing.T) {
 	}
 	if lines := strings.Split(strings.TrimSpace(stderr), "\n"); !sort.StringsAreSorted(lines) {
 		t.Errorf("warnings in no stable order:\n%s", stderr)
+	}
+}
+
+// netpolDump is what kubectl get pods -A -o yaml prints of a cluster: two
+// pods of one Deployment, a bare Pod, and a policy whose DNS egress names
+// pods the dump does not hold.
+const netpolDump = `apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Pod
+  metadata:
+    name: web-5d4f8b-a1
+    namespace: shop
+    labels: {app: web, pod-template-hash: 5d4f8b}
+    ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-5d4f8b, uid: u1, controller: true}]
+  spec: {containers: [{name: c, image: x, ports: [{containerPort: 8080}]}]}
+  status: {podIP: 10.0.0.1}
+- apiVersion: v1
+  kind: Pod
+  metadata:
+    name: web-5d4f8b-a2
+    namespace: shop
+    labels: {app: web, pod-template-hash: 5d4f8b}
+    ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-5d4f8b, uid: u1, controller: true}]
+  spec: {containers: [{name: c, image: x, ports: [{containerPort: 8080}]}]}
+  status: {podIP: 10.0.0.2}
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: debug, namespace: shop, labels: {run: debug}}
+  spec: {containers: [{name: c, image: x}]}
+  status: {podIP: 10.0.0.9}
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: api, namespace: other, labels: {app: api}}
+  spec: {containers: [{name: c, image: x}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  policyTypes: [Egress]
+  egress:
+  - to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}, podSelector: {matchLabels: {k8s-app: kube-dns}}}]
+    ports: [{port: 53, protocol: UDP}]
+`
+
+func TestNetpolMatrixOfADump(t *testing.T) {
+	dump := writeTestFile(t, t.TempDir(), "dump.yaml", netpolDump)
+	code, out, stderr := runCLI(t, "netpol", "matrix", "-f", dump, "-o", "json")
+	var doc struct {
+		Workloads []struct{ ID, Kind string }
+		Allowed   []struct{ From, To string }
+		Unmatched []struct {
+			Policy struct{ Namespace, Name string }
+			Path   string
+		} `json:"unmatchedPeers"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != 0 {
+		t.Fatalf("exit %d, %v\n%s\n%s", code, err, out, stderr)
+	}
+	var ids []string
+	for _, w := range doc.Workloads {
+		ids = append(ids, w.ID)
+	}
+	sort.Strings(ids)
+	// One scheme for every workload, and the Deployment's pods are one.
+	if want := "other/Pod/api shop/Deployment/web shop/Pod/debug"; strings.Join(ids, " ") != want {
+		t.Errorf("workloads %q, want %q", ids, want)
+	}
+	for _, e := range doc.Allowed {
+		if e.From == e.To && strings.Contains(e.From, "/Pod/") {
+			t.Errorf("a bare Pod paired with itself: %+v", e)
+		}
+	}
+	if len(doc.Unmatched) != 1 || doc.Unmatched[0].Policy.Name != "web" || doc.Unmatched[0].Path != "spec.egress[0].to[0]" {
+		t.Errorf("unmatched peers %+v", doc.Unmatched)
+	}
+	code, out, _ = runCLI(t, "netpol", "matrix", "-f", dump)
+	if code != 0 || !strings.Contains(out, "shop/web spec.egress[0].to[0]: to pods k8s-app=kube-dns of namespaces kubernetes.io/metadata.name=kube-system, which the input does not hold") {
+		t.Errorf("table does not say what the DNS rule allows:\n%s", out)
+	}
+
+	// -n, -l and -A keep of the files what they keep of a cluster.
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-n", "shop"}, "shop/Deployment/web shop/Pod/debug"},
+		{[]string{"-n", "shop", "-l", "app=web"}, "shop/Deployment/web"},
+		{[]string{"-l", "app"}, "other/Pod/api shop/Deployment/web"},
+		{[]string{"-n", "shop", "-A"}, "other/Pod/api shop/Deployment/web shop/Pod/debug"},
+	} {
+		code, out, stderr := runCLI(t, append([]string{"netpol", "matrix", "-f", dump, "-o", "json"}, tc.args...)...)
+		doc.Workloads = nil
+		if err := json.Unmarshal([]byte(out), &doc); err != nil || code != 0 {
+			t.Fatalf("%q: exit %d, %v\n%s", tc.args, code, err, stderr)
+		}
+		var got []string
+		for _, w := range doc.Workloads {
+			got = append(got, w.ID)
+		}
+		sort.Strings(got)
+		if strings.Join(got, " ") != tc.want {
+			t.Errorf("%q: workloads %q, want %q", tc.args, got, tc.want)
+		}
+	}
+	if code, _, stderr := runCLI(t, "netpol", "matrix", "-f", dump, "-l", "a in (b"); code != ExitError || !strings.Contains(stderr, "-l") {
+		t.Errorf("a bad selector: exit %d %s", code, stderr)
+	}
+	// scan judges every object it is given: -n there would be ignored.
+	if code, _, stderr := runCLI(t, "scan", dump, "-n", "shop"); code != ExitError || !strings.Contains(stderr, "--namespace selects what --cluster reads") {
+		t.Errorf("scan -n on files: exit %d %s", code, stderr)
 	}
 }

@@ -214,6 +214,15 @@ with --fail-on-incomplete), 2 usage or input error.`,
 			if err != nil {
 				return err
 			}
+			if !f.cluster.enabled {
+				// They choose what --cluster lists; a file scan judges every
+				// object it is given, so they would be silently ignored.
+				for _, name := range []string{"namespace", "selector", "all-namespaces"} {
+					if cmd.Flags().Changed(name) {
+						return usageErr("--%s selects what --cluster reads; to scan part of the files, name those files", name)
+					}
+				}
+			}
 			if f.nodeConfig != "" {
 				if len(args) > 0 || f.cluster.enabled {
 					return usageErr("--node-config scans its directory; do not name paths or --cluster")

@@ -47,6 +47,18 @@ func (inv *Inventory) SetImages(s *facts.Set) { inv.images = s }
 // and image checks that need them do not run.
 func (inv *Inventory) Images() *facts.Set { return inv.images }
 
+// Filter returns a new inventory of the objects keep accepts, in order.
+func (inv *Inventory) Filter(keep func(*Object) bool) *Inventory {
+	out := NewInventory()
+	out.images = inv.images
+	for _, o := range inv.objects {
+		if keep(o) {
+			out.Add(o)
+		}
+	}
+	return out
+}
+
 // All returns the objects in the order they were added.
 func (inv *Inventory) All() []*Object { return inv.objects }
 

@@ -61,14 +61,15 @@ type Pod struct {
 	Selector *metav1.LabelSelector
 }
 
-// ID names the pod as "namespace/name", or "namespace/kind/name" when the
-// kind is not Pod, so that a Deployment and a Service-less Pod of the same
-// name stay apart.
+// ID names the pod as "namespace/Kind/name" whatever its kind, Pods
+// included: one scheme for every workload, in which a Deployment and a Pod
+// of the same name stay apart.
 func (p *Pod) ID() string {
-	if p.Kind == "" || p.Kind == "Pod" {
-		return p.Namespace + "/" + p.Name
+	kind := p.Kind
+	if kind == "" {
+		kind = "Pod"
 	}
-	return p.Namespace + "/" + p.Kind + "/" + p.Name
+	return p.Namespace + "/" + kind + "/" + p.Name
 }
 
 // PodFromSpec builds a Pod from an object's pod spec: a Pod's own, or a

@@ -230,7 +230,7 @@ func validate(t *testing.T, eng *Engine, m *Matrix, p probe) {
 	}
 	idx := map[string]int{}
 	for i, pod := range eng.Pods() {
-		idx[pod.ID()] = i
+		idx[pod.Namespace+"/"+pod.Name] = i // upstream names pods namespace/name
 	}
 	var wrong []string
 	for _, from := range p.want.pods {

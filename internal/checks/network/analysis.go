@@ -143,7 +143,7 @@ func notSelected(d netpol.Direction) func(*check.Context, *inventory.Inventory) 
 			}
 			out = append(out, check.Result{Object: a.Pods[i], Path: fieldpath.New("metadata", "labels"), Message: fmt.Sprintf(
 				"%s %s/%s is selected by no NetworkPolicy with policyTypes %s although its namespace has such policies: all %s traffic is allowed",
-				a.Pods[i].Kind, p.Namespace, p.Name, dirTitle(d), d)})
+				p.Kind, p.Namespace, p.Name, dirTitle(d), d)})
 		}
 		return out
 	}

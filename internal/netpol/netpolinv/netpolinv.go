@@ -27,7 +27,11 @@ type Model struct {
 
 // Build converts an inventory. A running Pod (or ReplicaSet, Job) whose
 // controlling owner is in the inventory is folded into that owner, which
-// gains its IPs, so the matrix shows each workload once.
+// gains its IPs, so the matrix shows each workload once. Pods whose owner is
+// not in the inventory (a PodList dumped from a cluster) are grouped by the
+// workload their owner references name, as Kubernetes names them: a
+// ReplicaSet "web-5d4f" of pods labelled pod-template-hash=5d4f is the
+// Deployment "web"'s. A Pod without a controller stands for itself.
 func Build(inv *inventory.Inventory) *Model {
 	m := &Model{Namespaces: map[string]*inventory.Object{}}
 	for _, o := range inv.ByKind(inventory.KindNamespace) {
@@ -37,6 +41,7 @@ func Build(inv *inventory.Inventory) *Model {
 	}
 	index := map[*inventory.Object]int{}
 	var folded []*inventory.Pod
+	var tops []*inventory.Pod
 	for _, p := range inv.AllPods() {
 		o := p.Object
 		m.Cluster = m.Cluster || o.Source.Cluster != ""
@@ -50,8 +55,25 @@ func Build(inv *inventory.Inventory) *Model {
 		if last := inv.Get(o.GroupKind(), o.Namespace, o.Name); last != nil && last != o && o.Name != "" {
 			continue // an earlier copy of the same object: the last one is the one applied
 		}
+		tops = append(tops, p)
+	}
+	groups := groupByOwner(tops, selectorKeys(inv))
+	for _, p := range tops {
+		o := p.Object
+		g := groups[o]
+		if g != nil && g.members[0] != o {
+			index[o] = index[g.members[0]]
+			if pod, ok := o.Typed.(*corev1.Pod); ok {
+				i := index[o]
+				m.Input.Pods[i].IPs = append(m.Input.Pods[i].IPs, netpol.PodIPs(&pod.Status)...)
+			}
+			continue
+		}
 		np := netpol.PodFromSpec(o.Kind, o.Namespace, o.Name, p.Meta, p.Spec)
 		np.Selector = selectorOf(o)
+		if g != nil {
+			np.Kind, np.Name, np.Labels = g.owner.Kind, g.owner.Name, g.labels
+		}
 		if pod, ok := o.Typed.(*corev1.Pod); ok {
 			np.IPs = netpol.PodIPs(&pod.Status)
 		}

@@ -40,6 +40,12 @@ func Edges(e *netpol.Engine, m *netpol.Matrix, opts Options) []Edge {
 	var out []Edge
 	for s := range m.Len() {
 		for d := range m.Len() {
+			if s == d && s < m.PodCount() && (pods[s].Kind == "Pod" || pods[s].Kind == "") {
+				// A workload's cell to itself is traffic between its
+				// replicas; a bare Pod has none, only loopback, which
+				// NetworkPolicy does not govern.
+				continue
+			}
 			set, ok := m.Allowed(s, d)
 			if !ok || set.IsEmpty() {
 				continue
@@ -73,7 +79,48 @@ func Table(w io.Writer, e *netpol.Engine, m *netpol.Matrix, opts Options) error 
 		return err
 	}
 	_, err := fmt.Fprintf(w, "\n%d workloads, %d external address classes, %d allowed pairs shown\n", m.PodCount(), len(m.Externals()), len(edges))
-	return err
+	if err != nil {
+		return err
+	}
+	if un := unmatched(e, opts); len(un) > 0 {
+		fmt.Fprintf(w, "\n%d policy peers select no workload of the input; the connections their rules allow are not shown:\n", len(un))
+		for _, u := range un {
+			fmt.Fprintf(w, "  %s\n", unmatchedLine(u))
+		}
+	}
+	return nil
+}
+
+// unmatched lists the peers that select no workload of the input, for the
+// policies in view.
+func unmatched(e *netpol.Engine, opts Options) []netpol.UnmatchedPeer {
+	var out []netpol.UnmatchedPeer
+	for _, u := range e.UnmatchedPeers() {
+		if opts.Namespace == "" || u.Policy.Namespace == opts.Namespace {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// unmatchedLine says what an unmatched peer would allow, on one line.
+func unmatchedLine(u netpol.UnmatchedPeer) string {
+	side := "from"
+	if u.Direction == netpol.Egress {
+		side = "to"
+	}
+	return oneLine(fmt.Sprintf("%s %s: %s %s, which the input does not hold", u.Policy, u.Path, side, u.Describe()))
+}
+
+// oneLine keeps text from the input on one line of a table or a graph
+// comment.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
 }
 
 type jsonMatrix struct {
@@ -81,6 +128,9 @@ type jsonMatrix struct {
 	Externals []netpol.External `json:"externals"`
 	Allowed   []Edge            `json:"allowed"`
 	Problems  []string          `json:"problems,omitempty"`
+	// UnmatchedPeers are peers of rules in force that select no workload
+	// of the input: what they allow is not in allowed.
+	UnmatchedPeers []netpol.UnmatchedPeer `json:"unmatchedPeers,omitempty"`
 }
 
 type jsonWorkload struct {
@@ -96,7 +146,7 @@ type jsonWorkload struct {
 
 // JSON writes the matrix as one JSON document.
 func JSON(w io.Writer, e *netpol.Engine, m *netpol.Matrix, opts Options) error {
-	doc := jsonMatrix{Externals: m.Externals(), Allowed: Edges(e, m, opts)}
+	doc := jsonMatrix{Externals: m.Externals(), Allowed: Edges(e, m, opts), UnmatchedPeers: unmatched(e, opts)}
 	for i, p := range e.Pods() {
 		jw := jsonWorkload{ID: p.ID(), Namespace: p.Namespace, Kind: p.Kind, Name: p.Name,
 			IngressIsolated: e.Isolated(i, netpol.Ingress), EgressIsolated: e.Isolated(i, netpol.Egress)}
@@ -185,6 +235,9 @@ func DOT(w io.Writer, e *netpol.Engine, m *netpol.Matrix, opts Options) error {
 		}
 		fmt.Fprintf(&b, "  %s -> %s [label=%q%s];\n", g.id[ed.From], g.id[ed.To], ed.Ports.String(), style)
 	}
+	for _, u := range unmatched(e, opts) {
+		fmt.Fprintf(&b, "  // not drawn: %s\n", unmatchedLine(u))
+	}
 	b.WriteString("}\n")
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -212,6 +265,9 @@ func Mermaid(w io.Writer, e *netpol.Engine, m *netpol.Matrix, opts Options) erro
 			arrow = "-.->"
 		}
 		fmt.Fprintf(&b, "  %s %s|%s| %s\n", g.id[ed.From], arrow, q(ed.Ports.String()), g.id[ed.To])
+	}
+	for _, u := range unmatched(e, opts) {
+		fmt.Fprintf(&b, "  %%%% not drawn: %s\n", unmatchedLine(u))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

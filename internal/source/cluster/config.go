@@ -5,7 +5,13 @@ package cluster
 
 import (
 	"fmt"
+	"slices"
 	"time"
+
+	"github.com/kubeward/kubeward/internal/inventory"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -19,6 +25,48 @@ type Options struct {
 	LabelSelector string // -l, applied to namespaced workload kinds
 	Timeout       time.Duration
 	PageSize      int64
+}
+
+// Selectable reports whether the label selector (-l) applies to a kind: the
+// workloads and what they use. The others (RBAC, policies, namespaces,
+// nodes) are the context checks need to judge the selected ones, read whole.
+func Selectable(gk schema.GroupKind) bool {
+	switch gk {
+	case inventory.KindConfigMap, inventory.KindSecret, inventory.KindService, inventory.KindIngress:
+		return true
+	}
+	return slices.Contains(inventory.WorkloadKinds, gk)
+}
+
+// Filter keeps of objects read from files what a cluster read with these
+// options would list, so that -n and -l mean the same for files as for a
+// cluster: -n keeps the namespaced objects of that namespace (one without a
+// namespace is in "default", where kubectl would apply it) and every
+// cluster-scoped object; -l keeps the objects of Selectable kinds whose
+// labels match. It returns nil when the options keep everything.
+func (o Options) Filter() (func(*inventory.Object) bool, error) {
+	if o.Namespace == "" && o.LabelSelector == "" {
+		return nil, nil
+	}
+	sel := labels.Everything()
+	if o.LabelSelector != "" {
+		var err error
+		if sel, err = labels.Parse(o.LabelSelector); err != nil {
+			return nil, fmt.Errorf("-l %q: %w", o.LabelSelector, err)
+		}
+	}
+	return func(obj *inventory.Object) bool {
+		if o.Namespace != "" && obj.Namespaced() {
+			ns := obj.Namespace
+			if ns == "" {
+				ns = metav1.NamespaceDefault
+			}
+			if ns != o.Namespace {
+				return false
+			}
+		}
+		return !Selectable(obj.GroupKind()) || sel.Matches(labels.Set(obj.Meta.Labels))
+	}, nil
 }
 
 // Connect resolves the client configuration as kubectl does and returns it

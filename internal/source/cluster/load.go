@@ -44,18 +44,6 @@ type Result struct {
 	ServerVersion *version.Info
 }
 
-// selectable kinds take the label selector; the others (RBAC, policies,
-// namespaces, nodes) are the context checks need to judge the selected ones.
-var selectable = map[schema.GroupKind]bool{
-	inventory.KindConfigMap: true, inventory.KindSecret: true, inventory.KindService: true, inventory.KindIngress: true,
-}
-
-func init() {
-	for _, k := range inventory.WorkloadKinds {
-		selectable[k] = true
-	}
-}
-
 // Load lists every kind in kinds that the cluster serves.
 func (l *Loader) Load(ctx context.Context, kinds []schema.GroupKind) (*Result, error) {
 	dc, err := discovery.NewDiscoveryClientForConfig(l.Config)
@@ -141,7 +129,7 @@ func (l *Loader) scope(m *meta.RESTMapping) (namespace string) {
 }
 
 func (l *Loader) selector(gk schema.GroupKind) string {
-	if selectable[gk] {
+	if Selectable(gk) {
 		return l.Opts.LabelSelector
 	}
 	return ""
