@@ -30,7 +30,9 @@ func perPodLabel(k string) bool {
 }
 
 // ownerRef names the workload a pod belongs to.
-type ownerRef struct{ Kind, Name string }
+type ownerRef struct {
+	Group, Kind, Name string
+}
 
 // group is the pods of one workload that NetworkPolicy cannot tell apart.
 type group struct {
@@ -131,11 +133,27 @@ func workloadOf(o *inventory.Object) (ownerRef, bool) {
 	if gv.Group == "apps" && ref.Kind == "ReplicaSet" {
 		if hash := o.Meta.Labels["pod-template-hash"]; hash != "" {
 			if name, ok := strings.CutSuffix(ref.Name, "-"+hash); ok && name != "" {
-				return ownerRef{Kind: "Deployment", Name: name}, true
+				return ownerRef{Group: "apps", Kind: "Deployment", Name: name}, true
 			}
 		}
 	}
-	return ownerRef{Kind: ref.Kind, Name: ref.Name}, true
+	return ownerRef{Group: gv.Group, Kind: ref.Kind, Name: ref.Name}, true
+}
+
+// topWorkload is topOwner, also when the pod's ReplicaSet is missing but
+// its Deployment is in the inventory (kubectl get deploy,pods): the pod is
+// the Deployment's.
+func topWorkload(inv *inventory.Inventory, o *inventory.Object) *inventory.Object {
+	top := topOwner(inv, o)
+	if top != o || o.GroupKind() != inventory.KindPod {
+		return top
+	}
+	if w, ok := workloadOf(o); ok {
+		if x := inv.Get(schema.GroupKind{Group: w.Group, Kind: w.Kind}, o.Namespace, w.Name); x != nil && len(x.Pods()) > 0 {
+			return x
+		}
+	}
+	return top
 }
 
 // selectorKeys are the pod label keys some policy of the inventory selects

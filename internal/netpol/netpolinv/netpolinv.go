@@ -48,7 +48,7 @@ func Build(inv *inventory.Inventory) *Model {
 		if o.GroupKind() == inventory.KindPodTemplate {
 			continue // a template for something else, never run as such
 		}
-		if top := topOwner(inv, o); top != o {
+		if top := topWorkload(inv, o); top != o {
 			folded = append(folded, p)
 			continue
 		}
@@ -86,7 +86,7 @@ func Build(inv *inventory.Inventory) *Model {
 		if !ok {
 			continue
 		}
-		if i, ok := index[topOwner(inv, p.Object)]; ok {
+		if i, ok := index[topWorkload(inv, p.Object)]; ok {
 			m.Input.Pods[i].IPs = append(m.Input.Pods[i].IPs, netpol.PodIPs(&pod.Status)...)
 		}
 	}

@@ -104,3 +104,21 @@ spec:
 		}
 	}
 }
+
+// kubectl get deploy,pods: the ReplicaSet is missing, the Deployment is
+// there; its pods are folded into it, not listed beside it.
+func TestBuildFoldsPodsIntoTheirDeployment(t *testing.T) {
+	dump := pod("web-5d4f8b-a1", "10.0.0.1", "ReplicaSet/web-5d4f8b", "app: web", "pod-template-hash: 5d4f8b") + `---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: c, image: x}]}
+`
+	if got := ids(netpolinv.Build(decode(t, dump))); !slices.Equal(got, []string{"shop/Deployment/web [10.0.0.1]"}) {
+		t.Errorf("workloads %q", got)
+	}
+}
