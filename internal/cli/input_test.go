@@ -164,7 +164,7 @@ items:
 		t.Errorf("scan: exit %d, findings %+v", code, r.Findings)
 	}
 	code, out, errs := runCLI(t, "netpol", "matrix", "-f", filepath.Join(dir, "pods.yaml"))
-	if code != ExitClean || !strings.Contains(out, "shop/web-1") || !strings.Contains(out, "data/db-1") {
+	if code != ExitClean || !strings.Contains(out, "shop/Pod/web-1") || !strings.Contains(out, "data/Pod/db-1") {
 		t.Errorf("netpol matrix on a PodList: exit %d, stderr %q:\n%s", code, errs, out)
 	}
 }

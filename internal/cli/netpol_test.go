@@ -143,38 +143,31 @@ func TestNetpolOnCluster(t *testing.T) {
 	}
 }
 
-// netpolDump is what kubectl get pods -A -o yaml prints of a cluster: two
-// pods of one Deployment, a bare Pod, and a policy whose DNS egress names
-// pods the dump does not hold.
+// netpolDump is what the API server returns for pods (a PodList, whose
+// items carry no kind): two pods of one Deployment, a bare Pod, a pod of
+// another namespace, and a policy whose DNS egress names pods the dump does
+// not hold.
 const netpolDump = `apiVersion: v1
-kind: List
+kind: PodList
 items:
-- apiVersion: v1
-  kind: Pod
-  metadata:
+- metadata:
     name: web-5d4f8b-a1
     namespace: shop
     labels: {app: web, pod-template-hash: 5d4f8b}
     ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-5d4f8b, uid: u1, controller: true}]
   spec: {containers: [{name: c, image: x, ports: [{containerPort: 8080}]}]}
   status: {podIP: 10.0.0.1}
-- apiVersion: v1
-  kind: Pod
-  metadata:
+- metadata:
     name: web-5d4f8b-a2
     namespace: shop
     labels: {app: web, pod-template-hash: 5d4f8b}
     ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-5d4f8b, uid: u1, controller: true}]
   spec: {containers: [{name: c, image: x, ports: [{containerPort: 8080}]}]}
   status: {podIP: 10.0.0.2}
-- apiVersion: v1
-  kind: Pod
-  metadata: {name: debug, namespace: shop, labels: {run: debug}}
+- metadata: {name: debug, namespace: shop, labels: {run: debug}}
   spec: {containers: [{name: c, image: x}]}
   status: {podIP: 10.0.0.9}
-- apiVersion: v1
-  kind: Pod
-  metadata: {name: api, namespace: other, labels: {app: api}}
+- metadata: {name: api, namespace: other, labels: {app: api}}
   spec: {containers: [{name: c, image: x}]}
 ---
 apiVersion: networking.k8s.io/v1
