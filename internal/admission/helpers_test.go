@@ -149,7 +149,7 @@ func newTestWebhook(t testing.TB, pol *Policy, sup *check.Suppressions, ns Stati
 	}
 	logs := &bytes.Buffer{}
 	log := slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, nil))
-	w := New(NewEvaluator(check.All(), check.DefaultOptions(), sup), pol, ns, m, log)
+	w := New(NewEvaluator(check.Defaults(), check.DefaultOptions(), sup), pol, ns, m, log)
 	return &testWebhook{Webhook: w, logs: logs, reg: reg}
 }
 

@@ -492,7 +492,7 @@ func TestCustomResources(t *testing.T) {
 		},
 	}
 	w := newTestWebhook(t, nil, nil, nil)
-	w.Eval = NewEvaluator(append(check.All(), widget), check.DefaultOptions(), nil)
+	w.Eval = NewEvaluator(append(check.Defaults(), widget), check.DefaultOptions(), nil)
 	req := request(t, admissionv1.Create, privilegedPod("p"), nil, alice)
 	req.Kind = metav1.GroupVersionKind{Group: "example.com", Version: "v1", Kind: "Widget"}
 	req.Object = runtime.RawExtension{Raw: []byte(`{"apiVersion":"example.com/v1","kind":"Widget","metadata":{"name":"w"},"spec":{"public":true}}`)}

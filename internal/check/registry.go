@@ -48,6 +48,19 @@ func All() []*Check {
 	return out
 }
 
+// Defaults returns the checks that run when a selection names none: every
+// registered check but the opt-in ones.
+func Defaults() []*Check {
+	all := All()
+	out := all[:0]
+	for _, c := range all {
+		if !c.OptIn {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // Get finds a check by id.
 func Get(id string) (*Check, bool) {
 	registry.RLock()

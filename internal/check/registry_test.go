@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/inventory"
 )
 
 func TestSelectOptIn(t *testing.T) {
@@ -40,5 +41,18 @@ func TestSelectOptIn(t *testing.T) {
 	}
 	if _, err := check.Select(all, []string{"opt-*"}, nil); err == nil {
 		t.Error("a glob matching only opt-in checks selected nothing and must be an error")
+	}
+}
+
+func TestDefaultsLeaveOutOptIn(t *testing.T) {
+	check.Register(&check.Check{Meta: check.Meta{ID: "test-opt-in-only", Title: "t", Severity: check.Low, Category: check.CategoryWorkload, Rationale: "r", Fix: "f", OptIn: true},
+		Pod: func(*check.Context, *inventory.Pod) []check.Result { return nil }})
+	for _, c := range check.Defaults() {
+		if c.OptIn {
+			t.Errorf("Defaults holds the opt-in check %s", c.ID)
+		}
+	}
+	if _, ok := check.Get("test-opt-in-only"); !ok {
+		t.Fatal("not registered")
 	}
 }

@@ -2,6 +2,8 @@ package workload
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/fieldpath"
@@ -15,20 +17,30 @@ var (
 	namespaceNamePath = fieldpath.New("metadata", "name")
 )
 
-// computeQuotas are the ResourceQuota resources that bound what one
-// namespace's pods take from the nodes.
-var computeQuotas = []corev1.ResourceName{
-	corev1.ResourceCPU, corev1.ResourceMemory, corev1.ResourceRequestsCPU, corev1.ResourceRequestsMemory,
-	corev1.ResourceLimitsCPU, corev1.ResourceLimitsMemory, corev1.ResourcePods,
+// cpuQuotas and memoryQuotas are the ResourceQuota resources that bound
+// what one namespace's pods take from the nodes.
+var (
+	cpuQuotas    = []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceRequestsCPU, corev1.ResourceLimitsCPU}
+	memoryQuotas = []corev1.ResourceName{corev1.ResourceMemory, corev1.ResourceRequestsMemory, corev1.ResourceLimitsMemory}
+)
+
+func capsAny(hard corev1.ResourceList, names []corev1.ResourceName) bool {
+	for _, n := range names {
+		if _, ok := hard[n]; ok {
+			return true
+		}
+	}
+	return false
 }
 
-// NamespaceResourceQuota reports namespaces that no ResourceQuota bounds.
+// NamespaceResourceQuota reports namespaces that no ResourceQuota bounds,
+// and ResourceQuotas that cap neither CPU nor memory, or only one of them.
 //
 // Reads: Namespace objects; spec.hard of ResourceQuotas.
-// Allows: a ResourceQuota in the namespace that caps CPU, memory (requests
-// or limits) or the number of pods; system namespaces. Namespaces are
-// judged where the scan holds their Namespace object: a manifest that only
-// deploys into a namespace does not own its quota.
+// Allows: a namespace with a ResourceQuota; a quota that caps both CPU and
+// memory (requests, limits or the plain names); system namespaces.
+// Namespaces are judged where the scan holds their Namespace object: a
+// manifest that only deploys into a namespace does not own its quota.
 var NamespaceResourceQuota = &check.Check{
 	Meta: check.Meta{
 		ID:       "namespace-resource-quota",
@@ -45,32 +57,41 @@ var NamespaceResourceQuota = &check.Check{
 			check.NSA("Network separation and hardening: resource policies"),
 			check.MITRE("T1496", "Resource Hijacking"),
 		},
-		Peers: []check.Peer{check.Trivy("KSV040").Differs("Trivy reports every object that is not itself a ResourceQuota; kubeward reports each namespace without one")},
+		Peers: []check.Peer{check.Trivy("KSV040").Differs("Trivy reports every object that is not a ResourceQuota capping all four of requests.cpu, requests.memory, limits.cpu and limits.memory; " +
+			"kubeward reports each namespace without a quota, and quotas that cap CPU or memory in no form")},
 	},
 	Inventory: func(ctx *check.Context, inv *inventory.Inventory) []check.Result {
-		return namespacesWithout(ctx, inv, kindResourceQuota, "no ResourceQuota caps CPU, memory or pods", func(o *inventory.Object) bool {
+		out := namespacesWithout(ctx, inv, kindResourceQuota, "no ResourceQuota caps what its pods take")
+		for _, o := range inv.ByKind(kindResourceQuota) {
 			q, ok := o.Typed.(*corev1.ResourceQuota)
 			if !ok {
-				return false
+				continue
 			}
-			for _, r := range computeQuotas {
-				if _, ok := q.Spec.Hard[r]; ok {
-					return true
-				}
+			var missing []string
+			if !capsAny(q.Spec.Hard, cpuQuotas) {
+				missing = append(missing, "CPU")
 			}
-			return false
-		})
+			if !capsAny(q.Spec.Hard, memoryQuotas) {
+				missing = append(missing, "memory")
+			}
+			if len(missing) > 0 {
+				out = append(out, check.Result{Object: o, Path: fieldpath.New("spec", "hard"),
+					Message: fmt.Sprintf("ResourceQuota %s caps no %s (requests.*, limits.* or the plain name)", o.Name, strings.Join(missing, " and no "))})
+			}
+		}
+		return out
 	},
 	Needs:      []schema.GroupKind{kindResourceQuota},
 	MetadataOf: []schema.GroupKind{inventory.KindNamespace},
 }
 
-// NamespaceLimitRange reports namespaces without a LimitRange.
+// NamespaceLimitRange reports namespaces without a LimitRange, and
+// LimitRanges that give containers neither a default limit nor a maximum.
 //
 // Reads: Namespace objects; spec.limits of LimitRanges.
-// Allows: a LimitRange in the namespace with at least one limit; system
-// namespaces. Namespaces are judged where the scan holds their Namespace
-// object.
+// Allows: a namespace with a LimitRange; a LimitRange with a Container
+// item that sets default or max; system namespaces. Namespaces are judged
+// where the scan holds their Namespace object.
 var NamespaceLimitRange = &check.Check{
 	Meta: check.Meta{
 		ID:       "namespace-limit-range",
@@ -86,13 +107,22 @@ var NamespaceLimitRange = &check.Check{
 			check.NSA("Network separation and hardening: resource policies"),
 			check.MITRE("T1496", "Resource Hijacking"),
 		},
-		Peers: []check.Peer{check.Trivy("KSV039").Differs("Trivy reports every object that is not itself a complete LimitRange; kubeward reports each namespace without one")},
+		Peers: []check.Peer{check.Trivy("KSV039").Differs("Trivy reports every object that is not a LimitRange item with all of type, min, max, default and defaultRequest; " +
+			"kubeward reports each namespace without a LimitRange, and LimitRanges that give containers neither a default nor a maximum")},
 	},
 	Inventory: func(ctx *check.Context, inv *inventory.Inventory) []check.Result {
-		return namespacesWithout(ctx, inv, kindLimitRange, "no LimitRange gives containers default or maximum resources", func(o *inventory.Object) bool {
+		out := namespacesWithout(ctx, inv, kindLimitRange, "no LimitRange gives containers default or maximum resources")
+		for _, o := range inv.ByKind(kindLimitRange) {
 			lr, ok := o.Typed.(*corev1.LimitRange)
-			return ok && len(lr.Spec.Limits) > 0
-		})
+			if !ok || slices.ContainsFunc(lr.Spec.Limits, func(l corev1.LimitRangeItem) bool {
+				return l.Type == corev1.LimitTypeContainer && (len(l.Default) > 0 || len(l.Max) > 0)
+			}) {
+				continue
+			}
+			out = append(out, check.Result{Object: o, Path: fieldpath.New("spec", "limits"),
+				Message: fmt.Sprintf("LimitRange %s gives containers neither a default limit nor a maximum", o.Name)})
+		}
+		return out
 	},
 	Needs:      []schema.GroupKind{kindLimitRange},
 	MetadataOf: []schema.GroupKind{inventory.KindNamespace},
@@ -101,13 +131,11 @@ var NamespaceLimitRange = &check.Check{
 func init() { check.Register(NamespaceResourceQuota, NamespaceLimitRange) }
 
 // namespacesWithout reports the Namespace objects of the scan, other than
-// system namespaces, that hold no object of kind gk that counts.
-func namespacesWithout(ctx *check.Context, inv *inventory.Inventory, gk schema.GroupKind, what string, counts func(*inventory.Object) bool) []check.Result {
+// system namespaces, that hold no object of kind gk.
+func namespacesWithout(ctx *check.Context, inv *inventory.Inventory, gk schema.GroupKind, what string) []check.Result {
 	covered := map[string]bool{}
 	for _, o := range inv.ByKind(gk) {
-		if counts(o) {
-			covered[o.Namespace] = true
-		}
+		covered[o.Namespace] = true
 	}
 	var out []check.Result
 	for _, ns := range inv.ByKind(inventory.KindNamespace) {
