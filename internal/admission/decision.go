@@ -65,7 +65,10 @@ type findingKey struct{ check, path string }
 // enforceOnly is set for objects judged again only to enforce.
 func judge(lv Levels, fs []check.Finding, old []check.Finding, enforceOnly bool) *Decision {
 	d := &Decision{Outcome: Allow, Levels: lv}
-	had := map[findingKey]bool{}
+	var had map[findingKey]bool // nil for a creation: reads find nothing
+	if len(old) > 0 {
+		had = make(map[findingKey]bool, len(old))
+	}
 	for i := range old {
 		if !old[i].Suppressed() {
 			had[findingKey{old[i].CheckID, old[i].Path}] = true

@@ -12,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	sigsjson "sigs.k8s.io/json"
 )
@@ -136,6 +137,45 @@ func FuzzDecodersAgree(f *testing.F) {
 			}
 			if !apiequality.Semantic.DeepEqual(&wantR, &gotR) {
 				t.Fatalf("decoders disagree on the review %s", data)
+			}
+		}
+	})
+}
+
+// FuzzOnePassAgrees: a review the one-pass decoder reads is the review
+// DecodeReview reads, and its objects are the ones DecodeObject types.
+func FuzzOnePassAgrees(f *testing.F) {
+	seedReviews(f)
+	f.Add([]byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"1","kind":{"version":"v1","kind":"Pod"},"object":{"apiVersion":"v1","kind":"Pod"},"oldObject":null,"dryRun":true,"u\u0069d":"2"}}`))
+	f.Add([]byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"object":{"apiVersion":"v1","kind":"Pod"},"uid":"1","kind":{"version":"v1","kind":"Pod"}}}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		d, ok := decodeReviewOnePass(body)
+		if !ok {
+			return
+		}
+		r, err := DecodeReview(body)
+		if err != nil {
+			t.Fatalf("one pass read a review DecodeReview refuses (%v): %s", err, body)
+		}
+		want := *r.Request
+		want.Object, want.OldObject = runtime.RawExtension{}, runtime.RawExtension{}
+		if !apiequality.Semantic.DeepEqual(&want, d.Request) || r.TypeMeta != d.TypeMeta {
+			t.Fatalf("requests differ on %s:\nDecodeReview %+v\none pass     %+v", body, want, *d.Request)
+		}
+		gvk := schemaGVK(r.Request.Kind)
+		for _, o := range []struct {
+			raw runtime.RawExtension
+			got runtime.Object
+		}{{r.Request.Object, d.object}, {r.Request.OldObject, d.oldObject}} {
+			if o.got == nil {
+				if len(o.raw.Raw) != 0 {
+					t.Fatalf("one pass left out an object: %s", body)
+				}
+				continue
+			}
+			obj, err := DecodeObject(o.raw, gvk)
+			if err != nil || !apiequality.Semantic.DeepEqual(obj, o.got) {
+				t.Fatalf("objects differ on %s (%v):\nDecodeObject %+v\none pass     %+v", body, err, obj, o.got)
 			}
 		}
 	})

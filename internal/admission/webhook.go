@@ -21,6 +21,7 @@ import (
 	admissionv1 "k8s.io/api/admission/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
@@ -85,10 +86,11 @@ const (
 	MaxReviewCost = 3*MaxBodyBytes + reviewFixedBytes + 2*MaxObjectNodes*nodeBytes
 )
 
-func reviewCost(body []byte) int64 {
-	// Objects over MaxObjectNodes are refused before they are typed.
-	nodes := min(jsonNodes(body, 2*MaxObjectNodes), 2*MaxObjectNodes)
-	return int64(3*len(body)+reviewFixedBytes) + int64(nodes)*nodeBytes
+// reviewCost is the reservation of a review of size bytes and nodes JSON
+// objects and arrays; objects over MaxObjectNodes are refused before they
+// are typed.
+func reviewCost(size, nodes int) int64 {
+	return int64(3*size+reviewFixedBytes) + int64(min(nodes, 2*MaxObjectNodes))*nodeBytes
 }
 
 // maxWhyLen bounds Decision.Why, which may quote the request (its
@@ -98,14 +100,27 @@ const maxWhyLen = 256
 // Admit decides one request. An error is a request that cannot be
 // evaluated (a *RequestError, answered as a denial with its code).
 func (w *Webhook) Admit(ctx context.Context, req *admissionv1.AdmissionRequest) (*Decision, error) {
-	d, err := w.admit(ctx, req)
+	return w.admitDecoded(ctx, &decodedReview{AdmissionReview: &admissionv1.AdmissionReview{Request: req}})
+}
+
+// admitDecoded is Admit with the objects typed already when r has them.
+func (w *Webhook) admitDecoded(ctx context.Context, r *decodedReview) (*Decision, error) {
+	d, err := w.admit(ctx, r.Request, r.object, r.oldObject)
 	if d != nil {
 		d.Why = shorten(d.Why, maxWhyLen)
 	}
 	return d, err
 }
 
-func (w *Webhook) admit(ctx context.Context, req *admissionv1.AdmissionRequest) (*Decision, error) {
+// typed returns pre, or raw decoded as DecodeObject does.
+func typed(pre runtime.Object, raw runtime.RawExtension, gvk schema.GroupVersionKind) (runtime.Object, error) {
+	if pre != nil {
+		return pre, nil
+	}
+	return DecodeObject(raw, gvk)
+}
+
+func (w *Webhook) admit(ctx context.Context, req *admissionv1.AdmissionRequest, preObj, preOld runtime.Object) (*Decision, error) {
 	gvk := schema.GroupVersionKind{Group: req.Kind.Group, Version: req.Kind.Version, Kind: req.Kind.Kind}
 	d0 := &Decision{Outcome: Allow, Object: inventory.Ref{APIVersion: gvk.GroupVersion().String(), Kind: gvk.Kind, Namespace: req.Namespace, Name: req.Name}}
 	if req.Operation != admissionv1.Create && req.Operation != admissionv1.Update {
@@ -119,7 +134,7 @@ func (w *Webhook) admit(ctx context.Context, req *admissionv1.AdmissionRequest) 
 	if gvk.Kind == "" || gvk.Version == "" {
 		return nil, badRequest("the request has no kind")
 	}
-	obj, err := DecodeObject(req.Object, gvk)
+	obj, err := typed(preObj, req.Object, gvk)
 	if errors.Is(err, ErrNoObject) {
 		return nil, badRequest("the %s request has no object", req.Operation)
 	}
@@ -147,7 +162,7 @@ func (w *Webhook) admit(ctx context.Context, req *admissionv1.AdmissionRequest) 
 	var old []check.Finding
 	if req.Operation == admissionv1.Update {
 		// An old object that does not decode judges the update whole.
-		if oldObj, err := DecodeObject(req.OldObject, gvk); err == nil && oldObj != nil {
+		if oldObj, err := typed(preOld, req.OldObject, gvk); err == nil && oldObj != nil {
 			if oev, err := w.Eval.Evaluate(oldObj, req.Namespace); err == nil {
 				old = oev.Findings
 			}
@@ -311,18 +326,19 @@ func (w *Webhook) serve(rw http.ResponseWriter, r *http.Request) (int, *admissio
 		}
 		return fail(rw, badRequest("reading the body: %v", err))
 	}
-	if cost := reviewCost(body); cost > held {
+	nodes := jsonNodes(body, 2*MaxObjectNodes)
+	if cost := reviewCost(len(body), nodes); cost > held {
 		if err := w.reserve(r.Context(), cost-held); err != nil {
 			return busy(rw, r, err)
 		}
 		held = cost
 	}
-	review, err := DecodeReview(body)
+	decoded, err := decodeReview(body, nodes)
 	if err != nil {
 		return fail(rw, err)
 	}
-	req := review.Request
-	d, err := w.Admit(r.Context(), req)
+	review, req := decoded.AdmissionReview, decoded.Request
+	d, err := w.admitDecoded(r.Context(), decoded)
 	var resp *admissionv1.AdmissionResponse
 	if err != nil {
 		var re *RequestError
@@ -360,6 +376,10 @@ func readBody(rw http.ResponseWriter, r *http.Request) ([]byte, error) {
 
 func (w *Webhook) reserve(ctx context.Context, n int64) error {
 	if w.Budget == nil {
+		return nil
+	}
+	if w.Budget.TryAcquire(n) {
+		w.Metrics.InFlightBytes.Set(float64(w.Budget.InUse()))
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, w.BudgetWait)

@@ -536,3 +536,19 @@ func TestDecodeErrorsQuoteNoValue(t *testing.T) {
 		}
 	}
 }
+
+// Reviews shaped as the API server writes them (kind before the objects,
+// a null oldObject on creation) are typed in one pass; the general path is
+// for the unusual.
+func TestAPIServerReviewsAreReadInOnePass(t *testing.T) {
+	for _, req := range []*admissionv1.AdmissionRequest{
+		request(t, admissionv1.Create, typicalPod(), nil, alice),
+		request(t, admissionv1.Update, privilegedPod("p"), hardenedPod("p"), alice),
+		request(t, admissionv1.Create, deployment("web", hardenedSpec()), nil, alice),
+	} {
+		d, ok := decodeReviewOnePass(reviewBody(t, req))
+		if !ok || d.object == nil || (req.Operation == admissionv1.Update) != (d.oldObject != nil) {
+			t.Errorf("%s %s: one pass %v, object %v, old object %v", req.Operation, req.Kind.Kind, ok, d != nil && d.object != nil, d != nil && d.oldObject != nil)
+		}
+	}
+}
