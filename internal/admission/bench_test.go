@@ -92,10 +92,10 @@ func (l latencies) report(b *testing.B) {
 // response encode, metrics and the JSON log line). The second variant
 // leaves out the control-plane checks, to show their share.
 func BenchmarkReviewTypicalPod(b *testing.B) {
-	b.Run("all-checks", func(b *testing.B) { benchReview(b, check.All()) })
+	b.Run("all-checks", func(b *testing.B) { benchReview(b, check.Defaults()) })
 	b.Run("without-control-plane", func(b *testing.B) {
 		var cs []*check.Check
-		for _, c := range check.All() {
+		for _, c := range check.Defaults() {
 			if c.Category != check.CategoryControlPlane {
 				cs = append(cs, c)
 			}

@@ -111,9 +111,10 @@ type decodedReview struct {
 // them again, a fifth of the handler's work. Anything unusual (objects
 // before the kind, a kind without a Go type, a review over the node
 // limit, any error) is read again the general way, so the answer is
-// exactly DecodeReview's and DecodeObject's.
+// exactly DecodeReview's and DecodeObject's. nodes is jsonNodes of body.
 func decodeReview(body []byte, nodes int) (*decodedReview, error) {
-	if nodes <= MaxObjectNodes && len(body) <= MaxBodyBytes {
+	// Under both limits of an object, the review's objects are too.
+	if nodes <= MaxObjectNodes && len(body) <= MaxObjectBytes {
 		if d, ok := decodeReviewOnePass(body); ok {
 			return d, nil
 		}
