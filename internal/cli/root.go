@@ -75,6 +75,7 @@ which), 2 usage or input error, including input that holds nothing to judge.`,
 		newAuditCmd(s),
 		newWebhookCmd(s),
 		newNodeCmd(s),
+		newImagesCmd(s),
 	)
 	return root
 }

@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"io"
 	"log"
 	"net/http"
@@ -80,6 +81,18 @@ func New(t testing.TB) *Registry {
 	r.CAs = x509.NewCertPool()
 	r.CAs.AddCert(r.server.Certificate())
 	return r
+}
+
+// CAFile writes the registry's certificate as PEM, for commands that take
+// a certificate authority file.
+func (r *Registry) CAFile(t testing.TB) string {
+	t.Helper()
+	name := filepath.Join(t.TempDir(), "registry-ca.pem")
+	b := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: r.server.Certificate().Raw})
+	if err := os.WriteFile(name, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return name
 }
 
 // Close stops the registry: later requests find nothing listening.

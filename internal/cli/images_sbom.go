@@ -1,0 +1,125 @@
+package cli
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/distribution/reference"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/kubeward/kubeward/internal/image/registry"
+	"github.com/kubeward/kubeward/internal/image/sbom"
+	"github.com/kubeward/kubeward/internal/version"
+	"github.com/spf13/cobra"
+)
+
+type sbomFlags struct {
+	platform string
+	timeout  time.Duration
+	caFile   string
+	out      outputFlag
+}
+
+func newImagesSBOMCmd(s Streams) *cobra.Command {
+	f := &sbomFlags{}
+	cmd := &cobra.Command{
+		Use:   "sbom IMAGE",
+		Short: "Write an image's packages as an SPDX or CycloneDX SBOM",
+		Long: `Read an image from its registry (credentials from the Docker configuration and
+credential helpers) and list the packages of its layers: Debian, Ubuntu, Alpine
+and rpm packages, Go binaries' modules, npm lockfiles and node_modules, Java
+archives, Python distributions. The document describes the image by its
+digest; attest it with cosign attest --type spdxjson|cyclonedx so that scans
+read it instead of the layers.`,
+		Example: `  kubeward images sbom ghcr.io/acme/app:1.4.2 -o spdx=app.spdx.json
+  kubeward images sbom ghcr.io/acme/app@sha256:... -o cyclonedx`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return f.run(cmd.Context(), s, args[0])
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.platform, "platform", "linux/amd64", "the image to read from a multi-platform index (os/arch[/variant])")
+	fl.DurationVar(&f.timeout, "timeout", 10*time.Minute, "bound on reading and listing the image")
+	fl.StringVar(&f.caFile, "registry-ca", "", "PEM file of certificate authorities the registry's certificate is checked against, besides the system's")
+	f.out.register(cmd, sbom.Formats(), "spdx", "")
+	return cmd
+}
+
+func (f *sbomFlags) run(ctx context.Context, s Streams, image string) error {
+	if err := f.out.parse("spdx"); err != nil {
+		return err
+	}
+	platform, err := v1.ParsePlatform(f.platform)
+	if err != nil {
+		return usageErr("--platform: %v", err)
+	}
+	named, err := reference.ParseNormalizedNamed(image)
+	if err != nil {
+		return usageErr("%q is not an image reference: %v", image, err)
+	}
+	ref, err := name.ParseReference(reference.TagNameOnly(named).String())
+	if err != nil {
+		return usageErr("%q is not an image reference: %v", image, err)
+	}
+	opts := registry.Options{UserAgent: "kubeward/" + version.String()}
+	if f.caFile != "" {
+		if opts.RootCAs, err = caPool(f.caFile); err != nil {
+			return usageErr("--registry-ca: %v", err)
+		}
+	}
+	client, err := registry.New(opts)
+	if err != nil {
+		return &exitError{code: ExitError, err: err}
+	}
+	session, err := client.Session("default", nil)
+	if err != nil {
+		return &exitError{code: ExitError, err: err}
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, cancel := context.WithTimeout(ctx, f.timeout)
+	defer cancel()
+	digest, err := session.Resolve(ctx, ref)
+	if err != nil {
+		return &exitError{code: ExitError, err: fmt.Errorf("%s: %w", image, err)}
+	}
+	img, err := session.Image(ctx, digest, *platform)
+	if err != nil {
+		return &exitError{code: ExitError, err: fmt.Errorf("%s: %w", image, err)}
+	}
+	list, err := sbom.FromImage(ctx, img, sbom.Options{})
+	if err != nil {
+		return &exitError{code: ExitError, err: fmt.Errorf("%s: %w", image, err)}
+	}
+	for _, p := range list.Problems {
+		fmt.Fprintf(s.Err, "warning: %s\n", p)
+	}
+	// The SBOM names the platform's image, not the index a tag may name.
+	if h, err := img.Digest(); err == nil {
+		digest = digest.Context().Digest(h.String())
+	}
+	subject := sbom.Subject{Reference: image, Repository: reference.TrimNamed(named).String(), Digest: digest.DigestStr(), Tool: "kubeward-" + version.String()}
+	return f.out.write(s, func(format string, w io.Writer) error { return list.Write(w, format, subject) })
+}
+
+// caPool is the system's certificate authorities and those of a PEM file.
+func caPool(file string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%s holds no PEM certificate", file)
+	}
+	return pool, nil
+}

@@ -1,0 +1,115 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kubeward/kubeward/internal/image/registrytest"
+	"github.com/kubeward/kubeward/internal/image/sbom"
+	"github.com/kubeward/kubeward/internal/image/sbom/sbomtest"
+	"github.com/kubeward/kubeward/internal/image/vulndb/osvtest"
+)
+
+// TestImagesSBOM reads an image from a registry behind TLS and basic
+// authentication (credentials from the Docker configuration, as after
+// docker login) and writes both SBOM formats, which read back as SBOM
+// attestation predicates.
+func TestImagesSBOM(t *testing.T) {
+	reg := registrytest.New(t)
+	reg.DockerConfig(t)
+	img := sbomtest.Image(t, sbomtest.Layer(t, map[string]sbomtest.File{
+		"etc/os-release":        sbomtest.OSRelease("alpine", "3.19.1", ""),
+		"lib/apk/db/installed":  sbomtest.APKInstalled(sbomtest.APK{Name: "busybox", Origin: "busybox", Version: "1.36.1-r9"}),
+		"app/package-lock.json": sbomtest.PackageLock(map[string]string{"lodash": "4.17.20"}),
+	}))
+	d := reg.Push(t, "acme/app:1.0", img)
+	ca := reg.CAFile(t)
+	out := filepath.Join(t.TempDir(), "app.cdx.json")
+	code, stdout, stderr := runCLI(t, "images", "sbom", reg.Host+"/acme/app:1.0", "--registry-ca", ca, "-o", "spdx", "-o", "cyclonedx="+out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil || doc["spdxVersion"] != "SPDX-2.3" {
+		t.Fatalf("SPDX on stdout: %v\n%s", err, stdout)
+	}
+	if !strings.Contains(stdout, d.DigestStr()) || !strings.Contains(stdout, "pkg:apk/alpine/busybox@1.36.1-r9") || !strings.Contains(stdout, "pkg:npm/lodash@4.17.20") {
+		t.Errorf("the SPDX document lacks the digest or a package:\n%s", stdout)
+	}
+	cdx, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for typ, body := range map[string][]byte{sbom.PredicateSPDX: []byte(stdout), sbom.PredicateCycloneDX: cdx} {
+		l, err := sbom.FromPredicate(t.Context(), typ, body)
+		if err != nil || len(l.Packages) != 2 {
+			t.Errorf("%s read back: %v, %d packages", typ, err, len(l.Packages))
+		}
+	}
+
+	// Without the registry's CA the TLS handshake fails: an error, exit 2.
+	if code, _, stderr := runCLI(t, "images", "sbom", reg.Host+"/acme/app:1.0"); code != 2 || !strings.Contains(stderr, "certificate") {
+		t.Errorf("untrusted registry: exit %d, %s", code, stderr)
+	}
+	// A tag that is not there, a reference that is not one, a format that is not one.
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{reg.Host + "/acme/app:nope", "--registry-ca", ca}, "no such tag"},
+		{[]string{"Not A Reference"}, "not an image reference"},
+		{[]string{reg.Host + "/acme/app:1.0", "-o", "swid"}, "-o"},
+	} {
+		if code, _, stderr := runCLI(t, append([]string{"images", "sbom"}, tc.args...)...); code != 2 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, %s", tc.args, code, stderr)
+		}
+	}
+}
+
+func TestImagesDB(t *testing.T) {
+	srv := osvtest.Serve(t, map[string][]byte{
+		"Debian": osvtest.Archive(t, `{"id":"DEBIAN-CVE-2024-1","affected":[{"package":{"ecosystem":"Debian:12","name":"openssl"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"3.1-1"}]}]}]}`),
+		"npm":    osvtest.Archive(t, `{"id":"GHSA-x","affected":[{"package":{"ecosystem":"npm","name":"lodash"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"4.17.21"}]}]}]}`),
+	})
+	dir := filepath.Join(t.TempDir(), "osv")
+	t.Chdir(t.TempDir()) // no configuration file
+	code, stdout, stderr := runCLI(t, "images", "db", "update", "--vuln-db", dir, "--remote-host", srv.URL, "--ecosystem", "Debian,npm")
+	if code != 0 || !strings.Contains(stdout, "Debian") || !strings.Contains(stdout, "fetched") {
+		t.Fatalf("update: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	// Without --ecosystem, the ecosystems present are refreshed: unchanged.
+	code, stdout, stderr = runCLI(t, "images", "db", "update", "--vuln-db", dir, "--remote-host", srv.URL, "-o", "json")
+	var res struct {
+		Dir        string
+		Ecosystems []struct {
+			Ecosystem string
+			Unchanged bool
+		}
+	}
+	if err := json.Unmarshal([]byte(stdout), &res); code != 0 || err != nil || len(res.Ecosystems) != 2 || !res.Ecosystems[0].Unchanged || res.Dir != dir {
+		t.Fatalf("second update: exit %d, %v\n%s\n%s", code, err, stdout, stderr)
+	}
+	code, stdout, _ = runCLI(t, "images", "db", "status", "--vuln-db", dir)
+	if code != 0 || !strings.Contains(stdout, "Debian") || !strings.Contains(stdout, srv.URL+"/npm/all.zip") {
+		t.Errorf("status: exit %d\n%s", code, stdout)
+	}
+	// The configuration names the directory, the mirror and the ecosystems.
+	other := filepath.Join(t.TempDir(), "osv")
+	cfg := writeTestFile(t, t.TempDir(), "kubeward.yaml", "apiVersion: kubeward.dev/v1alpha1\nkind: Config\nimages:\n  vulnerabilities:\n    db: {dir: "+other+", remoteHost: "+srv.URL+", ecosystems: [npm]}\n")
+	if code, stdout, stderr := runCLI(t, "images", "db", "update", "--config", cfg); code != 0 || !strings.Contains(stdout, "npm") || strings.Contains(stdout, "Debian") {
+		t.Errorf("update from the configuration: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(other, "npm", "all.zip")); err != nil {
+		t.Error(err)
+	}
+	// Failures: an ecosystem the server lacks; a database that is not there.
+	if code, _, stderr := runCLI(t, "images", "db", "update", "--vuln-db", dir, "--remote-host", srv.URL, "--ecosystem", "Nope"); code != 2 || !strings.Contains(stderr, "404") {
+		t.Errorf("missing ecosystem: exit %d, %s", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, "images", "db", "status", "--vuln-db", filepath.Join(dir, "nope")); code != 2 || !strings.Contains(stderr, "kubeward images db update") {
+		t.Errorf("status of nothing: exit %d, %s", code, stderr)
+	}
+}
