@@ -50,9 +50,9 @@ func newImagesDBCmd(s Streams) *cobra.Command {
 		Long: `The known-vulnerability checks match image packages against the OSV database:
 per-ecosystem archives (all.zip) as osv.dev publishes them, indexed by kubeward.
 "update" fetches them; scans only read them and never download. For an
-air-gapped site, run update where the archives can be reached (or point
---remote-host at a mirror or a file:// copy of the bucket) and copy the
-directory; scans take it with --vuln-db DIR (docs/images.md).`,
+air-gapped site, run update where the archives can be reached (or from a
+mirror, or a file:// copy of the bucket) and copy the directory; scans take
+the copy's path (docs/images.md).`,
 	}
 	cmd.AddCommand(newImagesDBUpdateCmd(s), newImagesDBStatusCmd(s))
 	return cmd

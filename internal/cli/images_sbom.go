@@ -33,8 +33,8 @@ func newImagesSBOMCmd(s Streams) *cobra.Command {
 credential helpers) and list the packages of its layers: Debian, Ubuntu, Alpine
 and rpm packages, Go binaries' modules, npm lockfiles and node_modules, Java
 archives, Python distributions. The document describes the image by its
-digest; attest it with cosign attest --type spdxjson|cyclonedx so that scans
-read it instead of the layers.`,
+digest; attest it with cosign attest (predicate type spdxjson or cyclonedx)
+so that scans read it instead of the layers.`,
 		Example: `  kubeward images sbom ghcr.io/acme/app:1.4.2 -o spdx=app.spdx.json
   kubeward images sbom ghcr.io/acme/app@sha256:... -o cyclonedx`,
 		Args: cobra.ExactArgs(1),
