@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/kubeward/kubeward/internal/diag"
@@ -57,7 +58,12 @@ CEL cost limits.
 -f names the policies and bindings, and any params, Namespaces and
 CustomResourceDefinitions they need (these may also be among the manifests).
 Each object of MANIFESTS is evaluated as a CREATE request. With --cases, each
-case of a PolicyTest file is run and checked against its expected decision.
+case of a PolicyTest file is run and checked against its expected decision:
+admit, warn, deny (a validation evaluated to false) or error (an expression
+failed at run time under failurePolicy Fail; the failure names the part that
+failed and the likely cause). A case can take every object of a file (select:
+all, or a glob such as Pod/*). A case that depends on a policy or binding the
+API server would refuse is an error, never a pass.
 
 Objects are evaluated as written: the API server would first apply its
 defaults and mutating admission (see docs/policy.md).
@@ -108,6 +114,7 @@ type caseReport struct {
 	Expect   string      `json:"expect"`
 	Passed   bool        `json:"passed"`
 	Failures []string    `json:"failures,omitempty"`
+	Error    string      `json:"error,omitempty"`
 	Result   *vap.Result `json:"result,omitempty"`
 }
 
@@ -120,6 +127,7 @@ type policySummary struct {
 	NotEvaluated  int `json:"notEvaluated,omitempty"`
 	Cases         int `json:"cases"`
 	Failed        int `json:"failed"`
+	Errors        int `json:"errors,omitempty"`
 }
 
 func (f *policyTestFlags) run(ctx context.Context, s Streams, manifests []string) error {
@@ -215,13 +223,17 @@ func (f *policyTestFlags) run(ctx context.Context, s Streams, manifests []string
 	for _, so := range suites {
 		for _, o := range so.Outcomes {
 			rep.Cases = append(rep.Cases, caseReport{File: so.Suite.File, Line: o.Case.Line, Name: o.Case.Name, Expect: o.Case.Expect,
-				Passed: o.Passed(), Failures: o.Failures, Result: o.Result})
+				Passed: o.Passed(), Failures: o.Failures, Error: o.Error, Result: o.Result})
 			rep.Summary.Cases++
-			if !o.Passed() {
+			switch {
+			case o.Error != "":
+				rep.Summary.Errors++
+			case !o.Passed():
 				rep.Summary.Failed++
 			}
 		}
 	}
+	rep.Notes = append(rep.Notes, assumedNamespaceNotes(rep)...)
 	if rep.Problems == nil {
 		rep.Problems = []diag.Problem{}
 	}
@@ -238,6 +250,32 @@ func (f *policyTestFlags) run(ctx context.Context, s Streams, manifests []string
 		return err
 	}
 	return rep.gate()
+}
+
+// assumedNamespaceNotes says once per run, not per object or case, which
+// namespaces were assumed to exist.
+func assumedNamespaceNotes(r *policyReport) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(res *vap.Result) {
+		if res == nil {
+			return
+		}
+		for _, ns := range res.AssumedNamespaces {
+			if !seen[ns] {
+				seen[ns] = true
+				out = append(out, vap.AssumedNamespaceNote(ns))
+			}
+		}
+	}
+	for _, o := range r.Objects {
+		add(o.Result)
+	}
+	for _, c := range r.Cases {
+		add(c.Result)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func (r *policyReport) count(res *vap.Result) {
@@ -261,8 +299,8 @@ func (r *policyReport) gate() error {
 		}
 	}
 	switch {
-	case errs > 0:
-		return &exitError{code: ExitError, err: fmt.Errorf("%d input error(s)", errs)}
+	case errs > 0 || r.Summary.Errors > 0:
+		return &exitError{code: ExitError, err: fmt.Errorf("%d input error(s), %d case(s) not evaluated", errs, r.Summary.Errors)}
 	case r.Summary.Failed > 0:
 		return &exitError{code: ExitFindings, err: fmt.Errorf("%d of %d case(s) failed", r.Summary.Failed, r.Summary.Cases)}
 	case r.Summary.Denied > 0:
@@ -327,6 +365,10 @@ func (r *policyReport) table(out, errw io.Writer, all bool) error {
 			w.printf("PASS  %s\n", c.Name)
 			continue
 		}
+		if c.Error != "" {
+			w.printf("ERROR %s (%s:%d)\n      %s\n", c.Name, c.File, c.Line, c.Error)
+			continue
+		}
 		w.printf("FAIL  %s (%s:%d)\n", c.Name, c.File, c.Line)
 		for _, fail := range c.Failures {
 			w.printf("      %s\n", fail)
@@ -335,8 +377,12 @@ func (r *policyReport) table(out, errw io.Writer, all bool) error {
 			writeBindings(w, c.Result)
 		}
 	}
-	if r.Summary.Cases > 0 {
-		w.printf("--- %d passed, %d failed\n", r.Summary.Cases-r.Summary.Failed, r.Summary.Failed)
+	if sm := r.Summary; sm.Cases > 0 {
+		w.printf("--- %d passed, %d failed", sm.Cases-sm.Failed-sm.Errors, sm.Failed)
+		if sm.Errors > 0 {
+			w.printf(", %d not evaluated (errors)", sm.Errors)
+		}
+		w.printf("\n")
 	}
 	return w.err
 }
@@ -353,6 +399,9 @@ func writeBindings(w *errWriter, res *vap.Result) {
 				extra += " (error ignored: failurePolicy Ignore)"
 			}
 			w.printf("        %s%s\n", fl.Message, extra)
+			if fl.Explanation != "" {
+				w.printf("          %s\n", fl.Explanation)
+			}
 		}
 		if len(b.Failures) == 0 && b.Outcome == vap.OutcomeDeny {
 			w.printf("        %s\n", b.Message)

@@ -250,3 +250,121 @@ spec:
 		t.Errorf("findings:\n%s\nwant\n%s\n%s", strings.Join(sorted(got), "\n"), strings.Join(want, "\n"), raw)
 	}
 }
+
+// A policy the API server would refuse takes no part in decisions, so no
+// case may pass on its account: every case that depends on it is an error
+// in the table, the JSON and JUnit (exit 2), never a PASS.
+func TestPolicyTestRefusedPolicyFailsItsCases(t *testing.T) {
+	dir := t.TempDir()
+	policies := writeTestFile(t, dir, "policies.yaml", `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: broken}
+spec:
+  matchConstraints:
+    resourceRules: [{apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [pods]}]
+  validations:
+  - expression: "object.spec.containers.all(c, c.image.endsWith(':latest') ==)"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: broken}
+spec: {policyName: broken, validationActions: [Deny]}
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: fine}
+spec:
+  matchConstraints:
+    resourceRules: [{apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [configmaps]}]
+  validations:
+  - expression: "true"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: fine}
+spec: {policyName: fine, validationActions: [Deny]}
+`)
+	cases := writeTestFile(t, dir, "cases.yaml", `apiVersion: kubeward.dev/v1alpha1
+kind: PolicyTest
+cases:
+- name: admitted, as the broken policy does nothing
+  expect: admit
+  object: {apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: [{name: c, image: "x:latest"}]}}
+- name: only the fine policy
+  expect: admit
+  policies: [fine]
+  object: {apiVersion: v1, kind: ConfigMap, metadata: {name: c}}
+`)
+	junit := filepath.Join(dir, "cases.xml")
+	code, out, errOut := runCLI(t, "policy", "test", "-f", policies, "--cases", cases, "-o", "table", "-o", "json="+filepath.Join(dir, "rep.json"), "-o", "junit="+junit)
+	if code != ExitError {
+		t.Errorf("exit %d, want %d", code, ExitError)
+	}
+	if strings.Contains(out, "PASS  admitted") || !strings.Contains(out, "ERROR admitted, as the broken policy does nothing") ||
+		!strings.Contains(out, `the API server would refuse ValidatingAdmissionPolicy "broken"`) || !strings.Contains(out, "PASS  only the fine policy") ||
+		!strings.Contains(out, "1 passed, 0 failed, 1 not evaluated") {
+		t.Errorf("table:\n%s\n%s", out, errOut)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "rep.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep policyReport
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Cases) != 2 || rep.Cases[0].Passed || rep.Cases[0].Error == "" || !rep.Cases[1].Passed || rep.Summary.Errors != 1 {
+		t.Errorf("json: %+v", rep.Cases)
+	}
+	data, err = os.ReadFile(junit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+		Errors   int `xml:"errors,attr"`
+		Suites   []struct {
+			Cases []struct {
+				Error *struct {
+					Message string `xml:"message,attr"`
+				} `xml:"error"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(data, &doc); err != nil || doc.Tests != 2 || doc.Errors != 1 || doc.Suites[0].Cases[0].Error == nil || doc.Suites[0].Cases[1].Error != nil {
+		t.Errorf("junit: %v %+v\n%s", err, doc, data)
+	}
+}
+
+// The assumption about a namespace missing from the inputs is said once
+// per run, not once per object or case; select: all runs every object of
+// a file as its own case.
+func TestPolicyTestNamespaceNoteOnceAndSelectAll(t *testing.T) {
+	dir := t.TempDir()
+	pods := writeTestFile(t, dir, "pods.yaml", `apiVersion: v1
+kind: Pod
+metadata: {name: a}
+spec: {containers: [{name: c, image: "nginx:latest"}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: b}
+spec: {containers: [{name: c, image: "nginx:latest"}]}
+`)
+	cases := writeTestFile(t, dir, "cases.yaml", `apiVersion: kubeward.dev/v1alpha1
+kind: PolicyTest
+cases:
+- name: every pod warns
+  expect: warn
+  file: pods.yaml
+  select: all
+`)
+	code, out, errOut := runCLI(t, "policy", "test", "-f", policyExample("policies"), pods, "--cases", cases)
+	if n := strings.Count(errOut, `namespace "default" is not in the inputs`); n != 1 {
+		t.Errorf("the note is said %d times:\n%s", n, errOut)
+	}
+	if strings.Contains(out, "not in the inputs") || !strings.Contains(out, "PASS  every pod warns [Pod/a]") || !strings.Contains(out, "PASS  every pod warns [Pod/b]") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -31,8 +32,12 @@ const (
 // Expectations a case can state.
 const (
 	ExpectAdmit = "admit" // allowed (warnings allowed too)
-	ExpectDeny  = "deny"  // refused
+	ExpectDeny  = "deny"  // refused by a validation that evaluated to false
 	ExpectWarn  = "warn"  // allowed with at least one warning
+	// ExpectError: refused because an expression failed at run time
+	// under failurePolicy Fail (no such key, no such overload, the cost
+	// limit), which expect: deny does not accept.
+	ExpectError = "error"
 )
 
 // maxFileBytes bounds a PolicyTest file and the object files it names.
@@ -50,7 +55,8 @@ type Case struct {
 	Line int // of the case in File
 	vap.Request
 	Expect string
-	// Message must occur in the denial message (deny) or in a warning (warn).
+	// Message must occur in the denial message (deny, error) or in a
+	// warning (warn).
 	Message string
 	// Warnings must each occur in some warning.
 	Warnings []string
@@ -168,15 +174,17 @@ func Parse(data []byte, name string, read ReadFile) (*Suite, error) {
 		if i < len(lines) {
 			line = lines[i]
 		}
-		c, err := buildCase(&ff.Cases[i], line, name, read)
+		cs, err := buildCases(&ff.Cases[i], line, name, read)
 		if err != nil {
 			return nil, errAt(line, "case %d: %v", i+1, err)
 		}
-		if prev, dup := seen[c.Name]; dup {
-			return nil, errAt(line, "case %q: the name is used by the case at line %d", c.Name, prev)
+		for _, c := range cs {
+			if prev, dup := seen[c.Name]; dup {
+				return nil, errAt(line, "case %q: the name is used by the case at line %d", c.Name, prev)
+			}
+			seen[c.Name] = line
+			s.Cases = append(s.Cases, c)
 		}
-		seen[c.Name] = line
-		s.Cases = append(s.Cases, c)
 	}
 	return s, nil
 }
@@ -218,25 +226,109 @@ func cleanTypeNames(msg string) string {
 	return msg
 }
 
-func buildCase(f *caseForm, line int, file string, read ReadFile) (*Case, error) {
+// buildCases builds the case of one entry, or, when it selects several
+// objects of a file (select: all, or a glob such as Pod/* or
+// Deployment/prod/*), one case per object, named after the entry and the
+// object.
+func buildCases(f *caseForm, line int, file string, read ReadFile) ([]*Case, error) {
+	if !selectsMany(f.Select) {
+		c, err := buildCase(f, nil, line, file, read)
+		if err != nil {
+			return nil, err
+		}
+		return []*Case{c}, nil
+	}
+	name := strings.TrimSpace(f.Name)
+	if name == "" {
+		return nil, errors.New("name is required")
+	}
+	if f.File == "" {
+		return nil, fmt.Errorf("case %q: select %q needs a file", name, f.Select)
+	}
+	if f.OldFile != "" || f.OldObject.Kind != 0 {
+		return nil, fmt.Errorf("case %q: select %q picks several objects; an UPDATE case names one (select: Kind/name)", name, f.Select)
+	}
+	if read == nil {
+		return nil, fmt.Errorf("case %q: file %s: files cannot be read here", name, f.File)
+	}
+	data, shown, err := read(f.File)
+	if err != nil {
+		return nil, fmt.Errorf("case %q: file %s: %w", name, f.File, err)
+	}
+	objs, err := decode(data, shown, 0)
+	if err != nil {
+		return nil, fmt.Errorf("case %q: %w", name, err)
+	}
+	var out []*Case
+	for _, o := range objs {
+		if !selected(o, f.Select) {
+			continue
+		}
+		one := *f
+		one.Name = name + " [" + o.Ref.String() + "]"
+		c, err := buildCase(&one, o, line, file, read)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("case %q: select %q matches no object of %s (it holds %s)", name, f.Select, f.File, strings.Join(refs(objs), ", "))
+	}
+	return out, nil
+}
+
+// selectsMany reports a select that may pick several objects: "all" or a
+// glob.
+func selectsMany(sel string) bool { return sel == "all" || strings.ContainsAny(sel, "*?[") }
+
+// selected reports whether o is picked by sel: "all", or a glob matched
+// against Kind/name and Kind/namespace/name.
+func selected(o *inventory.Object, sel string) bool {
+	if sel == "all" {
+		return true
+	}
+	for _, ref := range []string{o.Kind + "/" + o.Name, o.Ref.String()} {
+		if ok, _ := path.Match(sel, ref); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func refs(objs []*inventory.Object) []string {
+	names := make([]string, 0, len(objs))
+	for _, o := range objs {
+		names = append(names, o.Ref.String())
+	}
+	sort.Strings(names)
+	return names
+}
+
+// buildCase builds one case; obj, when not nil, is its object, already
+// picked from the case's file.
+func buildCase(f *caseForm, obj *inventory.Object, line int, file string, read ReadFile) (*Case, error) {
 	c := &Case{Name: strings.TrimSpace(f.Name), Line: line, Message: f.Message, Warnings: f.Warnings, AuditAnnotations: f.AuditAnnotations}
 	if c.Name == "" {
 		return nil, errors.New("name is required")
 	}
 	switch f.Expect {
-	case ExpectAdmit, ExpectDeny, ExpectWarn:
+	case ExpectAdmit, ExpectDeny, ExpectWarn, ExpectError:
 		c.Expect = f.Expect
 	case "":
-		return nil, fmt.Errorf("case %q: expect is required (admit, deny or warn)", c.Name)
+		return nil, fmt.Errorf("case %q: expect is required (admit, deny, warn or error)", c.Name)
 	default:
-		return nil, fmt.Errorf("case %q: expect %q is not admit, deny or warn", c.Name, f.Expect)
+		return nil, fmt.Errorf("case %q: expect %q is not admit, deny, warn or error", c.Name, f.Expect)
 	}
 	if f.Message != "" && c.Expect == ExpectAdmit {
-		return nil, fmt.Errorf("case %q: message applies to deny and warn; use warnings to expect warnings of an admitted request", c.Name)
+		return nil, fmt.Errorf("case %q: message applies to deny, error and warn; use warnings to expect warnings of an admitted request", c.Name)
 	}
 	var err error
-	if c.Object, err = object(&f.Object, f.File, f.Select, file, read); err != nil {
-		return nil, fmt.Errorf("case %q: %w", c.Name, err)
+	c.Object = obj
+	if obj == nil {
+		if c.Object, err = object(&f.Object, f.File, f.Select, file, read); err != nil {
+			return nil, fmt.Errorf("case %q: %w", c.Name, err)
+		}
 	}
 	if c.Object == nil {
 		return nil, fmt.Errorf("case %q: an object (inline) or a file is required", c.Name)
@@ -322,7 +414,7 @@ func object(node *yaml.Node, file, sel, caseFile string, read ReadFile) (*invent
 func pick(objs []*inventory.Object, sel, file string) (*inventory.Object, error) {
 	if sel == "" {
 		if len(objs) != 1 {
-			return nil, fmt.Errorf("file %s holds %d objects; name one with select: Kind/name", file, len(objs))
+			return nil, fmt.Errorf("file %s holds %d objects; name one with select: Kind/name, or take each with select: all or a glob (Pod/*)", file, len(objs))
 		}
 		return objs[0], nil
 	}
@@ -333,12 +425,7 @@ func pick(objs []*inventory.Object, sel, file string) (*inventory.Object, error)
 		}
 	}
 	if len(hits) != 1 {
-		names := make([]string, 0, len(objs))
-		for _, o := range objs {
-			names = append(names, o.Ref.String())
-		}
-		sort.Strings(names)
-		return nil, fmt.Errorf("select %q matches %d objects of %s (it holds %s)", sel, len(hits), file, strings.Join(names, ", "))
+		return nil, fmt.Errorf("select %q matches %d objects of %s (it holds %s)", sel, len(hits), file, strings.Join(refs(objs), ", "))
 	}
 	return hits[0], nil
 }

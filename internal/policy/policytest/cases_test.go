@@ -97,8 +97,8 @@ func TestParseErrors(t *testing.T) {
 		{"syntax", head + "- name: [\n", "cases.yaml:4:"},
 		{"no name", head + "- expect: admit\n" + inlinePod, "cases.yaml:4: case 1: name is required"},
 		{"no expectation", head + "- name: a\n" + inlinePod, `cases.yaml:4: case 1: case "a": expect is required`},
-		{"bad expectation", head + "- name: a\n  expect: allow\n" + inlinePod, `expect "allow" is not admit, deny or warn`},
-		{"message with admit", head + "- name: a\n  expect: admit\n  message: x\n" + inlinePod, "message applies to deny and warn"},
+		{"bad expectation", head + "- name: a\n  expect: allow\n" + inlinePod, `expect "allow" is not admit, deny, warn or error`},
+		{"message with admit", head + "- name: a\n  expect: admit\n  message: x\n" + inlinePod, "message applies to deny, error and warn"},
 		{"no object", head + "- name: a\n  expect: admit\n", "an object (inline) or a file is required"},
 		{"object and file", head + "- name: a\n  expect: admit\n  file: two.yaml\n" + inlinePod, "not both"},
 		{"object not a mapping", head + "- name: a\n  expect: admit\n  object: [x]\n", "line 6: the object must be a mapping"},
@@ -125,8 +125,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestRunAndJUnit(t *testing.T) {
-	var objs []*inventory.Object
-	(&manifest.Decoder{Log: &diag.Log{}}).Decode(manifest.Input{Name: "p.yaml", Data: []byte(`apiVersion: admissionregistration.k8s.io/v1
+	set := policySet(t, `apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicy
 metadata: {name: p}
 spec:
@@ -138,11 +137,7 @@ apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicyBinding
 metadata: {name: p}
 spec: {policyName: p, validationActions: [Deny]}
-`)}, func(o *inventory.Object) { objs = append(objs, o) })
-	set := vap.New(objs, vap.Options{})
-	if len(set.Problems()) > 0 {
-		t.Fatal(set.Problems())
-	}
+`)
 	s, err := Parse([]byte(head+"- name: denied\n  expect: deny\n  message: no latest\n  auditAnnotations: {p/image: latest}\n"+inlinePod+
 		"- name: wrong\n  expect: admit\n  warnings: [nothing]\n"+inlinePod+
 		"- name: warn expected\n  expect: warn\n"+inlinePod), "cases.yaml", nil)
@@ -215,4 +210,102 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// select: all and globs make one case per object of the file.
+func TestParseSelectMany(t *testing.T) {
+	read := files(map[string]string{
+		"many.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: web-1, namespace: shop}\nspec: {containers: [{name: c, image: x}]}\n---\n" +
+			"apiVersion: v1\nkind: Pod\nmetadata: {name: web-2, namespace: prod}\nspec: {containers: [{name: c, image: x}]}\n---\n" +
+			"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web-cfg, namespace: shop}\n",
+	})
+	s, err := Parse([]byte(head+`- name: every object
+  expect: admit
+  file: many.yaml
+  select: all
+- name: pods
+  expect: deny
+  file: many.yaml
+  select: Pod/*
+- name: in shop
+  expect: admit
+  file: many.yaml
+  select: "*/shop/*"
+`), "cases.yaml", read)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range s.Cases {
+		got = append(got, c.Name+" -> "+c.Object.Ref.String()+" "+c.Expect)
+	}
+	want := []string{
+		"every object [Pod/shop/web-1] -> Pod/shop/web-1 admit", "every object [Pod/prod/web-2] -> Pod/prod/web-2 admit",
+		"every object [ConfigMap/shop/web-cfg] -> ConfigMap/shop/web-cfg admit",
+		"pods [Pod/shop/web-1] -> Pod/shop/web-1 deny", "pods [Pod/prod/web-2] -> Pod/prod/web-2 deny",
+		"in shop [Pod/shop/web-1] -> Pod/shop/web-1 admit", "in shop [ConfigMap/shop/web-cfg] -> ConfigMap/shop/web-cfg admit",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("cases:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, bad := range []string{
+		"- name: none\n  expect: admit\n  file: many.yaml\n  select: Secret/*\n",
+		"- name: update\n  expect: admit\n  file: many.yaml\n  select: all\n  oldFile: many.yaml\n",
+		"- name: inline\n  expect: admit\n  select: all\n" + inlinePod,
+	} {
+		if _, err := Parse([]byte(head+bad), "cases.yaml", read); err == nil {
+			t.Errorf("no error for:\n%s", bad)
+		}
+	}
+}
+
+// expect: deny means a validation evaluated to false; a denial by an
+// expression that failed to evaluate (failurePolicy Fail) is expect: error.
+func TestExpectDenyVersusError(t *testing.T) {
+	set := policySet(t, `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: p}
+spec:
+  failurePolicy: Fail
+  matchConstraints: {resourceRules: [{apiGroups: [""], apiVersions: [v1], operations: [CREATE], resources: [pods]}]}
+  validations:
+  - expression: "object.spec.containers.all(c, c.securityContext.runAsNonRoot)"
+  - expression: "!object.spec.containers.exists(c, c.image.endsWith(':latest'))"
+    message: no latest
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: p}
+spec: {policyName: p, validationActions: [Deny]}
+`)
+	pinned := strings.Replace(inlinePod, "web:latest", "web:1", 1)
+	s, err := Parse([]byte(head+
+		"- name: deny expected, an error happened\n  expect: deny\n"+pinned+
+		"- name: error expected, an error happened\n  expect: error\n  message: no such key\n"+pinned+
+		"- name: error expected, a validation failed too\n  expect: error\n"+inlinePod+
+		"- name: deny expected, a validation failed too\n  expect: deny\n"+inlinePod), "cases.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := Run(context.Background(), set, s)
+	if f := strings.Join(out[0].Failures, "; "); !strings.Contains(f, "want deny by a validation, got deny by an expression error") {
+		t.Errorf("deny expected: %v", out[0].Failures)
+	}
+	for i := 1; i < 4; i++ {
+		if !out[i].Passed() {
+			t.Errorf("%s: %v", out[i].Case.Name, out[i].Failures)
+		}
+	}
+}
+
+// policySet compiles the policies of a YAML stream, failing on problems.
+func policySet(t *testing.T, yaml string) *vap.Set {
+	t.Helper()
+	var objs []*inventory.Object
+	(&manifest.Decoder{Log: &diag.Log{}}).Decode(manifest.Input{Name: "p.yaml", Data: []byte(yaml)}, func(o *inventory.Object) { objs = append(objs, o) })
+	set := vap.New(objs, vap.Options{})
+	if len(set.Problems()) > 0 {
+		t.Fatal(set.Problems())
+	}
+	return set
 }

@@ -18,16 +18,27 @@ type Outcome struct {
 	Result *vap.Result // nil when the request could not be formed
 	// Failures say why the case failed; empty means it passed.
 	Failures []string
-	Elapsed  time.Duration
+	// Error says why the case could not be judged at all: a policy or
+	// binding it depends on is one the API server would refuse. Such a
+	// case is never a pass.
+	Error   string
+	Elapsed time.Duration
 }
 
 // Passed reports whether the case met its expectations.
-func (o *Outcome) Passed() bool { return len(o.Failures) == 0 }
+func (o *Outcome) Passed() bool { return len(o.Failures) == 0 && o.Error == "" }
 
-// Run evaluates every case of the suite.
+// Run evaluates every case of the suite. A case that depends on a policy
+// or binding the API server would refuse (every case, unless it names its
+// policies) is an error: the refused object takes no part in decisions,
+// so whatever the case would say is not what the cluster would do.
 func Run(ctx context.Context, set *vap.Set, s *Suite) []Outcome {
 	out := make([]Outcome, 0, len(s.Cases))
 	for _, c := range s.Cases {
+		if rs := set.RefusedFor(c.Policies); len(rs) > 0 {
+			out = append(out, Outcome{Case: c, Error: refusedText(rs)})
+			continue
+		}
 		start := time.Now()
 		res, err := set.Evaluate(ctx, c.Request)
 		o := Outcome{Case: c, Result: res}
@@ -46,11 +57,24 @@ func Run(ctx context.Context, set *vap.Set, s *Suite) []Outcome {
 func Check(c *Case, r *vap.Result) []string {
 	var fails []string
 	got := decision(r)
+	byValidation, byError := denialCauses(r)
 	switch c.Expect {
 	case ExpectDeny:
-		if r.Allowed {
+		switch {
+		case r.Allowed:
 			fails = append(fails, "want deny, got "+got)
-		} else if c.Message != "" && !strings.Contains(r.Message, c.Message) {
+		case byError && !byValidation:
+			fails = append(fails, "want deny by a validation, got "+got+" (expect: error if the expression is meant to fail)")
+		case c.Message != "" && !strings.Contains(r.Message, c.Message):
+			fails = append(fails, fmt.Sprintf("denial message %q does not contain %q", r.Message, c.Message))
+		}
+	case ExpectError:
+		switch {
+		case r.Allowed:
+			fails = append(fails, "want deny by an expression error (failurePolicy Fail), got "+got)
+		case !byError:
+			fails = append(fails, "want deny by an expression error (failurePolicy Fail), got "+got)
+		case c.Message != "" && !strings.Contains(r.Message, c.Message):
 			fails = append(fails, fmt.Sprintf("denial message %q does not contain %q", r.Message, c.Message))
 		}
 	case ExpectAdmit:
@@ -92,8 +116,44 @@ func Check(c *Case, r *vap.Result) []string {
 	return fails
 }
 
+func refusedText(rs []vap.Refusal) string {
+	parts := make([]string, 0, len(rs))
+	for _, r := range rs {
+		parts = append(parts, fmt.Sprintf("%s %q: %s", r.Kind, r.Name, r.Message))
+	}
+	return "not evaluated: the API server would refuse " + strings.Join(parts, "; ")
+}
+
+// denialCauses says what made the denying bindings deny: a validation
+// that evaluated to false (or a missing param, which the policy asks to
+// deny), and an expression that failed to evaluate under failurePolicy
+// Fail.
+func denialCauses(r *vap.Result) (byValidation, byError bool) {
+	for _, b := range r.Bindings {
+		if b.Outcome != vap.OutcomeDeny {
+			continue
+		}
+		failed := false
+		for _, f := range b.Failures {
+			if f.Ignored {
+				continue
+			}
+			failed = true
+			if f.Error {
+				byError = true
+			} else {
+				byValidation = true
+			}
+		}
+		byValidation = byValidation || !failed
+	}
+	return byValidation, byError
+}
+
 func decision(r *vap.Result) string {
-	switch {
+	switch byValidation, byError := denialCauses(r); {
+	case !r.Allowed && byError && !byValidation:
+		return "deny by an expression error: " + r.Message
 	case !r.Allowed:
 		return "deny: " + r.Message
 	case len(r.Warnings) > 0:
@@ -124,6 +184,7 @@ type junitSuites struct {
 	Name     string       `xml:"name,attr"`
 	Tests    int          `xml:"tests,attr"`
 	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
 	Suites   []junitSuite `xml:"testsuite"`
 }
 
@@ -131,6 +192,7 @@ type junitSuite struct {
 	Name     string      `xml:"name,attr"`
 	Tests    int         `xml:"tests,attr"`
 	Failures int         `xml:"failures,attr"`
+	Errors   int         `xml:"errors,attr"`
 	Time     string      `xml:"time,attr"`
 	Cases    []junitCase `xml:"testcase"`
 }
@@ -142,6 +204,7 @@ type junitCase struct {
 	Line      int           `xml:"line,attr,omitempty"`
 	Time      string        `xml:"time,attr"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
+	Error     *junitFailure `xml:"error,omitempty"`
 }
 
 type junitFailure struct {
@@ -159,7 +222,11 @@ func WriteJUnit(w io.Writer, suites []SuiteOutcome) error {
 		for _, o := range s.Outcomes {
 			total += o.Elapsed
 			jc := junitCase{Name: o.Case.Name, ClassName: s.Suite.File, File: s.Suite.File, Line: o.Case.Line, Time: seconds(o.Elapsed)}
-			if !o.Passed() {
+			switch {
+			case o.Error != "":
+				jc.Error = &junitFailure{Message: o.Error, Type: "PolicyTestError", Text: o.Error}
+				js.Errors++
+			case !o.Passed():
 				jc.Failure = &junitFailure{Message: o.Failures[0], Type: "PolicyTestFailure", Text: strings.Join(o.Failures, "\n")}
 				js.Failures++
 			}
@@ -168,6 +235,7 @@ func WriteJUnit(w io.Writer, suites []SuiteOutcome) error {
 		js.Tests, js.Time = len(js.Cases), seconds(total)
 		doc.Tests += js.Tests
 		doc.Failures += js.Failures
+		doc.Errors += js.Errors
 		doc.Suites = append(doc.Suites, js)
 	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {

@@ -75,6 +75,19 @@ type Set struct {
 	now        time.Time
 	oi         admission.ObjectInterfaces
 	secrets    *redact.Redactor // Secret values of the inputs
+	refused    []Refusal
+}
+
+// Refusal is a policy or binding of the inputs that the API server would
+// refuse to create: it takes no part in decisions, so no decision that it
+// might change can be trusted.
+type Refusal struct {
+	Kind string `json:"kind"`
+	Name string `json:"name"`
+	// Policy is the policy it is or binds ("" when unknown: the object
+	// could not be read at all).
+	Policy  string `json:"policy,omitempty"`
+	Message string `json:"message"`
 }
 
 // Policy names a policy and its bindings, for listings.
@@ -114,12 +127,15 @@ func New(objs []*inventory.Object, opts Options) *Set {
 		case o.Kind == "ValidatingAdmissionPolicy" && inventory.GroupOf(o.APIVersion) == admissionregistrationv1.GroupName:
 			p := &admissionregistrationv1.ValidatingAdmissionPolicy{}
 			if !s.convert(o, p) {
+				s.refuse(o, o.Name, "it cannot be read")
 				continue
 			}
 			defaultPolicy(p)
 			if errs := validatePolicy(p); len(errs) > 0 {
 				invalid[p.Name] = true
-				s.invalid(o, apierrors.NewInvalid(schema.GroupKind{Group: admissionregistrationv1.GroupName, Kind: o.Kind}, p.Name, errs))
+				err := apierrors.NewInvalid(schema.GroupKind{Group: admissionregistrationv1.GroupName, Kind: o.Kind}, p.Name, errs)
+				s.invalid(o, err)
+				s.refuse(o, p.Name, err.Error())
 				continue
 			}
 			if _, dup := policies[p.Name]; dup {
@@ -129,11 +145,14 @@ func New(objs []*inventory.Object, opts Options) *Set {
 		case o.Kind == "ValidatingAdmissionPolicyBinding" && inventory.GroupOf(o.APIVersion) == admissionregistrationv1.GroupName:
 			b := &admissionregistrationv1.ValidatingAdmissionPolicyBinding{}
 			if !s.convert(o, b) {
+				s.refuse(o, "", "it cannot be read")
 				continue
 			}
 			defaultBinding(b)
 			if errs := validateBinding(b); len(errs) > 0 {
-				s.invalid(o, apierrors.NewInvalid(schema.GroupKind{Group: admissionregistrationv1.GroupName, Kind: o.Kind}, b.Name, errs))
+				err := apierrors.NewInvalid(schema.GroupKind{Group: admissionregistrationv1.GroupName, Kind: o.Kind}, b.Name, errs)
+				s.invalid(o, err)
+				s.refuse(o, b.Spec.PolicyName, err.Error())
 				continue
 			}
 			bindings[b.Spec.PolicyName] = append(bindings[b.Spec.PolicyName], b)
@@ -233,6 +252,28 @@ func (s *Set) convert(o *inventory.Object, into runtime.Object) bool {
 	return true
 }
 
+func (s *Set) refuse(o *inventory.Object, policy, msg string) {
+	s.refused = append(s.refused, Refusal{Kind: o.Kind, Name: o.Name, Policy: policy, Message: msg})
+}
+
+// Refused lists the policies and bindings the API server would refuse, in
+// input order.
+func (s *Set) Refused() []Refusal { return s.refused }
+
+// RefusedFor returns the refusals that make a decision on the given
+// policies (all policies when none are named) untrustworthy: a refused
+// policy among them, a refused binding of one, or an object that could not
+// be read at all.
+func (s *Set) RefusedFor(policies []string) []Refusal {
+	var out []Refusal
+	for _, r := range s.refused {
+		if r.Policy == "" || len(policies) == 0 || contains(policies, r.Policy) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 func (s *Set) invalid(o *inventory.Object, err error) {
 	s.problem(o, diag.Error, "the API server would refuse it: "+err.Error())
 }
@@ -302,6 +343,17 @@ type Result struct {
 	Bindings []BindingResult `json:"bindings,omitempty"`
 	// Notes are assumptions made for this request.
 	Notes []string `json:"notes,omitempty"`
+	// AssumedNamespaces are namespaces the request looked up that are not
+	// in the inputs: assumed to exist with only their name label (see
+	// AssumedNamespaceNote). Runs of many requests say it once.
+	AssumedNamespaces []string `json:"assumedNamespaces,omitempty"`
+}
+
+// AssumedNamespaceNote says what kubeward assumes of a namespace that is
+// not in the inputs.
+func AssumedNamespaceNote(ns string) string {
+	return fmt.Sprintf("namespace %q is not in the inputs: assumed to exist with only the label %s=%s (give its Namespace object, or namespaceLabels in a case)",
+		ns, corev1.LabelMetadataName, ns)
 }
 
 // Applicable reports whether some binding applies to the request.
@@ -339,6 +391,9 @@ type Failure struct {
 	// failurePolicy Ignore the error does not count (Ignored).
 	Error   bool `json:"error,omitempty"`
 	Ignored bool `json:"ignored,omitempty"`
+	// Explanation, for an evaluation error, names the part of the
+	// expression that failed and the likely cause.
+	Explanation string `json:"explanation,omitempty"`
 }
 
 // Evaluate decides one request. An error means the request could not be
@@ -406,9 +461,7 @@ func (s *Set) Evaluate(ctx context.Context, req Request) (*Result, error) {
 		// formed as it forms them.
 		res.setDecision(s.dispatch(ctx, disp, p, group(applicable)), red)
 	}
-	for _, ns := range nsl.assumedNames() {
-		res.Notes = append(res.Notes, fmt.Sprintf("namespace %q is not in the inputs: assumed to exist with only the label %s=%s", ns, corev1.LabelMetadataName, ns))
-	}
+	res.AssumedNamespaces = nsl.assumedNames()
 	if authz.asked {
 		res.Notes = append(res.Notes, "a policy asked the authorizer: "+authz.note())
 	}
@@ -471,7 +524,8 @@ func (s *Set) evaluateBinding(ctx context.Context, disp generic.Dispatcher[valid
 	}
 	d := s.dispatch(ctx, disp, p, []validating.PolicyHook{hook})
 	denied, skipped := false, len(d.calls) > 0
-	for _, c := range d.calls {
+	for i := range d.calls {
+		c := &d.calls[i]
 		if len(c.result.Decisions) > 0 {
 			skipped = false
 		}
@@ -481,8 +535,12 @@ func (s *Set) evaluateBinding(ctx context.Context, disp generic.Dispatcher[valid
 				continue
 			}
 			denied = denied || dec.Action == validating.ActionDeny
-			br.Failures = append(br.Failures, Failure{Message: red.String(dec.Message), Reason: string(dec.Reason), Param: c.param,
-				Error: isErr, Ignored: dec.Action != validating.ActionDeny})
+			f := Failure{Message: red.String(dec.Message), Reason: string(dec.Reason), Param: c.param,
+				Error: isErr, Ignored: dec.Action != validating.ActionDeny}
+			if isErr {
+				f.Explanation = red.String(explain(dec.Message, hook.Policy, c))
+			}
+			br.Failures = append(br.Failures, f)
 		}
 	}
 	switch {
@@ -671,6 +729,12 @@ type recorder struct {
 type validated struct {
 	param  string
 	result validating.ValidateResult
+	// What the call saw, to explain evaluation errors.
+	resource  schema.GroupVersionResource
+	attr      *admission.VersionedAttributes
+	params    runtime.Object
+	namespace *corev1.Namespace
+	authz     authorizer.UnconditionalAuthorizer
 }
 
 func (r *recorder) AddWarning(_, text string) { r.warnings = append(r.warnings, text) }
@@ -684,7 +748,7 @@ type recordingValidator struct{ validating.Validator }
 func (v recordingValidator) Validate(ctx context.Context, res schema.GroupVersionResource, attr *admission.VersionedAttributes, params runtime.Object, ns *corev1.Namespace, budget int64, authz authorizer.UnconditionalAuthorizer) validating.ValidateResult {
 	out := v.Validator.Validate(ctx, res, attr, params, ns, budget, authz)
 	if rec, ok := ctx.Value(recorderKey{}).(*recorder); ok {
-		rec.calls = append(rec.calls, validated{param: paramName(params), result: out})
+		rec.calls = append(rec.calls, validated{param: paramName(params), result: out, resource: res, attr: attr, params: params, namespace: ns, authz: authz})
 	}
 	return out
 }

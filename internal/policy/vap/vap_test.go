@@ -57,6 +57,7 @@ type want struct {
 	warnings []string // substrings, one per warning
 	outcomes string   // "binding=outcome ..." in order
 	notes    []string // substrings
+	assumed  string   // namespaces assumed, comma-separated
 	audit    map[string]string
 }
 
@@ -77,7 +78,7 @@ func TestEvaluate(t *testing.T) {
 		name:   "admit",
 		inputs: policy("p", podRules+"\n"+latest, "validationActions: [Deny]") + pod("shop", "web", "", "web:1"),
 		object: "Pod/shop/web",
-		want:   want{allowed: true, outcomes: "p=admit", notes: []string{`namespace "shop" is not in the inputs`}},
+		want:   want{allowed: true, outcomes: "p=admit", assumed: "shop"},
 	}, {
 		name:   "not applicable: other resource",
 		inputs: policy("p", podRules+"\n"+latest, "validationActions: [Deny]") + "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: shop}\n",
@@ -262,6 +263,9 @@ func checkResult(t *testing.T, res *Result, w want) {
 	}
 	if strings.Join(got, " ") != w.outcomes {
 		t.Errorf("outcomes %q, want %q", strings.Join(got, " "), w.outcomes)
+	}
+	if got := strings.Join(res.AssumedNamespaces, ","); got != w.assumed && w.assumed != "" {
+		t.Errorf("assumed namespaces %q, want %q", got, w.assumed)
 	}
 	for _, n := range w.notes {
 		if !strings.Contains(strings.Join(res.Notes, "\n"), n) {
