@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -189,5 +190,87 @@ func TestRejectedObjects(t *testing.T) {
 	code, _, r = scanFiles(t, filepath.Join(dir, "hpa.yaml"), "--kube-version", "1.24")
 	if code != ExitClean || len(r.Problems) != 1 || r.Problems[0].Level != "warning" {
 		t.Errorf("at 1.24: exit %d, problems %v", code, r.Problems)
+	}
+}
+
+// TestKustomizePositions: a finding in a Kustomize build names the file
+// the field was written in and its line there, the patch's when a patch set
+// it. Findings used to name the overlay's path joined with the resource's
+// (kz/base/kz/base/deploy.yaml) at lines of the build's output, so SARIF
+// annotations landed nowhere.
+func TestKustomizePositions(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"kz/base/kustomization.yaml": "resources: [deploy.yaml]\n",
+		"kz/base/deploy.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.27
+        securityContext:
+          privileged: true
+`,
+		"kz/overlay/kustomization.yaml": "namePrefix: prod-\nresources: [../base]\npatches:\n- path: host.yaml\n",
+		"kz/overlay/host.yaml": `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      hostNetwork: true
+`,
+	})
+	t.Chdir(dir)
+	locations := func(path string) map[string]string {
+		t.Helper()
+		code, _, errs := runCLI(t, "scan", path, "--checks", "pss-privileged,pss-host-namespaces", "-o", "json=out.json", "-o", "sarif=out.sarif")
+		if code != ExitFindings {
+			t.Fatalf("scan %s: exit %d: %s", path, code, errs)
+		}
+		var report struct {
+			Findings []struct {
+				Check    string `json:"check"`
+				Location struct {
+					File string `json:"file"`
+					Line int    `json:"line"`
+				} `json:"location"`
+			} `json:"findings"`
+		}
+		data, err := os.ReadFile("out.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(data, &report); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, f := range report.Findings {
+			got[f.Check] = fmt.Sprintf("%s:%d", f.Location.File, f.Location.Line)
+		}
+		sarif, err := os.ReadFile("out.sarif")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, loc := range got {
+			if file, _, _ := strings.Cut(loc, ":"); !strings.Contains(string(sarif), `"uri": "`+file+`"`) {
+				t.Errorf("SARIF has no artifact %s:\n%s", file, sarif)
+			}
+		}
+		return got
+	}
+	if got := locations("kz/base"); got["pss-privileged"] != "kz/base/deploy.yaml:15" {
+		t.Errorf("base: %v, want pss-privileged at kz/base/deploy.yaml:15", got)
+	}
+	got := locations("kz/overlay")
+	if got["pss-privileged"] != "kz/base/deploy.yaml:15" || got["pss-host-namespaces"] != "kz/overlay/host.yaml:8" {
+		t.Errorf("overlay: %v, want pss-privileged at kz/base/deploy.yaml:15 and pss-host-namespaces at kz/overlay/host.yaml:8", got)
 	}
 }

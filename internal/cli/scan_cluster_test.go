@@ -33,6 +33,7 @@ type jsonReport struct {
 			Kind, Namespace, Name string
 		} `json:"object"`
 		Source struct {
+			File     string `json:"file"`
 			Cluster  string `json:"cluster"`
 			Template string `json:"template"`
 		} `json:"source"`

@@ -21,8 +21,8 @@ const (
 type Problem struct {
 	Level Level  `json:"level"`
 	File  string `json:"file,omitempty"`
-	// Template names the Helm template or Kustomize input inside File that
-	// the line counts in (rendered output).
+	// Template names the Helm template inside File that the line counts
+	// in (rendered output).
 	Template string `json:"template,omitempty"`
 	Line     int    `json:"line,omitempty"`
 	Column   int    `json:"column,omitempty"`

@@ -51,8 +51,9 @@ type Source struct {
 	Document int `json:"document"`
 	// Line is the first line of the document in File (1-based).
 	Line int `json:"line,omitempty"`
-	// Template names the Helm template ("# Source:") or Kustomize input the
-	// object was rendered from; File is then the chart or overlay.
+	// Template names the Helm template ("# Source:") the object was
+	// rendered from; File is then the chart. (A Kustomize object's File is
+	// the file it was written in.)
 	Template string `json:"template,omitempty"`
 	// ListItem is the 1-based position of the object in a List document;
 	// 0 when the document is the object itself.
@@ -62,10 +63,13 @@ type Source struct {
 	ResourceVersion string `json:"resourceVersion,omitempty"`
 }
 
-// Position is a 1-based line and column in a source file.
+// Position is a 1-based line and column in a source file: the object's
+// (Source), or File when it is set, for a field written in another file
+// than the object (a Kustomize patch).
 type Position struct {
-	Line   int `json:"line"`
-	Column int `json:"column"`
+	File   string `json:"file,omitempty"`
+	Line   int    `json:"line"`
+	Column int    `json:"column"`
 }
 
 // Locator maps field paths of one object to positions in its source. It is

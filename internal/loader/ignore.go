@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"github.com/kubeward/kubeward/internal/source"
 	"os"
 	"path/filepath"
 	"strings"
@@ -98,12 +99,12 @@ func (ig *ignorer) readAbs(dir string) {
 		return
 	}
 	if !info.Mode().IsRegular() || info.Size() > maxIgnoreBytes {
-		ig.log(display(file), fmt.Sprintf("not a regular file of at most %d bytes; its patterns do not apply", maxIgnoreBytes))
+		ig.log(source.Display(file), fmt.Sprintf("not a regular file of at most %d bytes; its patterns do not apply", maxIgnoreBytes))
 		return
 	}
 	data, err := os.ReadFile(file)
 	if err != nil {
-		ig.log(display(file), fmt.Sprintf("cannot read: %v; its patterns do not apply", unwrapPath(err)))
+		ig.log(source.Display(file), fmt.Sprintf("cannot read: %v; its patterns do not apply", unwrapPath(err)))
 		return
 	}
 	sc := bufio.NewScanner(bytes.NewReader(data))
@@ -112,7 +113,7 @@ func (ig *ignorer) readAbs(dir string) {
 		if strings.HasPrefix(line, "#") || strings.TrimSpace(line) == "" {
 			continue
 		}
-		ig.add(line, dir, fmt.Sprintf("%s:%d (%s)", display(file), n, line))
+		ig.add(line, dir, fmt.Sprintf("%s:%d (%s)", source.Display(file), n, line))
 	}
 }
 

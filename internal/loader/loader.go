@@ -251,7 +251,7 @@ func (l *Loader) Load(paths []string, reads func(schema.GroupKind) bool, log *di
 		case paths[i] == "-":
 			why = append(why, "no Kubernetes object in standard input")
 		default:
-			why = append(why, "no Kubernetes object in "+display(paths[i]))
+			why = append(why, "no Kubernetes object in "+source.Display(paths[i]))
 		}
 	}
 	if total == 0 && log.Errors() == 0 {
@@ -260,7 +260,7 @@ func (l *Loader) Load(paths []string, reads func(schema.GroupKind) bool, log *di
 	// A path with no object is an error, unless its errors already say why.
 	problems := log.Problems()
 	for j, i := range empty {
-		file := display(paths[i])
+		file := source.Display(paths[i])
 		if !slices.ContainsFunc(problems, func(p diag.Problem) bool {
 			return p.Level == diag.Error && (p.File == file || strings.HasPrefix(p.File, file+"/"))
 		}) {

@@ -39,7 +39,7 @@ func (w *walker) render(r source.Renderer, path string) {
 	defer close(stop)
 	breach := watchHeap(lim.maxRenderMemory(), stop)
 	go func() {
-		in, err := r.Render(path, display(path))
+		in, err := r.Render(path, source.Display(path))
 		done <- result{in, err}
 	}()
 	timer := time.NewTimer(lim.renderTimeout())
@@ -48,18 +48,18 @@ func (w *walker) render(r source.Renderer, path string) {
 	select {
 	case res = <-done:
 	case <-timer.C:
-		w.fatal = &RunawayError{Path: display(path), Reason: fmt.Sprintf("%s: rendering took longer than %s (a template that does not end?)", r.Name(), lim.renderTimeout())}
+		w.fatal = &RunawayError{Path: source.Display(path), Reason: fmt.Sprintf("%s: rendering took longer than %s (a template that does not end?)", r.Name(), lim.renderTimeout())}
 		return
 	case <-breach:
-		w.fatal = &RunawayError{Path: display(path), Reason: fmt.Sprintf("%s: rendering took more than %d MiB of memory", r.Name(), lim.maxRenderMemory()>>20)}
+		w.fatal = &RunawayError{Path: source.Display(path), Reason: fmt.Sprintf("%s: rendering took more than %d MiB of memory", r.Name(), lim.maxRenderMemory()>>20)}
 		return
 	}
 	if skip, ok := errors.AsType[*source.SkipError](res.err); ok {
-		w.log.Skip(display(path), r.Name()+": "+skip.Reason)
+		w.log.Skip(source.Display(path), r.Name()+": "+skip.Reason)
 		return
 	}
 	if res.err != nil {
-		w.log.Errorf(display(path), 0, "%s: %v", r.Name(), res.err)
+		w.log.Errorf(source.Display(path), 0, "%s: %v", r.Name(), res.err)
 		return
 	}
 	size, docs := 0, 0
@@ -68,11 +68,11 @@ func (w *walker) render(r source.Renderer, path string) {
 		docs += manifest.CountDocuments(in.Data)
 	}
 	if int64(size) > lim.maxRenderBytes() {
-		w.log.Errorf(display(path), 0, "%s: rendered output of %d bytes is over the limit of %d bytes; not scanned", r.Name(), size, lim.maxRenderBytes())
+		w.log.Errorf(source.Display(path), 0, "%s: rendered output of %d bytes is over the limit of %d bytes; not scanned", r.Name(), size, lim.maxRenderBytes())
 		return
 	}
 	if docs > lim.maxRenderDocuments() {
-		w.log.Errorf(display(path), 0, "%s: rendered %d documents, over the limit of %d; not scanned", r.Name(), docs, lim.maxRenderDocuments())
+		w.log.Errorf(source.Display(path), 0, "%s: rendered %d documents, over the limit of %d; not scanned", r.Name(), docs, lim.maxRenderDocuments())
 		return
 	}
 	for _, in := range res.inputs {

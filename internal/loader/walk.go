@@ -45,12 +45,12 @@ func (w *walker) path(p string) {
 	}
 	info, err := os.Stat(p)
 	if err != nil {
-		w.log.Errorf(display(p), 0, "cannot read: %v", unwrapPath(err))
+		w.log.Errorf(source.Display(p), 0, "cannot read: %v", unwrapPath(err))
 		return
 	}
 	w.ignore.enter(filepath.Dir(p))
 	if reason := w.ignore.match(p, info.IsDir()); reason != "" {
-		w.log.Skip(display(p), reason)
+		w.log.Skip(source.Display(p), reason)
 		return
 	}
 	if info.IsDir() {
@@ -113,11 +113,11 @@ func (w *walker) renderer(path string, isDir bool) source.Renderer {
 func (w *walker) dir(path string) {
 	real, err := filepath.EvalSymlinks(path)
 	if err != nil {
-		w.log.Errorf(display(path), 0, "cannot resolve: %v", unwrapPath(err))
+		w.log.Errorf(source.Display(path), 0, "cannot resolve: %v", unwrapPath(err))
 		return
 	}
 	if w.visited[real] {
-		w.log.Skip(display(path), "directory already scanned (symlink loop or repeated path)")
+		w.log.Skip(source.Display(path), "directory already scanned (symlink loop or repeated path)")
 		return
 	}
 	w.visited[real] = true
@@ -127,7 +127,7 @@ func (w *walker) dir(path string) {
 	}
 	entries, err := os.ReadDir(path)
 	if err != nil {
-		w.log.Errorf(display(path), 0, "cannot read directory: %v", unwrapPath(err))
+		w.log.Errorf(source.Display(path), 0, "cannot read directory: %v", unwrapPath(err))
 		return
 	}
 	w.ignore.read(path)
@@ -141,7 +141,7 @@ func (w *walker) dir(path string) {
 		if typ&fs.ModeSymlink != 0 {
 			info, err := os.Stat(child)
 			if err != nil {
-				w.log.Skip(display(child), "broken symbolic link")
+				w.log.Skip(source.Display(child), "broken symbolic link")
 				continue
 			}
 			typ = info.Mode().Type()
@@ -150,7 +150,7 @@ func (w *walker) dir(path string) {
 			continue
 		}
 		if reason := w.ignore.match(child, typ.IsDir()); reason != "" {
-			w.log.Skip(display(child), reason)
+			w.log.Skip(source.Display(child), reason)
 			continue
 		}
 		switch {
@@ -159,7 +159,7 @@ func (w *walker) dir(path string) {
 		case typ.IsRegular():
 			w.file(child, nil, false)
 		default:
-			w.log.Skip(display(child), "not a regular file")
+			w.log.Skip(source.Display(child), "not a regular file")
 		}
 	}
 }
@@ -173,13 +173,13 @@ func (w *walker) file(path string, info os.FileInfo, named bool) {
 		return
 	}
 	if !named && !manifestExt[strings.ToLower(filepath.Ext(path))] {
-		w.log.Skip(display(path), "not a .yaml, .yml or .json file")
+		w.log.Skip(source.Display(path), "not a .yaml, .yml or .json file")
 		return
 	}
 	if info == nil {
 		var err error
 		if info, err = os.Stat(path); err != nil {
-			w.log.Errorf(display(path), 0, "cannot read: %v", unwrapPath(err))
+			w.log.Errorf(source.Display(path), 0, "cannot read: %v", unwrapPath(err))
 			return
 		}
 	}
@@ -188,31 +188,31 @@ func (w *walker) file(path string, info os.FileInfo, named bool) {
 	case named && mode&(fs.ModeNamedPipe|fs.ModeCharDevice) != 0:
 		f, err := os.Open(path)
 		if err != nil {
-			w.log.Errorf(display(path), 0, "cannot read: %v", unwrapPath(err))
+			w.log.Errorf(source.Display(path), 0, "cannot read: %v", unwrapPath(err))
 			return
 		}
 		defer f.Close()
-		w.stream(display(path), f, info)
+		w.stream(source.Display(path), f, info)
 		return
 	default:
-		w.log.Errorf(display(path), 0, "not a regular file, pipe or character device; not read")
+		w.log.Errorf(source.Display(path), 0, "not a regular file, pipe or character device; not read")
 		return
 	}
 	limit := w.opts.Limits.maxFile()
 	if info.Size() > limit {
-		w.log.Errorf(display(path), 0, "file of %d bytes is larger than the limit of %d bytes; not scanned", info.Size(), limit)
+		w.log.Errorf(source.Display(path), 0, "file of %d bytes is larger than the limit of %d bytes; not scanned", info.Size(), limit)
 		return
 	}
 	data, err := source.ReadFile(path, limit)
 	if err != nil {
-		w.log.Errorf(display(path), 0, "cannot read: %v", unwrapPath(err))
+		w.log.Errorf(source.Display(path), 0, "cannot read: %v", unwrapPath(err))
 		return
 	}
 	if isBinary(data) {
-		w.log.Skip(display(path), "binary file, not YAML or JSON")
+		w.log.Skip(source.Display(path), "binary file, not YAML or JSON")
 		return
 	}
-	w.emit(manifest.Input{Name: display(path), Data: data, Reread: rereader(path)})
+	w.emit(manifest.Input{Name: source.Display(path), Data: data, Reread: rereader(path)})
 }
 
 // rereader reads a document again by offset, for positions needed after the
@@ -242,19 +242,6 @@ func isBinary(data []byte) bool {
 		head = head[:binaryProbe]
 	}
 	return bytes.IndexByte(head, 0) >= 0
-}
-
-// display shows a path relative to the working directory when it is below
-// it, with forward slashes, as SARIF and people expect.
-func display(path string) string {
-	if abs, err := filepath.Abs(path); err == nil {
-		if wd, err := os.Getwd(); err == nil {
-			if rel, err := filepath.Rel(wd, abs); err == nil && !strings.HasPrefix(rel, "..") {
-				return filepath.ToSlash(rel)
-			}
-		}
-	}
-	return filepath.ToSlash(filepath.Clean(path))
 }
 
 func unwrapPath(err error) error {

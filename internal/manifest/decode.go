@@ -49,7 +49,7 @@ type Decoder struct {
 type Input struct {
 	Name     string // file name shown in reports
 	Data     []byte
-	Template string // Helm template or Kustomize origin, when rendered
+	Template string // Helm template, when rendered
 	// LineOffset is the number of lines before Data in the file Name.
 	LineOffset int
 	// Reread returns n bytes at off of the stream again, to find positions
@@ -59,6 +59,10 @@ type Input struct {
 	// chart's release namespace, as Helm installs them. "" leaves them
 	// without (the deployer's context decides).
 	Namespace string
+	// Origin, when set, locates the fields of the input's one object in
+	// the files it was written in (a Kustomize resource and its patches):
+	// positions and problems then count there, not in Data.
+	Origin inventory.Locator
 }
 
 // Decode reports each object to emit while its parse tree is alive (its
@@ -120,10 +124,24 @@ func (d *docDecoder) source(item int) inventory.Source {
 }
 
 func (d *docDecoder) problem(level diag.Level, line, col int, object, path, msg string) {
-	if line > 0 {
+	file := d.in.Name
+	switch {
+	case d.in.Origin != nil:
+		// Lines of the built output mean nothing to the reader: the
+		// field's place where it was written, else the object's.
+		line, col = d.span.line+d.in.LineOffset, 0
+		if path != "" {
+			if pos, err := d.in.Origin.Locate([]*fieldpath.Path{fieldpath.Parse(path)}); err == nil && len(pos) == 1 && pos[0].Line > 0 {
+				line, col = pos[0].Line, pos[0].Column
+				if pos[0].File != "" {
+					file = pos[0].File
+				}
+			}
+		}
+	case line > 0:
 		line += d.lineOffset()
 	}
-	d.Log.Problem(diag.Problem{Level: level, File: d.in.Name, Template: d.in.Template, Line: line, Column: col, Object: object, Path: path, Message: msg})
+	d.Log.Problem(diag.Problem{Level: level, File: file, Template: d.in.Template, Line: line, Column: col, Object: object, Path: path, Message: msg})
 }
 
 func (d *docDecoder) reads(gk schema.GroupKind) bool { return d.Reads == nil || d.Reads(gk) }
@@ -340,6 +358,10 @@ func (d *docDecoder) object(root, node *yaml.Node, prefix *fieldpath.Path, item 
 		return decoded{}, false
 	}
 	d.placeIn(obj)
+	if d.in.Origin != nil {
+		obj.Locator = d.in.Origin
+		return decoded{obj: obj, release: func() {}}, true
+	}
 	lazy := &lazyLocator{text: d.text(), prefix: prefix, lineOffset: d.lineOffset()}
 	obj.Locator = &nodeLocator{root: root, prefix: prefix, lineOffset: d.lineOffset()}
 	return decoded{obj: obj, release: func() { obj.Locator = lazy }}, true
@@ -414,6 +436,9 @@ func (d *docDecoder) metadataOnly(t topLevel, gk schema.GroupKind) ([]decoded, s
 	obj := inventory.NewMeta(t.apiVersion, t.kind, meta, d.source(0))
 	d.placeIn(obj)
 	obj.Locator = &lazyLocator{text: d.text(), lineOffset: d.lineOffset()}
+	if d.in.Origin != nil {
+		obj.Locator = d.in.Origin
+	}
 	return []decoded{{obj: obj, release: func() {}}}, ""
 }
 

@@ -212,7 +212,7 @@ func findingJSON(f *check.Finding) jsonFinding {
 		doc := src.Document
 		j.Source.Document = &doc
 	}
-	if file := ArtifactPath(src); file != "" {
+	if file := FindingFile(f); file != "" {
 		j.Location = &jsonLocation{File: file, Line: f.Position.Line, Column: f.Position.Column, Rendered: rendered(src)}
 	}
 	if s := f.Suppression; s != nil {

@@ -166,7 +166,7 @@ func objectCases(checkID string, fs []*check.Finding, failOn check.Severity) []j
 	for _, k := range keys {
 		group := byKey[k]
 		first := group[0]
-		c := junitCase{Name: first.Object.String(), Classname: checkID, File: ArtifactPath(first.Source), Time: "0"}
+		c := junitCase{Name: first.Object.String(), Classname: checkID, File: FindingFile(first), Time: "0"}
 		if names[c.Name] > 1 { // the same object from two files (overlays): tell them apart
 			c.Name += " (" + objectWhere(first.Source) + ")"
 		}

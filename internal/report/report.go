@@ -226,15 +226,24 @@ func Fingerprint(f *check.Finding) string {
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
-// ArtifactPath is the file a finding's position refers to, in the result's
-// slash-separated form: the manifest, or for rendered objects the template
-// or Kustomize input named by Source.Template, joined with the chart or
-// overlay path in Source.File. Helm names templates "<chart>/templates/x.yaml"
-// ("# Source:") and CRDs "<chart>/crds/x.yaml", so the chart's name is
-// replaced by the chart's path; a Kustomize origin is relative to the
-// overlay. A chart archive, a remote origin or an absolute template path
-// leave the chart or overlay itself. It is "" for objects read from a
-// cluster.
+// FindingFile is the file a finding's position counts in: a field's own
+// file when it was written elsewhere than its object (a Kustomize patch),
+// else the object's ArtifactPath.
+func FindingFile(f *check.Finding) string {
+	if f.Position.File != "" {
+		return f.Position.File
+	}
+	return ArtifactPath(f.Source)
+}
+
+// ArtifactPath is the file an object's positions refer to, in the result's
+// slash-separated form: the manifest (a Kustomize resource's own file), or
+// for a rendered Helm object the template named by Source.Template, joined
+// with the chart path in Source.File. Helm names templates
+// "<chart>/templates/x.yaml" ("# Source:") and CRDs "<chart>/crds/x.yaml",
+// so the chart's name is replaced by the chart's path. A chart archive or
+// an absolute template path leave the chart itself. It is "" for objects
+// read from a cluster.
 func ArtifactPath(src inventory.Source) string {
 	if src.File == "" || src.Template == "" || src.File == "-" {
 		return src.File

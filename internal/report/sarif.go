@@ -409,7 +409,7 @@ func sarifResultOf(f *check.Finding, ruleIndex int, ruleFix string, loc *locator
 		Properties: sarifResultProps{Severity: f.Severity.String(), Object: f.Object.String(), Path: f.Path,
 			Template: f.Source.Template, Cluster: f.Source.Cluster},
 	}
-	if file := ArtifactPath(f.Source); file != "" {
+	if file := FindingFile(f); file != "" {
 		r.Locations = []sarifLocation{{PhysicalLocation: loc.physical(file, f.Position.Line, f.Position.Column)}}
 	} else {
 		// A live object has no file; name it so viewers can still show where.

@@ -156,7 +156,7 @@ func objectWhere(s inventory.Source) string {
 
 // position is file:line:col of a finding's field, "" when unknown.
 func position(f *check.Finding) string {
-	file := ArtifactPath(f.Source)
+	file := FindingFile(f)
 	if file == "" {
 		return ""
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/kubeward/kubeward/internal/manifest"
 )
@@ -47,4 +48,17 @@ func ReadFile(path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s is larger than the limit of %d bytes", path, limit)
 	}
 	return data, nil
+}
+
+// Display shows a path relative to the working directory when it is below
+// it, with forward slashes, as SARIF and people expect.
+func Display(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		if wd, err := os.Getwd(); err == nil {
+			if rel, err := filepath.Rel(wd, abs); err == nil && filepath.IsLocal(rel) {
+				return filepath.ToSlash(rel)
+			}
+		}
+	}
+	return filepath.ToSlash(filepath.Clean(path))
 }

@@ -3,20 +3,20 @@
 package kustomize
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
-	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/kubeward/kubeward/internal/manifest"
 	"github.com/kubeward/kubeward/internal/source"
 	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/resource"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
@@ -64,11 +64,11 @@ var build sync.Mutex
 const originKey = "config.kubernetes.io/origin"
 
 // Render implements source.Renderer. It returns one input per object, in
-// the order of `kustomize build`; lines count in that command's output
-// (each object follows a "---" line except the first), and Template is the
-// file the object came from (a resource file, or for a generated object
-// the kustomization that generated it), relative to the working directory
-// like display.
+// the order of `kustomize build`, named after the file the object was
+// written in (a resource file, or for a generated object the kustomization
+// that generated it; the overlay when kustomize does not say), relative to
+// the working directory like display. Its positions count in that file, or
+// in the patch that set a field (see originLocator).
 func (r *Renderer) Render(p, display string) (out []manifest.Input, err error) {
 	defer func() {
 		if x := recover(); x != nil {
@@ -105,42 +105,68 @@ func (r *Renderer) Render(p, display string) (out []manifest.Input, err error) {
 		return nil, redact(err)
 	}
 
-	line := 0
-	for i, res := range m.Resources() {
-		origin, err := res.GetOrigin()
+	files := newYAMLFiles(r.maxFile())
+	for _, res := range m.Resources() {
+		loc, err := locator(files, root, display, res)
 		if err != nil {
 			return nil, fmt.Errorf("origin of %s: %w", res.CurId(), err)
 		}
-		if fs.injected {
-			if err := res.SetOrigin(nil); err != nil {
-				return nil, fmt.Errorf("origin of %s: %w", res.CurId(), err)
-			}
+		if slices.Contains(fs.added, types.OriginAnnotations) {
+			err = res.SetOrigin(nil)
 		}
-		data, err := res.AsYAML()
+		if err == nil && slices.Contains(fs.added, types.TransformerAnnotations) {
+			err = res.ClearTransformations()
+		}
 		if err != nil {
+			return nil, fmt.Errorf("origin of %s: %w", res.CurId(), err)
+		}
+		if loc.built, err = res.AsYAML(); err != nil {
 			return nil, fmt.Errorf("%s: %w", res.CurId(), err)
 		}
-		if i > 0 {
-			line++ // the "---" before it
-		}
-		in := manifest.Input{Name: display, Data: data, LineOffset: line}
-		if origin != nil {
-			from := origin.Path
-			if origin.ConfiguredIn != "" {
-				from = origin.ConfiguredIn
-			}
-			switch {
-			case from == "" || origin.Repo != "":
-			case filepath.IsAbs(from):
-				in.Template = filepath.ToSlash(from)
-			default:
-				in.Template = path.Join(filepath.ToSlash(display), filepath.ToSlash(from))
-			}
+		in := manifest.Input{Name: display, Data: loc.built, Origin: loc}
+		if loc.resource.node != nil {
+			in.Name, in.LineOffset = loc.resource.file, loc.resource.node.Line-1
 		}
 		out = append(out, in)
-		line += bytes.Count(data, []byte("\n"))
 	}
 	return out, nil
+}
+
+// locator finds where a built object was written: its resource's document
+// (or generator entry) and the patches applied to it.
+func locator(files *yamlFiles, root, display string, res *resource.Resource) (*originLocator, error) {
+	loc := &originLocator{files: files, resource: place{file: display}}
+	origin, err := res.GetOrigin()
+	if err != nil || origin == nil || origin.Repo != "" {
+		return loc, err
+	}
+	id := identityOf(res)
+	if origin.ConfiguredIn != "" {
+		if k, ok := readKustomizationFile(files, filepath.Join(root, origin.ConfiguredIn)); ok {
+			loc.resource = place{file: source.Display(k.abs), node: k.generatorEntry(id)}
+		}
+	} else if origin.Path != "" {
+		abs := filepath.Join(root, origin.Path)
+		loc.resource.file = source.Display(abs)
+		if docs, err := files.documents(abs); err == nil {
+			loc.resource.node = findDocument(docs, id)
+		}
+	}
+	steps, err := res.GetTransformations()
+	if err != nil {
+		return loc, err
+	}
+	var seen []string
+	for _, st := range steps {
+		if !strings.HasPrefix(st.ConfiguredBy.Kind, "Patch") || st.ConfiguredIn == "" || st.Repo != "" || slices.Contains(seen, st.ConfiguredIn) {
+			continue
+		}
+		seen = append(seen, st.ConfiguredIn)
+		if k, ok := readKustomizationFile(files, filepath.Join(root, st.ConfiguredIn)); ok {
+			loc.patches = append(loc.patches, k.patches(files, id)...)
+		}
+	}
+	return loc, nil
 }
 
 // leaks are kustomize messages that quote generator input, which may be a
@@ -172,14 +198,15 @@ func redact(err error) error {
 }
 
 // originFS is the disk, read-only, with the root kustomization asking for
-// origin annotations (buildMetadata: [originAnnotations]), which tell
-// where each object came from.
+// origin and transformer annotations (buildMetadata: [originAnnotations,
+// transformerAnnotations]), which tell where each object came from and
+// which kustomizations changed it.
 type originFS struct {
 	filesys.FileSystem
 	maxFile  int64
 	kustFile string // real path of the root kustomization file
 	patched  []byte
-	injected bool // the annotations were added here and are removed after
+	added    []string // the build metadata added here, removed after
 }
 
 func newOriginFS(root, name string, maxFile int64) (*originFS, error) {
@@ -192,17 +219,22 @@ func newOriginFS(root, name string, maxFile int64) (*originFS, error) {
 	if err != nil {
 		return nil, err
 	}
-	fs.patched, fs.injected = withOriginAnnotations(data)
+	fs.patched, fs.added = withBuildAnnotations(data)
 	return fs, nil
 }
 
-// withOriginAnnotations adds originAnnotations to buildMetadata. It reports
-// false, and changes nothing, when they are already asked for or when the
-// file does not parse (the build then reports it).
-func withOriginAnnotations(data []byte) ([]byte, bool) {
+// buildAnnotations are the build metadata the locator needs: each
+// object's origin, and the transformers that changed it.
+var buildAnnotations = []any{types.OriginAnnotations, types.TransformerAnnotations}
+
+// withBuildAnnotations adds buildAnnotations to buildMetadata, and returns
+// those it added (to be removed from the output). It adds nothing, and
+// changes nothing, when they are all already asked for or when the file
+// does not parse (the build then reports it).
+func withBuildAnnotations(data []byte) ([]byte, []string) {
 	var doc map[string]any
 	if err := yaml.Unmarshal(data, &doc); err != nil || doc == nil {
-		return data, false
+		return data, nil
 	}
 	var opts []any
 	switch bm := doc["buildMetadata"].(type) {
@@ -210,21 +242,28 @@ func withOriginAnnotations(data []byte) ([]byte, bool) {
 	case []any:
 		opts = bm
 	default:
-		return data, false
+		return data, nil
 	}
-	if slices.Contains(opts, any(types.OriginAnnotations)) {
-		return data, false
+	var added []string
+	for _, a := range buildAnnotations {
+		if !slices.Contains(opts, a) {
+			opts = append(opts, a)
+			added = append(added, a.(string))
+		}
 	}
-	doc["buildMetadata"] = append(opts, types.OriginAnnotations)
+	if len(added) == 0 {
+		return data, nil
+	}
+	doc["buildMetadata"] = opts
 	out, err := yaml.Marshal(doc)
 	if err != nil {
-		return data, false
+		return data, nil
 	}
-	return out, true
+	return out, added
 }
 
 func (f *originFS) ReadFile(p string) ([]byte, error) {
-	if f.injected && filepath.Base(p) == filepath.Base(f.kustFile) {
+	if len(f.added) > 0 && filepath.Base(p) == filepath.Base(f.kustFile) {
 		if real, err := filepath.EvalSymlinks(p); err == nil && real == f.kustFile {
 			return slices.Clone(f.patched), nil
 		}

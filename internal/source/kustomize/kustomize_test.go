@@ -3,9 +3,12 @@ package kustomize
 import (
 	"bytes"
 	"errors"
+	"github.com/kubeward/kubeward/internal/diag"
+	yaml3 "go.yaml.in/yaml/v3"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -49,16 +52,20 @@ func render(t *testing.T, dir string) []manifest.Input {
 	return in
 }
 
+// TestBuildOverlay: objects are named after the file they were written
+// in, with its lines, and a field set by a patch is placed in the patch.
+// They used to name the overlay joined with the file's path (reports
+// showed it twice: testdata/overlays/prod/testdata/base/deployment.yaml)
+// and lines of the build's output.
 func TestBuildOverlay(t *testing.T) {
 	const dir = "testdata/overlays/prod"
 	objs := manifesttest.Objects(t, render(t, dir))
-	// Lines count in the output of `kustomize build testdata/overlays/prod`.
 	want := map[string]inventory.Source{
-		"ConfigMap/prod-app-config-hf678c7m2b": {File: dir, Line: 1, Template: "testdata/base/kustomization.yaml"},
-		"Secret/prod-db-bb2mc4486b":            {File: dir, Line: 9, Template: "testdata/overlays/prod/kustomization.yaml"},
-		"Service/prod-web":                     {File: dir, Line: 18, Template: "testdata/base/service.yaml"},
-		"Deployment/prod-web":                  {File: dir, Line: 29, Template: "testdata/base/deployment.yaml"},
-		"NetworkPolicy/prod-default-deny":      {File: dir, Line: 57, Template: "testdata/overlays/prod/networkpolicy.yaml"},
+		"ConfigMap/prod-app-config-hf678c7m2b": {File: "testdata/base/kustomization.yaml", Line: 5},           // its generator entry
+		"Secret/prod-db-bb2mc4486b":            {File: "testdata/overlays/prod/kustomization.yaml", Line: 23}, // idem
+		"Service/prod-web":                     {File: "testdata/base/service.yaml", Line: 1},
+		"Deployment/prod-web":                  {File: "testdata/base/deployment.yaml", Line: 1},
+		"NetworkPolicy/prod-default-deny":      {File: "testdata/overlays/prod/networkpolicy.yaml", Line: 1},
 	}
 	if len(objs) != len(want) {
 		t.Errorf("got %d objects, want %d", len(objs), len(want))
@@ -72,8 +79,10 @@ func TestBuildOverlay(t *testing.T) {
 		if o.Source != src {
 			t.Errorf("%s: source %+v, want %+v", id, o.Source, src)
 		}
-		if _, ok := o.Meta.Annotations[originKey]; ok {
-			t.Errorf("%s keeps the origin annotation kubeward asked for", id)
+		for _, k := range []string{originKey, "alpha.config.kubernetes.io/transformations"} {
+			if _, ok := o.Meta.Annotations[k]; ok {
+				t.Errorf("%s keeps the annotation %s kubeward asked for", id, k)
+			}
 		}
 		if o.Namespace != "shop" {
 			t.Errorf("%s: namespace %q", id, o.Namespace)
@@ -91,15 +100,28 @@ func TestBuildOverlay(t *testing.T) {
 		t.Errorf("configMapRef %q: generated name not propagated", got)
 	}
 
-	pos, err := objs["Deployment/prod-web"].Locator.Locate([]*fieldpath.Path{
-		fieldpath.New("spec", "template", "spec", "containers").Index(0).Child("securityContext", "allowPrivilegeEscalation"),
-		fieldpath.New("spec", "replicas"),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if pos[0].Line != 53 || pos[1].Line != 37 {
-		t.Errorf("positions %+v, want lines 53 and 37 of the build output", pos)
+	container := fieldpath.New("spec", "template", "spec", "containers").Index(0)
+	for _, c := range []struct {
+		path *fieldpath.Path
+		want inventory.Position
+	}{
+		// The inline JSON patch of the overlay's kustomization, at its value.
+		{container.Child("securityContext", "allowPrivilegeEscalation"), inventory.Position{File: "testdata/overlays/prod/kustomization.yaml", Line: 21, Column: 9}},
+		// The overlay's strategic merge patch file.
+		{fieldpath.New("spec", "replicas"), inventory.Position{File: "testdata/overlays/prod/replicas.yaml", Line: 6, Column: 3}},
+		// The component's patch.
+		{container.Child("securityContext", "readOnlyRootFilesystem"), inventory.Position{File: "testdata/components/hardening/security.yaml", Line: 11, Column: 13}},
+		// A missing field: where it goes in the patch that wrote its parent.
+		{container.Child("securityContext", "privileged"), inventory.Position{File: "testdata/components/hardening/security.yaml", Line: 10, Column: 11}},
+		// Written in the resource's file (File "": the object's own).
+		{container.Child("image"), inventory.Position{Line: 19, Column: 11}},
+		{container.Child("envFrom").Index(0).Child("configMapRef", "name"), inventory.Position{Line: 22, Column: 17}},
+		{container.Child("resources"), inventory.Position{Line: 18, Column: 11}},
+	} {
+		pos := objs["Deployment/prod-web"].Locate([]*fieldpath.Path{c.path})
+		if pos[0] != c.want {
+			t.Errorf("%s at %+v, want %+v", c.path, pos[0], c.want)
+		}
 	}
 }
 
@@ -120,9 +142,9 @@ func kustomizeBuild(t *testing.T, dir string) []byte {
 	return out
 }
 
-// TestSameAsKustomizeBuild checks that asking for origins and removing
-// them again leaves the objects byte for byte as kustomize builds them,
-// and that each input's line offset is where it starts in that output.
+// TestSameAsKustomizeBuild checks that asking for origins and
+// transformations and removing them again leaves the objects byte for byte
+// as kustomize builds them.
 func TestSameAsKustomizeBuild(t *testing.T) {
 	for _, dir := range []string{"testdata/base", "testdata/overlays/prod", "testdata/with-origin"} {
 		want := kustomizeBuild(t, dir)
@@ -131,9 +153,6 @@ func TestSameAsKustomizeBuild(t *testing.T) {
 		for i, x := range in {
 			if i > 0 {
 				got.WriteString("---\n")
-			}
-			if start := bytes.Count(got.Bytes(), []byte("\n")); x.LineOffset != start {
-				t.Errorf("%s: input %d has line offset %d, starts after line %d", dir, i, x.LineOffset, start)
 			}
 			got.Write(x.Data)
 		}
@@ -148,7 +167,7 @@ func TestSameAsKustomizeBuild(t *testing.T) {
 func TestOriginKeptWhenAsked(t *testing.T) {
 	objs := manifesttest.Objects(t, render(t, "testdata/with-origin"))
 	o := objs["Deployment/web"]
-	if o == nil || o.Meta.Annotations[originKey] != "path: ../base/deployment.yaml\n" || o.Source.Template != "testdata/base/deployment.yaml" {
+	if o == nil || o.Meta.Annotations[originKey] != "path: ../base/deployment.yaml\n" || o.Source.File != "testdata/base/deployment.yaml" {
 		t.Errorf("deployment %+v", o)
 	}
 }
@@ -300,26 +319,27 @@ func FuzzRemoteSuperset(f *testing.F) {
 	})
 }
 
-func TestWithOriginAnnotations(t *testing.T) {
+func TestWithBuildAnnotations(t *testing.T) {
 	cases := []struct {
-		in       string
-		injected bool
-		want     []any
+		in    string
+		added []string
+		want  []any
 	}{
-		{"resources: [a.yaml]\n", true, []any{"originAnnotations"}},
-		{"buildMetadata: [managedByLabel]\n", true, []any{"managedByLabel", "originAnnotations"}},
-		{"buildMetadata: [originAnnotations]\n", false, nil},
-		{"buildMetadata: nope\n", false, nil},
-		{"resources: [\n", false, nil},
-		{"", false, nil},
+		{"resources: [a.yaml]\n", []string{"originAnnotations", "transformerAnnotations"}, []any{"originAnnotations", "transformerAnnotations"}},
+		{"buildMetadata: [managedByLabel]\n", []string{"originAnnotations", "transformerAnnotations"}, []any{"managedByLabel", "originAnnotations", "transformerAnnotations"}},
+		{"buildMetadata: [originAnnotations]\n", []string{"transformerAnnotations"}, []any{"originAnnotations", "transformerAnnotations"}},
+		{"buildMetadata: [transformerAnnotations, originAnnotations]\n", nil, nil},
+		{"buildMetadata: nope\n", nil, nil},
+		{"resources: [\n", nil, nil},
+		{"", nil, nil},
 	}
 	for _, c := range cases {
-		out, injected := withOriginAnnotations([]byte(c.in))
-		if injected != c.injected {
-			t.Errorf("%q: injected %v", c.in, injected)
+		out, added := withBuildAnnotations([]byte(c.in))
+		if !reflect.DeepEqual(added, c.added) {
+			t.Errorf("%q: added %v, want %v", c.in, added, c.added)
 			continue
 		}
-		if !injected {
+		if len(added) == 0 {
 			if string(out) != c.in {
 				t.Errorf("%q changed to %q", c.in, out)
 			}
@@ -335,27 +355,29 @@ func TestWithOriginAnnotations(t *testing.T) {
 	}
 }
 
-func FuzzWithOriginAnnotations(f *testing.F) {
+func FuzzWithBuildAnnotations(f *testing.F) {
 	f.Add([]byte("resources: [a.yaml]\nbuildMetadata: [managedByLabel]\n"))
 	f.Add([]byte("a: &x {b: 1}\nc: *x\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		out, injected := withOriginAnnotations(data)
-		if !injected {
+		out, added := withBuildAnnotations(data)
+		if len(added) == 0 {
 			if !bytes.Equal(out, data) {
-				t.Fatalf("changed without injecting")
+				t.Fatalf("changed without adding")
 			}
 			return
 		}
 		var before, after map[string]any
 		if err := yaml.Unmarshal(data, &before); err != nil {
-			t.Fatalf("injected into a file that does not parse: %v", err)
+			t.Fatalf("added to a file that does not parse: %v", err)
 		}
 		if err := yaml.Unmarshal(out, &after); err != nil {
 			t.Fatalf("output does not parse: %v", err)
 		}
 		bm, _ := after["buildMetadata"].([]any)
-		if len(bm) == 0 || bm[len(bm)-1] != "originAnnotations" {
-			t.Fatalf("buildMetadata %v", after["buildMetadata"])
+		for _, a := range buildAnnotations {
+			if !slices.Contains(bm, a) {
+				t.Fatalf("buildMetadata %v lacks %v", after["buildMetadata"], a)
+			}
 		}
 		delete(before, "buildMetadata")
 		delete(after, "buildMetadata")
@@ -448,4 +470,61 @@ func TestConcurrentRenders(t *testing.T) {
 			t.Error(err)
 		}
 	}
+}
+
+// TestProblemsInSourceFiles: a bad value in a resource is reported at its
+// line in the file it was written in, not in the build's output.
+func TestProblemsInSourceFiles(t *testing.T) {
+	dir := t.TempDir()
+	for name, content := range map[string]string{
+		"kustomization.yaml": "namePrefix: x-\nresources: [pod.yaml]\n",
+		"pod.yaml":           "# a comment\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: x\n    ports:\n    - containerPort: not-a-number\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	log := &diag.Log{}
+	dec := &manifest.Decoder{Log: log}
+	for _, in := range render(t, dir) {
+		dec.Decode(in, func(*inventory.Object) {})
+	}
+	p := log.Problems()
+	if len(p) != 1 || p[0].File != filepath.ToSlash(filepath.Join(dir, "pod.yaml")) || p[0].Line != 11 || p[0].Path != "spec.containers[0].ports[0].containerPort" {
+		t.Errorf("problems %+v, want one at pod.yaml:11", p)
+	}
+}
+
+// FuzzOriginLocator feeds arbitrary resource, patch and built documents to
+// the locator: nothing may panic, and a position is in the file it names.
+func FuzzOriginLocator(f *testing.F) {
+	f.Add([]byte("spec:\n  containers:\n  - name: a\n    image: x\n"), []byte("- op: add\n  path: /spec/containers/0/image\n  value: y\n"), []byte("spec: {containers: [{name: a, image: y}]}\n"))
+	f.Add([]byte("a: &x [*x]\n"), []byte("spec: {containers: [{name: a}]}\n"), []byte("[1, 2]\n"))
+	f.Fuzz(func(t *testing.T, res, pt, built []byte) {
+		resDocs, _ := parseDocuments(res)
+		ptDocs, _ := parseDocuments(pt)
+		l := &originLocator{built: built, resource: place{file: "res.yaml"}}
+		if len(resDocs) > 0 {
+			l.resource.node = resDocs[0]
+		}
+		for _, d := range ptDocs {
+			l.patches = append(l.patches, patch{place: place{file: "patch.yaml", node: d}, json6902: d.Kind == yaml3.SequenceNode})
+		}
+		pos, err := l.Locate([]*fieldpath.Path{
+			fieldpath.New("spec", "containers").Index(0).Child("image"),
+			fieldpath.New("spec", "containers").Index(3),
+			fieldpath.New("a").Index(0).Index(0),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// YAML breaks lines at \r too.
+		count := func(b []byte) int { return bytes.Count(b, []byte("\n")) + bytes.Count(b, []byte("\r")) + 1 }
+		lines := map[string]int{"": count(res), "patch.yaml": count(pt)}
+		for _, p := range pos {
+			if p.Line < 0 || p.Line > lines[p.File] {
+				t.Fatalf("position %+v outside its file", p)
+			}
+		}
+	})
 }

@@ -27,7 +27,12 @@ func TestWalk(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]int{"testdata/base": 3, "testdata/overlays/prod": 5, "testdata/with-origin": 3}
+	// Objects are named after the files they were written in: base's by
+	// the three units that build it.
+	want := map[string]int{
+		"testdata/base/deployment.yaml": 3, "testdata/base/kustomization.yaml": 3, "testdata/base/service.yaml": 3,
+		"testdata/overlays/prod/kustomization.yaml": 1, "testdata/overlays/prod/networkpolicy.yaml": 1,
+	}
 	if !reflect.DeepEqual(units, want) {
 		t.Errorf("objects per unit %v, want %v", units, want)
 	}
