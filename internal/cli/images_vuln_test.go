@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/image/registrytest"
 	"github.com/kubeward/kubeward/internal/image/sbom"
 	"github.com/kubeward/kubeward/internal/image/sbom/sbomtest"
@@ -111,5 +113,48 @@ func TestImagesDB(t *testing.T) {
 	}
 	if code, _, stderr := runCLI(t, "images", "db", "status", "--vuln-db", filepath.Join(dir, "nope")); code != 2 || !strings.Contains(stderr, "kubeward images db update") {
 		t.Errorf("status of nothing: exit %d, %s", code, stderr)
+	}
+}
+
+// TestScanVulnerabilitiesNotRun: a configuration that asks for known
+// vulnerabilities makes image-vulnerable active; a scan without registry
+// access reports it as not run, never as passed.
+func TestScanVulnerabilitiesNotRun(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeTestFile(t, dir, "kubeward.yaml", "apiVersion: kubeward.dev/v1alpha1\nkind: Config\nimages:\n  vulnerabilities: {failOn: critical}\n")
+	pod := writeTestFile(t, dir, "pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: 'ghcr.io/acme/app:1.0'}]\n")
+	_, stdout, stderr := runCLI(t, "scan", "--config", cfg, "-o", "json", pod)
+	var res struct {
+		Coverage []struct{ Check, Reason string }
+	}
+	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
+		t.Fatalf("%v\n%s\n%s", err, stdout, stderr)
+	}
+	found := false
+	for _, g := range res.Coverage {
+		found = found || (g.Check == "image-vulnerable" && strings.Contains(g.Reason, "registry access is off"))
+	}
+	if !found {
+		t.Errorf("image-vulnerable is not reported as not run: %+v", res.Coverage)
+	}
+	// Without the section (and without --vuln-db) it is not asked for.
+	plain := writeTestFile(t, dir, "plain.yaml", "apiVersion: kubeward.dev/v1alpha1\nkind: Config\n")
+	_, stdout, _ = runCLI(t, "scan", "--config", plain, "-o", "json", pod)
+	if strings.Contains(stdout, `"image-vulnerable"`) {
+		t.Errorf("image-vulnerable reported without being asked:\n%s", stdout)
+	}
+}
+
+func TestVulnerabilityAnalysis(t *testing.T) {
+	opts := check.DefaultOptions()
+	empty := foundConfig{file: &config.File{}}
+	an, gap, err := vulnerabilityAnalysis(empty, vulnDBFlags{dir: t.TempDir()}, opts)
+	if err != nil || an != nil || !strings.Contains(gap, "no vulnerability database") || opts.Vulnerabilities == nil {
+		t.Errorf("without a database: %v %q %v %v", an, gap, err, opts.Vulnerabilities)
+	}
+	dir := t.TempDir()
+	osvtest.DB(t, dir, map[string][]byte{"npm": osvtest.Archive(t, `{"id":"GHSA-x","affected":[{"package":{"ecosystem":"npm","name":"lodash"}}]}`)})
+	if an, gap, err := vulnerabilityAnalysis(empty, vulnDBFlags{dir: dir}, check.DefaultOptions()); err != nil || an == nil || gap != "" {
+		t.Errorf("with a database: %v %q %v", an, gap, err)
 	}
 }

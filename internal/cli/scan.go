@@ -29,6 +29,7 @@ type scanFlags struct {
 	showSuppressed bool
 	failIncomplete bool
 	sarifOmit      bool
+	vulnDB         vulnDBFlags // --vuln-db (images_vulns.go)
 	cluster        clusterFlags
 	customChecks   []string
 	nodeConfig     string // --node-config DIR (node.go)
@@ -45,6 +46,7 @@ func (f *scanFlags) register(cmd *cobra.Command) {
 	f.input.register(cmd)
 	fl.BoolVar(&f.showSuppressed, "show-suppressed", false, "list suppressed findings in the table output")
 	fl.BoolVar(&f.sarifOmit, "sarif-omit-suppressed", false, "leave suppressed findings out of SARIF (GitHub code scanning ignores SARIF suppressions and would open alerts for them)")
+	f.vulnDB.register(cmd)
 	fl.BoolVar(&f.failIncomplete, "fail-on-incomplete", false, "with --cluster: exit 1 when some check could not read all it needs (see the coverage section)")
 	f.cluster.register(cmd)
 	fl.StringArrayVar(&f.customChecks, "custom-checks", nil, "file or directory of custom CEL checks to run with the built-in ones (repeatable; see docs/policy.md)")
@@ -114,6 +116,9 @@ func (f *scanFlags) prepare(cmd *cobra.Command) (*run, error) {
 		if _, err := apiversion.ParseKubeVersion(opts.KubeVersion); err != nil {
 			return nil, usageErr("%v", err)
 		}
+	}
+	if err := vulnerabilityPolicy(found, fl.Changed("vuln-db"), opts); err != nil {
+		return nil, err
 	}
 	if fl.Changed("checks") {
 		include = f.checks

@@ -63,6 +63,12 @@ const dateLayout = "2006-01-02"
 // maxVEXBytes bounds one OpenVEX document: real ones are kilobytes.
 const maxVEXBytes = 16 << 20
 
+// IsZero reports whether the section is absent or empty.
+func (c *Config) IsZero() bool {
+	return c.FailOn == "" && c.UnratedSeverity == "" && !c.IgnoreUnfixed && len(c.VEX) == 0 &&
+		len(c.Exceptions) == 0 && c.DB.Dir == "" && c.DB.RemoteHost == "" && len(c.DB.Ecosystems) == 0
+}
+
 // Validate reports settings that cannot be applied.
 func (c *Config) Validate() error {
 	for _, s := range []struct{ name, v string }{{"failOn", c.FailOn}, {"unratedSeverity", c.UnratedSeverity}} {
