@@ -15,6 +15,7 @@ import (
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/loader"
 	"github.com/kubeward/kubeward/internal/scan"
+	"github.com/kubeward/kubeward/internal/source"
 	"github.com/kubeward/kubeward/internal/source/helm"
 	"github.com/spf13/cobra"
 )
@@ -113,7 +114,7 @@ func loadConfig(stderr io.Writer, path string) (foundConfig, error) {
 			return foundConfig{file: &config.File{}}, nil
 		}
 		path = found
-		fmt.Fprintf(stderr, "kubeward: configuration %s\n", displayPath(path))
+		fmt.Fprintf(stderr, "kubeward: configuration %s\n", source.Display(path))
 	}
 	cfg, err := config.Load(path)
 	if err != nil {
@@ -158,15 +159,6 @@ func gitRoot(dir string) string {
 	}
 }
 
-func displayPath(p string) string {
-	if wd, err := os.Getwd(); err == nil {
-		if rel, err := filepath.Rel(wd, p); err == nil && filepath.IsLocal(rel) {
-			return rel
-		}
-	}
-	return p
-}
-
 // loader builds the loader of a run from the flags and the configuration:
 // the .kubewardignore files apply from the repository root (or the working
 // directory outside one), the configuration's paths.exclude from the
@@ -207,7 +199,7 @@ func (f *inputFlags) loader(s Streams, cfg foundConfig) (*loader.Loader, error) 
 		OlderTarget: target.LessThan(library),
 	}
 	if cfg.path != "" && len(cfg.file.Paths.Exclude) > 0 {
-		opts.Exclude, opts.ExcludeBase, opts.ExcludeOrigin = cfg.file.Paths.Exclude, filepath.Dir(cfg.path), displayPath(cfg.path)
+		opts.Exclude, opts.ExcludeBase, opts.ExcludeOrigin = cfg.file.Paths.Exclude, filepath.Dir(cfg.path), source.Display(cfg.path)
 	}
 	l, err := loader.New(opts)
 	if err != nil {

@@ -274,3 +274,41 @@ spec:
 		t.Errorf("overlay: %v, want pss-privileged at kz/base/deploy.yaml:15 and pss-host-namespaces at kz/overlay/host.yaml:8", got)
 	}
 }
+
+// TestConfigAndIgnoreFiles: the configuration file is found in a parent
+// directory up to the repository root, and said on stderr; its
+// paths.exclude and the .kubewardignore files leave known-bad files out of
+// every command. The configuration used to be read from the working
+// directory only.
+func TestConfigAndIgnoreFiles(t *testing.T) {
+	bad := "apiVersion: v1\nkind: Pod\nmetadata: {name: bad}\nspec: {containers: [{name: c, image: \"x:1\", securityContext: {privileged: true}}]}\n"
+	dir := writeTree(t, map[string]string{
+		".git/HEAD":                   "ref: refs/heads/main\n",
+		".kubeward.yaml":              "apiVersion: kubeward.dev/v1alpha1\nkind: Config\nfailOn: high\npaths:\n  exclude: [\"deploy/legacy/\"]\n",
+		".kubewardignore":             "# fixtures of another tool\n**/testdata/\n",
+		"deploy/app.yaml":             "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app}\n",
+		"deploy/legacy/old.yaml":      bad,
+		"deploy/testdata/bad.yaml":    bad,
+		"deploy/sub/.kubewardignore":  "generated-*.yaml\n",
+		"deploy/sub/generated-x.yaml": bad,
+	})
+	t.Chdir(filepath.Join(dir, "deploy"))
+	code, _, errs := runCLI(t, "scan", ".", "--checks", "pss-privileged")
+	if code != ExitClean || !strings.Contains(errs, "kubeward: configuration "+filepath.ToSlash(filepath.Join(dir, ".kubeward.yaml"))) {
+		t.Errorf("scan: exit %d, stderr %q; want the parent's configuration used and every bad file excluded", code, errs)
+	}
+	code, out, errs := runCLI(t, "netpol", "matrix", "-f", ".", "-o", "json")
+	if code != ExitClean || strings.Contains(out, "bad") {
+		t.Errorf("netpol: exit %d, stderr %q:\n%s", code, errs, out)
+	}
+	// Outside the repository, a file in a parent directory does not apply.
+	if err := os.Remove(filepath.Join(dir, ".git", "HEAD")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, ".git")); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runCLI(t, "scan", "legacy", "--checks", "pss-privileged"); code != ExitFindings || strings.Contains(errs, "configuration") {
+		t.Errorf("outside a repository: exit %d, stderr %q", code, errs)
+	}
+}
