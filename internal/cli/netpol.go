@@ -86,7 +86,12 @@ which policy and rule decide it. Pods come from Pods and from workload templates
 running pods are grouped into the workload that owns them. Every workload is
 named namespace/Kind/name. -n, -l and -A keep of files what they keep of a
 cluster. Peers of rules that select no workload of the input are listed, not
-dropped. See docs/netpol.md.`,
+dropped. See docs/netpol.md.
+
+-f reads files, directories, charts and overlays as scan does, with the same
+rendering flags (docs/input.md): a path that does not exist or input with
+nothing to check exits 2; other input errors are printed and, after the
+answer, exit 2 too, since the answer may miss what they held.`,
 	}
 	cmd.AddCommand(newNetpolMatrixCmd(s), newNetpolExplainCmd(s), newNetpolGenerateCmd(s))
 	return cmd

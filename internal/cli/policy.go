@@ -57,6 +57,8 @@ CEL cost limits.
 
 -f names the policies and bindings, and any params, Namespaces and
 CustomResourceDefinitions they need (these may also be among the manifests).
+Both are read as scan reads its paths, charts and overlays included, with the
+same rendering flags (docs/input.md).
 Each object of MANIFESTS is evaluated as a CREATE request. With --cases, each
 case of a PolicyTest file is run and checked against its expected decision:
 admit, warn, deny (a validation evaluated to false) or error (an expression

@@ -95,7 +95,12 @@ func newRBACCmd(s Streams) *cobra.Command {
 		Short: "Answer who can do what, and how far an identity can escalate",
 		Long: `Evaluate Roles, ClusterRoles (with aggregation) and bindings exactly as the API
 server's RBAC authorizer does, for manifests (with the bootstrap roles of
-Kubernetes ` + "v1.37" + ` added) or a live cluster. See docs/rbac.md.`,
+Kubernetes ` + "v1.37" + ` added) or a live cluster. See docs/rbac.md.
+
+-f reads files, directories, charts and overlays as scan does, with the same
+rendering flags (docs/input.md): a path that does not exist or input with
+nothing to check exits 2; other input errors are printed and, after the
+answer, exit 2 too, since the answer may miss what they held.`,
 	}
 	cmd.AddCommand(newRBACWhoCanCmd(s), newRBACCanCmd(s), newRBACPathsCmd(s), newRBACSuggestCmd(s), newRBACUnusedCmd(s))
 	return cmd

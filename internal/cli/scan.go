@@ -198,17 +198,24 @@ func newScanCmd(s Streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "scan [PATH|-]...",
 		Short: "Scan manifests, Helm charts and Kustomize overlays",
-		Long: `Scan Kubernetes manifests (YAML or JSON, multi-document, List kinds), Helm charts
-(a directory with Chart.yaml or a .tgz, rendered offline) and Kustomize overlays
-(a directory with kustomization.yaml, rendered offline). Directories are searched
-recursively for *.yaml, *.yml and *.json; "-" reads standard input. Default: ".".
+		Long: `Scan Kubernetes manifests (YAML or JSON, multi-document, List and typed lists such
+as an API server's PodList), Helm charts (a directory with Chart.yaml or a .tgz,
+rendered offline with --values, --set... and the release flags) and Kustomize
+overlays (a directory with kustomization.yaml, built offline; findings name the
+file and line each field was written in, the patch's when a patch set it).
+Directories are searched recursively for *.yaml, *.yml and *.json, leaving out
+what .kubewardignore files and paths.exclude of the configuration exclude; "-"
+reads standard input, and a pipe named as a path is read as it is. Default: ".".
+docs/input.md states what is read and what is an error.
 
 With --cluster, the objects come from the cluster of the kubeconfig context
 instead; only the kinds the selected checks read are listed, Secrets without
 their values. Kinds the identity may not list are reported as coverage gaps.
 
 Exit codes: 0 clean, 1 findings at or above --fail-on (or incomplete coverage
-with --fail-on-incomplete), 2 usage or input error.`,
+with --fail-on-incomplete), 2 usage or input error: a path that does not exist,
+input with nothing to check (empty standard input), a document that could not be
+read or that the API server would reject, a chart that did not render.`,
 		Example: `  kubeward scan deploy/
   kubeward scan --cluster --context prod -o json=prod.json
   kubeward scan -o sarif=kubeward.sarif -o table --fail-on medium .
