@@ -61,6 +61,27 @@ func BenchmarkDecode(b *testing.B) {
 	report(b, b.N)
 }
 
+// BenchmarkDecodeGKE decodes the same events as GKE writes them to Cloud
+// Audit Logs (audittest.GKE): the Cloud Logging reader, against
+// BenchmarkDecode and the baseline in the same run.
+func BenchmarkDecodeGKE(b *testing.B) {
+	lines, _ := mix(b)
+	var size int64
+	for i, l := range lines {
+		lines[i] = audittest.GKE(l)
+		size += int64(len(lines[i])) + 1
+	}
+	dec := event.NewDecoder(event.Limits{})
+	b.SetBytes(size / mixSize)
+	b.ResetTimer()
+	for i := range b.N {
+		if _, err := dec.Decode(lines[i%mixSize]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	report(b, b.N)
+}
+
 // allRules enables every rule, the allow-list ones included.
 func allRules() detect.Options {
 	o := detect.DefaultOptions()
