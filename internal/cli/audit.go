@@ -292,7 +292,8 @@ func (r *auditRun) finish(s Streams, out *outputFlag, runErr error) error {
 		// JSON lines were streamed as alerts came; the tables are written now.
 		werr := out.only("table").writeEach(s, func(o output, w io.Writer) error {
 			color := o.stdout() && s.OutFile != nil && report.ColorEnabled(s.OutFile)
-			return report.AlertTable(w, alerts, dropped, report.Options{Color: color})
+			run := report.AlertRun{Dropped: dropped, InputErrors: countErrors(runErr)}
+			return report.AlertTable(w, alerts, run, report.Options{Color: color, FailOn: r.failOn})
 		})
 		cerr = errors.Join(cerr, werr)
 	}
@@ -303,6 +304,17 @@ func (r *auditRun) finish(s Streams, out *outputFlag, runErr error) error {
 		}
 	}
 	return nil
+}
+
+// countErrors counts the errors joined in err.
+func countErrors(err error) int {
+	if err == nil {
+		return 0
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return len(j.Unwrap())
+	}
+	return 1
 }
 
 // summary prints what was read and found, for people, on standard error.

@@ -307,6 +307,15 @@ func TestAuditScanInputContract(t *testing.T) {
 	if code != ExitError || len(alertsOf(t, out)) != 3 || !strings.Contains(stderr, "empty2.log holds no audit events") {
 		t.Errorf("mixed: exit %d\n%s\n%s", code, out, stderr)
 	}
+	// The table says what the exit code says.
+	code, out, _ = runCLI(t, "audit", "scan", auditFixture(t), write("empty3.log", ""), "-o", "table", "--fail-on", "high")
+	if code != ExitError || !strings.Contains(out, "INCOMPLETE (1 input error") || strings.Contains(out, "passed") {
+		t.Errorf("table of an incomplete run: exit %d\n%s", code, out)
+	}
+	code, out, _ = runCLI(t, "audit", "scan", auditFixture(t), "-o", "table", "--fail-on", "high")
+	if code != ExitFindings || !strings.Contains(out, "Gate --fail-on high: FAILED (1 alert at or above high).") {
+		t.Errorf("table of a failed gate: exit %d\n%s", code, out)
+	}
 }
 
 // GKE's Kubernetes audit logs, as gcloud logging read --format=json prints
