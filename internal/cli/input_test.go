@@ -2,11 +2,14 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // writeTree writes files (path: content) below a new temporary directory.
@@ -310,5 +313,60 @@ func TestConfigAndIgnoreFiles(t *testing.T) {
 	}
 	if code, _, errs := runCLI(t, "scan", "legacy", "--checks", "pss-privileged"); code != ExitFindings || strings.Contains(errs, "configuration") {
 		t.Errorf("outside a repository: exit %d, stderr %q", code, errs)
+	}
+}
+
+// TestMain runs kubeward itself when KUBEWARD_HELPER_PROCESS is set:
+// tests run it as a child process for input that may leave work running in
+// the background (a template that never ends), which exiting ends.
+func TestMain(m *testing.M) {
+	if os.Getenv("KUBEWARD_HELPER_PROCESS") == "1" {
+		os.Exit(Main(os.Args[1:], Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}))
+	}
+	os.Exit(m.Run())
+}
+
+// runChild runs kubeward in a child process and returns its exit code,
+// output and how long it took.
+func runChild(t *testing.T, args ...string) (int, string, time.Duration) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "KUBEWARD_HELPER_PROCESS=1")
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	code := 0
+	if ee, ok := errors.AsType[*exec.ExitError](err); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return code, string(out), time.Since(start)
+}
+
+// TestUnboundedInputsStop: a template that loops for ever, a chart that
+// renders millions of documents, a huge values file and /dev/zero all stop
+// with a clear sentence in bounded time. They used to run for ever, or until
+// memory ran out (a 400 MB value took 2.8 GB, 3 million documents 6.4 GB).
+func TestUnboundedInputsStop(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"loop/Chart.yaml":          "apiVersion: v2\nname: loop\nversion: 0.1.0\n",
+		"loop/templates/loop.yaml": "{{- range until 100000 }}{{- range until 100000 }}x{{- end }}{{- end }}\n",
+		"many/Chart.yaml":          "apiVersion: v2\nname: many\nversion: 0.1.0\n",
+		"many/templates/many.yaml": "{{- range $i := until 1500000 }}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{{ $i }}\n{{- end }}\n",
+		"big-value.txt":            strings.Repeat("x", 20<<20),
+	})
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"scan", filepath.Join(dir, "loop"), "--render-timeout", "2s"}, "rendering took longer than 2s"},
+		{[]string{"scan", filepath.Join(dir, "many"), "-o", "json"}, "is over the limit of 67108864 bytes"},
+		{[]string{"scan", filepath.Join(dir, "many"), "--set-file", "v=" + filepath.Join(dir, "big-value.txt")}, "larger than the limit of 16777216 bytes"},
+		{[]string{"scan", "/dev/zero"}, "nothing to check"},
+	} {
+		code, out, took := runChild(t, c.args...)
+		if code != ExitError || !strings.Contains(out, c.want) || took > 2*time.Minute {
+			t.Errorf("%v: exit %d after %s, want exit 2 and %q:\n%s", c.args, code, took, c.want, out)
+		}
 	}
 }

@@ -110,6 +110,8 @@ type Loader struct {
 // New prepares the renderers (reading the values files and parsing the
 // --set flags once); its error is the user's (a bad flag or values file).
 func New(opts Options) (*Loader, error) {
+	// Helm checks the size before it splits the output, which copies it.
+	opts.Helm.MaxOutputBytes = opts.Limits.maxRenderBytes()
 	h, err := helm.New(opts.Helm)
 	if err != nil {
 		return nil, err

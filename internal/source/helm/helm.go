@@ -48,6 +48,9 @@ type Options struct {
 	// MaxValuesBytes bounds each values file and --set-file file; 0 means
 	// DefaultMaxValuesBytes. Rendering copies values several times over.
 	MaxValuesBytes int64
+	// MaxOutputBytes bounds what a chart renders (0: no bound), checked
+	// before the output is split and copied into documents.
+	MaxOutputBytes int64
 }
 
 // DefaultMaxValuesBytes bounds a values file when Options say nothing.
@@ -175,6 +178,15 @@ func (r *Renderer) Render(p, display string) (out []manifest.Input, err error) {
 	files, err := e.RenderWithContext(context.Background(), c, top)
 	if err != nil {
 		return nil, err
+	}
+	if max := r.opts.MaxOutputBytes; max > 0 {
+		size := 0
+		for _, f := range files {
+			size += len(f)
+		}
+		if int64(size) > max {
+			return nil, fmt.Errorf("rendered output of %d bytes is over the limit of %d bytes; not scanned", size, max)
+		}
 	}
 
 	for _, crd := range c.CRDObjects() {
