@@ -128,6 +128,10 @@ func (e *Evaluator) run(o *inventory.Object) *Evaluation {
 	}
 	// A context per review: its memo does not outlive the request.
 	fs := pr.r.CheckObject(check.NewContext(e.opts), o)
+	// What a check could not judge (a setting in a file on a node) is a
+	// coverage gap of scans; a review has no coverage report, and a pooled
+	// runner must not keep it.
+	pr.r.TakeUndecided()
 	check.SortFindings(fs)
 	problems := pr.log.Problems()
 	if len(problems) == 0 {

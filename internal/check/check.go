@@ -35,6 +35,11 @@ type Check struct {
 	// metadata (name, namespace, labels, annotations): they are neither
 	// parsed in full from files nor fetched in full from a cluster.
 	MetadataOf []schema.GroupKind
+	// EachObject marks an inventory check that judges each object on its
+	// own (it reads the inventory only to see every kind): a kind a cluster
+	// scan cannot read hides findings on its objects and changes no verdict
+	// on others, so the check runs without it instead of not running.
+	EachObject bool
 
 	// Images marks an inventory check that reads the image facts
 	// (Inventory.Images): what the registries said about each image. It
@@ -46,6 +51,11 @@ type Check struct {
 	// checks that a chosen Pod Security level already covers step aside so
 	// one problem is reported once.
 	Active func(*Options) bool
+
+	// Subject, when set, is what the check judges on a cluster or node; a
+	// cluster or node scan without it reports the check as having nothing
+	// to judge.
+	Subject *Subject
 }
 
 // Inputs are the kinds the check reads, in full or by their metadata.
@@ -118,4 +128,8 @@ type Result struct {
 	// Severity and Fix override the check's defaults when set.
 	Severity Severity
 	Fix      string
+	// Undecided, when set, makes the result a coverage gap with this id
+	// instead of a finding: the check could not judge the object, and
+	// Message says why in words that hold for every object of the gap.
+	Undecided string
 }

@@ -24,6 +24,9 @@ type Runner struct {
 	known     map[string]bool // ids of the checks given, registered or not (custom checks)
 	suppress  *Suppressions
 	log       *diag.Log
+
+	mu        sync.Mutex
+	undecided []Undecided
 }
 
 // NewRunner prepares checks for a run with these options; checks that are
@@ -64,6 +67,10 @@ func (r *Runner) Checks() []string {
 	return out
 }
 
+// Runs reports whether the check with this id runs (it was given and is
+// Active under the options).
+func (r *Runner) Runs(id string) bool { return r.selected[id] }
+
 // ReadsContent reports whether a check reads more than the metadata of
 // objects of this kind. Loaders parse other kinds for metadata only.
 func (r *Runner) ReadsContent(gk schema.GroupKind) bool {
@@ -90,6 +97,18 @@ func (r *Runner) InventoryReads(gk schema.GroupKind) bool {
 		}
 	}
 	return false
+}
+
+// TakeUndecided returns the objects checks could not judge since the last
+// call, sorted, and forgets them: a runner reused across requests (the
+// webhook's pool) must not accumulate them.
+func (r *Runner) TakeUndecided() []Undecided {
+	r.mu.Lock()
+	out := r.undecided
+	r.undecided = nil
+	r.mu.Unlock()
+	SortUndecided(out)
+	return out
 }
 
 // HasInventoryChecks reports whether CheckInventory has anything to do.
@@ -188,6 +207,7 @@ func sourceFile(o *inventory.Object) string {
 }
 
 func (r *Runner) findings(o *inventory.Object, ps []pending) []Finding {
+	ps = r.divertUndecided(o, ps)
 	if len(ps) == 0 {
 		return nil
 	}
@@ -232,6 +252,27 @@ func (r *Runner) findings(o *inventory.Object, ps []pending) []Finding {
 		out = append(out, f)
 	}
 	return out
+}
+
+// divertUndecided keeps the results that are findings and records the
+// others, which say a check could not judge an object, for the coverage
+// report.
+func (r *Runner) divertUndecided(o *inventory.Object, ps []pending) []pending {
+	kept := ps[:0]
+	for _, p := range ps {
+		if p.result.Undecided == "" {
+			kept = append(kept, p)
+			continue
+		}
+		target := o
+		if p.result.Object != nil {
+			target = p.result.Object
+		}
+		r.mu.Lock()
+		r.undecided = append(r.undecided, Undecided{Check: p.check.ID, Gap: p.result.Undecided, Object: target.Ref, Reason: p.result.Message})
+		r.mu.Unlock()
+	}
+	return kept
 }
 
 func (r *Runner) reportAnnotations(o *inventory.Object, ann map[string]string) {

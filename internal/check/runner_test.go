@@ -140,3 +140,31 @@ func TestConfigSuppressionsAndExpiry(t *testing.T) {
 		}
 	}
 }
+
+// A result a check marks undecided is not a finding: the runner keeps it
+// for the coverage report until taken, and a runner reused across requests
+// keeps none of it.
+func TestRunnerUndecided(t *testing.T) {
+	undecided := &check.Check{
+		Meta:  check.Meta{ID: "test-undecided", Title: "t", Severity: check.Low, Category: check.CategoryWorkload, Rationale: "r", Fix: "f"},
+		Kinds: []schema.GroupKind{inventory.KindDeployment},
+		Object: func(_ *check.Context, o *inventory.Object) []check.Result {
+			return []check.Result{{Path: fieldpath.New("spec"), Message: "in a file", Undecided: "some-file"},
+				{Path: fieldpath.New("spec", "replicas"), Message: "a finding"}}
+		},
+	}
+	r := check.NewRunner([]*check.Check{undecided}, check.DefaultOptions(), nil, nil)
+	_, inv := checktest.RunResult(t, "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: ns}\n", nil)
+	o := inv.All()[0]
+	fs := r.CheckObject(check.NewContext(check.DefaultOptions()), o)
+	if len(fs) != 1 || fs[0].Message != "a finding" {
+		t.Errorf("findings %+v", fs)
+	}
+	us := r.TakeUndecided()
+	if len(us) != 1 || us[0].Gap != "some-file" || us[0].Check != "test-undecided" || us[0].Object.String() != "Deployment/ns/d" || us[0].Reason != "in a file" {
+		t.Errorf("undecided %+v", us)
+	}
+	if again := r.TakeUndecided(); len(again) != 0 {
+		t.Errorf("taken twice: %+v", again)
+	}
+}

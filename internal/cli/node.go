@@ -43,8 +43,12 @@ and --root pointing at it). Missing files are skipped, as the benchmark says,
 but a machine with neither a kubelet (a running process or a systemd unit) nor
 a control-plane static pod is not a node: that is an error, never a pass.
 
-Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error
-(including a --root that is not a node).`,
+Checks with nothing to judge on this node (no control plane on a worker, no
+kubelet) are listed in the coverage section: a silent report is not a pass.
+
+Exit codes: 0 clean, 1 findings at or above --fail-on (or a coverage gap with
+--fail-on-incomplete), 2 usage or input error (including a --root that is not
+a node).`,
 		Example: `  sudo kubeward node
   kubeward node --root /host -o json=node.json`,
 		Args: cobra.NoArgs,
@@ -54,7 +58,7 @@ Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error
 				return err
 			}
 			r.checks = nodeChecks(r.checks)
-			return f.runNode(s, r, func(dec *manifest.Decoder) (*inventory.Inventory, error) {
+			return f.runNode(s, r, scan.ModeNode, func(dec *manifest.Decoder) (*inventory.Inventory, error) {
 				return nodeconfig.LoadNode(root, dec)
 			})
 		},
@@ -67,6 +71,7 @@ Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error
 	fl.StringSliceVar(&f.skip, "skip-checks", nil, "do not run these checks: ids, globs or category:NAME")
 	fl.StringVar(&f.input.configPath, "config", "", "configuration file (default: "+config.DefaultFile+" in the working directory or the nearest parent up to the repository root)")
 	fl.BoolVar(&f.showSuppressed, "show-suppressed", false, "list suppressed findings in the table output")
+	f.registerCoverage(cmd)
 	return cmd
 }
 
@@ -74,14 +79,14 @@ Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error
 // directory of copied node files.
 func (f *scanFlags) scanNodeConfig(s Streams, r *run, dir string) error {
 	r.checks = nodeChecks(r.checks)
-	return f.runNode(s, r, func(dec *manifest.Decoder) (*inventory.Inventory, error) {
+	return f.runNode(s, r, scan.ModeNodeConfig, func(dec *manifest.Decoder) (*inventory.Inventory, error) {
 		return nodeconfig.LoadDir(dir, dec)
 	})
 }
 
 // runNode loads node inputs and runs the checks on them.
-func (f *scanFlags) runNode(s Streams, r *run, load func(*manifest.Decoder) (*inventory.Inventory, error)) error {
-	engine := scan.New(scan.Options{Checks: r.checks, CheckOptions: r.opts, Suppressions: r.suppress})
+func (f *scanFlags) runNode(s Streams, r *run, mode scan.Mode, load func(*manifest.Decoder) (*inventory.Inventory, error)) error {
+	engine := scan.New(scan.Options{Checks: r.checks, CheckOptions: r.opts, Suppressions: r.suppress, Mode: mode, AcceptGaps: r.acceptGaps})
 	inv, err := load(&manifest.Decoder{Reads: engine.Runner.ReadsContent, Log: engine.Log})
 	if err != nil {
 		return usageErr("%v", err)

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/checks/apiversion"
 	"github.com/kubeward/kubeward/internal/checks/image"
 	pssChecks "github.com/kubeward/kubeward/internal/checks/pss"
+	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/policy/custom"
 	"github.com/kubeward/kubeward/internal/report"
 	"github.com/kubeward/kubeward/internal/scan"
@@ -28,6 +30,7 @@ type scanFlags struct {
 	input          inputFlags
 	showSuppressed bool
 	failIncomplete bool
+	ignoreGaps     []string
 	sarifOmit      bool
 	vulnDB         vulnDBFlags // --vuln-db (images_vulns.go)
 	cluster        clusterFlags
@@ -47,7 +50,7 @@ func (f *scanFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.showSuppressed, "show-suppressed", false, "list suppressed findings in the table output")
 	fl.BoolVar(&f.sarifOmit, "sarif-omit-suppressed", false, "leave suppressed findings out of SARIF (GitHub code scanning ignores SARIF suppressions and would open alerts for them)")
 	f.vulnDB.register(cmd)
-	fl.BoolVar(&f.failIncomplete, "fail-on-incomplete", false, "with --cluster: exit 1 when some check could not read all it needs (see the coverage section)")
+	f.registerCoverage(cmd)
 	f.cluster.register(cmd)
 	fl.StringArrayVar(&f.customChecks, "custom-checks", nil, "file or directory of custom CEL checks to run with the built-in ones (repeatable; see docs/policy.md)")
 	fl.StringVar(&f.nodeConfig, "node-config", "", "scan a directory of node files (static pod manifests, KubeletConfiguration, kubelet unit and kubeadm-flags.env, encryption and audit configuration) with the control-plane and node checks")
@@ -59,9 +62,17 @@ func (f *scanFlags) register(cmd *cobra.Command) {
 	})
 }
 
+// registerCoverage adds the flags of the coverage gate.
+func (f *scanFlags) registerCoverage(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.BoolVar(&f.failIncomplete, "fail-on-incomplete", false, "exit 1 when the coverage report has a gap nobody accepted: a kind the identity could not read, or a check with nothing to judge (see the coverage section)")
+	fl.StringArrayVar(&f.ignoreGaps, "ignore-gap", nil, "accept a known coverage gap, GAP=REASON (GAP as the coverage report names it: podtemplates, secrets, control-plane, ...); it is still reported but does not fail --fail-on-incomplete (repeatable)")
+}
+
 // run is a prepared scan: options, checks, suppressions and the gate.
 type run struct {
 	failIncomplete bool
+	acceptGaps     []scan.AcceptGap
 	opts           *check.Options
 	checks         []*check.Check
 	suppress       *check.Suppressions
@@ -74,6 +85,7 @@ func (f *scanFlags) prepare(cmd *cobra.Command) (*run, error) {
 	opts := check.DefaultOptions()
 	failOn := "high"
 	var include, exclude, customPaths []string
+	var accepts []scan.AcceptGap
 	sup := &check.Suppressions{}
 	found, err := loadConfig(cmd.ErrOrStderr(), f.input.configPath)
 	if err != nil {
@@ -98,6 +110,16 @@ func (f *scanFlags) prepare(cmd *cobra.Command) (*run, error) {
 		include, exclude = cfg.Checks.Include, cfg.Checks.Exclude
 		sup.Rules, sup.Origin = cfg.Suppressions, path
 		customPaths = cfg.CustomCheckPaths()
+		for i, g := range cfg.Coverage.IgnoreGaps {
+			accepts = append(accepts, scan.AcceptGap{ID: g.Gap, Reason: g.Reason, Origin: fmt.Sprintf("%s coverage.ignoreGaps[%d]", path, i)})
+		}
+	}
+	for _, spec := range f.ignoreGaps {
+		gap, reason, _ := strings.Cut(spec, "=")
+		if err := config.ValidateIgnoreGap(strings.TrimSpace(gap), reason); err != nil {
+			return nil, usageErr("--ignore-gap %s: %v (write --ignore-gap GAP=REASON)", spec, err)
+		}
+		accepts = append(accepts, scan.AcceptGap{ID: strings.TrimSpace(gap), Reason: strings.TrimSpace(reason), Origin: "--ignore-gap"})
 	}
 	fl := cmd.Flags()
 	if fl.Changed("fail-on") {
@@ -127,7 +149,7 @@ func (f *scanFlags) prepare(cmd *cobra.Command) (*run, error) {
 	if _, err := pssChecks.Evaluator().LevelVersion(opts.PSSLevel, opts.PSSVersion); err != nil {
 		return nil, usageErr("%v", err)
 	}
-	r := &run{opts: opts, suppress: sup, failIncomplete: f.failIncomplete, config: found}
+	r := &run{opts: opts, suppress: sup, failIncomplete: f.failIncomplete, acceptGaps: accepts, config: found}
 	if failOn != "none" {
 		sev, err := check.ParseSeverity(failOn)
 		if err != nil {
@@ -164,6 +186,9 @@ func (r *run) reportOptions() report.Options {
 
 // finish writes the reports and turns the result into an exit code.
 func (f *scanFlags) finish(s Streams, r *run, res *scan.Result) error {
+	for _, a := range res.UnmatchedAccepts {
+		fmt.Fprintf(s.Err, "warning: %s accepts gap %q, which this scan does not have\n", a.Origin, a.ID)
+	}
 	err := f.out.writeEach(s, func(o output, w io.Writer) error {
 		ro := r.reportOptions()
 		ro.ShowSuppressed, ro.SARIFOmitSuppressed = f.showSuppressed, f.sarifOmit
@@ -188,7 +213,7 @@ func gate(r *run, res *scan.Result) error {
 	case code == report.ExitFindings && sum.Gate.Failed:
 		return &exitError{code: ExitFindings, err: fmt.Errorf("%d finding(s) at or above %s", sum.Gate.Count, r.failOn)}
 	case code == report.ExitFindings:
-		return &exitError{code: ExitFindings, err: fmt.Errorf("coverage is incomplete: %d check(s) could not read all they need", sum.Gaps)}
+		return &exitError{code: ExitFindings, err: fmt.Errorf("coverage is incomplete: %d open gap(s) (accept a known one with --ignore-gap GAP=REASON)", sum.Gaps)}
 	}
 	return nil
 }
@@ -210,9 +235,12 @@ docs/input.md states what is read and what is an error.
 
 With --cluster, the objects come from the cluster of the kubeconfig context
 instead; only the kinds the selected checks read are listed, Secrets without
-their values. Kinds the identity may not list are reported as coverage gaps.
+their values. What the scan could not read or judge is reported as coverage
+gaps, one per cause (a kind the identity may not list, a control plane the API
+does not show), with the checks each affects and the grant that would close
+it; docs/cluster.md explains them and the ClusterRole kubeward needs.
 
-Exit codes: 0 clean, 1 findings at or above --fail-on (or incomplete coverage
+Exit codes: 0 clean, 1 findings at or above --fail-on (or a coverage gap
 with --fail-on-incomplete), 2 usage or input error: a path that does not exist,
 input with nothing to check (empty standard input), a document that could not be
 read or that the API server would reject, a chart that did not render.`,
@@ -289,9 +317,11 @@ func (f *scanFlags) scanCluster(ctx context.Context, s Streams, r *run) error {
 	if loaded.ServerVersion != nil {
 		r.opts.ServerVersion = loaded.ServerVersion.GitVersion
 	}
-	runnable, gaps := scan.Coverage(r.checks, loaded.Unreadable)
-	engine := scan.New(scan.Options{Checks: runnable, CheckOptions: r.opts, Suppressions: r.suppress})
-	res := engine.Inventory(loaded.Inventory)
-	res.Coverage = append(gaps, res.Coverage...)
-	return f.finish(s, r, res)
+	unreadable := make([]scan.Unreadable, len(loaded.Failures))
+	for i, fl := range loaded.Failures {
+		unreadable[i] = scan.Unreadable(fl)
+	}
+	engine := scan.New(scan.Options{Checks: r.checks, CheckOptions: r.opts, Suppressions: r.suppress,
+		Mode: scan.ModeCluster, Unreadable: unreadable, AcceptGaps: r.acceptGaps})
+	return f.finish(s, r, engine.Inventory(loaded.Inventory))
 }

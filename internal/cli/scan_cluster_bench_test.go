@@ -192,8 +192,7 @@ func BenchmarkClusterScan20k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		runnable, _ := scan.Coverage(checks, res.Unreadable)
-		r := scan.New(scan.Options{Checks: runnable}).Inventory(res.Inventory)
+		r := scan.New(scan.Options{Checks: checks, Mode: scan.ModeCluster}).Inventory(res.Inventory)
 		objects, findings = r.Objects, len(r.Findings)
 	}
 	b.StopTimer()

@@ -62,6 +62,10 @@ type File struct {
 	Paths struct {
 		Exclude []string `yaml:"exclude"`
 	} `yaml:"paths"`
+	// Coverage accepts known gaps of cluster and node scans.
+	Coverage struct {
+		IgnoreGaps []IgnoreGap `yaml:"ignoreGaps"`
+	} `yaml:"coverage"`
 	// Path is where the file was read from (not part of the format).
 	Path string `yaml:"-"`
 }
@@ -118,7 +122,39 @@ func Parse(data []byte) (*File, error) {
 			return nil, fmt.Errorf("suppressions[%d]: %w", i, err)
 		}
 	}
+	for i, g := range f.Coverage.IgnoreGaps {
+		if err := ValidateIgnoreGap(g.Gap, g.Reason); err != nil {
+			return nil, fmt.Errorf("coverage.ignoreGaps[%d]: %w", i, err)
+		}
+	}
 	return &f, nil
+}
+
+// IgnoreGap accepts a known coverage gap, such as PodTemplates an identity
+// bound to the view ClusterRole cannot list: the gap is still reported, but
+// does not fail --fail-on-incomplete.
+type IgnoreGap struct {
+	// Gap is a gap's id as the coverage report shows it (podtemplates,
+	// secrets, control-plane, ...), or a kind's name (PodTemplate).
+	Gap    string `yaml:"gap"`
+	Reason string `yaml:"reason"`
+}
+
+// ValidateIgnoreGap checks an accepted gap: an id made of the characters
+// resource names and gap ids use, and a reason.
+func ValidateIgnoreGap(gap, reason string) error {
+	if gap == "" {
+		return errors.New("gap is required")
+	}
+	for _, r := range gap {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.') {
+			return fmt.Errorf("gap %q: use a gap id such as podtemplates, clusterroles.rbac.authorization.k8s.io or control-plane", gap)
+		}
+	}
+	if strings.TrimSpace(reason) == "" {
+		return fmt.Errorf("gap %s: a reason is required (why the gap is acceptable)", gap)
+	}
+	return nil
 }
 
 // Apply copies the file's check options over opts.

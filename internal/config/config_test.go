@@ -24,6 +24,9 @@ suppressions:
   namespace: calico-system
   reason: the CNI agent routes pod traffic on the host network
   expires: "2027-06-30"
+coverage:
+  ignoreGaps:
+  - {gap: podtemplates, reason: we create none}
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -33,7 +36,8 @@ suppressions:
 	if opts.PSSLevel != "restricted" || opts.PSSVersion != "v1.30" || opts.AllowedRegistries[0] != "registry.example.com" {
 		t.Errorf("options = %+v", opts)
 	}
-	if f.FailOn != "medium" || f.Checks.Exclude[0] != "cpu-limit" || f.Suppressions[0].Expires != "2027-06-30" {
+	if f.FailOn != "medium" || f.Checks.Exclude[0] != "cpu-limit" || f.Suppressions[0].Expires != "2027-06-30" ||
+		len(f.Coverage.IgnoreGaps) != 1 || f.Coverage.IgnoreGaps[0].Reason != "we create none" {
 		t.Errorf("file = %+v", f)
 	}
 }
@@ -45,6 +49,8 @@ func TestParseErrors(t *testing.T) {
 		{"suppression without reason", "apiVersion: kubeward.dev/v1alpha1\nkind: Config\nsuppressions:\n- check: x\n", "needs a reason"},
 		{"bad expiry", "apiVersion: kubeward.dev/v1alpha1\nkind: Config\nsuppressions:\n- {check: x, reason: y, expires: soon}\n", "not a date"},
 		{"bad gate", "apiVersion: kubeward.dev/v1alpha1\nkind: Config\nfailOn: severe\n", "unknown severity"},
+		{"accepted gap without reason", "apiVersion: kubeward.dev/v1alpha1\nkind: Config\ncoverage:\n  ignoreGaps:\n  - gap: podtemplates\n", "coverage.ignoreGaps[0]: gap podtemplates: a reason is required"},
+		{"accepted gap not an id", "apiVersion: kubeward.dev/v1alpha1\nkind: Config\ncoverage:\n  ignoreGaps:\n  - {gap: 'pod templates', reason: r}\n", "use a gap id"},
 		{"empty", "", "empty file"},
 		{"bad yaml", "apiVersion: [", "line 1"},
 		{"bad vulnerability gate", "apiVersion: kubeward.dev/v1alpha1\nkind: Config\nimages:\n  vulnerabilities: {failOn: severe}\n", "images.vulnerabilities.failOn"},

@@ -49,9 +49,10 @@ type Paths struct {
 	Etcd              string
 	APIServer         string
 	ControllerManager string
+	Scheduler         string
 }
 
-var binNames = []string{"etcd", "kube-apiserver", "kube-controller-manager"}
+var binNames = []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"}
 
 func pathsIn(dir string) Paths {
 	return Paths{
@@ -59,11 +60,12 @@ func pathsIn(dir string) Paths {
 		Etcd:              filepath.Join(dir, "etcd"),
 		APIServer:         filepath.Join(dir, "kube-apiserver"),
 		ControllerManager: filepath.Join(dir, "kube-controller-manager"),
+		Scheduler:         filepath.Join(dir, "kube-scheduler"),
 	}
 }
 
 func (p Paths) complete() error {
-	for _, f := range []string{p.Etcd, p.APIServer, p.ControllerManager} {
+	for _, f := range []string{p.Etcd, p.APIServer, p.ControllerManager, p.Scheduler} {
 		st, err := os.Stat(f)
 		if err != nil {
 			return err

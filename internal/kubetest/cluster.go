@@ -74,6 +74,14 @@ type Options struct {
 	// ControllerManagerFlags are extra kube-controller-manager flags, with
 	// the same replacement rule as APIServerFlags.
 	ControllerManagerFlags []string
+	// Scheduler also starts kube-scheduler (identity system:kube-scheduler,
+	// --leader-elect=false, delegated authentication and authorization
+	// through the API server, as kubeadm runs it), and Start waits until
+	// its /healthz answers.
+	Scheduler bool
+	// SchedulerFlags are extra kube-scheduler flags, with the same
+	// replacement rule.
+	SchedulerFlags []string
 	// EtcdFlags are extra etcd flags, with the same replacement rule.
 	EtcdFlags []string
 	// EtcdTLS serves etcd over TLS with client-certificate authentication
@@ -112,22 +120,26 @@ type Cluster struct {
 	// ControllerManagerURL is kube-controller-manager's https URL, empty
 	// without Options.ControllerManager.
 	ControllerManagerURL string
+	// SchedulerURL is kube-scheduler's https URL, empty without
+	// Options.Scheduler.
+	SchedulerURL string
 	// Dir holds everything of this cluster: pki/, logs/, etcd data, the
 	// kubeconfigs and Options.Files. It is a t.TempDir.
 	Dir string
 	// Binaries are the executables that run this cluster.
 	Binaries Paths
 
-	t        testing.TB
-	ca       *ca
-	opts     Options
-	procs    []*process
-	apiArgs  []string
-	kcmArgs  []string
-	etcdArgs []string
-	etcdTLS  *tls.Config // client side, with Options.EtcdTLS
-	stopOnce sync.Once
-	nUsers   atomic.Int64
+	t         testing.TB
+	ca        *ca
+	opts      Options
+	procs     []*process
+	apiArgs   []string
+	kcmArgs   []string
+	schedArgs []string
+	etcdArgs  []string
+	etcdTLS   *tls.Config // client side, with Options.EtcdTLS
+	stopOnce  sync.Once
+	nUsers    atomic.Int64
 }
 
 type process struct {
@@ -251,6 +263,8 @@ func (c *Cluster) prepare() error {
 		{c.ca, "admin", AdminUser, []string{"system:masters"}, clientCert, nil},
 		{c.ca, "controller-manager", "system:kube-controller-manager", nil, clientCert, nil},
 		{c.ca, "controller-manager-serving", "kube-controller-manager", nil, serverCert, []string{"127.0.0.1", "localhost"}},
+		{c.ca, "scheduler", "system:kube-scheduler", nil, clientCert, nil},
+		{c.ca, "scheduler-serving", "kube-scheduler", nil, serverCert, []string{"127.0.0.1", "localhost"}},
 		{frontProxy, "front-proxy-client", "front-proxy-client", nil, clientCert, nil},
 	}
 	if c.opts.EtcdTLS {
@@ -318,7 +332,7 @@ func mustKeyPEM(a *ca) []byte {
 // start runs one attempt: new ports, etcd, kube-apiserver, kcm.
 func (c *Cluster) start() error {
 	c.t.Helper()
-	ports, err := freePorts(4)
+	ports, err := freePorts(5)
 	if err != nil {
 		return err
 	}
@@ -377,23 +391,35 @@ func (c *Cluster) start() error {
 		return fmt.Errorf("%v (last error: %s)", err, last)
 	}
 	tAPI := time.Since(t0)
-	if !c.opts.ControllerManager {
-		c.t.Logf("kubetest: cluster ready in %s (etcd %s) at %s, dir %s",
-			tAPI.Round(time.Millisecond), tEtcd.Round(time.Millisecond), c.URL, c.Dir)
-		return nil
+	if c.opts.ControllerManager {
+		if err := c.startControllerManager(cs, ports[3], deadline); err != nil {
+			return err
+		}
 	}
+	if c.opts.Scheduler {
+		if err := c.startScheduler(ports[4], deadline); err != nil {
+			return err
+		}
+	}
+	c.t.Logf("kubetest: cluster ready in %s (etcd %s, kube-apiserver %s) at %s, dir %s",
+		time.Since(t0).Round(time.Millisecond), tEtcd.Round(time.Millisecond), tAPI.Round(time.Millisecond), c.URL, c.Dir)
+	return nil
+}
 
-	// kube-controller-manager
+// startControllerManager runs kube-controller-manager and waits until it
+// has created the ServiceAccount default/default.
+func (c *Cluster) startControllerManager(cs kubernetes.Interface, port int, deadline time.Time) error {
 	kcmConfig := c.newConfigFromFiles(c.path("pki", "controller-manager.crt"), c.path("pki", "controller-manager.key"))
 	if err := writeKubeconfig(c.path("controller-manager.kubeconfig"), kcmConfig); err != nil {
 		return err
 	}
-	c.ControllerManagerURL = fmt.Sprintf("https://127.0.0.1:%d", ports[3])
-	c.kcmArgs = c.finalFlags(c.kcmDefaults(ports[3]), c.opts.ControllerManagerFlags)
+	c.ControllerManagerURL = fmt.Sprintf("https://127.0.0.1:%d", port)
+	c.kcmArgs = c.finalFlags(c.kcmDefaults(port), c.opts.ControllerManagerFlags)
 	kcm, err := c.run("kube-controller-manager", c.Binaries.ControllerManager, c.kcmArgs)
 	if err != nil {
 		return err
 	}
+	var last string
 	if err := c.waitFor(kcm, deadline, `ServiceAccount default/default (created by kube-controller-manager)`, func() bool {
 		_, err := cs.CoreV1().ServiceAccounts("default").Get(context.Background(), "default", metav1.GetOptions{})
 		if err != nil && !apierrors.IsNotFound(err) {
@@ -403,9 +429,33 @@ func (c *Cluster) start() error {
 	}); err != nil {
 		return fmt.Errorf("%v (last error: %s)", err, last)
 	}
-	c.t.Logf("kubetest: cluster ready in %s (etcd %s, kube-apiserver %s, kube-controller-manager %s) at %s, dir %s",
-		time.Since(t0).Round(time.Millisecond), tEtcd.Round(time.Millisecond), tAPI.Round(time.Millisecond),
-		(time.Since(t0) - tAPI).Round(time.Millisecond), c.URL, c.Dir)
+	return nil
+}
+
+// startScheduler runs kube-scheduler and waits until its /healthz answers.
+func (c *Cluster) startScheduler(port int, deadline time.Time) error {
+	cfg := c.newConfigFromFiles(c.path("pki", "scheduler.crt"), c.path("pki", "scheduler.key"))
+	if err := writeKubeconfig(c.path("scheduler.kubeconfig"), cfg); err != nil {
+		return err
+	}
+	c.SchedulerURL = fmt.Sprintf("https://127.0.0.1:%d", port)
+	c.schedArgs = c.finalFlags(c.schedulerDefaults(port), c.opts.SchedulerFlags)
+	sched, err := c.run("kube-scheduler", c.Binaries.Scheduler, c.schedArgs)
+	if err != nil {
+		return err
+	}
+	hc, err := c.httpClient()
+	if err != nil {
+		return err
+	}
+	var last string
+	if err := c.waitFor(sched, deadline, "kube-scheduler /healthz", func() bool {
+		ok, msg := httpOK(hc, c.SchedulerURL+"/healthz")
+		last = msg
+		return ok
+	}); err != nil {
+		return fmt.Errorf("%v (last /healthz answer: %s)", err, last)
+	}
 	return nil
 }
 
@@ -521,28 +571,40 @@ func (c *Cluster) apiserverDefaults(port int) []string {
 	}, etcdTLS...)
 }
 
-func (c *Cluster) kcmDefaults(port int) []string {
+// servingDefaults are the flags kube-controller-manager and kube-scheduler
+// share, as kubeadm sets them: a client identity (name.kubeconfig) that
+// also delegates authentication and authorization to the API server, and a
+// secure port on loopback with a serving certificate (name-serving).
+func (c *Cluster) servingDefaults(name string, port int) []string {
 	pki := func(f string) string { return c.path("pki", f) }
-	kubeconfig := c.path("controller-manager.kubeconfig")
+	kubeconfig := c.path(name + ".kubeconfig")
 	return []string{
 		"--kubeconfig=" + kubeconfig,
 		"--authentication-kubeconfig=" + kubeconfig,
 		"--authorization-kubeconfig=" + kubeconfig,
 		"--bind-address=127.0.0.1",
 		"--secure-port=" + strconv.Itoa(port),
-		"--tls-cert-file=" + pki("controller-manager-serving.crt"),
-		"--tls-private-key-file=" + pki("controller-manager-serving.key"),
+		"--tls-cert-file=" + pki(name+"-serving.crt"),
+		"--tls-private-key-file=" + pki(name+"-serving.key"),
 		"--client-ca-file=" + pki("ca.crt"),
 		"--requestheader-client-ca-file=" + pki("front-proxy-ca.crt"),
 		"--leader-elect=false",
-		"--use-service-account-credentials=true",
-		"--service-account-private-key-file=" + pki("sa.key"),
-		"--root-ca-file=" + pki("ca.crt"),
-		"--controllers=" + strings.Join(DefaultControllers, ","),
-		"--cluster-name=kubetest",
 		"--profiling=false",
 	}
 }
+
+func (c *Cluster) kcmDefaults(port int) []string {
+	pki := func(f string) string { return c.path("pki", f) }
+	return append(c.servingDefaults("controller-manager", port),
+		"--use-service-account-credentials=true",
+		"--service-account-private-key-file="+pki("sa.key"),
+		"--root-ca-file="+pki("ca.crt"),
+		"--controllers="+strings.Join(DefaultControllers, ","),
+		"--cluster-name=kubetest",
+	)
+}
+
+func (c *Cluster) schedulerDefaults(port int) []string { return c.servingDefaults("scheduler", port) }
 
 // finalFlags merges extra into defaults and expands DirPlaceholder.
 func (c *Cluster) finalFlags(defaults, extra []string) []string {
@@ -748,7 +810,7 @@ func (c *Cluster) stopAll() {
 	}
 }
 
-// Stop stops kube-controller-manager, kube-apiserver and etcd (SIGTERM to
+// Stop stops kube-scheduler, kube-controller-manager, kube-apiserver and etcd (SIGTERM to
 // each process group, SIGKILL after 10s). A component that had exited on
 // its own before Stop fails the test. Stop is idempotent; Start registers it
 // with t.Cleanup.
@@ -781,6 +843,10 @@ func (c *Cluster) APIServerArgs() []string { return append([]string(nil), c.apiA
 // ControllerManagerArgs returns the exact kube-controller-manager flags, or
 // nil without Options.ControllerManager.
 func (c *Cluster) ControllerManagerArgs() []string { return append([]string(nil), c.kcmArgs...) }
+
+// SchedulerArgs returns the exact kube-scheduler flags, or nil without
+// Options.Scheduler.
+func (c *Cluster) SchedulerArgs() []string { return append([]string(nil), c.schedArgs...) }
 
 // EtcdArgs returns the exact etcd flags.
 func (c *Cluster) EtcdArgs() []string { return append([]string(nil), c.etcdArgs...) }

@@ -34,8 +34,17 @@ type jsonSummary struct {
 	Problems            jsonProblemCount `json:"problems"`
 	Skipped             int              `json:"skipped"`
 	CoverageGaps        int              `json:"coverageGaps"`
+	Coverage            jsonCoverageSum  `json:"coverage"`
 	Gate                jsonGate         `json:"gate"`
 	ExitCode            int              `json:"exitCode"`
+}
+
+type jsonCoverageSum struct {
+	NotRun         int `json:"notRun"`
+	Partial        int `json:"partial"`
+	NothingToJudge int `json:"nothingToJudge"`
+	Gaps           int `json:"gaps"`
+	AcceptedGaps   int `json:"acceptedGaps"`
 }
 
 type jsonBySeverity struct {
@@ -138,9 +147,57 @@ type jsonSkipped struct {
 	Reason string `json:"reason"`
 }
 
+// jsonCheckCoverage is one check a gap affects (the `coverage` array).
+type jsonCheckCoverage struct {
+	Check  string   `json:"check"`
+	Reason string   `json:"reason"`
+	Status string   `json:"status"`
+	Gaps   []string `json:"gaps"`
+}
+
+// jsonGap is one gap, with the checks it affects (the `gaps` array).
 type jsonGap struct {
-	Check  string `json:"check"`
+	ID             string        `json:"id"`
+	Namespace      string        `json:"namespace,omitempty"`
+	Reason         string        `json:"reason"`
+	Grant          *jsonGrant    `json:"grant,omitempty"`
+	NotRun         []string      `json:"notRun"`
+	Partial        []string      `json:"partial"`
+	NothingToJudge []string      `json:"nothingToJudge"`
+	Objects        []string      `json:"objects"`
+	Accepted       *jsonAccepted `json:"accepted,omitempty"`
+}
+
+type jsonGrant struct {
+	APIGroup  string   `json:"apiGroup"`
+	Resource  string   `json:"resource"`
+	Verbs     []string `json:"verbs"`
+	Namespace string   `json:"namespace,omitempty"`
+}
+
+type jsonAccepted struct {
 	Reason string `json:"reason"`
+	Origin string `json:"origin"`
+}
+
+func gapJSON(g scan.Gap) jsonGap {
+	j := jsonGap{ID: g.ID, Namespace: g.Namespace, Reason: g.Reason,
+		NotRun: nonNil(g.NotRun), Partial: nonNil(g.Partial), NothingToJudge: nonNil(g.NothingToJudge), Objects: nonNil(g.Objects)}
+	if gr := g.Grant; gr != nil {
+		j.Grant = &jsonGrant{APIGroup: gr.APIGroup, Resource: gr.Resource, Verbs: gr.Verbs, Namespace: gr.Namespace}
+	}
+	if a := g.Accepted; a != nil {
+		j.Accepted = &jsonAccepted{Reason: a.Reason, Origin: a.Origin}
+	}
+	return j
+}
+
+// nonNil keeps arrays present in the JSON: readers need not test for null.
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 // JSON writes the report in the schema named by SchemaVersion, described in
@@ -163,7 +220,12 @@ func JSON(w io.Writer, res *scan.Result, o Options) error {
 		return jsonProblem{Level: string(p.Level), File: p.File, Line: p.Line, Column: p.Column, Object: p.Object, Path: p.Path, Message: p.Message}
 	})
 	r.array("skipped", len(res.Skipped), func(i int) any { return jsonSkipped(res.Skipped[i]) })
-	r.array("coverage", len(res.Coverage), func(i int) any { return jsonGap(res.Coverage[i]) })
+	perCheck := res.CheckCoverage()
+	r.array("coverage", len(perCheck), func(i int) any {
+		c := perCheck[i]
+		return jsonCheckCoverage{Check: c.Check, Reason: c.Reason, Status: string(c.Status), Gaps: c.Gaps}
+	})
+	r.array("gaps", len(res.Coverage), func(i int) any { return gapJSON(res.Coverage[i]) })
 	r.close()
 	r.write("\n")
 	if r.err != nil {
@@ -181,7 +243,8 @@ func summaryJSON(s Summary) jsonSummary {
 		},
 		Suppressed: s.Suppressed, ExpiredSuppressions: s.Expired,
 		Problems: jsonProblemCount{Errors: s.Errors, Warnings: s.Warnings},
-		Skipped:  s.Skipped, CoverageGaps: s.Gaps,
+		Skipped:  s.Skipped, CoverageGaps: s.Incomplete(),
+		Coverage: jsonCoverageSum{NotRun: s.NotRun, Partial: s.Partial, NothingToJudge: s.NothingToJudge, Gaps: s.Gaps, AcceptedGaps: s.AcceptedGaps},
 		Gate:     jsonGate{FailOn: gateName(s.Gate.FailOn), Failed: s.Gate.Failed, Findings: s.Gate.Count},
 		ExitCode: s.ExitCode(),
 	}

@@ -208,6 +208,8 @@ func TestJSONSuppressedAndSummary(t *testing.T) {
 			Findings            int
 			Suppressed          int
 			ExpiredSuppressions int
+			CoverageGaps        int
+			Coverage            struct{ NotRun, Partial, NothingToJudge, Gaps, AcceptedGaps int }
 			Gate                struct {
 				FailOn   string
 				Failed   bool
@@ -225,7 +227,11 @@ func TestJSONSuppressedAndSummary(t *testing.T) {
 		}
 		Skipped  []struct{ Path, Reason string }
 		Problems []struct{ Level, Message string }
-		Coverage []struct{ Check, Reason string }
+		Coverage []struct{ Check, Reason, Status string }
+		Gaps     []struct {
+			ID       string
+			Accepted *struct{ Reason, Origin string }
+		}
 	}
 	if err := json.Unmarshal(render(t, "json", fixture(), testOptions()), &r); err != nil {
 		t.Fatal(err)
@@ -260,8 +266,23 @@ func TestJSONSuppressedAndSummary(t *testing.T) {
 	if s.Gate.FailOn != "high" || !s.Gate.Failed || s.Gate.Findings != 3 {
 		t.Errorf("gate %+v; want failed with 3 findings at or above high", s.Gate)
 	}
-	if len(r.Skipped) != 7 || len(r.Problems) != 3 || len(r.Coverage) != 1 {
-		t.Errorf("skipped %d, problems %d, coverage %d; want 7, 3, 1", len(r.Skipped), len(r.Problems), len(r.Coverage))
+	if len(r.Skipped) != 7 || len(r.Problems) != 3 {
+		t.Errorf("skipped %d, problems %d; want 7 and 3", len(r.Skipped), len(r.Problems))
+	}
+	// Coverage: one entry per check an open gap affects, with the status
+	// that says most; the accepted gap is listed but affects no entry.
+	var cov []string
+	for _, c := range r.Coverage {
+		cov = append(cov, c.Check+" "+c.Status)
+	}
+	if got := strings.Join(cov, ", "); got != "apiserver-profiling nothing-to-judge, host-network partial, rbac-wildcard-verbs not-run" {
+		t.Errorf("coverage %s", got)
+	}
+	if len(r.Gaps) != 3 || r.Gaps[2].ID != "podtemplates" || r.Gaps[2].Accepted == nil || r.Gaps[0].Accepted != nil {
+		t.Errorf("gaps %+v", r.Gaps)
+	}
+	if c := s.Coverage; c.NotRun != 1 || c.Partial != 1 || c.NothingToJudge != 1 || c.Gaps != 2 || c.AcceptedGaps != 1 || s.CoverageGaps != 3 {
+		t.Errorf("summary coverage %+v, coverageGaps %d", c, s.CoverageGaps)
 	}
 }
 

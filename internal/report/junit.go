@@ -95,6 +95,14 @@ func JUnit(w io.Writer, res *scan.Result, o Options) error {
 	return bw.Flush()
 }
 
+// junitCoverageCase names the skipped case of a check a coverage gap
+// affects: CI test views count it as skipped, never as passed.
+var junitCoverageCase = map[scan.Status]string{
+	scan.NotRun:         "check did not run",
+	scan.NothingToJudge: "nothing to judge",
+	scan.Partial:        "ran on part of its input",
+}
+
 func buildJUnit(res *scan.Result, o Options) *junitSuites {
 	byCheck := map[string][]*check.Finding{}
 	for i := range res.Findings {
@@ -105,9 +113,9 @@ func buildJUnit(res *scan.Result, o Options) *junitSuites {
 	for _, id := range res.Checks {
 		ran[id] = true
 	}
-	gaps := map[string][]string{}
-	for _, g := range res.Coverage {
-		gaps[g.Check] = append(gaps[g.Check], g.Reason)
+	gaps := map[string]scan.CheckCoverage{}
+	for _, c := range res.CheckCoverage() {
+		gaps[c.Check] = c
 	}
 	doc := &junitSuites{Name: "kubeward", Time: "0"}
 	for _, m := range rules(res, o) {
@@ -118,9 +126,9 @@ func buildJUnit(res *scan.Result, o Options) *junitSuites {
 		if len(s.Cases) == 0 && ran[m.ID] {
 			s.Cases = append(s.Cases, junitCase{Name: "no findings", Classname: m.ID, Time: "0"})
 		}
-		for _, reason := range gaps[m.ID] {
-			s.Cases = append(s.Cases, junitCase{Name: "check did not run", Classname: m.ID, Time: "0",
-				Skipped: &junitOutcome{Message: reason}})
+		if g, ok := gaps[m.ID]; ok {
+			s.Cases = append(s.Cases, junitCase{Name: junitCoverageCase[g.Status], Classname: m.ID, Time: "0",
+				Skipped: &junitOutcome{Message: g.Reason}})
 		}
 		doc.add(s)
 	}

@@ -45,7 +45,7 @@ type Options struct {
 	// FailOn is the CI gate: unsuppressed findings at or above it fail the
 	// run. SeverityUnknown means no gate (--fail-on none).
 	FailOn check.Severity
-	// FailOnIncomplete fails the run (exit 1) when some check could not run
+	// FailOnIncomplete fails the run (exit 1) when a coverage gap is open
 	// (--fail-on-incomplete).
 	FailOnIncomplete bool
 	// ShowSuppressed lists suppressed findings in the table; JSON, SARIF and
@@ -136,7 +136,7 @@ type Gate struct {
 	FailOn           check.Severity // SeverityUnknown: no gate
 	Count            int            // unsuppressed findings at or above FailOn
 	Failed           bool
-	FailOnIncomplete bool // checks that could not run fail the run too
+	FailOnIncomplete bool // an open coverage gap fails the run too
 }
 
 // Summary counts what a report shows; the table's last lines and the JSON
@@ -151,14 +151,32 @@ type Summary struct {
 	Errors     int // input problems at error level
 	Warnings   int
 	Skipped    int // inputs not scanned
-	Gaps       int // checks that could not run
-	Gate       Gate
+	// Checks a coverage gap nobody accepted affects, by what it did to
+	// them; a check is counted once, under the status that says most.
+	NotRun, Partial, NothingToJudge int
+	Gaps                            int // open coverage gaps
+	AcceptedGaps                    int // gaps accepted with --ignore-gap or the configuration
+	Gate                            Gate
 }
+
+// Incomplete is the number of checks an open coverage gap affects.
+func (s Summary) Incomplete() int { return s.NotRun + s.Partial + s.NothingToJudge }
 
 // Summarize counts a result under the options' gate.
 func Summarize(res *scan.Result, o Options) Summary {
 	failOn := o.FailOn
-	s := Summary{Objects: res.Objects, Checks: len(res.Checks), Skipped: len(res.Skipped), Gaps: len(res.Coverage)}
+	s := Summary{Objects: res.Objects, Checks: len(res.Checks), Skipped: len(res.Skipped), Gaps: res.OpenGaps(),
+		AcceptedGaps: len(res.Coverage) - res.OpenGaps()}
+	for _, c := range res.CheckCoverage() {
+		switch c.Status {
+		case scan.NotRun:
+			s.NotRun++
+		case scan.Partial:
+			s.Partial++
+		case scan.NothingToJudge:
+			s.NothingToJudge++
+		}
+	}
 	s.Gate.FailOn, s.Gate.FailOnIncomplete = failOn, o.FailOnIncomplete
 	for i := range res.Findings {
 		f := &res.Findings[i]
@@ -198,7 +216,7 @@ const (
 // ExitCode is the exit status the result gives the run, the one every
 // renderer reports: input errors first (not every input was read, so no
 // verdict holds), then findings at or above the gate, then, with
-// FailOnIncomplete, checks that could not run.
+// FailOnIncomplete, an open (not accepted) coverage gap.
 func (s Summary) ExitCode() int {
 	switch {
 	case s.Errors > 0:
@@ -312,7 +330,11 @@ func rules(res *scan.Result, o Options) []check.Meta {
 		add(res.Findings[i].CheckID, &res.Findings[i])
 	}
 	for _, g := range res.Coverage {
-		add(g.Check, nil)
+		for _, ids := range [][]string{g.NotRun, g.Partial, g.NothingToJudge} {
+			for _, id := range ids {
+				add(id, nil)
+			}
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out

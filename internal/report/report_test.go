@@ -134,7 +134,14 @@ func fixture() *scan.Result {
 		Objects: 12,
 		Checks: []string{"host-network", "host-path-volume", "image-tag-latest", "privileged-container",
 			"example-unregistered-binding", "read-only-root-filesystem", "run-as-non-root", "seccomp-profile"},
-		Coverage: []scan.Gap{{Check: "rbac-wildcard-verbs", Reason: "cannot list clusterroles.rbac.authorization.k8s.io: forbidden"}},
+		Coverage: []scan.Gap{
+			{ID: "clusterroles.rbac.authorization.k8s.io", Reason: "forbidden to list cluster-wide", NotRun: []string{"rbac-wildcard-verbs"},
+				Partial: []string{"host-network"}, Objects: []string{},
+				Grant: &scan.Grant{APIGroup: "rbac.authorization.k8s.io", Resource: "clusterroles", Verbs: []string{"list"}}},
+			{ID: "control-plane", Reason: "control plane not visible from the API", NothingToJudge: []string{"apiserver-profiling"}},
+			{ID: "podtemplates", Reason: "forbidden to list cluster-wide", Partial: []string{"host-network", "run-as-non-root"},
+				Accepted: &scan.Accepted{Reason: "we use no PodTemplates", Origin: "--ignore-gap"}},
+		},
 	}
 }
 
@@ -289,7 +296,7 @@ func TestRenderersAgreeWithExitCode(t *testing.T) {
 		{"input errors, no findings", noFindings(fixture()), nil, 2, "INCOMPLETE"},
 		{"findings at the gate", withoutInputErrors(fixture()), nil, 1, "FAILED"},
 		{"clean", noFindings(withoutInputErrors(fixture())), nil, 0, "passed"},
-		{"checks that did not run, --fail-on-incomplete", noFindings(incomplete), func(o *Options) { o.FailOnIncomplete = true }, 1, "passed"},
+		{"checks that did not run, --fail-on-incomplete", noFindings(incomplete), func(o *Options) { o.FailOnIncomplete = true }, 1, "--fail-on-incomplete: FAILED"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := testOptions()

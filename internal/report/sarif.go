@@ -222,6 +222,28 @@ func SARIF(w io.Writer, res *scan.Result, o Options) error {
 	return bw.Flush()
 }
 
+// gapText says what a gap did, in one message.
+func gapText(g scan.Gap) string {
+	var parts []string
+	for _, p := range []struct {
+		one, many string
+		ids       []string
+	}{{"check did not run", "checks did not run", g.NotRun}, {"check had nothing to judge", "checks had nothing to judge", g.NothingToJudge},
+		{"check ran on part of its input", "checks ran on part of their input", g.Partial}} {
+		if len(p.ids) > 0 {
+			parts = append(parts, fmt.Sprintf("%s (%s)", plural(len(p.ids), p.one, p.many), strings.Join(p.ids, ", ")))
+		}
+	}
+	text := fmt.Sprintf("coverage gap %s: %s; %s", g.Title(), g.Reason, strings.Join(parts, "; "))
+	if g.Grant != nil {
+		text += "; grant: " + g.Grant.String()
+	}
+	if a := g.Accepted; a != nil {
+		text += fmt.Sprintf("; accepted (%s): %s", a.Origin, a.Reason)
+	}
+	return text
+}
+
 // buildSARIF makes the run's parts, and a function making the i-th of n
 // results.
 func buildSARIF(res *scan.Result, o Options) (*sarifRun, func(i int) any, int, error) {
@@ -273,12 +295,24 @@ func buildSARIF(res *scan.Result, o Options) (*sarifRun, func(i int) any, int, e
 			Properties: map[string]any{"kind": "skipped", "reason": g.reason, "paths": g.paths},
 		})
 	}
+	// One notification per coverage gap (a cause), with the checks it
+	// affects in its properties; an accepted gap is a note.
 	for _, g := range res.Coverage {
-		inv.ToolConfigurationNotifications = append(inv.ToolConfigurationNotifications, sarifNotification{
-			Level:          "warning",
-			Message:        sarifMessage(fmt.Sprintf("check %s did not run: %s", g.Check, g.Reason)),
-			AssociatedRule: &sarifRuleRef{ID: g.Check, Index: index[g.Check]},
-		})
+		n := sarifNotification{Level: "warning", Message: sarifMessage(gapText(g)), Properties: map[string]any{
+			"kind": "coverage", "gap": g.ID, "notRun": nonNil(g.NotRun), "partial": nonNil(g.Partial),
+			"nothingToJudge": nonNil(g.NothingToJudge), "objects": nonNil(g.Objects),
+		}}
+		if g.Namespace != "" {
+			n.Properties["namespace"] = g.Namespace
+		}
+		if g.Grant != nil {
+			n.Properties["grant"] = g.Grant.String()
+		}
+		if a := g.Accepted; a != nil {
+			n.Level = "note"
+			n.Properties["accepted"] = map[string]string{"reason": a.Reason, "origin": a.Origin}
+		}
+		inv.ToolConfigurationNotifications = append(inv.ToolConfigurationNotifications, n)
 	}
 	run.Invocations = []sarifInvocation{inv}
 	var kept []int // with SARIFOmitSuppressed, the findings written

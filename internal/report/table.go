@@ -14,6 +14,7 @@ import (
 	"github.com/kubeward/kubeward/internal/diag"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/scan"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 const (
@@ -273,14 +274,124 @@ func skippedByReason(sk []diag.Skipped) []skipGroup {
 	return out
 }
 
+// coverage lists what the scan could not read or judge, one gap per cause,
+// the most important first. Minor gaps (kinds few checks read that only
+// made them run on part of their input) share one line, and accepted gaps
+// are folded into one line each, so the section fits on a screen.
 func (t *table) coverage(gaps []scan.Gap) {
-	if len(gaps) == 0 {
+	var open, minor, accepted []scan.Gap
+	for _, g := range gaps {
+		switch {
+		case g.Accepted != nil:
+			accepted = append(accepted, g)
+		case g.Minor():
+			minor = append(minor, g)
+		default:
+			open = append(open, g)
+		}
+	}
+	if n := len(open) + len(minor); n > 0 {
+		t.heading(fmt.Sprintf("Coverage: %s, most important first (-o json lists every check)", plural(n, "gap", "gaps")))
+		for _, g := range open {
+			head := g.Title() + ": " + g.Reason
+			if gr := g.Grant; gr != nil {
+				// A kind's gap is named by its resource: the grant is its verbs.
+				if schema.ParseGroupResource(g.ID) == (schema.GroupResource{Group: gr.APIGroup, Resource: gr.Resource}) {
+					head += "; grant: " + strings.Join(gr.Verbs, ", ")
+				} else {
+					head += "; grant: " + gr.String()
+				}
+			}
+			t.para(2, "", 0, clean(head), styleYellow, false)
+			t.para(4, "", 0, clean(gapEffect(g)), "", false)
+		}
+		t.minorGaps(minor)
+	}
+	if len(accepted) == 0 {
 		return
 	}
-	t.heading(fmt.Sprintf("Checks that did not run (%d)", len(gaps)))
-	for _, g := range gaps {
-		t.para(2, "", 0, clean(g.Check+": "+g.Reason), styleYellow, false)
+	t.heading(fmt.Sprintf("Accepted coverage gaps (%d)", len(accepted)))
+	for _, g := range accepted {
+		t.para(2, "", 0, clean(fmt.Sprintf("%s (%s, %s): %s", g.Title(), plural(g.Checks(), "check", "checks"), g.Accepted.Origin, g.Accepted.Reason)), styleDim, false)
 	}
+}
+
+// minorGaps writes the minor gaps as one paragraph per reason: "3 more
+// kinds, forbidden to list cluster-wide (grant: list): a, b, c; 2 checks
+// ran on part of their input".
+func (t *table) minorGaps(gaps []scan.Gap) {
+	var reasons []string
+	byReason := map[string][]scan.Gap{}
+	for _, g := range gaps {
+		if _, ok := byReason[g.Reason]; !ok {
+			reasons = append(reasons, g.Reason)
+		}
+		byReason[g.Reason] = append(byReason[g.Reason], g)
+	}
+	for _, r := range reasons {
+		gs := byReason[r]
+		ids := make([]string, len(gs))
+		checks := map[string]bool{}
+		grant := ""
+		for i, g := range gs {
+			ids[i] = g.Title()
+			for _, id := range g.Partial {
+				checks[id] = true
+			}
+			if g.Grant != nil {
+				grant = " (grant: " + strings.Join(g.Grant.Verbs, ", ") + ")"
+			}
+		}
+		head := fmt.Sprintf("%s: %s%s", strings.Join(ids, ", "), r, grant)
+		if len(gs) > 1 {
+			head = fmt.Sprintf("%s, each %s%s: %s", plural(len(gs), "kind", "kinds"), r, grant, someOf(ids, listMinor))
+		}
+		t.para(2, "", 0, clean(head), styleYellow, false)
+		t.para(4, "", 0, plural(len(checks), "check ran on part of its input", "checks ran on part of their input"), "", false)
+	}
+}
+
+// listMinor is how many minor gaps a shared line names.
+const listMinor = 3
+
+// listPerGap is how many check ids or objects a gap names in the table
+// before "and N more"; JSON lists them all.
+const listPerGap = 1
+
+// gapEffect says in one line what a gap did: how many checks did not run,
+// had nothing to judge or ran on part of their input, naming a few of the
+// first kind, and the objects not judged.
+func gapEffect(g scan.Gap) string {
+	var parts []string
+	named := false
+	for _, p := range []struct {
+		one, many string
+		ids       []string
+	}{{"check did not run", "checks did not run", g.NotRun}, {"check had nothing to judge", "checks had nothing to judge", g.NothingToJudge},
+		{"check ran on part of its input", "checks ran on part of their input", g.Partial}} {
+		if len(p.ids) == 0 {
+			continue
+		}
+		part := plural(len(p.ids), p.one, p.many)
+		if !named {
+			part += " (" + someOf(p.ids, listPerGap) + ")"
+			named = true
+		}
+		parts = append(parts, part)
+	}
+	text := strings.Join(parts, ", ")
+	if len(g.Objects) > 0 {
+		text += "; not judged: " + someOf(g.Objects, listPerGap)
+	}
+	return text
+}
+
+// someOf lists the first n items and counts the rest.
+func someOf(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(items[:n], ", "), len(items)-n)
 }
 
 func (t *table) summary(s Summary) {
@@ -324,9 +435,6 @@ func (t *table) summary(s Summary) {
 	if s.Skipped > 0 {
 		input = append(input, plural(s.Skipped, "input skipped", "inputs skipped"))
 	}
-	if s.Gaps > 0 {
-		input = append(input, plural(s.Gaps, "check did not run", "checks did not run"))
-	}
 	if len(input) > 0 {
 		style := styleYellow
 		if s.Errors > 0 {
@@ -334,6 +442,8 @@ func (t *table) summary(s Summary) {
 		}
 		t.para(0, "", 0, t.style(style, strings.Join(input, ", ")+"."), "", false)
 	}
+
+	t.coverageSummary(s)
 
 	g := s.Gate
 	switch {
@@ -355,6 +465,46 @@ func (t *table) summary(s Summary) {
 		fmt.Fprintf(t.w, "Gate --fail-on %s: %s (no unsuppressed finding at or above %s).\n", g.FailOn,
 			t.style(styleGreen, "passed"), g.FailOn)
 	}
+	switch {
+	case !g.FailOnIncomplete:
+	case s.Gaps > 0:
+		fmt.Fprintf(t.w, "Gate --fail-on-incomplete: %s (%s; accept a known one with --ignore-gap GAP=REASON).\n",
+			t.style(styleBoldRd, "FAILED"), plural(s.Gaps, "open coverage gap", "open coverage gaps"))
+	default:
+		fmt.Fprintf(t.w, "Gate --fail-on-incomplete: %s (no open coverage gap).\n", t.style(styleGreen, "passed"))
+	}
+}
+
+// coverageSummary counts the checks open gaps affect, each once, and the
+// gaps: "Coverage: 3 checks did not run, 24 had nothing to judge; 5 open
+// gaps, 1 accepted."
+func (t *table) coverageSummary(s Summary) {
+	if s.Gaps+s.AcceptedGaps == 0 {
+		return
+	}
+	var parts []string
+	for _, p := range []struct {
+		n         int
+		one, many string
+	}{{s.NotRun, "check did not run", "checks did not run"}, {s.NothingToJudge, "check had nothing to judge", "checks had nothing to judge"},
+		{s.Partial, "check ran on part of its input", "checks ran on part of their input"}} {
+		if p.n > 0 {
+			parts = append(parts, plural(p.n, p.one, p.many))
+		}
+	}
+	gaps := plural(s.Gaps, "open gap", "open gaps")
+	if s.AcceptedGaps > 0 {
+		gaps += fmt.Sprintf(", %d accepted", s.AcceptedGaps)
+	}
+	text := "Coverage: " + gaps + "."
+	if len(parts) > 0 {
+		text = "Coverage: " + strings.Join(parts, ", ") + "; " + gaps + "."
+	}
+	style := styleYellow
+	if s.Gaps == 0 {
+		style = ""
+	}
+	t.para(0, "", 0, t.style(style, text), "", false)
 }
 
 // heading starts a section with a bold title.

@@ -99,7 +99,7 @@ func TestTableHostileText(t *testing.T) {
 	f := finding("privileged-container", ref("v1", "Pod", "ns", "evil\x1b[2J"), inventory.Source{File: "x\u202e.yaml"},
 		"spec", 1, 1, "owned \x1b]0;title\x07 here\r\tend")
 	res := &scan.Result{Findings: []check.Finding{f}, Problems: []diag.Problem{{Level: diag.Error, File: "y.yaml", Message: "bad \x1b[31m"}},
-		Skipped: []diag.Skipped{{Path: "z\x1b.yaml", Reason: "binary"}}, Coverage: []scan.Gap{{Check: "c", Reason: "no\u009b"}}}
+		Skipped: []diag.Skipped{{Path: "z\x1b.yaml", Reason: "binary"}}, Coverage: []scan.Gap{{ID: "c", Reason: "no\u009b", Partial: []string{"privileged-container"}, Objects: []string{"Pod/ns/evil\x1b[2J"}}}}
 	for _, color := range []bool{false, true} {
 		o := testOptions()
 		o.Color = color
@@ -231,4 +231,18 @@ func abs(i int) int {
 		return -i
 	}
 	return i
+}
+
+// The table states the coverage gate the exit code follows.
+func TestTableFailOnIncomplete(t *testing.T) {
+	o := testOptions()
+	o.FailOnIncomplete = true
+	out := string(render(t, "table", fixture(), o))
+	if !strings.Contains(out, "Gate --fail-on-incomplete: FAILED (2 open coverage gaps;") {
+		t.Errorf("no coverage gate line:\n%s", out)
+	}
+	out = string(render(t, "table", &scan.Result{}, o))
+	if !strings.Contains(out, "Gate --fail-on-incomplete: passed (no open coverage gap).") {
+		t.Errorf("no passed coverage gate line:\n%s", out)
+	}
 }

@@ -46,7 +46,7 @@ func TestImageChecksNeedRegistryAccess(t *testing.T) {
 	}
 	opts.ImagePolicies = true
 	res := scan(Options{CheckOptions: opts})
-	if len(res.Findings) != 0 || len(res.Coverage) != 1 || res.Coverage[0].Check != c.ID {
+	if len(res.Findings) != 0 || len(res.Coverage) != 1 || res.Coverage[0].ID != GapRegistryAccess || len(res.Coverage[0].NotRun) != 1 || res.Coverage[0].NotRun[0] != c.ID {
 		t.Fatalf("without --images: findings %+v, coverage %+v", res.Findings, res.Coverage)
 	}
 	var asked []string

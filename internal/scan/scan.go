@@ -4,16 +4,12 @@
 package scan
 
 import (
-	"sort"
-	"strings"
-
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/diag"
 	"github.com/kubeward/kubeward/internal/image/facts"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/loader"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // Options configure a scan.
@@ -25,6 +21,14 @@ type Options struct {
 	// registries (scan --images); nil leaves the image checks that need
 	// them unrun, and says so in the coverage.
 	Images func(*inventory.Inventory) *facts.Set
+	// Mode is where the objects come from; it decides whether an absent
+	// subject (the control plane, the kubelet) is a coverage gap.
+	Mode Mode
+	// Unreadable are the kinds a cluster scan could not list: cross-object
+	// checks that need one do not run, the others run on what was read.
+	Unreadable []Unreadable
+	// AcceptGaps are gaps the user accepts: still reported, not gating.
+	AcceptGaps []AcceptGap
 }
 
 // Result is everything a report renders.
@@ -34,15 +38,12 @@ type Result struct {
 	Skipped  []diag.Skipped
 	Objects  int
 	Checks   []string // ids of the checks that ran
-	// Coverage lists checks that could not run, for scans that could not
-	// read everything (a cluster scan with a restricted identity).
+	// Coverage is what the scan could not read or judge, one gap per
+	// cause, the most important first: nothing is called clean because it
+	// was not looked at.
 	Coverage []Gap
-}
-
-// Gap is a check that did not run, with the reason.
-type Gap struct {
-	Check  string `json:"check"`
-	Reason string `json:"reason"`
+	// UnmatchedAccepts are accepted gaps (--ignore-gap) that did not occur.
+	UnmatchedAccepts []AcceptGap
 }
 
 // Engine holds one run's runner and problem log.
@@ -51,38 +52,46 @@ type Engine struct {
 	Ctx    *check.Context
 	Log    *diag.Log
 	opts   Options
-	// imageGaps are the image checks left out for want of registry access.
-	imageGaps []Gap
+	// gaps are the kinds that could not be read and the image checks left
+	// out for want of registry access, with the checks they affect.
+	gaps []*Gap
 }
 
-// New prepares a run.
+// New prepares a run. Cross-object checks that need a kind in
+// opts.Unreadable are left out: they would answer wrongly.
 func New(opts Options) *Engine {
 	if opts.CheckOptions == nil {
 		opts.CheckOptions = check.DefaultOptions()
 	}
 	log := &diag.Log{}
-	checks, gaps := opts.Checks, []Gap(nil)
+	checks, gaps := kindGaps(opts.Checks, opts.CheckOptions, opts.Unreadable)
 	if opts.Images == nil {
 		// Left out of the runner, so that they keep no workload in memory
 		// for nothing; the coverage says they did not run.
-		checks = nil
-		for _, c := range opts.Checks {
+		registry := &Gap{ID: GapRegistryAccess, Reason: "registry access is off: `kubeward scan --images` reads the registries", rank: undecidedRank}
+		kept := checks[:0]
+		for _, c := range checks {
 			switch {
 			case !c.Images:
-				checks = append(checks, c)
+				kept = append(kept, c)
 			case c.Active == nil || c.Active(opts.CheckOptions):
-				gaps = append(gaps, Gap{Check: c.ID, Reason: "not run: registry access is off (scan --images reads the registries)"})
+				registry.NotRun = append(registry.NotRun, c.ID)
 			}
 		}
+		checks = kept
+		gaps = append(gaps, registry)
 	}
 	return &Engine{
-		Runner:    check.NewRunner(checks, opts.CheckOptions, opts.Suppressions, log),
-		Ctx:       check.NewContext(opts.CheckOptions),
-		Log:       log,
-		opts:      opts,
-		imageGaps: gaps,
+		Runner: check.NewRunner(checks, opts.CheckOptions, opts.Suppressions, log),
+		Ctx:    check.NewContext(opts.CheckOptions),
+		Log:    log,
+		opts:   opts,
+		gaps:   gaps,
 	}
 }
+
+// GapRegistryAccess: image checks that need the registries did not run.
+const GapRegistryAccess = "registry-access"
 
 // Files scans paths through the loader. The error is the loader's: a
 // path that does not exist, input with nothing to judge, or a render that
@@ -115,7 +124,7 @@ func (e *Engine) Files(l *loader.Loader, paths []string) (*Result, *inventory.In
 		findings = append(findings, b.findings...)
 	}
 	inv.Sort()
-	return e.finish(inv, findings), inv, nil
+	return e.Finish(inv, findings), inv, nil
 }
 
 // Inventory scans objects that are already loaded (a cluster, a review).
@@ -124,10 +133,13 @@ func (e *Engine) Inventory(inv *inventory.Inventory) *Result {
 	for _, o := range inv.All() {
 		findings = append(findings, e.Runner.CheckObject(e.Ctx, o)...)
 	}
-	return e.finish(inv, findings)
+	return e.Finish(inv, findings)
 }
 
-func (e *Engine) finish(inv *inventory.Inventory, findings []check.Finding) *Result {
+// Finish runs the cross-object checks and builds the result, for loaders
+// that ran the object checks on each object themselves (while its parse
+// tree was alive): findings are theirs.
+func (e *Engine) Finish(inv *inventory.Inventory, findings []check.Finding) *Result {
 	if e.opts.Images != nil {
 		inv.SetImages(e.opts.Images(inv))
 	}
@@ -135,14 +147,24 @@ func (e *Engine) finish(inv *inventory.Inventory, findings []check.Finding) *Res
 		findings = append(findings, e.Runner.CheckInventory(e.Ctx, inv)...)
 	}
 	check.SortFindings(findings)
-	return &Result{
-		Coverage: e.imageGaps,
+	res := &Result{
 		Findings: findings,
 		Problems: e.Log.Problems(),
 		Skipped:  e.Log.Skipped(),
 		Objects:  inv.Len(),
 		Checks:   e.Runner.Checks(),
 	}
+	gaps := append(append(append([]*Gap(nil), e.gaps...),
+		subjectGaps(e.Ctx, e.opts.Checks, e.Runner.Runs, inv, e.opts.Mode)...),
+		undecidedGaps(e.Runner.TakeUndecided())...)
+	res.UnmatchedAccepts = accept(gaps, e.opts.AcceptGaps)
+	sortGaps(gaps)
+	for _, g := range gaps {
+		if g.Checks() > 0 || g.Accepted != nil {
+			res.Coverage = append(res.Coverage, *g)
+		}
+	}
+	return res
 }
 
 // forgetSecretValues drops the values of a Secret once the object checks
@@ -159,32 +181,4 @@ func forgetSecretValues(o *inventory.Object) {
 	for k := range s.StringData {
 		s.StringData[k] = ""
 	}
-}
-
-// Coverage maps the kinds a scan could not read onto the checks that read
-// them. Cross-object checks missing an input cannot give a true answer and
-// do not run; object and pod checks run on what was read. Either way the
-// gap is reported: nothing is called clean because it was unreadable.
-func Coverage(checks []*check.Check, unreadable map[schema.GroupKind]string) (runnable []*check.Check, gaps []Gap) {
-	for _, c := range checks {
-		var missing []string
-		for _, gk := range c.Inputs() {
-			if reason, ok := unreadable[gk]; ok {
-				missing = append(missing, reason)
-			}
-		}
-		if len(missing) == 0 {
-			runnable = append(runnable, c)
-			continue
-		}
-		sort.Strings(missing)
-		reason := strings.Join(missing, "; ")
-		if c.Inventory != nil {
-			gaps = append(gaps, Gap{Check: c.ID, Reason: "not run: " + reason})
-			continue
-		}
-		runnable = append(runnable, c)
-		gaps = append(gaps, Gap{Check: c.ID, Reason: "partial: " + reason})
-	}
-	return runnable, gaps
 }

@@ -31,6 +31,7 @@ var Deprecated = &check.Check{
 	},
 	Inventory:  deprecated,
 	MetadataOf: inputs,
+	EachObject: true,
 }
 
 func init() { check.Register(Deprecated) }

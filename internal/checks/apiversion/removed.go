@@ -36,6 +36,7 @@ var Removed = &check.Check{
 	},
 	Inventory:  removed,
 	MetadataOf: inputs,
+	EachObject: true,
 }
 
 func init() { check.Register(Removed) }

@@ -73,17 +73,13 @@ func run(t testing.TB, yaml string, cluster bool, opts *check.Options, sup *chec
 		inv.Add(o)
 	})
 	inv.Sort()
-	inv.SetImages(images)
-	if e.Runner.HasInventoryChecks() {
-		findings = append(findings, e.Runner.CheckInventory(e.Ctx, inv)...)
-	}
-	check.SortFindings(findings)
-	for _, p := range e.Log.Problems() {
+	res := e.Finish(inv, findings)
+	for _, p := range res.Problems {
 		if p.Level == "error" {
 			t.Fatalf("fixture problem: %s", p)
 		}
 	}
-	return &scan.Result{Findings: findings, Problems: e.Log.Problems(), Skipped: e.Log.Skipped(), Objects: inv.Len()}, inv
+	return res, inv
 }
 
 // Describe renders findings as "Kind/name path" lines, sorted, for

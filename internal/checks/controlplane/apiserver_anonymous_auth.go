@@ -29,7 +29,8 @@ var APIServerAnonymousAuth = flagCheck(check.Meta{
 	Refs:  []check.Reference{check.CIS("1.2.1", "Ensure that the --anonymous-auth argument is set to false"), check.NSA(nsaAuthn)},
 }, apiserver, func(in *instance) []problem {
 	if !in.args.Has("anonymous-auth") && strings.TrimSpace(in.args.Get("authentication-config").Raw) != "" {
-		return nil // the authentication configuration file decides
+		return []problem{{flag: "authentication-config", undecided: GapAuthenticationConfig,
+			message: "kube-apiserver --authentication-config decides anonymous authentication when --anonymous-auth is not given, and kubeward does not read that file"}}
 	}
 	on, v, ok := in.args.Bool("anonymous-auth")
 	if !ok || !on || !v.Valid {

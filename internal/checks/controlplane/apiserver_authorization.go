@@ -63,7 +63,10 @@ var APIServerAuthorizationAlwaysAllow = flagCheck(check.Meta{
 	Refs:  []check.Reference{check.CIS("1.2.6", "Ensure that the --authorization-mode argument is not set to AlwaysAllow"), check.NSA(nsaAuthn)},
 }, apiserver, func(in *instance) []problem {
 	modes, ok := authorizationModes(in)
-	if !ok || !allowsEverything(modes) {
+	if !ok {
+		return authorizationConfigDecides()
+	}
+	if !allowsEverything(modes) {
 		return nil
 	}
 	return []problem{{flag: "authorization-mode", message: fmt.Sprintf("%s: %s: every authenticated request is allowed", in.name, describeModes(in))}}
@@ -97,11 +100,21 @@ var APIServerAuthorizationRBAC = flagCheck(check.Meta{
 func missingMode(mode, consequence string) func(*instance) []problem {
 	return func(in *instance) []problem {
 		modes, ok := authorizationModes(in)
-		if !ok || allowsEverything(modes) || hasValue(modes, mode) {
+		if !ok {
+			return authorizationConfigDecides()
+		}
+		if allowsEverything(modes) || hasValue(modes, mode) {
 			return nil
 		}
 		return []problem{{flag: "authorization-mode", message: fmt.Sprintf("%s: %s: %s", in.name, describeModes(in), consequence)}}
 	}
+}
+
+// authorizationConfigDecides: the authorizer chain is in the file
+// --authorization-config names, which kubeward does not read.
+func authorizationConfigDecides() []problem {
+	return []problem{{flag: "authorization-config", undecided: GapAuthorizationConfig,
+		message: "kube-apiserver --authorization-config holds the authorizer chain (it replaces --authorization-mode), and kubeward does not read that file"}}
 }
 
 func init() {

@@ -59,10 +59,11 @@ var AuditPolicySecrets = &check.Check{
 	},
 	Needs:     append([]schema.GroupKind{kindAuditPolicy}, componentKinds...),
 	Inventory: auditPolicySecrets,
+	Subject:   apiserverSubject,
 }
 
 func auditPolicySecrets(ctx *check.Context, inv *inventory.Inventory) []check.Result {
-	var out []check.Result
+	out := unheldFiles(ctx, inv, "audit-policy-file", kindAuditPolicy, GapAuditPolicy, "an audit Policy")
 	for _, o := range inv.ByKind(kindAuditPolicy) {
 		var v1 auditv1.Policy
 		if err := decodeRaw(o, &v1); err != nil {

@@ -38,6 +38,26 @@ type instance struct {
 	// note is appended to the message of a flag that is not given (kubeadm
 	// explains that it does not set it either).
 	note string
+	// release is the component's version as its image tag or kubeadm's
+	// kubernetesVersion names it ("v1.37.2", "3.6.4-0"); "" when unknown.
+	release string
+	// godebug is the container's GODEBUG environment variable.
+	godebug string
+	// pod and container run the component; nil for kubeadm's
+	// ClusterConfiguration.
+	pod       *inventory.Pod
+	container *corev1.Container
+}
+
+// goTLS says what decides the component's default TLS cipher suites: the go
+// line of its release and its GODEBUG. An unknown release is taken to be a
+// current one; known says whether it was known.
+func (in *instance) goTLS() (g componentflags.GoTLS, known bool) {
+	line, known := componentflags.GoLineOf(in.comp, in.release)
+	if !known {
+		line = componentflags.CurrentGoLine
+	}
+	return componentflags.GoTLS{GoLine: line, GODEBUG: in.godebug}, known
 }
 
 // at returns the field that decides a flag: its last occurrence, or where
@@ -163,10 +183,15 @@ func fromContainer(p *inventory.Pod, c inventory.Container, comp *componentflags
 		}
 		return c.Path.Child("args").Index(k - len(c.Command))
 	}
+	_, tag := imageTag(c.Image)
 	in := &instance{
-		comp: comp,
-		args: componentflags.Parse(comp, inv.Args, env),
-		name: fmt.Sprintf("container %q", c.Name),
+		comp:      comp,
+		args:      componentflags.Parse(comp, inv.Args, env),
+		name:      fmt.Sprintf("container %q", c.Name),
+		release:   tag,
+		godebug:   env["GODEBUG"],
+		pod:       p,
+		container: c.Container,
 	}
 	in.valuePath = func(o componentflags.Occurrence) *fieldpath.Path {
 		if o.Env != "" {
@@ -216,6 +241,26 @@ type problem struct {
 	flag     string // the flag that decides it (its field is the finding's path)
 	message  string
 	severity check.Severity // overrides the check's severity when set
+	// undecided, when set, makes the problem a coverage gap with this id:
+	// a file the flag names decides, and kubeward does not hold or read it.
+	undecided string
+}
+
+// Coverage gaps of settings in files kubeward does not read.
+const (
+	GapEtcdConfigFile       = "etcd-config-file"
+	GapAuthenticationConfig = "apiserver-authentication-config"
+	GapAuthorizationConfig  = "apiserver-authorization-config"
+)
+
+// configFileDecides returns the problem of a component whose --config-file
+// replaces every flag (etcd): nothing its flags say holds.
+func configFileDecides(in *instance) (problem, bool) {
+	if in.comp != componentflags.Etcd || !usesConfigFile(in) {
+		return problem{}, false
+	}
+	return problem{flag: "config-file", undecided: GapEtcdConfigFile,
+		message: "etcd --config-file (or ETCD_CONFIG_FILE) replaces every flag and ETCD_* variable, and kubeward does not read that file"}, true
 }
 
 // flagCheck builds a registered check from a judgement of one component's
@@ -225,18 +270,68 @@ func flagCheck(meta check.Meta, comp *componentflags.Component, judge func(*inst
 		meta.Category = check.CategoryControlPlane
 	}
 	return &check.Check{
-		Meta:  meta,
-		Kinds: componentKinds,
+		Meta:    meta,
+		Kinds:   componentKinds,
+		Subject: subjectOf(comp),
 		Object: func(ctx *check.Context, o *inventory.Object) []check.Result {
 			var out []check.Result
 			for _, in := range instances(ctx, o, comp) {
-				for _, p := range judge(in) {
-					out = append(out, check.Result{Path: in.at(p.flag), Message: p.message, Severity: p.severity})
+				problems := judge(in)
+				if p, ok := configFileDecides(in); ok {
+					problems = []problem{p}
+				}
+				for _, p := range problems {
+					out = append(out, check.Result{Path: in.at(p.flag), Message: p.message, Severity: p.severity, Undecided: p.undecided})
 				}
 			}
 			return out
 		},
 	}
+}
+
+// Subjects of the control-plane checks: a cluster or node scan in which no
+// object runs the component has nothing for them to judge.
+var (
+	apiserverSubject         = componentSubject(componentflags.APIServer)
+	controllerManagerSubject = componentSubject(componentflags.ControllerManager)
+	schedulerSubject         = componentSubject(componentflags.Scheduler)
+	etcdSubject              = componentSubject(componentflags.Etcd)
+	kubeProxySubject         = &check.Subject{Gap: check.GapKubeProxy, Name: "kube-proxy", Present: func(ctx *check.Context, inv *inventory.Inventory) bool {
+		return hasInstance(ctx, inv, componentflags.KubeProxy) || len(kubeProxyConfigs(inv)) > 0 || len(inv.ByKind(kindKubeProxyConfiguration)) > 0
+	}}
+)
+
+func componentSubject(comp *componentflags.Component) *check.Subject {
+	return &check.Subject{Gap: check.GapControlPlane, Name: comp.Name, Present: func(ctx *check.Context, inv *inventory.Inventory) bool {
+		return hasInstance(ctx, inv, comp)
+	}}
+}
+
+// subjectOf returns the subject of a component's checks.
+func subjectOf(comp *componentflags.Component) *check.Subject {
+	switch comp {
+	case componentflags.APIServer:
+		return apiserverSubject
+	case componentflags.ControllerManager:
+		return controllerManagerSubject
+	case componentflags.Scheduler:
+		return schedulerSubject
+	case componentflags.Etcd:
+		return etcdSubject
+	case componentflags.KubeProxy:
+		return kubeProxySubject
+	}
+	return nil
+}
+
+// hasInstance reports whether an object of the inventory runs the component.
+func hasInstance(ctx *check.Context, inv *inventory.Inventory, comp *componentflags.Component) bool {
+	for _, o := range objectsOf(inv) {
+		if len(instances(ctx, o, comp)) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // reads lists what a flag check reads, for the check's metadata.

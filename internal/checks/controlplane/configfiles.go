@@ -8,8 +8,12 @@ import (
 	"strings"
 
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/fieldpath"
 	"github.com/kubeward/kubeward/internal/inventory"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	kjson "sigs.k8s.io/json"
+	"sigs.k8s.io/yaml"
 )
 
 // Configuration files the API server reads (an EncryptionConfiguration, an
@@ -88,4 +92,129 @@ func decodeRaw(o *inventory.Object, into any) error {
 		return err
 	}
 	return kjson.UnmarshalCaseSensitivePreserveInts(data, into)
+}
+
+// Gaps of API server configuration files the scan does not hold.
+const (
+	GapEncryptionConfig = "encryption-config"
+	GapAuditPolicy      = "audit-policy"
+)
+
+// unheldFiles reports the API servers whose flag names a file of kind
+// that the scan does not hold: what the file says is unknown, which is a
+// coverage gap (a cluster scan never holds node files), not a pass.
+func unheldFiles(ctx *check.Context, inv *inventory.Inventory, flag string, kind schema.GroupKind, gap, what string) []check.Result {
+	var out []check.Result
+	for _, o := range objectsOf(inv) {
+		for _, in := range instances(ctx, o, apiserver) {
+			p := strings.TrimSpace(in.args.Get(flag).Raw)
+			if p == "" {
+				continue
+			}
+			held := false
+			for _, f := range inv.ByKind(kind) {
+				held = held || sameFile(p, f.Source.File)
+			}
+			if !held {
+				out = append(out, check.Result{Object: o, Path: in.at(flag), Undecided: gap,
+					Message: fmt.Sprintf("kube-apiserver --%s names %s the scan does not hold (a file on the control-plane node): "+
+						"run `kubeward node` there, or scan the file with --node-config", flag, what)})
+			}
+		}
+	}
+	return out
+}
+
+// componentConfig is the configuration file a component's --config names,
+// as the scan holds it: a scanned file whose path ends like the flag's
+// (kubeward node, scan --node-config, a repository), or a key of a
+// ConfigMap the component's pod mounts at that path (a cluster scan).
+type componentConfig struct {
+	obj  *inventory.Object
+	path *fieldpath.Path // the whole file: the object's root, or data[KEY]
+	name string          // for messages
+	json []byte          // the file's contents as JSON
+}
+
+// field is where a field of the file is: in a file object its own path; in
+// a ConfigMap the key holding the file (a YAML string has no deeper path).
+func (c *componentConfig) field(name string) *fieldpath.Path {
+	if c.obj.GroupKind() == inventory.KindConfigMap {
+		return c.path
+	}
+	return fieldpath.New(name)
+}
+
+// configOf finds the file of kind that in's --config names; ok is false when
+// the scan holds none.
+func configOf(inv *inventory.Inventory, in *instance, kind schema.GroupKind) (*componentConfig, bool) {
+	p := strings.TrimSpace(in.args.Get("config").Raw)
+	if p == "" {
+		return nil, false
+	}
+	var best *inventory.Object
+	bestLen := 0
+	for _, o := range inv.ByKind(kind) {
+		if n := SuffixMatch(p, o.Source.File); n > bestLen && o.Raw != nil {
+			best, bestLen = o, n
+		}
+	}
+	if best != nil {
+		data, err := json.Marshal(best.Raw.Object)
+		if err == nil {
+			return &componentConfig{obj: best, path: fieldpath.New(), name: kind.Kind + " " + best.Source.File, json: data}, true
+		}
+	}
+	return mountedConfigMap(inv, in, p)
+}
+
+// mountedConfigMap resolves a path in a container to a key of a ConfigMap
+// volume mounted over it, as the kubelet projects it: the key named by the
+// path under the mount, or mapped by items.
+func mountedConfigMap(inv *inventory.Inventory, in *instance, p string) (*componentConfig, bool) {
+	if in.pod == nil || in.container == nil {
+		return nil, false
+	}
+	for _, m := range in.container.VolumeMounts {
+		rel, ok := strings.CutPrefix(path.Clean(p), path.Clean(m.MountPath)+"/")
+		if !ok {
+			continue
+		}
+		if m.SubPath != "" {
+			rel = path.Join(m.SubPath, rel)
+		}
+		for _, v := range in.pod.Spec.Volumes {
+			if v.Name != m.Name || v.ConfigMap == nil {
+				continue
+			}
+			key := rel
+			if len(v.ConfigMap.Items) > 0 {
+				key = ""
+				for _, it := range v.ConfigMap.Items {
+					if path.Clean(it.Path) == rel {
+						key = it.Key
+					}
+				}
+			}
+			o := inv.Get(inventory.KindConfigMap, in.pod.Namespace(), v.ConfigMap.Name)
+			if o == nil || key == "" {
+				continue
+			}
+			cm, ok := o.Typed.(*corev1.ConfigMap)
+			if !ok {
+				continue
+			}
+			data, ok := cm.Data[key]
+			if !ok {
+				continue
+			}
+			j, err := yaml.YAMLToJSON([]byte(data))
+			if err != nil {
+				continue
+			}
+			return &componentConfig{obj: o, path: fieldpath.New("data").Key(key),
+				name: fmt.Sprintf("ConfigMap %s/%s data[%s]", o.Namespace, o.Name, key), json: j}, true
+		}
+	}
+	return nil, false
 }

@@ -78,7 +78,6 @@ func TestScheduler(t *testing.T) {
 	runFlagCases(t, SchedulerProfiling, "kube-scheduler", "kube-scheduler", []flagCase{
 		{"false passes", h, nil},
 		{"default true fires", with(h, "-profiling"), []string{pod + " spec.containers[0].command"}},
-		{"--config makes the flag irrelevant", with(h, "-profiling", "--config=/etc/kubernetes/scheduler-config.yaml"), nil},
 	})
 	runFlagCases(t, SchedulerBindAddress, "kube-scheduler", "kube-scheduler", []flagCase{
 		{"loopback passes", h, nil},

@@ -2,6 +2,7 @@ package controlplane
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/fieldpath"
@@ -34,9 +35,13 @@ var APIServerEncryptionProviderConfig = flagCheck(check.Meta{
 // that covers them ("secrets", "*." or "*.*", as k8s.io/apiserver
 // pkg/server/options/encryptionconfig/config.go resolves them).
 //
+// An API server without --encryption-provider-config has no provider at
+// all, which fails this item as well as 1.2.27: a report read by CIS id
+// must not show 1.2.28 clean for a cluster that encrypts nothing.
+//
 // Reads: resources[*].resources and resources[*].providers of every
 // EncryptionConfiguration, and kube-apiserver --encryption-provider-config
-// to say which API server uses it. Key material is never read into a message.
+// (absent: no encryption; present: says which API server uses a file). Key material is never read into a message.
 // Allows: kms with apiVersion v2, aescbc, secretbox; aesgcm is low (it needs
 // key rotation every 200k writes); kms v1 is deprecated (low); identity
 // first, or Secrets not covered, is high.
@@ -56,10 +61,19 @@ var EncryptionProviders = &check.Check{
 	},
 	Needs:     append([]schema.GroupKind{kindEncryptionConfiguration}, componentKinds...),
 	Inventory: encryptionProviders,
+	Subject:   apiserverSubject,
 }
 
 func encryptionProviders(ctx *check.Context, inv *inventory.Inventory) []check.Result {
-	var out []check.Result
+	out := unheldFiles(ctx, inv, "encryption-provider-config", kindEncryptionConfiguration, GapEncryptionConfig, "an EncryptionConfiguration")
+	for _, o := range objectsOf(inv) {
+		for _, in := range instances(ctx, o, apiserver) {
+			if strings.TrimSpace(in.args.Get("encryption-provider-config").Raw) == "" {
+				out = append(out, check.Result{Object: o, Path: in.at("encryption-provider-config"),
+					Message: fmt.Sprintf("%s: %s: there is no EncryptionConfiguration, so every Secret is written to etcd in plain text, as the identity provider writes it", in.name, in.describe("encryption-provider-config"))})
+			}
+		}
+	}
 	for _, o := range inv.ByKind(kindEncryptionConfiguration) {
 		var cfg apiserverv1.EncryptionConfiguration
 		if err := decodeRaw(o, &cfg); err != nil {

@@ -104,3 +104,29 @@ func TestSameFile(t *testing.T) {
 		}
 	}
 }
+
+// An API server without --encryption-provider-config has no providers at
+// all: Secrets are written as identity would write them, which fails CIS
+// 1.2.28 as well as 1.2.27.
+func TestEncryptionProvidersWithoutConfiguration(t *testing.T) {
+	noFlag := with(hardenedAPIServer, "-encryption-provider-config")
+	fs := checktest.Run(t, staticPod("kube-apiserver", "kube-apiserver", noFlag), nil, EncryptionProviders)
+	checktest.Expect(t, fs, at(apiPod, noFlag, "encryption-provider-config"))
+	for _, f := range fs {
+		if f.Severity != check.High || !strings.Contains(f.Message, "plain text") {
+			t.Errorf("finding %s %q", f.Severity, f.Message)
+		}
+	}
+	// With the flag, the file decides: judged where it is in the scan, and
+	// a coverage gap (not a pass) where it is not.
+	res, _ := checktest.RunResult(t, staticPod("kube-apiserver", "kube-apiserver", hardenedAPIServer), nil, EncryptionProviders)
+	checktest.Expect(t, res.Findings)
+	if len(res.Coverage) != 1 || res.Coverage[0].ID != GapEncryptionConfig || res.Coverage[0].Objects[0] != "Pod/kube-system/kube-apiserver" {
+		t.Errorf("coverage %+v", res.Coverage)
+	}
+	cfg := encryptionConfig("[secrets]", "  - secretbox: {keys: [{name: k, secret: "+secretKey+"}]}\n")
+	api := staticPod("kube-apiserver", "kube-apiserver", with(hardenedAPIServer, "--encryption-provider-config=/etc/kubernetes/fixture.yaml"))
+	if res, _ := checktest.RunResult(t, api+"---\n"+cfg, nil, EncryptionProviders); len(res.Findings)+len(res.Coverage) != 0 {
+		t.Errorf("the file in the scan decides: %+v %+v", res.Findings, res.Coverage)
+	}
+}

@@ -36,11 +36,14 @@ func TestEtcdFlags(t *testing.T) {
 	run := func(c checkCase) { runFlagCases(t, c.check, "etcd", "etcd", c.cases) }
 	plain := with(h, "--listen-client-urls=http://127.0.0.1:2379")
 	plainRemote := with(h, "--listen-client-urls=http://0.0.0.0:2379")
+	auto := with(h, "-cert-file", "-key-file", "--auto-tls=true")
+	peerAuto := with(h, "-peer-cert-file", "-peer-key-file", "--peer-auto-tls")
 	run(checkCase{EtcdClientTLS, []flagCase{
 		{"https with certificates passes", h, nil},
 		{"plain http fires", plain, []string{at(etcdPod, plain, "listen-client-urls")}},
 		{"the default listener is plain http", with(h, "-listen-client-urls"), []string{missing}},
 		{"https without a certificate fires", with(h, "-cert-file"), []string{missing}},
+		{"auto-tls instead of certificates fails 2.1 too", auto, []string{missing}},
 		{"a config file replaces flags", with(plain, "--config-file=/etc/etcd.yaml"), nil},
 	}})
 	// Severity by exposure.
@@ -54,13 +57,13 @@ func TestEtcdFlags(t *testing.T) {
 	}
 
 	noAuth := with(h, "--client-cert-auth=false")
+	plainNoAuth := with(plain, "-client-cert-auth")
 	run(checkCase{EtcdClientCertAuth, []flagCase{
 		{"true passes", h, nil},
 		{"false fires", noAuth, []string{at(etcdPod, noAuth, "client-cert-auth")}},
 		{"default false fires", with(h, "-client-cert-auth"), []string{missing}},
-		{"plain http is the TLS check's", with(plain, "-client-cert-auth"), nil},
+		{"plain http fails 2.2 too: no client is authenticated", plainNoAuth, []string{at(etcdPod, plainNoAuth, "listen-client-urls")}},
 	}})
-	auto := with(h, "-cert-file", "-key-file", "--auto-tls=true")
 	run(checkCase{EtcdAutoTLS, []flagCase{
 		{"off passes", h, nil},
 		{"auto-tls without certificates fires", auto, []string{at(etcdPod, auto, "auto-tls")}},
@@ -72,17 +75,18 @@ func TestEtcdFlags(t *testing.T) {
 		{"https peers pass", h, nil},
 		{"plain http peers fire", peerPlain, []string{at(etcdPod, peerPlain, "listen-peer-urls")}},
 		{"https peer without a key fires", with(h, "-peer-key-file"), []string{missing}},
+		{"peer auto-tls instead of certificates fails 2.4 too", peerAuto, []string{missing}},
 	}})
 	fs = checktest.Run(t, staticPod("etcd", "etcd", peerLocal), nil, EtcdPeerTLS)
 	if len(fs) != 1 || fs[0].Severity != check.Low {
 		t.Errorf("a plain peer listener on loopback is low: %+v", fs)
 	}
+	peerPlainNoAuth := with(peerPlain, "-peer-client-cert-auth")
 	run(checkCase{EtcdPeerClientCertAuth, []flagCase{
 		{"true passes", h, nil},
 		{"default false fires", with(h, "-peer-client-cert-auth"), []string{missing}},
-		{"plain peers are the TLS check's", with(peerPlain, "-peer-client-cert-auth"), nil},
+		{"plain http peers fail 2.5 too: no peer is authenticated", peerPlainNoAuth, []string{at(etcdPod, peerPlainNoAuth, "listen-peer-urls")}},
 	}})
-	peerAuto := with(h, "-peer-cert-file", "-peer-key-file", "--peer-auto-tls")
 	run(checkCase{EtcdPeerAutoTLS, []flagCase{
 		{"off passes", h, nil},
 		{"bare flag without certificates fires", peerAuto, []string{at(etcdPod, peerAuto, "peer-auto-tls")}},
@@ -146,5 +150,26 @@ func TestEtcdUniqueCA(t *testing.T) {
 			yaml := staticPod("kube-apiserver", "kube-apiserver", hardenedAPIServer) + "---\n" + staticPod("etcd", "etcd", tt.etcd)
 			checktest.Expect(t, checktest.Run(t, yaml, nil, EtcdUniqueCA), tt.want...)
 		})
+	}
+}
+
+// Settings in files kubeward does not read are coverage gaps, not passes:
+// etcd's --config-file, the API server's --authorization-config and
+// --authentication-config.
+func TestUnreadConfigFilesAreGaps(t *testing.T) {
+	for _, tt := range []struct {
+		pod   string
+		check *check.Check
+		gap   string
+	}{
+		{staticPod("etcd", "etcd", with(hardenedEtcd, "--config-file=/etc/etcd/etcd.yaml")), EtcdClientTLS, GapEtcdConfigFile},
+		{staticPod("etcd", "etcd", with(hardenedEtcd, "--config-file=/etc/etcd/etcd.yaml")), EtcdUniqueCA, GapEtcdConfigFile},
+		{staticPod("kube-apiserver", "kube-apiserver", with(hardenedAPIServer, "-authorization-mode", "--authorization-config=/etc/kubernetes/authz.yaml")), APIServerAuthorizationRBAC, GapAuthorizationConfig},
+		{staticPod("kube-apiserver", "kube-apiserver", with(hardenedAPIServer, "-anonymous-auth", "--authentication-config=/etc/kubernetes/authn.yaml")), APIServerAnonymousAuth, GapAuthenticationConfig},
+	} {
+		res, _ := checktest.RunResult(t, tt.pod, nil, tt.check)
+		if len(res.Findings) != 0 || len(res.Coverage) != 1 || res.Coverage[0].ID != tt.gap || len(res.Coverage[0].Objects) != 1 {
+			t.Errorf("%s: findings %d, coverage %+v; want gap %s", tt.check.ID, len(res.Findings), res.Coverage, tt.gap)
+		}
 	}
 }

@@ -66,7 +66,11 @@ func with(base []string, changes ...string) []string {
 // staticPod renders a kubeadm-style static Pod running binary with args.
 func staticPod(name, binary string, args []string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "apiVersion: v1\nkind: Pod\nmetadata:\n  name: %s\n  namespace: kube-system\n  labels: {component: %s, tier: control-plane}\nspec:\n  containers:\n  - name: %s\n    image: registry.k8s.io/%s:v1.37.2\n    command:\n    - %s\n", name, binary, binary, binary, binary)
+	tag := "v1.37.2"
+	if binary == "etcd" {
+		tag = "3.6.4-0" // kubeadm v1.37's etcd
+	}
+	fmt.Fprintf(&b, "apiVersion: v1\nkind: Pod\nmetadata:\n  name: %s\n  namespace: kube-system\n  labels: {component: %s, tier: control-plane}\nspec:\n  containers:\n  - name: %s\n    image: registry.k8s.io/%s:%s\n    command:\n    - %s\n", name, binary, binary, binary, tag, binary)
 	for _, a := range args {
 		fmt.Fprintf(&b, "    - %q\n", a)
 	}

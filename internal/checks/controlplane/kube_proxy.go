@@ -1,8 +1,10 @@
 package controlplane
 
 import (
+	"encoding/json"
 	"fmt"
 	"net"
+	"sort"
 	"strings"
 
 	"github.com/kubeward/kubeward/internal/check"
@@ -11,17 +13,22 @@ import (
 	"github.com/kubeward/kubeward/internal/inventory"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	kubeproxyv1alpha1 "k8s.io/kube-proxy/config/v1alpha1"
+	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 )
 
 // KubeProxyMetricsBindAddress requires kube-proxy's metrics server to listen
 // on loopback only (CIS 4.3.1).
 //
-// Reads: the metricsBindAddress of every KubeProxyConfiguration held in a
-// ConfigMap (kubeadm: kube-system/kube-proxy, key config.conf), and
-// --metrics-bind-address of kube-proxy containers started without
-// --config (with --config the flag is ignored). An empty address is the
-// default, 127.0.0.1:10249 (k/k pkg/proxy/apis/config/v1alpha1/defaults.go).
+// Reads: kube-proxy containers: without --config their
+// --metrics-bind-address; with --config (which makes kube-proxy ignore that
+// flag) the KubeProxyConfiguration (kubeproxy.config.k8s.io/v1alpha1) the
+// path names, in a ConfigMap the pod mounts there (kubeadm: ConfigMap
+// kube-system/kube-proxy, key config.conf) or a scanned file; and every
+// other KubeProxyConfiguration held in a ConfigMap. An empty address is
+// the default, 127.0.0.1:10249 (k/k pkg/proxy/apis/config/v1alpha1/defaults.go).
+// A --config the scan cannot resolve is a coverage gap.
 var KubeProxyMetricsBindAddress = &check.Check{
 	Meta: check.Meta{
 		ID:       "kube-proxy-metrics-bind-address",
@@ -31,47 +38,92 @@ var KubeProxyMetricsBindAddress = &check.Check{
 		Rationale: "kube-proxy's metrics endpoint (port 10249) answers without authentication with the node's " +
 			"Service and endpoint counts and proxy mode; it needs to be reachable only from the node.",
 		Fix:   "Leave metricsBindAddress empty (127.0.0.1:10249), or bind it to 127.0.0.1.",
-		Reads: []string{"ConfigMap data[*] holding a KubeProxyConfiguration: metricsBindAddress", "kube-proxy --metrics-bind-address, --config"},
+		Reads: []string{"KubeProxyConfiguration metricsBindAddress (the file kube-proxy --config names, or any ConfigMap holding one)", "kube-proxy --metrics-bind-address, --config"},
 		Refs:  []check.Reference{check.CIS("4.3.1", "Ensure that the kube-proxy metrics service is bound to localhost")},
 	},
-	Needs:     append([]schema.GroupKind{inventory.KindConfigMap}, componentKinds...),
+	Needs:     append([]schema.GroupKind{inventory.KindConfigMap, kindKubeProxyConfiguration}, componentKinds...),
 	Inventory: kubeProxyMetrics,
+	Subject:   kubeProxySubject,
 }
 
-func kubeProxyMetrics(ctx *check.Context, inv *inventory.Inventory) []check.Result {
-	var out []check.Result
+var kindKubeProxyConfiguration = schema.GroupKind{Group: "kubeproxy.config.k8s.io", Kind: "KubeProxyConfiguration"}
+
+// GapKubeProxyConfig: kube-proxy's --config names a file the scan cannot
+// resolve.
+const GapKubeProxyConfig = "kube-proxy-config"
+
+// kubeProxyConfigs finds the KubeProxyConfigurations held in ConfigMaps.
+func kubeProxyConfigs(inv *inventory.Inventory) []*componentConfig {
+	var out []*componentConfig
 	for _, o := range inv.ByKind(inventory.KindConfigMap) {
 		cm, ok := o.Typed.(*corev1.ConfigMap)
 		if !ok {
 			continue
 		}
-		for key, data := range cm.Data {
+		keys := make([]string, 0, len(cm.Data))
+		for k := range cm.Data {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, key := range keys {
+			data := cm.Data[key]
 			if !strings.Contains(data, "KubeProxyConfiguration") {
 				continue
 			}
-			var cfg struct {
-				Kind               string `json:"kind"`
-				MetricsBindAddress string `json:"metricsBindAddress"`
-				BindAddress        string `json:"bindAddress"`
+			if j, err := yaml.YAMLToJSON([]byte(data)); err == nil {
+				out = append(out, &componentConfig{obj: o, path: fieldpath.New("data").Key(key),
+					name: fmt.Sprintf("KubeProxyConfiguration in ConfigMap %s/%s data[%s]", o.Namespace, o.Name, key), json: j})
 			}
-			if err := yaml.Unmarshal([]byte(data), &cfg); err != nil || cfg.Kind != "KubeProxyConfiguration" {
-				continue
-			}
-			if addr, bad := openMetrics(cfg.MetricsBindAddress); bad {
-				out = append(out, check.Result{Object: o, Path: fieldpath.New("data").Key(key),
-					Message: fmt.Sprintf("KubeProxyConfiguration in data[%s]: metricsBindAddress %q: metrics are served on %s", key, cfg.MetricsBindAddress, addr)})
-			}
+		}
+	}
+	return out
+}
+
+func kubeProxyMetrics(ctx *check.Context, inv *inventory.Inventory) []check.Result {
+	var out []check.Result
+	judged := map[string]bool{} // configurations already judged, by where they are
+	judge := func(cfg *componentConfig, user string) {
+		key := cfg.obj.Ref.String() + " " + cfg.path.String()
+		if judged[key] {
+			return
+		}
+		judged[key] = true
+		var kp kubeproxyv1alpha1.KubeProxyConfiguration
+		if err := kjson.UnmarshalCaseSensitivePreserveInts(cfg.json, &kp); err != nil || kp.Kind != kindKubeProxyConfiguration.Kind {
+			return
+		}
+		if addr, bad := openMetrics(kp.MetricsBindAddress); bad {
+			out = append(out, check.Result{Object: cfg.obj, Path: cfg.field("metricsBindAddress"),
+				Message: fmt.Sprintf("%s%s: metricsBindAddress %q: metrics are served on %s", cfg.name, user, kp.MetricsBindAddress, addr)})
 		}
 	}
 	for _, o := range objectsOf(inv) {
 		for _, in := range instances(ctx, o, componentflags.KubeProxy) {
-			if strings.TrimSpace(in.args.Get("config").Raw) != "" {
-				continue // the configuration file decides (judged in its ConfigMap)
+			if strings.TrimSpace(in.args.Get("config").Raw) == "" {
+				if addr, bad := openMetrics(in.args.Get("metrics-bind-address").Raw); bad {
+					out = append(out, check.Result{Object: o, Path: in.at("metrics-bind-address"),
+						Message: fmt.Sprintf("%s: %s: metrics are served on %s", in.name, in.describe("metrics-bind-address"), addr)})
+				}
+				continue
 			}
-			if addr, bad := openMetrics(in.args.Get("metrics-bind-address").Raw); bad {
-				out = append(out, check.Result{Object: o, Path: in.at("metrics-bind-address"),
-					Message: fmt.Sprintf("%s: %s: metrics are served on %s", in.name, in.describe("metrics-bind-address"), addr)})
+			cfg, ok := configOf(inv, in, kindKubeProxyConfiguration)
+			if !ok {
+				out = append(out, check.Result{Object: o, Path: in.at("config"), Undecided: GapKubeProxyConfig,
+					Message: "kube-proxy --config names a KubeProxyConfiguration the scan cannot resolve (no ConfigMap mounted at that path was read), and kube-proxy ignores --metrics-bind-address with --config"})
+				continue
 			}
+			judge(cfg, fmt.Sprintf(" (--config of %s in %s)", in.name, o.Ref))
+		}
+	}
+	for _, cfg := range kubeProxyConfigs(inv) {
+		judge(cfg, "")
+	}
+	for _, o := range inv.ByKind(kindKubeProxyConfiguration) {
+		if o.Raw == nil {
+			continue
+		}
+		if data, err := json.Marshal(o.Raw.Object); err == nil {
+			judge(&componentConfig{obj: o, path: fieldpath.New(), name: "KubeProxyConfiguration " + o.Source.File, json: data}, "")
 		}
 	}
 	return out

@@ -73,6 +73,9 @@ func kubeadmInstances(o *inventory.Object, comp *componentflags.Component) []*in
 		missingPath: extraPath,
 		note:        " (kubeadm does not set it)",
 	}
+	if comp != componentflags.Etcd { // kubeadm picks etcd's version itself
+		in.release, _ = root["kubernetesVersion"].(string)
+	}
 	in.valuePath = func(oc componentflags.Occurrence) *fieldpath.Path {
 		if oc.ValueArg >= 0 && oc.ValueArg < len(merged) && merged[oc.ValueArg].at != nil {
 			return merged[oc.ValueArg].at

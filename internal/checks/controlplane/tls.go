@@ -8,9 +8,12 @@ import (
 	"github.com/kubeward/kubeward/internal/componentflags"
 )
 
-// TLS of the control plane's servers. An unset cipher list means Go's
-// defaults, which since Go 1.22/1.23 exclude RC4, 3DES and RSA key
-// exchange; only lists someone wrote are judged, by their weakest suite.
+// TLS of the control plane's servers. A cipher list is judged by its
+// weakest suite. An unset list is not a pass: the component then accepts
+// crypto/tls's default suites (no Kubernetes component or etcd has a
+// default list of its own), which still include ECDHE with AES-CBC and
+// SHA-1, outside the CIS list, and, for releases built on older go lines or
+// with GODEBUG=tlsrsakex=1 or tls3des=1, RSA key exchange and 3DES.
 
 // CipherFindings judges a configured cipher list: nil when every suite is
 // strong, otherwise a message naming the weak suites and a severity by the
@@ -61,11 +64,47 @@ const StrongCiphers = "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WIT
 	"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384," +
 	"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"
 
-func cipherCheck(flag string) func(*instance) []problem {
+// DefaultCipherFindings judges the suites a component with no cipher list
+// accepts: Go's defaults for the go line of its release (an image tag such
+// as "v1.37.2"; "" or a tag without a version means a current release) and
+// its GODEBUG environment variable. The node checks use it for the kubelet.
+func DefaultCipherFindings(comp *componentflags.Component, release, godebug string) (string, check.Severity) {
+	line, known := componentflags.GoLineOf(comp, release)
+	g := componentflags.GoTLS{GoLine: line, GODEBUG: godebug}
+	if !known {
+		g.GoLine = componentflags.CurrentGoLine
+	}
+	msg, sev := CipherFindings(componentflags.DefaultCipherSuites(g))
+	if msg == "" {
+		return "", check.SeverityUnknown
+	}
+	from := fmt.Sprintf("%s %s is built on the go %s line", comp.Name, release, goLine(g.GoLine))
+	if !known {
+		from = fmt.Sprintf("a current %s, built on the go %s line", comp.Name, goLine(g.GoLine))
+	}
+	if godebug != "" {
+		from += ", with GODEBUG=" + godebug
+	}
+	return fmt.Sprintf("Go's default suites apply (%s): %s", from, msg), sev
+}
+
+func goLine(minor int) string { return fmt.Sprintf("1.%d", minor) }
+
+// cipherCheck judges the suites a component accepts: the list written in
+// flag, else Go's defaults. applies, when set, says whether the component
+// serves TLS at all.
+func cipherCheck(flag string, applies func(*instance) bool) func(*instance) []problem {
 	return func(in *instance) []problem {
+		if applies != nil && !applies(in) {
+			return nil
+		}
 		v := in.args.Get(flag)
 		if !v.Set {
-			return nil
+			msg, sev := DefaultCipherFindings(in.comp, in.release, in.godebug)
+			if msg == "" {
+				return nil
+			}
+			return []problem{{flag: flag, message: fmt.Sprintf("%s: --%s is not set, so %s", in.name, flag, msg), severity: sev}}
 		}
 		msg, sev := CipherFindings(v.List)
 		if msg == "" {
@@ -81,11 +120,12 @@ var APIServerTLSCipherSuites = flagCheck(check.Meta{
 	Title:    "API server allows weak TLS cipher suites",
 	Severity: check.Medium,
 	Rationale: "Suites without forward secrecy, with CBC or with broken ciphers let a recorded or intercepted " +
-		"session be decrypted; Go's defaults are safe, a hand-written list often is not.",
-	Fix:   "Remove --tls-cipher-suites to use Go's defaults, or list only " + StrongCiphers + ".",
-	Reads: reads(apiserver, "tls-cipher-suites"),
+		"session be decrypted. Without a list the API server accepts Go's defaults, which include ECDHE with " +
+		"AES-CBC and SHA-1 (and, on older releases or with GODEBUG, RSA key exchange and 3DES).",
+	Fix:   "Set --tls-cipher-suites=" + StrongCiphers + ".",
+	Reads: append(reads(apiserver, "tls-cipher-suites"), "kube-apiserver image tag (its go line decides Go's defaults)", "kube-apiserver GODEBUG environment variable"),
 	Refs:  []check.Reference{check.CIS("1.2.29", "Ensure that the API Server only makes use of Strong Cryptographic Ciphers"), check.NSA("Network separation and hardening")},
-}, apiserver, cipherCheck("tls-cipher-suites"))
+}, apiserver, cipherCheck("tls-cipher-suites", nil))
 
 // APIServerTLSMinVersion: no TLS 1.0 or 1.1.
 var APIServerTLSMinVersion = flagCheck(check.Meta{
@@ -110,13 +150,21 @@ func minVersion(flag string) func(*instance) []problem {
 
 // EtcdCipherSuites: etcd's --cipher-suites lists only strong suites.
 var EtcdCipherSuites = flagCheck(check.Meta{
-	ID:        "etcd-cipher-suites",
-	Title:     "etcd allows weak TLS cipher suites",
-	Severity:  check.Medium,
-	Rationale: "etcd's clients and peers carry every Secret of the cluster; weak suites let recorded traffic be decrypted.",
-	Fix:       "Remove --cipher-suites to use Go's defaults, or list only " + StrongCiphers + ".",
-	Reads:     reads(componentflags.Etcd, "cipher-suites"),
-	Refs:      []check.Reference{check.NSA("Network separation and hardening")},
-}, componentflags.Etcd, cipherCheck("cipher-suites"))
+	ID:       "etcd-cipher-suites",
+	Title:    "etcd allows weak TLS cipher suites",
+	Severity: check.Medium,
+	Rationale: "etcd's clients and peers carry every Secret of the cluster; weak suites let recorded traffic be " +
+		"decrypted. Without a list etcd accepts Go's defaults, which include ECDHE with AES-CBC and SHA-1.",
+	Fix:   "Set --cipher-suites=" + StrongCiphers + ".",
+	Reads: append(reads(componentflags.Etcd, "cipher-suites", "listen-client-urls", "listen-peer-urls"), "etcd image tag (its go line decides Go's defaults)", "etcd GODEBUG environment variable"),
+	Refs:  []check.Reference{check.NSA("Network separation and hardening")},
+}, componentflags.Etcd, cipherCheck("cipher-suites", servesTLS))
+
+// servesTLS reports whether etcd has an https listener (a cipher list
+// means nothing to plain http, which etcd-client-tls and etcd-peer-tls
+// report).
+func servesTLS(in *instance) bool {
+	return !usesConfigFile(in) && (len(listenersOf(in, "listen-client-urls").tls) > 0 || len(listenersOf(in, "listen-peer-urls").tls) > 0)
+}
 
 func init() { check.Register(APIServerTLSCipherSuites, APIServerTLSMinVersion, EtcdCipherSuites) }

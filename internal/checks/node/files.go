@@ -77,6 +77,14 @@ func init() {
 
 var hostFileKinds = []schema.GroupKind{nodeconfig.KindHostFile}
 
+// nodeFilesSubject: owners and modes are read only by kubeward node; a scan
+// that read none (a cluster, copied files) has nothing for the file checks
+// to judge. A file the benchmark names but the node does not have is
+// skipped, as the benchmark says.
+var nodeFilesSubject = &check.Subject{Gap: check.GapNodeFiles, Name: "owners and modes of node files", Present: func(_ *check.Context, inv *inventory.Inventory) bool {
+	return len(inv.ByKind(nodeconfig.KindHostFile)) > 0
+}}
+
 func fileCheck(r fileRule) *check.Check {
 	meta := check.Meta{
 		ID:       r.id,
@@ -106,8 +114,9 @@ func fileCheck(r fileRule) *check.Check {
 		}
 	}
 	return &check.Check{
-		Meta:  meta,
-		Needs: hostFileKinds,
+		Meta:    meta,
+		Needs:   hostFileKinds,
+		Subject: nodeFilesSubject,
 		Inventory: func(_ *check.Context, inv *inventory.Inventory) []check.Result {
 			var out []check.Result
 			for _, o := range inv.ByKind(nodeconfig.KindHostFile) {

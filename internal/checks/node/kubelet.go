@@ -34,7 +34,14 @@ type kubelet struct {
 	// settings the flags do not give are unknown.
 	configUnknown bool
 	configPath    string
+	// unknownRead is set when a judgement asked for a setting only that
+	// missing file could give (on a per-check copy: kubelets are shared).
+	unknownRead bool
 }
+
+// GapKubeletConfig: a kubelet's --config names a file the scan does not
+// hold, so the settings its flags do not give are unknown.
+const GapKubeletConfig = "kubelet-config"
 
 // name says which kubelet, for messages.
 func (k *kubelet) name() string {
@@ -78,6 +85,7 @@ func (k *kubelet) get(s setting) (string, source, bool) {
 		}
 	}
 	if k.configUnknown && len(s.field) > 0 {
+		k.unknownRead = true
 		return "", source{}, false
 	}
 	if k.cfg != nil && len(s.field) > 0 {
@@ -290,20 +298,33 @@ type problem struct {
 	severity check.Severity
 }
 
+// kubeletSubject: a node or cluster scan without a kubelet command line or
+// configuration has nothing for the kubelet checks to judge.
+var kubeletSubject = &check.Subject{Gap: check.GapKubelet, Name: "kubelet", Present: func(ctx *check.Context, inv *inventory.Inventory) bool {
+	return len(kubelets(ctx, inv)) > 0
+}}
+
 // kubeletCheck builds a registered check from a judgement of one kubelet.
 func kubeletCheck(meta check.Meta, judge func(*kubelet) []problem) *check.Check {
 	meta.Category = check.CategoryNode
 	return &check.Check{
-		Meta:  meta,
-		Needs: kubeletKinds,
+		Meta:    meta,
+		Needs:   kubeletKinds,
+		Subject: kubeletSubject,
 		Inventory: func(ctx *check.Context, inv *inventory.Inventory) []check.Result {
 			var out []check.Result
-			for _, k := range kubelets(ctx, inv) {
-				for _, p := range judge(k) {
+			for _, shared := range kubelets(ctx, inv) {
+				k := *shared
+				problems := judge(&k)
+				for _, p := range problems {
 					if p.src.obj == nil {
 						continue
 					}
 					out = append(out, check.Result{Object: p.src.obj, Path: p.src.path, Message: k.name() + ": " + p.message, Severity: p.severity})
+				}
+				if len(problems) == 0 && k.unknownRead {
+					out = append(out, check.Result{Object: k.cmd, Path: fieldpath.New("args"), Undecided: GapKubeletConfig,
+						Message: "the kubelet's --config names a KubeletConfiguration the scan does not hold, which decides every setting its flags do not give"})
 				}
 			}
 			return out

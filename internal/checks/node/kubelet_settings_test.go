@@ -1,9 +1,11 @@
 package node
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/checks/checktest"
 )
 
 func file(body string) string {
@@ -61,5 +63,16 @@ func TestKubeletSettings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.check.ID, func(t *testing.T) { runKubelet(t, tt.check, tt.cases) })
+	}
+}
+
+// A kubelet whose --config file is not in the scan is a coverage gap for
+// the settings only the file could give, not a pass; a setting its flags
+// give is still judged.
+func TestKubeletConfigNotInScan(t *testing.T) {
+	res, _ := checktest.RunResult(t, commandLine("--config=/var/lib/kubelet/config.yaml", "--read-only-port=10255"), nil, KubeletReadOnlyPort, KubeletAnonymousAuth)
+	checktest.Expect(t, res.Findings, "KubeletCommandLine/kubelet args[1]")
+	if len(res.Coverage) != 1 || res.Coverage[0].ID != GapKubeletConfig || strings.Join(res.Coverage[0].Partial, ",") != "kubelet-anonymous-auth" {
+		t.Errorf("coverage %+v", res.Coverage)
 	}
 }

@@ -40,22 +40,31 @@ var KubeletTLSCert = kubeletCheck(check.Meta{
 	return []problem{{src: src, message: fmt.Sprintf("%s and serverTLSBootstrap is off: the kubelet generates a self-signed serving certificate", src.text)}}
 })
 
-// KubeletTLSCipherSuites (CIS 4.2.12).
+// KubeletTLSCipherSuites (CIS 4.2.12). An unset list means Go's default
+// suites, which include ECDHE with AES-CBC and SHA-1; the kubelet's release
+// is not known from its configuration, so a current one is assumed (older
+// releases' defaults also hold RSA key exchange and 3DES).
 var KubeletTLSCipherSuites = kubeletCheck(check.Meta{
 	ID:       "kubelet-tls-cipher-suites",
 	Title:    "Kubelet allows weak TLS cipher suites",
 	Severity: check.Medium,
 	Rationale: "Suites without forward secrecy, with CBC or with broken ciphers let recorded kubelet traffic " +
-		"(exec sessions, logs) be decrypted; Go's defaults are safe, a hand-written list often is not.",
-	Fix:   "Remove tlsCipherSuites to use Go's defaults, or list only " + controlplane.StrongCiphers + ".",
+		"(exec sessions, logs) be decrypted. Without a list the kubelet accepts Go's defaults, which include " +
+		"ECDHE with AES-CBC and SHA-1.",
+	Fix:   "Set tlsCipherSuites (or --tls-cipher-suites) to " + controlplane.StrongCiphers + ".",
 	Reads: reads(sCiphers),
 	Refs:  []check.Reference{check.CIS("4.2.12", "Ensure that the Kubelet only makes use of Strong Cryptographic Ciphers"), check.NSA("Network separation and hardening")},
 }, func(k *kubelet) []problem {
 	raw, src, ok := k.get(sCiphers)
-	if !ok || !src.isSet {
+	if !ok {
 		return nil
 	}
 	msg, sev := controlplane.CipherFindings(strings.Split(raw, ","))
+	if !src.isSet {
+		msg, sev = controlplane.DefaultCipherFindings(componentflags.Kubelet, "", "")
+		unset, _, _ := strings.Cut(src.text, " (default")
+		msg = unset + ", so " + msg
+	}
 	if msg == "" {
 		return nil
 	}

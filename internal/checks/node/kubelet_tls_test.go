@@ -14,7 +14,8 @@ func TestKubeletTLS(t *testing.T) {
 		{"bootstrap with the gate off fires", config("featureGates: {RotateKubeletServerCertificate: false}\n"), []string{cfgName + " tlsCertFile"}, 0},
 	})
 	runKubelet(t, KubeletTLSCipherSuites, []kcase{
-		{"unset passes", config(""), nil, 0},
+		{"unset means Go's defaults, which accept CBC suites", config(""), []string{cfgName + " tlsCipherSuites"}, check.Low},
+		{"unset without --config too", commandLine("--kubeconfig=/etc/kubernetes/kubelet.conf"), []string{"KubeletCommandLine/kubelet args"}, check.Low},
 		{"strong list passes", config("tlsCipherSuites: [TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305]\n"), nil, 0},
 		{"RSA key exchange fires medium", config("tlsCipherSuites: [TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_RSA_WITH_AES_256_GCM_SHA384]\n"),
 			[]string{cfgName + " tlsCipherSuites"}, check.Medium},

@@ -18,6 +18,9 @@ spec:
       containers: [{name: a, image: x}]
 `
 	checktest.RunFixtures(t, AutomountServiceAccountToken, nil, []checktest.Fixture{{
+		Name: "a mirror Pod gets no token",
+		YAML: mirrorPod,
+	}, {
 		Name: "unbound account, not in the scan: the pod alone decides",
 		YAML: deploy,
 		Want: []string{"Deployment/d spec.template.spec.automountServiceAccountToken"},

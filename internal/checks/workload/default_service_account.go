@@ -14,7 +14,8 @@ import (
 // spec.automountServiceAccountToken, projected serviceAccountToken volumes;
 // automountServiceAccountToken of the default ServiceAccount when the scan
 // holds it.
-// Allows: another service account; the default one without a token (the
+// Allows: another service account; mirror Pods of static Pods (they run as
+// no service account); the default one without a token (the
 // pod says false, or says nothing and the ServiceAccount says false, and no
 // projected volume asks for a token), which is what CIS 5.1.5 audits.
 var DefaultServiceAccount = &check.Check{
@@ -46,7 +47,7 @@ func init() { check.Register(DefaultServiceAccount) }
 func defaultServiceAccount(_ *check.Context, inv *inventory.Inventory) []check.Result {
 	var out []check.Result
 	for _, p := range inv.Pods() {
-		if p.ServiceAccountName() != "default" {
+		if p.ServiceAccountName() != "default" || isMirror(p) {
 			continue
 		}
 		t := podToken(inv, p)

@@ -37,6 +37,9 @@ spec:
 			"Pod/implicit spec.serviceAccountName",
 		},
 	}, {
+		Name: "a mirror Pod of a static Pod has no service account and no token",
+		YAML: mirrorPod,
+	}, {
 		Name: "another account passes",
 		YAML: `apiVersion: v1
 kind: Pod
@@ -97,3 +100,27 @@ spec:
 		t.Fatalf("findings = %+v", fs)
 	}
 }
+
+// mirrorPod is the mirror Pod the kubelet creates for kubeadm's static
+// kube-apiserver Pod, as the API returns it: the ServiceAccount admission
+// plugin leaves mirror Pods alone (no account, no token volume) and rejects
+// one that references either.
+const mirrorPod = `apiVersion: v1
+kind: Pod
+metadata:
+  name: kube-apiserver-cp1
+  namespace: kube-system
+  annotations:
+    kubernetes.io/config.hash: 3c5bd0b0e0c2
+    kubernetes.io/config.mirror: 3c5bd0b0e0c2
+    kubernetes.io/config.source: file
+  ownerReferences:
+  - {apiVersion: v1, kind: Node, name: cp1, uid: 0b6a9d7e-1111-4222-8333-944455556666, controller: true}
+spec:
+  hostNetwork: true
+  nodeName: cp1
+  containers:
+  - name: kube-apiserver
+    image: registry.k8s.io/kube-apiserver:v1.37.2
+    command: [kube-apiserver, --authorization-mode=Node,RBAC]
+`

@@ -30,6 +30,9 @@ type token struct {
 
 func podToken(inv *inventory.Inventory, p *inventory.Pod) token {
 	t := token{PodSays: p.Spec.AutomountServiceAccountToken, Field: p.SpecPath.Child("automountServiceAccountToken")}
+	if isMirror(p) {
+		return t
+	}
 	if o := inv.Get(inventory.KindServiceAccount, p.Namespace(), p.ServiceAccountName()); o != nil {
 		t.Account = o
 		if sa, ok := o.Typed.(*corev1.ServiceAccount); ok {
@@ -55,6 +58,16 @@ func podToken(inv *inventory.Inventory, p *inventory.Pod) token {
 		}
 	}
 	return t
+}
+
+// isMirror reports a mirror Pod: the API's copy of a static Pod the kubelet
+// runs from a file. The ServiceAccount admission plugin leaves its spec alone
+// and refuses one that names a service account or mounts a token
+// (k/k plugin/pkg/admission/serviceaccount/admission.go), so it runs as no
+// service account and has no token, whatever automountServiceAccountToken says.
+func isMirror(p *inventory.Pod) bool {
+	_, ok := p.Meta.Annotations[corev1.MirrorPodAnnotationKey]
+	return ok
 }
 
 // bindings are the service accounts that RoleBindings and

@@ -40,8 +40,23 @@ type Loader struct {
 type Result struct {
 	Inventory *inventory.Inventory
 	// Unreadable maps kinds the identity could not list to the reason.
-	Unreadable    map[schema.GroupKind]string
+	Unreadable map[schema.GroupKind]string
+	// Failures say more of the same kinds: the resource, whether a grant
+	// would help, and the reason without the resource's name.
+	Failures      []Failure
 	ServerVersion *version.Info
+}
+
+// Failure is a kind the loader could not list. The scan goes on without it.
+type Failure struct {
+	Kind      schema.GroupKind
+	Resource  schema.GroupResource
+	Namespace string // the namespace listed; "" cluster-wide
+	// Forbidden is an authorization refusal: a grant would close it. Other
+	// failures come from the server (an object it cannot decrypt or
+	// decode) or from a response kubeward could not decode.
+	Forbidden bool
+	Reason    string
 }
 
 // Load lists every kind in kinds that the cluster serves.
@@ -90,11 +105,13 @@ func (l *Loader) Load(ctx context.Context, kinds []schema.GroupKind) (*Result, e
 			objs, err = l.list(ctx, rc, mapping)
 		}
 		if err != nil {
-			if reason, ok := l.unreadable(err, mapping); ok {
-				res.Unreadable[gk] = reason
-				continue
+			f, ok := l.failure(err, mapping)
+			if !ok {
+				return nil, err
 			}
-			return nil, err
+			res.Failures = append(res.Failures, f)
+			res.Unreadable[gk] = f.String()
+			continue
 		}
 		for _, o := range objs {
 			res.Inventory.Add(o)
@@ -172,12 +189,12 @@ func (l *Loader) list(ctx context.Context, rc *rest.RESTClient, m *meta.RESTMapp
 		}
 		items, next, err := decodeList(raw, m.GroupVersionKind)
 		if err != nil {
-			return nil, fmt.Errorf("decode %s: %w", m.Resource.Resource, err)
+			return nil, &decodeError{fmt.Errorf("decode %s: %w", m.Resource.Resource, err)}
 		}
 		for _, it := range items {
 			o, err := l.object(it, m.GroupVersionKind)
 			if err != nil {
-				return nil, err
+				return nil, &decodeError{err}
 			}
 			out = append(out, o)
 		}
@@ -304,20 +321,69 @@ func (l *Loader) secretMetadata(ctx context.Context, mc metadata.Interface, m *m
 	return out, nil
 }
 
-// unreadable turns an authorization failure into a coverage gap.
-func (l *Loader) unreadable(err error, m *meta.RESTMapping) (string, bool) {
-	where := "cluster-wide"
-	if ns := l.scope(m); ns != "" {
-		where = "in namespace " + ns
+// String says which resource failed and why: "forbidden to list secrets
+// cluster-wide".
+func (f Failure) String() string {
+	if f.Forbidden {
+		return strings.Replace(f.Reason, "forbidden to list", "forbidden to list "+f.Resource.String(), 1)
 	}
-	switch {
-	case apierrors.IsForbidden(err):
-		return fmt.Sprintf("forbidden to list %s %s", m.Resource.GroupResource(), where), true
-	case apierrors.IsNotFound(err), apierrors.IsMethodNotSupported(err):
-		return fmt.Sprintf("the server does not list %s", m.Resource.GroupResource()), true
-	}
-	return "", false
+	return f.Resource.String() + ": " + f.Reason
 }
+
+// failure turns the error of listing one kind into a coverage gap, so one
+// unreadable kind does not stop the scan of the others: a refusal, a kind
+// the server does not list, an error of the server on this kind (objects it
+// can no longer decrypt answer 500), or a response kubeward cannot decode.
+// Errors that say the server or the credentials are gone (401, no answer,
+// a cancelled run) stop the scan: every other kind would fail alike.
+func (l *Loader) failure(err error, m *meta.RESTMapping) (Failure, bool) {
+	f := Failure{Kind: m.GroupVersionKind.GroupKind(), Resource: m.Resource.GroupResource(), Namespace: l.scope(m)}
+	where := "cluster-wide"
+	if f.Namespace != "" {
+		where = "in namespace " + f.Namespace
+	}
+	var decode *decodeError
+	var status apierrors.APIStatus
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), apierrors.IsUnauthorized(err):
+		return f, false
+	case apierrors.IsForbidden(err):
+		f.Forbidden = true
+		f.Reason = "forbidden to list " + where
+	case apierrors.IsNotFound(err), apierrors.IsMethodNotSupported(err):
+		f.Reason = "the server does not list it"
+	case errors.As(err, &decode):
+		f.Reason = "the server's answer could not be decoded: " + bound(decode.err.Error())
+	case errors.As(err, &status) && !apierrors.IsTimeout(err) && !apierrors.IsServerTimeout(err):
+		f.Reason = fmt.Sprintf("the server failed to list it %s (HTTP %d): %s", where, status.Status().Code, bound(err.Error()))
+	default:
+		return f, false
+	}
+	return f, true
+}
+
+// bound keeps a server's message to one short line: it may quote objects.
+func bound(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	const max = 300
+	if len(s) <= max {
+		return s
+	}
+	cut := 0
+	for i := range s { // at a rune boundary
+		if i > max {
+			break
+		}
+		cut = i
+	}
+	return s[:cut] + "..."
+}
+
+// decodeError is a list page kubeward could not decode.
+type decodeError struct{ err error }
+
+func (e *decodeError) Error() string { return e.err.Error() }
+func (e *decodeError) Unwrap() error { return e.err }
 
 // connError words the failures people meet first: wrong address, expired
 // credentials, a server that does not answer in time.

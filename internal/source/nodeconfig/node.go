@@ -357,6 +357,13 @@ func (n *node) component(manifestPath string, c corev1.Container) {
 				}
 			}
 		case "kube-scheduler":
+			// With --config the scheduler takes its settings (profiling
+			// among them) from that KubeSchedulerConfiguration.
+			if p := args.Get("config").Raw; p != "" {
+				if data, err := readFile(n.host(p)); err == nil {
+					n.decode(p, data)
+				}
+			}
 			if p := args.Get("kubeconfig").Raw; p != "" {
 				n.markFile(p, nodeconfig.RoleSchedulerKubeconfig)
 			} else {

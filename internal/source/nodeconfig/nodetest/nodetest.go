@@ -34,8 +34,13 @@ var APIServerFlags = []string{
 	"--service-account-extend-token-expiration=false", "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
 	"--service-account-key-file=/etc/kubernetes/pki/sa.pub", "--service-account-signing-key-file=/etc/kubernetes/pki/sa.key",
 	"--service-cluster-ip-range=10.96.0.0/12", "--tls-cert-file=/etc/kubernetes/pki/apiserver.crt",
-	"--tls-private-key-file=/etc/kubernetes/pki/apiserver.key",
+	"--tls-private-key-file=/etc/kubernetes/pki/apiserver.key", "--tls-cipher-suites=" + StrongCiphers,
 }
+
+// StrongCiphers are the suites CIS 1.2.29, 4.2.12 allow: without a list the
+// components accept Go's defaults, CBC suites included.
+const StrongCiphers = "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256," +
+	"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"
 
 // ControllerManagerFlags are kubeadm's, with profiling off.
 var ControllerManagerFlags = []string{
@@ -58,7 +63,7 @@ var EtcdFlags = []string{
 	"--listen-client-urls=https://127.0.0.1:2379,https://10.0.0.10:2379", "--listen-peer-urls=https://10.0.0.10:2380",
 	"--name=cp1", "--peer-cert-file=/etc/kubernetes/pki/etcd/peer.crt", "--peer-client-cert-auth=true",
 	"--peer-key-file=/etc/kubernetes/pki/etcd/peer.key", "--peer-trusted-ca-file=/etc/kubernetes/pki/etcd/ca.crt",
-	"--trusted-ca-file=/etc/kubernetes/pki/etcd/ca.crt",
+	"--trusted-ca-file=/etc/kubernetes/pki/etcd/ca.crt", "--cipher-suites=" + StrongCiphers,
 }
 
 // KubeletConfig is kubeadm's KubeletConfiguration with the CIS settings
@@ -77,6 +82,7 @@ podPidsLimit: 4096
 seccompDefault: true
 protectKernelDefaults: true
 staticPodPath: /etc/kubernetes/manifests
+tlsCipherSuites: [TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256]
 `
 
 // KubeletUnit and KubeletDropIn are the kubernetes/release package's.
@@ -88,7 +94,11 @@ const (
 // StaticPod renders a kubeadm static pod.
 func StaticPod(component string, flags []string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "apiVersion: v1\nkind: Pod\nmetadata:\n  name: %s\n  namespace: kube-system\n  labels: {component: %s, tier: control-plane}\nspec:\n  hostNetwork: true\n  containers:\n  - name: %s\n    image: registry.k8s.io/%s:v1.37.2\n    command:\n    - %s\n", component, component, component, component, component)
+	tag := "v1.37.2"
+	if component == "etcd" {
+		tag = "3.6.4-0" // kubeadm v1.37's etcd
+	}
+	fmt.Fprintf(&b, "apiVersion: v1\nkind: Pod\nmetadata:\n  name: %s\n  namespace: kube-system\n  labels: {component: %s, tier: control-plane}\nspec:\n  hostNetwork: true\n  containers:\n  - name: %s\n    image: registry.k8s.io/%s:%s\n    command:\n    - %s\n", component, component, component, component, tag, component)
 	for _, f := range flags {
 		fmt.Fprintf(&b, "    - %q\n", f)
 	}
