@@ -133,6 +133,7 @@ func (e *Evaluator) run(o *inventory.Object) *Evaluation {
 	// runner must not keep it.
 	pr.r.TakeUndecided()
 	check.SortFindings(fs)
+	fs = check.Fold(fs) // as a scan reports them: one object has no other place
 	problems := pr.log.Problems()
 	if len(problems) == 0 {
 		e.runners.Put(pr)

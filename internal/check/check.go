@@ -132,4 +132,21 @@ type Result struct {
 	// instead of a finding: the check could not judge the object, and
 	// Message says why in words that hold for every object of the gap.
 	Undecided string
+	// Line, when set, is the file line the result is about, more precise
+	// than its field's (a line inside a block scalar, from
+	// inventory.Object.ValueLine); the position then points at it.
+	Line int
+
+	// Cause names the root cause the result shares with results of other
+	// checks on the same object (a container without a resources block, a
+	// privileged container, one RBAC rule): results with the same Cause
+	// become one finding, which names what each other check said (Facet).
+	// See Fold. Empty means the result stands alone.
+	Cause string
+	// Facet is what the result adds to the finding it is folded into, in a
+	// few words ("no CPU limit", "get secrets"); empty means the message.
+	Facet string
+	// Leads makes the result the one that speaks for its Cause whatever the
+	// severities: the more specific of two checks on one field.
+	Leads bool
 }

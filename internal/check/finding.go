@@ -1,6 +1,9 @@
 package check
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
 	"sort"
 
 	"github.com/kubeward/kubeward/internal/inventory"
@@ -24,7 +27,42 @@ type Finding struct {
 	// Suppression is set when a suppression matched. An expired one does not
 	// suppress: the finding fires again and says so.
 	Suppression *SuppressionStatus `json:"suppression,omitempty"`
+	// Vendored marks a finding in code the user does not own (a chart's
+	// dependency, a path the configuration names as vendored): reported
+	// apart and outside the gate unless asked.
+	Vendored bool `json:"vendored,omitempty"`
+	// Folded are the findings of other checks about the same root cause on
+	// the same object, which this one speaks for (see Fold). Each keeps its
+	// own fingerprint, so a baseline can still find it.
+	Folded []Finding `json:"folded,omitempty"`
+	// Elsewhere are the other places that hold this finding: the same
+	// fingerprint from other files (see Group).
+	Elsewhere []Finding `json:"elsewhere,omitempty"`
+
+	// From the result: see Result.Cause, Result.Facet and Result.Leads.
+	cause, facet string
+	leads        bool
 }
+
+// Fingerprint identifies a finding across runs: the check, the object (by
+// API group, kind, namespace and name, not version, so an apiVersion upgrade
+// keeps it), the field path and, for live objects, the cluster. It does not
+// depend on the file, the line or the message, so moving a manifest keeps
+// its findings. Suppressions, baselines and SARIF alerts rely on it: never
+// change the recipe.
+func (f *Finding) Fingerprint() string {
+	h := sha256.New()
+	for _, s := range []string{f.CheckID, inventory.GroupOf(f.Object.APIVersion), f.Object.Kind,
+		f.Object.Namespace, f.Object.Name, f.Path, f.Source.Cluster} {
+		io.WriteString(h, s)
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// Places counts where the finding is: its own place and the others that
+// hold it.
+func (f *Finding) Places() int { return 1 + len(f.Elsewhere) }
 
 // SuppressionStatus tells which suppression matched a finding.
 type SuppressionStatus struct {

@@ -234,12 +234,18 @@ func (r *Runner) findings(o *inventory.Object, ps []pending) []Finding {
 			Position: pos[i],
 			Message:  p.result.Message,
 			Fix:      p.check.Fix,
+			cause:    p.result.Cause,
+			facet:    p.result.Facet,
+			leads:    p.result.Leads,
 		}
 		if p.result.Severity != SeverityUnknown {
 			f.Severity = p.result.Severity
 		}
 		if p.result.Fix != "" {
 			f.Fix = p.result.Fix
+		}
+		if p.result.Line > 0 {
+			f.Position.Line, f.Position.Column = p.result.Line, 0
 		}
 		var podAnn map[string]string
 		if p.pod != nil && p.pod.Meta != &target.Meta {

@@ -80,6 +80,13 @@ type Locator interface {
 	Locate(paths []*fieldpath.Path) ([]Position, error)
 }
 
+// ValueLocator is a Locator that can also place a line of a string value:
+// line n (from 1) of the value at path, when the value is written so that
+// its lines are the file's (a literal block scalar, "|").
+type ValueLocator interface {
+	LocateValueLine(path *fieldpath.Path, n int) (Position, bool)
+}
+
 // Object is one Kubernetes object of the inventory.
 type Object struct {
 	Ref
@@ -186,6 +193,17 @@ func (o *Object) Locate(paths []*fieldpath.Path) []Position {
 		return make([]Position, len(paths))
 	}
 	return pos
+}
+
+// ValueLine is where line n (from 1) of the string at path is in the file;
+// ok is false when the value's lines are not the file's (a folded or
+// quoted scalar, JSON) or the object has no text.
+func (o *Object) ValueLine(path *fieldpath.Path, n int) (Position, bool) {
+	vl, ok := o.Locator.(ValueLocator)
+	if !ok || n < 1 {
+		return Position{}, false
+	}
+	return vl.LocateValueLine(path, n)
 }
 
 // DecodeRaw converts the object's map (Raw, kept for kinds without a Go

@@ -162,3 +162,58 @@ spec:
 		}
 	}
 }
+
+// TestValueLine: the lines of a literal block scalar are the file's, in a
+// later document too and after the parse tree is released; folded and
+// quoted values are not placed.
+func TestValueLine(t *testing.T) {
+	src := `apiVersion: v1
+kind: ConfigMap
+metadata: {name: first}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: second}
+data:
+  literal: |
+    one
+
+    three
+  folded: >
+    one
+    two
+  quoted: "one\ntwo"
+  plain: one
+`
+	var live [][2]bool
+	var lines []int
+	paths := []*fieldpath.Path{fieldpath.New("data", "literal"), fieldpath.New("data", "folded"), fieldpath.New("data", "quoted"), fieldpath.New("data", "plain")}
+	var objs []*inventory.Object
+	d := &Decoder{Log: &diag.Log{}}
+	d.Decode(Input{Name: "cm.yaml", Data: []byte(src)}, func(o *inventory.Object) {
+		objs = append(objs, o)
+		if o.Name != "second" {
+			return
+		}
+		p, ok := o.ValueLine(paths[0], 3)
+		lines = append(lines, p.Line)
+		_, okFolded := o.ValueLine(paths[1], 2)
+		live = append(live, [2]bool{ok, okFolded})
+	})
+	if len(lines) != 1 || lines[0] != 12 || !live[0][0] || live[0][1] {
+		t.Fatalf("line 3 of the literal at %v (%v), want 12, and the folded value unplaced", lines, live)
+	}
+	second := objs[1] // released: the lazy locator reads the document again
+	for i, want := range []struct {
+		n, line int
+		ok      bool
+	}{{1, 10, true}, {2, 0, false}, {2, 0, false}, {1, 17, true}} {
+		p, ok := second.ValueLine(paths[i], want.n)
+		if ok != want.ok || p.Line != want.line {
+			t.Errorf("%s line %d: %d %v, want %d %v", paths[i], want.n, p.Line, ok, want.line, want.ok)
+		}
+	}
+	if _, ok := second.ValueLine(paths[0], 9); ok {
+		t.Error("a line past the value was placed")
+	}
+}

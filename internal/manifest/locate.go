@@ -1,6 +1,8 @@
 package manifest
 
 import (
+	"strings"
+
 	"github.com/kubeward/kubeward/internal/fieldpath"
 	"github.com/kubeward/kubeward/internal/inventory"
 	yaml "go.yaml.in/yaml/v3"
@@ -37,6 +39,51 @@ func locateIn(root *yaml.Node, path *fieldpath.Path) (line, col int) {
 		n = next
 	}
 	return line, col
+}
+
+// valueIn finds the value node at path below root; nil when it is missing.
+func valueIn(root *yaml.Node, path *fieldpath.Path) *yaml.Node {
+	n := root
+	if n != nil && n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	for _, e := range path.Elems() {
+		if n == nil {
+			return nil
+		}
+		n = deref(n)
+		switch {
+		case e.IsIndex && n.Kind == yaml.SequenceNode && e.Index >= 0 && e.Index < len(n.Content):
+			n = n.Content[e.Index]
+		case !e.IsIndex && n.Kind == yaml.MappingNode:
+			n, _ = lookup(n, e.Name)
+		default:
+			return nil
+		}
+	}
+	if n != nil {
+		n = deref(n)
+	}
+	return n
+}
+
+// valueLine is the line of line k of a string value when its lines are
+// the file's: a literal block scalar starts on the line after its "|"
+// and keeps every line, empty ones included; a value of one line is where
+// the node is. Folded and quoted scalars join or escape lines.
+func valueLine(v *yaml.Node, k int) (int, bool) {
+	switch {
+	case v == nil || v.Kind != yaml.ScalarNode || k < 1:
+		return 0, false
+	case v.Style&yaml.LiteralStyle != 0:
+		if k > strings.Count(v.Value, "\n")+1 {
+			return 0, false
+		}
+		return v.Line + k, true
+	case k == 1 && !strings.Contains(v.Value, "\n"):
+		return v.Line, true
+	}
+	return 0, false
 }
 
 func deref(n *yaml.Node) *yaml.Node {
@@ -101,6 +148,17 @@ func (l *nodeLocator) Locate(paths []*fieldpath.Path) ([]inventory.Position, err
 	return out, nil
 }
 
+func (l *nodeLocator) LocateValueLine(path *fieldpath.Path, k int) (inventory.Position, bool) {
+	if l.prefix != nil {
+		path = l.prefix.Join(path)
+	}
+	line, ok := valueLine(valueIn(l.root, path), k)
+	if !ok {
+		return inventory.Position{}, false
+	}
+	return inventory.Position{Line: line + l.lineOffset}, true
+}
+
 // lazyLocator re-reads and re-parses the document when positions are asked
 // after the loader released the parse tree. Only findings of cross-object
 // checks need it, so keeping every tree in memory would cost far more.
@@ -120,4 +178,16 @@ func (l *lazyLocator) Locate(paths []*fieldpath.Path) ([]inventory.Position, err
 		return nil, err
 	}
 	return (&nodeLocator{root: &root, prefix: l.prefix, lineOffset: l.lineOffset}).Locate(paths)
+}
+
+func (l *lazyLocator) LocateValueLine(path *fieldpath.Path, k int) (inventory.Position, bool) {
+	b, err := l.text()
+	if err != nil {
+		return inventory.Position{}, false
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(b, &root); err != nil {
+		return inventory.Position{}, false
+	}
+	return (&nodeLocator{root: &root, prefix: l.prefix, lineOffset: l.lineOffset}).LocateValueLine(path, k)
 }

@@ -31,6 +31,9 @@ type jsonSummary struct {
 	BySeverity          jsonBySeverity   `json:"bySeverity"`
 	Suppressed          int              `json:"suppressed"`
 	ExpiredSuppressions int              `json:"expiredSuppressions"`
+	Vendored            int              `json:"vendored"`
+	Elsewhere           int              `json:"elsewhere"`
+	Folded              int              `json:"folded"`
 	Problems            jsonProblemCount `json:"problems"`
 	Skipped             int              `json:"skipped"`
 	CoverageGaps        int              `json:"coverageGaps"`
@@ -98,6 +101,18 @@ type jsonFinding struct {
 	Suppressed  bool             `json:"suppressed"`
 	Suppression *jsonSuppression `json:"suppression,omitempty"`
 	Fingerprint string           `json:"fingerprint"`
+	Vendored    bool             `json:"vendored,omitempty"`
+	Elsewhere   []jsonPlace      `json:"elsewhere,omitempty"`
+	Folded      []jsonFinding    `json:"folded,omitempty"`
+}
+
+// jsonPlace is another place holding the same finding; its message is
+// given when it differs (the same object written differently).
+type jsonPlace struct {
+	Object   jsonObject    `json:"object"`
+	Source   jsonSource    `json:"source"`
+	Location *jsonLocation `json:"location,omitempty"`
+	Message  string        `json:"message,omitempty"`
 }
 
 type jsonObject struct {
@@ -242,6 +257,7 @@ func summaryJSON(s Summary) jsonSummary {
 			Medium: s.BySeverity[check.Medium], Low: s.BySeverity[check.Low], Info: s.BySeverity[check.Info],
 		},
 		Suppressed: s.Suppressed, ExpiredSuppressions: s.Expired,
+		Vendored: s.Vendored, Elsewhere: s.Elsewhere, Folded: s.Folded,
 		Problems: jsonProblemCount{Errors: s.Errors, Warnings: s.Warnings},
 		Skipped:  s.Skipped, CoverageGaps: s.Incomplete(),
 		Coverage: jsonCoverageSum{NotRun: s.NotRun, Partial: s.Partial, NothingToJudge: s.NothingToJudge, Gaps: s.Gaps, AcceptedGaps: s.AcceptedGaps},
@@ -280,6 +296,18 @@ func findingJSON(f *check.Finding) jsonFinding {
 	}
 	if s := f.Suppression; s != nil {
 		j.Suppression = &jsonSuppression{Reason: s.Reason, Expires: s.Expires, Origin: s.Origin, Expired: s.Expired}
+	}
+	j.Vendored = f.Vendored
+	for i := range f.Elsewhere {
+		e := findingJSON(&f.Elsewhere[i])
+		p := jsonPlace{Object: e.Object, Source: e.Source, Location: e.Location}
+		if e.Message != j.Message {
+			p.Message = e.Message
+		}
+		j.Elsewhere = append(j.Elsewhere, p)
+	}
+	for i := range f.Folded {
+		j.Folded = append(j.Folded, findingJSON(&f.Folded[i]))
 	}
 	return j
 }

@@ -122,7 +122,7 @@ func buildJUnit(res *scan.Result, o Options) *junitSuites {
 		s := junitSuite{Name: m.ID, Time: "0", Properties: &junitProperties{Property: []junitProperty{
 			{Name: "title", Value: m.Title}, {Name: "severity", Value: m.Severity.String()}, {Name: "category", Value: string(m.Category)},
 		}}}
-		s.Cases = objectCases(m.ID, byCheck[m.ID], o.FailOn)
+		s.Cases = objectCases(m.ID, byCheck[m.ID], o)
 		if len(s.Cases) == 0 && ran[m.ID] {
 			s.Cases = append(s.Cases, junitCase{Name: "no findings", Classname: m.ID, Time: "0"})
 		}
@@ -158,7 +158,8 @@ func (d *junitSuites) add(s junitSuite) {
 	d.Suites = append(d.Suites, s)
 }
 
-func objectCases(checkID string, fs []*check.Finding, failOn check.Severity) []junitCase {
+func objectCases(checkID string, fs []*check.Finding, o Options) []junitCase {
+	failOn := o.FailOn
 	var keys []string
 	byKey := map[string][]*check.Finding{}
 	names := map[string]int{}
@@ -189,7 +190,7 @@ func objectCases(checkID string, fs []*check.Finding, failOn check.Severity) []j
 				continue
 			}
 			open = append(open, f)
-			if failOn == check.SeverityUnknown || f.Severity >= failOn {
+			if (!f.Vendored || o.GateVendored) && (failOn == check.SeverityUnknown || f.Severity >= failOn) {
 				gated = append(gated, f)
 			}
 			top = max(top, f.Severity)
@@ -202,6 +203,8 @@ func objectCases(checkID string, fs []*check.Finding, failOn check.Severity) []j
 				msg += fmt.Sprintf(" (and %d more)", len(gated)-1)
 			}
 			c.Failure = &junitOutcome{Message: msg, Type: top.String(), Text: details}
+		case len(open) > 0 && first.Vendored && !o.GateVendored:
+			c.SystemOut = "In vendored code, outside the gate (--gate-vendored counts it):\n" + details
 		case len(open) > 0:
 			c.SystemOut = fmt.Sprintf("Below the gate (--fail-on %s):\n%s", failOn, details)
 		default:
@@ -223,6 +226,9 @@ func junitDetails(fs []*check.Finding) string {
 			b.WriteString("  at ")
 			b.WriteString(strings.TrimSpace(f.Path + " " + pos))
 			b.WriteByte('\n')
+		}
+		if len(f.Elsewhere) > 0 {
+			b.WriteString("  " + alsoIn(f, 0) + "\n")
 		}
 		if f.Suppressed() {
 			fmt.Fprintf(&b, "  suppressed: %s (%s)\n", f.Suppression.Reason, f.Suppression.Origin)

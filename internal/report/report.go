@@ -10,8 +10,6 @@
 package report
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -48,6 +46,10 @@ type Options struct {
 	// FailOnIncomplete fails the run (exit 1) when a coverage gap is open
 	// (--fail-on-incomplete).
 	FailOnIncomplete bool
+	// GateVendored counts findings in vendored code (check.Finding.Vendored)
+	// like the others, in the summary and the gate (--gate-vendored);
+	// otherwise they are reported in their own section only.
+	GateVendored bool
 	// ShowSuppressed lists suppressed findings in the table; JSON, SARIF and
 	// JUnit include them, marked as suppressed.
 	ShowSuppressed bool
@@ -148,9 +150,17 @@ type Summary struct {
 	BySeverity [check.Critical + 1]int
 	Suppressed int
 	Expired    int // findings whose suppression expired
-	Errors     int // input problems at error level
-	Warnings   int
-	Skipped    int // inputs not scanned
+	// Vendored counts the unsuppressed findings in vendored code left out
+	// of Findings and the gate (all of them when GateVendored is unset).
+	Vendored int
+	// Elsewhere counts the other places of findings found in several files
+	// (check.Finding.Elsewhere), and Folded the findings of other checks
+	// folded into one about the same root cause: each is counted once.
+	Elsewhere int
+	Folded    int
+	Errors    int // input problems at error level
+	Warnings  int
+	Skipped   int // inputs not scanned
 	// Checks a coverage gap nobody accepted affects, by what it did to
 	// them; a check is counted once, under the status that says most.
 	NotRun, Partial, NothingToJudge int
@@ -180,9 +190,14 @@ func Summarize(res *scan.Result, o Options) Summary {
 	s.Gate.FailOn, s.Gate.FailOnIncomplete = failOn, o.FailOnIncomplete
 	for i := range res.Findings {
 		f := &res.Findings[i]
+		s.Elsewhere += len(f.Elsewhere)
+		s.Folded += len(f.Folded)
 		switch {
 		case f.Suppressed():
 			s.Suppressed++
+			continue
+		case f.Vendored && !o.GateVendored:
+			s.Vendored++
 			continue
 		case f.Suppression != nil:
 			s.Expired++
@@ -191,7 +206,7 @@ func Summarize(res *scan.Result, o Options) Summary {
 		if f.Severity > check.SeverityUnknown && f.Severity <= check.Critical {
 			s.BySeverity[f.Severity]++
 		}
-		if failOn != check.SeverityUnknown && f.Severity >= failOn {
+		if Gated(f, o) {
 			s.Gate.Count++
 		}
 	}
@@ -227,22 +242,17 @@ func (s Summary) ExitCode() int {
 	return ExitClean
 }
 
+// Gated reports whether f counts in the gate under o: open, owned (or
+// vendored code gated too) and at or above o.FailOn.
+func Gated(f *check.Finding, o Options) bool {
+	return !f.Suppressed() && (!f.Vendored || o.GateVendored) && o.FailOn != check.SeverityUnknown && f.Severity >= o.FailOn
+}
+
 // severitiesDesc lists severities from the most to the least severe.
 var severitiesDesc = []check.Severity{check.Critical, check.High, check.Medium, check.Low, check.Info}
 
-// Fingerprint identifies a finding across runs: the check, the object (by API
-// group, kind, namespace and name, not version, so an apiVersion upgrade
-// keeps it), the field path and, for live objects, the cluster. It does not
-// depend on the file or line, so moving a manifest keeps its findings.
-func Fingerprint(f *check.Finding) string {
-	h := sha256.New()
-	for _, s := range []string{f.CheckID, inventory.GroupOf(f.Object.APIVersion), f.Object.Kind,
-		f.Object.Namespace, f.Object.Name, f.Path, f.Source.Cluster} {
-		io.WriteString(h, s)
-		h.Write([]byte{0})
-	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
-}
+// Fingerprint identifies a finding across runs (check.Finding.Fingerprint).
+func Fingerprint(f *check.Finding) string { return f.Fingerprint() }
 
 // FindingFile is the file a finding's position counts in: a field's own
 // file when it was written elsewhere than its object (a Kustomize patch),
@@ -338,6 +348,30 @@ func rules(res *scan.Result, o Options) []check.Meta {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
+}
+
+// alsoIn names the other places of a finding found in several files:
+// "also in 2 other places: a.yaml:3:5, b.yaml:9:5"; at most limit of them
+// (0: all), then how many more.
+func alsoIn(f *check.Finding, limit int) string {
+	n := len(f.Elsewhere)
+	if n == 0 {
+		return ""
+	}
+	var where []string
+	for i := range f.Elsewhere {
+		if limit > 0 && i == limit && n > limit+1 { // "and 1 more" is no shorter than the place
+			where = append(where, fmt.Sprintf("and %d more", n-limit))
+			break
+		}
+		e := &f.Elsewhere[i]
+		w := position(e)
+		if w == "" {
+			w = objectWhere(e.Source)
+		}
+		where = append(where, w)
+	}
+	return fmt.Sprintf("also in %s: %s", plural(n, "other place", "other places"), strings.Join(where, ", "))
 }
 
 func gateName(s check.Severity) string {

@@ -137,6 +137,7 @@ type sarifResult struct {
 	Level               string             `json:"level"`
 	Message             sarifText          `json:"message"`
 	Locations           []sarifLocation    `json:"locations"`
+	RelatedLocations    []sarifLocation    `json:"relatedLocations,omitempty"`
 	PartialFingerprints map[string]string  `json:"partialFingerprints"`
 	Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
 	Properties          sarifResultProps   `json:"properties"`
@@ -148,11 +149,22 @@ type sarifResultProps struct {
 	Path     string `json:"path,omitempty"`
 	Template string `json:"template,omitempty"`
 	Cluster  string `json:"cluster,omitempty"`
+	Vendored bool   `json:"vendored,omitempty"`
+	// Folded are the fingerprints of the findings of other checks this
+	// result speaks for (check.Finding.Folded), by check id.
+	Folded []sarifFolded `json:"folded,omitempty"`
+}
+
+type sarifFolded struct {
+	Check       string `json:"check"`
+	Fingerprint string `json:"fingerprint"`
 }
 
 type sarifLocation struct {
+	ID               int            `json:"id,omitempty"` // related locations only, from 1
 	PhysicalLocation *sarifPhysical `json:"physicalLocation,omitempty"`
 	LogicalLocations []sarifLogical `json:"logicalLocations,omitempty"`
+	Message          *sarifText     `json:"message,omitempty"`
 }
 
 type sarifPhysical struct {
@@ -328,7 +340,7 @@ func buildSARIF(res *scan.Result, o Options) (*sarifRun, func(i int) any, int, e
 			i = kept[i]
 		}
 		f := &res.Findings[i]
-		return sarifResultOf(f, index[f.CheckID], metas[index[f.CheckID]].Fix, loc)
+		return sarifResultOf(f, index[f.CheckID], metas[index[f.CheckID]].Fix, loc, o)
 	}
 	n := len(res.Findings)
 	if o.SARIFOmitSuppressed {
@@ -422,11 +434,17 @@ func mdEscape(s string) string {
 	return r.Replace(s)
 }
 
-func sarifResultOf(f *check.Finding, ruleIndex int, ruleFix string, loc *locator) sarifResult {
+func sarifResultOf(f *check.Finding, ruleIndex int, ruleFix string, loc *locator, o Options) sarifResult {
 	var msg strings.Builder
 	msg.WriteString(f.Object.String() + ": " + f.Message)
 	if f.Path != "" {
 		msg.WriteString(" (at " + f.Path + ")")
+	}
+	if n := len(f.Elsewhere); n > 0 {
+		msg.WriteString("\nAlso in " + plural(n, "other place", "other places") + " (related locations).")
+	}
+	if f.Vendored && !o.GateVendored {
+		msg.WriteString("\nIn vendored code: outside the gate.")
 	}
 	if f.Fix != "" && f.Fix != ruleFix {
 		msg.WriteString("\nFix: " + f.Fix)
@@ -443,15 +461,26 @@ func sarifResultOf(f *check.Finding, ruleIndex int, ruleFix string, loc *locator
 		Properties: sarifResultProps{Severity: f.Severity.String(), Object: f.Object.String(), Path: f.Path,
 			Template: f.Source.Template, Cluster: f.Source.Cluster},
 	}
-	if file := FindingFile(f); file != "" {
-		r.Locations = []sarifLocation{{PhysicalLocation: loc.physical(file, f.Position.Line, f.Position.Column)}}
-	} else {
-		// A live object has no file; name it so viewers can still show where.
-		fqn := f.Object.String()
-		if f.Source.Cluster != "" {
-			fqn = f.Source.Cluster + "/" + fqn
+	if f.Vendored && !o.GateVendored {
+		r.Level = "note" // not the user's code to fix: no alert at the code's severity
+		r.Properties.Vendored = true
+	}
+	r.Locations = []sarifLocation{sarifWhere(f, loc)}
+	for i := range f.Elsewhere {
+		rl := sarifWhere(&f.Elsewhere[i], loc)
+		rl.ID = len(r.RelatedLocations) + 1
+		rl.Message = &sarifText{Text: "the same finding in another place: " + f.Elsewhere[i].Object.String()}
+		r.RelatedLocations = append(r.RelatedLocations, rl)
+	}
+	for i := range f.Folded {
+		ff := &f.Folded[i]
+		r.Properties.Folded = append(r.Properties.Folded, sarifFolded{Check: ff.CheckID, Fingerprint: Fingerprint(ff)})
+		if ff.Position != f.Position {
+			rl := sarifWhere(ff, loc)
+			rl.ID = len(r.RelatedLocations) + 1
+			rl.Message = &sarifText{Text: ff.CheckID + ": " + ff.Message}
+			r.RelatedLocations = append(r.RelatedLocations, rl)
 		}
-		r.Locations = []sarifLocation{{LogicalLocations: []sarifLogical{{Name: f.Object.Name, FullyQualifiedName: fqn, Kind: "resource"}}}}
 	}
 	if f.Suppressed() {
 		s := f.Suppression
@@ -466,6 +495,19 @@ func sarifResultOf(f *check.Finding, ruleIndex int, ruleFix string, loc *locator
 		r.Suppressions = []sarifSuppression{{Kind: kind, Status: "accepted", Justification: just + " [" + s.Origin + "]"}}
 	}
 	return r
+}
+
+// sarifWhere is a finding's location: its file and region, or for a live
+// object, which has no file, its name, so viewers can still show where.
+func sarifWhere(f *check.Finding, loc *locator) sarifLocation {
+	if file := FindingFile(f); file != "" {
+		return sarifLocation{PhysicalLocation: loc.physical(file, f.Position.Line, f.Position.Column)}
+	}
+	fqn := f.Object.String()
+	if f.Source.Cluster != "" {
+		fqn = f.Source.Cluster + "/" + fqn
+	}
+	return sarifLocation{LogicalLocations: []sarifLogical{{Name: f.Object.Name, FullyQualifiedName: fqn, Kind: "resource"}}}
 }
 
 // locator turns result file names into SARIF artifact locations.

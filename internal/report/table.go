@@ -21,6 +21,9 @@ const (
 	defaultWidth  = 100
 	sevWidth      = 9 // "CRITICAL" and a space
 	listPerReason = 5 // skipped paths listed per reason before "and N more"
+	// tableElsewhere are the other places of a finding the table names
+	// before "and N more"; JSON lists each.
+	tableElsewhere = 3
 )
 
 // ANSI styles. Only the table uses them, and only when Options.Color is set.
@@ -50,7 +53,19 @@ func Table(w io.Writer, res *scan.Result, o Options) error {
 	if t.width <= 0 {
 		t.width = defaultWidth
 	}
-	t.findings(res.Findings)
+	owned, vendored := splitVendored(res.Findings, o)
+	t.findings(owned)
+	if len(vendored) > 0 {
+		open := 0
+		for i := range vendored {
+			if !vendored[i].Suppressed() {
+				open++
+			}
+		}
+		t.heading(fmt.Sprintf("Vendored code: %s outside the gate (--gate-vendored counts them)",
+			plural(open, "finding", "findings")))
+		t.findings(vendored)
+	}
 	t.problems(res.Problems)
 	t.skipped(res.Skipped)
 	t.coverage(res.Coverage)
@@ -130,6 +145,25 @@ func (t *table) findings(fs []check.Finding) {
 	}
 }
 
+// splitVendored sets apart the findings in vendored code that the gate
+// leaves out, for their own section.
+func splitVendored(fs []check.Finding, o Options) (owned, vendored []check.Finding) {
+	if o.GateVendored {
+		return fs, nil
+	}
+	for i := range fs {
+		if fs[i].Vendored {
+			vendored = append(vendored, fs[i])
+		} else {
+			owned = append(owned, fs[i])
+		}
+	}
+	if len(vendored) == 0 {
+		return fs, nil
+	}
+	return owned, vendored
+}
+
 // objectWhere says where an object came from, for its group's header.
 func objectWhere(s inventory.Source) string {
 	var b strings.Builder
@@ -191,6 +225,9 @@ func (t *table) finding(f *check.Finding) {
 	indent := 2 + sevWidth
 	if at != "" {
 		t.para(indent, "", 0, at, styleDim, sup)
+	}
+	if also := alsoIn(f, tableElsewhere); also != "" {
+		t.para(indent, "", 0, clean(also), styleDim, sup)
 	}
 	switch {
 	case sup:
@@ -411,6 +448,20 @@ func (t *table) summary(s Summary) {
 	}
 	b.WriteString(".")
 	t.para(0, "", 0, b.String(), "", false)
+
+	var once []string
+	if s.Elsewhere > 0 {
+		once = append(once, plural(s.Elsewhere, "more place", "more places")+" of findings found in several files")
+	}
+	if s.Folded > 0 {
+		once = append(once, plural(s.Folded, "finding", "findings")+" of other checks folded into the one about the same root cause")
+	}
+	if len(once) > 0 {
+		t.para(0, "", 0, "Counted once: "+strings.Join(once, "; ")+".", "", false)
+	}
+	if s.Vendored > 0 {
+		t.para(0, "", 0, plural(s.Vendored, "finding", "findings")+" in vendored code, listed apart and not gated.", "", false)
+	}
 
 	var sup []string
 	if s.Suppressed > 0 {

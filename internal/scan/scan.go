@@ -146,9 +146,8 @@ func (e *Engine) Finish(inv *inventory.Inventory, findings []check.Finding) *Res
 	if e.Runner.HasInventoryChecks() {
 		findings = append(findings, e.Runner.CheckInventory(e.Ctx, inv)...)
 	}
-	check.SortFindings(findings)
 	res := &Result{
-		Findings: findings,
+		Findings: check.Finish(findings),
 		Problems: e.Log.Problems(),
 		Skipped:  e.Log.Skipped(),
 		Objects:  inv.Len(),

@@ -36,15 +36,21 @@ type analysis struct {
 	eng *netpol.Engine
 	// workloads lists, per namespace, the objects whose pods run there.
 	workloads map[string][]*inventory.Object
-	infos     []netpol.PolicyInfo // by Input.Policies index
+	// hostNetwork counts, per namespace, those of them whose pods use the
+	// node's network namespace, which no NetworkPolicy governs.
+	hostNetwork map[string]int
+	infos       []netpol.PolicyInfo // by Input.Policies index
 }
 
 func analyze(ctx *check.Context, inv *inventory.Inventory) *analysis {
 	return ctx.Memo(analysisKey{inv}, func() any {
 		m := netpolinv.Build(inv)
-		a := &analysis{Model: m, eng: netpol.New(m.Input), workloads: map[string][]*inventory.Object{}}
+		a := &analysis{Model: m, eng: netpol.New(m.Input), workloads: map[string][]*inventory.Object{}, hostNetwork: map[string]int{}}
 		for i, p := range a.eng.Pods() {
 			a.workloads[p.Namespace] = append(a.workloads[p.Namespace], m.Pods[i])
+			if p.HostNetwork {
+				a.hostNetwork[p.Namespace]++
+			}
 		}
 		for i := range m.Policies {
 			info, _ := a.eng.PolicyInfo(i)
@@ -69,15 +75,22 @@ func (a *analysis) scannedNamespaces(ctx *check.Context) []string {
 }
 
 // namespaceObject is where a namespace-level finding goes: the Namespace
-// object when the scan has it, else the namespace's first workload.
+// object when the scan has it, else the namespace's first workload that
+// NetworkPolicy governs (not on the host network), else its first.
 func (a *analysis) namespaceObject(ns string) (*inventory.Object, *fieldpath.Path) {
 	if o := a.Namespaces[ns]; o != nil {
 		return o, fieldpath.New("metadata", "name")
 	}
-	if ws := a.workloads[ns]; len(ws) > 0 {
-		return ws[0], fieldpath.New("metadata", "namespace")
+	ws := a.workloads[ns]
+	if len(ws) == 0 {
+		return nil, nil
 	}
-	return nil, nil
+	for i, p := range a.eng.Pods() {
+		if p.Namespace == ns && !p.HostNetwork {
+			return a.Pods[i], fieldpath.New("metadata", "namespace")
+		}
+	}
+	return ws[0], fieldpath.New("metadata", "namespace")
 }
 
 // hasDefaultDeny reports whether a policy of ns selects every pod for d
@@ -114,17 +127,22 @@ func defaultDeny(d netpol.Direction) func(*check.Context, *inventory.Inventory) 
 		a := analyze(ctx, inv)
 		var out []check.Result
 		for _, ns := range a.scannedNamespaces(ctx) {
-			if a.hasDefaultDeny(ns, d) {
-				continue
+			n, host := len(a.workloads[ns]), a.hostNetwork[ns]
+			if host == n || a.hasDefaultDeny(ns, d) {
+				continue // only pods on the node's network: no policy would govern them
 			}
 			o, path := a.namespaceObject(ns)
 			what := "accept connections from any pod and any address"
 			if d == netpol.Egress {
 				what = "may connect anywhere, the cloud metadata address 169.254.169.254 included"
 			}
+			note := ""
+			if host > 0 {
+				note = fmt.Sprintf(" (%d of its %d workloads use hostNetwork, which no NetworkPolicy governs: they are left out)", host, n)
+			}
 			out = append(out, check.Result{Object: o, Path: path, Message: fmt.Sprintf(
-				"namespace %q has no default-deny %s policy (podSelector: {} with policyTypes [%s]): its pods that no %s policy selects %s",
-				ns, d, dirTitle(d), d, what)})
+				"namespace %q has no default-deny %s policy (podSelector: {} with policyTypes [%s]): its pods that no %s policy selects %s%s",
+				ns, d, dirTitle(d), d, what, note)})
 		}
 		return out
 	}

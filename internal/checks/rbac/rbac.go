@@ -255,6 +255,30 @@ type severities struct {
 	// adjust, when set, has the last word on a rule's severity, for checks
 	// whose risk depends on where the holders are bound.
 	adjust func(ctx *check.Context, h holders, r *rbacv1.PolicyRule, s check.Severity) check.Severity
+	// requires, when set, is a second permission without which the
+	// matched one grants nothing (approving a CSR takes approve on its
+	// signer too, which the API server's CertificateApproval admission
+	// plugin checks). A rule is reported only when its role grants it as
+	// well, or, for a bound role, a holder holds it cluster-wide.
+	requires matcher
+}
+
+// completion finds what sev.requires asks of a role's rules, then of its
+// holders' permissions; ok is false when nobody has it.
+func completion(m *authz.Model, cat *authz.Catalog, rv *authz.RoleView, h holders, requires matcher) (string, bool) {
+	for i := range rv.Rules {
+		if rule, ok := scoped(cat, &rv.Rules[i], rv.Ref.Namespace); ok {
+			if what, ok := requires(rule); ok {
+				return what, true
+			}
+		}
+	}
+	for _, s := range h.subjects {
+		if what, ok := clusterWide(m.Permissions(authz.UserInfoFor(s)), requires); ok {
+			return what, true
+		}
+	}
+	return "", false
 }
 
 var adminAttrs = authz.Attributes{Verb: "*", APIGroup: "*", Resource: "*"}
@@ -325,6 +349,13 @@ func permissionResults(ctx *check.Context, inv *inventory.Inventory, match match
 			}
 			if !sev.wildcards && fullWildcard(&rv.Rules[ri]) {
 				continue
+			}
+			if sev.requires != nil {
+				with, ok := completion(m.Model, cat, rv, h, sev.requires)
+				if !ok {
+					continue
+				}
+				what += " with " + with
 			}
 			if sev.wildcards && onlyClusterBindings(h) && authz.RuleAllows(&adminAttrs, &rv.Rules[ri]) {
 				continue // cluster-admin through ClusterRoleBindings: rbac-cluster-admin-binding reports it

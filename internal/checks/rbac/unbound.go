@@ -42,6 +42,13 @@ func unboundResults(m *rbacinv.Model, cat *authz.Catalog, roles []authz.RoleView
 		if !ok || (!sev.wildcards && fullWildcard(&rv.Rules[ri])) {
 			continue
 		}
+		if sev.requires != nil {
+			with, ok := completion(m.Model, cat, rv, holders{}, sev.requires)
+			if !ok {
+				continue
+			}
+			what += " with " + with
+		}
 		out = append(out, check.Result{Object: obj, Path: fieldpath.New("rules").Index(ri), Severity: s,
 			Message: fmt.Sprintf("%s grants %s; %s", rv.Ref, what, where)})
 	}

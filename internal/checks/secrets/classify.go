@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/fieldpath"
+	"github.com/kubeward/kubeward/internal/inventory"
 )
 
 // externalStorageRefs are the references of the checks that find a
@@ -104,14 +106,15 @@ func isAWSSecretShape(v string) bool {
 }
 
 // describe renders the strongest of ds and where it is in a multi-line
-// value: "a password on line 12 (and 2 more)". Only fixed text and numbers.
-func describe(ds []Detection) string {
+// value: "a password on line 12 (and 2 more)", the line as at says (see
+// lines). Only fixed text and numbers.
+func describe(ds []Detection, at func(line int) string) string {
 	if len(ds) == 0 {
 		return ""
 	}
 	s := ds[0].String()
 	if ds[0].Line > 0 {
-		s += fmt.Sprintf(" on line %d", ds[0].Line)
+		s += " " + at(ds[0].Line)
 	}
 	if len(ds) > 1 {
 		more := fmt.Sprintf("%d", len(ds)-1)
@@ -121,6 +124,22 @@ func describe(ds []Detection) string {
 		s += fmt.Sprintf(" (and %s more)", more)
 	}
 	return s
+}
+
+// lines says where line n of the string at path is: on the file's line
+// when the value is written so that its lines are the file's (a block
+// scalar, "|"), else on the line of the value (of, such as "the decoded
+// value"). line receives the file's line, 0 when there is none.
+func lines(o *inventory.Object, path *fieldpath.Path, of string, line *int) func(int) string {
+	return func(n int) string {
+		if o != nil {
+			if pos, ok := o.ValueLine(path, n); ok {
+				*line = pos.Line
+				return fmt.Sprintf("on line %d", pos.Line)
+			}
+		}
+		return fmt.Sprintf("on line %d of %s", n, of)
+	}
 }
 
 // textOrBinary returns b as a string and whether it is text; line numbers

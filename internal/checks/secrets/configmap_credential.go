@@ -63,10 +63,12 @@ func configMapCredential(_ *check.Context, o *inventory.Object) []check.Result {
 		if len(ds) == 0 {
 			return
 		}
+		path, line := keyPath(at, k), 0
 		out = append(out, check.Result{
-			Path:     keyPath(at, k),
-			Message:  fmt.Sprintf("%s key %q holds %s", field, SafeName(k), describe(ds)),
+			Path:     path,
+			Message:  fmt.Sprintf("%s key %q holds %s", field, SafeName(k), describe(ds, lines(o, path, "the value", &line))),
 			Severity: ds[0].Severity(),
+			Line:     line,
 		})
 	}
 	for _, k := range sortedKeys(cm.Data) {

@@ -1,6 +1,8 @@
 package secrets
 
 import (
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -72,8 +74,35 @@ func TestConfigMapCredentialMessage(t *testing.T) {
 		t.Fatalf("findings = %+v, want one", fs)
 	}
 	f := fs[0]
-	want := `data key "app.conf" holds a GitHub token on line 13 (and 1 more)`
-	if f.Message != want || f.Severity != check.High || f.Position.Line != 5 || f.Path != "data[app.conf]" {
-		t.Errorf("finding = %d %s %s %q, want line 5 high data[app.conf] %q", f.Position.Line, f.Severity, f.Path, f.Message, want)
+	// Line 13 of the block scalar that starts after line 5 is the file's
+	// line 18, which the message names and the position points at.
+	want := `data key "app.conf" holds a GitHub token on line 18 (and 1 more)`
+	if f.Message != want || f.Severity != check.High || f.Position.Line != 18 || f.Path != "data[app.conf]" {
+		t.Errorf("finding = %d %s %s %q, want line 18 high data[app.conf] %q", f.Position.Line, f.Severity, f.Path, f.Message, want)
+	}
+	// A value whose lines are not the file's (a quoted string) says so.
+	quoted := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata:\n  app.conf: " + strconv.Quote(conf) + "\n"
+	fs = checktest.Run(t, quoted, nil, ConfigMapCredential)
+	if len(fs) != 1 || fs[0].Message != `data key "app.conf" holds a GitHub token on line 13 of the value (and 1 more)` || fs[0].Position.Line != 5 {
+		t.Errorf("quoted value: %+v", fs)
+	}
+}
+
+// TestConfigMapCredentialFileLine is the corpus case: istio's
+// OpenTelemetry sample holds a bearer token on the file's line 34, line 26
+// of the block scalar under data.opentelemetry-collector-config.
+// testdata/otel.yaml is istio/istio's samples/open-telemetry/otel.yaml at
+// 86c9f01fd735fb01d8192f5bcaf0d424afb7f14c (Apache-2.0), unchanged.
+func TestConfigMapCredentialFileLine(t *testing.T) {
+	yaml, err := os.ReadFile("testdata/otel.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := checktest.Run(t, string(yaml), nil, ConfigMapCredential)
+	if len(fs) != 1 {
+		t.Fatalf("findings = %+v, want one", fs)
+	}
+	if !strings.Contains(fs[0].Message, "on line 34") || fs[0].Position.Line != 34 {
+		t.Errorf("finding at line %d: %q; want the file's line 34", fs[0].Position.Line, fs[0].Message)
 	}
 }

@@ -56,10 +56,13 @@ func envLiteralCredential(_ *check.Context, p *inventory.Pod) []check.Result {
 			if len(ds) == 0 {
 				continue
 			}
+			path, line := c.Path.Child("env").Index(i).Child("value"), 0
 			out = append(out, check.Result{
-				Path:     c.Path.Child("env").Index(i).Child("value"),
-				Message:  fmt.Sprintf("env var %q of container %q holds %s as a literal value", SafeName(e.Name), SafeName(c.Name), describe(ds)),
+				Path: path,
+				Message: fmt.Sprintf("env var %q of container %q holds %s as a literal value", SafeName(e.Name), SafeName(c.Name),
+					describe(ds, lines(p.Object, path, "the value", &line))),
 				Severity: ds[0].Severity(),
+				Line:     line,
 			})
 		}
 	}

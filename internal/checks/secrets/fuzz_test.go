@@ -30,7 +30,7 @@ func descriptionSet() map[string]bool {
 }
 
 // describedShape is the form of describe's output around a description.
-var describedShape = regexp.MustCompile(`^(.+?)( on line 0)?( \(and 0( or more)? more\))?$`)
+var describedShape = regexp.MustCompile(`^(.+?)( on line 0( of the value)?)?( \(and 0( or more)? more\))?$`)
 
 // vocabulary is all the fixed text the detectors and checks print: every
 // description, and the findings for the fixture credentials (which
@@ -132,16 +132,17 @@ func FuzzDetect(f *testing.F) {
 		if len(ds) > maxHits {
 			t.Fatalf("ScanText returned %d detections", len(ds))
 		}
-		lines := strings.Count(v, "\n") + 1
+		n := strings.Count(v, "\n") + 1
 		for _, d := range ds {
-			if d.Line < 1 || d.Line > lines {
-				t.Fatalf("line %d outside 1..%d", d.Line, lines)
+			if d.Line < 1 || d.Line > n {
+				t.Fatalf("line %d outside 1..%d", d.Line, n)
 			}
 			outs = append(outs, d.String())
 		}
 		for _, aws := range []bool{false, true} {
 			cs := Classify("API_TOKEN", v, aws)
-			outs = append(outs, describe(cs))
+			var line int
+			outs = append(outs, describe(cs, lines(nil, nil, "the value", &line)))
 		}
 		for _, o := range outs {
 			if o == "" {

@@ -96,9 +96,14 @@ func secretCommittedData(_ *check.Context, o *inventory.Object) []check.Result {
 			best = c
 		}
 	}
+	path, line := keyPath(fieldpath.New(best.field), best.key), 0
 	what := best.class.Noun()
 	if len(best.ds) > 0 {
-		what = describe(best.ds)
+		at := lines(o, path, "the value", &line)
+		if best.field == "data" {
+			at = lines(nil, path, "the decoded value", &line) // base64: no line of the file
+		}
+		what = describe(best.ds, at)
 	}
 	msg := fmt.Sprintf("%s key %q holds %s, committed with the manifest", best.field, SafeName(best.key), what)
 	switch n := len(keys) - 1; n {
@@ -108,7 +113,7 @@ func secretCommittedData(_ *check.Context, o *inventory.Object) []check.Result {
 	default:
 		msg += fmt.Sprintf("; %d more keys hold values", n)
 	}
-	return []check.Result{{Path: keyPath(fieldpath.New(best.field), best.key), Message: msg, Severity: best.sev}}
+	return []check.Result{{Path: path, Message: msg, Severity: best.sev, Line: line}}
 }
 
 // committedValue judges one key; nil means nothing committed worth saying.

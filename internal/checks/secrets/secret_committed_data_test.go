@@ -129,7 +129,7 @@ func TestSecretCommittedDataSeverityAndMessage(t *testing.T) {
 		sev:  check.High, msg: `stringData key "password" holds a password, committed with the manifest`,
 	}, {
 		yaml: "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  key.pem: |\n" + indent(fxPEMPrivate, "    "),
-		sev:  check.Critical, msg: `stringData key "key.pem" holds a PEM private key on line 1, committed with the manifest`,
+		sev:  check.Critical, msg: `stringData key "key.pem" holds a PEM private key on line 6, committed with the manifest`,
 	}, {
 		yaml: "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  aws: " + fxAWSKeyID + "\n  a: " + fxNamedPass + "\n  b: " + fxHighEntropy,
 		sev:  check.Critical, msg: `stringData key "aws" holds an AWS access key id, committed with the manifest; 2 more keys hold values`,
