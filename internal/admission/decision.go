@@ -55,8 +55,10 @@ const (
 	maxAuditValueLen = 4 << 10
 )
 
-// findingKey identifies a finding across two versions of an object.
-type findingKey struct{ check, path string }
+// findingKey identifies a finding across two versions of an object; an
+// image check's finding is about the image too, so that changing an image
+// is judged afresh.
+type findingKey struct{ check, path, image string }
 
 // judge sorts findings into the modes. old, for an update, holds the
 // findings of the object before the change: an update is judged on what it
@@ -71,7 +73,7 @@ func judge(lv Levels, fs []check.Finding, old []check.Finding, enforceOnly bool)
 	}
 	for i := range old {
 		if !old[i].Suppressed() {
-			had[findingKey{old[i].CheckID, old[i].Path}] = true
+			had[findingKey{old[i].CheckID, old[i].Path, old[i].Image}] = true
 		}
 	}
 	for _, f := range fs {
@@ -79,7 +81,7 @@ func judge(lv Levels, fs []check.Finding, old []check.Finding, enforceOnly bool)
 			d.Suppressed++
 			continue
 		}
-		if had[findingKey{f.CheckID, f.Path}] {
+		if had[findingKey{f.CheckID, f.Path, f.Image}] {
 			continue
 		}
 		switch {

@@ -33,6 +33,12 @@ type e2e struct {
 // failurePolicy Fail and waits until the API server calls it.
 func startE2E(t testing.TB, labels map[string]map[string]string) *e2e {
 	t.Helper()
+	return startE2EWith(t, labels, newTestWebhook(t, nil, nil, nil))
+}
+
+// startE2EWith is startE2E with a webhook of the test's own.
+func startE2EWith(t testing.TB, labels map[string]map[string]string, hook *testWebhook) *e2e {
+	t.Helper()
 	c := kubetest.Start(t, kubetest.Options{})
 	cs := c.Client()
 	ctx := context.Background()
@@ -53,7 +59,6 @@ func startE2E(t testing.TB, labels map[string]map[string]string) *e2e {
 
 	pki := newTestPKI(t)
 	pki.write(t)
-	hook := newTestWebhook(t, nil, nil, nil)
 	nsCache := NewNamespaceCache(cs)
 	cacheCtx, stopCache := context.WithCancel(ctx)
 	t.Cleanup(stopCache)

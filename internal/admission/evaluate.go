@@ -1,12 +1,16 @@
 package admission
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/diag"
+	"github.com/kubeward/kubeward/internal/image/facts"
+	"github.com/kubeward/kubeward/internal/image/resolve"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -21,17 +25,61 @@ import (
 type Evaluator struct {
 	checks      []*check.Check // object and pod checks only
 	crossObject []string       // ids of the selected checks that cannot run here
+	// imageChecks read the image facts the resolver learns for the pods of
+	// the object under review, within budget (WithImages).
+	imageChecks []*check.Check
+	images      ImageResolver
+	budget      time.Duration
 	opts        *check.Options
 	sup         *check.Suppressions
-	runners     sync.Pool // of *pooledRunner
+	runners     sync.Pool               // of *pooledRunner
+	byID        map[string]*check.Check // the cross-object checks
 }
 
 // pooledRunner is a runner and the log it writes to. A runner whose log
 // received a problem is dropped, so each review sees its own problems only
 // and no log grows for the life of the process.
 type pooledRunner struct {
-	r   *check.Runner
-	log *diag.Log
+	r, img *check.Runner
+	log    *diag.Log
+}
+
+// ImageResolver learns the facts of images (resolve.Resolver).
+type ImageResolver interface {
+	Resolve(ctx context.Context, uses []resolve.Use) *facts.Set
+}
+
+// DefaultImageBudget bounds the registry work of one review: well under
+// the API server's default webhook timeout (5s in kubeward's webhook
+// configuration), so that a slow registry costs a finding, not a timeout.
+const DefaultImageBudget = 2 * time.Second
+
+// WithImages lets the image checks among the selected ones run at
+// admission: each review's images are judged by res within budget (0:
+// DefaultImageBudget), from its memory when they were judged before.
+func (e *Evaluator) WithImages(res ImageResolver, budget time.Duration) {
+	if budget <= 0 {
+		budget = DefaultImageBudget
+	}
+	e.images, e.budget = res, budget
+	var cross []string
+	for _, id := range e.crossObject {
+		if c, ok := e.byID[id]; ok && c.Images {
+			e.imageChecks = append(e.imageChecks, c)
+			continue
+		}
+		cross = append(cross, id)
+	}
+	e.crossObject = cross
+}
+
+// ImageBudget is the registry time budget of one review; 0 when image
+// checks do not run here.
+func (e *Evaluator) ImageBudget() time.Duration {
+	if len(e.imageChecks) == 0 {
+		return 0
+	}
+	return e.budget
 }
 
 // NewEvaluator keeps the object and pod checks among checks. Cross-object
@@ -41,13 +89,14 @@ func NewEvaluator(checks []*check.Check, opts *check.Options, sup *check.Suppres
 	if opts == nil {
 		opts = check.DefaultOptions()
 	}
-	e := &Evaluator{opts: opts, sup: sup}
+	e := &Evaluator{opts: opts, sup: sup, byID: map[string]*check.Check{}}
 	for _, c := range checks {
 		if c.Active != nil && !c.Active(opts) {
 			continue
 		}
 		if c.Inventory != nil {
 			e.crossObject = append(e.crossObject, c.ID)
+			e.byID[c.ID] = c
 			continue
 		}
 		e.checks = append(e.checks, c)
@@ -57,9 +106,9 @@ func NewEvaluator(checks []*check.Check, opts *check.Options, sup *check.Suppres
 
 // Checks are the ids of the checks that run at admission.
 func (e *Evaluator) Checks() []string {
-	ids := make([]string, len(e.checks))
-	for i, c := range e.checks {
-		ids[i] = c.ID
+	ids := make([]string, 0, len(e.checks)+len(e.imageChecks))
+	for _, c := range slices.Concat(e.checks, e.imageChecks) {
+		ids = append(ids, c.ID)
 	}
 	return ids
 }
@@ -80,6 +129,13 @@ type Evaluation struct {
 // Evaluate checks one typed object from a review. namespace is the
 // request's: an object created without metadata.namespace lives there.
 func (e *Evaluator) Evaluate(obj runtime.Object, namespace string) (*Evaluation, error) {
+	return e.EvaluateContext(context.Background(), obj, namespace)
+}
+
+// EvaluateContext is Evaluate whose image checks give up reading
+// registries when ctx ends: an image not judged by then is reported
+// (image-unverified), never passed.
+func (e *Evaluator) EvaluateContext(ctx context.Context, obj runtime.Object, namespace string) (*Evaluation, error) {
 	acc, err := meta.Accessor(obj)
 	if err != nil {
 		return nil, fmt.Errorf("%T has no metadata: %w", obj, err)
@@ -93,7 +149,7 @@ func (e *Evaluator) Evaluate(obj runtime.Object, namespace string) (*Evaluation,
 	if err != nil {
 		return nil, err
 	}
-	return e.run(o), nil
+	return e.run(ctx, o), nil
 }
 
 // Reads reports whether an object check reads objects of this kind: a
@@ -117,21 +173,29 @@ func (e *Evaluator) EvaluateUnstructured(u *unstructured.Unstructured, namespace
 	m.Labels, m.Annotations, m.OwnerReferences = u.GetLabels(), u.GetAnnotations(), u.GetOwnerReferences()
 	o := inventory.NewMeta(u.GetAPIVersion(), u.GetKind(), m, inventory.Source{})
 	o.Raw = u
-	return e.run(o)
+	return e.run(context.Background(), o)
 }
 
-func (e *Evaluator) run(o *inventory.Object) *Evaluation {
+func (e *Evaluator) run(ctx context.Context, o *inventory.Object) *Evaluation {
 	pr, _ := e.runners.Get().(*pooledRunner)
 	if pr == nil {
 		log := &diag.Log{}
-		pr = &pooledRunner{r: check.NewRunner(e.checks, e.opts, e.sup, log), log: log}
+		pr = &pooledRunner{r: check.NewRunner(e.checks, e.opts, e.sup, log), img: check.NewRunner(e.imageChecks, e.opts, e.sup, log), log: log}
 	}
 	// A context per review: its memo does not outlive the request.
-	fs := pr.r.CheckObject(check.NewContext(e.opts), o)
+	cctx := check.NewContext(e.opts)
+	fs := pr.r.CheckObject(cctx, o)
 	// What a check could not judge (a setting in a file on a node) is a
 	// coverage gap of scans; a review has no coverage report, and a pooled
 	// runner must not keep it.
 	pr.r.TakeUndecided()
+	if len(e.imageChecks) > 0 && len(o.Pods()) > 0 {
+		inv := inventory.NewInventory()
+		inv.Add(o)
+		inv.SetImages(e.images.Resolve(ctx, resolve.Uses(inv)))
+		fs = append(fs, pr.img.CheckInventory(cctx, inv)...)
+		pr.img.TakeUndecided()
+	}
 	check.SortFindings(fs)
 	fs = check.Fold(fs) // as a scan reports them: one object has no other place
 	problems := pr.log.Problems()

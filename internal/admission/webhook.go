@@ -155,7 +155,13 @@ func (w *Webhook) admit(ctx context.Context, req *admissionv1.AdmissionRequest, 
 		}
 	}
 	lv, notes := w.levels(ctx, req.Namespace)
-	ev, err := w.Eval.Evaluate(obj, req.Namespace)
+	if b := w.Eval.ImageBudget(); b > 0 {
+		// One budget for the review's registry work, old object included.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, b)
+		defer cancel()
+	}
+	ev, err := w.Eval.EvaluateContext(ctx, obj, req.Namespace)
 	if err != nil {
 		return nil, badRequest("%v", err)
 	}
@@ -163,7 +169,7 @@ func (w *Webhook) admit(ctx context.Context, req *admissionv1.AdmissionRequest, 
 	if req.Operation == admissionv1.Update {
 		// An old object that does not decode judges the update whole.
 		if oldObj, err := typed(preOld, req.OldObject, gvk); err == nil && oldObj != nil {
-			if oev, err := w.Eval.Evaluate(oldObj, req.Namespace); err == nil {
+			if oev, err := w.Eval.EvaluateContext(ctx, oldObj, req.Namespace); err == nil {
 				old = oev.Findings
 			}
 		}

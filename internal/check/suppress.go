@@ -30,6 +30,9 @@ type SuppressionRule struct {
 	Image     string `json:"image,omitempty" yaml:"image"`
 	Reason    string `json:"reason" yaml:"reason"`
 	Expires   string `json:"expires,omitempty" yaml:"expires"`
+	// Origin names where a rule made from another section came from (an
+	// image policy's exception); "" for the suppressions section.
+	Origin string `json:"-" yaml:"-"`
 }
 
 // Validate reports a rule that would match nothing or suppress without a reason.
@@ -121,7 +124,10 @@ func (s *Suppressions) Match(f *Finding, objAnnotations, podAnnotations map[stri
 		r := &s.Rules[i]
 		if r.matches(f) {
 			origin := fmt.Sprintf("config suppressions[%d]", i)
-			if s.Origin != "" {
+			switch {
+			case r.Origin != "":
+				origin = r.Origin
+			case s.Origin != "":
 				origin = fmt.Sprintf("%s suppressions[%d]", s.Origin, i)
 			}
 			return &SuppressionStatus{Reason: r.Reason, Expires: r.Expires, Origin: origin, Expired: expired(r.Expires, s.now())}

@@ -36,6 +36,7 @@ type scanFlags struct {
 	cluster        clusterFlags
 	customChecks   []string
 	nodeConfig     string // --node-config DIR (node.go)
+	images         imageFlags
 }
 
 func (f *scanFlags) register(cmd *cobra.Command) {
@@ -53,6 +54,7 @@ func (f *scanFlags) register(cmd *cobra.Command) {
 	f.registerCoverage(cmd)
 	f.cluster.register(cmd)
 	fl.StringArrayVar(&f.customChecks, "custom-checks", nil, "file or directory of custom CEL checks to run with the built-in ones (repeatable; see docs/policy.md)")
+	f.images.register(cmd, "images", false, "read the images' registries: resolve tags, verify signatures and attestations under images.policies (see docs/images.md); without it, image checks that need a registry report that they did not run")
 	fl.StringVar(&f.nodeConfig, "node-config", "", "scan a directory of node files (static pod manifests, KubeletConfiguration, kubelet unit and kubeadm-flags.env, encryption and audit configuration) with the control-plane and node checks")
 	_ = cmd.RegisterFlagCompletionFunc("fail-on", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return append(check.Severities(), "none"), cobra.ShellCompDirectiveNoFileComp
@@ -108,7 +110,7 @@ func (f *scanFlags) prepare(cmd *cobra.Command) (*run, error) {
 			failOn = cfg.FailOn
 		}
 		include, exclude = cfg.Checks.Include, cfg.Checks.Exclude
-		sup.Rules, sup.Origin = cfg.Suppressions, path
+		sup.Rules, sup.Origin = slices.Concat(cfg.Suppressions, cfg.ImageSuppressions()), path
 		customPaths = cfg.CustomCheckPaths()
 		for i, g := range cfg.Coverage.IgnoreGaps {
 			accepts = append(accepts, scan.AcceptGap{ID: g.Gap, Reason: g.Reason, Origin: fmt.Sprintf("%s coverage.ignoreGaps[%d]", path, i)})
@@ -248,7 +250,8 @@ read or that the API server would reject, a chart that did not render.`,
   kubeward scan --cluster --context prod -o json=prod.json
   kubeward scan -o sarif=kubeward.sarif -o table --fail-on medium .
   helm template my-chart | kubeward scan -
-  kubeward scan charts/web --values prod-values.yaml --set image.tag=1.2.3`,
+  kubeward scan charts/web --values prod-values.yaml --set image.tag=1.2.3
+  kubeward scan --images deploy/          # also verify image signatures (images.policies)`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r, err := f.prepare(cmd)
 			if err != nil {
@@ -282,11 +285,19 @@ read or that the API server would reject, a chart that did not render.`,
 			if err != nil {
 				return err
 			}
-			engine := scan.New(scan.Options{Checks: r.checks, CheckOptions: r.opts, Suppressions: r.suppress})
+			so := scan.Options{Checks: r.checks, CheckOptions: r.opts, Suppressions: r.suppress}
+			var gaps []scan.Gap
+			if f.images.enabled {
+				if so.Images, gaps, err = f.imageHook(cmd.Context(), r, nil); err != nil {
+					return err
+				}
+			}
+			engine := scan.New(so)
 			res, _, err := engine.Files(l, args)
 			if err != nil {
 				return loadError(s.Err, engine.Log, err)
 			}
+			res.Coverage = append(res.Coverage, gaps...)
 			return f.finish(s, r, res)
 		},
 	}
@@ -321,7 +332,19 @@ func (f *scanFlags) scanCluster(ctx context.Context, s Streams, r *run) error {
 	for i, fl := range loaded.Failures {
 		unreadable[i] = scan.Unreadable(fl)
 	}
-	engine := scan.New(scan.Options{Checks: r.checks, CheckOptions: r.opts, Suppressions: r.suppress,
-		Mode: scan.ModeCluster, Unreadable: unreadable, AcceptGaps: r.acceptGaps})
-	return f.finish(s, r, engine.Inventory(loaded.Inventory))
+	so := scan.Options{Checks: r.checks, CheckOptions: r.opts, Suppressions: r.suppress,
+		Mode: scan.ModeCluster, Unreadable: unreadable, AcceptGaps: r.acceptGaps}
+	var gaps []scan.Gap
+	if f.images.enabled {
+		kc, err := f.cluster.keychains()
+		if err != nil {
+			return err
+		}
+		if so.Images, gaps, err = f.imageHook(ctx, r, kc); err != nil {
+			return err
+		}
+	}
+	res := scan.New(so).Inventory(loaded.Inventory)
+	res.Coverage = append(res.Coverage, gaps...)
+	return f.finish(s, r, res)
 }

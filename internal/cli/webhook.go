@@ -15,6 +15,7 @@ import (
 	"github.com/kubeward/kubeward/internal/admission"
 	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/httpguard"
+	"github.com/kubeward/kubeward/internal/image/resolve"
 	"github.com/kubeward/kubeward/internal/source/cluster"
 	"github.com/kubeward/kubeward/internal/version"
 	"github.com/prometheus/client_golang/prometheus"
@@ -102,6 +103,7 @@ Service drops it, then finishes the requests in flight and exits.`,
 	fl.StringSliceVar(&f.scan.skip, "skip-checks", nil, "do not run these checks: ids, globs or category:NAME")
 	fl.StringVar(&f.scan.pssLevel, "pss-level", "", "Pod Security Standards level to evaluate: baseline or restricted (default baseline)")
 	fl.StringVar(&f.scan.pssVersion, "pss-version", "", "Pod Security Standards version: latest or v1.N (default latest)")
+	f.scan.images.register(cmd, "images", true, "verify the images of reviewed objects under images.policies (their registries are read within webhook.imageBudget); --images=false leaves the image checks out")
 	fl.StringVar(&f.listen, "listen", ":8443", "address of the HTTPS review endpoint")
 	fl.StringVar(&f.healthListen, "health-listen", ":8080", "address of /healthz, /readyz and /metrics (plain HTTP); empty: none")
 	fl.StringVar(&f.path, "path", admission.DefaultPath, "path of the review endpoint")
@@ -203,7 +205,22 @@ func (f *webhookFlags) serve(ctx context.Context, cmd *cobra.Command, s Streams)
 
 	nsCache := admission.NewNamespaceCache(cs)
 	nsCache.Run(ctx)
+	var images *resolve.Resolver
+	if f.scan.images.enabled && r.opts.ImageFacts() {
+		rs, gaps, err := f.scan.imageResolver(r, resolve.ClusterKeychains(cs))
+		if err != nil {
+			return err
+		}
+		for _, g := range gaps {
+			log.Warn("an image check cannot run at admission", "checks", g.NotRun, "reason", g.Reason)
+		}
+		images = rs
+	}
 	eval := admission.NewEvaluator(r.checks, r.opts, r.suppress)
+	if images != nil {
+		budget, _ := time.ParseDuration(cfg.Webhook.ImageBudget) // validated with the file; 0: the default
+		eval.WithImages(images, budget)
+	}
 	wh := admission.New(eval, pol, nsCache, metrics, log)
 	wh.Budget = httpguard.NewBudget(f.inFlight)
 	log.Info("kubeward webhook starting", "version", version.String(), "checks", len(eval.Checks()),

@@ -46,6 +46,17 @@ type File struct {
 		// Vulnerabilities is the known-vulnerability policy and the OSV
 		// database's location (docs/images.md).
 		Vulnerabilities vuln.Config `yaml:"vulnerabilities"`
+		// Policies are the signature and attestation policies (images.go).
+		Policies []ImagePolicy `yaml:"policies"`
+		// TrustedRoot is a Sigstore trusted_root.json (air-gapped sites);
+		// without it the root comes from Sigstore's TUF repository.
+		TrustedRoot string      `yaml:"trustedRoot"`
+		TUF         TUFSettings `yaml:"tuf"`
+		// Registry is how registries are read.
+		Registry RegistryAccess `yaml:"registry"`
+		// OnRegistryError is deny (default) or warn: what an image that
+		// could not be read from its registry gives when a policy covers it.
+		OnRegistryError string `yaml:"onRegistryError"`
 	} `yaml:"images"`
 	// SystemNamespaces replaces the default list (kube-system, kube-public, kube-node-lease).
 	SystemNamespaces []string `yaml:"systemNamespaces"`
@@ -117,6 +128,9 @@ func Parse(data []byte) (*File, error) {
 	if err := f.Images.Vulnerabilities.Validate(); err != nil {
 		return nil, err
 	}
+	if err := validateImages(&f); err != nil {
+		return nil, err
+	}
 	for i := range f.Suppressions {
 		if err := f.Suppressions[i].Validate(); err != nil {
 			return nil, fmt.Errorf("suppressions[%d]: %w", i, err)
@@ -171,6 +185,8 @@ func (f *File) Apply(opts *check.Options) {
 	if len(f.Images.PrivateRegistries) > 0 {
 		opts.PrivateRegistries = f.Images.PrivateRegistries
 	}
+	opts.ImagePolicies = len(f.Images.Policies) > 0
+	opts.ImageOnRegistryError = f.Images.OnRegistryError
 	if len(f.SystemNamespaces) > 0 {
 		opts.SystemNamespaces = f.SystemNamespaces
 	}

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/kubeward/kubeward/internal/check"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -24,6 +25,10 @@ type Webhook struct {
 	// "enforce" (they are judged again in enforce mode, as Pod Security
 	// Admission judges every Pod).
 	ControlledObjects string `yaml:"controlledObjects"`
+	// ImageBudget bounds the registry work of one review (verifying the
+	// images of images.policies), a Go duration; default 2s, at most 20s,
+	// and well under the webhook configuration's timeoutSeconds (5).
+	ImageBudget string `yaml:"imageBudget"`
 }
 
 // WebhookModes holds one value per admission mode.
@@ -68,6 +73,12 @@ func (w *Webhook) validate() error {
 		ns, name, ok := strings.Cut(sa, "/")
 		if !ok || ns == "" || name == "" || strings.Contains(name, "/") {
 			return fmt.Errorf("webhook.exemptions.serviceAccounts[%d]: %q is not namespace/name", i, sa)
+		}
+	}
+	if w.ImageBudget != "" {
+		d, err := time.ParseDuration(w.ImageBudget)
+		if err != nil || d <= 0 || d > 20*time.Second {
+			return fmt.Errorf("webhook.imageBudget: %q is not a duration between 0 and 20s", w.ImageBudget)
 		}
 	}
 	switch w.ControlledObjects {

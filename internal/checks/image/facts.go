@@ -1,6 +1,9 @@
 package image
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/image/facts"
 	"github.com/kubeward/kubeward/internal/inventory"
@@ -42,4 +45,73 @@ func bounded(s string) string {
 		return s
 	}
 	return s[:max] + "..."
+}
+
+// provenanceRefs are the references of the checks over image policies.
+var provenanceRefs = []check.Reference{
+	check.CIS("5.5.1", "Configure Image Provenance using ImagePolicyWebhook admission controller"),
+	check.NSA("Pod security: building secure container images"),
+}
+
+// policyReads is what the checks over image policies read.
+var policyReads = []string{"spec.containers[*].image", "spec.initContainers[*].image", "images.policies (the configuration)"}
+
+// signatureCheck builds a check that reports the images a policy's
+// signers have not signed, for the one outcome that best explains it.
+func signatureCheck(meta check.Meta, outcome facts.Outcome, message func(u factsUse, v *facts.SignatureVerdict) string) *check.Check {
+	meta.Category, meta.Reads = check.CategoryImage, policyReads
+	if meta.Refs == nil {
+		meta.Refs = provenanceRefs
+	}
+	return &check.Check{
+		Meta: meta,
+		Inventory: func(ctx *check.Context, inv *inventory.Inventory) []check.Result {
+			var out []check.Result
+			for _, u := range withFacts(ctx, inv) {
+				for i := range u.facts.Signatures {
+					v := &u.facts.Signatures[i]
+					if !v.Trusted() && v.Worst() == outcome {
+						out = append(out, u.result(message(u, v)))
+					}
+				}
+			}
+			return out
+		},
+		Needs:  inventory.WorkloadKinds,
+		Images: true,
+		Active: (*check.Options).ImageFacts,
+	}
+}
+
+// problems lists the distinct identities and problems of the signatures
+// of an outcome, for a message.
+func problems(found []facts.Signature, o facts.Outcome) string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range found {
+		if s.Outcome != o {
+			continue
+		}
+		p := s.Problem
+		if p == "" {
+			p = s.Identity
+		}
+		p = bounded(p) + " (" + s.Layout + ")"
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	if len(out) > 3 {
+		out = append(out[:3], fmt.Sprintf("and %d more", len(out)-3))
+	}
+	return strings.Join(out, "; ")
+}
+
+// signers names the trusted signers of a policy for a message.
+func signers(v *facts.SignatureVerdict) string {
+	if len(v.Signers) > 3 {
+		return strings.Join(v.Signers[:3], ", ") + fmt.Sprintf(" and %d more", len(v.Signers)-3)
+	}
+	return strings.Join(v.Signers, ", ")
 }

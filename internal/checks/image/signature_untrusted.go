@@ -1,0 +1,32 @@
+package image
+
+import (
+	"fmt"
+
+	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/image/facts"
+)
+
+// SignatureUntrusted reports images signed, validly, by someone the image
+// policy does not trust: a certificate of another identity or issuer, or
+// a key the policy does not list. It names who signed.
+//
+// Reads: the image facts of spec.initContainers[*].image and
+// spec.containers[*].image, and images.policies.
+// Allows: images with a signature by one of the policy's signers,
+// whatever other signatures they carry.
+var SignatureUntrusted = signatureCheck(check.Meta{
+	ID:       "image-signature-untrusted",
+	Title:    "Image is signed by an identity the policy does not trust",
+	Severity: check.High,
+	Rationale: "Anyone can obtain a Sigstore certificate for their own identity and sign any image. A signature " +
+		"proves who signed, not that they may: only a signer the policy names vouches for the image.",
+	Fix: "Rebuild and sign the image from the trusted pipeline, or, if this signer is legitimate, add it to the " +
+		"policy's signers (an exact subject and issuer, or a regular expression matched whole).",
+	Peers: []check.Peer{check.Kubescape("C-0236")},
+}, facts.Untrusted, func(u factsUse, v *facts.SignatureVerdict) string {
+	return fmt.Sprintf("container %q: image %q is signed by %s; policy %s trusts %s", u.Name, u.Image,
+		problems(v.Found, facts.Untrusted), v.Policy, signers(v))
+})
+
+func init() { check.Register(SignatureUntrusted) }

@@ -1,0 +1,189 @@
+package cli
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/checks/image"
+	"github.com/kubeward/kubeward/internal/image/facts"
+	"github.com/kubeward/kubeward/internal/image/registry"
+	"github.com/kubeward/kubeward/internal/image/resolve"
+	"github.com/kubeward/kubeward/internal/image/verify"
+	"github.com/kubeward/kubeward/internal/inventory"
+	"github.com/kubeward/kubeward/internal/scan"
+	"github.com/kubeward/kubeward/internal/source/cluster"
+	"github.com/kubeward/kubeward/internal/version"
+	"github.com/sigstore/sigstore-go/pkg/root"
+	"github.com/sigstore/sigstore-go/pkg/tuf"
+	"github.com/spf13/cobra"
+	"k8s.io/client-go/kubernetes"
+)
+
+// imageFlags are how a command reads registries (scan --images, images
+// --resolve): off by default, so that a scan never reaches the network
+// unasked.
+type imageFlags struct {
+	enabled bool
+	cache   string
+}
+
+func (f *imageFlags) register(cmd *cobra.Command, name string, def bool, usage string) {
+	fl := cmd.Flags()
+	fl.BoolVar(&f.enabled, name, def, usage)
+	fl.StringVar(&f.cache, "image-cache", "", "directory of the content-addressed image cache (default images.registry.cache, else the user cache directory's kubeward/images)")
+}
+
+// resolver builds what reads the registries for a run: the client (the
+// configuration's timeout, retries and cache; proxies from the
+// environment), the verifier of images.policies with its trusted root, and
+// keychains (nil: the Docker configuration and credential helpers).
+func (f *imageFlags) resolver(cfg foundConfig, keychains resolve.Keychains, analyzers ...resolve.Analyzer) (*resolve.Resolver, error) {
+	im := &cfg.file.Images
+	opts := registry.Options{UserAgent: "kubeward/" + version.String(), CacheDir: f.cache}
+	if im.Registry.Timeout != "" {
+		opts.Timeout, _ = time.ParseDuration(im.Registry.Timeout) // validated with the file
+	}
+	if im.Registry.Retries != nil {
+		opts.Retries = *im.Registry.Retries
+		if opts.Retries == 0 {
+			opts.Retries = -1 // zero means no retry here, the default elsewhere
+		}
+	}
+	if opts.CacheDir == "" {
+		opts.CacheDir = cfg.file.RelativePath(im.Registry.Cache)
+	}
+	if im.Registry.CAFile != "" {
+		pem, err := os.ReadFile(cfg.file.RelativePath(im.Registry.CAFile))
+		if err != nil {
+			return nil, usageErr("images.registry.caFile: %v", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, usageErr("images.registry.caFile: %s holds no PEM certificate", im.Registry.CAFile)
+		}
+		opts.RootCAs = pool
+	}
+	if opts.CacheDir == "" {
+		if d, err := os.UserCacheDir(); err == nil {
+			opts.CacheDir = filepath.Join(d, "kubeward", "images")
+		}
+	}
+	client, err := registry.New(opts)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	ro := resolve.Options{Client: client, Keychains: keychains, Analyzers: analyzers}
+	if len(im.Policies) > 0 {
+		v, err := imageVerifier(cfg)
+		if err != nil {
+			return nil, err
+		}
+		ro.Verifier = v
+	}
+	return resolve.New(ro), nil
+}
+
+// imageVerifier prepares images.policies: the trusted root from
+// images.trustedRoot (air-gapped sites) or else, when a policy needs one,
+// from Sigstore's TUF repository.
+func imageVerifier(cfg foundConfig) (*verify.Verifier, error) {
+	im := &cfg.file.Images
+	vo := verify.Options{}
+	if cfg.path != "" {
+		vo.BaseDir = filepath.Dir(cfg.path)
+	}
+	switch {
+	case im.TrustedRoot != "":
+		tr, err := verify.LoadTrustedRoot(cfg.file.RelativePath(im.TrustedRoot))
+		if err != nil {
+			return nil, usageErr("images.trustedRoot: %v", err)
+		}
+		vo.Trusted = tr
+	case verify.NeedsTrustedRoot(im.Policies):
+		tr, err := fetchTrustedRoot(cfg)
+		if err != nil {
+			return nil, &exitError{code: ExitError, err: fmt.Errorf("the Sigstore trusted root could not be fetched with TUF (%v); air-gapped sites give images.trustedRoot, a trusted_root.json", err)}
+		}
+		vo.Trusted = tr
+	}
+	v, err := verify.New(im.Policies, vo)
+	if err != nil {
+		return nil, usageErr("config %s: %v", cfg.path, err)
+	}
+	return v, nil
+}
+
+// fetchTrustedRoot reads the trusted root through TUF: Sigstore's public
+// instance by default, or images.tuf's mirror and initial root.
+func fetchTrustedRoot(cfg foundConfig) (*root.TrustedRoot, error) {
+	t := cfg.file.Images.TUF
+	o := tuf.DefaultOptions()
+	if t.Mirror != "" {
+		o.RepositoryBaseURL = t.Mirror
+	}
+	if t.Root != "" {
+		b, err := os.ReadFile(cfg.file.RelativePath(t.Root))
+		if err != nil {
+			return nil, err
+		}
+		o.Root = b
+	}
+	if t.Cache != "" {
+		o.CachePath = cfg.file.RelativePath(t.Cache)
+	}
+	return root.FetchTrustedRootWithOptions(o)
+}
+
+// imageResolver is the resolver of a run that reads registries (scan
+// --images, the webhook): images.policies, and known vulnerabilities
+// (vulnerabilityAnalysis, which may only report why they cannot be
+// judged: the gaps, for the coverage of the selected checks).
+func (f *scanFlags) imageResolver(r *run, keychains resolve.Keychains) (*resolve.Resolver, []scan.Gap, error) {
+	an, gap, err := vulnerabilityAnalysis(r.config, f.vulnDB, r.opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	var analyzers []resolve.Analyzer
+	if an != nil {
+		analyzers = append(analyzers, an)
+	}
+	var gaps []scan.Gap
+	if gap != "" && slices.ContainsFunc(r.checks, func(c *check.Check) bool { return c.ID == image.Vulnerable.ID }) {
+		gaps = append(gaps, scan.Gap{ID: "vulnerability-database", Reason: strings.TrimPrefix(gap, "not run: "), NotRun: []string{image.Vulnerable.ID}})
+	}
+	rs, err := f.images.resolver(r.config, keychains, analyzers...)
+	return rs, gaps, err
+}
+
+// imageHook is the scan engine's hook that learns the facts of an
+// inventory's images, and the coverage gaps of the run's image analysis.
+func (f *scanFlags) imageHook(ctx context.Context, r *run, keychains resolve.Keychains) (func(*inventory.Inventory) *facts.Set, []scan.Gap, error) {
+	rs, gaps, err := f.imageResolver(r, keychains)
+	if err != nil {
+		return nil, nil, err
+	}
+	return func(inv *inventory.Inventory) *facts.Set { return rs.Resolve(ctx, resolve.Uses(inv)) }, gaps, nil
+}
+
+// clusterKeychains pull with the workloads' own credentials.
+func (c *clusterFlags) keychains() (resolve.Keychains, error) {
+	cfg, _, err := cluster.Connect(c.options())
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	return resolve.ClusterKeychains(cs), nil
+}

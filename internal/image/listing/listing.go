@@ -1,0 +1,261 @@
+// Package listing is the image inventory of `kubeward images`: every image
+// reference of the input with every place that uses it (object, container,
+// file and line), its registry, repository, tag and digest, and, when the
+// registries were read, what they said. It renders as a table or JSON.
+package listing
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/distribution/reference"
+	"github.com/kubeward/kubeward/internal/fieldpath"
+	"github.com/kubeward/kubeward/internal/image/facts"
+	"github.com/kubeward/kubeward/internal/inventory"
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Image is one distinct reference, as the pod specs write it.
+type Image struct {
+	Reference string `json:"reference"`
+	// Registry, Repository, Tag and Digest are the reference's parts, read
+	// the way the kubelet reads them (nginx is docker.io/library/nginx,
+	// pulled as latest). Invalid says why a reference does not parse.
+	Registry   string `json:"registry,omitempty"`
+	Repository string `json:"repository,omitempty"`
+	Tag        string `json:"tag,omitempty"`
+	TagImplied bool   `json:"tagImplied,omitempty"`
+	Digest     string `json:"digest,omitempty"`
+	Invalid    string `json:"invalid,omitempty"`
+	// Facts is what the registry said (digest, policy verdicts, analyses),
+	// when it was read.
+	Facts *facts.Facts `json:"facts,omitempty"`
+	// Running are the digests running pods report for the reference
+	// (status.containerStatuses[].imageID; cluster mode).
+	Running []string `json:"running,omitempty"`
+	Uses    []Use    `json:"uses"`
+}
+
+// Use is one container that runs the image.
+type Use struct {
+	Object        inventory.Ref `json:"object"`
+	Container     string        `json:"container"`
+	ContainerKind string        `json:"containerKind"`
+	Path          string        `json:"path"`
+	File          string        `json:"file,omitempty"`
+	Template      string        `json:"template,omitempty"`
+	Line          int           `json:"line,omitempty"`
+	Column        int           `json:"column,omitempty"`
+	Cluster       string        `json:"cluster,omitempty"`
+}
+
+// Build lists the images of the inventory's pod specs, ephemeral and
+// init containers included; pods run by a controller in the inventory
+// are counted through the controller, and lend it their running digests.
+func Build(inv *inventory.Inventory, set *facts.Set) []*Image {
+	byRef := map[string]*Image{}
+	running := map[string]map[string]bool{}
+	for _, p := range inv.AllPods() {
+		pod, ok := p.Object.Typed.(*corev1.Pod)
+		if !ok {
+			continue
+		}
+		for _, st := range append(append([]corev1.ContainerStatus(nil), pod.Status.InitContainerStatuses...), pod.Status.ContainerStatuses...) {
+			if i := strings.LastIndex(st.ImageID, "@"); i >= 0 && st.Image != "" {
+				d := st.ImageID[i+1:]
+				for _, c := range p.Containers() {
+					if c.Name == st.Name {
+						if running[c.Image] == nil {
+							running[c.Image] = map[string]bool{}
+						}
+						running[c.Image][d] = true
+					}
+				}
+			}
+		}
+	}
+	for _, p := range inv.Pods() {
+		cs := p.Containers()
+		paths := make([]*fieldpath.Path, len(cs))
+		for i, c := range cs {
+			paths[i] = c.Path.Child("image")
+		}
+		pos := p.Object.Locate(paths)
+		for i, c := range cs {
+			if c.Image == "" {
+				continue
+			}
+			im := byRef[c.Image]
+			if im == nil {
+				im = parse(c.Image)
+				if f, ok := set.Lookup(c.Image); ok {
+					im.Facts = f
+				}
+				for d := range running[c.Image] {
+					im.Running = append(im.Running, d)
+				}
+				sort.Strings(im.Running)
+				byRef[c.Image] = im
+			}
+			src := p.Object.Source
+			im.Uses = append(im.Uses, Use{
+				Object: p.Object.Ref, Container: c.Name, ContainerKind: c.Kind, Path: paths[i].String(),
+				File: src.File, Template: src.Template, Line: pos[i].Line, Column: pos[i].Column, Cluster: src.Cluster,
+			})
+		}
+	}
+	out := make([]*Image, 0, len(byRef))
+	for _, im := range byRef {
+		out = append(out, im)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Reference < out[j].Reference })
+	return out
+}
+
+func parse(ref string) *Image {
+	im := &Image{Reference: ref}
+	named, err := reference.ParseNormalizedNamed(ref)
+	if err != nil {
+		im.Invalid = err.Error()
+		return im
+	}
+	im.Registry, im.Repository = reference.Domain(named), reference.Path(named)
+	if t, ok := named.(reference.Tagged); ok {
+		im.Tag = t.Tag()
+	}
+	if d, ok := named.(reference.Digested); ok {
+		im.Digest = d.Digest().String()
+	}
+	if im.Tag == "" && im.Digest == "" {
+		im.Tag, im.TagImplied = "latest", true
+	}
+	return im
+}
+
+// WriteJSON writes the list as one JSON document.
+func WriteJSON(w io.Writer, images []*Image) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(struct {
+		Images []*Image `json:"images"`
+	}{images})
+}
+
+// WriteTable writes one row per image, its first use at the end of the
+// row and further uses on the rows below; VERDICT is shown when the
+// registries were read.
+func WriteTable(w io.Writer, images []*Image) error {
+	resolved := false
+	for _, im := range images {
+		resolved = resolved || im.Facts != nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	head := "IMAGE\tREGISTRY\tREPOSITORY\tTAG\tDIGEST\t"
+	if resolved {
+		head += "VERDICT\t"
+	}
+	fmt.Fprintln(tw, head+"USED BY")
+	for _, im := range images {
+		cells := []string{im.Reference, "-", "-", "-", "-"}
+		if im.Invalid != "" {
+			cells[4] = "invalid reference"
+		} else {
+			tag := im.Tag
+			if im.TagImplied {
+				tag = "(latest)"
+			}
+			cells = []string{im.Reference, im.Registry, im.Repository, or(tag, "-"), digest(im)}
+		}
+		if resolved {
+			cells = append(cells, verdict(im.Facts))
+		}
+		for i, u := range im.Uses {
+			if i > 0 {
+				cells = make([]string, len(cells))
+			}
+			fmt.Fprintln(tw, strings.Join(append(cells, fmt.Sprintf("%s %s[%s] %s", u.Object, u.ContainerKind, u.Container, where(u))), "\t"))
+		}
+	}
+	return tw.Flush()
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func short(d string) string {
+	if alg, hex, ok := strings.Cut(d, ":"); ok && len(hex) > 12 {
+		return alg + ":" + hex[:12]
+	}
+	return d
+}
+
+// digest shows the pinned digest, or the one the tag resolved to.
+func digest(im *Image) string {
+	switch {
+	case im.Digest != "":
+		return short(im.Digest)
+	case im.Facts != nil && im.Facts.Digest != "":
+		return short(im.Facts.Digest) + " (resolved)"
+	case len(im.Running) > 0:
+		return short(im.Running[0]) + " (running)"
+	}
+	return "-"
+}
+
+// verdict sums up what the registry and the policies said.
+func verdict(f *facts.Facts) string {
+	if f == nil {
+		return "-"
+	}
+	if f.Error != "" {
+		return "unreadable"
+	}
+	var out []string
+	for i := range f.Signatures {
+		v := &f.Signatures[i]
+		switch {
+		case v.Trusted():
+			out = append(out, "signed")
+		case v.Worst() == "":
+			out = append(out, "unsigned")
+		default:
+			out = append(out, string(v.Worst())+" signature")
+		}
+	}
+	for i := range f.Attestations {
+		a := &f.Attestations[i]
+		if !a.Passed() {
+			out = append(out, a.Name+" missing or failing")
+		}
+	}
+	if len(out) == 0 {
+		if len(f.Policies) == 0 {
+			return "no policy"
+		}
+		return "passes"
+	}
+	return strings.Join(out, ", ")
+}
+
+func where(u Use) string {
+	switch {
+	case u.File != "" && u.Line > 0:
+		if u.Template != "" {
+			return fmt.Sprintf("%s (%s):%d", u.File, u.Template, u.Line)
+		}
+		return fmt.Sprintf("%s:%d", u.File, u.Line)
+	case u.File != "":
+		return u.File
+	case u.Cluster != "":
+		return "cluster " + u.Cluster
+	}
+	return ""
+}
