@@ -128,7 +128,8 @@ func TestScanImages(t *testing.T) {
 		t.Fatalf("without --images: exit %d, coverage %+v\n%s", code, r.Coverage, stderr)
 	}
 
-	code, stderr, r = scanImages(t, "--config", cfg, "--checks", "image-*", "--images", apps)
+	// Known vulnerabilities need a database this test does not give.
+	code, stderr, r = scanImages(t, "--config", cfg, "--checks", "image-*", "--skip-checks", "image-vulnerable", "--images", apps)
 	var unsigned []string
 	for _, f := range r.Findings {
 		if f.Check == "image-unsigned" {

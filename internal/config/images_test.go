@@ -1,0 +1,48 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestImagePolicyValidation(t *testing.T) {
+	head := "apiVersion: kubeward.dev/v1alpha1\nkind: Config\nimages:\n"
+	ok := head + `  policies:
+  - name: p
+    images: ["ghcr.io/acme/**"]
+    signers:
+    - keyless: {issuer: https://token.actions.githubusercontent.com, subjectRegExp: "https://github\\.com/acme/.*"}
+    - key: cosign.pub
+    attestations: [{type: slsa-provenance, builderIDRegExp: "https://github\\.com/.*"}, {type: spdx}]
+    exceptions: [{images: [ghcr.io/acme/old], reason: legacy, expires: "2027-01-01"}]
+  registry: {timeout: 10s, retries: 0}
+  onRegistryError: warn
+`
+	f, err := Parse([]byte(ok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := f.ImageSuppressions()
+	if len(rules) != len(PolicyChecks) || rules[0].Image != "ghcr.io/acme/old" || !strings.Contains(rules[0].Origin, "images.policies[0].exceptions[0]") {
+		t.Fatalf("suppressions = %+v", rules)
+	}
+	for _, tc := range []struct{ yaml, want string }{
+		{"  policies: [{signers: [{key: k}]}]\n", "images is required"},
+		{"  policies: [{images: [x]}]\n", "needs signers, attestations or both"},
+		{"  policies: [{images: [x], signers: [{key: k, keyless: {issuer: i, subject: s}}]}]\n", "not both"},
+		{"  policies: [{images: [x], signers: [{keyless: {subject: s}}]}]\n", "issuer or issuerRegExp"},
+		{"  policies: [{images: [x], signers: [{keyless: {issuer: i, subjectRegExp: \"(\"}}]}]\n", "missing closing"},
+		{"  policies: [{images: [x], attestations: [{type: spdx}]}]\n", "no signers"},
+		{"  policies: [{images: [x], signers: [{key: k}], attestations: [{type: sbom}]}]\n", "predicate type URI"},
+		{"  policies: [{images: [x], signers: [{key: k}], attestations: [{type: spdx, builderID: b}]}]\n", "conditions on SLSA provenance"},
+		{"  policies: [{images: [x], signers: [{key: k}], exceptions: [{images: [y]}]}]\n", "needs a reason"},
+		{"  policies: [{images: [x], signers: [{key: k}], exceptions: [{images: [y], checks: [image-latest-tag], reason: r}]}]\n", "is not one of"},
+		{"  policies: [{name: a, images: [x], signers: [{key: k}]}, {name: a, images: [y], signers: [{key: k}]}]\n", "used twice"},
+		{"  onRegistryError: allow\n", "deny or warn"},
+		{"  registry: {timeout: soon}\n", "duration"},
+	} {
+		if _, err := Parse([]byte(head + tc.yaml)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want %q", strings.TrimSpace(tc.yaml), err, tc.want)
+		}
+	}
+}
