@@ -2,13 +2,11 @@ package admission
 
 import (
 	"context"
-
-	"github.com/google/go-containerregistry/pkg/authn"
-	appsv1 "k8s.io/api/apps/v1"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/kubeward/kubeward/internal/check"
@@ -20,6 +18,7 @@ import (
 	"github.com/kubeward/kubeward/internal/image/verify/sigtest"
 	"github.com/kubeward/kubeward/internal/kubetest"
 	admissionv1 "k8s.io/api/admission/v1"
+	appsv1 "k8s.io/api/apps/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )

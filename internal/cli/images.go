@@ -24,6 +24,7 @@ type imagesFlags struct {
 	input   inputFlags
 	cluster clusterFlags
 	images  imageFlags
+	vulnDB  vulnDBFlags
 }
 
 func newImagesCmd(s Streams) *cobra.Command {
@@ -38,8 +39,10 @@ Each reference is split as the kubelet reads it: registry, repository, tag
 (latest when none is given) and digest.
 
 With --resolve, each distinct image is looked up in its registry once: the
-digest a tag points to, and the verdict of images.policies on its signatures
-and attestations (docs/images.md). Credentials come from the Docker
+digest a tag points to, the verdict of images.policies on its signatures
+and attestations, and the advisories of the OSV database (--vuln-db; never
+downloaded here: "images db update") that match its packages
+(docs/images.md). Credentials come from the Docker
 configuration and credential helpers; with --cluster, from each workload's
 imagePullSecrets and service account. In cluster mode the digests the running
 pods report are listed too.
@@ -60,7 +63,8 @@ an error).`,
 	f.out.register(cmd, []string{"table", "json"}, "table", "")
 	f.input.registerQuery(cmd)
 	f.cluster.register(cmd)
-	f.images.register(cmd, "resolve", false, "look each image up in its registry: the digest of tags and the verdict of images.policies")
+	f.images.register(cmd, "resolve", false, "look each image up in its registry: the digest of tags, the verdict of images.policies and known vulnerabilities")
+	f.vulnDB.register(cmd)
 	cmd.AddCommand(newImagesSBOMCmd(s), newImagesDBCmd(s))
 	return cmd
 }
@@ -102,7 +106,17 @@ func (f *imagesFlags) run(cmd *cobra.Command, s Streams, args []string) error {
 	}
 	var rs *resolve.Resolver
 	if f.images.enabled {
-		if rs, err = f.images.resolver(found, keychains); err != nil {
+		an, gap, err := vulnerabilityAnalysis(found, f.vulnDB, &check.Options{})
+		if err != nil {
+			return err
+		}
+		var analyzers []resolve.Analyzer
+		if an != nil {
+			analyzers = append(analyzers, an)
+		} else {
+			fmt.Fprintf(s.Err, "kubeward: known vulnerabilities %s\n", gap)
+		}
+		if rs, err = f.images.resolver(found, keychains, analyzers...); err != nil {
 			return err
 		}
 	}

@@ -158,3 +158,50 @@ func TestVulnerabilityAnalysis(t *testing.T) {
 		t.Errorf("with a database: %v %q %v", an, gap, err)
 	}
 }
+
+// TestImagesResolveVulnerabilities: images --resolve matches each image's
+// packages against the database it is given, and says when there is none.
+func TestImagesResolveVulnerabilities(t *testing.T) {
+	reg := registrytest.New(t)
+	reg.DockerConfig(t)
+	img := sbomtest.Image(t, sbomtest.Layer(t, map[string]sbomtest.File{
+		"app/package-lock.json": sbomtest.PackageLock(map[string]string{"lodash": "4.17.20"}),
+	}))
+	reg.Push(t, "acme/app:1.0", img)
+	dir := t.TempDir()
+	cfg := writeTestFile(t, dir, "kubeward.yaml", "apiVersion: kubeward.dev/v1alpha1\nkind: Config\nimages:\n  registry: {caFile: "+reg.CAFile(t)+", cache: cache}\n")
+	pod := writeTestFile(t, dir, "pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: app}\nspec:\n  containers:\n  - name: app\n    image: "+reg.Host+"/acme/app:1.0\n")
+	db := filepath.Join(dir, "osv")
+	osvtest.DB(t, db, map[string][]byte{"npm": osvtest.Archive(t, `{"id":"GHSA-35jh-r3h4-6jhm","aliases":["CVE-2021-23337"],"affected":[{"package":{"ecosystem":"npm","name":"lodash"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"4.17.21"}]}]}]}`)})
+
+	code, out, stderr := runCLI(t, "images", "--config", cfg, "--resolve", "--vuln-db", db, "-o", "json", pod)
+	if code != ExitClean {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	var got struct {
+		Images []struct {
+			Facts struct {
+				Analyses map[string]struct {
+					Value struct {
+						Findings []struct{ ID, Installed, Fixed string }
+					}
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil || len(got.Images) != 1 {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	fs := got.Images[0].Facts.Analyses["vulnerabilities"].Value.Findings
+	if len(fs) != 1 || fs[0].ID != "GHSA-35jh-r3h4-6jhm" || fs[0].Installed != "4.17.20" || fs[0].Fixed != "4.17.21" {
+		t.Errorf("findings = %+v\n%s", fs, out)
+	}
+	if code, out, stderr := runCLI(t, "images", "--config", cfg, "--resolve", "--vuln-db", db, pod); code != ExitClean || !strings.Contains(out, "1 advisory (") {
+		t.Errorf("table: exit %d\n%s%s", code, out, stderr)
+	}
+	// Without a database the listing goes on, and says what it left out.
+	code, out, stderr = runCLI(t, "images", "--config", cfg, "--resolve", "--vuln-db", t.TempDir(), pod)
+	if code != ExitClean || !strings.Contains(stderr, "known vulnerabilities not run: no vulnerability database") || strings.Contains(out, "advisor") {
+		t.Errorf("no database: exit %d\n%s%s", code, out, stderr)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/distribution/reference"
 	"github.com/kubeward/kubeward/internal/fieldpath"
 	"github.com/kubeward/kubeward/internal/image/facts"
+	"github.com/kubeward/kubeward/internal/image/vuln"
 	"github.com/kubeward/kubeward/internal/inventory"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -236,6 +237,9 @@ func verdict(f *facts.Facts) string {
 			out = append(out, a.Name+" missing or failing")
 		}
 	}
+	if a, ok := f.Analyses[vuln.AnalysisName]; ok {
+		out = append(out, vulnerabilities(a))
+	}
 	if len(out) == 0 {
 		if len(f.Policies) == 0 {
 			return "no policy"
@@ -243,6 +247,35 @@ func verdict(f *facts.Facts) string {
 		return "passes"
 	}
 	return strings.Join(out, ", ")
+}
+
+// vulnerabilities counts the advisories matched, by rating, worst first.
+func vulnerabilities(a facts.Analysis) string {
+	rep, ok := a.Value.(*vuln.Report)
+	if !ok {
+		return "vulnerabilities not judged"
+	}
+	if len(rep.Findings) == 0 {
+		return "no known vulnerability"
+	}
+	var by [vuln.Critical + 1]int
+	for i := range rep.Findings {
+		by[rep.Findings[i].Severity]++
+	}
+	var parts []string
+	for s := vuln.Critical; ; s-- {
+		if by[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", by[s], s))
+		}
+		if s == vuln.Unrated {
+			break
+		}
+	}
+	noun := "advisories"
+	if len(rep.Findings) == 1 {
+		noun = "advisory"
+	}
+	return fmt.Sprintf("%d %s (%s)", len(rep.Findings), noun, strings.Join(parts, ", "))
 }
 
 func where(u Use) string {
