@@ -40,6 +40,7 @@ type policyTestFlags struct {
 	user      string
 	groups    []string
 	all       bool
+	asWritten bool
 }
 
 func newPolicyTestCmd(s Streams) *cobra.Command {
@@ -67,8 +68,13 @@ failed and the likely cause). A case can take every object of a file (select:
 all, or a glob such as Pod/*). A case that depends on a policy or binding the
 API server would refuse is an error, never a pass.
 
-Objects are evaluated as written: the API server would first apply its
-defaults and mutating admission (see docs/policy.md).
+Objects are evaluated as the API server hands them to policies: after the
+defaulting of their API version (the API server's own defaulters) and, for a
+new object, what a default kube-apiserver's create path adds (a pod's service
+account, token volume, tolerations and priority; volume protection
+finalizers). --as-written evaluates them as written instead. Custom resources
+are evaluated as written (their CRD's schema defaults are not applied); see
+docs/policy.md.
 
 Exit codes: 0 every object admitted and every case passed, 1 an object denied
 or a case failed, 2 usage or input error (including a policy or binding the
@@ -89,6 +95,7 @@ API server would refuse).`,
 	fl.StringVar(&f.user, "user", vap.DefaultUser.Name, "user name of the requests")
 	fl.StringArrayVar(&f.groups, "group", nil, "group of the requests' user (repeatable; default system:authenticated)")
 	fl.BoolVar(&f.all, "all", false, "also list objects no binding applies to")
+	fl.BoolVar(&f.asWritten, "as-written", false, "evaluate objects as written, without the API server's defaulting and the mutating admission of a default kube-apiserver")
 	f.input.register(cmd)
 	return cmd
 }
@@ -179,7 +186,7 @@ func (f *policyTestFlags) run(ctx context.Context, s Streams, manifests []string
 	if err != nil {
 		return loadError(s.Err, log, err)
 	}
-	set := vap.New(policyObjs, vap.Options{DefaultNamespace: f.namespace, Cluster: manifestObjs,
+	set := vap.New(policyObjs, vap.Options{DefaultNamespace: f.namespace, Cluster: manifestObjs, AsWritten: f.asWritten,
 		Authorizer: vap.RBACAuthorizer(rbacModel(policyObjs, manifestObjs))})
 	rep := &policyReport{Problems: append(log.Problems(), set.Problems()...), Notes: set.Notes(), Policies: set.Policies()}
 	if len(rep.Policies) == 0 && len(set.Problems()) == 0 {

@@ -22,7 +22,9 @@ func TestExplainEvaluationErrors(t *testing.T) {
 	}, {
 		name: "through a variable",
 		spec: "variables: [{name: sc, expression: \"object.spec.securityContext.runAsNonRoot\"}]\nvalidations: [{expression: \"variables.sc == true\"}]",
-		want: []string{"the part that failed: `object.spec.securityContext` in variable \"sc\"", "no such key: securityContext"},
+		// The API server defaults securityContext to {}: the key missing
+		// is inside it.
+		want: []string{"the part that failed: `object.spec.securityContext.runAsNonRoot` in variable \"sc\"", "no such key: runAsNonRoot"},
 	}, {
 		name: "operands of the wrong types",
 		spec: "validations: [{expression: \"object.metadata.name + object.spec.containers[0].ports[0].containerPort != ''\"}]",

@@ -17,11 +17,13 @@ import (
 	"sort"
 	"time"
 
+	"github.com/kubeward/kubeward/internal/apidefaults"
 	"github.com/kubeward/kubeward/internal/diag"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/policy/redact"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -56,6 +58,10 @@ type Options struct {
 	// their policies and bindings do not (objects under test that ship a
 	// policy do not enforce it on themselves).
 	Cluster []*inventory.Object
+	// AsWritten evaluates objects as written, without the API server's
+	// defaulting and the mutating admission of a default kube-apiserver
+	// (package apidefaults), which are applied otherwise.
+	AsWritten bool
 }
 
 // DefaultUser is the requester when a request names none: an ordinary
@@ -76,6 +82,8 @@ type Set struct {
 	oi         admission.ObjectInterfaces
 	secrets    *redact.Redactor // Secret values of the inputs
 	refused    []Refusal
+	asWritten  bool
+	cluster    apidefaults.Options // service accounts and priority classes of the inputs
 }
 
 // Refusal is a policy or binding of the inputs that the API server would
@@ -110,6 +118,8 @@ func New(objs []*inventory.Object, opts Options) *Set {
 		now:        opts.Now,
 		oi:         admission.NewObjectInterfacesFromScheme(scheme.Scheme),
 		secrets:    (*redact.Redactor)(nil).With(all...),
+		asWritten:  opts.AsWritten,
+		cluster:    clusterOptions(all),
 	}
 	if s.defaultNS == "" {
 		s.defaultNS = metav1.NamespaceDefault
@@ -612,7 +622,19 @@ func (s *Set) prepare(req Request) (*prepared, error) {
 		a, _ := meta.Accessor(o)
 		a.SetNamespace(ns)
 		serverFields(a, s.now, ns)
-		mergeStringData(o)
+		apidefaults.Convert(o)
+		if !s.asWritten {
+			// The new object of a CREATE, and every stored object (the
+			// old one of an UPDATE, the one a DELETE removes), went
+			// through defaulting and the create path's admission; the new
+			// object of an UPDATE only through defaulting.
+			created := op != admission.Update || o == old
+			opts := s.cluster
+			opts.TokenVolumeSuffix = tokenSuffix(ns, a.GetName())
+			if err := apidefaults.Default(o, ns, created, opts); err != nil {
+				return nil, err
+			}
+		}
 	}
 	attrNS := ns
 	if gvk.GroupKind() == inventory.KindNamespace {
@@ -677,24 +699,36 @@ func serverFields(a metav1.Object, now time.Time, ns string) {
 	}
 }
 
-// mergeStringData moves a Secret's stringData into data, as the API server
-// does when it decodes a Secret.
-func mergeStringData(o runtime.Object) {
-	switch sec := o.(type) {
-	case *corev1.Secret:
-		if len(sec.StringData) == 0 {
-			return
+// clusterOptions are the service accounts and priority classes among the
+// inputs, which the pod admission reads.
+func clusterOptions(objs []*inventory.Object) apidefaults.Options {
+	o := apidefaults.Options{ServiceAccounts: map[string]*corev1.ServiceAccount{}, PriorityClasses: map[string]*schedulingv1.PriorityClass{}}
+	for _, obj := range objs {
+		switch t := obj.Typed.(type) {
+		case *corev1.ServiceAccount:
+			ns := t.Namespace
+			if ns == "" {
+				ns = metav1.NamespaceDefault
+			}
+			o.ServiceAccounts[ns+"/"+t.Name] = t
+		case *schedulingv1.PriorityClass:
+			o.PriorityClasses[t.Name] = t
 		}
-		if sec.Data == nil {
-			sec.Data = map[string][]byte{}
-		}
-		for k, v := range sec.StringData {
-			sec.Data[k] = []byte(v)
-		}
-		sec.StringData = nil
-	case *unstructured.Unstructured:
-		_ = sec // custom resources carry no stringData
 	}
+	return o
+}
+
+// tokenSuffix stands for the five random characters the API server gives
+// a pod's token volume (kube-api-access-XXXXX), drawn from the same
+// alphabet and derived from the pod's identity so results are stable.
+func tokenSuffix(ns, name string) string {
+	const alphabet = "bcdfghjklmnpqrstvwxz2456789" // k8s.io/apiserver/pkg/storage/names
+	sum := sha1.Sum([]byte("token/" + ns + "/" + name))
+	out := make([]byte, 5)
+	for i := range out {
+		out[i] = alphabet[int(sum[i])%len(alphabet)]
+	}
+	return string(out)
 }
 
 // admissionConfigResource lists the resources API-defined policies never

@@ -433,3 +433,31 @@ subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: bob}]
 	checkResult(t, evaluate(t, s, Request{Object: web, User: &user.DefaultInfo{Name: "root", Groups: []string{"system:masters"}}}),
 		want{allowed: true, outcomes: "p=admit"})
 }
+
+// Policies see objects as the API server has made them: defaulted, and for
+// a new pod with its service account's token mounted; Options.AsWritten
+// evaluates them as written.
+func TestEvaluateAfterServerDefaults(t *testing.T) {
+	spec := podRules + "\nvalidations:\n" +
+		"- {expression: \"object.spec.containers.all(c, c.imagePullPolicy == 'IfNotPresent')\", message: pull policy}\n" +
+		"- {expression: \"has(object.spec.securityContext)\", message: security context}\n" +
+		"- {expression: \"object.spec.serviceAccountName == 'default'\", message: service account}\n" +
+		"- {expression: \"object.spec.volumes.exists(v, v.name.startsWith('kube-api-access-'))\", message: token volume}\n" +
+		"- {expression: \"object.spec.tolerations.exists(t, t.key == 'node.kubernetes.io/not-ready' && t.tolerationSeconds == 300)\", message: tolerations}\n"
+	objs := decode(t, policy("p", spec, "validationActions: [Deny]")+pod("shop", "web", "", "web:1"))
+	res := evaluate(t, New(objs, Options{}), Request{Object: find(t, objs, "Pod/shop/web")})
+	if !res.Allowed {
+		t.Errorf("after defaulting: %s", res.Message)
+	}
+	res = evaluate(t, New(objs, Options{AsWritten: true}), Request{Object: find(t, objs, "Pod/shop/web")})
+	if res.Allowed || len(res.Bindings) != 1 || len(res.Bindings[0].Failures) != 5 {
+		t.Errorf("as written: %+v", res)
+	}
+	// A service account that does not mount its token.
+	objs = decode(t, policy("p", spec, "validationActions: [Deny]")+pod("shop", "web", "", "web:1")+
+		"apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: default, namespace: shop}\nautomountServiceAccountToken: false\n")
+	res = evaluate(t, New(objs, Options{}), Request{Object: find(t, objs, "Pod/shop/web")})
+	if res.Allowed || !strings.Contains(res.Message, "no such key: volumes") {
+		t.Errorf("no automount: %+v", res)
+	}
+}
