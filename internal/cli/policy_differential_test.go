@@ -50,8 +50,9 @@ type serverDecision struct {
 // of testdata/vapdiff/subjects.yaml (then updates of three), and runs the
 // same through `kubeward policy test` with cases built from the server's
 // answers: the decision, message, reason, code, warnings and audit
-// annotations must be identical, but for the one documented difference (a
-// policy reading a field the API server defaults).
+// annotations must be identical. The probe-defaults subjects read fields
+// the API server fills in before policies run; with --as-written they must
+// decide otherwise, which proves the defaulting is what makes them agree.
 func TestPolicyTestMatchesAPIServer(t *testing.T) {
 	dir := filepath.Join("testdata", "vapdiff")
 	c := kubetest.Start(t, kubetest.Options{

@@ -7,8 +7,12 @@ import "github.com/kubeward/kubeward/internal/check"
 // Reads: Role and ClusterRole rules (aggregated rules through the
 // ClusterRoles they come from) and the RoleBindings and ClusterRoleBindings
 // that give them out. Allows: roles bound only to system components,
-// bootstrap roles except through a binding in the scan, and rules with
-// verbs and resources "*" (rbac-wildcard reports those once).
+// bootstrap roles except through a binding in the scan, rules with
+// verbs and resources "*" (rbac-wildcard reports those once), and get
+// alone: since Kubernetes 1.35 the API server also requires create for
+// the WebSocket get that kubectl exec, attach and port-forward send
+// (feature gate AuthorizePodWebsocketUpgradeCreatePermission, on by
+// default; see rbac.ConnectNote).
 var PodExec = permissionCheck(check.Meta{
 	ID:        "rbac-pod-exec",
 	Title:     "Role can exec, attach, port-forward or add ephemeral containers",
