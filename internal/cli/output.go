@@ -8,6 +8,7 @@ import (
 
 	"github.com/kubeward/kubeward/internal/report"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 )
 
 // outputFlag is -o of every command, with one meaning everywhere: a format,
@@ -111,6 +112,19 @@ func (o *outputFlag) only(format string) *outputFlag {
 // write is writeEach for a renderer that needs only the format.
 func (o *outputFlag) write(s Streams, render func(format string, w io.Writer) error) error {
 	return o.writeEach(s, func(out output, w io.Writer) error { return render(out.format, w) })
+}
+
+// terminalWidth is the width of the terminal f is, 0 (the renderer's
+// default) when it is none.
+func terminalWidth(f *os.File) int {
+	if f == nil {
+		return 0
+	}
+	w, _, err := term.GetSize(int(f.Fd()))
+	if err != nil || w < 40 {
+		return 0
+	}
+	return w
 }
 
 // orList joins formats as "a, b or c".

@@ -24,6 +24,7 @@ import (
 type scanFlags struct {
 	out            outputFlag
 	failOn         string
+	severity       string
 	checks, skip   []string
 	pssLevel       string
 	pssVersion     string
@@ -43,6 +44,7 @@ func (f *scanFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	f.out.register(cmd, report.Formats(), "table", "")
 	fl.StringVar(&f.failOn, "fail-on", "high", "exit 1 when an unsuppressed finding has this severity or higher: info, low, medium, high, critical or none")
+	fl.StringVar(&f.severity, "severity", "", "list only findings of this severity or higher in table, compact, markdown and html outputs (they all still count, and --fail-on still gates on them): info, low, medium, high or critical")
 	fl.StringSliceVar(&f.checks, "checks", nil, "run only these checks: ids, globs (pss-*) or category:NAME")
 	fl.StringSliceVar(&f.skip, "skip-checks", nil, "do not run these checks: ids, globs or category:NAME")
 	fl.StringVar(&f.pssLevel, "pss-level", "", "Pod Security Standards level to evaluate: baseline or restricted (default baseline)")
@@ -58,6 +60,9 @@ func (f *scanFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.nodeConfig, "node-config", "", "scan a directory of node files (static pod manifests, KubeletConfiguration, kubelet unit and kubeadm-flags.env, encryption and audit configuration) with the control-plane and node checks")
 	_ = cmd.RegisterFlagCompletionFunc("fail-on", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return append(check.Severities(), "none"), cobra.ShellCompDirectiveNoFileComp
+	})
+	_ = cmd.RegisterFlagCompletionFunc("severity", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return check.Severities(), cobra.ShellCompDirectiveNoFileComp
 	})
 	_ = cmd.RegisterFlagCompletionFunc("pss-level", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return []string{"baseline", "restricted"}, cobra.ShellCompDirectiveNoFileComp
@@ -79,6 +84,7 @@ type run struct {
 	checks         []*check.Check
 	suppress       *check.Suppressions
 	failOn         check.Severity // SeverityUnknown: never fail
+	severity       check.Severity // --severity: what the human formats list
 	config         foundConfig
 }
 
@@ -159,6 +165,13 @@ func (f *scanFlags) prepare(cmd *cobra.Command) (*run, error) {
 		}
 		r.failOn = sev
 	}
+	if f.severity != "" {
+		sev, err := check.ParseSeverity(f.severity)
+		if err != nil {
+			return nil, usageErr("--severity: %v", err)
+		}
+		r.severity = sev
+	}
 	all := check.All()
 	if paths := slices.Concat(customPaths, f.customChecks); len(paths) > 0 {
 		cs, err := custom.Load(paths...)
@@ -193,8 +206,11 @@ func (f *scanFlags) finish(s Streams, r *run, res *scan.Result) error {
 	}
 	err := f.out.writeEach(s, func(o output, w io.Writer) error {
 		ro := r.reportOptions()
-		ro.ShowSuppressed, ro.SARIFOmitSuppressed = f.showSuppressed, f.sarifOmit
+		ro.ShowSuppressed, ro.SARIFOmitSuppressed, ro.Severity = f.showSuppressed, f.sarifOmit, r.severity
 		ro.Color = o.format == "table" && o.stdout() && s.OutFile != nil && report.ColorEnabled(s.OutFile)
+		if o.stdout() {
+			ro.Width = terminalWidth(s.OutFile)
+		}
 		return report.Write(o.format, w, res, ro)
 	})
 	if err != nil {

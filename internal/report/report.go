@@ -65,10 +65,16 @@ type Options struct {
 	Checks []*check.Check
 	// Width is the table's wrapping width; 0 means 100 columns.
 	Width int
+	// Severity hides findings below it from the human formats (table,
+	// compact, Markdown, HTML: --severity); they still count in the
+	// summary and the gate, and JSON, SARIF and JUnit list every finding.
+	Severity check.Severity
 }
 
 // Formats lists the output formats Write accepts.
-func Formats() []string { return []string{"table", "json", "sarif", "junit"} }
+func Formats() []string {
+	return []string{"table", "compact", "json", "sarif", "junit", "markdown"}
+}
 
 // Write renders res in the named format.
 func Write(format string, w io.Writer, res *scan.Result, o Options) error {
@@ -81,6 +87,10 @@ func Write(format string, w io.Writer, res *scan.Result, o Options) error {
 		return SARIF(w, res, o)
 	case "junit":
 		return JUnit(w, res, o)
+	case "compact":
+		return Compact(w, res, o)
+	case "markdown":
+		return Markdown(w, res, o)
 	}
 	return fmt.Errorf("unknown output format %q (want %s)", format, strings.Join(Formats(), ", "))
 }

@@ -229,7 +229,7 @@ func TestWriteAndParseOutput(t *testing.T) {
 			t.Errorf("%s: no error for a nil result", f)
 		}
 	}
-	if err := Write("html", &bytes.Buffer{}, fixture(), testOptions()); err == nil || !strings.Contains(err.Error(), "table, json, sarif, junit") {
+	if err := Write("xml", &bytes.Buffer{}, fixture(), testOptions()); err == nil || !strings.Contains(err.Error(), "table, compact, json, sarif, junit") {
 		t.Errorf("unknown format: %v", err)
 	}
 	for _, tc := range []struct {

@@ -53,6 +53,10 @@ func Table(w io.Writer, res *scan.Result, o Options) error {
 	if t.width <= 0 {
 		t.width = defaultWidth
 	}
+	checks := groupByCheck(res.Findings, o)
+	if countListed(res.Findings, o) > longOutput {
+		t.fixes = commonFixes(checks)
+	}
 	owned, vendored := splitVendored(res.Findings, o)
 	t.findings(owned)
 	if len(vendored) > 0 {
@@ -69,6 +73,8 @@ func Table(w io.Writer, res *scan.Result, o Options) error {
 	t.problems(res.Problems)
 	t.skipped(res.Skipped)
 	t.coverage(res.Coverage)
+	t.byCheck(checks)
+	t.hiddenBySeverity(belowSeverity(res.Findings, o))
 	t.summary(Summarize(res, o))
 	return t.w.Flush()
 }
@@ -78,6 +84,9 @@ type table struct {
 	o     Options
 	width int
 	any   bool // a section was written: separate the next by a blank line
+	// fixes, in long outputs, are the fixes the summary by check prints
+	// once: findings that state the same one do not repeat it.
+	fixes map[string]string
 }
 
 type group struct {
@@ -104,11 +113,12 @@ func (t *table) findings(fs []check.Finding) {
 			byKey[k] = g
 			groups = append(groups, g)
 		}
-		if f.Suppressed() && !t.o.ShowSuppressed {
+		switch {
+		case f.Suppressed() && !t.o.ShowSuppressed:
 			g.hidden++
-			continue
+		case listed(f, t.o):
+			g.shown = append(g.shown, f)
 		}
-		g.shown = append(g.shown, f)
 	}
 	for _, g := range groups {
 		if len(g.shown) == 0 {
@@ -245,7 +255,7 @@ func (t *table) finding(f *check.Finding) {
 			t.para(indent, "", 0, clean(fmt.Sprintf("suppression expired on %s: %s (%s)",
 				f.Suppression.Expires, f.Suppression.Reason, f.Suppression.Origin)), "", false)
 		}
-		if f.Fix != "" {
+		if f.Fix != "" && t.fixes[f.CheckID] != f.Fix {
 			t.para(indent, "", 0, "fix: "+clean(f.Fix), "", false)
 		}
 	}
@@ -429,6 +439,43 @@ func someOf(items []string, n int) string {
 		return strings.Join(items, ", ")
 	}
 	return fmt.Sprintf("%s and %d more", strings.Join(items[:n], ", "), len(items)-n)
+}
+
+// byCheck lists the checks with open findings: how many, at what
+// severity, on how many objects, and in long outputs the fix, once.
+func (t *table) byCheck(groups []*checkGroup) {
+	if len(groups) == 0 {
+		return
+	}
+	t.heading(fmt.Sprintf("Findings by check (%d)", len(groups)))
+	idWidth := 0
+	for _, g := range groups {
+		idWidth = max(idWidth, visibleLen(clean(g.ID)))
+	}
+	idWidth = min(idWidth, 40)
+	for _, g := range groups {
+		label := strings.ToUpper(g.Severity.String())
+		pad := strings.Repeat(" ", max(1, sevWidth-len(label)))
+		id := clean(g.ID)
+		text := id + strings.Repeat(" ", max(1, idWidth+2-visibleLen(id))) +
+			plural(g.Open, "finding", "findings") + " on " + plural(g.Objects, "object", "objects")
+		if g.Hidden > 0 {
+			text += fmt.Sprintf(" (%d below --severity)", g.Hidden)
+		}
+		t.para(2, t.style(severityStyle[g.Severity], label)+pad, sevWidth, text, "", false)
+		if t.fixes != nil && g.Fix != "" {
+			t.para(2+sevWidth, "", 0, "fix: "+clean(g.Fix), "", false)
+		}
+	}
+}
+
+// hiddenBySeverity says how many open findings --severity left out.
+func (t *table) hiddenBySeverity(n int) {
+	if n > 0 {
+		t.section()
+		t.para(0, "", 0, fmt.Sprintf("%s below --severity %s not listed; the summary counts them.",
+			plural(n, "finding", "findings"), t.o.Severity), "", false)
+	}
 }
 
 func (t *table) summary(s Summary) {
