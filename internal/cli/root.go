@@ -76,6 +76,7 @@ which), 2 usage or input error, including input that holds nothing to judge.`,
 		newWebhookCmd(s),
 		newNodeCmd(s),
 		newImagesCmd(s),
+		newDiffCmd(s),
 	)
 	return root
 }

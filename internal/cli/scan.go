@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kubeward/kubeward/internal/baseline"
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/checks/apiversion"
 	"github.com/kubeward/kubeward/internal/checks/image"
@@ -25,6 +26,7 @@ type scanFlags struct {
 	out            outputFlag
 	failOn         string
 	severity       string
+	baseline       string
 	checks, skip   []string
 	pssLevel       string
 	pssVersion     string
@@ -45,6 +47,7 @@ func (f *scanFlags) register(cmd *cobra.Command) {
 	f.out.register(cmd, report.Formats(), "table", "")
 	fl.StringVar(&f.failOn, "fail-on", "high", "exit 1 when an unsuppressed finding has this severity or higher: info, low, medium, high, critical or none")
 	fl.StringVar(&f.severity, "severity", "", "list only findings of this severity or higher in table, compact, markdown and html outputs (they all still count, and --fail-on still gates on them): info, low, medium, high or critical")
+	fl.StringVar(&f.baseline, "baseline", "", "JSON report of an earlier scan (-o json=FILE, written without --baseline): report and gate only findings it does not hold, matched by fingerprint (docs/ci.md)")
 	fl.StringSliceVar(&f.checks, "checks", nil, "run only these checks: ids, globs (pss-*) or category:NAME")
 	fl.StringSliceVar(&f.skip, "skip-checks", nil, "do not run these checks: ids, globs or category:NAME")
 	fl.StringVar(&f.pssLevel, "pss-level", "", "Pod Security Standards level to evaluate: baseline or restricted (default baseline)")
@@ -85,6 +88,8 @@ type run struct {
 	suppress       *check.Suppressions
 	failOn         check.Severity // SeverityUnknown: never fail
 	severity       check.Severity // --severity: what the human formats list
+	baseline       *baseline.Report
+	baselined      int // findings the baseline holds, left out of the result
 	config         foundConfig
 }
 
@@ -172,6 +177,11 @@ func (f *scanFlags) prepare(cmd *cobra.Command) (*run, error) {
 		}
 		r.severity = sev
 	}
+	if f.baseline != "" {
+		if r.baseline, err = baseline.ReadFile(f.baseline); err != nil {
+			return nil, usageErr("--baseline: %v", err)
+		}
+	}
 	all := check.All()
 	if paths := slices.Concat(customPaths, f.customChecks); len(paths) > 0 {
 		cs, err := custom.Load(paths...)
@@ -196,13 +206,17 @@ func (f *scanFlags) prepare(cmd *cobra.Command) (*run, error) {
 // reportOptions are the options every report of the run shares: the gate
 // they state is the one the exit code follows.
 func (r *run) reportOptions() report.Options {
-	return report.Options{Checks: r.checks, ToolVersion: version.String(), FailOn: r.failOn, FailOnIncomplete: r.failIncomplete}
+	return report.Options{Checks: r.checks, ToolVersion: version.String(), FailOn: r.failOn, FailOnIncomplete: r.failIncomplete,
+		Baselined: r.baselined}
 }
 
 // finish writes the reports and turns the result into an exit code.
 func (f *scanFlags) finish(s Streams, r *run, res *scan.Result) error {
 	for _, a := range res.UnmatchedAccepts {
 		fmt.Fprintf(s.Err, "warning: %s accepts gap %q, which this scan does not have\n", a.Origin, a.ID)
+	}
+	if r.baseline != nil {
+		res.Findings, r.baselined = baseline.Filter(res.Findings, r.baseline)
 	}
 	err := f.out.writeEach(s, func(o output, w io.Writer) error {
 		ro := r.reportOptions()

@@ -72,18 +72,19 @@ func compactWhere(f *check.Finding) string {
 }
 
 func compactLine(w *bufio.Writer, where, severity, checkID, msg string) {
-	w.WriteString(oneLine(where))
+	w.WriteString(OneLine(where))
 	w.WriteByte(' ')
 	w.WriteString(severity)
 	w.WriteByte(' ')
-	w.WriteString(oneLine(checkID))
+	w.WriteString(OneLine(checkID))
 	w.WriteByte(' ')
-	w.WriteString(oneLine(msg))
+	w.WriteString(OneLine(msg))
 	w.WriteByte('\n')
 }
 
-// oneLine makes input text safe for a one-line record: control characters
-// escaped (clean), newlines and runs of spaces folded to one space.
-func oneLine(s string) string {
+// OneLine makes input text safe for a one-line record on a terminal:
+// control characters escaped, newlines and runs of spaces folded to one
+// space.
+func OneLine(s string) string {
 	return strings.Join(strings.Fields(clean(s)), " ")
 }

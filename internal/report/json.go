@@ -30,6 +30,7 @@ type jsonSummary struct {
 	Findings            int              `json:"findings"`
 	BySeverity          jsonBySeverity   `json:"bySeverity"`
 	Suppressed          int              `json:"suppressed"`
+	Baselined           int              `json:"baselined,omitempty"`
 	ExpiredSuppressions int              `json:"expiredSuppressions"`
 	Vendored            int              `json:"vendored"`
 	Elsewhere           int              `json:"elsewhere"`
@@ -256,7 +257,7 @@ func summaryJSON(s Summary) jsonSummary {
 			Critical: s.BySeverity[check.Critical], High: s.BySeverity[check.High],
 			Medium: s.BySeverity[check.Medium], Low: s.BySeverity[check.Low], Info: s.BySeverity[check.Info],
 		},
-		Suppressed: s.Suppressed, ExpiredSuppressions: s.Expired,
+		Suppressed: s.Suppressed, Baselined: s.Baselined, ExpiredSuppressions: s.Expired,
 		Vendored: s.Vendored, Elsewhere: s.Elsewhere, Folded: s.Folded,
 		Problems: jsonProblemCount{Errors: s.Errors, Warnings: s.Warnings},
 		Skipped:  s.Skipped, CoverageGaps: s.Incomplete(),

@@ -158,6 +158,9 @@ func markdownCounts(s Summary) string {
 	if s.Suppressed > 0 {
 		more = append(more, fmt.Sprintf("%d suppressed", s.Suppressed))
 	}
+	if s.Baselined > 0 {
+		more = append(more, fmt.Sprintf("%d in the baseline (not gated)", s.Baselined))
+	}
 	if n := s.Errors + s.Warnings; n > 0 {
 		more = append(more, plural(n, "input problem", "input problems"))
 	}

@@ -65,6 +65,9 @@ type Options struct {
 	Checks []*check.Check
 	// Width is the table's wrapping width; 0 means 100 columns.
 	Width int
+	// Baselined is the number of findings scan --baseline left out of the
+	// result because the baseline holds them; the summaries say so.
+	Baselined int
 	// Severity hides findings below it from the human formats (table,
 	// compact, Markdown, HTML: --severity); they still count in the
 	// summary and the gate, and JSON, SARIF and JUnit list every finding.
@@ -159,6 +162,7 @@ type Summary struct {
 	Findings   int // unsuppressed findings, those with an expired suppression included
 	BySeverity [check.Critical + 1]int
 	Suppressed int
+	Baselined  int // findings left out because the baseline holds them (Options.Baselined)
 	Expired    int // findings whose suppression expired
 	// Vendored counts the unsuppressed findings in vendored code left out
 	// of Findings and the gate (all of them when GateVendored is unset).
@@ -198,6 +202,7 @@ func Summarize(res *scan.Result, o Options) Summary {
 		}
 	}
 	s.Gate.FailOn, s.Gate.FailOnIncomplete = failOn, o.FailOnIncomplete
+	s.Baselined = o.Baselined
 	for i := range res.Findings {
 		f := &res.Findings[i]
 		s.Elsewhere += len(f.Elsewhere)

@@ -521,6 +521,9 @@ func (t *table) summary(s Summary) {
 	if s.Expired > 0 {
 		sup = append(sup, plural(s.Expired, "expired suppression", "expired suppressions")+" (listed above)")
 	}
+	if s.Baselined > 0 {
+		sup = append(sup, plural(s.Baselined, "finding", "findings")+" in the baseline (not listed, not gated)")
+	}
 	if len(sup) > 0 {
 		t.para(0, "", 0, strings.Join(sup, ", ")+".", "", false)
 	}
