@@ -45,9 +45,6 @@ func Markdown(w io.Writer, res *scan.Result, o Options) error {
 	if probs := markdownProblemList(res.Problems); probs != "" {
 		head.WriteString(probs)
 	}
-	if n := len(res.Coverage); n > 0 {
-		fmt.Fprintf(&head, "\n%s: see the full report.\n", plural(n, "coverage gap", "coverage gaps"))
-	}
 
 	// The findings, most severe first; the file order within a severity.
 	var top []*check.Finding
@@ -168,7 +165,7 @@ func markdownCounts(s Summary) string {
 		more = append(more, plural(s.Skipped, "input skipped", "inputs skipped"))
 	}
 	if s.Gaps > 0 {
-		more = append(more, plural(s.Gaps, "check did not run", "checks did not run"))
+		more = append(more, plural(s.Gaps, "coverage gap", "coverage gaps")+" (see the full report)")
 	}
 	if len(more) > 0 {
 		b.WriteString(" " + strings.Join(more, ", ") + ".")
