@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"crypto/x509"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,6 +17,7 @@ import (
 	"github.com/kubeward/kubeward/internal/image/verify"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/scan"
+	"github.com/kubeward/kubeward/internal/source"
 	"github.com/kubeward/kubeward/internal/source/cluster"
 	"github.com/kubeward/kubeward/internal/version"
 	"github.com/sigstore/sigstore-go/pkg/root"
@@ -25,6 +25,10 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/kubernetes"
 )
+
+// maxConfiguredFile bounds the certificates and TUF roots the
+// configuration names (each a few KB).
+const maxConfiguredFile = 1 << 20
 
 // imageFlags are how a command reads registries (scan --images, images
 // --resolve): off by default, so that a scan never reaches the network
@@ -60,16 +64,9 @@ func (f *imageFlags) resolver(cfg foundConfig, keychains resolve.Keychains, anal
 		opts.CacheDir = cfg.file.RelativePath(im.Registry.Cache)
 	}
 	if im.Registry.CAFile != "" {
-		pem, err := os.ReadFile(cfg.file.RelativePath(im.Registry.CAFile))
+		pool, err := caPool(cfg.file.RelativePath(im.Registry.CAFile))
 		if err != nil {
 			return nil, usageErr("images.registry.caFile: %v", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, usageErr("images.registry.caFile: %s holds no PEM certificate", im.Registry.CAFile)
 		}
 		opts.RootCAs = pool
 	}
@@ -132,7 +129,7 @@ func fetchTrustedRoot(cfg foundConfig) (*root.TrustedRoot, error) {
 		o.RepositoryBaseURL = t.Mirror
 	}
 	if t.Root != "" {
-		b, err := os.ReadFile(cfg.file.RelativePath(t.Root))
+		b, err := source.ReadFile(cfg.file.RelativePath(t.Root), maxConfiguredFile)
 		if err != nil {
 			return nil, err
 		}

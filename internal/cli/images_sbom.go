@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/distribution/reference"
@@ -13,6 +12,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/kubeward/kubeward/internal/image/registry"
 	"github.com/kubeward/kubeward/internal/image/sbom"
+	"github.com/kubeward/kubeward/internal/source"
 	"github.com/kubeward/kubeward/internal/version"
 	"github.com/spf13/cobra"
 )
@@ -108,9 +108,10 @@ func (f *sbomFlags) run(ctx context.Context, s Streams, image string) error {
 	return f.out.write(s, func(format string, w io.Writer) error { return list.Write(w, format, subject) })
 }
 
-// caPool is the system's certificate authorities and those of a PEM file.
+// caPool is the system's certificate authorities and those of a PEM file
+// (read within a bound: a device is an error, not a hang).
 func caPool(file string) (*x509.CertPool, error) {
-	pem, err := os.ReadFile(file)
+	pem, err := source.ReadFile(file, maxConfiguredFile)
 	if err != nil {
 		return nil, err
 	}

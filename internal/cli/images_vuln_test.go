@@ -64,6 +64,7 @@ func TestImagesSBOM(t *testing.T) {
 		{[]string{reg.Host + "/acme/app:nope", "--registry-ca", ca}, "no such tag"},
 		{[]string{"Not A Reference"}, "not an image reference"},
 		{[]string{reg.Host + "/acme/app:1.0", "-o", "swid"}, "-o"},
+		{[]string{reg.Host + "/acme/app:1.0", "--registry-ca", "/dev/zero"}, "limit"},
 	} {
 		if code, _, stderr := runCLI(t, append([]string{"images", "sbom"}, tc.args...)...); code != 2 || !strings.Contains(stderr, tc.want) {
 			t.Errorf("%v: exit %d, %s", tc.args, code, stderr)

@@ -74,6 +74,8 @@ func New(t testing.TB) *Registry {
 		}
 		inner.ServeHTTP(w, req)
 	}))
+	// Clients dropped mid-handshake when a test ends are not news.
+	r.server.Config.ErrorLog = discard()
 	r.server.EnableHTTP2 = true
 	r.server.StartTLS()
 	t.Cleanup(r.server.Close)

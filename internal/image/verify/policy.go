@@ -17,13 +17,13 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"time"
 
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/config"
+	"github.com/kubeward/kubeward/internal/source"
 	"github.com/sigstore/sigstore-go/pkg/root"
 	sgverify "github.com/sigstore/sigstore-go/pkg/verify"
 	"github.com/sigstore/sigstore/pkg/signature"
@@ -167,13 +167,21 @@ func buildSigners(cs []config.ImageSigner, tlog bool, o Options, where string) (
 	return out, nil
 }
 
+// Files the configuration names are read within bounds: a path to a
+// device or a huge file is an error, not a hang. Sigstore's public trusted
+// root is about 10 KB; a PEM public key under 2 KB.
+const (
+	maxKeyFile     = 64 << 10
+	maxTrustedRoot = 16 << 20
+)
+
 // keySigner loads a PEM public key (cosign.pub). Any key hint a bundle
 // carries is ignored: the signer's own key is the one tried.
 func keySigner(path string, o Options, tlog bool) (*signer, error) {
 	if path != "" && o.BaseDir != "" && !filepath.IsAbs(path) {
 		path = filepath.Join(o.BaseDir, path)
 	}
-	data, err := os.ReadFile(path)
+	data, err := source.ReadFile(path, maxKeyFile)
 	if err != nil {
 		return nil, fmt.Errorf("key: %w", err)
 	}

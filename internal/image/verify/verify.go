@@ -16,6 +16,7 @@ import (
 	"github.com/kubeward/kubeward/internal/image/facts"
 	"github.com/kubeward/kubeward/internal/image/registry"
 	"github.com/kubeward/kubeward/internal/image/resolve"
+	"github.com/kubeward/kubeward/internal/source"
 	"github.com/sigstore/sigstore-go/pkg/root"
 	sgverify "github.com/sigstore/sigstore-go/pkg/verify"
 )
@@ -343,7 +344,11 @@ func condense(err error) string {
 
 // LoadTrustedRoot reads a trusted_root.json (the air-gapped way).
 func LoadTrustedRoot(path string) (root.TrustedMaterial, error) {
-	tr, err := root.NewTrustedRootFromPath(path)
+	data, err := source.ReadFile(path, maxTrustedRoot)
+	if err != nil {
+		return nil, fmt.Errorf("trusted root: %w", err)
+	}
+	tr, err := root.NewTrustedRootFromJSON(data)
 	if err != nil {
 		return nil, fmt.Errorf("trusted root %s: %w", path, err)
 	}

@@ -33,7 +33,7 @@ type env struct {
 	s   *registry.Session
 }
 
-func setup(t *testing.T) *env {
+func setup(t testing.TB) *env {
 	t.Helper()
 	reg := registrytest.New(t)
 	c, err := registry.New(registry.Options{RootCAs: reg.CAs})
@@ -47,7 +47,7 @@ func setup(t *testing.T) *env {
 	return &env{reg: reg, ss: sigtest.New(t), dir: t.TempDir(), s: s}
 }
 
-func (e *env) image(t *testing.T, repoTag string) name.Digest {
+func (e *env) image(t testing.TB, repoTag string) name.Digest {
 	t.Helper()
 	img, err := random.Image(128, 1)
 	if err != nil {
@@ -58,7 +58,7 @@ func (e *env) image(t *testing.T, repoTag string) name.Digest {
 
 // verifier builds the policies with the trusted root read from a file, as
 // an air-gapped site configures it.
-func (e *env) verifier(t *testing.T, policies ...config.ImagePolicy) *verify.Verifier {
+func (e *env) verifier(t testing.TB, policies ...config.ImagePolicy) *verify.Verifier {
 	t.Helper()
 	tr, err := verify.LoadTrustedRoot(e.ss.WriteTrustedRoot(t, e.dir))
 	if err != nil {
@@ -313,5 +313,18 @@ func TestUncoveredImagesAreNotRead(t *testing.T) {
 	f := e.judge(t, v, d)
 	if len(f.Policies) != 0 || len(f.Signatures) != 0 || e.reg.Requests() != before {
 		t.Fatalf("facts %+v after %d requests", f, e.reg.Requests()-before)
+	}
+}
+
+// A configuration naming a device or a huge file as a key or trusted root
+// is refused at once, not read forever.
+func TestConfiguredFilesAreBounded(t *testing.T) {
+	off := false
+	_, err := verify.New([]config.ImagePolicy{{Images: []string{"**"}, TransparencyLog: &off, Signers: []config.ImageSigner{{Key: "/dev/zero"}}}}, verify.Options{})
+	if err == nil || !strings.Contains(err.Error(), "limit") {
+		t.Errorf("key /dev/zero: %v", err)
+	}
+	if _, err := verify.LoadTrustedRoot("/dev/zero"); err == nil || !strings.Contains(err.Error(), "limit") {
+		t.Errorf("trusted root /dev/zero: %v", err)
 	}
 }
