@@ -16,20 +16,28 @@ type factsUse struct {
 	facts *facts.Facts
 }
 
+// factsKey memoizes withFacts per inventory within a run.
+type factsKey struct{ inv *inventory.Inventory }
+
 // withFacts lists the images of the inventory's pods that have facts
 // (references that parse; the resolver judged each once). Pods run by a
-// controller in the inventory are judged through their controller.
+// controller in the inventory are judged through their controller. The
+// list is made once per run and inventory for all the image checks (at
+// admission it was a fifth of a review's time when each check made it);
+// callers must not modify it.
 func withFacts(ctx *check.Context, inv *inventory.Inventory) []factsUse {
-	set := inv.Images()
-	var out []factsUse
-	for _, p := range inv.Pods() {
-		for _, u := range images(ctx, p) {
-			if f, ok := set.Lookup(u.Image); ok && u.err == nil {
-				out = append(out, factsUse{use: u, pod: p, facts: f})
+	return ctx.Memo(factsKey{inv}, func() any {
+		set := inv.Images()
+		var out []factsUse
+		for _, p := range inv.Pods() {
+			for _, u := range images(ctx, p) {
+				if f, ok := set.Lookup(u.Image); ok && u.err == nil {
+					out = append(out, factsUse{use: u, pod: p, facts: f})
+				}
 			}
 		}
-	}
-	return out
+		return out
+	}).([]factsUse)
 }
 
 // result is a finding at the container's image line.
