@@ -123,7 +123,8 @@ namespace's RoleBindings count); without -n the request is cluster-wide (only
 ClusterRoleBindings count). -A asks who can make the request in some
 namespace, and lists where. A cluster-scoped resource (nodes,
 persistentvolumes, clusterroles) is never requested in a namespace: -n and -A
-are ignored for it, with a note.
+are ignored for it, with a note. RESOURCE may be written as kubectl takes it
+(deploy, Deployment, deployments.v1.apps all mean deployments.apps).
 
 A get of pods/exec, pods/attach or pods/portforward (how WebSocket clients
 connect) also needs create on it since Kubernetes 1.35: only subjects allowed
@@ -141,6 +142,7 @@ both are listed, with both grants.`,
 			if err != nil {
 				return usageErr("%v", err)
 			}
+			a = resolveRequest(s, a)
 			m, err := f.load(cmd.Context(), s, nil)
 			if err != nil {
 				return err
@@ -196,6 +198,21 @@ both are listed, with both grants.`,
 	return cmd
 }
 
+// resolveRequest names the resource of a request as kubectl does (a short
+// or singular name, no group: see rbac.Catalog.Resolve), saying so when
+// Kubernetes serves no such resource.
+func resolveRequest(s Streams, a rbac.Attributes) rbac.Attributes {
+	cat, err := rbac.DefaultCatalog()
+	if err != nil {
+		return a
+	}
+	a, note := cat.Resolve(a)
+	if note != "" {
+		fmt.Fprintf(s.Err, "note: %s\n", note)
+	}
+	return a
+}
+
 // clusterScopedRequest drops the namespace of a request for a resource
 // that has none (nodes, persistentvolumes), saying so, and reports whether
 // the resource is cluster-scoped.
@@ -245,6 +262,10 @@ func newRBACCanCmd(s Streams) *cobra.Command {
 a service account also system:serviceaccounts and system:serviceaccounts:NS,
 as their authenticators give them; --group adds more groups.
 
+RESOURCE may be written as kubectl takes it: plural, singular, short name or
+kind, with or without the group, or RESOURCE.VERSION.GROUP (deploy,
+Deployment and deployments.v1.apps all ask about deployments.apps).
+
 With VERB and RESOURCE, answers one question as kubectl auth can-i --as does:
 "yes" with the grant that decides it (exit 0), or "no" (exit 1). -n is the
 namespace of the request (default cluster-wide), --name the object's name. A
@@ -274,6 +295,7 @@ grants it and where it applies (-n: only what applies in that namespace).`,
 				if err != nil {
 					return usageErr("%v", err)
 				}
+				a = resolveRequest(s, a)
 				req = &a
 			} else if name != "" || group != "" {
 				return usageErr("--name and --api-group need VERB RESOURCE")

@@ -210,6 +210,13 @@ subjects: [{kind: User, apiGroup: rbac.authorization.k8s.io, name: ci-bot}]
 	}{
 		{[]string{"user:ci-bot", "create", "deployments.apps", "-n", "shop"}, 0, []string{"yes", "allowed by RoleBinding shop/ci -> Role shop/deployer rule 0"}},
 		{[]string{"user:ci-bot", "create", "deployments.apps", "-n", "prod"}, 1, []string{"no", "no binding of User ci-bot"}},
+		// Resources named as kubectl users type them: plural without the
+		// group, singular, short name, kind, RESOURCE.VERSION.GROUP.
+		{[]string{"user:ci-bot", "create", "deployments", "-n", "shop"}, 0, []string{"yes", "may create deployments.apps in namespace shop"}},
+		{[]string{"user:ci-bot", "create", "deploy", "-n", "shop"}, 0, []string{"yes", "deployments.apps"}},
+		{[]string{"user:ci-bot", "create", "Deployment", "-n", "shop"}, 0, []string{"yes", "deployments.apps"}},
+		{[]string{"user:ci-bot", "create", "deployments.v1.apps", "-n", "shop"}, 0, []string{"yes", "deployments.apps"}},
+		{[]string{"user:ci-bot", "create", "widgets", "-n", "shop"}, 1, []string{"no", `serves no resource "widgets" in the core API group`}},
 		{[]string{"user:ci-bot", "get", "secrets", "-n", "shop", "--name", "db"}, 0, []string{"yes", "rule 1"}},
 		{[]string{"user:ci-bot", "get", "secrets", "-n", "shop", "--name", "other"}, 1, []string{"no"}},
 		// The authorizer allows get pods/exec, the API server also wants create.
@@ -273,6 +280,11 @@ rules: [{verbs: [create], apiGroups: [apps], resources: [deployments]}]
 		if !strings.Contains(out, want) {
 			t.Errorf("who-can -A lacks %q:\n%s", want, out)
 		}
+	}
+	// kubectl's names for the resource ask the same question.
+	_, short, _ := runCLI(t, "rbac", "who-can", "create", "deploy", "-A", "-f", file)
+	if short != out {
+		t.Errorf("who-can create deploy -A differs from deployments.apps:\n%s\nwant\n%s", short, out)
 	}
 	// Without -A, a cluster-wide request: RoleBindings do not count.
 	_, out, _ = runCLI(t, "rbac", "who-can", "create", "deployments.apps", "-f", file)

@@ -133,10 +133,8 @@ func merge[T any](boot []T, in []*T, key func(*T) nsName) []*T {
 // RoleBinding with this kind, namespace and name is one the API server
 // creates itself.
 func IsBootstrap(ref ObjectRef) bool {
-	if !loadBootIndex() {
-		return false
-	}
-	return bootIdx[ref]
+	idx := bootIndex()
+	return idx != nil && idx.objects[ref]
 }
 
 // IsBuiltIn reports whether a subject is one of Kubernetes' own
@@ -149,46 +147,53 @@ func IsBuiltIn(s Subject) bool {
 		s.Name != GroupAuthenticated && s.Name != GroupUnauthenticated && !strings.HasPrefix(s.Name, GroupServiceAccounts) {
 		return true
 	}
-	return loadBootIndex() && bootSubjects[s]
+	idx := bootIndex()
+	return idx != nil && idx.subjects[s]
 }
 
-func loadBootIndex() bool {
+// bootIndexed names the bootstrap objects and the subjects of the
+// bootstrap bindings.
+type bootIndexed struct {
+	objects  map[ObjectRef]bool
+	subjects map[Subject]bool
+}
+
+// bootIndex is built once from the embedded data, never changed after;
+// nil when that data does not decode (bootstrap.Load reports it).
+var bootIndex = sync.OnceValue(func() *bootIndexed {
 	d, err := bootstrap.Load()
 	if err != nil {
-		return false
+		return nil
 	}
-	bootIdxOnce.Do(func() {
-		bootIdx = map[ObjectRef]bool{}
-		bootSubjects = map[Subject]bool{}
-		addSubjects := func(ns string, ss []rbacv1.Subject) {
-			for _, s := range ss {
-				sub := Subject{Kind: s.Kind, Name: s.Name}
-				if s.Kind == KindServiceAccount {
-					sub.Namespace = s.Namespace
-					if sub.Namespace == "" {
-						sub.Namespace = ns
-					}
+	idx := &bootIndexed{objects: map[ObjectRef]bool{}, subjects: map[Subject]bool{}}
+	addSubjects := func(ns string, ss []rbacv1.Subject) {
+		for _, s := range ss {
+			sub := Subject{Kind: s.Kind, Name: s.Name}
+			if s.Kind == KindServiceAccount {
+				sub.Namespace = s.Namespace
+				if sub.Namespace == "" {
+					sub.Namespace = ns
 				}
-				bootSubjects[sub] = true
 			}
+			idx.subjects[sub] = true
 		}
-		for _, o := range d.ClusterRoles {
-			bootIdx[ObjectRef{Kind: "ClusterRole", Name: o.Name}] = true
-		}
-		for _, o := range d.ClusterRoleBindings {
-			bootIdx[ObjectRef{Kind: "ClusterRoleBinding", Name: o.Name}] = true
-			addSubjects("", o.Subjects)
-		}
-		for _, o := range d.Roles {
-			bootIdx[ObjectRef{Kind: "Role", Namespace: o.Namespace, Name: o.Name}] = true
-		}
-		for _, o := range d.RoleBindings {
-			bootIdx[ObjectRef{Kind: "RoleBinding", Namespace: o.Namespace, Name: o.Name}] = true
-			addSubjects(o.Namespace, o.Subjects)
-		}
-	})
-	return true
-}
+	}
+	for _, o := range d.ClusterRoles {
+		idx.objects[ObjectRef{Kind: "ClusterRole", Name: o.Name}] = true
+	}
+	for _, o := range d.ClusterRoleBindings {
+		idx.objects[ObjectRef{Kind: "ClusterRoleBinding", Name: o.Name}] = true
+		addSubjects("", o.Subjects)
+	}
+	for _, o := range d.Roles {
+		idx.objects[ObjectRef{Kind: "Role", Namespace: o.Namespace, Name: o.Name}] = true
+	}
+	for _, o := range d.RoleBindings {
+		idx.objects[ObjectRef{Kind: "RoleBinding", Namespace: o.Namespace, Name: o.Name}] = true
+		addSubjects(o.Namespace, o.Subjects)
+	}
+	return idx
+})
 
 // Catalog is the set of API groups and resources (with subresources) that a
 // cluster serves, to report rules naming ones that do not exist.
@@ -198,6 +203,9 @@ type Catalog struct {
 	// clusterScoped are the served resources without a namespace, by
 	// group and resource (not subresource).
 	clusterScoped map[[2]string]bool
+	// served resources (not subresources) as discovery lists them, the
+	// names kubectl accepts for them (see Resolve).
+	resources []bootstrap.Resource
 }
 
 // DefaultCatalog is the catalog of a bootstrap.Version API server.
@@ -210,6 +218,9 @@ func DefaultCatalog() (*Catalog, error) {
 	for _, r := range d.Resources {
 		c.Add(r.Group, r.Name)
 		c.served[r.Group] = true
+		if !strings.Contains(r.Name, "/") {
+			c.resources = append(c.resources, r)
+		}
 		// A request naming a namespace object carries that namespace (the
 		// API server's RequestInfo), so RoleBindings apply to it.
 		if base, _, _ := strings.Cut(r.Name, "/"); !r.Namespaced && base != "namespaces" {
@@ -462,12 +473,6 @@ func hasAnyGroup(groups []string, res string, c *Catalog) bool {
 	}
 	return false
 }
-
-var (
-	bootIdxOnce  sync.Once
-	bootIdx      map[ObjectRef]bool
-	bootSubjects map[Subject]bool
-)
 
 // UnservedGroups returns the API groups that rules name but that neither
 // Kubernetes serves nor the catalog knows from CRDs, sorted, each with the

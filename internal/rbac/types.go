@@ -109,12 +109,13 @@ func (a Attributes) String() string {
 	var b strings.Builder
 	b.WriteString(a.Verb)
 	b.WriteByte(' ')
+	// RESOURCE.GROUP/SUBRESOURCE, as the commands take it.
 	b.WriteString(a.Resource)
-	if a.Subresource != "" {
-		b.WriteString("/" + a.Subresource)
-	}
 	if a.APIGroup != "" {
 		b.WriteString("." + a.APIGroup)
+	}
+	if a.Subresource != "" {
+		b.WriteString("/" + a.Subresource)
 	}
 	if a.Name != "" {
 		b.WriteString(" " + a.Name)

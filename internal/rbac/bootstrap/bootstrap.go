@@ -51,6 +51,10 @@ type Resource struct {
 	Kind       string   `json:"kind"`
 	Namespaced bool     `json:"namespaced"`
 	Verbs      []string `json:"verbs,omitempty"`
+	// SingularName and ShortNames are what kubectl also accepts for the
+	// resource ("deployment", "deploy").
+	SingularName string   `json:"singularName,omitempty"`
+	ShortNames   []string `json:"shortNames,omitempty"`
 }
 
 var (

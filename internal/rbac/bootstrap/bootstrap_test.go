@@ -108,7 +108,7 @@ func Dump(t *testing.T, cs kubernetes.Interface) *bootstrap.Data {
 		}
 		for _, r := range l.APIResources {
 			d.Resources = append(d.Resources, bootstrap.Resource{Group: gv.Group, Version: gv.Version, Name: r.Name,
-				Kind: r.Kind, Namespaced: r.Namespaced, Verbs: r.Verbs})
+				Kind: r.Kind, Namespaced: r.Namespaced, Verbs: r.Verbs, SingularName: r.SingularName, ShortNames: r.ShortNames})
 		}
 	}
 	sort.Slice(d.Resources, func(i, j int) bool {
