@@ -20,6 +20,20 @@ import (
 // request is what the authorizer saw of one request.
 type request = rbac.Attributes
 
+// checked returns what the API server authorized for an allowed event:
+// its own request and, for a WebSocket exec, attach or port-forward (a get
+// of the stream), the create it also checks before connecting (Kubernetes
+// 1.35+, rbac.ConnectNote).
+func checked(ev *event.Event) []request {
+	a := attributes(ev)
+	if !rbac.NeedsCreateToo(a) {
+		return []request{a}
+	}
+	c := a
+	c.Verb = "create"
+	return []request{a, c}
+}
+
 // attributes returns the authorizer attributes of an event.
 func attributes(ev *event.Event) request {
 	if o := ev.ObjectRef; o != nil {

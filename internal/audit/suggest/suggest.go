@@ -109,15 +109,13 @@ func (c *Collector) Events(evs []*event.Event, _ event.Pos) error {
 		if !ev.Allowed() {
 			set = c.denied
 		}
-		if as {
-			a := attributes(ev)
-			set[a] = struct{}{}
-			if rbac.NeedsCreateToo(a) && ev.Allowed() {
-				// A WebSocket exec, attach or port-forward: the API server
-				// also checks create before connecting (Kubernetes 1.35+).
-				a.Verb = "create"
+		switch {
+		case as && ev.Allowed():
+			for _, a := range checked(ev) {
 				set[a] = struct{}{}
 			}
+		case as:
+			set[attributes(ev)] = struct{}{}
 		}
 		if actor && ev.ImpersonatedUser != nil {
 			for _, r := range impersonationRequests(ev) {

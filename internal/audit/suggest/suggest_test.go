@@ -406,3 +406,27 @@ func TestUnusedSystemMasters(t *testing.T) {
 		t.Errorf("notes %q, masters %v", notes, rep.Masters)
 	}
 }
+
+// A WebSocket exec (a get of pods/exec) is also authorized as create
+// (Kubernetes 1.35+): the create rule is used, and reporting it unused
+// would invite removing what kubectl exec needs.
+func TestUnusedWebSocketExecUsesCreate(t *testing.T) {
+	in, err := rbac.WithBootstrap(rbac.Input{
+		ClusterRoles: []*rbacv1ClusterRole{clusterRole("debug", `[{"apiGroups":[""],"resources":["pods/exec"],"verbs":["get"]},`+
+			`{"apiGroups":[""],"resources":["pods/exec"],"verbs":["create"]},{"apiGroups":[""],"resources":["pods/attach"],"verbs":["create"]}]`)},
+		ClusterRoleBindings: []*rbacv1ClusterRoleBinding{crb("debug", "debug", "User", "dev")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := NewUsage()
+	feed(t, u, audittest.New("dev", "get").On("", "pods/exec", "shop", "web").Code(101))
+	rep := u.Unused(rbac.Build(in, rbac.Options{}), UnusedOptions{})
+	var got []string
+	for _, g := range rep.Grants {
+		got = append(got, fmt.Sprint(g.RuleIndex)+" "+g.Status)
+	}
+	if fmt.Sprint(got) != "[2 unused]" {
+		t.Errorf("grants reported: %v, want only the attach rule unused", got)
+	}
+}

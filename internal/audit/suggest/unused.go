@@ -37,7 +37,9 @@ func (u *Usage) Events(evs []*event.Event, _ event.Pos) error {
 		}
 		u.events++
 		u.span.add(ev.Time())
-		u.add(effective(ev), attributes(ev))
+		for _, r := range checked(ev) {
+			u.add(effective(ev), r)
+		}
 		if ev.ImpersonatedUser != nil {
 			actor := rbac.UserInfo{Name: ev.User.Username, Groups: slices.Clone(ev.User.Groups)}
 			for _, r := range impersonationRequests(ev) {
