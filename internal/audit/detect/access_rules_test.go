@@ -70,6 +70,14 @@ func TestConfigMapCredentials(t *testing.T) {
 		{name: "assignment in a properties file", events: []*audittest.E{cm(`{"app.properties":"db.user=app\ndb.password=s3cr3tvalue\n"}`)}, fire: []int{0}},
 		{name: "words about passwords are not passwords", events: []*audittest.E{cm(`{"password-policy":"strict","tokenFile":"/var/run/secrets/token","secret-name":"db","note":"rotate the password yearly"}`)}},
 		{name: "placeholders are not credentials", events: []*audittest.E{cm(`{"app.properties":"password=${DB_PASSWORD}"}`)}},
+		{name: "templates, masks and null words are not credentials", events: []*audittest.E{cm(`{"a.conf":"password = {{ .pw }}\n","b.ini":"client_secret = <client-secret>\n","c.env":"DB_PASSWORD=********\n","d.conf":"passphrase = none\n","token":"$TOKEN"}`)}},
+		// Falco's own trace (create_configmap_private_creds): what looks
+		// like a placeholder in a repository is, written to a cluster, the
+		// value in use.
+		{name: "Falco's trace: aws_secret_access_key = MY-KEY", events: []*audittest.E{cm(`{"access.properties":"aws_access_key_id = MY-ID\naws_secret_access_key = MY-KEY\n","ui.properties":"color.good=purple\ncolor.bad=yellow\nallow.textmode=true\n"}`)},
+			fire: []int{0}, detail: [2]string{"keys", "access.properties"}},
+		{name: "a default password in use", events: []*audittest.E{cm(`{"game.properties":"enemies=aliens\nlives=3\npassword=secret\n","db.conf":"db_password=changeme\n"}`)},
+			fire: []int{0}, detail: [2]string{"keys", "db.conf,game.properties"}},
 		{name: "read is not a write", events: []*audittest.E{ev(alice, "get").On("", "configmaps", "dev", "c")}},
 	})
 }

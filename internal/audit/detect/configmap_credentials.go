@@ -29,9 +29,12 @@ import (
 // ("aws_secret_access_key = ...", "db_password=...", "client_secret: ...",
 // "passphrase = ..."). Falco matches the word "password" anywhere in the
 // object, which also fires on "password-policy: strict" and misses
-// client_secret; placeholders (${DB_PASSWORD}) and references (tokenFile,
-// secret-name) do not fire here. The alert names the keys and what they
-// hold, never the values. A JSON patch body is not judged.
+// client_secret; templates and variables (${DB_PASSWORD}), null words and
+// references (tokenFile, secret-name) do not fire here. Unlike the scan, a
+// value that only looks like a placeholder (changeme, MY-KEY) fires: written
+// to a running cluster, it is the value in use (Falco's own example,
+// "aws_secret_access_key = MY-KEY", is one). The alert names the keys and
+// what they hold, never the values. A JSON patch body is not judged.
 func configMapCredentials() Rule {
 	return Rule{
 		Meta: Meta{
@@ -61,7 +64,7 @@ func configMapCredentials() Rule {
 					cm.BinaryData[k] = b
 				}
 			}
-			results := secrets.ConfigMapCredential.Object(nil, &inventory.Object{Typed: cm})
+			results := secrets.ConfigMapCredentialsInUse(&inventory.Object{Typed: cm})
 			if len(results) == 0 {
 				return nil
 			}

@@ -25,9 +25,14 @@ var externalStorageRefs = []check.Reference{
 // one-line value. Multi-line values are scanned as text, line by line.
 // It returns every detection (at most maxHits), best first.
 func Classify(name, value string, awsNearby bool) []Detection {
+	return classify(name, value, awsNearby, false)
+}
+
+// classify is Classify; inUse as for isLiteralCredential.
+func classify(name, value string, awsNearby, inUse bool) []Detection {
 	if strings.Contains(strings.TrimSpace(value), "\n") {
-		ds := ScanText(value)
-		if len(ds) == 0 && isLiteralCredential(value, NameClassOf(name)) {
+		ds := scanText(value, inUse)
+		if len(ds) == 0 && isLiteralCredential(value, NameClassOf(name), inUse) {
 			ds = []Detection{{Kind: NamedLiteral, Class: NameClassOf(name)}}
 		}
 		sortBest(ds)
@@ -38,11 +43,11 @@ func Classify(name, value string, awsNearby bool) []Detection {
 		if awsNearby && isAWSSecretShape(value) {
 			return []Detection{{Kind: AWSSecretKey}}
 		}
-		if c := NameClassOf(name); isLiteralCredential(value, c) {
+		if c := NameClassOf(name); isLiteralCredential(value, c, inUse) {
 			return []Detection{{Kind: NamedLiteral, Class: c}}
 		}
 		if len(value) <= maxLine { // one line of settings: user=u;password=p, {"token":"t"}
-			if c, ok := settingLine(value); ok {
+			if c, ok := settingLine(value, inUse); ok {
 				return []Detection{{Kind: NamedLiteral, Class: c}}
 			}
 		}

@@ -50,6 +50,19 @@ var (
 )
 
 func configMapCredential(_ *check.Context, o *inventory.Object) []check.Result {
+	return configMapResults(o, false)
+}
+
+// ConfigMapCredentialsInUse is the check's judgement of a ConfigMap
+// written to a running cluster (the audit rule configmap-credentials): a
+// value that only looks like a placeholder (changeme, MY-KEY) is the value
+// in use there and is reported; templates, variables and null words are
+// not.
+func ConfigMapCredentialsInUse(o *inventory.Object) []check.Result {
+	return configMapResults(o, true)
+}
+
+func configMapResults(o *inventory.Object, inUse bool) []check.Result {
 	cm, ok := o.Typed.(*corev1.ConfigMap)
 	if !ok {
 		return nil
@@ -75,12 +88,12 @@ func configMapCredential(_ *check.Context, o *inventory.Object) []check.Result {
 		if strings.HasPrefix(k, "_example") {
 			continue // Knative and Tekton document their settings in an "_example" key
 		}
-		report("data", dataPath, k, Classify(k, cm.Data[k], aws))
+		report("data", dataPath, k, classify(k, cm.Data[k], aws, inUse))
 	}
 	for _, k := range sortedKeys(cm.BinaryData) {
 		v, text := textOrBinary(cm.BinaryData[k])
 		if text {
-			report("binaryData", binaryDataPath, k, Classify(k, v, aws))
+			report("binaryData", binaryDataPath, k, classify(k, v, aws, inUse))
 			continue
 		}
 		var ds []Detection

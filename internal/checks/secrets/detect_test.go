@@ -136,20 +136,39 @@ func TestIsLiteralCredential(t *testing.T) {
 	no := []string{"", "abc", "1234", "true", "/etc/secret/password", "vault:secret/data/db#password", "https://auth.example.org/token",
 		`os.environ["HF_TOKEN"]`, "getSecret()", "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ user@host", "Enter your password here please"}
 	for _, v := range yes {
-		if !isLiteralCredential(v, Password) {
+		if !isLiteralCredential(v, Password, false) {
 			t.Errorf("isLiteralCredential(%q) = false, want true", v)
 		}
 	}
 	for _, v := range no {
-		if isLiteralCredential(v, Password) {
+		if isLiteralCredential(v, Password, false) {
 			t.Errorf("isLiteralCredential(%q) = true, want false", v)
 		}
 	}
-	if isLiteralCredential("db-credentials", SecretValue) {
+	if isLiteralCredential("db-credentials", SecretValue, false) {
 		t.Error("an object name under a *Secret key is a reference, not a credential")
 	}
-	if isLiteralCredential("basic", AuthValue) || !isLiteralCredential("admin:Vx9Lq2Rm", AuthValue) {
+	if isLiteralCredential("basic", AuthValue, false) || !isLiteralCredential("admin:Vx9Lq2Rm", AuthValue, false) {
 		t.Error("AUTH needs a credential's shape")
+	}
+}
+
+// A value written to a running cluster is judged in use: what only looks
+// like a placeholder is the credential there; what is left to be filled,
+// masked or null is not.
+func TestIsLiteralCredentialInUse(t *testing.T) {
+	for _, v := range []string{"MY-KEY", "changeme", "secret", "password", "example-password", "hunter2"} {
+		if !isLiteralCredential(v, Password, true) {
+			t.Errorf("in use, %q is a credential", v)
+		}
+	}
+	for _, v := range []string{"${DB_PASSWORD}", "{{ .Values.pw }}", "$TOKEN", "<password>", "__PASSWORD__", "********", "none", "false", "", "abc", "/etc/secret/password"} {
+		if isLiteralCredential(v, Password, true) {
+			t.Errorf("in use, %q is not a credential", v)
+		}
+	}
+	if isLiteralCredential("MY-KEY", SecretKey, false) {
+		t.Error("in a repository MY-KEY is a placeholder")
 	}
 }
 

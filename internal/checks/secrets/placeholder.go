@@ -245,9 +245,17 @@ func isPublicMaterial(v string) bool {
 // written by hand (keys and tokens are found by shape), a placeholder, a
 // reference, a URL (URLs with passwords are found by shape), a switch, a
 // short number, public material or a sentence.
-func isLiteralCredential(v string, c NameClass) bool {
+//
+// inUse judges a value written to a running cluster (an audit event)
+// rather than one in a repository: there a value that only looks like a
+// placeholder (changeme, MY-KEY, "secret") is the value in use, and only
+// what is left to be filled or is no value at all passes (notAValueInUse).
+func isLiteralCredential(v string, c NameClass, inUse bool) bool {
 	t := strings.TrimSpace(v)
-	if c == NotCredential || len(t) < 4 || len(t) > maxPlaceholder || IsPlaceholder(t) || isReference(t) || isPublicMaterial(t) {
+	if c == NotCredential || len(t) < 4 || len(t) > maxPlaceholder || isReference(t) || isPublicMaterial(t) {
+		return false
+	}
+	if inUse && notAValueInUse(t) || !inUse && IsPlaceholder(t) {
 		return false
 	}
 	if strings.Contains(t, "://") || strings.Count(t, " ") >= 3 {
@@ -270,6 +278,16 @@ func isLiteralCredential(v string, c NameClass) bool {
 		}
 	}
 	return true
+}
+
+// notAValueInUse reports values that hold no credential even in a
+// running cluster: left for the application or an installer to fill (a
+// template or variable, <x>, __X__), a mask (********), or a null or switch
+// word ("none", "false"); not a word that names a credential, which there
+// is the credential ("password=secret").
+func notAValueInUse(t string) bool {
+	low := strings.ToLower(t)
+	return isTemplate(t) || wrapped(t) || repeated(low) || placeholderWords[low] && NameClassOf(low) == NotCredential
 }
 
 // isCode reports values that are program expressions reading the secret

@@ -24,7 +24,10 @@ const (
 // High-entropy strings are not reported inside text: config files are full
 // of digests and ids. The result is sorted by line and holds at most
 // maxHits detections; it never holds any part of the text.
-func ScanText(text string) []Detection {
+func ScanText(text string) []Detection { return scanText(text, false) }
+
+// scanText is ScanText; inUse as for isLiteralCredential.
+func scanText(text string, inUse bool) []Detection {
 	if len(text) > maxScan {
 		text = text[:maxScan]
 	}
@@ -56,7 +59,7 @@ func ScanText(text string) []Detection {
 			shaped = true
 		}
 		if !shaped && end-pos <= maxLine && mentionsStem(low[pos:end]) {
-			if c, ok := settingLine(text[pos:end]); ok {
+			if c, ok := settingLine(text[pos:end], inUse); ok {
 				out = append(out, Detection{Kind: NamedLiteral, Class: c, Line: line})
 			}
 		}
@@ -101,22 +104,22 @@ func mentionsStem(low string) bool {
 // settingLine reports whether a line sets a credential-named key to a
 // literal value, and the class of the name: as the line's leading setting,
 // as a directive ("requirepass s3cr3t"), or as a pair inside the line.
-func settingLine(line string) (NameClass, bool) {
+func settingLine(line string, inUse bool) (NameClass, bool) {
 	if key, val, ok := splitSetting(line); ok {
-		if c, ok := credentialSetting(key, val); ok {
+		if c, ok := credentialSetting(key, val, inUse); ok {
 			return c, true
 		}
 	} else if key, val, ok := splitDirective(line); ok {
-		if c, ok := credentialSetting(key, val); ok {
+		if c, ok := credentialSetting(key, val, inUse); ok {
 			return c, true
 		}
 	}
-	return inlinePair(line)
+	return inlinePair(line, inUse)
 }
 
-func credentialSetting(key, val string) (NameClass, bool) {
+func credentialSetting(key, val string, inUse bool) (NameClass, bool) {
 	c := NameClassOf(key)
-	if c == NotCredential || !isLiteralCredential(val, c) {
+	if c == NotCredential || !isLiteralCredential(val, c, inUse) {
 		return NotCredential, false
 	}
 	if key == "passwd" && nsswitchSources[strings.Fields(val)[0]] {
@@ -152,7 +155,7 @@ const maxPairs = 64
 // `{"token":"t"}`, a string in code), or an unquoted one in a query or
 // connection string (`?user=u&password=p`, `Server=h;Password=p`).
 // Comparisons (==, !=, <=, >=) are not pairs.
-func inlinePair(line string) (NameClass, bool) {
+func inlinePair(line string, inUse bool) (NameClass, bool) {
 	seen := 0
 	for i := 1; i < len(line) && seen < maxPairs; i++ {
 		sep := line[i]
@@ -206,7 +209,7 @@ func inlinePair(line string) (NameClass, bool) {
 		default:
 			continue
 		}
-		if isLiteralCredential(val, c) {
+		if isLiteralCredential(val, c, inUse) {
 			return c, true
 		}
 	}
