@@ -14,6 +14,9 @@ type factsUse struct {
 	use
 	pod   *inventory.Pod
 	facts *facts.Facts
+	// running is set when the facts are those of a digest the live pods
+	// run (repository@digest) rather than of the image reference.
+	running string
 }
 
 // factsKey memoizes withFacts per inventory within a run.
@@ -28,11 +31,24 @@ type factsKey struct{ inv *inventory.Inventory }
 func withFacts(ctx *check.Context, inv *inventory.Inventory) []factsUse {
 	return ctx.Memo(factsKey{inv}, func() any {
 		set := inv.Images()
+		running := inv.RunningImages()
 		var out []factsUse
 		for _, p := range inv.Pods() {
 			for _, u := range images(ctx, p) {
-				if f, ok := set.Lookup(u.Image); ok && u.err == nil {
+				if u.err != nil {
+					continue
+				}
+				f, ok := set.Lookup(u.Image)
+				if ok {
 					out = append(out, factsUse{use: u, pod: p, facts: f})
+				}
+				// What the pods run, when the tag has moved since they
+				// pulled it, is judged too.
+				for _, ref := range running[inventory.RunningKey{Object: p.Object, Container: u.Name}] {
+					rf, found := set.Lookup(ref)
+					if found && (!ok || rf.Digest != f.Digest) {
+						out = append(out, factsUse{use: u, pod: p, facts: rf, running: ref})
+					}
 				}
 			}
 		}
@@ -40,8 +56,12 @@ func withFacts(ctx *check.Context, inv *inventory.Inventory) []factsUse {
 	}).([]factsUse)
 }
 
-// result is a finding at the container's image line.
+// result is a finding at the container's image line; one about a digest
+// the pods run says so.
 func (u factsUse) result(msg string) check.Result {
+	if u.running != "" {
+		msg += fmt.Sprintf(" (judged: %s, which its pods run)", u.running)
+	}
 	return check.Result{Object: u.pod.Object, Pod: u.pod, Path: u.Path.Child("image"), Image: u.Image, Message: msg}
 }
 

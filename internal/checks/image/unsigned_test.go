@@ -20,3 +20,22 @@ func TestUnsigned(t *testing.T) {
 		t.Fatalf("findings = %+v", fs)
 	}
 }
+
+// TestRunningDigestIsJudged: a live pod runs an older digest than its tag
+// names now; the signed tag does not hide the unsigned image that runs.
+func TestRunningDigestIsJudged(t *testing.T) {
+	old := "sha256:" + strings.Repeat("b", 64)
+	live := pod("p", "ghcr.io/acme/app:1") + "status:\n  containerStatuses:\n  - {name: c0, image: 'ghcr.io/acme/app:1', imageID: 'ghcr.io/acme/app@" + old + "'}\n"
+	running := signed()
+	running.Digest = old
+	set := imageSet(map[string]*facts.Facts{"ghcr.io/acme/app:1": signed(facts.Trusted), "ghcr.io/acme/app@" + old: running})
+	fs := checktest.RunImages(t, live, policyOptions(), set, Unsigned)
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, "judged: ghcr.io/acme/app@"+old+", which its pods run") || fs[0].Path != "spec.containers[0].image" {
+		t.Fatalf("findings = %+v", fs)
+	}
+	// The same digest as the tag's is judged once.
+	set = imageSet(map[string]*facts.Facts{"ghcr.io/acme/app:1": running, "ghcr.io/acme/app@" + old: running})
+	if fs := checktest.RunImages(t, live, policyOptions(), set, Unsigned); len(fs) != 1 || strings.Contains(fs[0].Message, "which its pods run") {
+		t.Fatalf("findings = %+v", fs)
+	}
+}

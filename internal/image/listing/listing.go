@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -17,7 +18,6 @@ import (
 	"github.com/kubeward/kubeward/internal/image/facts"
 	"github.com/kubeward/kubeward/internal/image/vuln"
 	"github.com/kubeward/kubeward/internal/inventory"
-	corev1 "k8s.io/api/core/v1"
 )
 
 // Image is one distinct reference, as the pod specs write it.
@@ -59,26 +59,7 @@ type Use struct {
 // are counted through the controller, and lend it their running digests.
 func Build(inv *inventory.Inventory, set *facts.Set) []*Image {
 	byRef := map[string]*Image{}
-	running := map[string]map[string]bool{}
-	for _, p := range inv.AllPods() {
-		pod, ok := p.Object.Typed.(*corev1.Pod)
-		if !ok {
-			continue
-		}
-		for _, st := range append(append([]corev1.ContainerStatus(nil), pod.Status.InitContainerStatuses...), pod.Status.ContainerStatuses...) {
-			if i := strings.LastIndex(st.ImageID, "@"); i >= 0 && st.Image != "" {
-				d := st.ImageID[i+1:]
-				for _, c := range p.Containers() {
-					if c.Name == st.Name {
-						if running[c.Image] == nil {
-							running[c.Image] = map[string]bool{}
-						}
-						running[c.Image][d] = true
-					}
-				}
-			}
-		}
-	}
+	running := inv.RunningImages()
 	for _, p := range inv.Pods() {
 		cs := p.Containers()
 		paths := make([]*fieldpath.Path, len(cs))
@@ -96,12 +77,14 @@ func Build(inv *inventory.Inventory, set *facts.Set) []*Image {
 				if f, ok := set.Lookup(c.Image); ok {
 					im.Facts = f
 				}
-				for d := range running[c.Image] {
-					im.Running = append(im.Running, d)
-				}
-				sort.Strings(im.Running)
 				byRef[c.Image] = im
 			}
+			for _, ref := range running[inventory.RunningKey{Object: p.Object, Container: c.Name}] {
+				if _, d, ok := strings.Cut(ref, "@"); ok && !slices.Contains(im.Running, d) {
+					im.Running = append(im.Running, d)
+				}
+			}
+			sort.Strings(im.Running)
 			src := p.Object.Source
 			im.Uses = append(im.Uses, Use{
 				Object: p.Object.Ref, Container: c.Name, ContainerKind: c.Kind, Path: paths[i].String(),

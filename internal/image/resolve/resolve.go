@@ -263,11 +263,25 @@ func (r *Resolver) describe(ctx context.Context, err error) string {
 
 // Uses lists the images of the inventory's pods with what pulls them:
 // init and regular containers (ephemeral ones are added later by people,
-// and an empty image is left for a controller to fill in).
+// and an empty image is left for a controller to fill in); in cluster
+// mode also the digests their live pods run (inventory.RunningImages),
+// which a moved tag no longer names.
 func Uses(inv *inventory.Inventory) []Use {
+	running := inv.RunningImages()
 	var out []Use
 	for _, p := range inv.Pods() {
-		out = append(out, PodUses(p)...)
+		uses := PodUses(p)
+		out = append(out, uses...)
+		if len(uses) == 0 {
+			continue
+		}
+		for _, c := range p.Containers() {
+			for _, ref := range running[inventory.RunningKey{Object: p.Object, Container: c.Name}] {
+				u := uses[0]
+				u.Image = ref
+				out = append(out, u)
+			}
+		}
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package resolve
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -14,6 +15,9 @@ import (
 	"github.com/kubeward/kubeward/internal/image/facts"
 	"github.com/kubeward/kubeward/internal/image/registry"
 	"github.com/kubeward/kubeward/internal/image/registrytest"
+	"github.com/kubeward/kubeward/internal/inventory"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 func newResolver(t *testing.T, reg *registrytest.Registry, opts Options) *Resolver {
@@ -181,5 +185,27 @@ func TestMemoExpires(t *testing.T) {
 	c, _ := m.get(context.Background(), "k", build)
 	if a != 1 || b != 1 || c != 2 {
 		t.Fatalf("values %d %d %d, want 1 1 2", a, b, c)
+	}
+}
+
+// TestUsesIncludeRunningDigests: in cluster mode the digest a live pod
+// runs is resolved too, with the pod's pull credentials.
+func TestUsesIncludeRunningDigests(t *testing.T) {
+	d := "sha256:" + strings.Repeat("c", 64)
+	pod := &corev1.Pod{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"}, ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "shop"},
+		Spec: corev1.PodSpec{ServiceAccountName: "web", ImagePullSecrets: []corev1.LocalObjectReference{{Name: "pull"}},
+			Containers: []corev1.Container{{Name: "web", Image: "ghcr.io/acme/web:1.0"}}},
+		Status: corev1.PodStatus{ContainerStatuses: []corev1.ContainerStatus{{Name: "web", ImageID: "ghcr.io/acme/web@" + d}}}}
+	o, err := inventory.New(pod, inventory.Source{Cluster: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := inventory.NewInventory()
+	inv.Add(o)
+	got := Uses(inv)
+	want := []Use{{Image: "ghcr.io/acme/web:1.0", Namespace: "shop", ServiceAccount: "web", PullSecrets: []string{"pull"}},
+		{Image: "ghcr.io/acme/web@" + d, Namespace: "shop", ServiceAccount: "web", PullSecrets: []string{"pull"}}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("uses = %+v", got)
 	}
 }
