@@ -45,7 +45,7 @@ downloaded here: "images db update") that match its packages
 (docs/images.md). Credentials come from the Docker
 configuration and credential helpers; with --cluster, from each workload's
 imagePullSecrets and service account. In cluster mode the digests the running
-pods report are listed too.
+pods report are listed too, and --resolve judges them as well.
 
 Subcommands: "images sbom IMAGE" writes an image's SBOM, "images db update"
 fetches the vulnerability database (docs/images.md). A directory named like a

@@ -24,7 +24,7 @@ type vulnDBFlags struct {
 }
 
 func (f *vulnDBFlags) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&f.dir, "vuln-db", "", "OSV database directory, as `kubeward images db update` writes it (default: images.vulnerabilities.db.dir of the configuration, else $XDG_CACHE_HOME/kubeward/osv); a copy works offline")
+	cmd.Flags().StringVar(&f.dir, "vuln-db", "", "`DIR` of the OSV database, as \"kubeward images db update\" writes it (default: images.vulnerabilities.db.dir of the configuration, else $XDG_CACHE_HOME/kubeward/osv); a copy works offline")
 }
 
 // resolve returns the database directory and whether it was chosen (flag

@@ -59,7 +59,7 @@ func (f *scanFlags) register(cmd *cobra.Command) {
 	f.registerCoverage(cmd)
 	f.cluster.register(cmd)
 	fl.StringArrayVar(&f.customChecks, "custom-checks", nil, "file or directory of custom CEL checks to run with the built-in ones (repeatable; see docs/policy.md)")
-	f.images.register(cmd, "images", false, "read the images' registries: resolve tags, verify signatures and attestations under images.policies (see docs/images.md); without it, image checks that need a registry report that they did not run")
+	f.images.register(cmd, "images", false, "read the images' registries: resolve tags, verify signatures and attestations under images.policies, match packages against the OSV database (--vuln-db); with --cluster also the digests pods run (see docs/images.md); without it, image checks that need a registry report that they did not run")
 	fl.StringVar(&f.nodeConfig, "node-config", "", "scan a directory of node files (static pod manifests, KubeletConfiguration, kubelet unit and kubeadm-flags.env, encryption and audit configuration) with the control-plane and node checks")
 	_ = cmd.RegisterFlagCompletionFunc("fail-on", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return append(check.Severities(), "none"), cobra.ShellCompDirectiveNoFileComp

@@ -38,7 +38,10 @@ type Image struct {
 	// Running are the digests running pods report for the reference
 	// (status.containerStatuses[].imageID; cluster mode).
 	Running []string `json:"running,omitempty"`
-	Uses    []Use    `json:"uses"`
+	// RunningFacts are what the registry said of the running digests the
+	// reference no longer names (a tag that moved), by digest.
+	RunningFacts map[string]*facts.Facts `json:"runningFacts,omitempty"`
+	Uses         []Use                   `json:"uses"`
 }
 
 // Use is one container that runs the image.
@@ -80,8 +83,16 @@ func Build(inv *inventory.Inventory, set *facts.Set) []*Image {
 				byRef[c.Image] = im
 			}
 			for _, ref := range running[inventory.RunningKey{Object: p.Object, Container: c.Name}] {
-				if _, d, ok := strings.Cut(ref, "@"); ok && !slices.Contains(im.Running, d) {
-					im.Running = append(im.Running, d)
+				_, d, _ := strings.Cut(ref, "@")
+				if slices.Contains(im.Running, d) {
+					continue
+				}
+				im.Running = append(im.Running, d)
+				if f, ok := set.Lookup(ref); ok && (im.Facts == nil || im.Facts.Digest != d) {
+					if im.RunningFacts == nil {
+						im.RunningFacts = map[string]*facts.Facts{}
+					}
+					im.RunningFacts[d] = f
 				}
 			}
 			sort.Strings(im.Running)
@@ -135,7 +146,7 @@ func WriteJSON(w io.Writer, images []*Image) error {
 func WriteTable(w io.Writer, images []*Image) error {
 	resolved := false
 	for _, im := range images {
-		resolved = resolved || im.Facts != nil
+		resolved = resolved || im.Facts != nil || len(im.RunningFacts) > 0
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	head := "IMAGE\tREGISTRY\tREPOSITORY\tTAG\tDIGEST\t"
@@ -155,7 +166,13 @@ func WriteTable(w io.Writer, images []*Image) error {
 			cells = []string{im.Reference, im.Registry, im.Repository, or(tag, "-"), digest(im)}
 		}
 		if resolved {
-			cells = append(cells, verdict(im.Facts))
+			v := verdict(im.Facts)
+			for _, d := range im.Running {
+				if f, ok := im.RunningFacts[d]; ok {
+					v += "; running " + short(d) + ": " + verdict(f)
+				}
+			}
+			cells = append(cells, v)
 		}
 		for i, u := range im.Uses {
 			if i > 0 {
