@@ -2,7 +2,10 @@ package inventory
 
 import (
 	"reflect"
+	"strings"
 	"testing"
+
+	"github.com/distribution/reference"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -64,4 +67,29 @@ func TestRunningImages(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("running images:\n got %v\nwant %v", got, want)
 	}
+}
+
+// FuzzRunningRef: whatever a runtime reports as an image ID, the running
+// reference is either refused or a canonical repository@digest under the
+// spec image's repository.
+func FuzzRunningRef(f *testing.F) {
+	f.Add("nginx:1.27", "docker-pullable://nginx@"+digestA)
+	f.Add("ghcr.io/acme/web@"+digestB, "ghcr.io/acme/web@"+digestA)
+	f.Add("registry:5000/a/b:c", "docker://"+digestA)
+	f.Add("busybox", "sha256:@@"+digestA)
+	f.Fuzz(func(t *testing.T, spec, imageID string) {
+		ref, ok := runningRef(spec, imageID)
+		if !ok {
+			return
+		}
+		named, err := reference.ParseNormalizedNamed(ref)
+		if err != nil {
+			t.Fatalf("%q, %q: %q does not parse: %v", spec, imageID, ref, err)
+		}
+		c, isCanonical := named.(reference.Canonical)
+		want, _ := reference.ParseNormalizedNamed(spec)
+		if !isCanonical || reference.TrimNamed(named).String() != reference.TrimNamed(want).String() || !strings.HasSuffix(imageID, c.Digest().String()) {
+			t.Fatalf("%q, %q: %q", spec, imageID, ref)
+		}
+	})
 }
