@@ -11,10 +11,12 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/restmapper"
 
 	rbacchecks "github.com/kubeward/kubeward/internal/checks/rbac"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/rbac"
+	"github.com/kubeward/kubeward/internal/rbac/bootstrap"
 	"github.com/kubeward/kubeward/internal/rbac/rbacinv"
 )
 
@@ -26,6 +28,9 @@ type rbacFlags struct {
 	input   inputFlags
 	cluster clusterFlags
 	out     outputFlag
+	// catalog is what the input's API server serves, set by load: the
+	// cluster's discovery with --cluster, else Kubernetes v1.37's.
+	catalog *rbac.Catalog
 }
 
 func (f *rbacFlags) register(cmd *cobra.Command) {
@@ -49,6 +54,7 @@ func (f *rbacFlags) load(ctx context.Context, s Streams, args []string) (*rbacin
 	}
 	paths := append(append([]string(nil), f.files...), args...)
 	var inv *inventory.Inventory
+	var discovered []*restmapper.APIGroupResources
 	if f.cluster.enabled {
 		if len(paths) > 0 {
 			return nil, usageErr("--cluster reads the cluster; do not name files")
@@ -60,6 +66,7 @@ func (f *rbacFlags) load(ctx context.Context, s Streams, args []string) (*rbacin
 		}
 		warnUnreadable(s.Err, loaded.Unreadable, "answers may miss what it grants")
 		inv = loaded.Inventory
+		discovered = loaded.Discovery
 	} else {
 		if len(paths) == 0 {
 			return nil, usageErr("name manifests with -f PATH (or read the cluster with --cluster)")
@@ -76,7 +83,25 @@ func (f *rbacFlags) load(ctx context.Context, s Streams, args []string) (*rbacin
 			fmt.Fprintf(s.Err, "warning: %s\n", p)
 		}
 	}
-	if cat, err := rbac.DefaultCatalog(); err == nil && !m.Cluster {
+	cat, err := rbac.DefaultCatalog()
+	if err != nil {
+		return nil, err
+	}
+	f.catalog = cat
+	if f.cluster.enabled {
+		// kubectl names resources from the cluster's own discovery:
+		// custom resources and their short names included.
+		cat.ServedBy("the cluster")
+		for _, g := range discovered {
+			for v, rs := range g.VersionedResources {
+				for _, r := range rs {
+					cat.AddServed(bootstrap.Resource{Group: g.Group.Name, Version: v, Name: r.Name, Kind: r.Kind, Namespaced: r.Namespaced,
+						SingularName: r.SingularName, ShortNames: r.ShortNames})
+				}
+			}
+		}
+	}
+	if !m.Cluster {
 		for _, p := range m.UnknownNames(cat) {
 			fmt.Fprintf(s.Err, "warning: %s\n", p)
 		}
@@ -142,12 +167,11 @@ both are listed, with both grants.`,
 			if err != nil {
 				return usageErr("%v", err)
 			}
-			a = resolveRequest(s, a)
 			m, err := f.load(cmd.Context(), s, nil)
 			if err != nil {
 				return err
 			}
-			if clusterScopedRequest(s, &a) {
+			if f.request(s, &a) {
 				allNamespaces = false
 			}
 			var res []rbac.SubjectGrants
@@ -198,27 +222,18 @@ both are listed, with both grants.`,
 	return cmd
 }
 
-// resolveRequest names the resource of a request as kubectl does (a short
-// or singular name, no group: see rbac.Catalog.Resolve), saying so when
-// Kubernetes serves no such resource.
-func resolveRequest(s Streams, a rbac.Attributes) rbac.Attributes {
-	cat, err := rbac.DefaultCatalog()
-	if err != nil {
-		return a
-	}
-	a, note := cat.Resolve(a)
+// request names the resource of a request as kubectl does (a short or
+// singular name, no group: see rbac.Catalog.Resolve), saying so when
+// nothing serves such a resource, and drops the namespace of a request for
+// a resource that has none (nodes, persistentvolumes), saying so. It
+// reports whether the resource is cluster-scoped. It needs load's catalog.
+func (f *rbacFlags) request(s Streams, a *rbac.Attributes) bool {
+	resolved, note := f.catalog.Resolve(*a)
 	if note != "" {
 		fmt.Fprintf(s.Err, "note: %s\n", note)
 	}
-	return a
-}
-
-// clusterScopedRequest drops the namespace of a request for a resource
-// that has none (nodes, persistentvolumes), saying so, and reports whether
-// the resource is cluster-scoped.
-func clusterScopedRequest(s Streams, a *rbac.Attributes) bool {
-	cat, err := rbac.DefaultCatalog()
-	if err != nil || a.NonResource || !cat.ClusterScoped(a.APIGroup, a.Resource) {
+	*a = resolved
+	if a.NonResource || !f.catalog.ClusterScoped(a.APIGroup, a.Resource) {
 		return false
 	}
 	if a.Namespace != "" {
@@ -295,7 +310,6 @@ grants it and where it applies (-n: only what applies in that namespace).`,
 				if err != nil {
 					return usageErr("%v", err)
 				}
-				a = resolveRequest(s, a)
 				req = &a
 			} else if name != "" || group != "" {
 				return usageErr("--name and --api-group need VERB RESOURCE")
@@ -306,7 +320,7 @@ grants it and where it applies (-n: only what applies in that namespace).`,
 			}
 			u := rbac.UserInfoFor(subj, groups...)
 			if req != nil {
-				clusterScopedRequest(s, req)
+				f.request(s, req)
 				return answerCan(s, &f.out, subj, u, *req, m.CanDo(u, *req))
 			}
 			var grants []rbac.Grant

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -138,6 +139,47 @@ func TestRBACCommandsOnCluster(t *testing.T) {
 		Subjects: []rbacv1.Subject{{Kind: "User", APIGroup: rbacv1.GroupName, Name: "oncall"}, {Kind: "Group", APIGroup: rbacv1.GroupName, Name: "sre"}}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	// A custom resource named by its short name, as kubectl resolves it
+	// through the cluster's discovery.
+	k := newKube(t, c)
+	k.mustCreate(ctx, c.Config, obj(t, `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget, shortNames: [wdg]}
+  versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}}]`))
+	k.mustCreate(ctx, c.Config, obj(t, `apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: widgets, namespace: shop}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: widget-reader}
+subjects: [{kind: User, apiGroup: rbac.authorization.k8s.io, name: oncall}]`))
+	k.mustCreate(ctx, c.Config, obj(t, `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: widget-reader}
+rules: [{verbs: [get], apiGroups: [example.com], resources: [widgets]}]`))
+	served := false
+	for range 100 {
+		if _, err := cs.Discovery().ServerResourcesForGroupVersion("example.com/v1"); err == nil {
+			served = true
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !served {
+		t.Fatal("the CRD is not served")
+	}
+	for _, res := range []string{"wdg", "widget", "Widget", "widgets.v1.example.com"} {
+		code, out, stderr := runCLI(t, "rbac", "can", "user:oncall", "get", res, "-n", "shop", "--cluster", "--kubeconfig", c.Kubeconfig)
+		if code != 0 || !strings.Contains(out, "may get widgets.example.com in namespace shop") {
+			t.Errorf("can oncall get %s: exit %d\n%s%s", res, code, out, stderr)
+		}
+	}
+	if _, _, stderr := runCLI(t, "rbac", "can", "user:oncall", "get", "gadgets", "-n", "shop", "--cluster", "--kubeconfig", c.Kubeconfig); !strings.Contains(stderr, `the cluster serves no resource "gadgets"`) {
+		t.Errorf("no note for a resource the cluster does not serve: %s", stderr)
+	}
+
 	code, out, stderr := runCLI(t, "rbac", "who-can", "create", "pods/exec", "-n", "shop", "--cluster", "--kubeconfig", c.Kubeconfig, "-o", "json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)

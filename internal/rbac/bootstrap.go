@@ -206,6 +206,8 @@ type Catalog struct {
 	// served resources (not subresources) as discovery lists them, the
 	// names kubectl accepts for them (see Resolve).
 	resources []bootstrap.Resource
+	// source names where the served resources come from, for notes.
+	source string
 }
 
 // DefaultCatalog is the catalog of a bootstrap.Version API server.
@@ -214,18 +216,10 @@ func DefaultCatalog() (*Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Catalog{groups: map[string]map[string]bool{}, served: map[string]bool{}, clusterScoped: map[[2]string]bool{}}
+	c := &Catalog{groups: map[string]map[string]bool{}, served: map[string]bool{}, clusterScoped: map[[2]string]bool{},
+		source: "Kubernetes " + bootstrap.Version}
 	for _, r := range d.Resources {
-		c.Add(r.Group, r.Name)
-		c.served[r.Group] = true
-		if !strings.Contains(r.Name, "/") {
-			c.resources = append(c.resources, r)
-		}
-		// A request naming a namespace object carries that namespace (the
-		// API server's RequestInfo), so RoleBindings apply to it.
-		if base, _, _ := strings.Cut(r.Name, "/"); !r.Namespaced && base != "namespaces" {
-			c.clusterScoped[[2]string{r.Group, base}] = true
-		}
+		c.AddServed(r)
 	}
 	// Names only the authorizer knows, always asked without a namespace:
 	// impersonation of users, groups, UIDs and extras, and CSR signers.
@@ -262,6 +256,26 @@ func (c *Catalog) addRules(rules []rbacv1.PolicyRule) {
 		}
 	}
 }
+
+// AddServed records a resource or subresource that discovery lists
+// ("pods", "pods/exec"): served, with the names kubectl accepts for it, and
+// whether it is cluster-scoped.
+func (c *Catalog) AddServed(r bootstrap.Resource) {
+	c.Add(r.Group, r.Name)
+	c.served[r.Group] = true
+	if !strings.Contains(r.Name, "/") {
+		c.resources = append(c.resources, r)
+	}
+	// A request naming a namespace object carries that namespace (the
+	// API server's RequestInfo), so RoleBindings apply to it.
+	if base, _, _ := strings.Cut(r.Name, "/"); !r.Namespaced && base != "namespaces" {
+		c.clusterScoped[[2]string{r.Group, base}] = true
+	}
+}
+
+// ServedBy names where the served resources come from ("the cluster");
+// the default catalog's are Kubernetes bootstrap.Version's.
+func (c *Catalog) ServedBy(source string) { c.source = source }
 
 // Add records a served resource ("widgets" or "widgets/status") of group.
 func (c *Catalog) Add(group, resource string) {

@@ -51,7 +51,7 @@ func (c *Catalog) Resolve(a Attributes) (resolved Attributes, note string) {
 	if a.APIGroup != "" {
 		where = fmt.Sprintf("in API group %q", a.APIGroup)
 	}
-	return a, fmt.Sprintf("Kubernetes %s serves no resource %q %s: asked as written (name a custom resource as RESOURCE.GROUP)", bootstrap.Version, a.Resource, where)
+	return a, fmt.Sprintf("%s serves no resource %q %s: asked as written (name a custom resource as RESOURCE.GROUP)", c.source, a.Resource, where)
 }
 
 // lookup finds the served resource that name stands for in group (any

@@ -45,6 +45,9 @@ type Result struct {
 	// would help, and the reason without the resource's name.
 	Failures      []Failure
 	ServerVersion *version.Info
+	// Discovery is what the cluster serves, group by group in discovery
+	// order (custom resources included).
+	Discovery []*restmapper.APIGroupResources
 }
 
 // Failure is a kind the loader could not list. The scan goes on without it.
@@ -85,7 +88,7 @@ func (l *Loader) Load(ctx context.Context, kinds []schema.GroupKind) (*Result, e
 		return nil, fmt.Errorf("cluster %s: %w", l.Context, err)
 	}
 
-	res := &Result{Inventory: inventory.NewInventory(), Unreadable: map[schema.GroupKind]string{}, ServerVersion: sv}
+	res := &Result{Inventory: inventory.NewInventory(), Unreadable: map[schema.GroupKind]string{}, ServerVersion: sv, Discovery: groups}
 	kinds = dedupe(kinds)
 	for i, gk := range kinds {
 		mapping, err := mapper.RESTMapping(gk)
