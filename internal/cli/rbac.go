@@ -337,7 +337,7 @@ grants it and where it applies (-n: only what applies in that namespace).`,
 						Grants  []rbac.Grant  `json:"grants"`
 					}{subj, u, grants})
 				}
-				return writePermissions(w, subj, u, grants)
+				return writePermissions(w, f.catalog, subj, u, grants)
 			})
 		},
 	}
@@ -352,11 +352,10 @@ grants it and where it applies (-n: only what applies in that namespace).`,
 // writePermissions is the table of rbac can SUBJECT: each rule with where
 // it applies and what grants it; a rule given by a RoleBinding shows only
 // what a RoleBinding can give.
-func writePermissions(w io.Writer, subj rbac.Subject, u rbac.UserInfo, grants []rbac.Grant) error {
+func writePermissions(w io.Writer, cat *rbac.Catalog, subj rbac.Subject, u rbac.UserInfo, grants []rbac.Grant) error {
 	fmt.Fprintf(w, "%s (user %q, groups %s) can:\n", subj, u.Name, strings.Join(u.Groups, ", "))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "WHERE\tVERBS\tAPI GROUPS\tRESOURCES\tNAMES\tBINDING\tROLE")
-	cat, _ := rbac.DefaultCatalog()
 	idle := 0
 	for _, g := range grants {
 		if g.Binding.Kind == rbac.PrivilegedGroupKind {
@@ -364,7 +363,7 @@ func writePermissions(w io.Writer, subj rbac.Subject, u rbac.UserInfo, grants []
 			continue
 		}
 		r := g.Rule
-		if g.Namespace != "" && cat != nil && len(r.NonResourceURLs) == 0 {
+		if g.Namespace != "" && len(r.NonResourceURLs) == 0 {
 			in, ok := cat.InNamespace(&r)
 			if !ok {
 				idle++ // only cluster-scoped resources: a RoleBinding grants none of them

@@ -158,10 +158,19 @@ subjects: [{kind: User, apiGroup: rbac.authorization.k8s.io, name: oncall}]`))
 	k.mustCreate(ctx, c.Config, obj(t, `apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata: {name: widget-reader}
-rules: [{verbs: [get], apiGroups: [example.com], resources: [widgets]}]`))
+rules: [{verbs: [get], apiGroups: [example.com], resources: [widgets, gizmos]}]`))
+	// A cluster-scoped custom resource, which the RoleBinding never grants.
+	k.mustCreate(ctx, c.Config, obj(t, `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: gizmos.example.com}
+spec:
+  group: example.com
+  scope: Cluster
+  names: {plural: gizmos, singular: gizmo, kind: Gizmo}
+  versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}}]`))
 	served := false
 	for range 100 {
-		if _, err := cs.Discovery().ServerResourcesForGroupVersion("example.com/v1"); err == nil {
+		if l, err := cs.Discovery().ServerResourcesForGroupVersion("example.com/v1"); err == nil && len(l.APIResources) == 2 {
 			served = true
 			break
 		}
@@ -176,11 +185,18 @@ rules: [{verbs: [get], apiGroups: [example.com], resources: [widgets]}]`))
 			t.Errorf("can oncall get %s: exit %d\n%s%s", res, code, out, stderr)
 		}
 	}
+	code, out, stderr := runCLI(t, "rbac", "can", "user:oncall", "get", "gizmo", "-n", "shop", "--cluster", "--kubeconfig", c.Kubeconfig)
+	if code != 1 || !strings.Contains(stderr, "gizmos is cluster-scoped") {
+		t.Errorf("a RoleBinding grants a cluster-scoped custom resource: exit %d\n%s%s", code, out, stderr)
+	}
+	if _, out, _ := runCLI(t, "rbac", "can", "user:oncall", "--cluster", "--kubeconfig", c.Kubeconfig); strings.Contains(out, "gizmos") {
+		t.Errorf("the list shows a cluster-scoped resource granted by a RoleBinding:\n%s", out)
+	}
 	if _, _, stderr := runCLI(t, "rbac", "can", "user:oncall", "get", "gadgets", "-n", "shop", "--cluster", "--kubeconfig", c.Kubeconfig); !strings.Contains(stderr, `the cluster serves no resource "gadgets"`) {
 		t.Errorf("no note for a resource the cluster does not serve: %s", stderr)
 	}
 
-	code, out, stderr := runCLI(t, "rbac", "who-can", "create", "pods/exec", "-n", "shop", "--cluster", "--kubeconfig", c.Kubeconfig, "-o", "json")
+	code, out, stderr = runCLI(t, "rbac", "who-can", "create", "pods/exec", "-n", "shop", "--cluster", "--kubeconfig", c.Kubeconfig, "-o", "json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
