@@ -149,7 +149,8 @@ ClusterRoleBindings count). -A asks who can make the request in some
 namespace, and lists where. A cluster-scoped resource (nodes,
 persistentvolumes, clusterroles) is never requested in a namespace: -n and -A
 are ignored for it, with a note. RESOURCE may be written as kubectl takes it
-(deploy, Deployment, deployments.v1.apps all mean deployments.apps).
+(deploy, Deployment, deployments.v1.apps all mean deployments.apps); after a
+slash, what is no subresource of it is the object's name (secrets/db).
 
 A get of pods/exec, pods/attach or pods/portforward (how WebSocket clients
 connect) also needs create on it since Kubernetes 1.35: only subjects allowed
@@ -279,7 +280,9 @@ as their authenticators give them; --group adds more groups.
 
 RESOURCE may be written as kubectl takes it: plural, singular, short name or
 kind, with or without the group, or RESOURCE.VERSION.GROUP (deploy,
-Deployment and deployments.v1.apps all ask about deployments.apps).
+Deployment and deployments.v1.apps all ask about deployments.apps). After a
+slash comes a subresource (pods/exec); what is no subresource of it is the
+object's name, as in kubectl's TYPE/NAME (secrets/db).
 
 With VERB and RESOURCE, answers one question as kubectl auth can-i --as does:
 "yes" with the grant that decides it (exit 0), or "no" (exit 1). -n is the

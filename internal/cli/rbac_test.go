@@ -277,6 +277,8 @@ subjects: [{kind: User, apiGroup: rbac.authorization.k8s.io, name: ci-bot}]
 		{[]string{"user:ci-bot", "create", "widgets", "-n", "shop"}, 1, []string{"no", `serves no resource "widgets" in the core API group`}},
 		{[]string{"user:ci-bot", "get", "secrets", "-n", "shop", "--name", "db"}, 0, []string{"yes", "rule 1"}},
 		{[]string{"user:ci-bot", "get", "secrets", "-n", "shop", "--name", "other"}, 1, []string{"no"}},
+		// kubectl's TYPE/NAME: secrets has no subresource db.
+		{[]string{"user:ci-bot", "get", "secrets/db", "-n", "shop"}, 0, []string{"yes", "rule 1", `asked about the object named "db"`}},
 		// The authorizer allows get pods/exec, the API server also wants create.
 		{[]string{"user:ci-bot", "get", "pods/exec", "-n", "shop"}, 1, []string{"no", "get is allowed by RoleBinding shop/debug", "also needs create"}},
 		{[]string{"sa:shop/operator", "get", "pods/exec", "-n", "shop"}, 0, []string{"yes", "also checks create"}},

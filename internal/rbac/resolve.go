@@ -28,7 +28,7 @@ func (c *Catalog) Resolve(a Attributes) (resolved Attributes, note string) {
 	if a.NonResource || a.Resource == rbacv1.ResourceAll {
 		return a, ""
 	}
-	a.Resource, a.Subresource = strings.ToLower(a.Resource), strings.ToLower(a.Subresource)
+	a.Resource = strings.ToLower(a.Resource)
 	arg := a.Resource
 	if a.APIGroup != "" {
 		arg += "." + a.APIGroup
@@ -37,12 +37,12 @@ func (c *Catalog) Resolve(a Attributes) (resolved Attributes, note string) {
 	if gvr != nil {
 		if r, ok := c.lookup(gvr.Resource, gvr.Group, gvr.Version); ok {
 			a.APIGroup, a.Resource = r.Group, r.Name
-			return a, ""
+			return c.subresourceOrName(a)
 		}
 	}
 	if r, ok := c.lookup(gr.Resource, gr.Group, ""); ok {
 		a.APIGroup, a.Resource = r.Group, r.Name
-		return a, ""
+		return c.subresourceOrName(a)
 	}
 	if a.APIGroup != "" && !c.served[a.APIGroup] {
 		return a, ""
@@ -52,6 +52,23 @@ func (c *Catalog) Resolve(a Attributes) (resolved Attributes, note string) {
 		where = fmt.Sprintf("in API group %q", a.APIGroup)
 	}
 	return a, fmt.Sprintf("%s serves no resource %q %s: asked as written (name a custom resource as RESOURCE.GROUP)", c.source, a.Resource, where)
+}
+
+// subresourceOrName reads the part after the slash of a served resource:
+// these commands take RESOURCE/SUBRESOURCE, kubectl auth can-i and
+// kubectl-who-can take TYPE/NAME. A part the resource does not serve as a
+// subresource (pods/web-1, secrets/db) is the object's name, as kubectl
+// reads it, unless --name already gave one; note says so.
+func (c *Catalog) subresourceOrName(a Attributes) (Attributes, string) {
+	if a.Subresource == "" {
+		return a, ""
+	}
+	if sub := strings.ToLower(a.Subresource); c.HasResource(a.APIGroup, a.Resource+"/"+sub) || a.Name != "" {
+		a.Subresource = sub
+		return a, ""
+	}
+	a.Name, a.Subresource = a.Subresource, ""
+	return a, fmt.Sprintf("%s has no subresource %q: asked about the object named %q (kubectl's TYPE/NAME)", a.Resource, a.Name, a.Name)
 }
 
 // lookup finds the served resource that name stands for in group (any

@@ -49,6 +49,25 @@ func TestResolve(t *testing.T) {
 	if got.String() != "create pods/exec in namespace shop" {
 		t.Errorf("subresource: got %q", got)
 	}
+	// kubectl's TYPE/NAME: a part after the slash that is no subresource
+	// of the resource is the object's name.
+	for _, tc := range []struct {
+		a    Attributes
+		want string
+		note bool
+	}{
+		{Attributes{Verb: "get", Resource: "secrets", Subresource: "db", Namespace: "shop"}, "get secrets db in namespace shop", true},
+		{Attributes{Verb: "get", Resource: "deploy", Subresource: "web", Namespace: "shop"}, "get deployments.apps web in namespace shop", true},
+		{Attributes{Verb: "patch", Resource: "deploy", Subresource: "scale", Namespace: "shop"}, "patch deployments.apps/scale in namespace shop", false},
+		{Attributes{Verb: "update", Resource: "pods", Subresource: "finalizers"}, "update pods/finalizers cluster-wide", false},
+		{Attributes{Verb: "get", Resource: "pods", Subresource: "web", Name: "x"}, "get pods/web x cluster-wide", false},
+		{Attributes{Verb: "get", Resource: "widgets", APIGroup: "example.com", Subresource: "status"}, "get widgets.example.com/status cluster-wide", false},
+	} {
+		got, note := cat.Resolve(tc.a)
+		if got.String() != tc.want || (note != "") != tc.note {
+			t.Errorf("%+v: got %q note %q, want %q (note %v)", tc.a, got, note, tc.want, tc.note)
+		}
+	}
 	if got, _ := cat.Resolve(Attributes{Verb: "get", NonResource: true, Path: "/Healthz"}); got.Path != "/Healthz" {
 		t.Errorf("a non-resource URL changed: %q", got.Path)
 	}
