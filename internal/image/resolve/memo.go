@@ -9,7 +9,11 @@ import (
 // memo remembers values for a time and makes each once, however many
 // callers ask at the same moment. A caller waits at most until its own
 // context ends; the making goes on, under the memo's own bound, so that a
-// slow registry answers the next caller from memory.
+// slow registry answers the next caller from memory. A value past its time
+// is still answered while it is made again, once, in the background (the
+// webhook's reviews do not all wait for a registry round trip each time a
+// tag's minute ends); a failure past its time is not: the next caller waits
+// for the new attempt.
 type memo[V any] struct {
 	mu      sync.Mutex
 	entries map[string]*entry[V]
@@ -26,6 +30,8 @@ type entry[V any] struct {
 	val     V
 	err     error
 	expires time.Time
+	// refreshing is set on an expired value being made again.
+	refreshing bool
 }
 
 func newMemo[V any](max int, ttl, errTTL time.Duration) *memo[V] {
@@ -38,27 +44,19 @@ func (m *memo[V]) get(ctx context.Context, key string, build func() (V, error)) 
 	m.mu.Lock()
 	e, ok := m.entries[key]
 	if ok && !e.expires.IsZero() && m.now().After(e.expires) {
+		if e.err == nil {
+			if !e.refreshing {
+				e.refreshing = true
+				m.make(key, build)
+			}
+			v := e.val
+			m.mu.Unlock()
+			return v, nil
+		}
 		ok = false
 	}
 	if !ok {
-		e = &entry[V]{done: make(chan struct{})}
-		if _, had := m.entries[key]; !had {
-			m.order = append(m.order, key)
-		}
-		m.entries[key] = e
-		m.evict()
-		go func() {
-			v, err := build()
-			m.mu.Lock()
-			e.val, e.err = v, err
-			ttl := m.ttl
-			if err != nil {
-				ttl = m.errTTL
-			}
-			e.expires = m.now().Add(ttl)
-			m.mu.Unlock()
-			close(e.done)
-		}()
+		e = m.make(key, build)
 	}
 	m.mu.Unlock()
 	select {
@@ -70,6 +68,36 @@ func (m *memo[V]) get(ctx context.Context, key string, build func() (V, error)) 
 		var zero V
 		return zero, ctx.Err()
 	}
+}
+
+// make starts making key's value in a new entry, which replaces the old
+// one when it is done (or at once when there is none). Called with mu held.
+func (m *memo[V]) make(key string, build func() (V, error)) *entry[V] {
+	e := &entry[V]{done: make(chan struct{})}
+	old, had := m.entries[key]
+	if !had {
+		m.order = append(m.order, key)
+	}
+	if !had || old.err != nil || !old.refreshing {
+		m.entries[key] = e
+		m.evict()
+	}
+	go func() {
+		v, err := build()
+		m.mu.Lock()
+		e.val, e.err = v, err
+		ttl := m.ttl
+		if err != nil {
+			ttl = m.errTTL
+		}
+		e.expires = m.now().Add(ttl)
+		if cur, ok := m.entries[key]; ok && cur != e && cur.refreshing {
+			m.entries[key] = e
+		}
+		m.mu.Unlock()
+		close(e.done)
+	}()
+	return e
 }
 
 // evict drops the oldest entries beyond max (finished or not: a caller

@@ -4,8 +4,9 @@
 // and advisories through Analyzers), with bounded concurrency, and returns
 // the facts keyed by the references as the pod specs write them. A
 // resolver that lives on (the webhook's) remembers tags for a short time
-// and digests for longer, and asks a failing registry again only after a
-// pause, so that a registry outage costs one timeout, not one per review.
+// and digests for longer, answers from memory while it asks again, and
+// asks a failing registry again only after a pause, so that a registry
+// outage costs one timeout, not one per review.
 package resolve
 
 import (

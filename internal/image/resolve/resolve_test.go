@@ -2,9 +2,11 @@ package resolve
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -173,18 +175,60 @@ func TestMemoEvictsBeyondMax(t *testing.T) {
 	}
 }
 
+// TestMemoExpires: a value past its time is answered at once while it is
+// made again, once; then the new value is answered. A failed remake is
+// answered as a failure.
 func TestMemoExpires(t *testing.T) {
 	m := newMemo[int](10, time.Minute, time.Second)
+	var mu sync.Mutex
 	now := time.Now()
-	m.now = func() time.Time { return now }
-	n := 0
-	build := func() (int, error) { n++; return n, nil }
-	a, _ := m.get(context.Background(), "k", build)
-	b, _ := m.get(context.Background(), "k", build)
-	now = now.Add(2 * time.Minute)
-	c, _ := m.get(context.Background(), "k", build)
-	if a != 1 || b != 1 || c != 2 {
-		t.Fatalf("values %d %d %d, want 1 1 2", a, b, c)
+	m.now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	var builds atomic.Int32
+	release := make(chan struct{})
+	fail := errors.New("registry down")
+	build := func() (int, error) {
+		n := int(builds.Add(1))
+		if n > 1 {
+			<-release
+		}
+		if n == 3 {
+			return 0, fail
+		}
+		return n, nil
+	}
+	get := func() (int, error) { return m.get(context.Background(), "k", build) }
+	a, _ := get()
+	b, _ := get()
+	advance(2 * time.Minute)
+	c, _ := get() // stale, remade in the background
+	d, _ := get() // stale still; no second remake
+	if a != 1 || b != 1 || c != 1 || d != 1 {
+		t.Fatalf("values %d %d %d %d, want 1 1 1 1", a, b, c, d)
+	}
+	waitFor(t, func() bool { return builds.Load() == 2 })
+	release <- struct{}{}
+	waitFor(t, func() bool { v, _ := get(); return v == 2 })
+	advance(2 * time.Minute)
+	if v, err := get(); v != 2 || err != nil {
+		t.Fatalf("stale value %d, %v", v, err)
+	}
+	release <- struct{}{}
+	waitFor(t, func() bool { _, err := get(); return errors.Is(err, fail) })
+	// One remake per expiry: a second one would have been a build of its own.
+	if builds.Load() != 3 {
+		t.Fatalf("%d builds, want 3", builds.Load())
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 10s")
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 
