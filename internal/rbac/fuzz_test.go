@@ -38,3 +38,29 @@ func FuzzBuild(f *testing.F) {
 		g.AdminPaths()
 	})
 }
+
+// FuzzParseRequest drives what rbac can and who-can do with their
+// arguments: ParseRequest, then Resolve against the default catalog. It
+// must not panic, and a resolved request names a resource when the parsed
+// one did.
+func FuzzParseRequest(f *testing.F) {
+	for _, s := range []string{"deploy", "pods/exec", "deployments.v1.apps/scale", "secrets/db", "Deployment", "*", "/healthz",
+		"ev", "widgets.example.com/status", ".apps", "a.b.c.d/e", "pods/"} {
+		f.Add("get", s, "", "shop", "")
+	}
+	f.Fuzz(func(t *testing.T, verb, resource, name, namespace, group string) {
+		a, err := ParseRequest(verb, resource, name, namespace, group)
+		if err != nil {
+			return
+		}
+		c, err := DefaultCatalog()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := c.Resolve(a)
+		if !a.NonResource && got.Resource == "" {
+			t.Fatalf("%+v resolved to no resource: %+v", a, got)
+		}
+		_ = got.String()
+	})
+}
