@@ -28,7 +28,8 @@ func (c *Catalog) Resolve(a Attributes) (resolved Attributes, note string) {
 	if a.NonResource || a.Resource == rbacv1.ResourceAll {
 		return a, ""
 	}
-	a.Resource = strings.ToLower(a.Resource)
+	// kubectl lower-cases the whole argument; API groups are DNS names.
+	a.Resource, a.APIGroup = strings.ToLower(a.Resource), strings.ToLower(a.APIGroup)
 	arg := a.Resource
 	if a.APIGroup != "" {
 		arg += "." + a.APIGroup

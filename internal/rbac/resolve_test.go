@@ -20,6 +20,7 @@ func TestResolve(t *testing.T) {
 		{"Deployment", "", "get deployments.apps cluster-wide", false},
 		{"deployments", "v1.apps", "get deployments.apps cluster-wide", false},
 		{"deploy", "apps", "get deployments.apps cluster-wide", false},
+		{"Deployments", "Apps", "get deployments.apps cluster-wide", false},
 		{"pods", "", "get pods cluster-wide", false},
 		{"po", "", "get pods cluster-wide", false},
 		{"pod", "", "get pods cluster-wide", false},
