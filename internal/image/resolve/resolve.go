@@ -150,16 +150,26 @@ func (r *Resolver) Resolve(ctx context.Context, uses []Use) *facts.Set {
 	set := facts.NewSet()
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	for _, ref := range refs {
+	one := func(ref string) {
+		f, ok := r.one(ctx, first[ref])
+		if ok {
+			mu.Lock()
+			set.Add(ref, f)
+			mu.Unlock()
+		}
+	}
+	// The last reference is learnt in the caller's goroutine: a review of
+	// a pod with one image (most) starts no goroutine, and does not queue
+	// behind the other reviews' goroutines to be answered from memory.
+	for i, ref := range refs {
+		if i == len(refs)-1 {
+			one(ref)
+			break
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			f, ok := r.one(ctx, first[ref])
-			if ok {
-				mu.Lock()
-				set.Add(ref, f)
-				mu.Unlock()
-			}
+			one(ref)
 		}()
 	}
 	wg.Wait()
