@@ -13,7 +13,8 @@ import (
 // another builder, or built from another source repository.
 //
 // Reads: the image facts of spec.initContainers[*].image and
-// spec.containers[*].image, and images.policies (builderID,
+// spec.containers[*].image and of the digests live pods run
+// (status.containerStatuses[*].imageID), and images.policies (builderID,
 // sourceRepository, exact or regular expressions matched whole).
 // Allows: images with a trusted attestation that meets every condition.
 var AttestationFailed = &check.Check{

@@ -13,7 +13,8 @@ import (
 // predicate type) signed by a signer the policy trusts.
 //
 // Reads: the image facts of spec.initContainers[*].image and
-// spec.containers[*].image, and images.policies.
+// spec.containers[*].image and of the digests live pods run
+// (status.containerStatuses[*].imageID), and images.policies.
 // Allows: images with a trusted attestation of the type; one whose
 // conditions fail is left to image-attestation-failed, one for another
 // digest to image-digest-mismatch.

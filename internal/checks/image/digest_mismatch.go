@@ -13,7 +13,8 @@ import (
 // copied from another image, or the image was replaced after signing.
 //
 // Reads: the image facts of spec.initContainers[*].image and
-// spec.containers[*].image, and images.policies.
+// spec.containers[*].image and of the digests live pods run
+// (status.containerStatuses[*].imageID), and images.policies.
 // Allows: images with a trusted signature (or attestation) of their own
 // digest.
 var DigestMismatch = &check.Check{

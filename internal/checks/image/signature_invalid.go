@@ -13,7 +13,8 @@ import (
 // trusted root does not vouch for, or an unreadable signature.
 //
 // Reads: the image facts of spec.initContainers[*].image and
-// spec.containers[*].image, and images.policies.
+// spec.containers[*].image and of the digests live pods run
+// (status.containerStatuses[*].imageID), and images.policies.
 // Allows: images with a signature by one of the policy's signers.
 var SignatureInvalid = signatureCheck(check.Meta{
 	ID:       "image-signature-invalid",

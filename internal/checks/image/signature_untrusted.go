@@ -12,7 +12,8 @@ import (
 // a key the policy does not list. It names who signed.
 //
 // Reads: the image facts of spec.initContainers[*].image and
-// spec.containers[*].image, and images.policies.
+// spec.containers[*].image and of the digests live pods run
+// (status.containerStatuses[*].imageID), and images.policies.
 // Allows: images with a signature by one of the policy's signers,
 // whatever other signatures they carry.
 var SignatureUntrusted = signatureCheck(check.Meta{

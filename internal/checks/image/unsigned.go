@@ -12,7 +12,8 @@ import (
 // in an OCI 1.1 referrer.
 //
 // Reads: the image facts of spec.initContainers[*].image and
-// spec.containers[*].image, and images.policies.
+// spec.containers[*].image and of the digests live pods run
+// (status.containerStatuses[*].imageID), and images.policies.
 // Allows: images no policy with signers covers, and images with a
 // signature by one of the policy's signers. Signatures that exist but do
 // not satisfy the policy are reported by image-signature-untrusted,

@@ -13,7 +13,8 @@ import (
 // image does not exist, or the credentials were refused.
 //
 // Reads: the image facts of spec.initContainers[*].image and
-// spec.containers[*].image.
+// spec.containers[*].image and of the digests live pods run
+// (status.containerStatuses[*].imageID).
 // Allows: images the registry answered for. Active when the configuration
 // holds image policies. Severity follows
 // images.onRegistryError: critical for deny (the default), medium for warn.
@@ -29,7 +30,7 @@ var Unverified = &check.Check{
 		Fix: "Make the registry reachable with pull credentials (docker login or a credential helper in CI; the " +
 			"workload's imagePullSecrets or service account in a cluster), or fix the reference. While a registry " +
 			"is known to be down, images.onRegistryError: warn turns this into a warning.",
-		Reads: []string{"spec.containers[*].image", "spec.initContainers[*].image"},
+		Reads: []string{"spec.containers[*].image", "spec.initContainers[*].image", "status.containerStatuses[*].imageID (live pods)"},
 		Refs:  []check.Reference{check.NSA("Pod security: building secure container images")},
 	},
 	Inventory: unverified,

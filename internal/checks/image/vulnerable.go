@@ -21,7 +21,8 @@ import (
 // advisory is.
 //
 // Reads: the image facts of spec.initContainers[*].image and
-// spec.containers[*].image (scan --images, the webhook). Active when
+// spec.containers[*].image and of the digests live pods run
+// (status.containerStatuses[*].imageID) (scan --images, the webhook). Active when
 // vulnerabilities are asked for: scan --images, or an
 // images.vulnerabilities section in the configuration.
 // Allows: advisories rated below images.vulnerabilities.failOn (default
@@ -43,7 +44,7 @@ var Vulnerable = &check.Check{
 		Fix: "Upgrade the package to the fixed version, usually by rebuilding the image on an updated base. If the " +
 			"vulnerable code cannot be reached, publish an OpenVEX statement (not_affected, with its justification) " +
 			"or add an exception with a reason and an expiry under images.vulnerabilities.exceptions.",
-		Reads: []string{"spec.containers[*].image", "spec.initContainers[*].image"},
+		Reads: []string{"spec.containers[*].image", "spec.initContainers[*].image", "status.containerStatuses[*].imageID (live pods)"},
 		Refs:  []check.Reference{check.NSA("Pod security: building secure container images")},
 	},
 	Inventory: vulnerable,
