@@ -12,6 +12,7 @@ require (
 	github.com/google/osv-scalibr v0.5.3
 	github.com/json-iterator/go v1.1.12
 	github.com/opencontainers/go-digest v1.0.0
+	github.com/openreports/reports-api v0.2.1
 	github.com/openvex/go-vex v0.2.9
 	github.com/ossf/osv-schema/bindings/go v0.0.0-20260424063704-83285ce2a866
 	github.com/package-url/packageurl-go v0.1.7

@@ -18,7 +18,6 @@ import (
 	"github.com/kubeward/kubeward/internal/scan"
 	"github.com/kubeward/kubeward/internal/version"
 	"github.com/spf13/cobra"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // scanFlags are the flags shared by every kind of scan.
@@ -337,20 +336,7 @@ read or that the API server would reject, a chart that did not render.`,
 
 // scanCluster lists what the selected checks read and runs them.
 func (f *scanFlags) scanCluster(ctx context.Context, s Streams, r *run) error {
-	var kinds []schema.GroupKind
-	full := map[schema.GroupKind]bool{}
-	for _, c := range r.checks {
-		for _, gk := range c.Inputs() {
-			kinds = append(kinds, gk)
-			full[gk] = full[gk] || c.ReadsContent(gk)
-		}
-	}
-	metaOnly := map[schema.GroupKind]bool{}
-	for gk, content := range full {
-		if !content {
-			metaOnly[gk] = true
-		}
-	}
+	kinds, metaOnly := scan.ClusterInputs(r.checks)
 	loaded, err := f.cluster.load(ctx, kinds, metaOnly, s.Err)
 	if err != nil {
 		return err

@@ -39,6 +39,9 @@ type Unreadable struct {
 	// Reason says what happened, without the resource's name: "forbidden
 	// to list cluster-wide", "an error on the server (...)".
 	Reason string
+	// Verb is the verb refused: list, or watch for the controller; empty
+	// means list.
+	Verb string
 }
 
 // Status is what a gap did to a check.
@@ -154,7 +157,11 @@ func kindGaps(checks []*check.Check, opts *check.Options, unreadable []Unreadabl
 		g := &Gap{ID: u.Resource.String(), Namespace: u.Namespace, Reason: u.Reason, rank: kindRank(u.Resource),
 			aliases: []string{u.Kind.Kind, u.Resource.Resource}}
 		if u.Forbidden {
-			g.Grant = &Grant{APIGroup: u.Resource.Group, Resource: u.Resource.Resource, Verbs: []string{"list"}, Namespace: u.Namespace}
+			verb := u.Verb
+			if verb == "" {
+				verb = "list"
+			}
+			g.Grant = &Grant{APIGroup: u.Resource.Group, Resource: u.Resource.Resource, Verbs: []string{verb}, Namespace: u.Namespace}
 		}
 		byKind[u.Kind] = g
 		gaps = append(gaps, g)

@@ -10,6 +10,7 @@ import (
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/loader"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // Options configure a scan.
@@ -153,17 +154,49 @@ func (e *Engine) Finish(inv *inventory.Inventory, findings []check.Finding) *Res
 		Objects:  inv.Len(),
 		Checks:   e.Runner.Checks(),
 	}
+	res.Coverage, res.UnmatchedAccepts = e.Coverage(e.Ctx, inv, e.Runner.TakeUndecided())
+	return res
+}
+
+// Coverage is what a run over inv could not read or judge: the kinds it
+// could not read and the image checks left out (known from New), the
+// subjects inv lacks, and the objects checks could not judge (undecided,
+// taken from the runners). Finish reports it; the controller, which runs
+// the checks itself, asks for it after each full evaluation.
+func (e *Engine) Coverage(ctx *check.Context, inv *inventory.Inventory, undecided []check.Undecided) (coverage []Gap, unmatched []AcceptGap) {
 	gaps := append(append(append([]*Gap(nil), e.gaps...),
-		subjectGaps(e.Ctx, e.opts.Checks, e.Runner.Runs, inv, e.opts.Mode)...),
-		undecidedGaps(e.Runner.TakeUndecided())...)
-	res.UnmatchedAccepts = accept(gaps, e.opts.AcceptGaps)
+		subjectGaps(ctx, e.opts.Checks, e.Runner.Runs, inv, e.opts.Mode)...),
+		undecidedGaps(undecided)...)
+	unmatched = accept(gaps, e.opts.AcceptGaps)
 	sortGaps(gaps)
 	for _, g := range gaps {
 		if g.Checks() > 0 || g.Accepted != nil {
-			res.Coverage = append(res.Coverage, *g)
+			coverage = append(coverage, *g)
 		}
 	}
-	return res
+	return coverage, unmatched
+}
+
+// ClusterInputs lists the kinds the checks read from a cluster, and those
+// of them that no check reads beyond their metadata (listed or watched
+// through the metadata API).
+func ClusterInputs(checks []*check.Check) (kinds []schema.GroupKind, metadataOnly map[schema.GroupKind]bool) {
+	full := map[schema.GroupKind]bool{}
+	for _, c := range checks {
+		for _, gk := range c.Inputs() {
+			if _, seen := full[gk]; !seen {
+				kinds = append(kinds, gk)
+			}
+			full[gk] = full[gk] || c.ReadsContent(gk)
+		}
+	}
+	metadataOnly = map[schema.GroupKind]bool{}
+	for gk, content := range full {
+		if !content {
+			metadataOnly[gk] = true
+		}
+	}
+	return kinds, metadataOnly
 }
 
 // forgetSecretValues drops the values of a Secret once the object checks

@@ -60,23 +60,16 @@ type Failure struct {
 	// decode) or from a response kubeward could not decode.
 	Forbidden bool
 	Reason    string
+	// Verb is the verb refused: list, or watch (Watch); empty means list.
+	Verb string
 }
 
 // Load lists every kind in kinds that the cluster serves.
 func (l *Loader) Load(ctx context.Context, kinds []schema.GroupKind) (*Result, error) {
-	dc, err := discovery.NewDiscoveryClientForConfig(l.Config)
+	sv, mapper, err := l.discover()
 	if err != nil {
-		return nil, fmt.Errorf("cluster %s: %w", l.Context, err)
+		return nil, err
 	}
-	sv, err := dc.ServerVersion()
-	if err != nil {
-		return nil, l.connError(err)
-	}
-	groups, err := restmapper.GetAPIGroupResources(dc)
-	if err != nil && !discovery.IsGroupDiscoveryFailedError(err) {
-		return nil, l.connError(err)
-	}
-	mapper := restmapper.NewDiscoveryRESTMapper(groups)
 	cfg := rest.CopyConfig(l.Config)
 	cfg.NegotiatedSerializer = scheme.Codecs.WithoutConversion()
 	rc, err := rest.UnversionedRESTClientFor(cfg)
@@ -126,6 +119,23 @@ func (l *Loader) Load(ctx context.Context, kinds []schema.GroupKind) (*Result, e
 	markControlled(res.Inventory)
 	res.Inventory.Sort()
 	return res, nil
+}
+
+// discover reads the server's version and the resources it serves.
+func (l *Loader) discover() (*version.Info, meta.RESTMapper, error) {
+	dc, err := discovery.NewDiscoveryClientForConfig(l.Config)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cluster %s: %w", l.Context, err)
+	}
+	sv, err := dc.ServerVersion()
+	if err != nil {
+		return nil, nil, l.connError(err)
+	}
+	groups, err := restmapper.GetAPIGroupResources(dc)
+	if err != nil && !discovery.IsGroupDiscoveryFailedError(err) {
+		return nil, nil, l.connError(err)
+	}
+	return sv, restmapper.NewDiscoveryRESTMapper(groups), nil
 }
 
 func dedupe(kinds []schema.GroupKind) []schema.GroupKind {
@@ -238,19 +248,39 @@ func decodeList(raw []byte, gvk schema.GroupVersionKind) ([]runtime.Object, stri
 // object trims what no check reads (managed fields, most status) before the
 // object is kept: live objects are large and a scan keeps them all.
 func (l *Loader) object(obj runtime.Object, gvk schema.GroupVersionKind) (*inventory.Object, error) {
+	if err := trim(obj, gvk); err != nil {
+		return nil, err
+	}
+	return liveObject(obj, l.Context)
+}
+
+// trim drops what no check reads from a live object (managed fields, most
+// status) and sets its kind, which typed lists and watches leave empty.
+func trim(obj runtime.Object, gvk schema.GroupVersionKind) error {
 	obj.GetObjectKind().SetGroupVersionKind(gvk)
 	acc, err := meta.Accessor(obj)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	acc.SetManagedFields(nil)
-	src := inventory.Source{Cluster: l.Context, ResourceVersion: acc.GetResourceVersion()}
 	switch t := obj.(type) {
 	case *corev1.Pod:
 		t.Status = corev1.PodStatus{Phase: t.Status.Phase}
 	case *corev1.Node:
 		t.Status.Images = nil
-	case *unstructured.Unstructured:
+	}
+	return nil
+}
+
+// liveObject wraps a trimmed live object for the inventory: a custom
+// resource without a Go type keeps its map for the checks that read it.
+func liveObject(obj runtime.Object, context string) (*inventory.Object, error) {
+	acc, err := meta.Accessor(obj)
+	if err != nil {
+		return nil, err
+	}
+	src := inventory.Source{Cluster: context, ResourceVersion: acc.GetResourceVersion()}
+	if t, ok := obj.(*unstructured.Unstructured); ok {
 		o := inventory.NewMeta(t.GetAPIVersion(), t.GetKind(), metav1.ObjectMeta{
 			Name: t.GetName(), Namespace: t.GetNamespace(), Labels: t.GetLabels(), Annotations: t.GetAnnotations(),
 			UID: t.GetUID(), OwnerReferences: t.GetOwnerReferences(),
@@ -407,17 +437,23 @@ func (l *Loader) connError(err error) error {
 // so pod checks report a Deployment once and not on each ReplicaSet and Pod.
 func markControlled(inv *inventory.Inventory) {
 	for _, o := range inv.All() {
-		c := metav1.GetControllerOfNoCopy(&o.Meta)
-		if c == nil {
+		ref, ok := ControllerOf(o)
+		if !ok {
 			continue
 		}
-		gv, err := schema.ParseGroupVersion(c.APIVersion)
-		if err != nil {
-			continue
-		}
-		if owner := inv.Get(schema.GroupKind{Group: gv.Group, Kind: c.Kind}, o.Namespace, c.Name); owner != nil && len(owner.Pods()) > 0 {
+		if owner := inv.Get(ref.GroupKind(), o.Namespace, ref.Name); owner != nil && len(owner.Pods()) > 0 {
 			ref := owner.Ref
 			o.Controller = &ref
 		}
 	}
+}
+
+// ControllerOf names the object's controller (its owner reference marked
+// controller), whose pod template judges the object when it is read too.
+func ControllerOf(o *inventory.Object) (inventory.Ref, bool) {
+	c := metav1.GetControllerOfNoCopy(&o.Meta)
+	if c == nil {
+		return inventory.Ref{}, false
+	}
+	return inventory.Ref{APIVersion: c.APIVersion, Kind: c.Kind, Namespace: o.Namespace, Name: c.Name}, true
 }

@@ -1,0 +1,536 @@
+// Package controller keeps a cluster's posture current: it watches the kinds
+// the selected checks read, re-runs the object and pod checks of each object
+// that changes and the cross-object checks that read its kind, and writes
+// the findings as policy reports (internal/report/policyreport) and
+// Prometheus metrics. It is a door on the engine of `scan --cluster`: the
+// same checks, runner, suppressions and coverage, fed incrementally.
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/image/facts"
+	"github.com/kubeward/kubeward/internal/inventory"
+	"github.com/kubeward/kubeward/internal/report/policyreport"
+	"github.com/kubeward/kubeward/internal/scan"
+	"github.com/kubeward/kubeward/internal/source/cluster"
+	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/rest"
+)
+
+// Options configure a controller.
+type Options struct {
+	Config  *rest.Config
+	Context string // the cluster's name in findings' sources
+	// Checks, CheckOptions and Suppressions are those of a scan (the
+	// configuration file and flags, prepared as `scan` prepares them).
+	Checks       []*check.Check
+	CheckOptions *check.Options
+	Suppressions *check.Suppressions
+	// AcceptGaps are coverage gaps the configuration accepts (reported,
+	// marked accepted).
+	AcceptGaps []scan.AcceptGap
+	// Images learns the facts of the inventory's images (the opt-in
+	// registry door of `scan --images`); nil leaves the image checks that
+	// need them unrun, reported as coverage gaps.
+	Images func(*inventory.Inventory) *facts.Set
+
+	Flavor policyreport.Flavor
+	// Debounce is how long changes gather before they are evaluated, and
+	// evaluated changes before reports are written (default 200ms).
+	Debounce time.Duration
+	// Resync is the period of full evaluations (default 1h): every object
+	// again, with the day's suppression expiries.
+	Resync time.Duration
+	// Writers is how many reports are written at once (default 4).
+	Writers int
+	// Election, when set, lets only the elected replica write.
+	Election *Election
+	Log      *slog.Logger
+	// Registerer receives the metrics; nil registers none.
+	Registerer prometheus.Registerer
+}
+
+// objKey names an object of the watch.
+type objKey struct {
+	gk        schema.GroupKind
+	namespace string
+	name      string
+}
+
+func (k objKey) cacheKey() string {
+	if k.namespace == "" {
+		return k.name
+	}
+	return k.namespace + "/" + k.name
+}
+
+func keyOf(r inventory.Ref) objKey {
+	return objKey{r.GroupKind(), r.Namespace, r.Name}
+}
+
+// Controller is one running controller.
+type Controller struct {
+	opts    Options
+	log     *slog.Logger
+	watched *cluster.Watched
+	engine  *scan.Engine
+	// crossByKind lists the cross-object checks that read each kind.
+	crossByKind map[schema.GroupKind][]*check.Check
+	cross       []*check.Check
+	metrics     *metrics
+	writer      *writer
+
+	mu sync.Mutex
+	// objects are the objects as last evaluated; children the objects that
+	// name each as their controller, re-judged when it comes or goes.
+	objects  map[objKey]*inventory.Object
+	children map[objKey]map[objKey]bool
+	// objFindings are the object and pod checks' findings by namespace and
+	// object; crossFindings the cross-object checks' by check and namespace.
+	objFindings   map[string]map[objKey][]check.Finding
+	crossFindings map[string]map[string][]check.Finding
+	// coverage is what the last full evaluation could not read or judge.
+	coverage []scan.Gap
+	lastFull time.Time
+
+	changed    queue[objKey]
+	crossDirty queue[schema.GroupKind]
+	ready      atomic.Bool
+}
+
+// New prepares a controller; Run starts it.
+func New(opts Options) *Controller {
+	if opts.CheckOptions == nil {
+		opts.CheckOptions = check.DefaultOptions()
+	}
+	if opts.Debounce <= 0 {
+		opts.Debounce = 200 * time.Millisecond
+	}
+	if opts.Resync <= 0 {
+		opts.Resync = time.Hour
+	}
+	if opts.Writers <= 0 {
+		opts.Writers = 4
+	}
+	if opts.Flavor.Kind == "" {
+		opts.Flavor = policyreport.OpenReports
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	c := &Controller{
+		opts:          opts,
+		log:           opts.Log,
+		objects:       map[objKey]*inventory.Object{},
+		children:      map[objKey]map[objKey]bool{},
+		objFindings:   map[string]map[objKey][]check.Finding{},
+		crossFindings: map[string]map[string][]check.Finding{},
+		changed:       newQueue[objKey](),
+		crossDirty:    newQueue[schema.GroupKind](),
+	}
+	c.metrics = newMetrics(c)
+	c.writer = newWriter(c)
+	return c
+}
+
+// Ready reports whether the first full evaluation is done.
+func (c *Controller) Ready() error {
+	if !c.ready.Load() {
+		return errors.New("the first evaluation is not done")
+	}
+	return nil
+}
+
+// Run watches, evaluates and writes until ctx ends, then stops its loops
+// and returns; an error means it could not start, or lost its leadership.
+func (c *Controller) Run(ctx context.Context) error {
+	if c.opts.Registerer != nil {
+		if err := c.metrics.register(c.opts.Registerer); err != nil {
+			return err
+		}
+	}
+	if err := c.writer.check(ctx); err != nil {
+		return err
+	}
+	kinds, metaOnly := scan.ClusterInputs(c.opts.Checks)
+	w := &cluster.Watch{
+		Loader:  cluster.Loader{Config: c.opts.Config, Context: c.opts.Context, MetadataOnly: metaOnly},
+		Changed: c.objectChanged,
+	}
+	watched, err := w.Start(ctx, kinds)
+	if err != nil {
+		return err
+	}
+	c.watched = watched
+	if watched.ServerVersion != nil {
+		c.opts.CheckOptions.ServerVersion = watched.ServerVersion.GitVersion
+	}
+	unreadable := make([]scan.Unreadable, len(watched.Failures))
+	for i, f := range watched.Failures {
+		unreadable[i] = scan.Unreadable(f)
+	}
+	c.engine = scan.New(scan.Options{Checks: c.opts.Checks, CheckOptions: c.opts.CheckOptions, Suppressions: c.opts.Suppressions,
+		Images: c.opts.Images, Mode: scan.ModeCluster, Unreadable: unreadable, AcceptGaps: c.opts.AcceptGaps})
+	c.crossByKind = map[schema.GroupKind][]*check.Check{}
+	for _, ch := range c.opts.Checks {
+		if ch.Inventory == nil || !c.engine.Runner.Runs(ch.ID) {
+			continue
+		}
+		c.cross = append(c.cross, ch)
+		for _, gk := range ch.Inputs() {
+			c.crossByKind[gk] = append(c.crossByKind[gk], ch)
+		}
+	}
+	c.log.Info("watching", "kinds", len(watched.Kinds()), "unreadable", len(watched.Failures), "checks", len(c.engine.Runner.Checks()),
+		"crossObjectChecks", len(c.cross), "reports", c.opts.Flavor.GroupVersion.String())
+	if err := watched.WaitForSync(ctx); err != nil {
+		return err
+	}
+	c.changed.take() // the initial list: the full evaluation reads it all
+	c.full()
+	c.ready.Store(true)
+	c.log.Info("first evaluation done", "objects", c.objectCount())
+
+	var wg sync.WaitGroup
+	loops := []func(context.Context){c.objectLoop, c.crossLoop, c.resyncLoop}
+	for _, loop := range loops {
+		wg.Add(1)
+		go func() { defer wg.Done(); loop(ctx) }()
+	}
+	err = c.lead(ctx)
+	wg.Wait()
+	c.log.Info("stopped")
+	return err
+}
+
+// objectChanged is the informers' event handler: it only queues.
+func (c *Controller) objectChanged(gk schema.GroupKind, key string) {
+	k := objKey{gk: gk}
+	if ns, name, ok := cut(key); ok {
+		k.namespace, k.name = ns, name
+	} else {
+		k.name = key
+	}
+	c.changed.add(k, time.Now())
+}
+
+func cut(key string) (string, string, bool) {
+	for i := 0; i < len(key); i++ {
+		if key[i] == '/' {
+			return key[:i], key[i+1:], true
+		}
+	}
+	return "", key, false
+}
+
+// objectLoop evaluates changed objects in batches.
+func (c *Controller) objectLoop(ctx context.Context) {
+	for c.changed.wait(ctx, c.opts.Debounce) {
+		batch := c.changed.take()
+		start := time.Now()
+		// A context per batch: checks memoize per run, and a long-lived
+		// one would keep every object it ever saw.
+		cctx := check.NewContext(c.opts.CheckOptions)
+		for k, at := range batch {
+			c.evaluate(cctx, k, at)
+		}
+		// Coverage is refreshed by full evaluations; what a batch could not
+		// judge is dropped, or the runner would keep it for ever.
+		c.engine.Runner.TakeUndecided()
+		c.metrics.evaluation.WithLabelValues("objects").Observe(time.Since(start).Seconds())
+	}
+}
+
+// evaluate re-runs the object and pod checks of one object, or forgets it.
+func (c *Controller) evaluate(cctx *check.Context, k objKey, at time.Time) {
+	o, ok, err := c.watched.Object(k.gk, k.cacheKey())
+	if err != nil {
+		c.log.Warn("object not read", "kind", k.gk.String(), "key", k.cacheKey(), "error", err.Error())
+		return
+	}
+	var findings []check.Finding
+	if ok {
+		c.link(o)
+		findings = c.engine.Runner.CheckObject(cctx, o)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old, existed := c.objects[k]
+	if ok {
+		c.objects[k] = o
+		c.adopt(k, o, old)
+		byNS := c.objFindings[k.namespace]
+		if byNS == nil {
+			byNS = map[objKey][]check.Finding{}
+			c.objFindings[k.namespace] = byNS
+		}
+		if len(findings) > 0 {
+			byNS[k] = findings
+		} else {
+			delete(byNS, k)
+		}
+	} else {
+		delete(c.objects, k)
+		c.adopt(k, nil, old)
+		delete(c.objFindings[k.namespace], k)
+	}
+	// Children judged through this object, or on their own without it.
+	if existed != ok && slices.Contains(inventory.WorkloadKinds, k.gk) {
+		for child := range c.children[k] {
+			c.changed.add(child, at)
+		}
+	}
+	c.writer.dirty(k.namespace, at)
+	if k.gk == inventory.KindNamespace {
+		c.writer.dirty(k.name, at)
+	}
+	if len(c.crossByKind[k.gk]) > 0 {
+		c.crossDirty.add(k.gk, at)
+	}
+}
+
+// link marks an object run by a controller that is watched too, as the
+// cluster loader does: pod checks then judge the controller's template.
+func (c *Controller) link(o *inventory.Object) {
+	ref, ok := cluster.ControllerOf(o)
+	if ok && slices.Contains(inventory.WorkloadKinds, ref.GroupKind()) && c.watched.Has(ref.GroupKind(), o.Namespace, ref.Name) {
+		o.Controller = &ref
+	}
+}
+
+// adopt keeps the children index: which objects name k as controller.
+func (c *Controller) adopt(k objKey, o, old *inventory.Object) {
+	owner := func(o *inventory.Object) (objKey, bool) {
+		if o == nil {
+			return objKey{}, false
+		}
+		ref, ok := cluster.ControllerOf(o)
+		return keyOf(ref), ok
+	}
+	if ok, had := owner(old); had {
+		delete(c.children[ok], k)
+		if len(c.children[ok]) == 0 {
+			delete(c.children, ok)
+		}
+	}
+	if ok, has := owner(o); has {
+		if c.children[ok] == nil {
+			c.children[ok] = map[objKey]bool{}
+		}
+		c.children[ok][k] = true
+	}
+}
+
+// crossLoop re-runs the cross-object checks that read the kinds changed,
+// over a snapshot of every object: one run at a time, changes meanwhile
+// gathering for the next.
+func (c *Controller) crossLoop(ctx context.Context) {
+	for c.crossDirty.wait(ctx, c.opts.Debounce) {
+		kinds := c.crossDirty.take()
+		var checks []*check.Check
+		var at time.Time
+		for gk, t := range kinds {
+			for _, ch := range c.crossByKind[gk] {
+				if !slices.Contains(checks, ch) {
+					checks = append(checks, ch)
+				}
+			}
+			if at.IsZero() || (!t.IsZero() && t.Before(at)) {
+				at = t
+			}
+		}
+		if len(checks) > 0 {
+			c.runCross(checks, at)
+		}
+	}
+}
+
+// runCross runs cross-object checks over a snapshot and replaces their
+// findings; it returns the snapshot and the objects the checks could not
+// judge.
+func (c *Controller) runCross(checks []*check.Check, at time.Time) (*inventory.Inventory, []check.Undecided) {
+	start := time.Now()
+	inv := c.snapshot()
+	if c.opts.Images != nil {
+		inv.SetImages(c.opts.Images(inv))
+	}
+	r := check.NewRunner(checks, c.opts.CheckOptions, c.opts.Suppressions, c.engine.Log)
+	found := r.CheckInventory(check.NewContext(c.opts.CheckOptions), inv)
+	byCheck := map[string]map[string][]check.Finding{}
+	for _, ch := range checks {
+		byCheck[ch.ID] = map[string][]check.Finding{}
+	}
+	for _, f := range found {
+		byCheck[f.CheckID][f.Object.Namespace] = append(byCheck[f.CheckID][f.Object.Namespace], f)
+	}
+	c.mu.Lock()
+	for id, byNS := range byCheck {
+		for ns := range c.crossFindings[id] {
+			c.writer.dirty(ns, at)
+		}
+		for ns := range byNS {
+			c.writer.dirty(ns, at)
+		}
+		c.crossFindings[id] = byNS
+	}
+	c.mu.Unlock()
+	c.metrics.evaluation.WithLabelValues("cross-object").Observe(time.Since(start).Seconds())
+	return inv, r.TakeUndecided()
+}
+
+// snapshot is an inventory of the objects as last evaluated, sorted as a
+// scan sorts them so that checks answer the same for the same cluster.
+func (c *Controller) snapshot() *inventory.Inventory {
+	c.mu.Lock()
+	objs := make([]*inventory.Object, 0, len(c.objects))
+	for _, o := range c.objects {
+		objs = append(objs, o)
+	}
+	c.mu.Unlock()
+	inv := inventory.NewInventory()
+	for _, o := range objs {
+		inv.Add(o)
+	}
+	inv.Sort()
+	return inv
+}
+
+// full evaluates every object and every cross-object check afresh.
+func (c *Controller) full() {
+	start := time.Now()
+	type item struct {
+		k        objKey
+		o        *inventory.Object
+		findings []check.Finding
+	}
+	var items []item
+	for _, gk := range c.watched.Kinds() {
+		for _, key := range c.watched.Keys(gk) {
+			o, ok, err := c.watched.Object(gk, key)
+			if err != nil || !ok {
+				continue
+			}
+			items = append(items, item{k: keyOf(o.Ref), o: o})
+		}
+	}
+	cctx := check.NewContext(c.opts.CheckOptions)
+	var wg sync.WaitGroup
+	workers := runtime.GOMAXPROCS(0)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(items); i += workers {
+				c.link(items[i].o)
+				items[i].findings = c.engine.Runner.CheckObject(cctx, items[i].o)
+			}
+		}()
+	}
+	wg.Wait()
+	c.mu.Lock()
+	clear(c.objects)
+	clear(c.children)
+	clear(c.objFindings)
+	for _, it := range items {
+		c.objects[it.k] = it.o
+		c.adopt(it.k, it.o, nil)
+		if len(it.findings) > 0 {
+			if c.objFindings[it.k.namespace] == nil {
+				c.objFindings[it.k.namespace] = map[objKey][]check.Finding{}
+			}
+			c.objFindings[it.k.namespace][it.k] = it.findings
+		}
+	}
+	undecided := c.engine.Runner.TakeUndecided()
+	c.mu.Unlock()
+	inv, more := c.runCross(c.cross, time.Time{})
+	coverage, _ := c.engine.Coverage(cctx, inv, append(undecided, more...))
+	c.mu.Lock()
+	c.coverage = coverage
+	c.lastFull = time.Now()
+	c.mu.Unlock()
+	c.writer.dirtyAll()
+	c.metrics.evaluation.WithLabelValues("full").Observe(time.Since(start).Seconds())
+	c.log.Info("full evaluation", "objects", len(items), "seconds", fmt.Sprintf("%.2f", time.Since(start).Seconds()))
+}
+
+func (c *Controller) resyncLoop(ctx context.Context) {
+	t := time.NewTicker(c.opts.Resync)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			c.full()
+		}
+	}
+}
+
+// eachFinding calls f with every finding and its namespace; c.mu is held.
+func (c *Controller) eachFinding(f func(ns string, f *check.Finding)) {
+	for ns, byObj := range c.objFindings {
+		for _, fs := range byObj {
+			for i := range fs {
+				f(ns, &fs[i])
+			}
+		}
+	}
+	for _, byNS := range c.crossFindings {
+		for ns, fs := range byNS {
+			for i := range fs {
+				f(ns, &fs[i])
+			}
+		}
+	}
+}
+
+// checkCoverage is what the open coverage gaps did to each check.
+func (c *Controller) checkCoverage() []scan.CheckCoverage {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return (&scan.Result{Coverage: c.coverage}).CheckCoverage()
+}
+
+func (c *Controller) objectCount() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.objects)
+}
+
+// namespaces lists the namespaces that get a report: those that exist and
+// are not being deleted, and any that holds findings when Namespaces are
+// not watched.
+func (c *Controller) namespaces() map[string]bool {
+	out := map[string]bool{"": true}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.watched.Watching(inventory.KindNamespace) {
+		for k, o := range c.objects {
+			if k.gk == inventory.KindNamespace && o.Meta.DeletionTimestamp == nil {
+				out[k.name] = true
+			}
+		}
+		return out
+	}
+	for ns := range c.objFindings {
+		out[ns] = true
+	}
+	for _, byNS := range c.crossFindings {
+		for ns := range byNS {
+			out[ns] = true
+		}
+	}
+	return out
+}

@@ -1,0 +1,105 @@
+package controller
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/kubeward/kubeward/internal/check"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the controller's Prometheus metrics. Posture (findings,
+// coverage) is exported by the leader only, so that summing over replicas
+// counts each finding once. No label holds an object's name: the series
+// are bounded by checks × namespaces with findings, severities and the
+// suppressed flag (docs/controller.md gives the count at 20,000 objects).
+type metrics struct {
+	c          *Controller
+	findings   *prometheus.Desc
+	gaps       *prometheus.Desc
+	sinceFull  *prometheus.Desc
+	objects    *prometheus.Desc
+	latency    prometheus.Histogram
+	evaluation *prometheus.HistogramVec
+	writes     *prometheus.CounterVec
+	leader     prometheus.Gauge
+}
+
+func newMetrics(c *Controller) *metrics {
+	return &metrics{
+		c: c,
+		findings: prometheus.NewDesc("kubeward_findings", "Findings in the cluster now, by check, category, severity, namespace (empty: cluster-scoped objects) and whether a suppression holds them.",
+			[]string{"check", "category", "severity", "namespace", "suppressed"}, nil),
+		gaps: prometheus.NewDesc("kubeward_coverage_gaps", "Checks the last full evaluation could not run (not-run), ran on part of their input (partial) or found nothing to judge (nothing-to-judge), 1 per check; accepted gaps are left out.",
+			[]string{"check", "type"}, nil),
+		sinceFull: prometheus.NewDesc("kubeward_seconds_since_last_full_evaluation", "Seconds since every object and cross-object check was last evaluated afresh.", nil, nil),
+		objects:   prometheus.NewDesc("kubeward_watched_objects", "Objects held by the controller's informers.", nil, nil),
+		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "kubeward_change_to_report_seconds",
+			Help:    "Time from an object's change reaching the controller to its namespace's report being written (or found unchanged).",
+			Buckets: []float64{0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60},
+		}),
+		evaluation: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "kubeward_evaluation_seconds",
+			Help:    "Duration of evaluations: a batch of changed objects, a run of cross-object checks, a full evaluation.",
+			Buckets: []float64{0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30},
+		}, []string{"pass"}),
+		writes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kubeward_report_writes_total",
+			Help: "Report writes to the API server, by operation (apply, delete) and outcome (ok, error).",
+		}, []string{"operation", "outcome"}),
+		leader: prometheus.NewGauge(prometheus.GaugeOpts{Name: "kubeward_controller_leader", Help: "1 while this replica writes the reports."}),
+	}
+}
+
+func (m *metrics) register(r prometheus.Registerer) error {
+	for _, col := range []prometheus.Collector{m, m.latency, m.evaluation, m.writes, m.leader} {
+		if err := r.Register(col); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *metrics) observeLatency(at time.Time) {
+	if !at.IsZero() {
+		m.latency.Observe(time.Since(at).Seconds())
+	}
+}
+
+// Describe implements prometheus.Collector.
+func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
+	ch <- m.findings
+	ch <- m.gaps
+	ch <- m.sinceFull
+	ch <- m.objects
+}
+
+type findingSeries struct{ check, category, severity, namespace, suppressed string }
+
+// Collect counts findings at scrape time from the controller's state.
+func (m *metrics) Collect(ch chan<- prometheus.Metric) {
+	c := m.c
+	if c.watched != nil {
+		ch <- prometheus.MustNewConstMetric(m.objects, prometheus.GaugeValue, float64(c.objectCount()))
+	}
+	if !c.writer.leader.Load() {
+		return
+	}
+	counts := map[findingSeries]int{}
+	c.mu.Lock()
+	c.eachFinding(func(ns string, f *check.Finding) {
+		counts[findingSeries{f.CheckID, string(f.Category), f.Severity.String(), ns, strconv.FormatBool(f.Suppressed())}]++
+	})
+	last := c.lastFull
+	c.mu.Unlock()
+	for s, n := range counts {
+		ch <- prometheus.MustNewConstMetric(m.findings, prometheus.GaugeValue, float64(n), s.check, s.category, s.severity, s.namespace, s.suppressed)
+	}
+	for _, cc := range c.checkCoverage() {
+		ch <- prometheus.MustNewConstMetric(m.gaps, prometheus.GaugeValue, 1, cc.Check, string(cc.Status))
+	}
+	if !last.IsZero() {
+		ch <- prometheus.MustNewConstMetric(m.sinceFull, prometheus.GaugeValue, time.Since(last).Seconds())
+	}
+}
