@@ -66,7 +66,7 @@ type Failure struct {
 
 // Load lists every kind in kinds that the cluster serves.
 func (l *Loader) Load(ctx context.Context, kinds []schema.GroupKind) (*Result, error) {
-	sv, mapper, err := l.discover()
+	sv, groups, mapper, err := l.discover()
 	if err != nil {
 		return nil, err
 	}
@@ -122,20 +122,20 @@ func (l *Loader) Load(ctx context.Context, kinds []schema.GroupKind) (*Result, e
 }
 
 // discover reads the server's version and the resources it serves.
-func (l *Loader) discover() (*version.Info, meta.RESTMapper, error) {
+func (l *Loader) discover() (*version.Info, []*restmapper.APIGroupResources, meta.RESTMapper, error) {
 	dc, err := discovery.NewDiscoveryClientForConfig(l.Config)
 	if err != nil {
-		return nil, nil, fmt.Errorf("cluster %s: %w", l.Context, err)
+		return nil, nil, nil, fmt.Errorf("cluster %s: %w", l.Context, err)
 	}
 	sv, err := dc.ServerVersion()
 	if err != nil {
-		return nil, nil, l.connError(err)
+		return nil, nil, nil, l.connError(err)
 	}
 	groups, err := restmapper.GetAPIGroupResources(dc)
 	if err != nil && !discovery.IsGroupDiscoveryFailedError(err) {
-		return nil, nil, l.connError(err)
+		return nil, nil, nil, l.connError(err)
 	}
-	return sv, restmapper.NewDiscoveryRESTMapper(groups), nil
+	return sv, groups, restmapper.NewDiscoveryRESTMapper(groups), nil
 }
 
 func dedupe(kinds []schema.GroupKind) []schema.GroupKind {

@@ -61,7 +61,7 @@ type watchedKind struct {
 // identity may not list (Failures), and starts an informer for each other
 // one; they stop with ctx. WaitForSync tells when they have listed.
 func (w *Watch) Start(ctx context.Context, kinds []schema.GroupKind) (*Watched, error) {
-	sv, mapper, err := w.discover()
+	sv, _, mapper, err := w.discover()
 	if err != nil {
 		return nil, err
 	}
