@@ -13,6 +13,7 @@ import (
 	"github.com/kubeward/kubeward/internal/checks/image"
 	pssChecks "github.com/kubeward/kubeward/internal/checks/pss"
 	"github.com/kubeward/kubeward/internal/config"
+	"github.com/kubeward/kubeward/internal/framework"
 	"github.com/kubeward/kubeward/internal/policy/custom"
 	"github.com/kubeward/kubeward/internal/report"
 	"github.com/kubeward/kubeward/internal/scan"
@@ -27,6 +28,7 @@ type scanFlags struct {
 	severity       string
 	baseline       string
 	checks, skip   []string
+	frameworks     []string
 	pssLevel       string
 	pssVersion     string
 	input          inputFlags
@@ -49,6 +51,7 @@ func (f *scanFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.baseline, "baseline", "", "JSON report of an earlier scan (-o json=FILE, written without --baseline): report and gate only findings it does not hold, matched by fingerprint (docs/ci.md)")
 	fl.StringSliceVar(&f.checks, "checks", nil, "run only these checks: ids, globs (pss-*) or category:NAME")
 	fl.StringSliceVar(&f.skip, "skip-checks", nil, "do not run these checks: ids, globs or category:NAME")
+	fl.StringSliceVar(&f.frameworks, "framework", nil, "run the checks of a compliance framework and report a result per control with a score: "+strings.Join(framework.IDs(), ", ")+" (repeatable; docs/frameworks.md)")
 	fl.StringVar(&f.pssLevel, "pss-level", "", "Pod Security Standards level to evaluate: baseline or restricted (default baseline)")
 	fl.StringVar(&f.pssVersion, "pss-version", "", "Pod Security Standards version: latest or v1.N (default latest)")
 	f.input.register(cmd)
@@ -65,6 +68,9 @@ func (f *scanFlags) register(cmd *cobra.Command) {
 	})
 	_ = cmd.RegisterFlagCompletionFunc("severity", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return check.Severities(), cobra.ShellCompDirectiveNoFileComp
+	})
+	_ = cmd.RegisterFlagCompletionFunc("framework", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return framework.IDs(), cobra.ShellCompDirectiveNoFileComp
 	})
 	_ = cmd.RegisterFlagCompletionFunc("pss-level", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return []string{"baseline", "restricted"}, cobra.ShellCompDirectiveNoFileComp
@@ -89,6 +95,7 @@ type run struct {
 	severity       check.Severity // --severity: what the human formats list
 	baseline       *baseline.Report
 	baselined      int // findings the baseline holds, left out of the result
+	frameworks     []*framework.Framework
 	config         foundConfig
 }
 
@@ -157,11 +164,21 @@ func (f *scanFlags) prepare(cmd *cobra.Command) (*run, error) {
 	if fl.Changed("checks") {
 		include = f.checks
 	}
+	fws, err := f.selectFrameworks(fl.Changed("checks"), fl.Changed("pss-level"), opts)
+	if err != nil {
+		return nil, err
+	}
+	if len(fws) > 0 {
+		include = nil
+		for _, fw := range fws {
+			include = append(include, fw.Checks()...)
+		}
+	}
 	exclude = slices.Concat(exclude, f.skip)
 	if _, err := pssChecks.Evaluator().LevelVersion(opts.PSSLevel, opts.PSSVersion); err != nil {
 		return nil, usageErr("%v", err)
 	}
-	r := &run{opts: opts, suppress: sup, failIncomplete: f.failIncomplete, acceptGaps: accepts, config: found}
+	r := &run{opts: opts, suppress: sup, failIncomplete: f.failIncomplete, acceptGaps: accepts, config: found, frameworks: fws}
 	if failOn != "none" {
 		sev, err := check.ParseSeverity(failOn)
 		if err != nil {
@@ -202,6 +219,39 @@ func (f *scanFlags) prepare(cmd *cobra.Command) (*run, error) {
 	return r, nil
 }
 
+// selectFrameworks reads the frameworks --framework names and sets the
+// Pod Security level they are judged at.
+func (f *scanFlags) selectFrameworks(checksSet, levelSet bool, opts *check.Options) ([]*framework.Framework, error) {
+	if len(f.frameworks) == 0 {
+		return nil, nil
+	}
+	if checksSet {
+		return nil, usageErr("--framework selects the checks of its controls; do not also give --checks (--skip-checks still applies)")
+	}
+	var fws []*framework.Framework
+	level := ""
+	for _, id := range f.frameworks {
+		fw, err := framework.Get(strings.TrimSpace(id))
+		if err != nil {
+			return nil, usageErr("--framework: %v", err)
+		}
+		if fw.PSSLevel != "" {
+			if level != "" && level != fw.PSSLevel {
+				return nil, usageErr("--framework %s judges at Pod Security level %s, another framework at %s: scan them apart", fw.ID, fw.PSSLevel, level)
+			}
+			level = fw.PSSLevel
+		}
+		fws = append(fws, fw)
+	}
+	if level != "" {
+		if levelSet && opts.PSSLevel != level {
+			return nil, usageErr("--framework judges at Pod Security level %s; --pss-level %s contradicts it", level, opts.PSSLevel)
+		}
+		opts.PSSLevel = level
+	}
+	return fws, nil
+}
+
 // reportOptions are the options every report of the run shares: the gate
 // they state is the one the exit code follows.
 func (r *run) reportOptions() report.Options {
@@ -214,11 +264,18 @@ func (f *scanFlags) finish(s Streams, r *run, res *scan.Result) error {
 	for _, a := range res.UnmatchedAccepts {
 		fmt.Fprintf(s.Err, "warning: %s accepts gap %q, which this scan does not have\n", a.Origin, a.ID)
 	}
+	// A framework judges the whole result: a baseline hides old findings
+	// from the gate, not from compliance.
+	var results []*framework.Result
+	for _, fw := range r.frameworks {
+		results = append(results, framework.Evaluate(fw, res))
+	}
 	if r.baseline != nil {
 		res.Findings, r.baselined = baseline.Filter(res.Findings, r.baseline)
 	}
 	err := f.out.writeEach(s, func(o output, w io.Writer) error {
 		ro := r.reportOptions()
+		ro.Frameworks = results
 		ro.ShowSuppressed, ro.SARIFOmitSuppressed, ro.Severity = f.showSuppressed, f.sarifOmit, r.severity
 		ro.Color = o.format == "table" && o.stdout() && s.OutFile != nil && report.ColorEnabled(s.OutFile)
 		if o.stdout() {

@@ -242,6 +242,9 @@ func JSON(w io.Writer, res *scan.Result, o Options) error {
 		return jsonCheckCoverage{Check: c.Check, Reason: c.Reason, Status: string(c.Status), Gaps: c.Gaps}
 	})
 	r.array("gaps", len(res.Coverage), func(i int) any { return gapJSON(res.Coverage[i]) })
+	if len(o.Frameworks) > 0 {
+		r.array("frameworks", len(o.Frameworks), func(i int) any { return frameworkJSON(o.Frameworks[i]) })
+	}
 	r.close()
 	r.write("\n")
 	if r.err != nil {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/framework"
 	"github.com/kubeward/kubeward/internal/scan"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
@@ -65,6 +66,7 @@ func TestJSONMatchesSchema(t *testing.T) {
 		"fixture no gate": {fixture(), noGate},
 		"empty":           {&scan.Result{}, Options{}},
 		"many":            {manyFindings(500), testOptions()},
+		"frameworks":      {fixture(), withFrameworks(t, fixture())},
 	} {
 		if err := validate(t, s, render(t, "json", tc.res, tc.o)); err != nil {
 			t.Errorf("%s: JSON output does not match the schema:\n%v", name, err)
@@ -357,4 +359,18 @@ func TestFingerprint(t *testing.T) {
 	if Fingerprint(&a) == Fingerprint(&b) {
 		t.Error("fingerprint fields run into each other")
 	}
+}
+
+// withFrameworks adds every framework's result over res to the options.
+func withFrameworks(t *testing.T, res *scan.Result) Options {
+	t.Helper()
+	o := testOptions()
+	fws, err := framework.All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fw := range fws {
+		o.Frameworks = append(o.Frameworks, framework.Evaluate(fw, res))
+	}
+	return o
 }

@@ -177,3 +177,23 @@ func TestJUnitHostileText(t *testing.T) {
 		t.Errorf("text did not round-trip: %+v", c)
 	}
 }
+
+// A check that had nothing to read in the input (control-plane checks on
+// application manifests) gets no testcase: it neither passed nor failed.
+func TestJUnitNoInput(t *testing.T) {
+	res := fixture()
+	res.NoInput = []string{"seccomp-profile"}
+	j := parseJUnit(t, render(t, "junit", res, testOptions()))
+	found := false
+	for _, s := range j.Suites {
+		if s.Name == "seccomp-profile" {
+			found = true
+			if s.Tests != 0 || len(s.Cases) != 0 {
+				t.Errorf("seccomp-profile had no input, yet has %d testcases", len(s.Cases))
+			}
+		}
+	}
+	if !found {
+		t.Error("the suite of a check without input is gone: it should stay, empty")
+	}
+}

@@ -42,6 +42,7 @@ func Markdown(w io.Writer, res *scan.Result, o Options) error {
 			fmt.Fprintf(&head, "| %s | %s %s | %d | %d |\n", g.Severity, mdCode(g.ID), mdText(g.Title), g.Open, g.Objects)
 		}
 	}
+	head.WriteString(markdownFrameworks(o.Frameworks))
 	if probs := markdownProblemList(res.Problems); probs != "" {
 		head.WriteString(probs)
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/diag"
+	"github.com/kubeward/kubeward/internal/framework"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/scan"
 	"golang.org/x/term"
@@ -72,6 +73,9 @@ type Options struct {
 	// compact, Markdown, HTML: --severity); they still count in the
 	// summary and the gate, and JSON, SARIF and JUnit list every finding.
 	Severity check.Severity
+	// Frameworks are the results of the frameworks --framework asked for,
+	// computed from the whole result (before a baseline filtered it).
+	Frameworks []*framework.Result
 }
 
 // Formats lists the output formats Write accepts.

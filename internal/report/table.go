@@ -74,6 +74,7 @@ func Table(w io.Writer, res *scan.Result, o Options) error {
 	t.skipped(res.Skipped)
 	t.coverage(res.Coverage)
 	t.byCheck(checks)
+	t.frameworks(o.Frameworks)
 	t.hiddenBySeverity(belowSeverity(res.Findings, o))
 	t.summary(Summarize(res, o))
 	return t.w.Flush()

@@ -4,6 +4,9 @@
 package scan
 
 import (
+	"slices"
+	"sort"
+
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/diag"
 	"github.com/kubeward/kubeward/internal/image/facts"
@@ -39,6 +42,13 @@ type Result struct {
 	Skipped  []diag.Skipped
 	Objects  int
 	Checks   []string // ids of the checks that ran
+	// NoInput are the checks that ran but had nothing to read: the scan
+	// held no object of a kind they read, or, for files and node
+	// directories, not the component they judge. They do not apply to this
+	// input: they neither pass nor fail (JUnit leaves them out, frameworks
+	// call their controls not applicable). A cluster without the component
+	// a check judges is a coverage gap instead.
+	NoInput []string
 	// Coverage is what the scan could not read or judge, one gap per
 	// cause, the most important first: nothing is called clean because it
 	// was not looked at.
@@ -153,6 +163,7 @@ func (e *Engine) Finish(inv *inventory.Inventory, findings []check.Finding) *Res
 		Skipped:  e.Log.Skipped(),
 		Objects:  inv.Len(),
 		Checks:   e.Runner.Checks(),
+		NoInput:  noInput(e.Ctx, e.opts.Checks, e.Runner.Runs, inv, e.opts.Mode),
 	}
 	res.Coverage, res.UnmatchedAccepts = e.Coverage(e.Ctx, inv, e.Runner.TakeUndecided())
 	return res
@@ -197,6 +208,39 @@ func ClusterInputs(checks []*check.Check) (kinds []schema.GroupKind, metadataOnl
 		}
 	}
 	return kinds, metadataOnly
+}
+
+// noInput lists the selected checks that had nothing to read in inv.
+// Checks over the whole inventory without declared inputs always apply.
+func noInput(ctx *check.Context, checks []*check.Check, selected func(string) bool, inv *inventory.Inventory, mode Mode) []string {
+	var out []string
+	present := map[*check.Subject]bool{} // many checks share a subject
+	for _, c := range checks {
+		if !selected(c.ID) {
+			continue
+		}
+		if s := c.Subject; s != nil {
+			// Outside files, an absent subject is a coverage gap (subjectGaps).
+			if mode != ModeFiles {
+				continue
+			}
+			ok, seen := present[s]
+			if !seen {
+				ok = s.Present(ctx, inv)
+				present[s] = ok
+			}
+			if !ok {
+				out = append(out, c.ID)
+			}
+			continue
+		}
+		in := c.Inputs()
+		if len(in) > 0 && !slices.ContainsFunc(in, func(gk schema.GroupKind) bool { return len(inv.ByKind(gk)) > 0 }) {
+			out = append(out, c.ID)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // forgetSecretValues drops the values of a Secret once the object checks

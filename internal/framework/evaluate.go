@@ -1,0 +1,181 @@
+package framework
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/kubeward/kubeward/internal/scan"
+)
+
+// Status is a control's result in one scan.
+type Status string
+
+const (
+	// Passed: every check of the control ran on its input and found nothing.
+	Passed Status = "passed"
+	// Failed: a check of the control has an unsuppressed finding.
+	Failed Status = "failed"
+	// NotApplicable: the input holds nothing the control's checks read
+	// (control-plane controls on application manifests).
+	NotApplicable Status = "not-applicable"
+	// NotChecked: coverage left a check of the control out or partial (a
+	// kind the identity could not read, a component not visible): the
+	// control is not called passed for what was not looked at.
+	NotChecked Status = "not-checked"
+	// Manual: no check decides the control; Control.Manual says why.
+	Manual Status = "manual"
+)
+
+// Statuses lists the statuses in the order reports show them.
+var statuses = []Status{Failed, NotChecked, Passed, NotApplicable, Manual}
+
+// Statuses returns the statuses in report order.
+func Statuses() []Status { return slices.Clone(statuses) }
+
+// ControlResult is one control's result.
+type ControlResult struct {
+	Control
+	Status Status `json:"status"`
+	// Findings counts the unsuppressed findings of its checks.
+	Findings int `json:"findings,omitempty"`
+	// Objects are the failing objects ("Deployment/shop/web").
+	Objects []string `json:"failingObjects,omitempty"`
+	// Reason says why a control was not checked (the coverage gaps).
+	Reason string `json:"reason,omitempty"`
+}
+
+// Result is a framework's result in one scan.
+type Result struct {
+	Framework *Framework      `json:"-"`
+	Controls  []ControlResult `json:"controls"`
+	// Counts are the controls by status.
+	Counts map[Status]int `json:"counts"`
+	// Score is the share of assessed controls that passed, in percent:
+	// passed / (passed + failed + not checked). Controls that were not
+	// checked count against it (unverified is not compliant); not
+	// applicable and manual controls do not count.
+	Score float64 `json:"score"`
+}
+
+// Evaluate computes each control's result from the scan's findings and
+// coverage.
+func Evaluate(fw *Framework, res *scan.Result) *Result {
+	ran := map[string]bool{}
+	for _, id := range res.Checks {
+		ran[id] = true
+	}
+	noInput := map[string]bool{}
+	for _, id := range res.NoInput {
+		noInput[id] = true
+	}
+	gaps := map[string]scan.CheckCoverage{}
+	for _, c := range res.CheckCoverage() {
+		gaps[c.Check] = c
+	}
+	// A component the user accepted as absent (--ignore-gap control-plane
+	// on a managed cluster) leaves its checks nothing to judge: their
+	// controls do not apply, they did not pass.
+	for _, g := range res.Coverage {
+		if g.Accepted != nil {
+			for _, id := range g.NothingToJudge {
+				noInput[id] = true
+			}
+			for _, id := range slices.Concat(g.NotRun, g.Partial) {
+				gaps[id] = scan.CheckCoverage{Check: id, Reason: "accepted gap " + g.ID + ": " + g.Reason}
+			}
+		}
+	}
+	type failing struct {
+		findings int
+		objects  map[string]bool
+	}
+	byCheck := map[string]*failing{}
+	for i := range res.Findings {
+		f := &res.Findings[i]
+		if f.Suppressed() {
+			continue
+		}
+		b := byCheck[f.CheckID]
+		if b == nil {
+			b = &failing{objects: map[string]bool{}}
+			byCheck[f.CheckID] = b
+		}
+		b.findings++
+		b.objects[f.Object.String()] = true
+	}
+
+	out := &Result{Framework: fw, Counts: map[Status]int{}}
+	for _, c := range fw.Controls {
+		r := ControlResult{Control: c}
+		objects := map[string]bool{}
+		var reasons []string
+		applicable := false
+		notChecked := false
+		// A check that steps aside for another under the options (the
+		// Pod Security level's own check) leaves the control to the others;
+		// when none of them ran, nobody looked.
+		if !slices.ContainsFunc(c.Checks, func(id string) bool { return ran[id] }) && len(c.Checks) > 0 {
+			notChecked = true
+			reasons = append(reasons, "none of its checks ran under this scan's options ("+strings.Join(c.Checks, ", ")+")")
+		}
+		for _, id := range c.Checks {
+			if b := byCheck[id]; b != nil {
+				r.Findings += b.findings
+				for o := range b.objects {
+					objects[o] = true
+				}
+			}
+			switch g, gap := gaps[id]; {
+			case !ran[id]:
+			case gap:
+				notChecked = true
+				reasons = append(reasons, id+": "+g.Reason)
+			case !noInput[id]:
+				applicable = true
+			}
+		}
+		switch {
+		case len(c.Checks) == 0:
+			r.Status = Manual
+		case r.Findings > 0:
+			r.Status = Failed
+		case notChecked:
+			r.Status = NotChecked
+			r.Reason = joinReasons(reasons)
+		case applicable:
+			r.Status = Passed
+		default:
+			r.Status = NotApplicable
+		}
+		for o := range objects {
+			r.Objects = append(r.Objects, o)
+		}
+		sort.Strings(r.Objects)
+		out.Counts[r.Status]++
+		out.Controls = append(out.Controls, r)
+	}
+	if n := out.Counts[Passed] + out.Counts[Failed] + out.Counts[NotChecked]; n > 0 {
+		out.Score = float64(out.Counts[Passed]) * 100 / float64(n)
+	}
+	return out
+}
+
+// joinReasons keeps the first reasons of a control checked by many checks:
+// the coverage section lists every gap.
+func joinReasons(rs []string) string {
+	const keep = 3
+	s := ""
+	for i, r := range rs {
+		if i == keep {
+			s += fmt.Sprintf("; and %d more", len(rs)-keep)
+			break
+		}
+		if i > 0 {
+			s += "; "
+		}
+		s += r
+	}
+	return s
+}
