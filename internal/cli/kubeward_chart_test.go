@@ -1,0 +1,241 @@
+package cli
+
+// Tests of the in-cluster chart deploy/helm/kubeward: it scans clean with
+// kubeward itself, installs into a real v1.37 API server (server-side dry
+// run, after its CRDs), ships the reports-api module's CRDs unchanged,
+// grants the controller the scanning role's rules with watch, and passes
+// only flags `kubeward controller` knows.
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/kubetest"
+	"github.com/kubeward/kubeward/internal/loader"
+	"github.com/kubeward/kubeward/internal/scan"
+	"github.com/kubeward/kubeward/internal/source/helm"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apiextv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apiextclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/restmapper"
+	"sigs.k8s.io/yaml"
+)
+
+func kubewardChartDir(t testing.TB) string {
+	return filepath.Join(repoRoot(t), "deploy", "helm", "kubeward")
+}
+
+// renderKubewardChart renders the chart as `helm template kubeward -n
+// kubeward`, one document per element.
+func renderKubewardChart(t testing.TB, set ...string) []string {
+	t.Helper()
+	r, err := helm.New(helm.Options{ReleaseName: "kubeward", Namespace: chartNamespace, Set: set})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := r.Render(kubewardChartDir(t), "deploy/helm/kubeward")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var docs []string
+	for _, doc := range strings.Split(chartText(in), "\n---\n") {
+		var tm metav1.TypeMeta
+		if err := yaml.Unmarshal([]byte(doc), &tm); err != nil {
+			t.Fatal(err)
+		}
+		if tm.Kind != "" {
+			docs = append(docs, doc)
+		}
+	}
+	return docs
+}
+
+// TestKubewardChartScansClean: the chart with its defaults passes
+// kubeward's own checks. The one finding left is informational and true:
+// the default image is the tag the Dockerfile builds, which has no digest
+// until it is pushed to a registry (values.yaml says to pin it).
+func TestKubewardChartScansClean(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		set  []string
+	}{{"defaults", nil}, {"wgpolicy, one replica", []string{"controller.reportAPI=wgpolicy,controller.replicas=1"}}} {
+		t.Run(tt.name, func(t *testing.T) {
+			l, err := loader.New(loader.Options{Helm: helm.Options{Set: tt.set}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, _, err := scan.New(scan.Options{Checks: check.All()}).Files(l, []string{kubewardChartDir(t)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range res.Problems {
+				t.Errorf("problem: %s", p)
+			}
+			var got []string
+			for _, f := range res.Findings {
+				if !f.Suppressed() {
+					got = append(got, f.CheckID+" "+f.Object.Kind+"/"+f.Object.Name)
+				}
+			}
+			if want := []string{"image-no-digest Deployment/release-name-kubeward-controller"}; !reflect.DeepEqual(got, want) {
+				t.Errorf("findings %q, want %q", got, want)
+			}
+			if res.Objects < 8 {
+				t.Errorf("only %d objects rendered", res.Objects)
+			}
+		})
+	}
+}
+
+// TestKubewardChartCRDsAreTheModules: crds/ holds the reports-api
+// module's CRDs byte for byte (the version go.mod pins).
+func TestKubewardChartCRDsAreTheModules(t *testing.T) {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/openreports/reports-api").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"openreports.io_reports.yaml", "openreports.io_clusterreports.yaml"} {
+		want, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(out)), "config", "crd", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(filepath.Join(kubewardChartDir(t), "crds", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("crds/%s differs from the module's config/crd/%s", name, name)
+		}
+	}
+}
+
+// TestKubewardChartControllerRole: the controller reads what a cluster
+// scan reads (deploy/scanner-role.yaml), with watch besides list.
+func TestKubewardChartControllerRole(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(repoRoot(t), "deploy", "scanner-role.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var scanner rbacv1.ClusterRole
+	if err := yaml.Unmarshal(b, &scanner); err != nil {
+		t.Fatal(err)
+	}
+	var role *rbacv1.ClusterRole
+	for _, doc := range renderKubewardChart(t) {
+		var r rbacv1.ClusterRole
+		if err := yaml.UnmarshalStrict([]byte(doc), &r); err == nil && r.Kind == "ClusterRole" && r.Name == "kubeward-controller" {
+			role = &r
+		}
+	}
+	if role == nil {
+		t.Fatal("no ClusterRole kubeward-controller")
+	}
+	if len(role.Rules) != len(scanner.Rules) {
+		t.Fatalf("%d rules, the scanning role has %d", len(role.Rules), len(scanner.Rules))
+	}
+	for i, r := range scanner.Rules {
+		r.Verbs = []string{"list", "watch"}
+		if !reflect.DeepEqual(role.Rules[i], r) {
+			t.Errorf("rule %d: %+v, want %+v", i, role.Rules[i], r)
+		}
+	}
+}
+
+// TestKubewardChartControllerFlags: the Deployment's arguments are flags
+// `kubeward controller` has, with values it accepts.
+func TestKubewardChartControllerFlags(t *testing.T) {
+	var d *appsv1.Deployment
+	for _, doc := range renderKubewardChart(t) {
+		var x appsv1.Deployment
+		if err := yaml.Unmarshal([]byte(doc), &x); err == nil && x.Kind == "Deployment" {
+			d = &x
+		}
+	}
+	if d == nil {
+		t.Fatal("no Deployment")
+	}
+	args := d.Spec.Template.Spec.Containers[0].Args
+	if args[0] != "controller" {
+		t.Fatalf("args %q", args)
+	}
+	cmd := newControllerCmd(Streams{})
+	if err := cmd.ParseFlags(args[1:]); err != nil {
+		t.Fatalf("kubeward controller %q: %v", args[1:], err)
+	}
+	if name := cmd.Flags().Lookup("leader-election-name").Value.String(); name != "kubeward-controller" {
+		t.Errorf("Lease %s, the Role grants kubeward-controller", name)
+	}
+}
+
+// TestKubewardChartInstalls: the rendered chart is valid for the v1.37
+// API: its CRDs are created, then every other object is applied with a
+// server-side dry run into the namespace.
+func TestKubewardChartInstalls(t *testing.T) {
+	kubetest.SkipIfShort(t)
+	cl := kubetest.Start(t, kubetest.Options{})
+	ctx := context.Background()
+	cs := cl.Client()
+	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: chartNamespace}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	ext := apiextclient.NewForConfigOrDie(cl.Config)
+	entries, err := os.ReadDir(filepath.Join(kubewardChartDir(t), "crds"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(kubewardChartDir(t), "crds", e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var crd apiextv1.CustomResourceDefinition
+		if err := yaml.UnmarshalStrict(b, &crd); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ext.ApiextensionsV1().CustomResourceDefinitions().Create(ctx, &crd, metav1.CreateOptions{}); err != nil {
+			t.Fatalf("%s: %v", e.Name(), err)
+		}
+	}
+	dyn := dynamic.NewForConfigOrDie(cl.Config)
+	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(cs.Discovery()))
+	var kinds []string
+	for _, doc := range renderKubewardChart(t) {
+		u := &unstructured.Unstructured{}
+		if err := yaml.Unmarshal([]byte(doc), &u.Object); err != nil {
+			t.Fatal(err)
+		}
+		gvk := u.GroupVersionKind()
+		m, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+		if err != nil {
+			t.Fatalf("%s: %v", gvk, err)
+		}
+		ri := dyn.Resource(m.Resource)
+		var res dynamic.ResourceInterface = ri
+		if m.Scope.Name() == "namespace" {
+			res = ri.Namespace(chartNamespace)
+		}
+		if _, err := res.Apply(ctx, u.GetName(), u, metav1.ApplyOptions{FieldManager: "helm", DryRun: []string{metav1.DryRunAll}}); err != nil {
+			t.Errorf("%s %s: %v", gvk.Kind, u.GetName(), err)
+		}
+		kinds = append(kinds, gvk.Kind)
+	}
+	for _, want := range []string{"Deployment", "ClusterRole", "Role", "NetworkPolicy", "PodDisruptionBudget", "Service", "ServiceAccount"} {
+		if !slices.Contains(kinds, want) {
+			t.Errorf("no %s installed (%v)", want, kinds)
+		}
+	}
+}
