@@ -80,7 +80,7 @@ type Options struct {
 
 // Formats lists the output formats Write accepts.
 func Formats() []string {
-	return []string{"table", "compact", "json", "sarif", "junit", "markdown"}
+	return []string{"table", "compact", "json", "sarif", "junit", "markdown", "html"}
 }
 
 // Write renders res in the named format.
@@ -98,6 +98,8 @@ func Write(format string, w io.Writer, res *scan.Result, o Options) error {
 		return Compact(w, res, o)
 	case "markdown":
 		return Markdown(w, res, o)
+	case "html":
+		return HTML(w, res, o)
 	}
 	return fmt.Errorf("unknown output format %q (want %s)", format, strings.Join(Formats(), ", "))
 }
