@@ -60,7 +60,10 @@ Exit codes: 0 clean, 1 findings at or above the gate (each command's help says
 which), 2 usage or input error, including input that holds nothing to judge.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       versionLine(),
 	}
+	// --version prints what `kubeward version` prints.
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetIn(s.In)
 	root.SetOut(s.Out)
 	root.SetErr(s.Err)
