@@ -239,3 +239,22 @@ func TestKubewardChartInstalls(t *testing.T) {
 		}
 	}
 }
+
+// TestControllerUsageErrors: flags the controller cannot run with are
+// usage errors (exit 2) before it connects anywhere.
+func TestControllerUsageErrors(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"controller", "--report-api", "kyverno"}, "--report-api"},
+		{[]string{"controller", "--resync", "10s"}, "--resync"},
+		{[]string{"controller", "--writers", "0"}, "--writers"},
+		{[]string{"controller", "--log-level", "loud"}, "--log-level"},
+	} {
+		code, _, stderr := runCLI(t, tt.args...)
+		if code != ExitError || !strings.Contains(stderr, tt.want) {
+			t.Errorf("%q: exit %d, %s", tt.args, code, stderr)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -92,6 +93,17 @@ func BenchmarkController20k(b *testing.B) {
 		objects := r.c.objectCount()
 		b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MiB")
 		b.ReportMetric(float64(objects), "objects")
+		series, findingSeries := 0, 0
+		for _, line := range gather(b, reg) {
+			if strings.HasPrefix(line, "kubeward_") {
+				series++
+			}
+			if strings.HasPrefix(line, "kubeward_findings{") {
+				findingSeries++
+			}
+		}
+		b.ReportMetric(float64(series), "kubeward-series")
+		b.Logf("metrics: %d kubeward_ series (histograms counted once), %d of them kubeward_findings", series, findingSeries)
 
 		before := requests.Load()
 		time.Sleep(10 * time.Second)
