@@ -20,10 +20,12 @@ import (
 	"github.com/kubeward/kubeward/internal/agent/attrib"
 	"github.com/kubeward/kubeward/internal/agent/bpf"
 	"github.com/kubeward/kubeward/internal/agent/event"
+	"github.com/kubeward/kubeward/internal/agent/intent"
 	"github.com/kubeward/kubeward/internal/agent/rules"
 	"github.com/kubeward/kubeward/internal/audit/detect"
 	"github.com/kubeward/kubeward/internal/kubetest"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 )
@@ -111,7 +113,7 @@ func (r *rig) alerts(rule, container string) []detect.Alert {
 	return out
 }
 
-func startRig(t *testing.T, cs kubernetes.Interface, extra ...agent.Detector) (*rig, *bpf.Probes) {
+func startRig(t *testing.T, cs kubernetes.Interface, extra ...func(ctx context.Context, eng *rules.Engine) agent.Detector) (*rig, *bpf.Probes) {
 	t.Helper()
 	p := agenttest.Load(t, bpf.Options{})
 	root, err := bpf.CgroupRoot()
@@ -128,7 +130,10 @@ func startRig(t *testing.T, cs kubernetes.Interface, extra ...agent.Detector) (*
 	if err != nil {
 		t.Fatal(err)
 	}
-	dets := append([]agent.Detector{eng}, extra...)
+	dets := []agent.Detector{eng}
+	for _, x := range extra {
+		dets = append(dets, x(ctx, eng))
+	}
 	r.agent, err = agent.New(p, &attrib.Attributor{Cgroups: attrib.NewCgroups(root), Pods: r.pods},
 		agent.Options{Node: node, Detectors: append(dets, r), Consumers: []func([]detect.Alert){r.consume}})
 	if err != nil {
@@ -393,6 +398,99 @@ func TestRules(t *testing.T) {
 	for _, rl := range rules.Rules() {
 		if !covered[rl.ID] && rl.ID != "exec-not-allowed" && rl.ID != "kernel-module-load" {
 			t.Errorf("rule %s has no case", rl.ID)
+		}
+	}
+}
+
+// TestNetworkPolicyNotEnforced: a connection the NetworkPolicies deny,
+// delivered between two simulated pods (this machine enforces no
+// policies), alerts; an allowed one does not.
+func TestNetworkPolicyNotEnforced(t *testing.T) {
+	agenttest.RequireBPF(t)
+	cl := kubetest.Start(t, kubetest.Options{})
+	cs := cl.Client()
+	r, _ := startRig(t, cs, func(ctx context.Context, eng *rules.Engine) agent.Detector {
+		p := intent.NewPolicies(cs, eng)
+		p.Rebuild = 0
+		go p.Run(ctx)
+		if err := p.WaitSynced(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	})
+	web := podWithContainers(t, cs, r, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "shop", Labels: map[string]string{"app": "web"}}}, "web")["web"]
+	for name, ip := range map[string]string{"db": "10.244.1.2", "api": "10.244.1.3"} {
+		p := agenttest.Pod(t, cs, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "shop", Labels: map[string]string{"app": name}}}, node, name)
+		agenttest.Running(t, cs, p, map[string]string{name: strings.Repeat("0", 63) + name[:1]}, ip)
+	}
+	// db accepts only from app=api; api accepts anything.
+	pol := &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "db-from-api", Namespace: "shop"},
+		Spec: networkingv1.NetworkPolicySpec{PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "db"}},
+			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
+			Ingress:     []networkingv1.NetworkPolicyIngressRule{{From: []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "api"}}}}}}}}
+	if _, err := cs.NetworkingV1().NetworkPolicies("shop").Create(context.Background(), pol, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	ns := agenttest.NewNetNS(t, "10.244.1.2", "10.244.1.3")
+	ns.Listen(t, "10.244.1.2:5432")
+	ns.Listen(t, "10.244.1.3:8080")
+	denied := func() []detect.Alert {
+		var out []detect.Alert
+		for _, a := range r.alerts("networkpolicy-not-enforced", "web") {
+			out = append(out, a)
+		}
+		return out
+	}
+	// The model follows the API server within a moment: repeat.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		web.Run(t, ns.In("bash -c 'exec 3<>/dev/tcp/10.244.1.3/8080' && bash -c 'exec 3<>/dev/tcp/10.244.1.2/5432'"))
+		r.mu.Lock()
+		got := denied()
+		r.mu.Unlock()
+		if len(got) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no alert for the denied flow")
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, a := range denied() {
+		if a.Details["destination"] != "shop/Pod/db" || a.Details["port"] != "5432" || a.Details["source"] != "shop/Pod/web" {
+			t.Errorf("alert on an allowed flow or with wrong details: %s %v", a.Message, a.Details)
+		}
+	}
+	if a := denied()[0]; !strings.Contains(a.Details["reason"], "db-from-api") {
+		t.Errorf("reason %q does not name the policy", a.Details["reason"])
+	}
+}
+
+// TestBaselineNovelExec: a workload's executables are learned during its
+// window; past it, a new one alerts and a learned one does not.
+func TestBaselineNovelExec(t *testing.T) {
+	agenttest.RequireBPF(t)
+	cl := kubetest.Start(t, kubetest.Options{})
+	cs := cl.Client()
+	const learn = 3 * time.Second
+	r, _ := startRig(t, cs, func(_ context.Context, eng *rules.Engine) agent.Detector { return intent.NewBaselines(eng, learn) })
+	c := podWithContainers(t, cs, r, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "batch", Namespace: "jobs"}}, "main")["main"]
+	start := time.Now()
+	c.Run(t, "/bin/true; /bin/ls / >/dev/null")
+	time.Sleep(time.Until(start.Add(learn + time.Second)))
+	c.Run(t, "/bin/true; /bin/ls / >/dev/null; /bin/date >/dev/null")
+	r.wait(t, "novel-exec", func() bool { return len(r.alerts("novel-exec", "main")) > 0 })
+	c.Run(t, "/bin/true sentinel-baseline")
+	r.wait(t, "the sentinel", func() bool {
+		return slices.ContainsFunc(r.seen, func(e event.Event) bool { return slices.Contains(e.Args, "sentinel-baseline") })
+	})
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, a := range r.alerts("novel-exec", "main") {
+		if a.Details["executable"] != "/bin/date" || a.Workload != "Pod/batch" {
+			t.Errorf("novel-exec on %s (%s)", a.Details["executable"], a.Message)
 		}
 	}
 }

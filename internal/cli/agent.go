@@ -18,6 +18,7 @@ import (
 	"github.com/kubeward/kubeward/internal/agent/attrib"
 	"github.com/kubeward/kubeward/internal/agent/bpf"
 	agentconfig "github.com/kubeward/kubeward/internal/agent/config"
+	"github.com/kubeward/kubeward/internal/agent/intent"
 	"github.com/kubeward/kubeward/internal/agent/rules"
 	"github.com/kubeward/kubeward/internal/audit/alert"
 	"github.com/kubeward/kubeward/internal/audit/detect"
@@ -31,6 +32,9 @@ func newAgentCmd(s Streams) *cobra.Command {
 		node, config string
 		mf           metricsFlags
 		ringSize     int
+		baselines    string
+		learn        time.Duration
+		noIntent     bool
 	)
 	cmd := &cobra.Command{
 		Use:   "agent",
@@ -127,8 +131,9 @@ logged. Stops on SIGINT or SIGTERM. See docs/agent.md.`,
 				return err
 			}
 			attr := &attrib.Attributor{Cgroups: attrib.NewCgroups(root)}
+			detectors := []agent.Detector{eng}
 			if rc, _, err := cluster.Connect(cluster.Options{Kubeconfig: f.kubeconfig, Context: f.context, Timeout: 30 * time.Second}); err != nil {
-				log.Warn("no cluster access: events name containers, not pods", "err", err)
+				log.Warn("no cluster access: events name containers, not pods; NetworkPolicy intent is off", "err", err)
 			} else {
 				cs, err := kubernetes.NewForConfig(rc)
 				if err != nil {
@@ -137,8 +142,37 @@ logged. Stops on SIGINT or SIGTERM. See docs/agent.md.`,
 				}
 				attr.Pods = attrib.NewPods(cs, node)
 				go attr.Pods.Run(ctx)
+				if !noIntent {
+					pol := intent.NewPolicies(cs, eng)
+					go pol.Run(ctx)
+					detectors = append(detectors, pol)
+				}
 			}
-			a, err := agent.New(probes, attr, agent.Options{Node: node, Detectors: []agent.Detector{eng}, Consumers: consumers, Logger: log, Registry: reg})
+			var bl *intent.Baselines
+			if baselines != "" {
+				bl = intent.NewBaselines(eng, learn)
+				if err := bl.Load(baselines); err != nil {
+					probes.Close()
+					return usageErr("--baselines: %v", err)
+				}
+				detectors = append(detectors, bl)
+				go func() {
+					// Baselines change slowly: saved every minute and at exit.
+					t := time.NewTicker(time.Minute)
+					defer t.Stop()
+					for {
+						select {
+						case <-ctx.Done():
+							return
+						case <-t.C:
+							if err := bl.Save(baselines); err != nil {
+								log.Warn("saving baselines", "err", err)
+							}
+						}
+					}
+				}()
+			}
+			a, err := agent.New(probes, attr, agent.Options{Node: node, Detectors: detectors, Consumers: consumers, Logger: log, Registry: reg})
 			if err != nil {
 				probes.Close()
 				return err
@@ -168,6 +202,9 @@ logged. Stops on SIGINT or SIGTERM. See docs/agent.md.`,
 				errs = append(errs, quar.Close(cctx))
 			}
 			errs = append(errs, disp.Close(cctx))
+			if bl != nil {
+				errs = append(errs, bl.Save(baselines))
+			}
 			return errors.Join(append(errs, runErr)...)
 		},
 	}
@@ -185,6 +222,9 @@ logged. Stops on SIGINT or SIGTERM. See docs/agent.md.`,
 	fl.StringVar(&f.context, "context", "", "kubeconfig context")
 	fl.StringVar(&f.actionsLog, "actions-log", "", "file to append response actions to as JSON lines")
 	fl.IntVar(&ringSize, "ring-size", 8<<20, "bytes of the kernel's event ring buffer (a power of two); events that do not fit are counted as lost")
+	fl.StringVar(&baselines, "baselines", "", "file of per-workload baselines (JSON, editable): loaded at start, learned into, saved every minute and at exit; novel-exec runs only with it")
+	fl.DurationVar(&learn, "learn", 24*time.Hour, "how long each workload's baseline learns from its first exec")
+	fl.BoolVar(&noIntent, "no-networkpolicy-intent", false, "do not watch pods, namespaces, Services and NetworkPolicies cluster-wide to judge delivered flows (networkpolicy-not-enforced)")
 	mf.register(fl, true)
 	cmd.AddCommand(newAgentRulesCmd(s))
 	return cmd

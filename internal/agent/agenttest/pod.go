@@ -40,8 +40,8 @@ func Pod(t testing.TB, cs kubernetes.Interface, pod *corev1.Pod, node string, na
 }
 
 // Running reports the pod's containers running with the given ids (by
-// container name), as the kubelet does.
-func Running(t testing.TB, cs kubernetes.Interface, pod *corev1.Pod, ids map[string]string) {
+// container name), and the pod's IPs, as the kubelet does.
+func Running(t testing.TB, cs kubernetes.Interface, pod *corev1.Pod, ids map[string]string, ips ...string) {
 	t.Helper()
 	ctx := context.Background()
 	p, err := cs.CoreV1().Pods(pod.Namespace).Get(ctx, pod.Name, metav1.GetOptions{})
@@ -49,6 +49,12 @@ func Running(t testing.TB, cs kubernetes.Interface, pod *corev1.Pod, ids map[str
 		t.Fatal(err)
 	}
 	p.Status.Phase = corev1.PodRunning
+	for i, ip := range ips {
+		if i == 0 {
+			p.Status.PodIP = ip
+		}
+		p.Status.PodIPs = append(p.Status.PodIPs, corev1.PodIP{IP: ip})
+	}
 	p.Status.ContainerStatuses = nil
 	for _, c := range p.Spec.Containers {
 		id, ok := ids[c.Name]

@@ -22,7 +22,10 @@ import (
 	"github.com/kubeward/kubeward/internal/check"
 )
 
-// Rule is one detection over one event of a container.
+// Rule is one detection over one event of a container. A rule without
+// Eval is judged by a stateful detector (NetworkPolicy intent, baselines)
+// that reports through Engine.Emit, so exceptions, severities and
+// disabling apply to it alike.
 type Rule struct {
 	detect.Meta
 	Eval func(e *event.Event, p *Proc, o *Options) *detect.Hit
@@ -53,6 +56,8 @@ func Rules() []Rule {
 		moduleLoad(),
 		metadataConnect(),
 		execDenied(),
+		networkPolicyNotEnforced(),
+		novelExec(),
 	}
 }
 
@@ -243,18 +248,38 @@ func (e *Engine) Process(ev *event.Event, dst []detect.Alert) []detect.Alert {
 	p := e.procs[ev.PID]
 	for i := range e.rules {
 		r := &e.rules[i]
-		h := r.eval(ev, p, &e.opts)
-		if h == nil {
+		if r.eval == nil {
 			continue
 		}
-		if r.excepted(ev, p) {
-			e.Excepted[r.ID]++
-			continue
-		}
-		dst = append(dst, NewAlert(&r.Meta, h, ev, p))
+		dst = e.emit(r, r.eval(ev, p, &e.opts), ev, p, dst)
 	}
 	return dst
 }
+
+func (e *Engine) emit(r *active, h *detect.Hit, ev *event.Event, p *Proc, dst []detect.Alert) []detect.Alert {
+	if h == nil {
+		return dst
+	}
+	if r.excepted(ev, p) {
+		e.Excepted[r.ID]++
+		return dst
+	}
+	return append(dst, NewAlert(&r.Meta, h, ev, p))
+}
+
+// Emit reports a stateful detector's hit on ev for the rule id, unless
+// the rule is disabled or excepted for ev.
+func (e *Engine) Emit(id string, h *detect.Hit, ev *event.Event, dst []detect.Alert) []detect.Alert {
+	for i := range e.rules {
+		if e.rules[i].ID == id {
+			return e.emit(&e.rules[i], h, ev, e.procs[ev.PID], dst)
+		}
+	}
+	return dst
+}
+
+// Proc returns what the engine remembers of a process.
+func (e *Engine) Proc(pid uint32) *Proc { return e.procs[pid] }
 
 func (r *active) excepted(e *event.Event, p *Proc) bool {
 	for i := range r.except {

@@ -1,0 +1,100 @@
+package agenttest
+
+import (
+	"net"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// NetNS is a network namespace held by a sleeping process, with addresses
+// on its loopback: pod IPs for simulated pods, without touching the
+// host's network.
+type NetNS struct {
+	Path string // /proc/<pid>/ns/net
+}
+
+// NewNetNS creates the namespace with the given addresses (/32 on lo).
+func NewNetNS(t testing.TB, addrs ...string) *NetNS {
+	t.Helper()
+	script := "ip link set lo up"
+	for _, a := range addrs {
+		script += " && ip addr add " + a + "/32 dev lo"
+	}
+	cmd := exec.Command("unshare", "-n", "sh", "-c", script+" && echo ready && exec sleep 600")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	buf := make([]byte, 6)
+	done := make(chan error, 1)
+	go func() { _, err := out.Read(buf); done <- err }()
+	select {
+	case err := <-done:
+		if err != nil || !strings.HasPrefix(string(buf), "ready") {
+			t.Fatalf("network namespace: %v %q", err, buf)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("network namespace: not ready in 10s")
+	}
+	return &NetNS{Path: "/proc/" + strconv.Itoa(cmd.Process.Pid) + "/ns/net"}
+}
+
+// Listen opens a TCP listener in the namespace, accepting and closing
+// connections until the test ends.
+func (n *NetNS) Listen(t testing.TB, addr string) net.Listener {
+	t.Helper()
+	type res struct {
+		l   net.Listener
+		err error
+	}
+	ch := make(chan res, 1)
+	go func() {
+		// The thread enters the namespace and is never unlocked: it dies
+		// with this goroutine, and the listener's socket stays in the
+		// namespace it was made in.
+		runtime.LockOSThread()
+		f, err := os.Open(n.Path)
+		if err != nil {
+			ch <- res{err: err}
+			return
+		}
+		defer f.Close()
+		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
+			ch <- res{err: err}
+			return
+		}
+		l, err := net.Listen("tcp", addr)
+		ch <- res{l, err}
+	}()
+	r := <-ch
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	t.Cleanup(func() { r.l.Close() })
+	go func() {
+		for {
+			c, err := r.l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	return r.l
+}
+
+// In prefixes a container's shell command so it runs in the namespace.
+func (n *NetNS) In(script string) string {
+	return "nsenter --net=" + n.Path + " sh -c '" + strings.ReplaceAll(script, "'", `'\''`) + "'"
+}
