@@ -6,6 +6,7 @@
 package source
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -33,21 +34,36 @@ type SkipError struct{ Reason string }
 func (e *SkipError) Error() string { return e.Reason }
 
 // ReadFile reads a file of at most limit bytes. Its size is not trusted
-// beforehand: a pipe or a device has none, and a file may grow.
+// beforehand: a pipe or a device has none, and a file may grow. As
+// os.ReadFile does, a regular file is read into a buffer of its size, not
+// grown by doubling (a scan reads tens of megabytes).
 func ReadFile(path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
+	size := 512
+	if info, err := f.Stat(); err == nil && info.Mode().IsRegular() {
+		size += int(min(info.Size(), limit))
 	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s is larger than the limit of %d bytes", path, limit)
+	data := make([]byte, 0, size)
+	for {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+		n, err := f.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if int64(len(data)) > limit {
+			return nil, fmt.Errorf("%s is larger than the limit of %d bytes", path, limit)
+		}
+		if errors.Is(err, io.EOF) {
+			return data, nil
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	return data, nil
 }
 
 // Display shows a path relative to the working directory when it is below
