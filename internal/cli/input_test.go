@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -64,16 +65,38 @@ roleRef:
   name: reader
 `
 
-// TestQueriesRenderChartsAndOverlays: rbac and netpol -f read charts and
-// overlays as scan does. They used to read the templates as plain YAML
-// ("invalid YAML" and no answer) and an overlay's files without the
-// kustomization's namespace. A chart's objects without a namespace are in
-// the release namespace, as Helm installs them, not in "default".
+// nsPolicy denies Deployments in namespace team: policy test sees the
+// namespace a chart's objects are in.
+const nsPolicy = `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: not-team}
+spec:
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [apps], apiVersions: [v1], operations: [CREATE], resources: [deployments]}
+  validations:
+  - expression: "request.namespace != 'team' && object.metadata.namespace != 'team'"
+    messageExpression: "'namespace ' + request.namespace"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: not-team}
+spec: {policyName: not-team, validationActions: [Deny]}
+`
+
+// TestQueriesRenderChartsAndOverlays: rbac, netpol and policy test -f read
+// charts and overlays as scan does. rbac and netpol used to read the
+// templates as plain YAML ("invalid YAML" and no answer) and an overlay's
+// files without the kustomization's namespace. A chart's objects without a
+// namespace are in the release namespace, as Helm installs them, not in
+// "default"; policy test names the template an object was rendered from,
+// as scan does (it named the chart's directory).
 func TestQueriesRenderChartsAndOverlays(t *testing.T) {
 	dir := writeTree(t, map[string]string{
 		"chart/Chart.yaml":           "apiVersion: v2\nname: shop\nversion: 0.1.0\n",
 		"chart/values.yaml":          "image: nginx:1\n",
 		"chart/templates/shop.yaml":  shopChartTemplate,
+		"policy.yaml":                nsPolicy,
 		"overlay/kustomization.yaml": "namespace: shop\nresources: [deploy.yaml]\n",
 		"overlay/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n  selector: {matchLabels: {app: api}}\n" +
 			"  template:\n    metadata: {labels: {app: api}}\n    spec: {containers: [{name: c, image: x}]}\n",
@@ -88,6 +111,11 @@ func TestQueriesRenderChartsAndOverlays(t *testing.T) {
 	code, out, errs = runCLI(t, "netpol", "matrix", "-f", chart, "-f", overlay, "--release-namespace", "team")
 	if code != ExitClean || !strings.Contains(out, "team/Deployment/release-name-web") || !strings.Contains(out, "shop/Deployment/api") {
 		t.Errorf("netpol matrix on a chart and an overlay: exit %d, stderr %q; want both workloads in their namespaces:\n%s", code, errs, out)
+	}
+	code, out, errs = runCLI(t, "policy", "test", "-f", filepath.Join(dir, "policy.yaml"), chart, "--release-namespace", "team")
+	if code != ExitFindings || !strings.Contains(out, "chart/templates/shop.yaml:1 (rendered) Deployment/team/release-name-web  DENIED") ||
+		!strings.Contains(out, "denied request: namespace team") {
+		t.Errorf("policy test on a chart: exit %d, stderr %q; want its Deployment denied in the release namespace:\n%s", code, errs, out)
 	}
 	// The values flags reach charts in every command.
 	code, _, r := scanFiles(t, chart, "--set", "image=nginx:latest", "--checks", "image-latest-tag", "--fail-on", "info")
@@ -327,26 +355,29 @@ func TestMain(m *testing.M) {
 }
 
 // runChild runs kubeward in a child process and returns its exit code,
-// output and how long it took.
-func runChild(t *testing.T, args ...string) (int, string, time.Duration) {
+// output, how long it took and its peak resident memory.
+func runChild(t *testing.T, args ...string) (code int, out string, took time.Duration, peakRSS int64) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "KUBEWARD_HELPER_PROCESS=1")
 	start := time.Now()
-	out, err := cmd.CombinedOutput()
-	code := 0
+	b, err := cmd.CombinedOutput()
 	if ee, ok := errors.AsType[*exec.ExitError](err); ok {
 		code = ee.ExitCode()
 	} else if err != nil {
 		t.Fatal(err)
 	}
-	return code, string(out), time.Since(start)
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		peakRSS = ru.Maxrss << 10 // KiB on Linux
+	}
+	return code, string(b), time.Since(start), peakRSS
 }
 
 // TestUnboundedInputsStop: a template that loops for ever, a chart that
-// renders millions of documents, a huge values file and /dev/zero all stop
-// with a clear sentence in bounded time. They used to run for ever, or until
-// memory ran out (a 400 MB value took 2.8 GB, 3 million documents 6.4 GB).
+// renders millions of documents, huge values and /dev/zero all stop with a
+// clear sentence in bounded time and memory. They used to run for ever, or
+// until memory ran out (a 400 MB value took 2.8 GB, 3 million documents
+// 6.4 GB). The 400 MB files are sparse: they cost no disk.
 func TestUnboundedInputsStop(t *testing.T) {
 	dir := writeTree(t, map[string]string{
 		"loop/Chart.yaml":          "apiVersion: v2\nname: loop\nversion: 0.1.0\n",
@@ -354,7 +385,22 @@ func TestUnboundedInputsStop(t *testing.T) {
 		"many/Chart.yaml":          "apiVersion: v2\nname: many\nversion: 0.1.0\n",
 		"many/templates/many.yaml": "{{- range $i := until 1500000 }}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{{ $i }}\n{{- end }}\n",
 		"big-value.txt":            strings.Repeat("x", 20<<20),
+		"huge/Chart.yaml":          "apiVersion: v2\nname: huge\nversion: 0.1.0\n",
+		"huge/templates/cm.yaml":   "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {v: {{ .Values.v | quote }}}\n",
 	})
+	for _, name := range []string{"huge/values.yaml", "values-400MB.yaml"} {
+		f, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.WriteString("v: "); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Truncate(400 << 20); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
 	for _, c := range []struct {
 		args []string
 		want string
@@ -362,11 +408,19 @@ func TestUnboundedInputsStop(t *testing.T) {
 		{[]string{"scan", filepath.Join(dir, "loop"), "--render-timeout", "2s"}, "rendering took longer than 2s"},
 		{[]string{"scan", filepath.Join(dir, "many"), "-o", "json"}, "is over the limit of 67108864 bytes"},
 		{[]string{"scan", filepath.Join(dir, "many"), "--set-file", "v=" + filepath.Join(dir, "big-value.txt")}, "larger than the limit of 16777216 bytes"},
+		{[]string{"scan", filepath.Join(dir, "huge"), "--values", filepath.Join(dir, "values-400MB.yaml")}, "larger than the limit of 16777216 bytes"},
+		{[]string{"rbac", "who-can", "get", "secrets", "-f", filepath.Join(dir, "huge")}, "chart exceeds maximum decompressed size"},
 		{[]string{"scan", "/dev/zero"}, "nothing to check"},
 	} {
-		code, out, took := runChild(t, c.args...)
+		code, out, took, rss := runChild(t, c.args...)
+		t.Logf("%v: exit %d after %s, peak RSS %d MiB", c.args[:2], code, took.Round(time.Millisecond), rss>>20)
 		if code != ExitError || !strings.Contains(out, c.want) || took > 2*time.Minute {
 			t.Errorf("%v: exit %d after %s, want exit 2 and %q:\n%s", c.args, code, took, c.want, out)
+		}
+		// The render's own bound is 1 GiB of heap; the process around it
+		// and the garbage collector's headroom come on top.
+		if rss > 1536<<20 {
+			t.Errorf("%v: peak RSS %d MiB", c.args, rss>>20)
 		}
 	}
 }

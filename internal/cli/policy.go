@@ -14,6 +14,7 @@ import (
 	"github.com/kubeward/kubeward/internal/policy/vap"
 	"github.com/kubeward/kubeward/internal/rbac"
 	"github.com/kubeward/kubeward/internal/rbac/rbacinv"
+	"github.com/kubeward/kubeward/internal/report"
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apiserver/pkg/authentication/user"
@@ -328,9 +329,9 @@ func (r *policyReport) table(out, errw io.Writer, all bool) error {
 	}
 	for _, o := range r.Objects {
 		res := o.Result
-		where := ""
-		if o.Source.File != "" {
-			where = fmt.Sprintf("%s:%d ", o.Source.File, o.Source.Line)
+		where := report.ObjectWhere(o.Source)
+		if where != "" {
+			where += " "
 		}
 		switch {
 		case o.Error != "":

@@ -1,6 +1,7 @@
 package loader
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -71,4 +72,38 @@ func TestIgnore(t *testing.T) {
 	if p := log.Problems(); len(p) != 1 || p[0].Level != diag.Error || !strings.Contains(p[0].Message, "no Kubernetes object in") {
 		t.Errorf("an excluded path named alone holds nothing to judge: %v", p)
 	}
+}
+
+// FuzzIgnore: any ignore file and any path below it are judged without a
+// panic, and a last line naming the path itself (anchored, no wildcard)
+// always excludes it, whatever came before: the last pattern decides.
+func FuzzIgnore(f *testing.F) {
+	f.Add("legacy/\n*.tmpl.yaml\n!keep.tmpl.yaml\n", "deploy/keep.tmpl.yaml")
+	f.Add("a/**/b.yaml\n**/tests/\n/only-root.yaml\n", "a/x/y/b.yaml")
+	f.Add("\\#not-a-comment\n\\!bang\n  trailing  \n[a-z]*.y?ml\n", "#not-a-comment")
+	f.Add("!*\n**\n***\n[\n]\n\\\n/\n//\n", "x/[/y")
+	f.Add("# comment\r\n\r\nfoo\\ bar\r\n", "foo bar")
+	f.Fuzz(func(t *testing.T, file, path string) {
+		path = strings.Trim(filepath.ToSlash(filepath.Clean(path)), "/")
+		if path == "." || !filepath.IsLocal(path) || strings.ContainsAny(path, "\x00\n\r") {
+			return
+		}
+		root := t.TempDir()
+		if err := os.WriteFile(filepath.Join(root, IgnoreFile), []byte(file), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		ig := newIgnorer(root, nil, "", "", func(string, string) {})
+		ig.enter(root)
+		full := filepath.Join(root, filepath.FromSlash(path))
+		ig.match(full, false)
+		ig.match(full, true)
+
+		if strings.ContainsAny(path, "*?[]\\!# \t") {
+			return
+		}
+		ig.add("/"+path, root, "last")
+		if got := ig.match(full, false); got != "excluded by last" {
+			t.Errorf("%q after %q: %q, want excluded by the last line", path, file, got)
+		}
+	})
 }

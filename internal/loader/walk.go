@@ -166,9 +166,15 @@ func (w *walker) dir(path string) {
 
 // file reads one file. Files found in a directory must look like manifests
 // by name; files named on the command line are always read, and a pipe or
-// character device named there is read as a stream (info is its Stat).
+// character device named there is read as a stream (info is its Stat). A
+// chart archive must be a regular file: Helm would wait on a pipe until
+// the render deadline.
 func (w *walker) file(path string, info os.FileInfo, named bool) {
 	if r := w.renderer(path, false); r != nil {
+		if info != nil && !info.Mode().IsRegular() {
+			w.log.Errorf(source.Display(path), 0, "%s: a chart archive must be a regular file; not read", r.Name())
+			return
+		}
 		w.render(r, path)
 		return
 	}

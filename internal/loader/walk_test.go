@@ -250,4 +250,19 @@ func TestDevicesAndPipes(t *testing.T) {
 	if err != nil || len(got) != 1 || !strings.HasSuffix(got[0], " piped") {
 		t.Errorf("pipe: %v, %v", got, err)
 	}
+
+	// A pipe named like a chart archive is refused at once; Helm used to
+	// wait on it until the render deadline stopped the run.
+	archive := filepath.Join(t.TempDir(), "chart.tgz")
+	if err := syscall.Mkfifo(archive, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l, err = New(Options{Limits: Limits{RenderTimeout: time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, log, err = load(t, l, archive)
+	if p := log.Problems(); len(p) != 1 || !strings.Contains(p[0].Message, "a chart archive must be a regular file") {
+		t.Errorf("a pipe named chart.tgz: %v, problems %v", err, p)
+	}
 }

@@ -180,7 +180,7 @@ func objectCases(checkID string, fs []*check.Finding, o Options) []junitCase {
 		first := group[0]
 		c := junitCase{Name: first.Object.String(), Classname: checkID, File: FindingFile(first), Time: "0"}
 		if names[c.Name] > 1 { // the same object from two files (overlays): tell them apart
-			c.Name += " (" + objectWhere(first.Source) + ")"
+			c.Name += " (" + ObjectWhere(first.Source) + ")"
 		}
 		c.Line = first.Position.Line
 		if c.Line == 0 {

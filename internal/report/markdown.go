@@ -199,7 +199,7 @@ func markdownProblemList(ps []diag.Problem) string {
 func markdownRow(f *check.Finding) string {
 	where := position(f)
 	if where == "" {
-		where = objectWhere(f.Source)
+		where = ObjectWhere(f.Source)
 	}
 	sev := strings.ToUpper(f.Severity.String())
 	msg := mdText(truncateRunes(f.Message, 500))

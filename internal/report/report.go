@@ -388,7 +388,7 @@ func alsoIn(f *check.Finding, limit int) string {
 		e := &f.Elsewhere[i]
 		w := position(e)
 		if w == "" {
-			w = objectWhere(e.Source)
+			w = ObjectWhere(e.Source)
 		}
 		where = append(where, w)
 	}

@@ -143,7 +143,7 @@ func (t *table) findings(fs []check.Finding) {
 		})
 		t.section()
 		head := t.style(styleBold, clean(g.ref))
-		if where := objectWhere(g.src); where != "" {
+		if where := ObjectWhere(g.src); where != "" {
 			head += "  " + clean(where)
 		}
 		t.para(0, "", 0, head, "", false)
@@ -175,8 +175,9 @@ func splitVendored(fs []check.Finding, o Options) (owned, vendored []check.Findi
 	return owned, vendored
 }
 
-// objectWhere says where an object came from, for its group's header.
-func objectWhere(s inventory.Source) string {
+// ObjectWhere says where an object came from (file:line, the list item, the
+// template a chart rendered it from), for the header of its findings.
+func ObjectWhere(s inventory.Source) string {
 	var b strings.Builder
 	switch {
 	case s.File != "":
