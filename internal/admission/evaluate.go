@@ -34,7 +34,14 @@ type Evaluator struct {
 	sup         *check.Suppressions
 	runners     sync.Pool               // of *pooledRunner
 	byID        map[string]*check.Check // the cross-object checks
+	// lasting keeps what checks derive from a value alone (parsed image
+	// references) from review to review.
+	lasting *check.Lasting
 }
+
+// lastingEntries bounds Evaluator.lasting: a cluster runs a few thousand
+// distinct images; an entry is a few hundred bytes.
+const lastingEntries = 4096
 
 // pooledRunner is a runner and the log it writes to. A runner whose log
 // received a problem is dropped, so each review sees its own problems only
@@ -89,7 +96,7 @@ func NewEvaluator(checks []*check.Check, opts *check.Options, sup *check.Suppres
 	if opts == nil {
 		opts = check.DefaultOptions()
 	}
-	e := &Evaluator{opts: opts, sup: sup, byID: map[string]*check.Check{}}
+	e := &Evaluator{opts: opts, sup: sup, byID: map[string]*check.Check{}, lasting: check.NewLasting(lastingEntries)}
 	for _, c := range checks {
 		if c.Active != nil && !c.Active(opts) {
 			continue
@@ -184,6 +191,7 @@ func (e *Evaluator) run(ctx context.Context, o *inventory.Object) *Evaluation {
 	}
 	// A context per review: its memo does not outlive the request.
 	cctx := check.NewContext(e.opts)
+	cctx.Lasting = e.lasting
 	fs := pr.r.CheckObject(cctx, o)
 	// What a check could not judge (a setting in a file on a node) is a
 	// coverage gap of scans; a review has no coverage report, and a pooled

@@ -75,7 +75,40 @@ func (o *Options) IsSystemNamespace(ns string) bool {
 // the reachability matrix) built once per run.
 type Context struct {
 	Options *Options
+	// Lasting, when set, keeps values that depend on their key alone
+	// across runs (see LastingMemo). The webhook sets it: it makes a
+	// run per review and judges the same images review after review.
+	Lasting *Lasting
 	memo    sync.Map // key -> *memoEntry
+}
+
+// Lasting holds values derived from their key alone (a parsed image
+// reference) for many runs, up to a number of entries; when full, it
+// starts afresh. Safe for concurrent use.
+type Lasting struct {
+	mu  sync.RWMutex
+	m   map[any]any
+	max int
+}
+
+// NewLasting holds up to max entries.
+func NewLasting(max int) *Lasting { return &Lasting{m: map[any]any{}, max: max} }
+
+func (l *Lasting) get(key any, build func() any) any {
+	l.mu.RLock()
+	v, ok := l.m[key]
+	l.mu.RUnlock()
+	if ok {
+		return v
+	}
+	v = build()
+	l.mu.Lock()
+	if len(l.m) >= l.max {
+		clear(l.m)
+	}
+	l.m[key] = v
+	l.mu.Unlock()
+	return v
 }
 
 type memoEntry struct {
@@ -98,4 +131,14 @@ func (c *Context) Memo(key any, build func() any) any {
 	entry := e.(*memoEntry)
 	entry.once.Do(func() { entry.val = build() })
 	return entry.val
+}
+
+// LastingMemo is Memo for a small value that depends on key alone: with
+// c.Lasting set it outlives the run, so callers must bound their keys (a
+// key is kept, and comes from the input).
+func (c *Context) LastingMemo(key any, build func() any) any {
+	if c.Lasting == nil {
+		return c.Memo(key, build)
+	}
+	return c.Lasting.get(key, build)
 }

@@ -16,6 +16,11 @@ type use struct {
 // read every image, and real manifests repeat a few images many times.
 type parsedKey string
 
+// maxLastingImage bounds the references kept across runs (the webhook's
+// reviews; parsing with distribution's regular expressions was a tenth of
+// its CPU): real ones are far shorter, and a key is kept.
+const maxLastingImage = 512
+
 type parsed struct {
 	ref ref
 	err error
@@ -30,7 +35,11 @@ func images(ctx *check.Context, p *inventory.Pod) []use {
 		if c.Kind == "ephemeralContainers" || c.Image == "" {
 			continue
 		}
-		pr := ctx.Memo(parsedKey(c.Image), func() any {
+		memo := ctx.Memo
+		if len(c.Image) <= maxLastingImage {
+			memo = ctx.LastingMemo
+		}
+		pr := memo(parsedKey(c.Image), func() any {
 			r, err := parseRef(c.Image)
 			return parsed{r, err}
 		}).(parsed)
