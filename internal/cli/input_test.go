@@ -132,7 +132,7 @@ func TestRendererFlagsEverywhere(t *testing.T) {
 		"kube-version", "api-versions", "render-timeout", "config"}
 	for _, path := range [][]string{
 		{"scan"}, {"rbac", "who-can"}, {"rbac", "can"}, {"rbac", "paths"}, {"rbac", "unused"},
-		{"netpol", "matrix"}, {"netpol", "explain"}, {"netpol", "generate"}, {"policy", "test"},
+		{"netpol", "matrix"}, {"netpol", "explain"}, {"netpol", "generate"}, {"policy", "test"}, {"images"},
 	} {
 		cmd, _, err := root.Find(path)
 		if err != nil {
@@ -166,6 +166,8 @@ func TestNothingToJudgeFails(t *testing.T) {
 		{[]string{"rbac", "who-can", "get", "secrets", "-f", missing}, "nope.yaml: no such file or directory"},
 		{[]string{"rbac", "who-can", "get", "secrets", "-f", empty}, "nothing to check"},
 		{[]string{"policy", "test", "-f", missing, notes}, "nope.yaml: no such file or directory"},
+		{[]string{"images", missing}, "nope.yaml: no such file or directory"},
+		{[]string{"images", empty}, "nothing to check: no Kubernetes object in"},
 	} {
 		code, out, errs := runCLI(t, c.args...)
 		if code != ExitError || !strings.Contains(errs, c.want) || out != "" {
