@@ -35,6 +35,7 @@ func newAgentCmd(s Streams) *cobra.Command {
 		baselines    string
 		learn        time.Duration
 		noIntent     bool
+		cgroupRoot   string
 	)
 	cmd := &cobra.Command{
 		Use:   "agent",
@@ -117,7 +118,12 @@ logged. Stops on SIGINT or SIGTERM. See docs/agent.md.`,
 
 			ctx, stop := signalContext(cmd.Context())
 			defer stop()
-			probes, err := bpf.Load(bpf.Options{RingSize: ringSize})
+			if cgroupRoot == "" {
+				if cgroupRoot, err = bpf.CgroupRoot(); err != nil {
+					return err
+				}
+			}
+			probes, err := bpf.Load(bpf.Options{RingSize: ringSize, CgroupRoot: cgroupRoot})
 			if err != nil {
 				return err
 			}
@@ -125,12 +131,7 @@ logged. Stops on SIGINT or SIGTERM. See docs/agent.md.`,
 				probes.Close()
 				return err
 			}
-			root, err := bpf.CgroupRoot()
-			if err != nil {
-				probes.Close()
-				return err
-			}
-			attr := &attrib.Attributor{Cgroups: attrib.NewCgroups(root)}
+			attr := &attrib.Attributor{Cgroups: attrib.NewCgroups(cgroupRoot)}
 			detectors := []agent.Detector{eng}
 			if rc, _, err := cluster.Connect(cluster.Options{Kubeconfig: f.kubeconfig, Context: f.context, Timeout: 30 * time.Second}); err != nil {
 				log.Warn("no cluster access: events name containers, not pods; NetworkPolicy intent is off", "err", err)
@@ -224,6 +225,7 @@ logged. Stops on SIGINT or SIGTERM. See docs/agent.md.`,
 	fl.IntVar(&ringSize, "ring-size", 8<<20, "bytes of the kernel's event ring buffer (a power of two); events that do not fit are counted as lost")
 	fl.StringVar(&baselines, "baselines", "", "file of per-workload baselines (JSON, editable): loaded at start, learned into, saved every minute and at exit; novel-exec runs only with it")
 	fl.DurationVar(&learn, "learn", 24*time.Hour, "how long each workload's baseline learns from its first exec")
+	fl.StringVar(&cgroupRoot, "cgroup-root", "", "the host's cgroup v2 mount (default: found in /proc/self/mountinfo; in a container, mount the host's and name it)")
 	fl.BoolVar(&noIntent, "no-networkpolicy-intent", false, "do not watch pods, namespaces, Services and NetworkPolicies cluster-wide to judge delivered flows (networkpolicy-not-enforced)")
 	mf.register(fl, true)
 	cmd.AddCommand(newAgentRulesCmd(s))

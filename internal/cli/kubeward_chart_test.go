@@ -72,7 +72,8 @@ func TestKubewardChartScansClean(t *testing.T) {
 	for _, tt := range []struct {
 		name string
 		set  []string
-	}{{"defaults", nil}, {"wgpolicy, one replica", []string{"controller.reportAPI=wgpolicy,controller.replicas=1"}}} {
+	}{{"defaults", nil}, {"wgpolicy, one replica", []string{"controller.reportAPI=wgpolicy,controller.replicas=1"}},
+		{"with the node agent", []string{"agent.enabled=true"}}} {
 		t.Run(tt.name, func(t *testing.T) {
 			l, err := loader.New(loader.Options{Helm: helm.Options{Set: tt.set}})
 			if err != nil {
@@ -91,7 +92,11 @@ func TestKubewardChartScansClean(t *testing.T) {
 					got = append(got, f.CheckID+" "+f.Object.Kind+"/"+f.Object.Name)
 				}
 			}
-			if want := []string{"image-no-digest Deployment/release-name-kubeward-controller"}; !reflect.DeepEqual(got, want) {
+			want := []string{"image-no-digest Deployment/release-name-kubeward-controller"}
+			if slices.Contains(tt.set, "agent.enabled=true") {
+				want = append(want, "image-no-digest DaemonSet/release-name-kubeward-agent")
+			}
+			if !reflect.DeepEqual(got, want) {
 				t.Errorf("findings %q, want %q", got, want)
 			}
 			if res.Objects < 8 {
