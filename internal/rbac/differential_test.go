@@ -388,12 +388,10 @@ func deleteWorld(ctx context.Context, t *testing.T, cs kubernetes.Interface, see
 // ClusterRoles, and reports a disagreement when it does not get there.
 func waitAggregation(ctx context.Context, t *testing.T, cs kubernetes.Interface, seed uint64) {
 	t.Helper()
-	var diff string
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
+	eventually(t, fmt.Sprintf("world %d: aggregation as the controller's", seed), func() (string, error) {
 		list, err := cs.RbacV1().ClusterRoles().List(ctx, metav1.ListOptions{})
 		if err != nil {
-			t.Fatal(err)
+			return "", err
 		}
 		var in Input
 		for i := range list.Items {
@@ -406,7 +404,7 @@ func waitAggregation(ctx context.Context, t *testing.T, cs kubernetes.Interface,
 				cyclic[p.Object.Name] = true
 			}
 		}
-		diff = ""
+		var diff string
 		for _, cr := range list.Items {
 			if cr.AggregationRule == nil {
 				continue
@@ -424,12 +422,8 @@ func waitAggregation(ctx context.Context, t *testing.T, cs kubernetes.Interface,
 				diff += fmt.Sprintf("\n%s: server %v\n   kubeward %v", cr.Name, cr.Rules, got)
 			}
 		}
-		if diff == "" {
-			return
-		}
-		time.Sleep(300 * time.Millisecond)
-	}
-	t.Errorf("world %d: aggregation never matched the controller's:%s", seed, diff)
+		return diff, nil
+	})
 }
 
 func sameRuleSet(a, b []rbacv1.PolicyRule) bool {
@@ -444,10 +438,12 @@ func sameRuleSet(a, b []rbacv1.PolicyRule) bool {
 	return true
 }
 
-// syncAuthorizer creates a sentinel ClusterRole+binding and Role+binding and
-// waits until the authorizer allows through them: its informers deliver
-// events in order, so everything created before is then visible to it.
-func syncAuthorizer(ctx context.Context, t *testing.T, cs kubernetes.Interface, seed uint64) {
+// syncAuthorizer creates a sentinel ClusterRole+binding and, in namespace
+// ns, Role+binding, and waits until the authorizer allows through them:
+// each of its informers delivers events in order, so everything created
+// (or deleted) before is then visible to it. A test that polls its own
+// questions instead cannot tell lag from a wrong answer.
+func syncAuthorizer(ctx context.Context, t *testing.T, cs kubernetes.Interface, seed uint64, ns string) {
 	t.Helper()
 	user := fmt.Sprintf("sentinel-%d", seed)
 	meta := metav1.ObjectMeta{Name: fmt.Sprintf("w%d-sentinel", seed), Labels: map[string]string{worldLabel: fmt.Sprint(seed)}}
@@ -455,13 +451,13 @@ func syncAuthorizer(ctx context.Context, t *testing.T, cs kubernetes.Interface, 
 	subj := []rbacv1.Subject{{Kind: "User", APIGroup: rbacv1.GroupName, Name: user}}
 	ref := rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: meta.Name}
 	nsMeta := meta
-	nsMeta.Namespace = "alpha"
+	nsMeta.Namespace = ns
 	rb := cs.RbacV1()
 	for _, err := range []error{
 		ignoreExists(rb.ClusterRoles().Create(ctx, &rbacv1.ClusterRole{ObjectMeta: meta, Rules: rule}, metav1.CreateOptions{})),
 		ignoreExists(rb.ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{ObjectMeta: meta, RoleRef: ref, Subjects: subj}, metav1.CreateOptions{})),
-		ignoreExists(rb.Roles("alpha").Create(ctx, &rbacv1.Role{ObjectMeta: nsMeta, Rules: []rbacv1.PolicyRule{{Verbs: []string{"list"}, APIGroups: []string{"sentinel.kubeward.test"}, Resources: []string{"probes"}}}}, metav1.CreateOptions{})),
-		ignoreExists(rb.RoleBindings("alpha").Create(ctx, &rbacv1.RoleBinding{ObjectMeta: nsMeta, RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: meta.Name}, Subjects: subj}, metav1.CreateOptions{})),
+		ignoreExists(rb.Roles(ns).Create(ctx, &rbacv1.Role{ObjectMeta: nsMeta, Rules: []rbacv1.PolicyRule{{Verbs: []string{"list"}, APIGroups: []string{"sentinel.kubeward.test"}, Resources: []string{"probes"}}}}, metav1.CreateOptions{})),
+		ignoreExists(rb.RoleBindings(ns).Create(ctx, &rbacv1.RoleBinding{ObjectMeta: nsMeta, RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: meta.Name}, Subjects: subj}, metav1.CreateOptions{})),
 	} {
 		if err != nil {
 			t.Fatal(err)
@@ -469,23 +465,16 @@ func syncAuthorizer(ctx context.Context, t *testing.T, cs kubernetes.Interface, 
 	}
 	qs := []Question{
 		{User: UserInfo{Name: user}, Attributes: Attributes{Verb: "get", APIGroup: "sentinel.kubeward.test", Resource: "probes"}},
-		{User: UserInfo{Name: user}, Attributes: Attributes{Verb: "list", APIGroup: "sentinel.kubeward.test", Resource: "probes", Namespace: "alpha"}},
+		{User: UserInfo{Name: user}, Attributes: Attributes{Verb: "list", APIGroup: "sentinel.kubeward.test", Resource: "probes", Namespace: ns}},
 	}
-	deadline := time.Now().Add(30 * time.Second)
 	for _, q := range qs {
-		for {
+		eventually(t, fmt.Sprintf("authorizer sees the sentinel of world %d", seed), func() (string, error) {
 			ok, err := sar(ctx, cs, q)
-			if err != nil {
-				t.Fatal(err)
+			if err != nil || ok {
+				return "", err
 			}
-			if ok {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("authorizer did not see the sentinel of world %d", seed)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
+			return fmt.Sprintf(" %v denied", q.Attributes), nil
+		})
 	}
 }
 
@@ -557,7 +546,7 @@ func TestDifferentialAgainstAPIServer(t *testing.T) {
 		w := genWorld(seed)
 		createWorld(ctx, t, cs, w)
 		waitAggregation(ctx, t, cs, seed)
-		syncAuthorizer(ctx, t, cs, seed)
+		syncAuthorizer(ctx, t, cs, seed, "alpha")
 
 		in, err := WithBootstrap(w.input())
 		if err != nil {

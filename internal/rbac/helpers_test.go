@@ -2,6 +2,8 @@ package rbac
 
 import (
 	"strings"
+	"testing"
+	"time"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -90,4 +92,30 @@ func rb(ns, name, ref string, ss ...string) *rbacv1.RoleBinding {
 func res(verb, group, resource, ns string) Attributes {
 	r, sub, _ := strings.Cut(resource, "/")
 	return Attributes{Verb: verb, APIGroup: group, Resource: r, Subresource: sub, Namespace: ns}
+}
+
+// settleTimeout bounds a wait for the API server's authorizer or
+// kube-controller-manager to catch up with a test's writes. Both lag by
+// seconds on a loaded 2-core machine; the bound costs time only when the
+// wait fails.
+const settleTimeout = 2 * time.Minute
+
+// eventually calls cond until it returns "" (done), failing the test on an
+// error or, with cond's last answer, after settleTimeout.
+func eventually(t *testing.T, what string, cond func() (string, error)) {
+	t.Helper()
+	deadline := time.Now().Add(settleTimeout)
+	for {
+		diff, err := cond()
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if diff == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not reached within %s:%s", what, settleTimeout, diff)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
