@@ -150,3 +150,13 @@ type Result struct {
 	// severities: the more specific of two checks on one field.
 	Leads bool
 }
+
+// Causes that checks of several families share (see Result.Cause).
+const (
+	// CauseHostPath: the pod's hostPath volumes (the Pod Security control
+	// and sensitive-host-path, which speaks for it).
+	CauseHostPath = "hostPath volumes"
+	// CausePrivileged: the pod's privileged containers, which hold every
+	// capability and may always escalate.
+	CausePrivileged = "privileged containers"
+)

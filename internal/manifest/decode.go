@@ -16,6 +16,7 @@ import (
 	"github.com/kubeward/kubeward/internal/diag"
 	"github.com/kubeward/kubeward/internal/fieldpath"
 	"github.com/kubeward/kubeward/internal/inventory"
+	"github.com/kubeward/kubeward/internal/placeholder"
 	yaml "go.yaml.in/yaml/v3"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -485,7 +486,13 @@ func (d *docDecoder) decode1(conv *converter, node *yaml.Node, fresh func() any,
 		if bad == nil {
 			return nil, fmt.Errorf("cannot decode: %s", quoted.ReplaceAllString(err.Error(), `"(value not shown)"`))
 		}
-		d.problem(diag.Error, bad.node.Line, bad.node.Column, label, bad.path.String(), withoutValue(describe(cause), bad.node)+"; the value is ignored and the rest of the object is checked")
+		level, msg := diag.Error, withoutValue(describe(cause), bad.node)
+		if bad.node.Kind == yaml.ScalarNode && placeholder.Documentation(bad.node.Value) {
+			// Written to be replaced ("...base64 encoded data..."): the
+			// example is not broken input, and the rest of it is judged.
+			level, msg = diag.Warning, msg+": the value is a documentation placeholder, to be replaced before use"
+		}
+		d.problem(level, bad.node.Line, bad.node.Column, label, bad.path.String(), msg+"; the value is ignored and the rest of the object is checked")
 		conv.null[bad.node] = true
 	}
 }

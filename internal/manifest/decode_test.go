@@ -217,3 +217,26 @@ data:
 		t.Error("a line past the value was placed")
 	}
 }
+
+// TestPlaceholderIsAWarning is ingress-nginx's ssl-dh-param example: a
+// Secret whose data is the documentation's "...base64 encoded data...". It
+// is not broken input (a warning, the object still judged), while a real
+// value that is not base64, or a bare word in a typed field, stays an error.
+func TestPlaceholderIsAWarning(t *testing.T) {
+	const secret = "apiVersion: v1\nkind: Secret\nmetadata: {name: lb-dhparam, namespace: ingress-nginx}\ntype: Opaque\ndata:\n  dhparam.pem: %s\n"
+	for _, tt := range []struct {
+		value string
+		want  diag.Level
+	}{
+		{`"...base64 encoded data..."`, diag.Warning},
+		{`<base64-encoded-pem>`, diag.Warning},
+		{`"not base64!"`, diag.Error},
+		{`"yes"`, diag.Error}, // a bare word: what a mistyped field holds
+	} {
+		objs, log, _ := decodeAll(t, strings.Replace(secret, "%s", tt.value, 1), func(schema.GroupKind) bool { return true })
+		ps := log.Problems()
+		if len(objs) != 1 || len(ps) != 1 || ps[0].Level != tt.want || ps[0].Line != 6 {
+			t.Errorf("%s: objects %d, problems %v; want one %v at line 6", tt.value, len(objs), ps, tt.want)
+		}
+	}
+}

@@ -101,7 +101,7 @@ type sarifOut struct {
 			}
 			PartialFingerprints map[string]string
 			Suppressions        []struct{ Kind, Status, Justification string }
-			Properties          map[string]string
+			Properties          map[string]any
 		}
 		Invocations []struct {
 			ExecutionSuccessful        bool
@@ -199,13 +199,13 @@ func TestSARIFResults(t *testing.T) {
 	fps := map[string]bool{}
 	byKey := map[string]int{}
 	for i, r := range run.Results {
-		byKey[r.RuleID+" "+r.Properties["object"]] = i
+		byKey[r.RuleID+" "+r.Properties["object"].(string)] = i
 		fp := r.PartialFingerprints["kubeward/v1"]
 		if len(fp) != 32 || fps[fp] {
 			t.Errorf("%s: fingerprint %q missing or repeated", r.RuleID, fp)
 		}
 		fps[fp] = true
-		if r.Message.Text == "" || !strings.HasPrefix(r.Message.Text, r.Properties["object"]+": ") {
+		if r.Message.Text == "" || !strings.HasPrefix(r.Message.Text, r.Properties["object"].(string)+": ") {
 			t.Errorf("%s: message %q does not name the object", r.RuleID, r.Message.Text)
 		}
 		if len(r.Locations) != 1 {

@@ -15,7 +15,6 @@ import (
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/pss"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/pod-security-admission/api"
 	"k8s.io/pod-security-admission/policy"
 )
 
@@ -76,9 +75,13 @@ func newCheck(id policy.CheckID, ctl control) *check.Check {
 			if !ok || !failed {
 				return nil
 			}
+			offenders := evaluator.Offenders(id, lv, p.Meta, spec)
+			cause, leads := rootCause(id, p.Spec, offenders)
 			return []check.Result{{
-				Path:    locate(id, lv, p, spec),
+				Path:    locate(id, p, offenders),
 				Message: fmt.Sprintf("violates PodSecurity %q: %s", shown(ctx.Options), v.Message()),
+				Cause:   cause,
+				Leads:   leads,
 			}}
 		},
 	}
@@ -93,9 +96,38 @@ func shown(o *check.Options) string {
 	return o.PSSLevel + ":" + v
 }
 
+// rootCause names the cause a failing control shares with other checks
+// (see check.Result.Cause). hostPath volumes are one cause with
+// sensitive-host-path, the more specific check, which speaks for it. A
+// privileged container holds every capability and may always escalate, so
+// the capability and escalation controls add nothing when only privileged
+// containers fail them: privileged speaks for them.
+func rootCause(id policy.CheckID, spec *corev1.PodSpec, offenders []pss.Offender) (cause string, leads bool) {
+	switch id {
+	case "hostPathVolumes":
+		return check.CauseHostPath, false
+	case "privileged":
+		return check.CausePrivileged, true
+	case "capabilities_baseline", "capabilities_restricted", "allowPrivilegeEscalation":
+		if len(offenders) == 0 {
+			return "", false
+		}
+		for _, o := range offenders {
+			if o.ContainerKind == "" {
+				return "", false
+			}
+			sc := containerAt(spec, o.ContainerKind, o.Index).SecurityContext
+			if sc == nil || sc.Privileged == nil || !*sc.Privileged {
+				return "", false
+			}
+		}
+		return check.CausePrivileged, false
+	}
+	return "", false
+}
+
 // locate points at the first part of the pod that fails the check.
-func locate(id policy.CheckID, lv api.LevelVersion, p *inventory.Pod, spec *corev1.PodSpec) *fieldpath.Path {
-	offenders := evaluator.Offenders(id, lv, p.Meta, spec)
+func locate(id policy.CheckID, p *inventory.Pod, offenders []pss.Offender) *fieldpath.Path {
 	if len(offenders) == 0 {
 		return p.SpecPath
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/inventory"
 	authz "github.com/kubeward/kubeward/internal/rbac"
 	rbacv1 "k8s.io/api/rbac/v1"
 )
@@ -52,7 +53,7 @@ var configMapWriteMatch matcher = on("", "configmaps", "create", "update", "patc
 // configMapSeverity raises namespaced grants in system namespaces to the
 // cluster-wide level, and grants that reach the cluster's own ConfigMaps
 // there to critical.
-func configMapSeverity(ctx *check.Context, h holders, r *rbacv1.PolicyRule, s check.Severity) check.Severity {
+func configMapSeverity(ctx *check.Context, _ *inventory.Inventory, h holders, r *rbacv1.PolicyRule, s check.Severity) check.Severity {
 	if !authz.VerbMatches(r, "update") && !authz.VerbMatches(r, "patch") && !authz.VerbMatches(r, "delete") {
 		return s // create only: it cannot change the ConfigMaps the cluster already reads
 	}

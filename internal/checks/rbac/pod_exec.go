@@ -7,6 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/version"
 
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/inventory"
 )
 
 // PodExec reports roles that grant create on pods/exec, pods/attach and
@@ -50,7 +51,7 @@ var podStreamGetMatch matcher = func(r *rbacv1.PolicyRule) (string, bool) {
 
 // podStreamGetSeverity lowers a rule that grants a stream by get alone to
 // low where the judged release also requires create (1.35 and later).
-func podStreamGetSeverity(ctx *check.Context, _ holders, r *rbacv1.PolicyRule, s check.Severity) check.Severity {
+func podStreamGetSeverity(ctx *check.Context, _ *inventory.Inventory, _ holders, r *rbacv1.PolicyRule, s check.Severity) check.Severity {
 	if _, ok := podExecMatch(r); ok || !createAlsoRequired(ctx.Options) {
 		return s
 	}

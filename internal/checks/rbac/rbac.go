@@ -254,7 +254,7 @@ type severities struct {
 	named check.Severity
 	// adjust, when set, has the last word on a rule's severity, for checks
 	// whose risk depends on where the holders are bound.
-	adjust func(ctx *check.Context, h holders, r *rbacv1.PolicyRule, s check.Severity) check.Severity
+	adjust func(ctx *check.Context, inv *inventory.Inventory, h holders, r *rbacv1.PolicyRule, s check.Severity) check.Severity
 	// requires, when set, is a second permission without which the
 	// matched one grants nothing (approving a CSR takes approve on its
 	// signer too, which the API server's CertificateApproval admission
@@ -373,7 +373,7 @@ func permissionResults(ctx *check.Context, inv *inventory.Inventory, match match
 				s--
 			}
 			if sev.adjust != nil {
-				s = sev.adjust(ctx, h, &rv.Rules[ri], s)
+				s = sev.adjust(ctx, inv, h, &rv.Rules[ri], s)
 			}
 			from := ""
 			if ri < len(rv.From) {
@@ -389,7 +389,7 @@ func permissionResults(ctx *check.Context, inv *inventory.Inventory, match match
 				if note != "" {
 					path = fieldpath.New("rules") // the rule is not in the file
 				}
-				emit(check.Result{Object: obj, Path: path, Severity: s,
+				emit(check.Result{Object: obj, Path: path, Severity: s, Cause: ruleCause(rv, ri), Facet: what,
 					Message: fmt.Sprintf("%s grants %s to %s%s", rv.Ref, what, h, note)})
 			default:
 				for _, b := range h.bindings {
@@ -402,7 +402,7 @@ func permissionResults(ctx *check.Context, inv *inventory.Inventory, match match
 					} else if what, ok = match(r); !ok {
 						continue
 					}
-					emit(check.Result{Object: bo, Path: fieldpath.New("roleRef", "name"), Severity: s,
+					emit(check.Result{Object: bo, Path: fieldpath.New("roleRef", "name"), Severity: s, Cause: ruleCause(rv, ri), Facet: what,
 						Message: fmt.Sprintf("%s grants %s to %s through %s rule %d%s", b.Ref, what, subjectsOf(ctx, b), rv.Ref, ri, restoredNote(rv.Restored, ri))})
 				}
 			}
@@ -410,6 +410,10 @@ func permissionResults(ctx *check.Context, inv *inventory.Inventory, match match
 	}
 	return out
 }
+
+// ruleCause makes one finding of each rule, naming every capability it
+// grants, whichever permission checks report it (see check.Fold).
+func ruleCause(rv *authz.RoleView, ri int) string { return fmt.Sprintf("%s rule %d", rv.Ref, ri) }
 
 func subjectsOf(ctx *check.Context, b authz.BindingView) string {
 	var ss []string

@@ -49,7 +49,7 @@ func unboundResults(m *rbacinv.Model, cat *authz.Catalog, roles []authz.RoleView
 			}
 			what += " with " + with
 		}
-		out = append(out, check.Result{Object: obj, Path: fieldpath.New("rules").Index(ri), Severity: s,
+		out = append(out, check.Result{Object: obj, Path: fieldpath.New("rules").Index(ri), Severity: s, Cause: ruleCause(rv, ri), Facet: what,
 			Message: fmt.Sprintf("%s grants %s; %s", rv.Ref, what, where)})
 	}
 	return out

@@ -8,6 +8,7 @@ import (
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/fieldpath"
 	"github.com/kubeward/kubeward/internal/inventory"
+	"github.com/kubeward/kubeward/internal/placeholder"
 )
 
 // externalStorageRefs are the references of the checks that find a
@@ -107,7 +108,7 @@ func isAWSSecretShape(v string) bool {
 			return false
 		}
 	}
-	return up && lo && dig && !IsPlaceholder(t)
+	return up && lo && dig && !placeholder.Is(t)
 }
 
 // describe renders the strongest of ds and where it is in a multi-line

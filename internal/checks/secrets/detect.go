@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/placeholder"
 )
 
 // Kind is what a value looks like.
@@ -227,7 +228,7 @@ func fixed(s string, at, prefix, n int, ok func(byte) bool, k Kind) (int, Kind) 
 		return 0, None
 	}
 	end := run(s, at+prefix, ok)
-	if end-at-prefix != n || IsPlaceholder(s[at:end]) {
+	if end-at-prefix != n || placeholder.Is(s[at:end]) {
 		return 0, None
 	}
 	return end, k
@@ -239,7 +240,7 @@ func atLeast(s string, at, prefix, n int, ok func(byte) bool, k Kind) (int, Kind
 		return 0, None
 	}
 	end := run(s, at+prefix, ok)
-	if end-at-prefix < n || IsPlaceholder(s[at:end]) {
+	if end-at-prefix < n || placeholder.Is(s[at:end]) {
 		return 0, None
 	}
 	return end, k
@@ -284,7 +285,7 @@ func matchGitHub(s string, at int) (int, Kind) {
 		return 0, None
 	}
 	end := run(s, at+4, isAlnum)
-	if end-at-4 != 36 || (end < len(s) && s[end] == '_') || IsPlaceholder(s[at:end]) {
+	if end-at-4 != 36 || (end < len(s) && s[end] == '_') || placeholder.Is(s[at:end]) {
 		return 0, None
 	}
 	return end, GitHubToken
@@ -304,7 +305,7 @@ func matchSlack(s string, at int) (int, Kind) {
 		return 0, None
 	}
 	end := run(s, at+5, isAlnumOrDash)
-	if end-at-5 < 20 || !hasDigit(s[at+5:end]) || IsPlaceholder(s[at:end]) {
+	if end-at-5 < 20 || !hasDigit(s[at+5:end]) || placeholder.Is(s[at:end]) {
 		return 0, None
 	}
 	return end, SlackToken
@@ -327,7 +328,7 @@ func matchSlackWebhook(s string, at int) (int, Kind) {
 	}
 	end := run(s, ts, isPathWord)
 	tail := s[ts:end]
-	if strings.Count(tail, "/") < 2 || len(tail)-strings.LastIndexByte(tail, '/')-1 < 16 || IsPlaceholder(tail) {
+	if strings.Count(tail, "/") < 2 || len(tail)-strings.LastIndexByte(tail, '/')-1 < 16 || placeholder.Is(tail) {
 		return 0, None
 	}
 	return end, SlackWebhook
@@ -440,7 +441,7 @@ func matchURLPassword(s string, at int) (int, Kind) {
 	if u, err := url.PathUnescape(pass); err == nil {
 		pass = u
 	}
-	if IsPlaceholder(pass) || isReference(pass) {
+	if placeholder.Is(pass) || isReference(pass) {
 		return 0, None
 	}
 	return end, URLPassword

@@ -3,6 +3,8 @@ package secrets
 import (
 	"math"
 	"strings"
+
+	"github.com/kubeward/kubeward/internal/placeholder"
 )
 
 // highEntropy reports whether v, trimmed, is one random-looking token of
@@ -65,7 +67,7 @@ func highEntropy(v string) (int, bool) {
 	if shannon(body) < entropyThreshold(len(body)) {
 		return 0, false
 	}
-	if IsPlaceholder(t) {
+	if placeholder.Is(t) {
 		return 0, false
 	}
 	return len(t), true

@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/kubeward/kubeward/internal/placeholder"
 )
 
 // hostileValues are inputs built to make a careless matcher quadratic or
@@ -45,7 +47,7 @@ func TestHostileInputs(t *testing.T) {
 			if ds := Classify("API_TOKEN", v, true); len(ds) > maxHits {
 				t.Errorf("Classify: %d detections", len(ds))
 			}
-			IsPlaceholder(v)
+			placeholder.Is(v)
 			SafeName(v)
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/fieldpath"
 	"github.com/kubeward/kubeward/internal/inventory"
+	"github.com/kubeward/kubeward/internal/placeholder"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
@@ -19,7 +20,7 @@ import (
 // Reads: data, stringData, type. One finding per Secret (the fix, taking the
 // Secret out of the repository, is per Secret), at the key holding the
 // strongest evidence, with the number of other keys holding values.
-// Allows: empty values and placeholders (IsPlaceholder: <changeme>, ${VAR},
+// Allows: empty values and placeholders (placeholder.Is: <changeme>, ${VAR},
 // REPLACE_ME, "example", base64 of those; unrendered Helm values fail to
 // decode as base64 and arrive empty); certificates and public keys; keys
 // naming non-secret facts (username, namespace, host, known_hosts...) whose
@@ -132,14 +133,14 @@ func committedValue(typ corev1.SecretType, field, key, v string) *committed {
 		}
 		c.sev = check.Critical
 	case typ == corev1.SecretTypeServiceAccountToken && key == corev1.ServiceAccountTokenKey:
-		if len(c.ds) == 0 && IsPlaceholder(v) {
+		if len(c.ds) == 0 && placeholder.Is(v) {
 			return nil
 		}
 		c.sev = check.Critical
 	case len(c.ds) > 0:
 	case strings.Contains(strings.TrimSpace(v), "\n"):
 		return nil // a config file with no credential in it
-	case IsPlaceholder(v) || isPublicMaterial(v) || nonSecretKey(key):
+	case placeholder.Is(v) || isPublicMaterial(v) || nonSecretKey(key):
 		return nil
 	case c.class == NotCredential && isSetting(v):
 		return nil // CRYPTO_KEY_CIPHER: aes-xts-plain64 configures, it is not secret

@@ -67,6 +67,8 @@ func resourceRequests(ctx *check.Context, inv *inventory.Inventory) []check.Resu
 				Path:   c.Path.Child("resources", "requests"),
 				Message: fmt.Sprintf("container %q has no %s request, and %s", c.Name,
 					strings.Join(missing, " or "), noDefault(p.Namespace())),
+				Cause: resourcesCause(c),
+				Facet: "no " + strings.Join(missing, " or ") + " request",
 			})
 		}
 	}

@@ -142,6 +142,11 @@ func noDefault(ns string) string {
 	return "no LimitRange in the scan gives namespace \"" + ns + "\" a default"
 }
 
+// resourcesCause is the root cause the three resource checks share: one
+// container's resources block, which one finding names all that is missing
+// from (see check.Fold).
+func resourcesCause(c inventory.Container) string { return "resources of " + c.Path.String() }
+
 // missingLimits reports the containers that will have no limit of r.
 // Ephemeral containers cannot have resources and are skipped.
 func missingLimits(ctx *check.Context, inv *inventory.Inventory, r corev1.ResourceName, label string) []check.Result {
@@ -158,6 +163,8 @@ func missingLimits(ctx *check.Context, inv *inventory.Inventory, r corev1.Resour
 				Pod:     p,
 				Path:    c.Path.Child("resources", "limits", string(r)),
 				Message: fmt.Sprintf("container %q has no %s limit, and %s", c.Name, label, noDefault(p.Namespace())),
+				Cause:   resourcesCause(c),
+				Facet:   "no " + label + " limit",
 			})
 		}
 	}

@@ -269,6 +269,10 @@ func sensitiveHostPath(_ *check.Context, p *inventory.Pod) []check.Result {
 			Path:     p.SpecPath.Child("volumes").Index(i).Child("hostPath", "path"),
 			Severity: worst.severity,
 			Message:  fmt.Sprintf("container %q %s host path %s: %s", container, how, exposed, worst.why),
+			// The Pod Security control on hostPath volumes reports the same
+			// volumes less precisely: this finding speaks for it.
+			Cause: check.CauseHostPath,
+			Leads: true,
 		})
 	}
 	return out
