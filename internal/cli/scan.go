@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -34,6 +35,7 @@ type scanFlags struct {
 	input          inputFlags
 	showSuppressed bool
 	failIncomplete bool
+	gateVendored   bool
 	ignoreGaps     []string
 	sarifOmit      bool
 	vulnDB         vulnDBFlags // --vuln-db (images_vulns.go)
@@ -81,12 +83,15 @@ func (f *scanFlags) register(cmd *cobra.Command) {
 func (f *scanFlags) registerCoverage(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.BoolVar(&f.failIncomplete, "fail-on-incomplete", false, "exit 1 when the coverage report has a gap nobody accepted: a kind the identity could not read, or a check with nothing to judge (see the coverage section)")
+	fl.BoolVar(&f.gateVendored, "gate-vendored", false, "count findings in vendored code (a chart's charts/ dependencies, paths.vendored of the configuration) in the gate; they are listed apart either way")
 	fl.StringArrayVar(&f.ignoreGaps, "ignore-gap", nil, "accept a known coverage gap, GAP=REASON (GAP as the coverage report names it: podtemplates, secrets, control-plane, ...); it is still reported but does not fail --fail-on-incomplete (repeatable)")
 }
 
 // run is a prepared scan: options, checks, suppressions and the gate.
 type run struct {
 	failIncomplete bool
+	gateVendored   bool
+	vendored       *scan.Vendored
 	acceptGaps     []scan.AcceptGap
 	opts           *check.Options
 	checks         []*check.Check
@@ -178,7 +183,12 @@ func (f *scanFlags) prepare(cmd *cobra.Command) (*run, error) {
 	if _, err := pssChecks.Evaluator().LevelVersion(opts.PSSLevel, opts.PSSVersion); err != nil {
 		return nil, usageErr("%v", err)
 	}
-	r := &run{opts: opts, suppress: sup, failIncomplete: f.failIncomplete, acceptGaps: accepts, config: found, frameworks: fws}
+	r := &run{opts: opts, suppress: sup, failIncomplete: f.failIncomplete, gateVendored: f.gateVendored, acceptGaps: accepts, config: found, frameworks: fws}
+	if path != "" && len(cfg.Paths.Vendored) > 0 {
+		if r.vendored, err = scan.NewVendored(cfg.Paths.Vendored, filepath.Dir(path)); err != nil {
+			return nil, usageErr("config %s: %v", path, err)
+		}
+	}
 	if failOn != "none" {
 		sev, err := check.ParseSeverity(failOn)
 		if err != nil {
@@ -256,7 +266,7 @@ func (f *scanFlags) selectFrameworks(checksSet, levelSet bool, opts *check.Optio
 // they state is the one the exit code follows.
 func (r *run) reportOptions() report.Options {
 	return report.Options{Checks: r.checks, ToolVersion: version.String(), FailOn: r.failOn, FailOnIncomplete: r.failIncomplete,
-		Baselined: r.baselined}
+		Baselined: r.baselined, GateVendored: r.gateVendored}
 }
 
 // finish writes the reports and turns the result into an exit code.
@@ -371,7 +381,7 @@ read or that the API server would reject, a chart that did not render.`,
 			if err != nil {
 				return err
 			}
-			so := scan.Options{Checks: r.checks, CheckOptions: r.opts, Suppressions: r.suppress}
+			so := scan.Options{Checks: r.checks, CheckOptions: r.opts, Suppressions: r.suppress, Vendored: r.vendored}
 			var gaps []scan.Gap
 			if f.images.enabled {
 				if so.Images, gaps, err = f.imageHook(cmd.Context(), r, nil); err != nil {

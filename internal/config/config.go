@@ -70,8 +70,13 @@ type File struct {
 	CustomChecks []string `yaml:"customChecks"`
 	// Paths.Exclude are gitignore patterns, relative to the file's
 	// directory, of paths no command reads (as a .kubewardignore file).
+	// Paths.Vendored are gitignore patterns, relative to the file's
+	// directory, of code the user does not own (upstream manifests, a
+	// vendored chart): its findings are reported apart and do not fail
+	// the gate unless --gate-vendored.
 	Paths struct {
-		Exclude []string `yaml:"exclude"`
+		Exclude  []string `yaml:"exclude"`
+		Vendored []string `yaml:"vendored"`
 	} `yaml:"paths"`
 	// Coverage accepts known gaps of cluster and node scans.
 	Coverage struct {
@@ -123,6 +128,11 @@ func Parse(data []byte) (*File, error) {
 	for i, p := range f.Paths.Exclude {
 		if strings.TrimSpace(p) == "" || strings.HasPrefix(p, "#") {
 			return nil, fmt.Errorf("paths.exclude[%d]: %q is not a pattern", i, p)
+		}
+	}
+	for i, p := range f.Paths.Vendored {
+		if strings.TrimSpace(p) == "" || strings.HasPrefix(p, "#") {
+			return nil, fmt.Errorf("paths.vendored[%d]: %q is not a pattern", i, p)
 		}
 	}
 	if err := f.Images.Vulnerabilities.Validate(); err != nil {

@@ -202,6 +202,11 @@ func (d *docDecoder) decode() ([]decoded, string) {
 	if isKubeconfig(apiVersion, kind) {
 		return nil, kubeconfigReason
 	}
+	if p := scalarField(top, "$patch"); p != "" {
+		// No object carries a strategic-merge directive: this is a
+		// Kustomize patch, judged in the object it patches.
+		return nil, "a strategic-merge patch ($patch: " + p + "), not an object; scan the overlay that applies it"
+	}
 	// A document with items is a list, whatever its kind, as client-go's
 	// unstructured decoder reads it (so a custom resource whose kind ends
 	// in "List" is an object); a typed list without items is empty.

@@ -240,3 +240,15 @@ func TestPlaceholderIsAWarning(t *testing.T) {
 		}
 	}
 }
+
+// TestStrategicMergePatchIsNotAnObject is microservices-demo's
+// without-loadgenerator component: a "$patch: delete" fragment is a
+// Kustomize patch, skipped with its reason, never an unknown-field problem.
+func TestStrategicMergePatchIsNotAnObject(t *testing.T) {
+	log := &diag.Log{}
+	d := &Decoder{Log: log, Reads: func(schema.GroupKind) bool { return true }}
+	n := d.Decode(Input{Name: "delete-loadgenerator.patch.yaml", Data: []byte("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: loadgenerator\n$patch: delete\n")}, func(*inventory.Object) {})
+	if n != 0 || len(log.Problems()) != 0 || len(log.Skipped()) != 1 || !strings.Contains(log.Skipped()[0].Reason, "strategic-merge patch") {
+		t.Errorf("objects %d, problems %v, skipped %+v; want the patch skipped with its reason", n, log.Problems(), log.Skipped())
+	}
+}

@@ -33,6 +33,9 @@ type Options struct {
 	Unreadable []Unreadable
 	// AcceptGaps are gaps the user accepts: still reported, not gating.
 	AcceptGaps []AcceptGap
+	// Vendored marks the findings in code the user does not own; nil
+	// applies the default (a chart's dependencies) alone.
+	Vendored *Vendored
 }
 
 // Result is everything a report renders.
@@ -156,6 +159,16 @@ func (e *Engine) Finish(inv *inventory.Inventory, findings []check.Finding) *Res
 	}
 	if e.Runner.HasInventoryChecks() {
 		findings = append(findings, e.Runner.CheckInventory(e.Ctx, inv)...)
+	}
+	vendored := map[inventory.Source]bool{} // one decision per place, not per finding
+	for i := range findings {
+		src := findings[i].Source
+		v, ok := vendored[src]
+		if !ok {
+			v = e.opts.Vendored.Is(src)
+			vendored[src] = v
+		}
+		findings[i].Vendored = v
 	}
 	res := &Result{
 		Findings: check.Finish(findings),
