@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/scan"
 )
 
@@ -92,10 +93,9 @@ func Evaluate(fw *Framework, res *scan.Result) *Result {
 		objects  map[string]bool
 	}
 	byCheck := map[string]*failing{}
-	for i := range res.Findings {
-		f := &res.Findings[i]
+	count := func(f *check.Finding) {
 		if f.Suppressed() {
-			continue
+			return
 		}
 		b := byCheck[f.CheckID]
 		if b == nil {
@@ -104,6 +104,15 @@ func Evaluate(fw *Framework, res *scan.Result) *Result {
 		}
 		b.findings++
 		b.objects[f.Object.String()] = true
+	}
+	for i := range res.Findings {
+		f := &res.Findings[i]
+		count(f)
+		// A finding folded into another of the same root cause still fails
+		// its own check's controls.
+		for j := range f.Folded {
+			count(&f.Folded[j])
+		}
 	}
 
 	out := &Result{Framework: fw, Counts: map[Status]int{}}

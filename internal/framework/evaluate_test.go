@@ -201,3 +201,27 @@ func TestEvaluateCoverage(t *testing.T) {
 		t.Errorf("control plane accepted as absent: 1.2.1 is %s, want not-applicable", c.Status)
 	}
 }
+
+// TestEvaluateFolded: a finding folded into another about the same root
+// cause (pss-host-path-volumes under sensitive-host-path) still fails its
+// own check's control.
+func TestEvaluateFolded(t *testing.T) {
+	pss := get(t, "pss-baseline")
+	pod := "apiVersion: v1\nkind: Pod\nmetadata: {name: agent, namespace: ns}\nspec:\n  containers: [{name: c, image: x, volumeMounts: [{name: sock, mountPath: /var/run/docker.sock}]}]\n  volumes: [{name: sock, hostPath: {path: /var/run/docker.sock}}]\n"
+	res, _ := scanFiles(t, pss, map[string]string{"agent.yaml": pod})
+	var folded []check.Finding
+	for _, f := range res.Findings {
+		if f.CheckID == "pss-host-path-volumes" {
+			lead := f
+			lead.CheckID, lead.Folded = "sensitive-host-path", []check.Finding{f}
+			folded = append(folded, lead)
+		}
+	}
+	if len(folded) != 1 {
+		t.Fatalf("findings %v: want one pss-host-path-volumes", res.Findings)
+	}
+	res.Findings = folded
+	if c := control(t, framework.Evaluate(pss, res), "5"); c.Status != framework.Failed {
+		t.Errorf("folded hostPath finding: control 5 is %s, want failed", c.Status)
+	}
+}
