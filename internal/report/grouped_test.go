@@ -155,6 +155,13 @@ func TestGroupedFindingsInEveryFormat(t *testing.T) {
 	if failures != 1 {
 		t.Errorf("JUnit has %d failures, want 1", failures)
 	}
+
+	page := string(render(t, "html", res, o))
+	for _, want := range []string{`"a":"also in 2 other places: deploy/ha/install.yaml:24:23, deploy/old/install.yaml:24:23"`, `"v":true`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("HTML data lacks %s", want)
+		}
+	}
 }
 
 func TestGateVendored(t *testing.T) {

@@ -91,6 +91,11 @@ type htmlFinding struct {
 	Message    string `json:"m"`
 	Fix        string `json:"f,omitempty"` // only when it differs from the check's
 	Suppressed string `json:"x,omitempty"` // the suppression's reason
+	// Also names the other places of a finding found in several files
+	// (check.Finding.Elsewhere), counted once; Vendored marks code the
+	// user does not own, outside the gate unless --gate-vendored.
+	Also     string `json:"a,omitempty"`
+	Vendored bool   `json:"v,omitempty"`
 }
 
 // HTML writes the self-contained HTML report.
@@ -116,6 +121,7 @@ func HTML(w io.Writer, res *scan.Result, o Options) error {
 		if f.Fix != d.Checks[c].Fix {
 			h.Fix = f.Fix
 		}
+		h.Also, h.Vendored = alsoIn(f, 0), f.Vendored && !o.GateVendored
 		if f.Suppressed() {
 			h.Suppressed = f.Suppression.Reason
 			if h.Suppressed == "" {

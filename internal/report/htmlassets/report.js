@@ -100,6 +100,8 @@
     if (f.x) head.append(el("span", { class: "badge", title: f.x }, "suppressed: " + f.x));
     r.append(head, el("div", {}, f.m));
     if (f.w) r.append(el("div", { class: "where" }, f.w));
+    if (f.a) r.append(el("div", { class: "where" }, f.a));
+    if (f.v) r.append(el("div", { class: "where" }, "vendored code: outside the gate"));
     if (f.p) r.append(el("div", { class: "path" }, "at " + f.p));
     if (f.f) r.append(el("div", { class: "fix" }, "fix: " + f.f));
     return r;
