@@ -115,7 +115,7 @@ func WebhookConfiguration(o ConfigOptions) (*admissionregv1.ValidatingWebhookCon
 		return nil, fmt.Errorf("name the webhook's Service and namespace, or a URL")
 	}
 	meta := metav1.ObjectMeta{Name: o.Name, Labels: map[string]string{
-		"app.kubernetes.io/name": "kubeward-webhook", "app.kubernetes.io/component": "admission-webhook"}}
+		"app.kubernetes.io/name": "kubeward", "app.kubernetes.io/component": "admission-webhook"}}
 	if o.CertManagerCA != "" {
 		ns, name, ok := strings.Cut(o.CertManagerCA, "/")
 		if !ok || ns == "" || name == "" || strings.Contains(name, "/") {

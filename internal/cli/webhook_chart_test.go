@@ -1,9 +1,9 @@
 package cli
 
-// Tests of the webhook's Helm chart (deploy/helm/kubeward-webhook) and its
-// rendered manifest (deploy/webhook.yaml): they pass `kubeward scan`, agree
-// with `kubeward webhook config`, pass only flags `webhook serve` knows, and
-// grant the rights the webhook needs.
+// Tests of the webhook part of the chart deploy/helm/kubeward
+// (webhook.enabled) and its rendered manifest (deploy/webhook.yaml): they
+// pass `kubeward scan`, agree with `kubeward webhook config`, pass only
+// flags `webhook serve` knows, and grant the rights the webhook needs.
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -45,9 +46,15 @@ import (
 var updateManifest = flag.Bool("update-webhook-manifest", false, "rewrite deploy/webhook.yaml from the chart")
 
 const (
-	chartRelease   = "kubeward-webhook"
+	chartRelease   = "kubeward"
 	chartNamespace = "kubeward"
+	// webhookName names the webhook's objects for release chartRelease:
+	// the names `kubeward webhook config` and `webhook serve` default to.
+	webhookName = "kubeward-webhook"
 )
+
+// webhookOnly switches the chart to the webhook part alone.
+const webhookOnly = "controller.enabled=false,webhook.enabled=true"
 
 func repoRoot(t testing.TB) string {
 	t.Helper()
@@ -55,28 +62,26 @@ func repoRoot(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "deploy", "helm", "kubeward-webhook", "Chart.yaml")); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, "deploy", "helm", "kubeward", "Chart.yaml")); err != nil {
 		t.Fatal(err)
 	}
 	return dir
 }
 
-func chartDir(t testing.TB) string {
-	return filepath.Join(repoRoot(t), "deploy", "helm", "kubeward-webhook")
-}
-
-// render renders the chart as `helm template kubeward-webhook -n kubeward`.
+// renderChart renders the chart's webhook part as `helm template kubeward
+// deploy/helm/kubeward -n kubeward --set webhook.enabled=true,...`.
 func renderChart(t testing.TB, set ...string) []manifest.Input {
 	t.Helper()
-	r, err := helm.New(helm.Options{ReleaseName: chartRelease, Namespace: chartNamespace, Set: set})
+	r, err := helm.New(helm.Options{ReleaseName: chartRelease, Namespace: chartNamespace, Set: append([]string{webhookOnly}, set...)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, err := r.Render(chartDir(t), "deploy/helm/kubeward-webhook")
+	in, err := r.Render(kubewardChartDir(t), "deploy/helm/kubeward")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return in
+	// The reports' CRDs are the controller's, not the webhook's.
+	return slices.DeleteFunc(in, func(i manifest.Input) bool { return strings.HasPrefix(i.Template, "kubeward/crds/") })
 }
 
 // text joins rendered documents as `helm template` prints them.
@@ -113,14 +118,14 @@ func chartObjects[T any](t testing.TB, in []manifest.Input, kind string) []*T {
 }
 
 // scanChart runs every registered check over the chart as `kubeward scan
-// deploy/helm/kubeward-webhook --set ...` does.
+// deploy/helm/kubeward --set ...` does.
 func scanChart(t testing.TB, set ...string) *scan.Result {
 	t.Helper()
 	l, err := loader.New(loader.Options{Helm: helm.Options{Set: set}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, _, err := scan.New(scan.Options{Checks: check.All()}).Files(l, []string{chartDir(t)})
+	res, _, err := scan.New(scan.Options{Checks: check.All()}).Files(l, []string{kubewardChartDir(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,11 +148,12 @@ func describe(fs []check.Finding) []string {
 	return out
 }
 
-// TestChartScansClean: the chart passes kubeward's own scan in every TLS
-// mode; self-managed TLS needs rights the RBAC checks report below the
+// TestChartScansClean: the webhook part passes kubeward's own scan in every
+// TLS mode; self-managed TLS needs rights the RBAC checks report below the
 // default gate (its CA Secret; updating its own named webhook
 // configuration, reported at info), and the chart shows them rather than
-// hiding them.
+// hiding them. The image has no digest until it is pushed (info), as in
+// TestKubewardChartScansClean.
 func TestChartScansClean(t *testing.T) {
 	for _, tt := range []struct {
 		mode string
@@ -155,8 +161,8 @@ func TestChartScansClean(t *testing.T) {
 		want []string
 	}{
 		{"certManager (default)", nil, nil},
-		{"secret", []string{"tls.mode=secret,tls.secretName=webhook-tls,tls.caBundle=PEM"}, nil},
-		{"selfManaged", []string{"tls.mode=selfManaged"}, []string{
+		{"secret", []string{"webhook.tls.mode=secret,webhook.tls.secretName=webhook-tls,webhook.tls.caBundle=PEM"}, nil},
+		{"selfManaged", []string{"webhook.tls.mode=selfManaged"}, []string{
 			"rbac-admission-webhook-config ClusterRole/release-name-kubeward-webhook-cabundle",
 			"rbac-secrets-read Role/release-name-kubeward-webhook-ca",
 			"rbac-token-creation Role/release-name-kubeward-webhook-ca",
@@ -164,9 +170,11 @@ func TestChartScansClean(t *testing.T) {
 		}},
 	} {
 		t.Run(tt.mode, func(t *testing.T) {
-			res := scanChart(t, tt.set...)
-			if got := describe(res.Findings); !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("findings:\n got %q\nwant %q", got, tt.want)
+			res := scanChart(t, append([]string{webhookOnly}, tt.set...)...)
+			want := append([]string{"image-no-digest Deployment/release-name-kubeward-webhook"}, tt.want...)
+			sort.Strings(want)
+			if got := describe(res.Findings); !reflect.DeepEqual(got, want) {
+				t.Errorf("findings:\n got %q\nwant %q", got, want)
 				for _, f := range res.Findings {
 					t.Logf("%s %s %s: %s", f.CheckID, f.Object, f.Path, f.Message)
 				}
@@ -179,7 +187,8 @@ func TestChartScansClean(t *testing.T) {
 }
 
 // TestRenderedManifestScansClean: deploy/webhook.yaml, as `kubeward scan
-// deploy/webhook.yaml` reads it.
+// deploy/webhook.yaml` reads it: clean but for the image's digest, which
+// exists once it is pushed.
 func TestRenderedManifestScansClean(t *testing.T) {
 	l, err := loader.New(loader.Options{})
 	if err != nil {
@@ -192,7 +201,7 @@ func TestRenderedManifestScansClean(t *testing.T) {
 	for _, p := range res.Problems {
 		t.Errorf("problem: %s", p)
 	}
-	if len(res.Findings) != 0 || res.Objects < 12 {
+	if got := describe(res.Findings); !reflect.DeepEqual(got, []string{"image-no-digest Deployment/kubeward-webhook"}) || res.Objects < 12 {
 		t.Errorf("%d objects, findings %q", res.Objects, describe(res.Findings))
 	}
 }
@@ -200,18 +209,18 @@ func TestRenderedManifestScansClean(t *testing.T) {
 // TestWebhookConfigurationAgrees: the chart's configuration is the one
 // `kubeward webhook config` prints for the same names.
 func TestWebhookConfigurationAgrees(t *testing.T) {
-	in := renderChart(t, "config.webhook.exemptions.namespaces={legacy}")
+	in := renderChart(t, "webhook.config.webhook.exemptions.namespaces={legacy}")
 	vwcs := chartObjects[admissionregv1.ValidatingWebhookConfiguration](t, in, "ValidatingWebhookConfiguration")
 	if len(vwcs) != 1 {
 		t.Fatalf("%d configurations", len(vwcs))
 	}
 	got := vwcs[0]
-	want, err := admission.WebhookConfiguration(admission.ConfigOptions{Name: chartRelease, Namespace: chartNamespace, ServiceName: chartRelease,
+	want, err := admission.WebhookConfiguration(admission.ConfigOptions{Name: webhookName, Namespace: chartNamespace, ServiceName: webhookName,
 		ExemptNamespaces: []string{"legacy"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Name != want.Name || got.Annotations["cert-manager.io/inject-ca-from"] != chartNamespace+"/"+chartRelease {
+	if got.Name != want.Name || got.Annotations["cert-manager.io/inject-ca-from"] != chartNamespace+"/"+webhookName {
 		t.Errorf("metadata = %+v", got.ObjectMeta)
 	}
 	if !reflect.DeepEqual(got.Webhooks, want.Webhooks) {
@@ -224,7 +233,7 @@ func TestWebhookConfigurationAgrees(t *testing.T) {
 // TestChartArgsAreFlags: every argument the chart passes is a flag of
 // `kubeward webhook serve`, in every TLS mode.
 func TestChartArgsAreFlags(t *testing.T) {
-	for _, set := range [][]string{nil, {"tls.mode=selfManaged"}, {"tls.mode=secret,tls.secretName=x,tls.caBundle=PEM"}} {
+	for _, set := range [][]string{nil, {"webhook.tls.mode=selfManaged"}, {"webhook.tls.mode=secret,webhook.tls.secretName=x,webhook.tls.caBundle=PEM"}} {
 		deps := chartObjects[appsv1.Deployment](t, renderChart(t, set...), "Deployment")
 		if len(deps) != 1 {
 			t.Fatalf("%d deployments", len(deps))
@@ -251,8 +260,8 @@ func TestChartArgsAreFlags(t *testing.T) {
 // TestRenderedManifest: deploy/webhook.yaml is the chart rendered with its
 // defaults for release kubeward-webhook in namespace kubeward.
 func TestRenderedManifest(t *testing.T) {
-	header := "# kubeward's admission webhook, rendered from deploy/helm/kubeward-webhook with its\n" +
-		"# defaults (TLS from cert-manager) for release kubeward-webhook in namespace kubeward:\n" +
+	header := "# kubeward's admission webhook, rendered from deploy/helm/kubeward with the webhook part alone\n" +
+		"# (--set " + webhookOnly + "; TLS from cert-manager) for release kubeward in namespace kubeward:\n" +
 		"#   kubectl create namespace kubeward && kubectl apply -n kubeward -f deploy/webhook.yaml\n" +
 		"# Generated by `go test ./internal/cli -run TestRenderedManifest -update-webhook-manifest`; edit the chart, not this file.\n" +
 		"# Before applying it, list the API server's addresses in the NetworkPolicy's rule for port 8443 (`from:`):\n" +
@@ -310,10 +319,11 @@ func TestChartNetworkPolicyLimitsReviews(t *testing.T) {
 	kubetest.SkipIfShort(t)
 	c := kubetest.Start(t, kubetest.Options{})
 	install := func(vals map[string]any) error {
-		ch, err := helmloader.Load(chartDir(t))
+		ch, err := helmloader.Load(kubewardChartDir(t))
 		if err != nil {
 			t.Fatal(err)
 		}
+		vals = commonutil.MergeTables(vals, map[string]any{"controller": map[string]any{"enabled": false}, "webhook": map[string]any{"enabled": true}})
 		top, err := commonutil.ToRenderValues(ch, vals, common.ReleaseOptions{Name: chartRelease, Namespace: chartNamespace, IsInstall: true},
 			common.DefaultCapabilities.Copy())
 		if err != nil {
@@ -345,7 +355,7 @@ func TestChartRBACSuffices(t *testing.T) {
 	c := kubetest.Start(t, kubetest.Options{})
 	cs := c.Client()
 	ctx := context.Background()
-	in := renderChart(t, "tls.mode=selfManaged")
+	in := renderChart(t, "webhook.tls.mode=selfManaged")
 	for _, ns := range []string{chartNamespace, "shop"} {
 		if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
@@ -395,7 +405,7 @@ func TestChartRBACSuffices(t *testing.T) {
 	}
 
 	// A kubeconfig for the chart's ServiceAccount, with a bound token.
-	tok, err := cs.CoreV1().ServiceAccounts(chartNamespace).CreateToken(ctx, chartRelease, &authnv1.TokenRequest{
+	tok, err := cs.CoreV1().ServiceAccounts(chartNamespace).CreateToken(ctx, webhookName, &authnv1.TokenRequest{
 		Spec: authnv1.TokenRequestSpec{ExpirationSeconds: ptr.To[int64](3600)}}, metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)

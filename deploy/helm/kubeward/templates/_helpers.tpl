@@ -42,3 +42,126 @@ app.kubernetes.io/name: kubeward
 app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/component: agent
 {{- end -}}
+
+{{- define "kubeward.webhook.name" -}}
+{{- printf "%s-webhook" (include "kubeward.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "kubeward.webhook.selectorLabels" -}}
+app.kubernetes.io/name: kubeward
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: admission-webhook
+{{- end -}}
+
+{{- define "kubeward.webhook.tlsSecret" -}}
+{{- if eq .Values.webhook.tls.mode "certManager" -}}
+{{ include "kubeward.webhook.name" . }}-tls
+{{- else -}}
+{{ required "webhook.tls.secretName is required with webhook.tls.mode=secret" .Values.webhook.tls.secretName }}
+{{- end -}}
+{{- end -}}
+
+{{- /* The webhook and the audit backend take connections from the API
+       server. lookup answers only when the chart is installed into a
+       cluster: offline renders (helm template, kubeward scan) show the
+       policy as is. */ -}}
+{{- define "kubeward.requireAPIServerCIDRs" -}}
+{{- if and .Values.networkPolicy.enabled (not .Values.networkPolicy.apiServerCIDRs) (not .Values.networkPolicy.reviewsFromAnywhere) (lookup "v1" "Namespace" "" "kube-system") -}}
+{{- fail "networkPolicy.apiServerCIDRs is empty: every pod in the cluster could reach the webhook's review port (or the audit backend). Set it to the addresses the API server calls from (see values.yaml), or set networkPolicy.reviewsFromAnywhere=true to accept that, or networkPolicy.enabled=false." -}}
+{{- end -}}
+{{- end -}}
+
+{{- /* A CA of the part's own (self-signed, ten years) signs its serving
+       certificate (90 days, renewed 30 days before); the part reloads the
+       renewed files itself. Called with (list $ name). */ -}}
+{{- define "kubeward.certManager" -}}
+{{- $ := index . 0 -}}
+{{- $name := index . 1 -}}
+apiVersion: cert-manager.io/v1
+kind: Issuer
+metadata:
+  name: {{ $name }}-selfsigned
+  namespace: {{ $.Release.Namespace }}
+  labels:
+    {{- include "kubeward.labels" $ | nindent 4 }}
+spec:
+  selfSigned: {}
+---
+apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata:
+  name: {{ $name }}-ca
+  namespace: {{ $.Release.Namespace }}
+  labels:
+    {{- include "kubeward.labels" $ | nindent 4 }}
+spec:
+  isCA: true
+  commonName: {{ $name }}-ca
+  secretName: {{ $name }}-ca
+  duration: 87600h
+  privateKey:
+    algorithm: ECDSA
+    size: 256
+  issuerRef:
+    name: {{ $name }}-selfsigned
+    kind: Issuer
+---
+apiVersion: cert-manager.io/v1
+kind: Issuer
+metadata:
+  name: {{ $name }}-ca
+  namespace: {{ $.Release.Namespace }}
+  labels:
+    {{- include "kubeward.labels" $ | nindent 4 }}
+spec:
+  ca:
+    secretName: {{ $name }}-ca
+---
+apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata:
+  name: {{ $name }}
+  namespace: {{ $.Release.Namespace }}
+  labels:
+    {{- include "kubeward.labels" $ | nindent 4 }}
+spec:
+  secretName: {{ $name }}-tls
+  duration: 2160h
+  renewBefore: 720h
+  privateKey:
+    algorithm: ECDSA
+    size: 256
+    rotationPolicy: Always
+  dnsNames:
+    - {{ $name }}.{{ $.Release.Namespace }}.svc
+    - {{ $name }}.{{ $.Release.Namespace }}.svc.cluster.local
+  issuerRef:
+    name: {{ $name }}-ca
+    kind: Issuer
+{{- end -}}
+
+{{- /* Egress rules of a part that talks to the API server: DNS and the
+       API server's addresses and ports. */ -}}
+{{- define "kubeward.egressAPIServer" -}}
+- ports:
+    - port: 53
+      protocol: UDP
+    - port: 53
+      protocol: TCP
+  to:
+    - namespaceSelector:
+        matchLabels:
+          kubernetes.io/metadata.name: kube-system
+- ports:
+    {{- range .Values.networkPolicy.apiServerPorts }}
+    - port: {{ . }}
+      protocol: TCP
+    {{- end }}
+  {{- with .Values.networkPolicy.apiServerCIDRs }}
+  to:
+    {{- range . }}
+    - ipBlock:
+        cidr: {{ . }}
+    {{- end }}
+  {{- end }}
+{{- end -}}
