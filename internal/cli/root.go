@@ -81,6 +81,7 @@ which), 2 usage or input error, including input that holds nothing to judge.`,
 		newNodeCmd(s),
 		newImagesCmd(s),
 		newDiffCmd(s),
+		newFixCmd(s),
 		newAgentCmd(s),
 	)
 	return root

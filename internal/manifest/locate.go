@@ -191,3 +191,14 @@ func (l *lazyLocator) LocateValueLine(path *fieldpath.Path, k int) (inventory.Po
 	}
 	return (&nodeLocator{root: &root, prefix: l.prefix, lineOffset: l.lineOffset}).LocateValueLine(path, k)
 }
+
+// OwnText reports whether o's positions are in the text of its own
+// document (a plain manifest), not in the files a Kustomize overlay was
+// built from: only then does editing that document edit the object.
+func OwnText(o *inventory.Object) bool {
+	switch o.Locator.(type) {
+	case *nodeLocator, *lazyLocator:
+		return true
+	}
+	return false
+}

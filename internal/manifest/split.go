@@ -78,3 +78,21 @@ func CountDocuments(data []byte) int {
 	}
 	return n
 }
+
+// Document is one document of a stream, numbered as the decoder numbers
+// them (inventory.Source.Document is its index): Data[Start:End], whose
+// first line is Line (1-based).
+type Document struct {
+	Start, End, Line int
+}
+
+// Documents cuts a stream into documents as Decode does, so that a
+// command that edits a file finds the document a finding names.
+func Documents(data []byte) []Document {
+	spans := splitDocuments(data)
+	out := make([]Document, len(spans))
+	for i, s := range spans {
+		out[i] = Document{Start: s.start, End: s.end, Line: s.line}
+	}
+	return out
+}
