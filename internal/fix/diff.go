@@ -1,6 +1,8 @@
 package fix
 
 import (
+	"strings"
+
 	"github.com/pmezard/go-difflib/difflib"
 )
 
@@ -12,7 +14,19 @@ func Diff(name string, old, new []byte) (string, error) {
 		return "", nil
 	}
 	return difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
-		A: difflib.SplitLines(string(old)), B: difflib.SplitLines(string(new)),
+		A: lines(old), B: lines(new),
 		FromFile: "a/" + name, ToFile: "b/" + name, Context: 3,
 	})
+}
+
+// lines splits text after each newline; a last line without one says so,
+// as diff does.
+func lines(text []byte) []string {
+	l := strings.SplitAfter(string(text), "\n")
+	if last := len(l) - 1; l[last] == "" {
+		l = l[:last]
+	} else {
+		l[last] += "\n\\ No newline at end of file\n"
+	}
+	return l
 }

@@ -10,6 +10,7 @@
 package fix
 
 import (
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"slices"
@@ -21,7 +22,6 @@ import (
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/manifest"
 	yaml "go.yaml.in/yaml/v3"
-	sigsyaml "sigs.k8s.io/yaml"
 )
 
 // Kind is one kind of fix.
@@ -135,11 +135,13 @@ func Plan(findings []check.Finding, own func(inventory.Source, inventory.Ref) bo
 				"built by a Kustomize overlay (or read from standard input): kubeward fix edits plain manifests only; run it on the files the kustomization lists"})
 			return
 		}
-		elems := fieldpath.Parse(f.Path).Elems()
-		if len(elems) < strip {
-			return
+		path := fieldpath.Parse(f.Path)
+		for range strip {
+			if path == nil {
+				return
+			}
+			path = path.Parent()
 		}
-		path := pathOf(elems[:len(elems)-strip])
 		c := Change{Kind: kind, Document: src.Document, ListItem: src.ListItem, Object: f.Object, Path: path, Line: f.Position.Line}
 		key := fmt.Sprint(src.File, "\x00", c.Document, "\x00", c.ListItem, "\x00", int(kind), "\x00", path)
 		if seen[key] {
@@ -152,21 +154,6 @@ func Plan(findings []check.Finding, own func(inventory.Source, inventory.Ref) bo
 		visit(f)
 	}
 	return plan, refused
-}
-
-func pathOf(elems []fieldpath.Elem) *fieldpath.Path {
-	var p *fieldpath.Path
-	for _, e := range elems {
-		switch {
-		case e.IsIndex:
-			p = p.Index(e.Index)
-		case e.IsKey:
-			p = p.Key(e.Name)
-		default:
-			p = p.Child(e.Name)
-		}
-	}
-	return p
 }
 
 // Result is what Patch did with one change.
@@ -241,11 +228,12 @@ func patchDoc(text []byte, cs []Change) ([]byte, error) {
 			text = e.apply(text)
 		}
 	}
-	var before, after any
-	if err := sigsyaml.Unmarshal(orig, &before); err != nil {
+	before, err := decode(orig)
+	if err != nil {
 		return nil, fmt.Errorf("the document does not decode: %w", err)
 	}
-	if err := sigsyaml.Unmarshal(text, &after); err != nil {
+	after, err := decode(text)
+	if err != nil {
 		return nil, fmt.Errorf("%w: the edit would make the document unreadable", errUnsafe)
 	}
 	for _, c := range cs {
@@ -374,4 +362,18 @@ func Own(inv *inventory.Inventory) func(inventory.Source, inventory.Ref) bool {
 	return func(s inventory.Source, r inventory.Ref) bool {
 		return own[at{s.File, s.Document, s.ListItem, r.Kind, r.Name, r.Namespace}]
 	}
+}
+
+// decode reads a document as kubectl does, within the manifest limits.
+func decode(text []byte) (any, error) {
+	var n yaml.Node
+	if err := yaml.Unmarshal(text, &n); err != nil {
+		return nil, err
+	}
+	j, err := manifest.ToJSON(&n)
+	if err != nil {
+		return nil, err
+	}
+	var v any
+	return v, json.Unmarshal(j, &v)
 }

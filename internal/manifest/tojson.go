@@ -289,3 +289,14 @@ func appendString(b []byte, s string) []byte {
 	b = append(b, s[start:]...)
 	return append(b, '"')
 }
+
+// ToJSON writes a parsed document as JSON with kubectl's semantics, within
+// DefaultLimits, for commands that decode a document again (an alias bomb
+// ends in an error, not an exhausted process).
+func ToJSON(n *yaml.Node) ([]byte, error) {
+	c := &converter{limits: DefaultLimits}
+	if err := c.emit(n, nil, 0); err != nil {
+		return nil, err
+	}
+	return c.buf, nil
+}
