@@ -137,10 +137,10 @@ func Plan(findings []check.Finding, own func(inventory.Source, inventory.Ref) bo
 		}
 		path := fieldpath.Parse(f.Path)
 		for range strip {
-			if path == nil {
-				return
-			}
 			path = path.Parent()
+		}
+		if path == nil {
+			return // a container or pod spec is never the object itself
 		}
 		c := Change{Kind: kind, Document: src.Document, ListItem: src.ListItem, Object: f.Object, Path: path, Line: f.Position.Line}
 		key := fmt.Sprint(src.File, "\x00", c.Document, "\x00", c.ListItem, "\x00", int(kind), "\x00", path)
