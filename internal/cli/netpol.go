@@ -9,10 +9,12 @@ import (
 
 	"github.com/kubeward/kubeward/internal/checks/network"
 	"github.com/kubeward/kubeward/internal/netpol"
+	"github.com/kubeward/kubeward/internal/netpol/flows"
 	"github.com/kubeward/kubeward/internal/netpol/gen"
 	"github.com/kubeward/kubeward/internal/netpol/netpolinv"
 	"github.com/kubeward/kubeward/internal/netpol/view"
 	"github.com/spf13/cobra"
+	networkingv1 "k8s.io/api/networking/v1"
 	"sigs.k8s.io/yaml"
 )
 
@@ -196,22 +198,48 @@ Exit codes: 0 allowed, 1 denied, 2 usage or input error.`,
 func newNetpolGenerateCmd(s Streams) *cobra.Command {
 	f := &netpolFlags{}
 	var connections string
+	var fromFlows []string
+	var out outputFlag
+	fo := flows.Options{}
 	cmd := &cobra.Command{
-		Use:   "generate --connections FILE [-f PATH]... | --cluster",
+		Use:   "generate (--connections FILE [-f PATH]... | --cluster) | --from-flows FILE...",
 		Short: "Write default-deny and least-privilege NetworkPolicies, proven by the engine",
-		Long: `Write a default deny (ingress and egress) and DNS egress to kube-dns for every
-namespace in scope, and the allow policies of the declared connections. The engine
-then evaluates the written policies alone over the workloads and checks that they
-allow exactly the declared connections plus DNS; the proof goes to standard error.
+		Long: `With --connections: write a default deny (ingress and egress) and DNS egress to
+kube-dns for every namespace in scope, and the allow policies of the declared
+connections. The engine then evaluates the written policies alone over the
+workloads and checks that they allow exactly the declared connections plus DNS;
+the proof goes to standard error. The connection file format is described in
+docs/netpol.md. Exit codes: 0 written and proven exact, 1 written but not exact
+(see the proof), 2 usage or input error.
 
-The connection file format is described in docs/netpol.md.
-
-Exit codes: 0 written and proven exact, 1 written but not exact (see the proof),
-2 usage or input error.`,
-		Example: `  kubeward netpol generate --connections connections.yaml -f deploy/ > netpol.yaml`,
+With --from-flows: write, from the flow logs of the node agent (kubeward agent
+--flows), one policy per observed workload that allows exactly what it was seen
+doing, as rbac suggest does from audit logs. The policy selects the workload's
+pods by the labels all its observed pods share, less the ones controllers add
+(pod-template-hash, controller-revision-hash...); policyTypes are Ingress and
+Egress, so a direction without observed flows is denied. Ingress and egress
+rules name peer workloads by namespaceSelector (kubernetes.io/metadata.name)
+and podSelector, and addresses outside the pods as ipBlocks (/32 and /128, or
+coarser with --external-prefix-v4/-v6), with the observed ports. A workload
+that resolved names (port 53) gets DNS egress to kube-dns. Workloads of
+kube-system, kube-public and kube-node-lease get no policy. Flows to a
+Service's address are allowed from the inbound records of its pods: run the
+agent on every node. A log without flow records is an error (exit 2); a
+malformed line is reported at its line number and, after the policies, exits 2.`,
+		Example: `  kubeward netpol generate --connections connections.yaml -f deploy/ > netpol.yaml
+  kubeward netpol generate --from-flows node-a.flows.jsonl --from-flows node-b.flows.jsonl.gz -o yaml=netpol.yaml`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := out.parse("yaml"); err != nil {
+				return err
+			}
+			if len(fromFlows) > 0 {
+				if connections != "" || f.cluster.enabled || len(f.files)+len(args) > 0 {
+					return usageErr("--from-flows reads flow logs only: do not name --connections, manifests or --cluster")
+				}
+				return generateFromFlows(s, &out, fromFlows, fo)
+			}
 			if connections == "" {
-				return usageErr("--connections FILE is required")
+				return usageErr("--connections FILE or --from-flows FILE is required")
 			}
 			data, err := os.ReadFile(connections)
 			if err != nil {
@@ -229,17 +257,8 @@ Exit codes: 0 written and proven exact, 1 written but not exact (see the proof),
 			if err != nil {
 				return &exitError{code: ExitError, err: err}
 			}
-			for i, p := range res.Policies {
-				if i > 0 {
-					fmt.Fprintln(s.Out, "---")
-				}
-				b, err := yaml.Marshal(p)
-				if err != nil {
-					return err
-				}
-				if _, err := s.Out.Write(b); err != nil {
-					return err
-				}
+			if err := writePolicies(s, &out, res.Policies); err != nil {
+				return err
 			}
 			for _, w := range res.Warnings {
 				fmt.Fprintf(s.Err, "warning: %s\n", w)
@@ -265,6 +284,62 @@ Exit codes: 0 written and proven exact, 1 written but not exact (see the proof),
 		},
 	}
 	f.register(cmd)
-	cmd.Flags().StringVar(&connections, "connections", "", "the declared connections (see docs/netpol.md)")
+	out.register(cmd, []string{"yaml"}, "yaml", "")
+	fl := cmd.Flags()
+	fl.StringVar(&connections, "connections", "", "the declared connections (see docs/netpol.md)")
+	fl.StringArrayVar(&fromFlows, "from-flows", nil, "flow log of kubeward agent --flows to generate from (repeatable; JSON lines, gzip or not; \"-\" is standard input)")
+	fl.IntVar(&fo.IPv4Bits, "external-prefix-v4", 32, "with --from-flows: prefix length of the ipBlock of each IPv4 address outside the pods (24 allows the address's /24)")
+	fl.IntVar(&fo.IPv6Bits, "external-prefix-v6", 128, "with --from-flows: prefix length of the ipBlock of each IPv6 address outside the pods")
 	return cmd
+}
+
+// generateFromFlows writes the policies of the observed flows.
+func generateFromFlows(s Streams, out *outputFlag, files []string, o flows.Options) error {
+	g, err := flows.NewGenerator(o)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	problems, err := flows.ReadFiles(files, s.In, g.Add)
+	for _, p := range problems {
+		fmt.Fprintf(s.Err, "warning: skipped %s\n", p)
+	}
+	if err != nil {
+		return &exitError{code: ExitError, err: err}
+	}
+	res := g.Result()
+	for _, w := range res.Warnings {
+		fmt.Fprintf(s.Err, "warning: %s\n", w)
+	}
+	if len(res.Policies) == 0 {
+		return &exitError{code: ExitError, err: fmt.Errorf("the %d flow records name no workload that a policy can select (outside kube-system, kube-public and kube-node-lease, with labels): nothing to write", g.Records())}
+	}
+	if err := writePolicies(s, out, res.Policies); err != nil {
+		return err
+	}
+	fmt.Fprintf(s.Err, "%d policies from %d flow records\n", len(res.Policies), g.Records())
+	if len(problems) > 0 {
+		return &exitError{code: ExitError, err: fmt.Errorf("%d malformed lines skipped: the policies may deny the flows they held", len(problems))}
+	}
+	return nil
+}
+
+// writePolicies writes policies as a YAML stream.
+func writePolicies(s Streams, out *outputFlag, policies []*networkingv1.NetworkPolicy) error {
+	return out.write(s, func(_ string, w io.Writer) error {
+		for i, p := range policies {
+			if i > 0 {
+				if _, err := io.WriteString(w, "---\n"); err != nil {
+					return err
+				}
+			}
+			b, err := yaml.Marshal(p)
+			if err != nil {
+				return err
+			}
+			if _, err := w.Write(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

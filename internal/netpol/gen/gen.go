@@ -62,7 +62,7 @@ func Generate(in netpol.Input, spec *Spec) (*Result, error) {
 		if np, ok := byKey[key]; ok {
 			return np
 		}
-		np := newPolicy(r.peer.Namespace, "allow-"+policyName(r), *r.selector.DeepCopy())
+		np := NewPolicy(r.peer.Namespace, "allow-"+policyName(r), *r.selector.DeepCopy())
 		byKey[key] = np
 		order = append(order, key)
 		return np
@@ -86,7 +86,7 @@ func Generate(in netpol.Input, spec *Spec) (*Result, error) {
 	}
 
 	for _, ns := range res.Scope {
-		deny := newPolicy(ns, "default-deny", metav1.LabelSelector{})
+		deny := NewPolicy(ns, "default-deny", metav1.LabelSelector{})
 		deny.Spec.PolicyTypes = []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress}
 		res.Policies = append(res.Policies, deny)
 		if spec.DNSEnabled() {
@@ -121,7 +121,8 @@ func Generate(in netpol.Input, spec *Spec) (*Result, error) {
 	return res, nil
 }
 
-func newPolicy(ns, name string, sel metav1.LabelSelector) *networkingv1.NetworkPolicy {
+// NewPolicy is a policy labelled as kubeward's.
+func NewPolicy(ns, name string, sel metav1.LabelSelector) *networkingv1.NetworkPolicy {
 	return &networkingv1.NetworkPolicy{
 		TypeMeta: metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: map[string]string{
@@ -138,20 +139,25 @@ func dnsPorts() []networkingv1.NetworkPolicyPort {
 }
 
 func dnsEgress(ns string) *networkingv1.NetworkPolicy {
-	np := newPolicy(ns, "allow-dns-egress", metav1.LabelSelector{})
+	np := NewPolicy(ns, "allow-dns-egress", metav1.LabelSelector{})
 	np.Spec.PolicyTypes = []networkingv1.PolicyType{networkingv1.PolicyTypeEgress}
-	np.Spec.Egress = []networkingv1.NetworkPolicyEgressRule{{
+	np.Spec.Egress = []networkingv1.NetworkPolicyEgressRule{DNSEgressRule()}
+	return np
+}
+
+// DNSEgressRule allows DNS (53/UDP and 53/TCP) to kube-dns.
+func DNSEgressRule() networkingv1.NetworkPolicyEgressRule {
+	return networkingv1.NetworkPolicyEgressRule{
 		To: []networkingv1.NetworkPolicyPeer{{
 			NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{corev1.LabelMetadataName: DNSNamespace}},
 			PodSelector:       &metav1.LabelSelector{MatchLabels: map[string]string{DNSLabel: DNSValue}},
 		}},
 		Ports: dnsPorts(),
-	}}
-	return np
+	}
 }
 
 func dnsIngress() *networkingv1.NetworkPolicy {
-	np := newPolicy(DNSNamespace, "allow-dns-ingress", metav1.LabelSelector{MatchLabels: map[string]string{DNSLabel: DNSValue}})
+	np := NewPolicy(DNSNamespace, "allow-dns-ingress", metav1.LabelSelector{MatchLabels: map[string]string{DNSLabel: DNSValue}})
 	np.Spec.PolicyTypes = []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}
 	np.Spec.Ingress = []networkingv1.NetworkPolicyIngressRule{{
 		From:  []networkingv1.NetworkPolicyPeer{{NamespaceSelector: &metav1.LabelSelector{}}},
@@ -298,6 +304,12 @@ func policyName(r *resolved) string {
 	default:
 		s = metav1.FormatLabelSelector(r.selector)
 	}
+	return Name(s)
+}
+
+// Name makes a DNS-1123 policy name (at most 50 characters, leaving room
+// for a suffix) of s.
+func Name(s string) string {
 	s = strings.Trim(nonName.ReplaceAllString(strings.ToLower(s), "-"), "-")
 	if len(s) > 50 {
 		s = strings.TrimRight(s[:50], "-")
