@@ -1,6 +1,7 @@
 package agent_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -20,10 +21,13 @@ import (
 	"github.com/kubeward/kubeward/internal/agent/attrib"
 	"github.com/kubeward/kubeward/internal/agent/bpf"
 	"github.com/kubeward/kubeward/internal/agent/event"
+	"github.com/kubeward/kubeward/internal/agent/flowlog"
 	"github.com/kubeward/kubeward/internal/agent/intent"
 	"github.com/kubeward/kubeward/internal/agent/rules"
 	"github.com/kubeward/kubeward/internal/audit/detect"
 	"github.com/kubeward/kubeward/internal/kubetest"
+	"github.com/kubeward/kubeward/internal/netpol"
+	"github.com/kubeward/kubeward/internal/netpol/flows"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -492,6 +496,112 @@ func TestBaselineNovelExec(t *testing.T) {
 	for _, a := range r.alerts("novel-exec", "main") {
 		if a.Details["executable"] != "/bin/date" || a.Workload != "Pod/batch" {
 			t.Errorf("novel-exec on %s (%s)", a.Details["executable"], a.Message)
+		}
+	}
+}
+
+// TestFlowLog: the connections of a simulated pod are written to the
+// flow log once each, their peers named as the pods the API server
+// knows; kubeward netpol generate --from-flows turns the log into
+// policies the engine proves allow them, and nothing else between the
+// same pods.
+func TestFlowLog(t *testing.T) {
+	agenttest.RequireBPF(t)
+	cl := kubetest.Start(t, kubetest.Options{})
+	cs := cl.Client()
+	logFile := filepath.Join(t.TempDir(), "flows.jsonl")
+	f, err := os.Create(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, _ := startRig(t, cs, func(ctx context.Context, eng *rules.Engine) agent.Detector {
+		p := intent.NewPolicies(cs, eng)
+		p.Rebuild = 0
+		go p.Run(ctx)
+		if err := p.WaitSynced(ctx); err != nil {
+			t.Fatal(err)
+		}
+		w := flowlog.New(f, p, node, nil)
+		w.Retry = 0
+		return w
+	})
+	web := podWithContainers(t, cs, r, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "shop", Labels: map[string]string{"app": "web", "pod-template-hash": "5d"}}}, "web")["web"]
+	for name, ip := range map[string]string{"db": "10.244.1.2", "api": "10.244.1.3"} {
+		p := agenttest.Pod(t, cs, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "shop", Labels: map[string]string{"app": name}}}, node, name)
+		agenttest.Running(t, cs, p, map[string]string{name: strings.Repeat("0", 63) + name[:1]}, ip)
+	}
+	ns := agenttest.NewNetNS(t, "10.244.1.2", "10.244.1.3")
+	ns.Listen(t, "10.244.1.3:8080")
+	ns.Listen(t, "10.244.1.2:5432")
+	read := func() []flows.Record {
+		var out []flows.Record
+		data, _ := os.ReadFile(logFile)
+		problems, err := flows.Read(logFile, bytes.NewReader(data), func(rec *flows.Record) { out = append(out, *rec) })
+		if err != nil || len(problems) > 0 {
+			t.Fatalf("the flow log does not read back: %v %v", err, problems)
+		}
+		return out
+	}
+	// The agent's model follows the API server within a moment: repeat
+	// until the api pod is named (the records before it name an address).
+	deadline := time.Now().Add(20 * time.Second)
+	for named := false; !named; {
+		web.Run(t, ns.In("bash -c 'exec 3<>/dev/tcp/10.244.1.3/8080'"))
+		time.Sleep(200 * time.Millisecond)
+		for _, rec := range read() {
+			named = named || rec.Destination.Workload == "Pod/api"
+		}
+		if !named && time.Now().After(deadline) {
+			t.Fatalf("no record names the api pod: %+v", read())
+		}
+	}
+	web.Run(t, ns.In("bash -c 'exec 3<>/dev/tcp/10.244.1.3/8080; exec 4<>/dev/tcp/10.244.1.2/5432'"))
+	r.wait(t, "the flow to db", func() bool {
+		for _, rec := range read() {
+			if rec.Destination.Workload == "Pod/db" {
+				return true
+			}
+		}
+		return false
+	})
+	recs := read()
+	apiRecords := 0
+	g, err := flows.NewGenerator(flows.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range recs {
+		rec := &recs[i]
+		if rec.Direction != flows.Outbound || rec.Protocol != "TCP" || rec.Source.Workload != "Pod/web" || rec.Source.Labels["app"] != "web" || rec.Node != node {
+			t.Errorf("record %+v", rec)
+		}
+		if rec.Destination.Workload == "Pod/api" {
+			apiRecords++
+			if rec.Port != 8080 || rec.Destination.Labels["app"] != "api" || rec.Destination.IP != "10.244.1.3" {
+				t.Errorf("api record %+v", rec)
+			}
+		}
+		g.Add(rec)
+	}
+	if apiRecords != 1 {
+		t.Errorf("the flow to api was written %d times, want once", apiRecords)
+	}
+	res := g.Result()
+	pods := []netpol.Pod{
+		{Namespace: "shop", Kind: "Pod", Name: "web", Labels: map[string]string{"app": "web", "pod-template-hash": "5d"}},
+		{Namespace: "shop", Kind: "Pod", Name: "api", Labels: map[string]string{"app": "api"}},
+		{Namespace: "shop", Kind: "Pod", Name: "db", Labels: map[string]string{"app": "db"}},
+	}
+	e := netpol.New(netpol.Input{Pods: pods, Policies: res.Policies})
+	web0, api, db := netpol.PodEndpoint(0), netpol.PodEndpoint(1), netpol.PodEndpoint(2)
+	for _, tc := range []struct {
+		src, dst netpol.Endpoint
+		port     int
+		want     bool
+	}{{web0, api, 8080, true}, {web0, db, 5432, true}, {web0, api, 5432, false}, {api, db, 5432, false}, {db, web0, 8080, false}} {
+		if got := e.Allowed(tc.src, tc.dst, tc.port, netpol.TCP); got != tc.want {
+			t.Errorf("%s -> %s %d: allowed %v, want %v", e.Name(tc.src), e.Name(tc.dst), tc.port, got, tc.want)
 		}
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/kubeward/kubeward/internal/agent/attrib"
 	"github.com/kubeward/kubeward/internal/agent/bpf"
 	agentconfig "github.com/kubeward/kubeward/internal/agent/config"
+	"github.com/kubeward/kubeward/internal/agent/flowlog"
 	"github.com/kubeward/kubeward/internal/agent/intent"
 	"github.com/kubeward/kubeward/internal/agent/rules"
 	"github.com/kubeward/kubeward/internal/audit/alert"
@@ -36,6 +37,7 @@ func newAgentCmd(s Streams) *cobra.Command {
 		learn        time.Duration
 		noIntent     bool
 		cgroupRoot   string
+		flowsFile    string
 	)
 	cmd := &cobra.Command{
 		Use:   "agent",
@@ -47,6 +49,8 @@ ptrace, module loads, and TCP and UDP connections. Each event is attributed to
 its pod through its cgroup and the API server's pod statuses, judged by the
 rules (kubeward agent rules), and alerts go to the audit commands' sinks:
 JSON lines (-o json[=FILE]), a webhook, Prometheus metrics, quarantine.
+--flows FILE also records each distinct delivered flow of the node's pods, the
+input of kubeward netpol generate --from-flows.
 
 Needs Linux with BTF (/sys/kernel/btf/vmlinux), tracefs, cgroup v2, and
 CAP_BPF, CAP_PERFMON, CAP_SYS_RESOURCE and CAP_SYS_PTRACE (or root). Events the
@@ -133,6 +137,7 @@ logged. Stops on SIGINT or SIGTERM. See docs/agent.md.`,
 			}
 			attr := &attrib.Attributor{Cgroups: attrib.NewCgroups(cgroupRoot)}
 			detectors := []agent.Detector{eng}
+			var peers flowlog.Resolver
 			if rc, _, err := cluster.Connect(cluster.Options{Kubeconfig: f.kubeconfig, Context: f.context, Timeout: 30 * time.Second}); err != nil {
 				log.Warn("no cluster access: events name containers, not pods; NetworkPolicy intent is off", "err", err)
 			} else {
@@ -147,7 +152,20 @@ logged. Stops on SIGINT or SIGTERM. See docs/agent.md.`,
 					pol := intent.NewPolicies(cs, eng)
 					go pol.Run(ctx)
 					detectors = append(detectors, pol)
+					peers = pol
 				}
+			}
+			if flowsFile != "" {
+				fw, err := os.OpenFile(flowsFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+				if err != nil {
+					probes.Close()
+					return usageErr("--flows: %v", err)
+				}
+				defer fw.Close()
+				if peers == nil {
+					log.Warn("--flows: without the cluster-wide watch (no cluster access, or --no-networkpolicy-intent) peers are recorded as addresses, not workloads")
+				}
+				detectors = append(detectors, flowlog.New(fw, peers, node, log))
 			}
 			var bl *intent.Baselines
 			if baselines != "" {
@@ -226,6 +244,7 @@ logged. Stops on SIGINT or SIGTERM. See docs/agent.md.`,
 	fl.StringVar(&baselines, "baselines", "", "file of per-workload baselines (JSON, editable): loaded at start, learned into, saved every minute and at exit; novel-exec runs only with it")
 	fl.DurationVar(&learn, "learn", 24*time.Hour, "how long each workload's baseline learns from its first exec")
 	fl.StringVar(&cgroupRoot, "cgroup-root", "", "the host's cgroup v2 mount (default: found in /proc/self/mountinfo; in a container, mount the host's and name it)")
+	fl.StringVar(&flowsFile, "flows", "", "append each distinct delivered flow of this node's pods to FILE as JSON lines (source and destination workloads, labels, port), the input of kubeward netpol generate --from-flows")
 	fl.BoolVar(&noIntent, "no-networkpolicy-intent", false, "do not watch pods, namespaces, Services and NetworkPolicies cluster-wide to judge delivered flows (networkpolicy-not-enforced)")
 	mf.register(fl, true)
 	cmd.AddCommand(newAgentRulesCmd(s))

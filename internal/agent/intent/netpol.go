@@ -13,10 +13,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kubeward/kubeward/internal/agent/attrib"
 	"github.com/kubeward/kubeward/internal/agent/event"
 	"github.com/kubeward/kubeward/internal/agent/rules"
 	"github.com/kubeward/kubeward/internal/audit/detect"
 	"github.com/kubeward/kubeward/internal/netpol"
+	"github.com/kubeward/kubeward/internal/netpol/flows"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/client-go/informers"
@@ -42,8 +44,8 @@ type Policies struct {
 	dirty    bool
 	built    time.Time
 	engine   *netpol.Engine
-	podIndex map[string]int // namespace/name -> engine pod
-	services map[netip.Addr]bool
+	podIndex map[string]int        // namespace/name -> engine pod
+	services map[netip.Addr]string // cluster address -> namespace/name
 	verdicts map[flowKey]bool
 }
 
@@ -120,11 +122,12 @@ func (p *Policies) model(now time.Time) *netpol.Engine {
 	for _, o := range p.pols.GetStore().List() {
 		in.Policies = append(in.Policies, o.(*networkingv1.NetworkPolicy))
 	}
-	p.services = map[netip.Addr]bool{}
+	p.services = map[netip.Addr]string{}
 	for _, o := range p.svcs.GetStore().List() {
-		for _, ip := range o.(*corev1.Service).Spec.ClusterIPs {
+		svc := o.(*corev1.Service)
+		for _, ip := range svc.Spec.ClusterIPs {
 			if a, err := netip.ParseAddr(ip); err == nil {
-				p.services[a.Unmap()] = true
+				p.services[a.Unmap()] = svc.Namespace + "/" + svc.Name
 			}
 		}
 	}
@@ -160,7 +163,7 @@ func (p *Policies) Observe(e *event.Event, dst []detect.Alert) []detect.Alert {
 	p.mu.Lock()
 	eng := p.model(e.Time)
 	self, ok := p.podIndex[e.Pod.Namespace+"/"+e.Pod.Name]
-	if !ok || !inbound && p.services[e.Remote] {
+	if !ok || !inbound && p.services[e.Remote] != "" {
 		p.mu.Unlock()
 		return dst
 	}
@@ -220,4 +223,31 @@ func denyReason(d *netpol.Decision) string {
 		parts = append(parts, r)
 	}
 	return strings.Join(parts, "; ")
+}
+
+// Peer names who holds a (for flow logs): the pod (namespace, workload,
+// labels) or the Service whose cluster address it is; ok is false for an
+// address of neither.
+func (p *Policies) Peer(a netip.Addr, now time.Time) (ep flows.Endpoint, ok bool) {
+	a = a.Unmap()
+	ep.IP = a.String()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	eng := p.model(now)
+	if svc := p.services[a]; svc != "" {
+		ep.Service = svc
+		return ep, true
+	}
+	r, err := eng.ResolveEndpoint(ep.IP)
+	if err != nil || !r.IsPod() {
+		return ep, false
+	}
+	np := eng.Pods()[r.Pod]
+	o, found, err := p.pods.GetStore().GetByKey(np.Namespace + "/" + np.Name)
+	if err != nil || !found {
+		return ep, false
+	}
+	pod := o.(*corev1.Pod)
+	ep.Namespace, ep.Pod, ep.Workload, ep.Labels = pod.Namespace, pod.Name, attrib.Workload(pod), pod.Labels
+	return ep, true
 }
