@@ -407,6 +407,19 @@ func TestRules(t *testing.T) {
 	}
 }
 
+// watchPolicies is the agent's cluster-wide NetworkPolicy model, rebuilt
+// on every change.
+func watchPolicies(ctx context.Context, t *testing.T, cs kubernetes.Interface, eng *rules.Engine) *intent.Policies {
+	t.Helper()
+	p := intent.NewPolicies(cs, eng)
+	p.Rebuild = 0
+	go p.Run(ctx)
+	if err := p.WaitSynced(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // TestNetworkPolicyNotEnforced: a connection the NetworkPolicies deny,
 // delivered between two simulated pods (this machine enforces no
 // policies), alerts; an allowed one does not.
@@ -415,13 +428,7 @@ func TestNetworkPolicyNotEnforced(t *testing.T) {
 	cl := kubetest.Start(t, kubetest.Options{})
 	cs := cl.Client()
 	r, _ := startRig(t, cs, func(ctx context.Context, eng *rules.Engine) agent.Detector {
-		p := intent.NewPolicies(cs, eng)
-		p.Rebuild = 0
-		go p.Run(ctx)
-		if err := p.WaitSynced(ctx); err != nil {
-			t.Fatal(err)
-		}
-		return p
+		return watchPolicies(ctx, t, cs, eng)
 	})
 	web := podWithContainers(t, cs, r, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "shop", Labels: map[string]string{"app": "web"}}}, "web")["web"]
 	for name, ip := range map[string]string{"db": "10.244.1.2", "api": "10.244.1.3"} {
@@ -516,13 +523,7 @@ func TestFlowLog(t *testing.T) {
 	}
 	defer f.Close()
 	r, _ := startRig(t, cs, func(ctx context.Context, eng *rules.Engine) agent.Detector {
-		p := intent.NewPolicies(cs, eng)
-		p.Rebuild = 0
-		go p.Run(ctx)
-		if err := p.WaitSynced(ctx); err != nil {
-			t.Fatal(err)
-		}
-		w := flowlog.New(f, p, node, nil)
+		w := flowlog.New(f, watchPolicies(ctx, t, cs, eng), node, nil)
 		w.Retry = 0
 		return w
 	})
