@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/kubeward/kubeward/internal/scan"
 	"github.com/kubeward/kubeward/internal/source/helm"
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apiextv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -34,6 +36,10 @@ import (
 	"k8s.io/client-go/restmapper"
 	"sigs.k8s.io/yaml"
 )
+
+// allParts switches every part of the chart on, the audit backend
+// trusting the CA of the API server's audit client certificate.
+const allParts = "webhook.enabled=true,audit.enabled=true,node.enabled=true,agent.enabled=true,audit.clientCA.configMap=apiserver-audit-ca"
 
 func kubewardChartDir(t testing.TB) string {
 	return filepath.Join(repoRoot(t), "deploy", "helm", "kubeward")
@@ -73,7 +79,8 @@ func TestKubewardChartScansClean(t *testing.T) {
 		name string
 		set  []string
 	}{{"defaults", nil}, {"wgpolicy, one replica", []string{"controller.reportAPI=wgpolicy,controller.replicas=1"}},
-		{"with the node agent", []string{"agent.enabled=true"}}} {
+		{"with the node agent", []string{"agent.enabled=true"}},
+		{"every part", []string{allParts}}} {
 		t.Run(tt.name, func(t *testing.T) {
 			l, err := loader.New(loader.Options{Helm: helm.Options{Set: tt.set}})
 			if err != nil {
@@ -96,6 +103,15 @@ func TestKubewardChartScansClean(t *testing.T) {
 			if slices.Contains(tt.set, "agent.enabled=true") {
 				want = append(want, "image-no-digest DaemonSet/release-name-kubeward-agent")
 			}
+			if slices.Contains(tt.set, allParts) {
+				want = append(want, "image-no-digest DaemonSet/release-name-kubeward-agent",
+					"image-no-digest CronJob/release-name-kubeward-node-control-plane",
+					"image-no-digest CronJob/release-name-kubeward-node-worker",
+					"image-no-digest Deployment/release-name-kubeward-audit",
+					"image-no-digest Deployment/release-name-kubeward-webhook")
+			}
+			sort.Strings(got)
+			sort.Strings(want)
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("findings %q, want %q", got, want)
 			}
@@ -186,9 +202,10 @@ func TestKubewardChartControllerFlags(t *testing.T) {
 	}
 }
 
-// TestKubewardChartInstalls: the rendered chart is valid for the v1.37
-// API: its CRDs are created, then every other object is applied with a
-// server-side dry run into the namespace.
+// TestKubewardChartInstalls: the rendered chart, with every part and with
+// its defaults, is valid for the v1.37 API: its CRDs are created, then
+// every other object is applied with a server-side dry run into the
+// namespace.
 func TestKubewardChartInstalls(t *testing.T) {
 	kubetest.SkipIfShort(t)
 	cl := kubetest.Start(t, kubetest.Options{})
@@ -218,7 +235,11 @@ func TestKubewardChartInstalls(t *testing.T) {
 	dyn := dynamic.NewForConfigOrDie(cl.Config)
 	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(cs.Discovery()))
 	var kinds []string
-	for _, doc := range renderKubewardChart(t) {
+	// Every part, in the TLS modes that need no cert-manager (whose CRDs
+	// a bare API server lacks), and the defaults.
+	docs := renderKubewardChart(t, allParts+",webhook.tls.mode=selfManaged,audit.tls.mode=secret,audit.tls.secretName=audit-tls")
+	docs = append(docs, renderKubewardChart(t)...)
+	for _, doc := range docs {
 		u := &unstructured.Unstructured{}
 		if err := yaml.Unmarshal([]byte(doc), &u.Object); err != nil {
 			t.Fatal(err)
@@ -238,7 +259,7 @@ func TestKubewardChartInstalls(t *testing.T) {
 		}
 		kinds = append(kinds, gvk.Kind)
 	}
-	for _, want := range []string{"Deployment", "ClusterRole", "Role", "NetworkPolicy", "PodDisruptionBudget", "Service", "ServiceAccount"} {
+	for _, want := range []string{"Deployment", "DaemonSet", "CronJob", "ClusterRole", "Role", "NetworkPolicy", "PodDisruptionBudget", "Service", "ServiceAccount", "ConfigMap", "ValidatingWebhookConfiguration"} {
 		if !slices.Contains(kinds, want) {
 			t.Errorf("no %s installed (%v)", want, kinds)
 		}
@@ -261,5 +282,66 @@ func TestControllerUsageErrors(t *testing.T) {
 		if code != ExitError || !strings.Contains(stderr, tt.want) {
 			t.Errorf("%q: exit %d, %s", tt.args, code, stderr)
 		}
+	}
+}
+
+// TestKubewardChartPartsArgsAreFlags: every part's container passes only
+// flags its command has; the node checks mount the host read-only, as
+// --root, with no capability.
+func TestKubewardChartPartsArgsAreFlags(t *testing.T) {
+	in := renderChart(t, "controller.enabled=true,"+allParts)
+	type podOf struct {
+		kind, name string
+		spec       corev1.PodSpec
+	}
+	var pods []podOf
+	for _, d := range chartObjects[appsv1.Deployment](t, in, "Deployment") {
+		pods = append(pods, podOf{"Deployment", d.Name, d.Spec.Template.Spec})
+	}
+	for _, d := range chartObjects[appsv1.DaemonSet](t, in, "DaemonSet") {
+		pods = append(pods, podOf{"DaemonSet", d.Name, d.Spec.Template.Spec})
+	}
+	for _, c := range chartObjects[batchv1.CronJob](t, in, "CronJob") {
+		pods = append(pods, podOf{"CronJob", c.Name, c.Spec.JobTemplate.Spec.Template.Spec})
+	}
+	var cmds []string
+	for _, p := range pods {
+		args := p.spec.Containers[0].Args
+		root := NewRoot(Streams{In: strings.NewReader(""), Out: &bytes.Buffer{}, Err: &bytes.Buffer{}})
+		cmd, rest, err := root.Find(args)
+		if err != nil {
+			t.Fatalf("%s %s: %v", p.kind, p.name, err)
+		}
+		flags := args[len(args)-len(rest):]
+		for len(flags) > 0 && !strings.HasPrefix(flags[0], "-") {
+			flags = flags[1:]
+		}
+		if err := cmd.ParseFlags(flags); err != nil {
+			t.Errorf("%s %s: kubeward %s %q: %v", p.kind, p.name, cmd.CommandPath(), flags, err)
+		}
+		cmds = append(cmds, cmd.CommandPath())
+		if cmd.Name() != "node" {
+			continue
+		}
+		if cmd.Flags().Lookup("root").Value.String() != "/host" {
+			t.Errorf("%s: --root %s", p.name, cmd.Flags().Lookup("root").Value)
+		}
+		sc := p.spec.Containers[0].SecurityContext
+		if sc == nil || sc.Privileged == nil || *sc.Privileged || sc.Capabilities == nil || len(sc.Capabilities.Add) > 0 || !slices.Equal(sc.Capabilities.Drop, []corev1.Capability{"ALL"}) {
+			t.Errorf("%s: security context %+v", p.name, sc)
+		}
+		if p.spec.HostPID || p.spec.HostNetwork || p.spec.AutomountServiceAccountToken == nil || *p.spec.AutomountServiceAccountToken {
+			t.Errorf("%s: host namespaces or a token", p.name)
+		}
+		for _, m := range p.spec.Containers[0].VolumeMounts {
+			if !m.ReadOnly || !strings.HasPrefix(m.MountPath, "/host/") {
+				t.Errorf("%s: mount %+v", p.name, m)
+			}
+		}
+	}
+	sort.Strings(cmds)
+	want := []string{"kubeward agent", "kubeward audit serve", "kubeward controller", "kubeward node", "kubeward node", "kubeward webhook serve"}
+	if !slices.Equal(cmds, want) {
+		t.Errorf("commands %q, want %q", cmds, want)
 	}
 }

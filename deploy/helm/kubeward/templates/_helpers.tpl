@@ -165,3 +165,17 @@ spec:
     {{- end }}
   {{- end }}
 {{- end -}}
+
+{{- define "kubeward.audit.name" -}}
+{{- printf "%s-audit" (include "kubeward.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "kubeward.audit.selectorLabels" -}}
+app.kubernetes.io/name: kubeward
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: audit
+{{- end -}}
+
+{{- define "kubeward.node.name" -}}
+{{- printf "%s-node" (include "kubeward.fullname" .) | trunc 52 | trimSuffix "-" -}}
+{{- end -}}
