@@ -335,6 +335,11 @@ func TestChartNetworkPolicyLimitsReviews(t *testing.T) {
 	if err := install(nil); err == nil || !strings.Contains(err.Error(), "networkPolicy.apiServerCIDRs is empty") {
 		t.Errorf("installed with the review port open to every pod: %v", err)
 	}
+	// The audit backend alone takes the API server's calls too.
+	auditOnly := map[string]any{"webhook": map[string]any{"enabled": false}, "audit": map[string]any{"enabled": true, "clientCA": map[string]any{"configMap": "ca"}}}
+	if err := install(auditOnly); err == nil || !strings.Contains(err.Error(), "networkPolicy.apiServerCIDRs is empty") {
+		t.Errorf("installed the audit backend open to every pod: %v", err)
+	}
 	for _, vals := range []map[string]any{
 		{"networkPolicy": map[string]any{"apiServerCIDRs": []any{"10.0.0.10/32"}}},
 		{"networkPolicy": map[string]any{"reviewsFromAnywhere": true}},
