@@ -12,7 +12,8 @@ import (
 // PathToClusterAdmin reports subjects that are not cluster-admin but can
 // become it in steps: run a pod as a more privileged service account, exec
 // into one, mint or read its token, impersonate, bind or escalate, approve
-// a client certificate (internal/rbac escalation graph).
+// a client certificate (internal/rbac escalation graph). Each step names
+// the finding on the rule that allows it rather than restating the rule.
 //
 // Reads: every Role, ClusterRole, binding, ServiceAccount, workload (its
 // service account) and service-account token Secret. Allows: system
@@ -59,7 +60,7 @@ func pathToClusterAdmin(ctx *check.Context, inv *inventory.Inventory) []check.Re
 			for _, st := range p.Steps {
 				ev := ""
 				if len(st.Grants) > 0 {
-					ev = " [" + st.Grants[0].Binding.String() + " -> " + st.Grants[0].Role.String() + "]"
+					ev = " [" + ruleFinding(st.Grants[0], m.Cluster) + "]"
 				}
 				steps = append(steps, strings.TrimPrefix(st.Sentence(), st.From.String()+" ")+ev)
 			}

@@ -11,7 +11,9 @@ import (
 
 // WorkloadServiceAccount reports workloads whose service account holds
 // high-risk permissions (see rbac-cloud-iam-service-account for the list),
-// so the blast radius of the pod shows where the workload is defined.
+// so the blast radius of the pod shows where the workload is defined. It
+// names each risk by the finding on the rule (or binding) that grants it,
+// the root cause, rather than restating the rule.
 //
 // Reads: the pod template's spec.serviceAccountName (default "default") and
 // automountServiceAccountToken, and the account's effective permissions.
@@ -39,7 +41,7 @@ func init() { check.Register(WorkloadServiceAccount) }
 
 func workloadServiceAccount(ctx *check.Context, inv *inventory.Inventory) []check.Result {
 	m := model(ctx, inv)
-	cache := map[authz.Subject][]string{}
+	cache := map[authz.Subject][]heldRisk{}
 	var out []check.Result
 	for _, p := range inv.Pods() {
 		o := p.Object
@@ -68,7 +70,7 @@ func workloadServiceAccount(ctx *check.Context, inv *inventory.Inventory) []chec
 			continue
 		}
 		out = append(out, check.Result{Object: o, Pod: p, Path: p.SpecPath.Child("serviceAccountName"),
-			Message: fmt.Sprintf("pods run as %s, whose rights include %s", s, joinRisks(risks))})
+			Message: fmt.Sprintf("pods run as %s, which holds %s", s, referRisks(risks, m.Cluster))})
 	}
 	return out
 }
