@@ -6,13 +6,18 @@
 // check, the object's API group, kind, namespace and name, the field path
 // and, for live objects, the cluster. It leaves out the file, the line and
 // the message, so moved lines, renamed files, reordered documents and
-// reworded messages keep a finding's identity. Two findings can share a
+// reworded messages keep a finding's identity. The findings a report
+// holds inside others (the other places of a grouped finding, the other
+// checks' findings folded into one) are matched as if they were top-level:
+// folding and grouping change how a report shows a finding, not whether it
+// is there. Two findings can share a
 // fingerprint (the same object in two overlays): matching then counts, one
 // old finding for one new one, and prefers the one in the same file, so a
 // second copy of an old problem in a new file is new.
 package baseline
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -35,6 +40,12 @@ type Finding struct {
 	Column      int
 	Message     string
 	Suppressed  bool
+	// Inner are the findings the report gives inside this one: the other
+	// places of it (check.Group) and the other checks' findings folded
+	// into it (check.Fold), each with its own fingerprint. Matching counts
+	// them as present like top-level ones, so a baseline written before
+	// folding or grouping still finds each of its findings.
+	Inner []Finding
 }
 
 // Report is the findings of a JSON report.
@@ -45,22 +56,35 @@ type Report struct {
 // jsonReport is the part of the JSON report (docs/json-schema.md) a
 // comparison reads.
 type jsonReport struct {
-	SchemaVersion string `json:"schemaVersion"`
-	Findings      []struct {
-		Check    string `json:"check"`
-		Severity string `json:"severity"`
-		Object   struct {
+	SchemaVersion string        `json:"schemaVersion"`
+	Findings      []jsonFinding `json:"findings"`
+}
+
+type jsonFinding struct {
+	Check    string `json:"check"`
+	Severity string `json:"severity"`
+	Object   struct {
+		Ref string `json:"ref"`
+	} `json:"object"`
+	Location    *jsonLocation `json:"location"`
+	Message     string        `json:"message"`
+	Suppressed  bool          `json:"suppressed"`
+	Fingerprint string        `json:"fingerprint"`
+	Elsewhere   []struct {
+		Object struct {
 			Ref string `json:"ref"`
 		} `json:"object"`
-		Location *struct {
-			File   string `json:"file"`
-			Line   int    `json:"line"`
-			Column int    `json:"column"`
-		} `json:"location"`
-		Message     string `json:"message"`
-		Suppressed  bool   `json:"suppressed"`
-		Fingerprint string `json:"fingerprint"`
-	} `json:"findings"`
+		Location *jsonLocation `json:"location"`
+		Message  string        `json:"message"`
+		Folded   []jsonFinding `json:"folded"`
+	} `json:"elsewhere"`
+	Folded []jsonFinding `json:"folded"`
+}
+
+type jsonLocation struct {
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	Column int    `json:"column"`
 }
 
 // maxReport bounds the report a comparison reads: a report of a million
@@ -99,31 +123,94 @@ func Read(r io.Reader) (*Report, error) {
 		return nil, fmt.Errorf("report schema %q, want %q", doc.SchemaVersion, report.SchemaVersion)
 	}
 	out := &Report{Findings: make([]Finding, 0, len(doc.Findings))}
-	for i, f := range doc.Findings {
-		if f.Fingerprint == "" || f.Check == "" {
-			return nil, fmt.Errorf("finding %d has no fingerprint or check", i)
+	for i := range doc.Findings {
+		f, err := fromJSON(&doc.Findings[i])
+		if err != nil {
+			return nil, fmt.Errorf("finding %d: %w", i, err)
 		}
-		sev, _ := check.ParseSeverity(f.Severity)
-		bf := Finding{Fingerprint: f.Fingerprint, Check: f.Check, Severity: sev, Object: f.Object.Ref,
-			Message: f.Message, Suppressed: f.Suppressed}
-		if l := f.Location; l != nil {
-			bf.File, bf.Line, bf.Column = l.File, l.Line, l.Column
-		}
-		out.Findings = append(out.Findings, bf)
+		out.Findings = append(out.Findings, f)
 	}
 	return out, nil
+}
+
+func fromJSON(f *jsonFinding) (Finding, error) {
+	if f.Fingerprint == "" || f.Check == "" {
+		return Finding{}, errors.New("no fingerprint or check")
+	}
+	sev, _ := check.ParseSeverity(f.Severity)
+	bf := Finding{Fingerprint: f.Fingerprint, Check: f.Check, Severity: sev, Object: f.Object.Ref,
+		Message: f.Message, Suppressed: f.Suppressed}
+	if l := f.Location; l != nil {
+		bf.File, bf.Line, bf.Column = l.File, l.Line, l.Column
+	}
+	folded := func(fs []jsonFinding) error {
+		for i := range fs {
+			g, err := fromJSON(&fs[i])
+			if err != nil {
+				return fmt.Errorf("folded %d: %w", i, err)
+			}
+			bf.Inner = append(bf.Inner, g)
+		}
+		return nil
+	}
+	if err := folded(f.Folded); err != nil {
+		return Finding{}, err
+	}
+	for _, e := range f.Elsewhere {
+		place := Finding{Fingerprint: bf.Fingerprint, Check: bf.Check, Severity: bf.Severity, Object: e.Object.Ref,
+			Message: cmp.Or(e.Message, bf.Message), Suppressed: bf.Suppressed}
+		if l := e.Location; l != nil {
+			place.File, place.Line, place.Column = l.File, l.Line, l.Column
+		}
+		bf.Inner = append(bf.Inner, place)
+		if err := folded(e.Folded); err != nil {
+			return Finding{}, err
+		}
+	}
+	return bf, nil
 }
 
 // FromFindings makes the comparison's view of a run's findings.
 func FromFindings(fs []check.Finding) []Finding {
 	out := make([]Finding, len(fs))
 	for i := range fs {
-		f := &fs[i]
-		out[i] = Finding{Fingerprint: report.Fingerprint(f), Check: f.CheckID, Severity: f.Severity,
-			Object: f.Object.String(), File: report.FindingFile(f), Line: f.Position.Line, Column: f.Position.Column,
-			Message: f.Message, Suppressed: f.Suppressed()}
+		out[i] = fromFinding(&fs[i])
 	}
 	return out
+}
+
+func fromFinding(f *check.Finding) Finding {
+	bf := Finding{Fingerprint: report.Fingerprint(f), Check: f.CheckID, Severity: f.Severity,
+		Object: f.Object.String(), File: report.FindingFile(f), Line: f.Position.Line, Column: f.Position.Column,
+		Message: f.Message, Suppressed: f.Suppressed()}
+	for i := range f.Folded {
+		bf.Inner = append(bf.Inner, fromFinding(&f.Folded[i]))
+	}
+	for i := range f.Elsewhere {
+		e := fromFinding(&f.Elsewhere[i])
+		bf.Inner = append(bf.Inner, e.Inner...)
+		e.Inner = nil
+		bf.Inner = append(bf.Inner, e)
+	}
+	return bf
+}
+
+// flatten lists each finding and, after it, those inside it (Inner), with
+// the index in fs of the top-level finding each belongs to.
+func flatten(fs []Finding) (flat []Finding, owner []int) {
+	var add func(i int, f Finding)
+	add = func(i int, f Finding) {
+		inner := f.Inner
+		f.Inner = nil
+		flat, owner = append(flat, f), append(owner, i)
+		for _, g := range inner {
+			add(i, g)
+		}
+	}
+	for i, f := range fs {
+		add(i, f)
+	}
+	return flat, owner
 }
 
 // Match pairs old findings with new ones by fingerprint, one for one, a
@@ -177,14 +264,24 @@ func Match(old, cur []Finding) (added, removed []int, pairs [][2]int) {
 
 // Filter keeps the findings of a run that the baseline does not hold, for
 // scan --baseline: the others were there before the change and neither
-// gate nor are listed. It returns the kept findings and the number left
-// out. Suppressed findings on either side take part like the others: a
-// suppression does not make a finding new.
+// gate nor are listed. A finding is kept when it or any finding inside it
+// (another place of it, another check's finding folded into it) is new.
+// It returns the kept findings and the number left out. Suppressed
+// findings on either side take part like the others: a suppression does
+// not make a finding new.
 func Filter(fs []check.Finding, base *Report) (kept []check.Finding, baselined int) {
-	added, _, _ := Match(base.Findings, FromFindings(fs))
-	kept = make([]check.Finding, 0, len(added))
+	old, _ := flatten(base.Findings)
+	cur, owner := flatten(FromFindings(fs))
+	added, _, _ := Match(old, cur)
+	isNew := map[int]bool{}
 	for _, j := range added {
-		kept = append(kept, fs[j])
+		isNew[owner[j]] = true
+	}
+	kept = make([]check.Finding, 0, len(isNew))
+	for i := range fs {
+		if isNew[i] {
+			kept = append(kept, fs[i])
+		}
 	}
 	return kept, len(fs) - len(kept)
 }

@@ -1,6 +1,8 @@
 package baseline
 
 import (
+	"reflect"
+	"sort"
 	"strings"
 	"testing"
 
@@ -52,7 +54,7 @@ func TestReadWhatJSONWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := FromFindings([]check.Finding{f})
-	if len(r.Findings) != 1 || r.Findings[0] != want[0] {
+	if len(r.Findings) != 1 || !reflect.DeepEqual(r.Findings[0], want[0]) {
 		t.Errorf("read %+v, want %+v", r.Findings, want)
 	}
 	for _, bad := range []string{`{}`, `{"schemaVersion":"other/v9","findings":[]}`, `[1,2]`, `{"schemaVersion":"kubeward.dev/v1","findings":[{"check":"x"}]}`} {
@@ -81,4 +83,83 @@ func FuzzRead(f *testing.F) {
 			}
 		}
 	})
+}
+
+// finding is a check's finding on container c of Deployment web in file.
+func finding(id, file string) check.Finding {
+	return check.Finding{CheckID: id, Severity: check.Medium, Title: "t", Message: id + " says so",
+		Object:   inventory.Ref{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "shop", Name: "web"},
+		Source:   inventory.Source{File: file, Line: 1},
+		Path:     "spec.template.spec.containers[0].resources",
+		Position: inventory.Position{Line: 20, Column: 9}}
+}
+
+// reportOf is what scan -o json writes of fs, read back as a baseline.
+func reportOf(t *testing.T, fs ...check.Finding) *Report {
+	t.Helper()
+	var b strings.Builder
+	if err := report.JSON(&b, resultOf(fs...), report.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Read(strings.NewReader(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestMatchInsideFoldedAndGrouped: a baseline written before findings were
+// folded (check.Fold) or grouped (check.Group) still holds each of them,
+// so none reads as fixed and none is new; a folded or grouped finding the
+// baseline lacks is new, and keeps the finding holding it in scan
+// --baseline.
+func TestMatchInsideFoldedAndGrouped(t *testing.T) {
+	mem, cpu, req := finding("memory-limit", "web.yaml"), finding("cpu-limit", "web.yaml"), finding("resource-requests", "web.yaml")
+	memHA, cpuHA := finding("memory-limit", "ha/web.yaml"), finding("cpu-limit", "ha/web.yaml")
+	folded := func(lead check.Finding, others ...check.Finding) check.Finding {
+		lead.Folded = others
+		return lead
+	}
+	grouped := folded(mem, cpu, req)
+	grouped.Elsewhere = []check.Finding{folded(memHA, cpuHA)}
+
+	for _, tc := range []struct {
+		name       string
+		base       *Report
+		run        check.Finding
+		new, fixed []string // check@file
+	}{
+		{name: "written before folding", base: reportOf(t, mem, cpu, req), run: folded(mem, cpu, req)},
+		{name: "written before grouping", base: reportOf(t, folded(mem, cpu), folded(memHA, cpuHA)), run: grouped,
+			new: []string{"resource-requests@web.yaml"}},
+		{name: "written before both", base: reportOf(t, mem, cpu, req, memHA, cpuHA), run: grouped},
+		{name: "a folded finding not in the baseline", base: reportOf(t, mem), run: folded(mem, cpu),
+			new: []string{"cpu-limit@web.yaml"}},
+		{name: "a folded finding fixed since", base: reportOf(t, folded(mem, cpu, req)), run: folded(mem, req),
+			fixed: []string{"cpu-limit@web.yaml"}},
+		{name: "a place of a grouped finding new", base: reportOf(t, folded(mem, cpu, req)), run: grouped,
+			new: []string{"cpu-limit@ha/web.yaml", "memory-limit@ha/web.yaml"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := Compare(tc.base, reportOf(t, tc.run))
+			names := func(fs []Finding) []string {
+				var out []string
+				for _, f := range fs {
+					out = append(out, f.Check+"@"+f.File)
+				}
+				sort.Strings(out)
+				return out
+			}
+			if got := names(d.New); !reflect.DeepEqual(got, tc.new) {
+				t.Errorf("diff new %q, want %q", got, tc.new)
+			}
+			if got := names(d.Fixed); !reflect.DeepEqual(got, tc.fixed) {
+				t.Errorf("diff fixed %q, want %q", got, tc.fixed)
+			}
+			kept, baselined := Filter([]check.Finding{tc.run}, tc.base)
+			if wantKept := len(tc.new) > 0; (len(kept) == 1) != wantKept || len(kept)+baselined != 1 {
+				t.Errorf("scan --baseline kept %d, left out %d; want the finding kept: %v", len(kept), baselined, wantKept)
+			}
+		})
+	}
 }

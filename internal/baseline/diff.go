@@ -19,9 +19,11 @@ type Diff struct {
 	Unchanged []Finding // as the new report states them
 }
 
-// Compare matches two reports' open findings.
+// Compare matches two reports' open findings, each place and each folded
+// finding on its own (see Finding.Inner).
 func Compare(old, cur *Report) *Diff {
-	o, c := open(old.Findings), open(cur.Findings)
+	o, _ := flatten(open(old.Findings))
+	c, _ := flatten(open(cur.Findings))
 	added, removed, pairs := Match(o, c)
 	d := &Diff{}
 	for _, j := range added {

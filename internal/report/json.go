@@ -114,6 +114,7 @@ type jsonPlace struct {
 	Source   jsonSource    `json:"source"`
 	Location *jsonLocation `json:"location,omitempty"`
 	Message  string        `json:"message,omitempty"`
+	Folded   []jsonFinding `json:"folded,omitempty"`
 }
 
 type jsonObject struct {
@@ -304,7 +305,7 @@ func findingJSON(f *check.Finding) jsonFinding {
 	j.Vendored = f.Vendored
 	for i := range f.Elsewhere {
 		e := findingJSON(&f.Elsewhere[i])
-		p := jsonPlace{Object: e.Object, Source: e.Source, Location: e.Location}
+		p := jsonPlace{Object: e.Object, Source: e.Source, Location: e.Location, Folded: e.Folded}
 		if e.Message != j.Message {
 			p.Message = e.Message
 		}
