@@ -8,12 +8,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/kubeward/kubeward/internal/diag"
 	"github.com/kubeward/kubeward/internal/manifest"
 	"github.com/kubeward/kubeward/internal/source"
+	"github.com/kubeward/kubeward/internal/source/kustomize"
 )
 
 var manifestExt = map[string]bool{".yaml": true, ".yml": true, ".json": true}
@@ -34,6 +36,14 @@ type walker struct {
 	fatal error
 	// stdinEmpty is set when standard input held no byte at all.
 	stdinEmpty bool
+	// kustomizations caches, per absolute directory, its kustomization
+	// and the patch files it lists (see patchOf).
+	kustomizations map[string]kustomizationPatches
+}
+
+type kustomizationPatches struct {
+	file    string
+	patches []string
 }
 
 // path walks one argument: a file, a directory searched recursively, or
@@ -182,6 +192,10 @@ func (w *walker) file(path string, info os.FileInfo, named bool) {
 		w.log.Skip(source.Display(path), "not a .yaml, .yml or .json file")
 		return
 	}
+	if k := w.patchOf(path); k != "" {
+		w.log.Skip(source.Display(path), "a Kustomize patch listed in "+source.Display(k)+", not an object; scan the overlay that applies it")
+		return
+	}
 	if info == nil {
 		var err error
 		if info, err = os.Stat(path); err != nil {
@@ -219,6 +233,37 @@ func (w *walker) file(path string, info os.FileInfo, named bool) {
 		return
 	}
 	w.emit(manifest.Input{Name: source.Display(path), Data: data, Reread: rereader(path)})
+}
+
+// patchOf names the kustomization of the file's directory or of one above
+// it that lists the file as a patch, "" when none does. It matters when
+// files are read as files: a directory with a kustomization is rendered,
+// but the files named one by one (a pre-commit hook, git ls-files) or a
+// patches/ directory named alone are not. A kustomization that cannot be
+// read says nothing: the file is judged as it is.
+func (w *walker) patchOf(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return ""
+	}
+	if w.kustomizations == nil {
+		w.kustomizations = map[string]kustomizationPatches{}
+	}
+	for dir := filepath.Dir(abs); ; {
+		k, ok := w.kustomizations[dir]
+		if !ok {
+			k.file, k.patches, _ = kustomize.PatchFiles(dir)
+			w.kustomizations[dir] = k
+		}
+		if slices.Contains(k.patches, abs) {
+			return k.file
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
 }
 
 // rereader reads a document again by offset, for positions needed after the
