@@ -270,18 +270,28 @@ func Match(old, cur []Finding) (added, removed []int, pairs [][2]int) {
 // findings on either side take part like the others: a suppression does
 // not make a finding new.
 func Filter(fs []check.Finding, base *Report) (kept []check.Finding, baselined int) {
-	old, _ := flatten(base.Findings)
-	cur, owner := flatten(FromFindings(fs))
-	added, _, _ := Match(old, cur)
-	isNew := map[int]bool{}
-	for _, j := range added {
-		isNew[owner[j]] = true
-	}
-	kept = make([]check.Finding, 0, len(isNew))
+	isNew, _ := fresh(base.Findings, FromFindings(fs))
 	for i := range fs {
 		if isNew[i] {
 			kept = append(kept, fs[i])
 		}
 	}
 	return kept, len(fs) - len(kept)
+}
+
+// fresh matches old and cur with the findings inside them (Inner): isNew
+// tells, per finding of cur, whether it or a finding inside it is not in
+// old; gone are the findings of old, inside others or not, that cur lacks.
+func fresh(old, cur []Finding) (isNew []bool, gone []Finding) {
+	o, _ := flatten(old)
+	c, owner := flatten(cur)
+	added, removed, _ := Match(o, c)
+	isNew = make([]bool, len(cur))
+	for _, j := range added {
+		isNew[owner[j]] = true
+	}
+	for _, i := range removed {
+		gone = append(gone, o[i])
+	}
+	return isNew, gone
 }

@@ -19,21 +19,20 @@ type Diff struct {
 	Unchanged []Finding // as the new report states them
 }
 
-// Compare matches two reports' open findings, each place and each folded
-// finding on its own (see Finding.Inner).
+// Compare matches two reports' open findings with the findings inside them
+// (see Finding.Inner): a finding is new when it or one inside it is (as
+// scan --baseline keeps it), and each finding of the old report, inside
+// another or not, that the new one lacks is fixed.
 func Compare(old, cur *Report) *Diff {
-	o, _ := flatten(open(old.Findings))
-	c, _ := flatten(open(cur.Findings))
-	added, removed, pairs := Match(o, c)
-	d := &Diff{}
-	for _, j := range added {
-		d.New = append(d.New, c[j])
-	}
-	for _, i := range removed {
-		d.Fixed = append(d.Fixed, o[i])
-	}
-	for _, p := range pairs {
-		d.Unchanged = append(d.Unchanged, c[p[1]])
+	c := open(cur.Findings)
+	isNew, gone := fresh(open(old.Findings), c)
+	d := &Diff{Fixed: gone}
+	for i, f := range c {
+		if isNew[i] {
+			d.New = append(d.New, f)
+		} else {
+			d.Unchanged = append(d.Unchanged, f)
+		}
 	}
 	return d
 }
