@@ -227,7 +227,8 @@ func denyReason(d *netpol.Decision) string {
 
 // Peer names who holds a (for flow logs): the pod (namespace, workload,
 // labels) or the Service whose cluster address it is; ok is false for an
-// address of neither.
+// address the watch does not know (yet). A host-network pod's address is
+// named as an address.
 func (p *Policies) Peer(a netip.Addr, now time.Time) (ep flows.Endpoint, ok bool) {
 	a = a.Unmap()
 	ep.IP = a.String()
@@ -243,6 +244,11 @@ func (p *Policies) Peer(a netip.Addr, now time.Time) (ep flows.Endpoint, ok bool
 		return ep, false
 	}
 	np := eng.Pods()[r.Pod]
+	if np.HostNetwork {
+		// The node's address: policies cannot select host-network pods
+		// by label, only by ipBlock.
+		return ep, true
+	}
 	o, found, err := p.pods.GetStore().GetByKey(np.Namespace + "/" + np.Name)
 	if err != nil || !found {
 		return ep, false

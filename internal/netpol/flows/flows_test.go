@@ -214,3 +214,20 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// A connection to the API server's Service is never seen inbound by a pod:
+// the warning says how to allow it instead of the generic Service one.
+func TestAPIServerServiceWarning(t *testing.T) {
+	g, _ := NewGenerator(Options{})
+	rec := `{"direction":"outbound","protocol":"TCP","port":443,"source":{"namespace":"ci","workload":"Deployment/deployer","labels":{"app":"deployer"}},"destination":{"ip":"10.96.0.1","service":"default/kubernetes"}}`
+	if problems, err := Read("x", strings.NewReader(rec), g.Add); err != nil || len(problems) > 0 {
+		t.Fatal(err, problems)
+	}
+	res := g.Result()
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "the API server") || !strings.Contains(res.Warnings[0], "endpointslices") {
+		t.Errorf("warnings %q", res.Warnings)
+	}
+	if len(res.Policies) != 1 || len(res.Policies[0].Spec.Egress) != 0 {
+		t.Errorf("policies %+v", res.Policies)
+	}
+}

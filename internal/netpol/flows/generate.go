@@ -149,10 +149,16 @@ func (g *Generator) Add(r *Record) {
 		return
 	}
 	if src != nil {
-		if r.Destination.Service != "" && dst == nil {
+		switch {
+		case r.Destination.Service == "default/kubernetes":
+			// Its endpoints are the API servers' host addresses: no pod
+			// will ever report the flow inbound.
+			g.warnings[fmt.Sprintf("%s → the API server (Service default/kubernetes) %d/%s: not written; allow its endpoints' addresses (kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes) with an ipBlock egress rule",
+				r.Source.Key(), r.Port, r.Protocol)] = true
+		case r.Destination.Service != "" && dst == nil:
 			g.warnings[fmt.Sprintf("%s → Service %s %d/%s: the egress rule comes from the inbound records of the Service's pods (run the agent with --flows on their nodes too)",
 				r.Source.Key(), r.Destination.Service, r.Port, r.Protocol)] = true
-		} else {
+		default:
 			add(src.out, g.peerOf(&r.Destination), pt)
 		}
 	}
