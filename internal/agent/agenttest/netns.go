@@ -60,21 +60,36 @@ func (n *NetNS) Listen(t testing.TB, addr string) net.Listener {
 	}
 	ch := make(chan res, 1)
 	go func() {
-		// The thread enters the namespace and is never unlocked: it dies
-		// with this goroutine, and the listener's socket stays in the
-		// namespace it was made in.
+		// The thread enters the namespace and returns to its own once the
+		// socket is made (the socket stays where it was made). A thread
+		// that died instead would SIGKILL the children it started:
+		// kubetest's kube-apiserver runs with Pdeathsig, which follows the
+		// thread, not the process. Only if it cannot return is it left
+		// locked, to die with the goroutine.
 		runtime.LockOSThread()
+		self, err := os.Open("/proc/thread-self/ns/net")
+		if err != nil {
+			runtime.UnlockOSThread()
+			ch <- res{err: err}
+			return
+		}
+		defer self.Close()
 		f, err := os.Open(n.Path)
 		if err != nil {
+			runtime.UnlockOSThread()
 			ch <- res{err: err}
 			return
 		}
 		defer f.Close()
 		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
+			runtime.UnlockOSThread()
 			ch <- res{err: err}
 			return
 		}
 		l, err := net.Listen("tcp", addr)
+		if unix.Setns(int(self.Fd()), unix.CLONE_NEWNET) == nil {
+			runtime.UnlockOSThread()
+		}
 		ch <- res{l, err}
 	}()
 	r := <-ch
