@@ -112,10 +112,11 @@ func (d *doc) object(listItem int, ref inventory.Ref) (*yaml.Node, error) {
 	kind, _ := child(n, "kind")
 	meta, _ := child(n, "metadata")
 	name, _ := child(meta, "name")
-	if name == nil {
-		name, _ = child(meta, "generateName")
+	named := name != nil && name.Value == ref.Name
+	if gen, _ := child(meta, "generateName"); gen != nil && name == nil {
+		named = gen.Value+"*" == ref.Name // inventory names such an object so
 	}
-	if (kind != nil && kind.Value != ref.Kind) || name == nil || name.Value != ref.Name {
+	if (kind != nil && kind.Value != ref.Kind) || !named {
 		return nil, fmt.Errorf("the document does not hold %s", ref)
 	}
 	return n, nil

@@ -117,7 +117,9 @@ func Plan(findings []check.Finding, own func(inventory.Source, inventory.Ref) bo
 	seen := map[string]bool{}
 	var visit func(f check.Finding)
 	visit = func(f check.Finding) {
-		for _, g := range f.Folded {
+		// A finding speaks for the same cause in other checks (Folded)
+		// and for the same finding in other files (Elsewhere).
+		for _, g := range slices.Concat(f.Folded, f.Elsewhere) {
 			visit(g)
 		}
 		kind, strip, ok := fixes(f.CheckID)

@@ -320,3 +320,22 @@ func subsequence(a, b string) bool {
 	}
 	return i == len(a)
 }
+
+// TestFixGroupedFindings fixes every file of a finding the scan groups
+// across files (the same object in two files is one finding, Elsewhere).
+func TestFixGroupedFindings(t *testing.T) {
+	dir := t.TempDir()
+	data, err := os.ReadFile("testdata/pod.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a.json", "b.json"} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, p, _ := plan(t, dir)
+	if len(p) != 2 {
+		t.Errorf("planned files: %v", p)
+	}
+}
