@@ -49,8 +49,8 @@ ptrace, module loads, and TCP and UDP connections. Each event is attributed to
 its pod through its cgroup and the API server's pod statuses, judged by the
 rules (kubeward agent rules), and alerts go to the audit commands' sinks:
 JSON lines (-o json[=FILE]), a webhook, Prometheus metrics, quarantine.
---flows FILE also records each distinct delivered flow of the node's pods, the
-input of kubeward netpol generate --from-flows.
+--flows FILE also records each distinct delivered flow of the node's pods: the
+flow log kubeward netpol generate turns into least-privilege policies.
 
 Needs Linux with BTF (/sys/kernel/btf/vmlinux), tracefs, cgroup v2, and
 CAP_BPF, CAP_PERFMON, CAP_SYS_RESOURCE and CAP_SYS_PTRACE (or root). Events the
@@ -244,7 +244,7 @@ logged. Stops on SIGINT or SIGTERM. See docs/agent.md.`,
 	fl.StringVar(&baselines, "baselines", "", "file of per-workload baselines (JSON, editable): loaded at start, learned into, saved every minute and at exit; novel-exec runs only with it")
 	fl.DurationVar(&learn, "learn", 24*time.Hour, "how long each workload's baseline learns from its first exec")
 	fl.StringVar(&cgroupRoot, "cgroup-root", "", "the host's cgroup v2 mount (default: found in /proc/self/mountinfo; in a container, mount the host's and name it)")
-	fl.StringVar(&flowsFile, "flows", "", "append each distinct delivered flow of this node's pods to FILE as JSON lines (source and destination workloads, labels, port), the input of kubeward netpol generate --from-flows")
+	fl.StringVar(&flowsFile, "flows", "", "append each distinct delivered flow of this node's pods to FILE as JSON lines (source and destination workloads, labels, port), the flow log kubeward netpol generate reads")
 	fl.BoolVar(&noIntent, "no-networkpolicy-intent", false, "do not watch pods, namespaces, Services and NetworkPolicies cluster-wide to judge delivered flows (networkpolicy-not-enforced)")
 	mf.register(fl, true)
 	cmd.AddCommand(newAgentRulesCmd(s))

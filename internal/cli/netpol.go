@@ -212,8 +212,8 @@ the proof goes to standard error. The connection file format is described in
 docs/netpol.md. Exit codes: 0 written and proven exact, 1 written but not exact
 (see the proof), 2 usage or input error.
 
-With --from-flows: write, from the flow logs of the node agent (kubeward agent
---flows), one policy per observed workload that allows exactly what it was seen
+With --from-flows: write, from the flow logs the node agent records (see
+kubeward agent), one policy per observed workload that allows exactly what it was seen
 doing, as rbac suggest does from audit logs. The policy selects the workload's
 pods by the labels all its observed pods share, less the ones controllers add
 (pod-template-hash, controller-revision-hash...); policyTypes are Ingress and
@@ -287,7 +287,7 @@ malformed line is reported at its line number and, after the policies, exits 2.`
 	out.register(cmd, []string{"yaml"}, "yaml", "")
 	fl := cmd.Flags()
 	fl.StringVar(&connections, "connections", "", "the declared connections (see docs/netpol.md)")
-	fl.StringArrayVar(&fromFlows, "from-flows", nil, "flow log of kubeward agent --flows to generate from (repeatable; JSON lines, gzip or not; \"-\" is standard input)")
+	fl.StringArrayVar(&fromFlows, "from-flows", nil, "flow log of the node agent (kubeward agent) to generate from (repeatable; JSON lines, gzip or not; \"-\" is standard input)")
 	fl.IntVar(&fo.IPv4Bits, "external-prefix-v4", 32, "with --from-flows: prefix length of the ipBlock of each IPv4 address outside the pods (24 allows the address's /24)")
 	fl.IntVar(&fo.IPv6Bits, "external-prefix-v6", 128, "with --from-flows: prefix length of the ipBlock of each IPv6 address outside the pods")
 	return cmd
