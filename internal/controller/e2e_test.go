@@ -215,16 +215,25 @@ func scanResults(t testing.TB, cl *kubetest.Cluster, ns string) []result {
 	}
 	res := scan.New(scan.Options{Checks: check.Defaults(), Mode: scan.ModeCluster}).Inventory(loaded.Inventory)
 	var out []result
-	for _, fd := range res.Findings {
-		if fd.Object.Namespace != ns {
-			continue
+	// The scan folds findings of one root cause into one and groups the
+	// places of one finding; a PolicyReport keeps one result per check and
+	// object, so every finding held inside another is a result of its own.
+	var add func(fds []check.Finding)
+	add = func(fds []check.Finding) {
+		for _, fd := range fds {
+			add(fd.Folded)
+			add(fd.Elsewhere)
+			if fd.Object.Namespace != ns {
+				continue
+			}
+			x := result{Policy: fd.CheckID, Kind: fd.Object.Kind, Namespace: ns, Name: fd.Object.Name, Path: fd.Path, Result: "fail", Severity: fd.Severity.String()}
+			if fd.Suppressed() {
+				x.Result, x.Suppressed = "skip", fd.Suppression.Reason
+			}
+			out = append(out, x)
 		}
-		x := result{Policy: fd.CheckID, Kind: fd.Object.Kind, Namespace: ns, Name: fd.Object.Name, Path: fd.Path, Result: "fail", Severity: fd.Severity.String()}
-		if fd.Suppressed() {
-			x.Result, x.Suppressed = "skip", fd.Suppression.Reason
-		}
-		out = append(out, x)
 	}
+	add(res.Findings)
 	return out
 }
 
