@@ -40,6 +40,15 @@ type Check struct {
 	// scan cannot read hides findings on its objects and changes no verdict
 	// on others, so the check runs without it instead of not running.
 	EachObject bool
+	// NamespaceLocal marks an inventory check whose results about a
+	// namespace (on its objects or on its Namespace object) depend only on
+	// that namespace's objects, its Namespace object and the cluster-scoped
+	// objects that are not Namespaces; and whose results about other
+	// cluster-scoped objects depend on those alone. The controller then
+	// re-runs it over the changed namespace only (internal/controller), so
+	// a check that reads other namespaces (RBAC subjects, NetworkPolicy
+	// peers, a mesh-wide setting) must not set it.
+	NamespaceLocal bool
 
 	// Images marks an inventory check that reads the image facts
 	// (Inventory.Images): what the registries said about each image. It
@@ -101,6 +110,9 @@ func (c *Check) validate() error {
 	}
 	if c.Images && c.Inventory == nil {
 		return fmt.Errorf("check %s: only an inventory check reads image facts", c.ID)
+	}
+	if c.NamespaceLocal && c.Inventory == nil {
+		return fmt.Errorf("check %s: only an inventory check is namespace-local", c.ID)
 	}
 	if c.Inventory != nil && len(c.Needs) == 0 && len(c.MetadataOf) == 0 {
 		return fmt.Errorf("check %s: an inventory check must list the kinds it needs", c.ID)

@@ -79,6 +79,28 @@ func keyOf(r inventory.Ref) objKey {
 	return objKey{r.GroupKind(), r.Namespace, r.Name}
 }
 
+// scope is the namespace the object's cross-object results belong to: its
+// own, or the one a Namespace object names; "" for the other cluster-scoped
+// objects, whose change re-runs a check over everything.
+func (k objKey) scope() string {
+	if k.namespace == "" && k.gk == inventory.KindNamespace {
+		return k.name
+	}
+	return k.namespace
+}
+
+// crossKey is a change a cross-object check may have to answer: the kind
+// changed, and the scope of the object.
+type crossKey struct {
+	gk    schema.GroupKind
+	scope string
+}
+
+// namespaceLocal reports whether a check can be re-run over one namespace
+// alone (check.Check.NamespaceLocal); a check that judges each object on
+// its own is.
+func namespaceLocal(ch *check.Check) bool { return ch.NamespaceLocal || ch.EachObject }
+
 // Controller is one running controller.
 type Controller struct {
 	opts    Options
@@ -105,7 +127,7 @@ type Controller struct {
 	lastFull time.Time
 
 	changed    queue[objKey]
-	crossDirty queue[schema.GroupKind]
+	crossDirty queue[crossKey]
 	ready      atomic.Bool
 }
 
@@ -137,7 +159,7 @@ func New(opts Options) *Controller {
 		objFindings:   map[string]map[objKey][]check.Finding{},
 		crossFindings: map[string]map[string][]check.Finding{},
 		changed:       newQueue[objKey](),
-		crossDirty:    newQueue[schema.GroupKind](),
+		crossDirty:    newQueue[crossKey](),
 	}
 	c.metrics = newMetrics(c)
 	c.writer = newWriter(c)
@@ -296,7 +318,7 @@ func (c *Controller) evaluate(cctx *check.Context, k objKey, at time.Time) {
 		c.writer.dirty(k.name, at)
 	}
 	if len(c.crossByKind[k.gk]) > 0 {
-		c.crossDirty.add(k.gk, at)
+		c.crossDirty.add(crossKey{k.gk, k.scope()}, at)
 	}
 }
 
@@ -332,28 +354,201 @@ func (c *Controller) adopt(k objKey, o, old *inventory.Object) {
 	}
 }
 
-// crossLoop re-runs the cross-object checks that read the kinds changed,
-// over a snapshot of every object: one run at a time, changes meanwhile
-// gathering for the next.
+// crossLoop re-runs the cross-object checks that read the kinds changed:
+// a namespace-local check over the namespaces changed, each alone; the
+// others over a snapshot of every object. One burst at a time, changes
+// meanwhile gathering for the next.
 func (c *Controller) crossLoop(ctx context.Context) {
 	for c.crossDirty.wait(ctx, c.opts.Debounce) {
-		kinds := c.crossDirty.take()
-		var checks []*check.Check
+		var global []*check.Check
 		var at time.Time
-		for gk, t := range kinds {
-			for _, ch := range c.crossByKind[gk] {
-				if !slices.Contains(checks, ch) {
-					checks = append(checks, ch)
+		scoped := map[string][]*check.Check{}
+		scopedAt := map[string]time.Time{}
+		for k, t := range c.crossDirty.take() {
+			at = earliest(at, t)
+			for _, ch := range c.crossByKind[k.gk] {
+				if !namespaceLocal(ch) || k.scope == "" {
+					global = appendNew(global, ch)
+					continue
 				}
-			}
-			if at.IsZero() || (!t.IsZero() && t.Before(at)) {
-				at = t
+				scoped[k.scope] = appendNew(scoped[k.scope], ch)
+				scopedAt[k.scope] = earliest(scopedAt[k.scope], t)
 			}
 		}
-		if len(checks) > 0 {
-			c.runCross(checks, at)
+		// A check run over everything answers for every namespace.
+		for ns, checks := range scoped {
+			checks = slices.DeleteFunc(checks, func(ch *check.Check) bool { return slices.Contains(global, ch) })
+			if len(checks) == 0 {
+				delete(scoped, ns)
+			} else {
+				scoped[ns] = checks
+			}
+		}
+		// The quick runs first: their namespaces' reports need not wait.
+		if len(scoped) > 0 {
+			c.runScoped(scoped, scopedAt)
+		}
+		if len(global) > 0 {
+			c.runCross(global, at)
 		}
 	}
+}
+
+func appendNew(checks []*check.Check, ch *check.Check) []*check.Check {
+	if slices.Contains(checks, ch) {
+		return checks
+	}
+	return append(checks, ch)
+}
+
+// earliest is the earlier of two change times; zero (no change) is later
+// than any.
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
+}
+
+// runScoped re-runs namespace-local checks, per namespace, over that
+// namespace's objects and the cluster-scoped ones they read, and replaces
+// their findings in that namespace: by check.Check.NamespaceLocal these are
+// the findings a run over every object would give there.
+func (c *Controller) runScoped(byNS map[string][]*check.Check, at map[string]time.Time) {
+	start := time.Now()
+	// Cluster-scoped objects of the kinds the checks read: a check that
+	// judges each object on its own needs none of them for a namespace.
+	reads := map[schema.GroupKind]bool{}
+	for _, checks := range byNS {
+		for _, ch := range checks {
+			if !ch.EachObject {
+				for _, gk := range ch.Inputs() {
+					reads[gk] = true
+				}
+			}
+		}
+	}
+	var cluster []*inventory.Object
+	objs := map[string][]*inventory.Object{}
+	c.mu.Lock()
+	for k, o := range c.objects {
+		switch s := k.scope(); {
+		case s == "":
+			if reads[k.gk] {
+				cluster = append(cluster, o)
+			}
+		case byNS[s] != nil:
+			objs[s] = append(objs[s], o)
+		}
+	}
+	c.mu.Unlock()
+	for ns, checks := range byNS {
+		inv := inventory.NewInventory()
+		for _, o := range cluster {
+			inv.Add(o)
+		}
+		for _, o := range objs[ns] {
+			inv.Add(o)
+		}
+		inv.Sort()
+		if c.opts.Images != nil {
+			inv.SetImages(c.opts.Images(inv))
+		}
+		r := check.NewRunner(checks, c.opts.CheckOptions, c.opts.Suppressions, c.engine.Log)
+		c.replaceScope(ns, checks, r.CheckInventory(check.NewContext(c.opts.CheckOptions), inv), at[ns])
+	}
+	c.metrics.evaluation.WithLabelValues("cross-object-namespace").Observe(time.Since(start).Seconds())
+}
+
+// replaceScope replaces the findings of checks in one namespace (those on
+// its Namespace object are the cluster report's) with those found there.
+func (c *Controller) replaceScope(ns string, checks []*check.Check, found []check.Finding, at time.Time) {
+	inNS, onNS := map[string][]check.Finding{}, map[string][]check.Finding{}
+	for _, f := range found {
+		switch {
+		case keyOf(f.Object).scope() != ns:
+			// Outside the namespace: the run did not see all it reads.
+		case f.Object.Namespace == "":
+			onNS[f.CheckID] = append(onNS[f.CheckID], f)
+		default:
+			inNS[f.CheckID] = append(inNS[f.CheckID], f)
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, ch := range checks {
+		byNS := c.crossFindings[ch.ID]
+		if byNS == nil {
+			byNS = map[string][]check.Finding{}
+			c.crossFindings[ch.ID] = byNS
+		}
+		if !sameFindings(byNS[ns], inNS[ch.ID]) {
+			c.writer.dirty(ns, at)
+		}
+		setFindings(byNS, ns, inNS[ch.ID])
+		var kept, had []check.Finding
+		for _, f := range byNS[""] {
+			if keyOf(f.Object).scope() == ns {
+				had = append(had, f)
+			} else {
+				kept = append(kept, f)
+			}
+		}
+		if !sameFindings(had, onNS[ch.ID]) {
+			c.writer.dirty("", at)
+		}
+		setFindings(byNS, "", append(kept, onNS[ch.ID]...))
+	}
+}
+
+// sameFindings reports whether two runs found the same, in any order, as
+// a report shows them: an object's resourceVersion, which reports do not
+// carry, changes with every update, also of fields no check reads.
+func sameFindings(a, b []check.Finding) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	type key struct {
+		check                      string
+		severity                   check.Severity
+		object                     inventory.Ref
+		source                     inventory.Source
+		position                   inventory.Position
+		path, image, message, fix  string
+		suppression                check.SuppressionStatus
+		suppressed, vendored, more bool
+	}
+	keyOf := func(f *check.Finding) key {
+		k := key{check: f.CheckID, severity: f.Severity, object: f.Object, source: f.Source, position: f.Position,
+			path: f.Path, image: f.Image, message: f.Message, fix: f.Fix, vendored: f.Vendored,
+			more: len(f.Folded) > 0 || len(f.Elsewhere) > 0}
+		k.source.ResourceVersion = ""
+		if f.Suppression != nil {
+			k.suppression, k.suppressed = *f.Suppression, true
+		}
+		return k
+	}
+	count := make(map[key]int, len(a))
+	for i := range a {
+		count[keyOf(&a[i])]++
+	}
+	for i := range b {
+		k := keyOf(&b[i])
+		// Findings this run folded or grouped are not compared: rebuild.
+		if count[k] == 0 || k.more {
+			return false
+		}
+		count[k]--
+	}
+	return true
+}
+
+func setFindings(byNS map[string][]check.Finding, ns string, fs []check.Finding) {
+	if len(fs) == 0 {
+		delete(byNS, ns)
+		return
+	}
+	byNS[ns] = fs
 }
 
 // runCross runs cross-object checks over a snapshot and replaces their
@@ -376,11 +571,17 @@ func (c *Controller) runCross(checks []*check.Check, at time.Time) (*inventory.I
 	}
 	c.mu.Lock()
 	for id, byNS := range byCheck {
-		for ns := range c.crossFindings[id] {
-			c.writer.dirty(ns, at)
+		// Only the reports whose findings changed are rebuilt: a run over
+		// every object must not rewrite every namespace's report.
+		for ns, fs := range c.crossFindings[id] {
+			if !sameFindings(fs, byNS[ns]) {
+				c.writer.dirty(ns, at)
+			}
 		}
 		for ns := range byNS {
-			c.writer.dirty(ns, at)
+			if _, had := c.crossFindings[id][ns]; !had {
+				c.writer.dirty(ns, at)
+			}
 		}
 		c.crossFindings[id] = byNS
 	}

@@ -22,7 +22,9 @@ func newQueue[K comparable]() queue[K] {
 
 func (q *queue[K]) add(k K, at time.Time) {
 	q.mu.Lock()
-	if t, ok := q.items[k]; !ok || t.IsZero() || (!at.IsZero() && at.Before(t)) {
+	if t, ok := q.items[k]; ok {
+		q.items[k] = earliest(t, at)
+	} else {
 		q.items[k] = at
 	}
 	q.mu.Unlock()

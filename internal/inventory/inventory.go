@@ -1,6 +1,8 @@
 package inventory
 
 import (
+	"cmp"
+	"slices"
 	"sort"
 
 	"github.com/kubeward/kubeward/internal/image/facts"
@@ -121,22 +123,24 @@ func (inv *Inventory) Namespaces() []string {
 // SortObjects orders objects by where they were read (file, template,
 // line, list item), then identity.
 func SortObjects(objs []*Object) {
-	sort.SliceStable(objs, func(i, j int) bool {
-		a, b := &objs[i].Source, &objs[j].Source
-		switch {
-		case a.File != b.File:
-			return a.File < b.File
-		case a.Template != b.Template:
-			return a.Template < b.Template
-		case a.Line != b.Line:
-			return a.Line < b.Line
-		case a.Document != b.Document:
-			return a.Document < b.Document
-		case a.ListItem != b.ListItem:
-			return a.ListItem < b.ListItem
-		}
-		return objs[i].Ref.String() < objs[j].Ref.String()
+	// Each identity is built once, not at every comparison: the sort of a
+	// cluster's 20,000 objects spent most of its time concatenating them.
+	type keyed struct {
+		o  *Object
+		id string
+	}
+	ks := make([]keyed, len(objs))
+	for i, o := range objs {
+		ks[i] = keyed{o, o.Ref.String()}
+	}
+	slices.SortStableFunc(ks, func(x, y keyed) int {
+		a, b := &x.o.Source, &y.o.Source
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Template, b.Template), cmp.Compare(a.Line, b.Line),
+			cmp.Compare(a.Document, b.Document), cmp.Compare(a.ListItem, b.ListItem), cmp.Compare(x.id, y.id))
 	})
+	for i := range ks {
+		objs[i] = ks[i].o
+	}
 }
 
 // Sort orders objects by source then identity so that reports are stable

@@ -101,8 +101,9 @@ var AdminUIExposed = &check.Check{
 		Peers: []check.Peer{check.Kubescape("C-0021").Differs("kubescape matches workload names against a configurable list and a LoadBalancer only once it has an address; " +
 			"kubeward also reads labels and images, and judges the Service's type")},
 	},
-	Inventory: adminUIExposed,
-	Needs:     append([]schema.GroupKind{inventory.KindService}, inventory.WorkloadKinds...),
+	Inventory:      adminUIExposed,
+	NamespaceLocal: true,
+	Needs:          append([]schema.GroupKind{inventory.KindService}, inventory.WorkloadKinds...),
 }
 
 func init() { check.Register(AdminUIExposed) }

@@ -26,8 +26,9 @@ var DefaultDenyEgress = &check.Check{
 		Reads: []string{"NetworkPolicy spec.podSelector", "NetworkPolicy spec.policyTypes", "NetworkPolicy spec.egress"},
 		Refs:  references,
 	},
-	Needs:     needs,
-	Inventory: defaultDeny(netpol.Egress),
+	Needs:          needs,
+	Inventory:      defaultDeny(netpol.Egress),
+	NamespaceLocal: true,
 }
 
 func init() { check.Register(DefaultDenyEgress) }

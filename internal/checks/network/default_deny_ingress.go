@@ -28,8 +28,9 @@ var DefaultDenyIngress = &check.Check{
 		Peers: []check.Peer{check.Kubescape("C-0054")},
 		Refs:  references,
 	},
-	Needs:     needs,
-	Inventory: defaultDeny(netpol.Ingress),
+	Needs:          needs,
+	Inventory:      defaultDeny(netpol.Ingress),
+	NamespaceLocal: true,
 }
 
 func init() { check.Register(DefaultDenyIngress) }

@@ -38,8 +38,9 @@ var EgressCloudMetadata = &check.Check{
 		Refs: append([]check.Reference{{Framework: check.FrameworkMITRE, ID: "T1552.005", Title: "Unsecured Credentials: Cloud Instance Metadata API"}},
 			references...),
 	},
-	Needs:     needs,
-	Inventory: egressCloudMetadata,
+	Needs:          needs,
+	Inventory:      egressCloudMetadata,
+	NamespaceLocal: true,
 }
 
 func init() { check.Register(EgressCloudMetadata) }

@@ -24,8 +24,9 @@ var PodNotSelectedEgress = &check.Check{
 		Reads:     []string{"metadata.labels of pod templates", "NetworkPolicy spec.podSelector", "NetworkPolicy spec.policyTypes"},
 		Refs:      references,
 	},
-	Needs:     needs,
-	Inventory: notSelected(netpol.Egress),
+	Needs:          needs,
+	Inventory:      notSelected(netpol.Egress),
+	NamespaceLocal: true,
 }
 
 func init() { check.Register(PodNotSelectedEgress) }

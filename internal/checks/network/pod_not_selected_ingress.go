@@ -26,8 +26,9 @@ var PodNotSelectedIngress = &check.Check{
 		Peers:     []check.Peer{check.KubeLinter("non-isolated-pod"), check.Kubescape("C-0260"), check.Kubescape("C-0030")},
 		Refs:      references,
 	},
-	Needs:     needs,
-	Inventory: notSelected(netpol.Ingress),
+	Needs:          needs,
+	Inventory:      notSelected(netpol.Ingress),
+	NamespaceLocal: true,
 }
 
 func init() { check.Register(PodNotSelectedIngress) }

@@ -25,8 +25,9 @@ var PolicyInvalid = &check.Check{
 		Reads: []string{"NetworkPolicy spec"},
 		Refs:  references,
 	},
-	Needs:     needs,
-	Inventory: policyInvalid,
+	Needs:          needs,
+	Inventory:      policyInvalid,
+	NamespaceLocal: true,
 }
 
 func init() { check.Register(PolicyInvalid) }

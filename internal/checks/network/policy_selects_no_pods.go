@@ -30,8 +30,9 @@ var PolicySelectsNoPods = &check.Check{
 		Reads:     []string{"NetworkPolicy spec.podSelector", "metadata.labels of pod templates"},
 		Refs:      references,
 	},
-	Needs:     needs,
-	Inventory: policySelectsNoPods,
+	Needs:          needs,
+	Inventory:      policySelectsNoPods,
+	NamespaceLocal: true,
 }
 
 func init() { check.Register(PolicySelectsNoPods) }

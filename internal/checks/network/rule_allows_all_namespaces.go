@@ -27,8 +27,9 @@ var RuleAllowsAllNamespaces = &check.Check{
 		Reads: []string{"NetworkPolicy spec.ingress[*].from[*].namespaceSelector", "NetworkPolicy spec.egress[*].to[*].namespaceSelector"},
 		Refs:  references,
 	},
-	Needs:     needs,
-	Inventory: ruleAllowsAllNamespaces,
+	Needs:          needs,
+	Inventory:      ruleAllowsAllNamespaces,
+	NamespaceLocal: true,
 }
 
 func init() { check.Register(RuleAllowsAllNamespaces) }

@@ -30,8 +30,9 @@ var RuleAllowsAnyIP = &check.Check{
 		Reads: []string{"NetworkPolicy spec.ingress[*].from[*].ipBlock", "NetworkPolicy spec.egress[*].to[*].ipBlock", "NetworkPolicy spec.ingress[*].ports", "NetworkPolicy spec.egress[*].ports"},
 		Refs:  references,
 	},
-	Needs:     needs,
-	Inventory: ruleAllowsAnyIP,
+	Needs:          needs,
+	Inventory:      ruleAllowsAnyIP,
+	NamespaceLocal: true,
 }
 
 func init() { check.Register(RuleAllowsAnyIP) }

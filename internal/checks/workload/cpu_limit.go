@@ -32,8 +32,9 @@ var CPULimit = &check.Check{
 		Peers: []check.Peer{check.Trivy("KSV011"), check.Polaris("cpuLimitsMissing"), check.Kubescape("C-0050")},
 		Refs:  []check.Reference{check.NSA("Network separation and hardening: resource policies")},
 	},
-	Inventory: cpuLimit,
-	Needs:     resourceNeeds,
+	Inventory:      cpuLimit,
+	NamespaceLocal: true,
+	Needs:          resourceNeeds,
 }
 
 func init() { check.Register(CPULimit) }

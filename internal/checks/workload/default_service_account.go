@@ -38,8 +38,9 @@ var DefaultServiceAccount = &check.Check{
 			check.NSA("Pod security: protecting Pod service account tokens"),
 		},
 	},
-	Inventory: defaultServiceAccount,
-	Needs:     append([]schema.GroupKind{inventory.KindServiceAccount}, inventory.WorkloadKinds...),
+	Inventory:      defaultServiceAccount,
+	NamespaceLocal: true,
+	Needs:          append([]schema.GroupKind{inventory.KindServiceAccount}, inventory.WorkloadKinds...),
 }
 
 func init() { check.Register(DefaultServiceAccount) }

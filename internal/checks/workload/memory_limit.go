@@ -33,8 +33,9 @@ var MemoryLimit = &check.Check{
 		Peers: []check.Peer{check.Trivy("KSV018"), check.Polaris("memoryLimitsMissing"), check.Kubescape("C-0004"), check.Kubescape("C-0009")},
 		Refs:  []check.Reference{check.NSA("Network separation and hardening: resource policies")},
 	},
-	Inventory: memoryLimit,
-	Needs:     resourceNeeds,
+	Inventory:      memoryLimit,
+	NamespaceLocal: true,
+	Needs:          resourceNeeds,
 }
 
 func init() { check.Register(MemoryLimit) }

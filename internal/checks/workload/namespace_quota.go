@@ -60,6 +60,7 @@ var NamespaceResourceQuota = &check.Check{
 		Peers: []check.Peer{check.Trivy("KSV040").Differs("Trivy reports every object that is not a ResourceQuota capping all four of requests.cpu, requests.memory, limits.cpu and limits.memory; " +
 			"kubeward reports each namespace without a quota, and quotas that cap CPU or memory in no form")},
 	},
+	NamespaceLocal: true,
 	Inventory: func(ctx *check.Context, inv *inventory.Inventory) []check.Result {
 		out := namespacesWithout(ctx, inv, kindResourceQuota, "no ResourceQuota caps what its pods take")
 		for _, o := range inv.ByKind(kindResourceQuota) {
@@ -110,6 +111,7 @@ var NamespaceLimitRange = &check.Check{
 		Peers: []check.Peer{check.Trivy("KSV039").Differs("Trivy reports every object that is not a LimitRange item with all of type, min, max, default and defaultRequest; " +
 			"kubeward reports each namespace without a LimitRange, and LimitRanges that give containers neither a default nor a maximum")},
 	},
+	NamespaceLocal: true,
 	Inventory: func(ctx *check.Context, inv *inventory.Inventory) []check.Result {
 		out := namespacesWithout(ctx, inv, kindLimitRange, "no LimitRange gives containers default or maximum resources")
 		for _, o := range inv.ByKind(kindLimitRange) {

@@ -36,8 +36,9 @@ var ResourceRequests = &check.Check{
 		Peers: []check.Peer{check.Trivy("KSV015"), check.Trivy("KSV016"), check.Polaris("cpuRequestsMissing"), check.Polaris("memoryRequestsMissing"), check.KubeLinter("unset-cpu-requirements"), check.KubeLinter("unset-memory-requirements")},
 		Refs:  []check.Reference{check.NSA("Network separation and hardening: resource policies")},
 	},
-	Inventory: resourceRequests,
-	Needs:     resourceNeeds,
+	Inventory:      resourceRequests,
+	NamespaceLocal: true,
+	Needs:          resourceNeeds,
 }
 
 func init() { check.Register(ResourceRequests) }

@@ -36,9 +36,10 @@ var ServiceAccountMissing = &check.Check{
 		},
 		Peers: []check.Peer{check.KubeLinter("non-existent-service-account")},
 	},
-	Inventory:  serviceAccountMissing,
-	Needs:      inventory.WorkloadKinds,
-	MetadataOf: []schema.GroupKind{inventory.KindServiceAccount},
+	Inventory:      serviceAccountMissing,
+	NamespaceLocal: true,
+	Needs:          inventory.WorkloadKinds,
+	MetadataOf:     []schema.GroupKind{inventory.KindServiceAccount},
 }
 
 func init() { check.Register(ServiceAccountMissing) }

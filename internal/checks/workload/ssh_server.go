@@ -51,8 +51,9 @@ var SSHServer = &check.Check{
 			check.Kubescape("C-0042").Differs("kubescape matches Services whose selector equals the pod labels exactly; kubeward matches selectors as Kubernetes does (a subset), and also reads container ports and commands"),
 		},
 	},
-	Inventory: sshServer,
-	Needs:     append([]schema.GroupKind{inventory.KindService}, inventory.WorkloadKinds...),
+	Inventory:      sshServer,
+	NamespaceLocal: true,
+	Needs:          append([]schema.GroupKind{inventory.KindService}, inventory.WorkloadKinds...),
 }
 
 func init() { check.Register(SSHServer) }
