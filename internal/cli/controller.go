@@ -9,11 +9,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/controller"
+	"github.com/kubeward/kubeward/internal/framework"
 	"github.com/kubeward/kubeward/internal/report/policyreport"
 	"github.com/kubeward/kubeward/internal/source/cluster"
 	"github.com/kubeward/kubeward/internal/version"
@@ -67,8 +69,9 @@ deleted objects' results disappear; a namespace's report goes with it.
 With --leader-elect (the default) replicas share a Lease in
 --leader-election-namespace: all evaluate, only the leader writes. /healthz,
 /readyz and /metrics (Prometheus: findings by check, severity and namespace,
-coverage gaps, time since the last full evaluation, change-to-report latency)
-are served over plain HTTP on --health-listen.
+coverage gaps, time since the last full evaluation, change-to-report latency;
+with --framework, each framework's score and controls by status, judged as
+scan --framework judges a scan) are served over plain HTTP on --health-listen.
 
 It needs get, list and watch on the kinds it reads, get, list, create, patch,
 update and delete on the reports, and, with --leader-elect, Leases in its
@@ -86,6 +89,7 @@ namespace: docs/controller.md, and the Helm chart deploy/helm/kubeward.`,
 	fl.StringVar(&f.scan.input.configPath, "config", "", "configuration file (default: "+config.DefaultFile+" in the working directory or the nearest parent up to the repository root): checks, suppressions, accepted coverage gaps")
 	fl.StringSliceVar(&f.scan.checks, "checks", nil, "run only these checks: ids, globs (pss-*) or category:NAME")
 	fl.StringSliceVar(&f.scan.skip, "skip-checks", nil, "do not run these checks: ids, globs or category:NAME")
+	fl.StringSliceVar(&f.scan.frameworks, "framework", nil, "judge a compliance framework on the findings and export its score and controls by status as metrics: "+strings.Join(framework.IDs(), ", ")+" (repeatable; runs its controls' checks, as scan --framework; docs/frameworks.md)")
 	fl.StringVar(&f.scan.pssLevel, "pss-level", "", "Pod Security Standards level to evaluate: baseline or restricted (default baseline)")
 	fl.StringVar(&f.scan.pssVersion, "pss-version", "", "Pod Security Standards version: latest or v1.N (default latest)")
 	fl.StringArrayVar(&f.scan.ignoreGaps, "ignore-gap", nil, "accept a known coverage gap, GAP=REASON: still reported, marked accepted (repeatable)")
@@ -102,6 +106,7 @@ namespace: docs/controller.md, and the Helm chart deploy/helm/kubeward.`,
 	fl.StringVar(&f.identity, "leader-election-identity", "", "this replica's name in the Lease (default $POD_NAME or the host name, with a random suffix)")
 	fl.StringVar(&f.healthListen, "health-listen", ":8080", "address of /healthz, /readyz and /metrics (plain HTTP); empty: none")
 	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error (JSON lines on standard error)")
+	_ = cmd.RegisterFlagCompletionFunc("framework", completeFrameworks)
 	return cmd
 }
 
@@ -130,7 +135,7 @@ func (f *controllerFlags) run(ctx context.Context, cmd *cobra.Command, s Streams
 	restCfg.Timeout = 0 // watches are long-lived; requests carry their own deadlines
 	restCfg.QPS, restCfg.Burst = f.qps, int(2*f.qps)
 	opts := controller.Options{
-		Config: restCfg, Context: name, Checks: r.checks, CheckOptions: r.opts, Suppressions: r.suppress, AcceptGaps: r.acceptGaps,
+		Config: restCfg, Context: name, Checks: r.checks, CheckOptions: r.opts, Suppressions: r.suppress, AcceptGaps: r.acceptGaps, Frameworks: r.frameworks,
 		Flavor: flavor, Debounce: f.debounce, Resync: f.resync, Writers: f.writers, Log: log,
 	}
 	if f.leaderElect {

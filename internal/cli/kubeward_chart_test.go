@@ -277,6 +277,9 @@ func TestControllerUsageErrors(t *testing.T) {
 		{[]string{"controller", "--resync", "10s"}, "--resync"},
 		{[]string{"controller", "--writers", "0"}, "--writers"},
 		{[]string{"controller", "--log-level", "loud"}, "--log-level"},
+		{[]string{"controller", "--framework", "cis-9"}, "unknown framework"},
+		{[]string{"controller", "--framework", "pss-baseline", "--framework", "pss-restricted"}, "scan them apart"},
+		{[]string{"controller", "--framework", "cis-1.12", "--checks", "pss-*"}, "do not also give --checks"},
 	} {
 		code, _, stderr := runCLI(t, tt.args...)
 		if code != ExitError || !strings.Contains(stderr, tt.want) {

@@ -71,9 +71,7 @@ func (f *scanFlags) register(cmd *cobra.Command) {
 	_ = cmd.RegisterFlagCompletionFunc("severity", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return check.Severities(), cobra.ShellCompDirectiveNoFileComp
 	})
-	_ = cmd.RegisterFlagCompletionFunc("framework", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return framework.IDs(), cobra.ShellCompDirectiveNoFileComp
-	})
+	_ = cmd.RegisterFlagCompletionFunc("framework", completeFrameworks)
 	_ = cmd.RegisterFlagCompletionFunc("pss-level", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return []string{"baseline", "restricted"}, cobra.ShellCompDirectiveNoFileComp
 	})
@@ -227,6 +225,10 @@ func (f *scanFlags) prepare(cmd *cobra.Command) (*run, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+func completeFrameworks(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return framework.IDs(), cobra.ShellCompDirectiveNoFileComp
 }
 
 // selectFrameworks reads the frameworks --framework names and sets the

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/framework"
 	"github.com/kubeward/kubeward/internal/image/facts"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/report/policyreport"
@@ -44,6 +45,9 @@ type Options struct {
 	// registry door of `scan --images`); nil leaves the image checks that
 	// need them unrun, reported as coverage gaps.
 	Images func(*inventory.Inventory) *facts.Set
+	// Frameworks are judged from the findings and coverage at each scrape
+	// and exported as metrics (`scan --framework`'s results).
+	Frameworks []*framework.Framework
 
 	Flavor policyreport.Flavor
 	// Debounce is how long changes gather before they are evaluated, and
@@ -122,8 +126,12 @@ type Controller struct {
 	// object; crossFindings the cross-object checks' by check and namespace.
 	objFindings   map[string]map[objKey][]check.Finding
 	crossFindings map[string]map[string][]check.Finding
-	// coverage is what the last full evaluation could not read or judge.
+	// coverage is what the last full evaluation could not read or judge;
+	// ran the checks that run and noInput those of them that had nothing
+	// to read then, as a scan's result says them.
 	coverage []scan.Gap
+	ran      []string
+	noInput  []string
 	lastFull time.Time
 
 	changed    queue[objKey]
@@ -657,8 +665,10 @@ func (c *Controller) full() {
 	c.mu.Unlock()
 	inv, more := c.runCross(c.cross, time.Time{})
 	coverage, _ := c.engine.Coverage(cctx, inv, append(undecided, more...))
+	noInput := c.engine.NoInput(inv)
 	c.mu.Lock()
 	c.coverage = coverage
+	c.ran, c.noInput = c.engine.Runner.Checks(), noInput
 	c.lastFull = time.Now()
 	c.mu.Unlock()
 	c.writer.dirtyAll()
@@ -702,6 +712,24 @@ func (c *Controller) checkCoverage() []scan.CheckCoverage {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return (&scan.Result{Coverage: c.coverage}).CheckCoverage()
+}
+
+// frameworkResults judges the frameworks on the findings now and the
+// coverage of the last full evaluation, as `scan --framework` judges a
+// scan's result.
+func (c *Controller) frameworkResults() []*framework.Result {
+	if len(c.opts.Frameworks) == 0 {
+		return nil
+	}
+	c.mu.Lock()
+	res := &scan.Result{Checks: c.ran, NoInput: c.noInput, Coverage: c.coverage}
+	c.eachFinding(func(_ string, f *check.Finding) { res.Findings = append(res.Findings, *f) })
+	c.mu.Unlock()
+	out := make([]*framework.Result, len(c.opts.Frameworks))
+	for i, fw := range c.opts.Frameworks {
+		out[i] = framework.Evaluate(fw, res)
+	}
+	return out
 }
 
 func (c *Controller) objectCount() int {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/framework"
 	"github.com/kubeward/kubeward/internal/kubetest"
 	"github.com/kubeward/kubeward/internal/report/policyreport"
 	"github.com/kubeward/kubeward/internal/scan"
@@ -72,7 +73,11 @@ func TestReportsFollowTheCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	r := start(t, cl, func(o *Options) { o.Registerer = reg })
+	pss, err := framework.Get("pss-baseline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := start(t, cl, func(o *Options) { o.Registerer, o.Frameworks = reg, []*framework.Framework{pss} })
 	f := policyreport.OpenReports
 	read := func(ns string) []result {
 		rs, err := reports(ctx, cl.Config, f, ns)
@@ -118,6 +123,14 @@ func TestReportsFollowTheCluster(t *testing.T) {
 		return strings.HasPrefix(s, "kubeward_change_to_report_seconds_count ") && !strings.HasSuffix(s, " 0")
 	}) {
 		t.Errorf("no change-to-report latency observed in\n%s", strings.Join(series, "\n"))
+	}
+	// The framework judged on the live findings: the privileged control fails.
+	if !slices.ContainsFunc(series, func(s string) bool {
+		return strings.HasPrefix(s, `kubeward_framework_controls{framework="pss-baseline",status="failed"} `) && !strings.HasSuffix(s, " 0")
+	}) || !slices.ContainsFunc(series, func(s string) bool {
+		return strings.HasPrefix(s, `kubeward_framework_score{framework="pss-baseline"} `)
+	}) {
+		t.Errorf("no failed pss-baseline control or score in\n%s", strings.Join(series, "\n"))
 	}
 	if !slices.ContainsFunc(series, func(s string) bool { return strings.HasPrefix(s, "kubeward_seconds_since_last_full_evaluation ") }) {
 		t.Errorf("no time since the last full evaluation")

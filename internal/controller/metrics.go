@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/framework"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -12,13 +13,16 @@ import (
 // coverage) is exported by the leader only, so that summing over replicas
 // counts each finding once. No label holds an object's name: the series
 // are bounded by checks × namespaces with findings, severities and the
-// suppressed flag (docs/controller.md gives the count at 20,000 objects).
+// suppressed flag (docs/controller.md gives the count at 20,000 objects),
+// and frameworks × statuses.
 type metrics struct {
 	c          *Controller
 	findings   *prometheus.Desc
 	gaps       *prometheus.Desc
 	sinceFull  *prometheus.Desc
 	objects    *prometheus.Desc
+	fwScore    *prometheus.Desc
+	fwControls *prometheus.Desc
 	latency    prometheus.Histogram
 	evaluation *prometheus.HistogramVec
 	writes     *prometheus.CounterVec
@@ -32,6 +36,10 @@ func newMetrics(c *Controller) *metrics {
 			[]string{"check", "category", "severity", "namespace", "suppressed"}, nil),
 		gaps: prometheus.NewDesc("kubeward_coverage_gaps", "Checks the last full evaluation could not run (not-run), ran on part of their input (partial) or found nothing to judge (nothing-to-judge), 1 per check; accepted gaps are left out.",
 			[]string{"check", "type"}, nil),
+		fwScore: prometheus.NewDesc("kubeward_framework_score", "Share of a framework's assessed controls that pass, in percent: passed / (passed + failed + not-checked), as `scan --framework` scores it.",
+			[]string{"framework"}, nil),
+		fwControls: prometheus.NewDesc("kubeward_framework_controls", "A framework's controls by status: passed, failed, not-applicable, not-checked, manual.",
+			[]string{"framework", "status"}, nil),
 		sinceFull: prometheus.NewDesc("kubeward_seconds_since_last_full_evaluation", "Seconds since every object and cross-object check was last evaluated afresh.", nil, nil),
 		objects:   prometheus.NewDesc("kubeward_watched_objects", "Objects held by the controller's informers.", nil, nil),
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
@@ -73,6 +81,8 @@ func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
 	ch <- m.gaps
 	ch <- m.sinceFull
 	ch <- m.objects
+	ch <- m.fwScore
+	ch <- m.fwControls
 }
 
 type findingSeries struct{ check, category, severity, namespace, suppressed string }
@@ -98,6 +108,12 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	}
 	for _, cc := range c.checkCoverage() {
 		ch <- prometheus.MustNewConstMetric(m.gaps, prometheus.GaugeValue, 1, cc.Check, string(cc.Status))
+	}
+	for _, r := range c.frameworkResults() {
+		ch <- prometheus.MustNewConstMetric(m.fwScore, prometheus.GaugeValue, r.Score, r.Framework.ID)
+		for _, st := range framework.Statuses() {
+			ch <- prometheus.MustNewConstMetric(m.fwControls, prometheus.GaugeValue, float64(r.Counts[st]), r.Framework.ID, string(st))
+		}
 	}
 	if !last.IsZero() {
 		ch <- prometheus.MustNewConstMetric(m.sinceFull, prometheus.GaugeValue, time.Since(last).Seconds())

@@ -176,10 +176,16 @@ func (e *Engine) Finish(inv *inventory.Inventory, findings []check.Finding) *Res
 		Skipped:  e.Log.Skipped(),
 		Objects:  inv.Len(),
 		Checks:   e.Runner.Checks(),
-		NoInput:  noInput(e.Ctx, e.opts.Checks, e.Runner.Runs, inv, e.opts.Mode),
+		NoInput:  e.NoInput(inv),
 	}
 	res.Coverage, res.UnmatchedAccepts = e.Coverage(e.Ctx, inv, e.Runner.TakeUndecided())
 	return res
+}
+
+// NoInput lists the checks of the run that have nothing to read in inv
+// (Result.NoInput), for the controller, which runs the checks itself.
+func (e *Engine) NoInput(inv *inventory.Inventory) []string {
+	return noInput(e.Ctx, e.opts.Checks, e.Runner.Runs, inv, e.opts.Mode)
 }
 
 // Coverage is what a run over inv could not read or judge: the kinds it

@@ -1,0 +1,89 @@
+package controller
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/framework"
+	"github.com/kubeward/kubeward/internal/inventory"
+	"github.com/kubeward/kubeward/internal/scan"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// TestFrameworkMetrics: the framework gauges say what framework.Evaluate
+// says of a scan's result when the controller holds the same findings and
+// coverage (a privileged Deployment, one suppressed, a binding to
+// cluster-admin), for every framework at once.
+func TestFrameworkMetrics(t *testing.T) {
+	objs := []runtime.Object{
+		withNamespace(deployment("web", true, nil), "shop"),
+		withNamespace(deployment("quiet", true, map[string]string{check.AnnotationPrefix + "pss-privileged": "the device plugin needs it"}), "shop"),
+		&rbacv1.ClusterRoleBinding{TypeMeta: metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRoleBinding"},
+			ObjectMeta: metav1.ObjectMeta{Name: "everyone-admin"},
+			RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: "cluster-admin"},
+			Subjects:   []rbacv1.Subject{{Kind: "ServiceAccount", Name: "default", Namespace: "shop"}}},
+		&corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}, ObjectMeta: metav1.ObjectMeta{Name: "shop"}},
+	}
+	inv := inventory.NewInventory()
+	for _, obj := range objs {
+		o, err := inventory.New(obj, inventory.Source{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		inv.Add(o)
+	}
+	inv.Sort()
+	res := scan.New(scan.Options{Checks: check.Defaults(), Mode: scan.ModeCluster}).Inventory(inv)
+	fws, err := framework.All()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	c := New(Options{Checks: check.Defaults(), Frameworks: fws})
+	c.writer.leader.Store(true)
+	c.ran, c.noInput, c.coverage = res.Checks, res.NoInput, res.Coverage
+	for _, f := range res.Findings {
+		k := keyOf(f.Object)
+		if c.objFindings[k.namespace] == nil {
+			c.objFindings[k.namespace] = map[objKey][]check.Finding{}
+		}
+		c.objFindings[k.namespace][k] = append(c.objFindings[k.namespace][k], f)
+	}
+
+	var want strings.Builder
+	want.WriteString("# HELP kubeward_framework_controls A framework's controls by status: passed, failed, not-applicable, not-checked, manual.\n# TYPE kubeward_framework_controls gauge\n")
+	var score strings.Builder
+	score.WriteString("# HELP kubeward_framework_score Share of a framework's assessed controls that pass, in percent: passed / (passed + failed + not-checked), as `scan --framework` scores it.\n# TYPE kubeward_framework_score gauge\n")
+	failed := 0
+	for _, fw := range fws {
+		r := framework.Evaluate(fw, res)
+		for _, st := range framework.Statuses() {
+			fmt.Fprintf(&want, "kubeward_framework_controls{framework=%q,status=%q} %d\n", fw.ID, st, r.Counts[st])
+		}
+		fmt.Fprintf(&score, "kubeward_framework_score{framework=%q} %v\n", fw.ID, r.Score)
+		failed += r.Counts[framework.Failed]
+	}
+	if failed == 0 {
+		t.Fatal("no framework control failed: the test judges nothing")
+	}
+	if err := testutil.CollectAndCompare(c.metrics, strings.NewReader(want.String()+score.String()), "kubeward_framework_controls", "kubeward_framework_score"); err != nil {
+		t.Error(err)
+	}
+	// Bounded: one score per framework, one series per status.
+	if n := testutil.CollectAndCount(c.metrics, "kubeward_framework_controls"); n != len(fws)*len(framework.Statuses()) {
+		t.Errorf("%d framework control series, want %d", n, len(fws)*len(framework.Statuses()))
+	}
+}
+
+func withNamespace(d *appsv1.Deployment, ns string) *appsv1.Deployment {
+	d.TypeMeta = metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"}
+	d.Namespace = ns
+	return d
+}
