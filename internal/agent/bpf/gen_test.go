@@ -15,6 +15,9 @@ import (
 // files cannot be checked and the test says so.
 func TestObjectsCurrent(t *testing.T) {
 	if _, err := exec.LookPath("clang"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("clang is not installed (.ci/run installs clang, llvm and libbpf-dev): the committed objects are unchecked")
+		}
 		t.Skip("clang is not installed: the committed objects cannot be regenerated here")
 	}
 	src, err := os.ReadFile("gen.go")
