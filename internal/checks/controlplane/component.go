@@ -49,17 +49,6 @@ type instance struct {
 	container *corev1.Container
 }
 
-// goTLS says what decides the component's default TLS cipher suites: the go
-// line of its release and its GODEBUG. An unknown release is taken to be a
-// current one; known says whether it was known.
-func (in *instance) goTLS() (g componentflags.GoTLS, known bool) {
-	line, known := componentflags.GoLineOf(in.comp, in.release)
-	if !known {
-		line = componentflags.CurrentGoLine
-	}
-	return componentflags.GoTLS{GoLine: line, GODEBUG: in.godebug}, known
-}
-
 // at returns the field that decides a flag: its last occurrence, or where
 // it would be added.
 func (in *instance) at(flag string) *fieldpath.Path {
@@ -276,9 +265,13 @@ func flagCheck(meta check.Meta, comp *componentflags.Component, judge func(*inst
 		Object: func(ctx *check.Context, o *inventory.Object) []check.Result {
 			var out []check.Result
 			for _, in := range instances(ctx, o, comp) {
-				problems := judge(in)
+				// etcd's --config-file replaces every flag: no judgement
+				// of its flags holds, so none is made.
+				var problems []problem
 				if p, ok := configFileDecides(in); ok {
 					problems = []problem{p}
+				} else {
+					problems = judge(in)
 				}
 				for _, p := range problems {
 					out = append(out, check.Result{Path: in.at(p.flag), Message: p.message, Severity: p.severity, Undecided: p.undecided})

@@ -107,9 +107,6 @@ type tlsSide struct {
 // also 2.3's or 2.6's finding: each CIS item a problem fails reports it.
 func listenerTLS(side tlsSide) func(*instance) []problem {
 	return func(in *instance) []problem {
-		if usesConfigFile(in) {
-			return nil
-		}
 		l := listenersOf(in, side.listen)
 		if len(l.plain) > 0 {
 			sev, where := exposure(l.local, side.remote, side.loopback)
@@ -136,9 +133,6 @@ func listenerTLS(side tlsSide) func(*instance) []problem {
 // flag says, so it fails here as well as under 2.1 or 2.4.
 func certAuth(side tlsSide, consequence string) func(*instance) []problem {
 	return func(in *instance) []problem {
-		if usesConfigFile(in) {
-			return nil
-		}
 		l := listenersOf(in, side.listen)
 		sev, where := exposure(l.local, side.remote, side.loopback)
 		if len(l.plain) > 0 {
@@ -184,7 +178,7 @@ var EtcdAutoTLS = flagCheck(check.Meta{
 
 func selfSigned(flag, certFlag, consequence string) func(*instance) []problem {
 	return func(in *instance) []problem {
-		if usesConfigFile(in) || !isTrue(in, flag) || strings.TrimSpace(in.args.Get(certFlag).Raw) != "" {
+		if !isTrue(in, flag) || strings.TrimSpace(in.args.Get(certFlag).Raw) != "" {
 			return nil
 		}
 		return []problem{{flag: flag, message: fmt.Sprintf("%s: %s without --%s: %s", in.name, in.describe(flag), certFlag, consequence)}}

@@ -173,3 +173,23 @@ func TestUnreadConfigFilesAreGaps(t *testing.T) {
 		}
 	}
 }
+
+// etcd's --config-file decides every etcd flag check in flagCheck, before
+// any judgement of the flags: flags that would fail each check are not
+// reported, only the gap.
+func TestEtcdConfigFileDecidesEveryFlagCheck(t *testing.T) {
+	weak := with(hardenedEtcd, "--listen-client-urls=http://0.0.0.0:2379", "--listen-peer-urls=https://0.0.0.0:2380",
+		"-client-cert-auth", "-peer-client-cert-auth", "-cert-file", "-key-file", "-peer-cert-file", "-peer-key-file", "--auto-tls=true", "--peer-auto-tls=true",
+		"--cipher-suites=TLS_RSA_WITH_3DES_EDE_CBC_SHA")
+	pod := staticPod("etcd", "etcd", weak)
+	withFile := staticPod("etcd", "etcd", with(weak, "--config-file=/etc/etcd/etcd.yaml"))
+	for _, c := range []*check.Check{EtcdClientTLS, EtcdClientCertAuth, EtcdAutoTLS, EtcdPeerTLS, EtcdPeerClientCertAuth, EtcdPeerAutoTLS, EtcdCipherSuites} {
+		if fs := checktest.Run(t, pod, nil, c); len(fs) == 0 {
+			t.Errorf("%s: the weak flags pass without --config-file", c.ID)
+		}
+		res, _ := checktest.RunResult(t, withFile, nil, c)
+		if len(res.Findings) != 0 || len(res.Coverage) != 1 || res.Coverage[0].ID != GapEtcdConfigFile {
+			t.Errorf("%s with --config-file: findings %v, coverage %+v; want only gap %s", c.ID, res.Findings, res.Coverage, GapEtcdConfigFile)
+		}
+	}
+}

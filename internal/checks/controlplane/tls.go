@@ -164,7 +164,7 @@ var EtcdCipherSuites = flagCheck(check.Meta{
 // means nothing to plain http, which etcd-client-tls and etcd-peer-tls
 // report).
 func servesTLS(in *instance) bool {
-	return !usesConfigFile(in) && (len(listenersOf(in, "listen-client-urls").tls) > 0 || len(listenersOf(in, "listen-peer-urls").tls) > 0)
+	return len(listenersOf(in, "listen-client-urls").tls) > 0 || len(listenersOf(in, "listen-peer-urls").tls) > 0
 }
 
 func init() { check.Register(APIServerTLSCipherSuites, APIServerTLSMinVersion, EtcdCipherSuites) }
