@@ -290,7 +290,7 @@ var (
 	schedulerSubject         = componentSubject(componentflags.Scheduler)
 	etcdSubject              = componentSubject(componentflags.Etcd)
 	kubeProxySubject         = &check.Subject{Gap: check.GapKubeProxy, Name: "kube-proxy", Present: func(ctx *check.Context, inv *inventory.Inventory) bool {
-		return hasInstance(ctx, inv, componentflags.KubeProxy) || len(kubeProxyConfigs(inv)) > 0 || len(inv.ByKind(kindKubeProxyConfiguration)) > 0
+		return hasInstance(ctx, inv, componentflags.KubeProxy) || len(kubeProxyConfigs(ctx, inv)) > 0 || len(inv.ByKind(kindKubeProxyConfiguration)) > 0
 	}}
 )
 

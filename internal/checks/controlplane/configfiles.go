@@ -147,7 +147,7 @@ func (c *componentConfig) field(name string) *fieldpath.Path {
 
 // configOf finds the file of kind that in's --config names; ok is false when
 // the scan holds none.
-func configOf(inv *inventory.Inventory, in *instance, kind schema.GroupKind) (*componentConfig, bool) {
+func configOf(ctx *check.Context, inv *inventory.Inventory, in *instance, kind schema.GroupKind) (*componentConfig, bool) {
 	p := strings.TrimSpace(in.args.Get("config").Raw)
 	if p == "" {
 		return nil, false
@@ -165,13 +165,13 @@ func configOf(inv *inventory.Inventory, in *instance, kind schema.GroupKind) (*c
 			return &componentConfig{obj: best, path: fieldpath.New(), name: kind.Kind + " " + best.Source.File, json: data}, true
 		}
 	}
-	return mountedConfigMap(inv, in, p)
+	return mountedConfigMap(ctx, inv, in, p)
 }
 
 // mountedConfigMap resolves a path in a container to a key of a ConfigMap
 // volume mounted over it, as the kubelet projects it: the key named by the
 // path under the mount, or mapped by items.
-func mountedConfigMap(inv *inventory.Inventory, in *instance, p string) (*componentConfig, bool) {
+func mountedConfigMap(ctx *check.Context, inv *inventory.Inventory, in *instance, p string) (*componentConfig, bool) {
 	if in.pod == nil || in.container == nil {
 		return nil, false
 	}
@@ -200,16 +200,8 @@ func mountedConfigMap(inv *inventory.Inventory, in *instance, p string) (*compon
 			if o == nil || key == "" {
 				continue
 			}
-			cm, ok := o.Typed.(*corev1.ConfigMap)
+			j, ok := configMapKeyJSON(ctx, o, key)
 			if !ok {
-				continue
-			}
-			data, ok := cm.Data[key]
-			if !ok {
-				continue
-			}
-			j, err := yaml.YAMLToJSON([]byte(data))
-			if err != nil {
 				continue
 			}
 			return &componentConfig{obj: o, path: fieldpath.New("data").Key(key),
@@ -217,4 +209,32 @@ func mountedConfigMap(inv *inventory.Inventory, in *instance, p string) (*compon
 		}
 	}
 	return nil, false
+}
+
+type configMapKey struct {
+	o   *inventory.Object
+	key string
+}
+
+// configMapKeyJSON converts the YAML of a ConfigMap key to JSON once per
+// run: kube-proxy's subject, its check and the --config of each pod that
+// mounts the key all read the same file. ok is false when o is no
+// ConfigMap, lacks the key or holds no YAML there.
+func configMapKeyJSON(ctx *check.Context, o *inventory.Object, key string) ([]byte, bool) {
+	j := ctx.Memo(configMapKey{o, key}, func() any {
+		cm, ok := o.Typed.(*corev1.ConfigMap)
+		if !ok {
+			return []byte(nil)
+		}
+		data, ok := cm.Data[key]
+		if !ok {
+			return []byte(nil)
+		}
+		j, err := yaml.YAMLToJSON([]byte(data))
+		if err != nil {
+			return []byte(nil)
+		}
+		return j
+	}).([]byte)
+	return j, j != nil
 }

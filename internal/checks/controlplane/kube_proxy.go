@@ -15,7 +15,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	kubeproxyv1alpha1 "k8s.io/kube-proxy/config/v1alpha1"
 	kjson "sigs.k8s.io/json"
-	"sigs.k8s.io/yaml"
 )
 
 // KubeProxyMetricsBindAddress requires kube-proxy's metrics server to listen
@@ -53,7 +52,7 @@ var kindKubeProxyConfiguration = schema.GroupKind{Group: "kubeproxy.config.k8s.i
 const GapKubeProxyConfig = "kube-proxy-config"
 
 // kubeProxyConfigs finds the KubeProxyConfigurations held in ConfigMaps.
-func kubeProxyConfigs(inv *inventory.Inventory) []*componentConfig {
+func kubeProxyConfigs(ctx *check.Context, inv *inventory.Inventory) []*componentConfig {
 	var out []*componentConfig
 	for _, o := range inv.ByKind(inventory.KindConfigMap) {
 		cm, ok := o.Typed.(*corev1.ConfigMap)
@@ -70,7 +69,7 @@ func kubeProxyConfigs(inv *inventory.Inventory) []*componentConfig {
 			if !strings.Contains(data, "KubeProxyConfiguration") {
 				continue
 			}
-			if j, err := yaml.YAMLToJSON([]byte(data)); err == nil {
+			if j, ok := configMapKeyJSON(ctx, o, key); ok {
 				out = append(out, &componentConfig{obj: o, path: fieldpath.New("data").Key(key),
 					name: fmt.Sprintf("KubeProxyConfiguration in ConfigMap %s/%s data[%s]", o.Namespace, o.Name, key), json: j})
 			}
@@ -106,7 +105,7 @@ func kubeProxyMetrics(ctx *check.Context, inv *inventory.Inventory) []check.Resu
 				}
 				continue
 			}
-			cfg, ok := configOf(inv, in, kindKubeProxyConfiguration)
+			cfg, ok := configOf(ctx, inv, in, kindKubeProxyConfiguration)
 			if !ok {
 				out = append(out, check.Result{Object: o, Path: in.at("config"), Undecided: GapKubeProxyConfig,
 					Message: "kube-proxy --config names a KubeProxyConfiguration the scan cannot resolve (no ConfigMap mounted at that path was read), and kube-proxy ignores --metrics-bind-address with --config"})
@@ -115,7 +114,7 @@ func kubeProxyMetrics(ctx *check.Context, inv *inventory.Inventory) []check.Resu
 			judge(cfg, fmt.Sprintf(" (--config of %s in %s)", in.name, o.Ref))
 		}
 	}
-	for _, cfg := range kubeProxyConfigs(inv) {
+	for _, cfg := range kubeProxyConfigs(ctx, inv) {
 		judge(cfg, "")
 	}
 	for _, o := range inv.ByKind(kindKubeProxyConfiguration) {

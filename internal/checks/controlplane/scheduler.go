@@ -61,19 +61,19 @@ func schedulerProfiling(ctx *check.Context, inv *inventory.Inventory) []check.Re
 				}
 				continue
 			}
-			out = append(out, schedulerConfigProfiling(inv, o, in)...)
+			out = append(out, schedulerConfigProfiling(ctx, inv, o, in)...)
 		}
 	}
 	return out
 }
 
 // schedulerConfigProfiling judges enableProfiling in the file --config names.
-func schedulerConfigProfiling(inv *inventory.Inventory, o *inventory.Object, in *instance) []check.Result {
+func schedulerConfigProfiling(ctx *check.Context, inv *inventory.Inventory, o *inventory.Object, in *instance) []check.Result {
 	ignored := ""
 	if in.args.Get("profiling").Set {
 		ignored = fmt.Sprintf("; %s is ignored with --config", in.describe("profiling"))
 	}
-	cfg, ok := configOf(inv, in, kindSchedulerConfiguration)
+	cfg, ok := configOf(ctx, inv, in, kindSchedulerConfiguration)
 	if !ok {
 		return []check.Result{{Object: o, Path: in.at("config"), Undecided: GapSchedulerConfig,
 			Message: "kube-scheduler --config names a KubeSchedulerConfiguration the scan does not hold (a file on the node), " +
