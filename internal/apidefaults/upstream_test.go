@@ -2,6 +2,7 @@ package apidefaults
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"go/ast"
@@ -9,6 +10,7 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -65,18 +67,21 @@ var rewrites = []struct{ from, to string }{
 }
 
 // kubernetesSource is the source of k8s.io/kubernetes that test/go.mod
-// requires, or "" when it is not at hand.
+// requires, fetched from the module proxy when the module cache lacks it
+// (go list -m leaves Dir empty then, so the test would depend on another
+// test having built the control plane first), or "" when it cannot be had.
 func kubernetesSource(t *testing.T) string {
 	t.Helper()
-	cmd := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "k8s.io/kubernetes")
+	cmd := exec.Command("go", "mod", "download", "-json", "k8s.io/kubernetes")
 	cmd.Dir = filepath.Join("..", "..", "test")
 	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=readonly", "GOWORK=off")
 	out, err := cmd.Output()
-	dir := strings.TrimSpace(string(out))
-	if err != nil || dir == "" {
+	var m struct{ Dir, Error string }
+	if err != nil || json.Unmarshal(out, &m) != nil || m.Dir == "" {
+		t.Logf("go mod download k8s.io/kubernetes in test/: %v %s", err, m.Error)
 		return ""
 	}
-	return filepath.Join(dir, "pkg")
+	return filepath.Join(m.Dir, "pkg")
 }
 
 func header(src string) string {
@@ -414,9 +419,9 @@ func TestUpstreamCopyIsCurrent(t *testing.T) {
 	src := kubernetesSource(t)
 	if src == "" {
 		if os.Getenv("CI") != "" {
-			t.Fatal("the source of k8s.io/kubernetes (test/go.mod) is not available")
+			t.Fatal("the source of k8s.io/kubernetes (test/go.mod) cannot be downloaded")
 		}
-		t.Skip("the source of k8s.io/kubernetes (test/go.mod) is not available; run go mod download in test/")
+		t.Skip("the source of k8s.io/kubernetes (test/go.mod) cannot be downloaded (offline?)")
 	}
 	files, gates := generate(t, src)
 	for rel, want := range files {
@@ -434,6 +439,28 @@ func TestUpstreamCopyIsCurrent(t *testing.T) {
 		if err != nil || !bytes.Equal(got, want) {
 			t.Errorf("%s is not what k8s.io/kubernetes holds (%v); regenerate with go test ./internal/apidefaults -update", path, err)
 		}
+	}
+	// A copy the generator no longer writes (a package dropped from copied
+	// or extracted, a file gone upstream) would still be compiled in.
+	err := filepath.WalkDir("upstream", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel("upstream", path)
+		if err != nil {
+			return err
+		}
+		if _, ok := files[rel]; ok || filepath.Dir(rel) == "features" {
+			return nil // upstream/features is written by writeGates
+		}
+		if *update {
+			return os.Remove(path)
+		}
+		t.Errorf("%s is no copy of k8s.io/kubernetes the generator writes; regenerate with go test ./internal/apidefaults -update", path)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	if got := strings.Join(usedGates(), ","); got != strings.Join(gates, ",") {
 		t.Errorf("upstream/features knows gates %s; the copies read %s (go test ./internal/apidefaults -update -run TestFeatureGates)", got, strings.Join(gates, ","))
