@@ -2,7 +2,7 @@
 // on what a change added (scan --baseline OLD.json), and the difference of
 // two reports (kubeward diff OLD.json NEW.json).
 //
-// Findings are matched by their fingerprint (report.Fingerprint): the
+// Findings are matched by their fingerprint (check.Finding.Fingerprint): the
 // check, the object's API group, kind, namespace and name, the field path
 // and, for live objects, the cluster. It leaves out the file, the line and
 // the message, so moved lines, renamed files, reordered documents and
@@ -180,7 +180,7 @@ func FromFindings(fs []check.Finding) []Finding {
 }
 
 func fromFinding(f *check.Finding) Finding {
-	bf := Finding{Fingerprint: report.Fingerprint(f), Check: f.CheckID, Severity: f.Severity,
+	bf := Finding{Fingerprint: f.Fingerprint(), Check: f.CheckID, Severity: f.Severity,
 		Object: f.Object.String(), File: report.FindingFile(f), Line: f.Position.Line, Column: f.Position.Column,
 		Message: f.Message, Suppressed: f.Suppressed()}
 	for i := range f.Folded {

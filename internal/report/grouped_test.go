@@ -95,7 +95,7 @@ func TestGroupedFindingsInEveryFormat(t *testing.T) {
 		t.Errorf("JSON should keep each place: %+v", g)
 	}
 	ro := res.Findings[1].Folded[0]
-	if len(g.Folded) != 1 || g.Folded[0].Check != "read-only-root-filesystem" || g.Folded[0].Fingerprint != Fingerprint(&ro) {
+	if len(g.Folded) != 1 || g.Folded[0].Check != "read-only-root-filesystem" || g.Folded[0].Fingerprint != ro.Fingerprint() {
 		t.Errorf("JSON folded %+v, want read-only-root-filesystem with its own fingerprint", g.Folded)
 	}
 	if !doc.Findings[0].Vendored {
@@ -132,7 +132,7 @@ func TestGroupedFindingsInEveryFormat(t *testing.T) {
 	if len(rel) != 3 || rel[0].ID != 1 || rel[0].PhysicalLocation.ArtifactLocation.URI != "deploy/ha/install.yaml" {
 		t.Errorf("SARIF related locations %+v: want both other places and the folded field", rel)
 	}
-	if len(rs[1].Properties.Folded) != 1 || rs[1].Properties.Folded[0].Fingerprint != Fingerprint(&ro) {
+	if len(rs[1].Properties.Folded) != 1 || rs[1].Properties.Folded[0].Fingerprint != ro.Fingerprint() {
 		t.Errorf("SARIF folded %+v", rs[1].Properties.Folded)
 	}
 

@@ -290,7 +290,7 @@ func findingJSON(f *check.Finding) jsonFinding {
 			ListItem: src.ListItem, Cluster: src.Cluster, ResourceVersion: src.ResourceVersion},
 		Path: f.Path, Image: f.Image, Message: f.Message, Fix: f.Fix,
 		Suppressed:  f.Suppressed(),
-		Fingerprint: Fingerprint(f),
+		Fingerprint: f.Fingerprint(),
 	}
 	if src.File != "" {
 		doc := src.Document

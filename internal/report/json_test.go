@@ -324,17 +324,17 @@ func TestFingerprint(t *testing.T) {
 	seen := map[string]string{}
 	for i := range res.Findings {
 		f := &res.Findings[i]
-		fp := Fingerprint(f)
+		fp := f.Fingerprint()
 		if other, dup := seen[fp]; dup {
 			t.Errorf("%s and %s share fingerprint %s", other, f.CheckID+" "+f.Object.String(), fp)
 		}
 		seen[fp] = f.CheckID + " " + f.Object.String()
 	}
 	f := res.Findings[len(res.Findings)-1]
-	base := Fingerprint(&f)
+	base := f.Fingerprint()
 	moved := f
 	moved.Source.File, moved.Position.Line, moved.Object.APIVersion = "elsewhere/x.yaml", 999, "apps/v1beta2"
-	if Fingerprint(&moved) != base {
+	if moved.Fingerprint() != base {
 		t.Error("the fingerprint changed when the file, line or API version changed")
 	}
 	for name, change := range map[string]func(*check.Finding){
@@ -348,7 +348,7 @@ func TestFingerprint(t *testing.T) {
 	} {
 		g := f
 		change(&g)
-		if Fingerprint(&g) == base {
+		if g.Fingerprint() == base {
 			t.Errorf("the fingerprint did not change with the %s", name)
 		}
 	}
@@ -356,7 +356,7 @@ func TestFingerprint(t *testing.T) {
 	a, b := f, f
 	a.Object.Namespace, a.Object.Name = "ab", "c"
 	b.Object.Namespace, b.Object.Name = "a", "bc"
-	if Fingerprint(&a) == Fingerprint(&b) {
+	if a.Fingerprint() == b.Fingerprint() {
 		t.Error("fingerprint fields run into each other")
 	}
 }

@@ -272,9 +272,6 @@ func Gated(f *check.Finding, o Options) bool {
 // severitiesDesc lists severities from the most to the least severe.
 var severitiesDesc = []check.Severity{check.Critical, check.High, check.Medium, check.Low, check.Info}
 
-// Fingerprint identifies a finding across runs (check.Finding.Fingerprint).
-func Fingerprint(f *check.Finding) string { return f.Fingerprint() }
-
 // FindingFile is the file a finding's position counts in: a field's own
 // file when it was written elsewhere than its object (a Kustomize patch),
 // else the object's ArtifactPath.

@@ -457,7 +457,7 @@ func sarifResultOf(f *check.Finding, ruleIndex int, ruleFix string, loc *locator
 		RuleIndex:           ruleIndex,
 		Level:               sarifLevel(f.Severity),
 		Message:             sarifMessage(msg.String()),
-		PartialFingerprints: map[string]string{fingerprintKey: Fingerprint(f)},
+		PartialFingerprints: map[string]string{fingerprintKey: f.Fingerprint()},
 		Properties: sarifResultProps{Severity: f.Severity.String(), Object: f.Object.String(), Path: f.Path,
 			Template: f.Source.Template, Cluster: f.Source.Cluster},
 	}
@@ -474,7 +474,7 @@ func sarifResultOf(f *check.Finding, ruleIndex int, ruleFix string, loc *locator
 	}
 	for i := range f.Folded {
 		ff := &f.Folded[i]
-		r.Properties.Folded = append(r.Properties.Folded, sarifFolded{Check: ff.CheckID, Fingerprint: Fingerprint(ff)})
+		r.Properties.Folded = append(r.Properties.Folded, sarifFolded{Check: ff.CheckID, Fingerprint: ff.Fingerprint()})
 		if ff.Position != f.Position {
 			rl := sarifWhere(ff, loc)
 			rl.ID = len(r.RelatedLocations) + 1
