@@ -109,12 +109,23 @@ func HTML(w io.Writer, res *scan.Result, o Options) error {
 		index[m.ID] = len(d.Checks)
 		d.Checks = append(d.Checks, htmlCheck{ID: m.ID, Title: m.Title, Severity: m.Severity.String(), Rationale: m.Rationale, Fix: m.Fix})
 	}
-	d.Findings = make([]htmlFinding, 0, len(res.Findings))
+	// The most severe first, then by check and object: the order of the
+	// views before any filter.
+	var shown []*check.Finding
 	for i := range res.Findings {
-		f := &res.Findings[i]
-		if f.Severity < o.Severity {
-			continue
+		if res.Findings[i].Severity >= o.Severity {
+			shown = append(shown, &res.Findings[i])
 		}
+	}
+	sort.SliceStable(shown, func(i, j int) bool {
+		a, b := shown[i], shown[j]
+		if a.Severity != b.Severity {
+			return a.Severity > b.Severity
+		}
+		return index[a.CheckID] < index[b.CheckID]
+	})
+	d.Findings = make([]htmlFinding, 0, len(shown))
+	for _, f := range shown {
 		c := index[f.CheckID]
 		h := htmlFinding{Check: c, Severity: f.Severity.String(), Object: f.Object.String(), Namespace: f.Object.Namespace,
 			Where: findingWhere(f), Path: f.Path, Message: f.Message}
@@ -130,15 +141,6 @@ func HTML(w io.Writer, res *scan.Result, o Options) error {
 		}
 		d.Findings = append(d.Findings, h)
 	}
-	// The most severe first, then by check and object: the order of the
-	// views before any filter.
-	sort.SliceStable(d.Findings, func(i, j int) bool {
-		a, b := d.Findings[i], d.Findings[j]
-		if sa, sb := sevRank(a.Severity), sevRank(b.Severity); sa != sb {
-			return sa > sb
-		}
-		return a.Check < b.Check
-	})
 	d.Hidden = len(res.Findings) - len(d.Findings)
 	for _, r := range o.Frameworks {
 		d.Frameworks = append(d.Frameworks, frameworkJSON(r))
@@ -177,12 +179,4 @@ func findingWhere(f *check.Finding) string {
 		return "cluster " + f.Source.Cluster
 	}
 	return ""
-}
-
-func sevRank(s string) int {
-	sev, err := check.ParseSeverity(s)
-	if err != nil {
-		return 0
-	}
-	return int(sev)
 }
