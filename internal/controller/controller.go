@@ -45,8 +45,8 @@ type Options struct {
 	// registry door of `scan --images`); nil leaves the image checks that
 	// need them unrun, reported as coverage gaps.
 	Images func(*inventory.Inventory) *facts.Set
-	// Frameworks are judged from the findings and coverage at each scrape
-	// and exported as metrics (`scan --framework`'s results).
+	// Frameworks are judged from the findings and coverage and exported as
+	// metrics (`scan --framework`'s results), once per change of them.
 	Frameworks []*framework.Framework
 
 	Flavor policyreport.Flavor
@@ -133,6 +133,10 @@ type Controller struct {
 	ran      []string
 	noInput  []string
 	lastFull time.Time
+	// gen counts the changes of findings and coverage; posture is what the
+	// metrics derive from them, kept until gen moves on (metrics.go).
+	gen     uint64
+	posture *posture
 
 	changed    queue[objKey]
 	crossDirty queue[crossKey]
@@ -296,6 +300,7 @@ func (c *Controller) evaluate(cctx *check.Context, k objKey, at time.Time) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.gen++
 	old, existed := c.objects[k]
 	if ok {
 		c.objects[k] = o
@@ -484,6 +489,7 @@ func (c *Controller) replaceScope(ns string, checks []*check.Check, found []chec
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.gen++
 	for _, ch := range checks {
 		byNS := c.crossFindings[ch.ID]
 		if byNS == nil {
@@ -578,6 +584,7 @@ func (c *Controller) runCross(checks []*check.Check, at time.Time) (*inventory.I
 		byCheck[f.CheckID][f.Object.Namespace] = append(byCheck[f.CheckID][f.Object.Namespace], f)
 	}
 	c.mu.Lock()
+	c.gen++
 	for id, byNS := range byCheck {
 		// Only the reports whose findings changed are rebuilt: a run over
 		// every object must not rewrite every namespace's report.
@@ -648,6 +655,7 @@ func (c *Controller) full() {
 	}
 	wg.Wait()
 	c.mu.Lock()
+	c.gen++
 	clear(c.objects)
 	clear(c.children)
 	clear(c.objFindings)
@@ -667,6 +675,7 @@ func (c *Controller) full() {
 	coverage, _ := c.engine.Coverage(cctx, inv, append(undecided, more...))
 	noInput := c.engine.NoInput(inv)
 	c.mu.Lock()
+	c.gen++
 	c.coverage = coverage
 	c.ran, c.noInput = c.engine.Runner.Checks(), noInput
 	c.lastFull = time.Now()
@@ -712,24 +721,6 @@ func (c *Controller) checkCoverage() []scan.CheckCoverage {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return (&scan.Result{Coverage: c.coverage}).CheckCoverage()
-}
-
-// frameworkResults judges the frameworks on the findings now and the
-// coverage of the last full evaluation, as `scan --framework` judges a
-// scan's result.
-func (c *Controller) frameworkResults() []*framework.Result {
-	if len(c.opts.Frameworks) == 0 {
-		return nil
-	}
-	c.mu.Lock()
-	res := &scan.Result{Checks: c.ran, NoInput: c.noInput, Coverage: c.coverage}
-	c.eachFinding(func(_ string, f *check.Finding) { res.Findings = append(res.Findings, *f) })
-	c.mu.Unlock()
-	out := make([]*framework.Result, len(c.opts.Frameworks))
-	for i, fw := range c.opts.Frameworks {
-		out[i] = framework.Evaluate(fw, res)
-	}
-	return out
 }
 
 func (c *Controller) objectCount() int {

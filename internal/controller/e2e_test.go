@@ -166,6 +166,12 @@ func TestReportsFollowTheCluster(t *testing.T) {
 		}
 		return nil
 	})
+	// The metrics follow: a scrape does not keep the posture it derived
+	// before the change.
+	if series := gather(t, reg); slices.Contains(series,
+		`kubeward_findings{category="pod-security",check="pss-privileged",namespace="shop",severity="critical",suppressed="false"} 1`) {
+		t.Errorf("the fixed Deployment's finding still counted:\n%s", strings.Join(series, "\n"))
+	}
 
 	// RBAC: a RoleBinding to cluster-admin, reported on the binding.
 	if _, err := cs.RbacV1().RoleBindings("shop").Create(ctx, &rbacv1.RoleBinding{
@@ -181,6 +187,11 @@ func TestReportsFollowTheCluster(t *testing.T) {
 		}
 		return nil
 	})
+	if series := gather(t, reg); !slices.ContainsFunc(series, func(s string) bool {
+		return strings.HasPrefix(s, "kubeward_findings{") && strings.Contains(s, `,check="rbac-wildcard",namespace="shop",`)
+	}) {
+		t.Errorf("the cross-object finding not counted:\n%s", strings.Join(series, "\n"))
+	}
 
 	// Deleted with a deleted object: the Deployment's results go.
 	if err := cs.AppsV1().Deployments("shop").Delete(ctx, "quiet", metav1.DeleteOptions{}); err != nil {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/framework"
+	"github.com/kubeward/kubeward/internal/scan"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -87,7 +88,51 @@ func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
 
 type findingSeries struct{ check, category, severity, namespace, suppressed string }
 
-// Collect counts findings at scrape time from the controller's state.
+// posture is what the posture metrics say of the findings and coverage at
+// one generation (Controller.gen). A scrape derives it only when they
+// changed since the last: judging the frameworks copies every finding.
+type posture struct {
+	gen        uint64
+	findings   map[findingSeries]int
+	coverage   []scan.CheckCoverage
+	frameworks []*framework.Result
+}
+
+// postureNow is the posture now, derived afresh if findings or coverage
+// changed since it was last derived.
+func (c *Controller) postureNow() *posture {
+	c.mu.Lock()
+	if p := c.posture; p != nil && p.gen == c.gen {
+		c.mu.Unlock()
+		return p
+	}
+	p := &posture{gen: c.gen, findings: map[findingSeries]int{},
+		coverage: (&scan.Result{Coverage: c.coverage}).CheckCoverage()}
+	var res *scan.Result
+	if len(c.opts.Frameworks) > 0 {
+		res = &scan.Result{Checks: c.ran, NoInput: c.noInput, Coverage: c.coverage}
+	}
+	c.eachFinding(func(ns string, f *check.Finding) {
+		p.findings[findingSeries{f.CheckID, string(f.Category), f.Severity.String(), ns, strconv.FormatBool(f.Suppressed())}]++
+		if res != nil {
+			res.Findings = append(res.Findings, *f)
+		}
+	})
+	c.mu.Unlock()
+	// Judged outside the lock, which evaluations wait for.
+	for _, fw := range c.opts.Frameworks {
+		p.frameworks = append(p.frameworks, framework.Evaluate(fw, res))
+	}
+	c.mu.Lock()
+	if c.gen == p.gen {
+		c.posture = p
+	}
+	c.mu.Unlock()
+	return p
+}
+
+// Collect exports the posture (derived once per change of the findings)
+// and the time since the last full evaluation.
 func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	c := m.c
 	if c.watched != nil {
@@ -96,25 +141,22 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	if !c.writer.leader.Load() {
 		return
 	}
-	counts := map[findingSeries]int{}
-	c.mu.Lock()
-	c.eachFinding(func(ns string, f *check.Finding) {
-		counts[findingSeries{f.CheckID, string(f.Category), f.Severity.String(), ns, strconv.FormatBool(f.Suppressed())}]++
-	})
-	last := c.lastFull
-	c.mu.Unlock()
-	for s, n := range counts {
+	p := c.postureNow()
+	for s, n := range p.findings {
 		ch <- prometheus.MustNewConstMetric(m.findings, prometheus.GaugeValue, float64(n), s.check, s.category, s.severity, s.namespace, s.suppressed)
 	}
-	for _, cc := range c.checkCoverage() {
+	for _, cc := range p.coverage {
 		ch <- prometheus.MustNewConstMetric(m.gaps, prometheus.GaugeValue, 1, cc.Check, string(cc.Status))
 	}
-	for _, r := range c.frameworkResults() {
+	for _, r := range p.frameworks {
 		ch <- prometheus.MustNewConstMetric(m.fwScore, prometheus.GaugeValue, r.Score, r.Framework.ID)
 		for _, st := range framework.Statuses() {
 			ch <- prometheus.MustNewConstMetric(m.fwControls, prometheus.GaugeValue, float64(r.Counts[st]), r.Framework.ID, string(st))
 		}
 	}
+	c.mu.Lock()
+	last := c.lastFull
+	c.mu.Unlock()
 	if !last.IsZero() {
 		ch <- prometheus.MustNewConstMetric(m.sinceFull, prometheus.GaugeValue, time.Since(last).Seconds())
 	}
