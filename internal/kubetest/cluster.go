@@ -444,19 +444,7 @@ func (c *Cluster) startScheduler(port int, deadline time.Time) error {
 	if err != nil {
 		return err
 	}
-	hc, err := c.httpClient()
-	if err != nil {
-		return err
-	}
-	var last string
-	if err := c.waitFor(sched, deadline, "kube-scheduler /healthz", func() bool {
-		ok, msg := httpOK(hc, c.SchedulerURL+"/healthz")
-		last = msg
-		return ok
-	}); err != nil {
-		return fmt.Errorf("%v (last /healthz answer: %s)", err, last)
-	}
-	return nil
+	return c.waitOK(sched, deadline, "kube-scheduler", c.SchedulerURL, "/healthz")
 }
 
 // RestartAPIServer stops kube-apiserver and starts it again with the same
@@ -485,17 +473,23 @@ func (c *Cluster) RestartAPIServer() error {
 
 // waitReady waits until the API server's /readyz answers 200.
 func (c *Cluster) waitReady(apiserver *process, deadline time.Time) error {
+	return c.waitOK(apiserver, deadline, "kube-apiserver", c.URL, "/readyz")
+}
+
+// waitOK waits until a component's health endpoint at base+path answers
+// 200, and says its last answer when it does not.
+func (c *Cluster) waitOK(p *process, deadline time.Time, name, base, path string) error {
 	hc, err := c.httpClient()
 	if err != nil {
 		return err
 	}
 	var last string
-	if err := c.waitFor(apiserver, deadline, "kube-apiserver /readyz", func() bool {
-		ok, msg := httpOK(hc, c.URL+"/readyz")
+	if err := c.waitFor(p, deadline, name+" "+path, func() bool {
+		ok, msg := httpOK(hc, base+path)
 		last = msg
 		return ok
 	}); err != nil {
-		return fmt.Errorf("%v (last /readyz answer: %s)", err, last)
+		return fmt.Errorf("%v (last %s answer: %s)", err, path, last)
 	}
 	return nil
 }
