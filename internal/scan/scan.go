@@ -160,13 +160,17 @@ func (e *Engine) Finish(inv *inventory.Inventory, findings []check.Finding) *Res
 	if e.Runner.HasInventoryChecks() {
 		findings = append(findings, e.Runner.CheckInventory(e.Ctx, inv)...)
 	}
-	vendored := map[inventory.Source]bool{} // one decision per place, not per finding
+	// One decision per file (and Helm template), which is all Is reads, not
+	// per object or finding.
+	type place struct{ file, template string }
+	vendored := map[place]bool{}
 	for i := range findings {
 		src := findings[i].Source
-		v, ok := vendored[src]
+		k := place{src.File, src.Template}
+		v, ok := vendored[k]
 		if !ok {
 			v = e.opts.Vendored.Is(src)
-			vendored[src] = v
+			vendored[k] = v
 		}
 		findings[i].Vendored = v
 	}

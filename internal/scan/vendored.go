@@ -17,7 +17,7 @@ import (
 // configuration's paths.vendored names more. The zero value applies the
 // default alone.
 type Vendored struct {
-	patterns []gitignore.Pattern
+	match gitignore.Matcher // nil: the default alone
 }
 
 // NewVendored reads gitignore patterns relative to base (the
@@ -27,11 +27,14 @@ func NewVendored(patterns []string, base string) (*Vendored, error) {
 	if err != nil {
 		return nil, fmt.Errorf("paths.vendored: %w", err)
 	}
-	v := &Vendored{}
-	for _, p := range patterns {
-		v.patterns = append(v.patterns, gitignore.ParsePattern(p, segments(abs)))
+	if len(patterns) == 0 {
+		return &Vendored{}, nil
 	}
-	return v, nil
+	var ps []gitignore.Pattern
+	for _, p := range patterns {
+		ps = append(ps, gitignore.ParsePattern(p, segments(abs)))
+	}
+	return &Vendored{match: gitignore.NewMatcher(ps)}, nil
 }
 
 func segments(abs string) []string {
@@ -46,7 +49,7 @@ func (v *Vendored) Is(src inventory.Source) bool {
 	if dependency(filepath.ToSlash(src.Template), nil) || dependency(filepath.ToSlash(src.File), isChart) {
 		return true
 	}
-	if v == nil || len(v.patterns) == 0 {
+	if v == nil || v.match == nil {
 		return false
 	}
 	abs, err := filepath.Abs(src.File)
@@ -54,10 +57,9 @@ func (v *Vendored) Is(src inventory.Source) bool {
 		return false
 	}
 	parts := segments(abs)
-	m := gitignore.NewMatcher(v.patterns)
 	// A pattern naming a directory covers the files below it, as in git.
 	for n := len(parts); n > 0; n-- {
-		if m.Match(parts[:n], n < len(parts)) {
+		if v.match.Match(parts[:n], n < len(parts)) {
 			return true
 		}
 	}
