@@ -175,16 +175,8 @@ func Evaluate(fw *Framework, res *scan.Result) *Result {
 // the coverage section lists every gap.
 func joinReasons(rs []string) string {
 	const keep = 3
-	s := ""
-	for i, r := range rs {
-		if i == keep {
-			s += fmt.Sprintf("; and %d more", len(rs)-keep)
-			break
-		}
-		if i > 0 {
-			s += "; "
-		}
-		s += r
+	if len(rs) <= keep {
+		return strings.Join(rs, "; ")
 	}
-	return s
+	return strings.Join(rs[:keep], "; ") + fmt.Sprintf("; and %d more", len(rs)-keep)
 }
