@@ -49,7 +49,10 @@ var notModeled = map[string][]string{
 func TestDefaultingMatchesAPIServer(t *testing.T) {
 	c := kubetest.Start(t, kubetest.Options{ControllerManager: true})
 	ctx := context.Background()
-	objs := decodeFile(t, filepath.Join("testdata", "objects.yaml"))
+	objs, dropped := decodeFile(t, filepath.Join("testdata", "objects.yaml"))
+	if dropped > 0 {
+		t.Fatalf("testdata/objects.yaml: %d curated object(s) do not decode cleanly", dropped)
+	}
 	curated := len(objs)
 	if dir := sharedtest.Dir(t, "corpus"); dir != "" {
 		objs = append(objs, corpusObjects(t, dir)...)
@@ -86,15 +89,23 @@ func TestDefaultingMatchesAPIServer(t *testing.T) {
 		return false
 	}
 	compared, refused, differing := 0, 0, 0
+	var notCompared []string // curated objects left out: each must be compared
 	diffCount := map[string]int{}
 	for i, o := range objs {
+		skip := func(why string) {
+			if i < curated {
+				notCompared = append(notCompared, o.Ref.String()+": "+why)
+			}
+		}
 		typed, ok := o.Typed.(runtime.Object)
 		if !ok || o.Typed == nil {
+			skip("no Go type")
 			continue
 		}
 		gvk := o.Ref.GroupKind().WithVersion(versionOf(o.APIVersion))
 		m, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
 		if err != nil {
+			skip("not served")
 			continue // not served (a removed version)
 		}
 		ns := ""
@@ -104,6 +115,7 @@ func TestDefaultingMatchesAPIServer(t *testing.T) {
 				ns = "default"
 			}
 			if !ensureNS(ns) {
+				skip("namespace refused")
 				refused++
 				continue
 			}
@@ -117,6 +129,7 @@ func TestDefaultingMatchesAPIServer(t *testing.T) {
 		obj.SetKind(o.Kind)
 		obj.SetNamespace(ns)
 		if obj.GetName() == "" && obj.GetGenerateName() == "" {
+			skip("no name")
 			continue
 		}
 		if pod, ok := typed.(*corev1.Pod); ok && pod.Spec.ServiceAccountName != "" && pod.Spec.ServiceAccountName != "default" {
@@ -176,8 +189,8 @@ func TestDefaultingMatchesAPIServer(t *testing.T) {
 		sort.Strings(keys)
 		t.Errorf("%d of %d objects differ; by field:\n%s", differing, compared, strings.Join(keys, "\n"))
 	}
-	if compared < curated {
-		t.Errorf("only %d objects compared", compared)
+	if len(notCompared) > 0 {
+		t.Errorf("curated objects not compared:\n  %s", strings.Join(notCompared, "\n  "))
 	}
 	t.Logf("%d objects defaulted as the API server does (%d curated); %d refused by the API server (not compared)", compared-differing, curated, refused)
 }
@@ -311,7 +324,9 @@ func matchPath(pattern, path string) bool {
 	return rest == ""
 }
 
-func decodeFile(t *testing.T, path string) []*inventory.Object {
+// decodeFile returns the objects of path that decoded without a problem,
+// and how many did not.
+func decodeFile(t *testing.T, path string) (clean []*inventory.Object, dropped int) {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -328,21 +343,22 @@ func decodeFile(t *testing.T, path string) []*inventory.Object {
 	for _, p := range log.Problems() {
 		bad[p.Line] = true
 	}
-	var out []*inventory.Object
 	for i, o := range all {
 		end := int(^uint(0) >> 1)
 		if i+1 < len(all) {
 			end = all[i+1].Source.Line
 		}
-		clean := true
+		ok := true
 		for l := range bad {
-			clean = clean && !(l >= o.Source.Line && l < end)
+			ok = ok && !(l >= o.Source.Line && l < end)
 		}
-		if clean {
-			out = append(out, o)
+		if ok {
+			clean = append(clean, o)
+		} else {
+			dropped++
 		}
 	}
-	return out
+	return clean, dropped
 }
 
 // corpusObjects are the objects of the shared corpus that the copies
@@ -354,7 +370,8 @@ func corpusObjects(t *testing.T, dir string) []*inventory.Object {
 		if err != nil || d.IsDir() || !(strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml")) {
 			return err
 		}
-		for _, o := range decodeFile(t, path) {
+		objs, _ := decodeFile(t, path)
+		for _, o := range objs {
 			if o.Typed != nil && defaultedGroup(o.APIVersion) {
 				out = append(out, o)
 			}
