@@ -3,11 +3,11 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -142,14 +142,20 @@ func TestRBACCommandsOnCluster(t *testing.T) {
 	// A custom resource named by its short name, as kubectl resolves it
 	// through the cluster's discovery.
 	k := newKube(t, c)
-	k.mustCreate(ctx, c.Config, obj(t, `apiVersion: apiextensions.k8s.io/v1
+	crd := func(plural, singular, kind, scope, shortNames string) string {
+		return fmt.Sprintf(`apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
-metadata: {name: widgets.example.com}
+metadata: {name: %s.example.com}
 spec:
   group: example.com
-  scope: Namespaced
-  names: {plural: widgets, singular: widget, kind: Widget, shortNames: [wdg]}
-  versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}}]`))
+  scope: %s
+  names: {plural: %s, singular: %s, kind: %s, shortNames: [%s]}
+  versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}}]`,
+			plural, scope, plural, singular, kind, shortNames)
+	}
+	k.mustCreate(ctx, c.Config, obj(t, crd("widgets", "widget", "Widget", "Namespaced", "wdg")))
+	// A cluster-scoped custom resource, which the RoleBinding never grants.
+	k.mustCreate(ctx, c.Config, obj(t, crd("gizmos", "gizmo", "Gizmo", "Cluster", "")))
 	k.mustCreate(ctx, c.Config, obj(t, `apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
 metadata: {name: widgets, namespace: shop}
@@ -159,25 +165,12 @@ subjects: [{kind: User, apiGroup: rbac.authorization.k8s.io, name: oncall}]`))
 kind: ClusterRole
 metadata: {name: widget-reader}
 rules: [{verbs: [get], apiGroups: [example.com], resources: [widgets, gizmos]}]`))
-	// A cluster-scoped custom resource, which the RoleBinding never grants.
-	k.mustCreate(ctx, c.Config, obj(t, `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: gizmos.example.com}
-spec:
-  group: example.com
-  scope: Cluster
-  names: {plural: gizmos, singular: gizmo, kind: Gizmo}
-  versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}}]`))
-	served := false
-	for range 100 {
-		if l, err := cs.Discovery().ServerResourcesForGroupVersion("example.com/v1"); err == nil && len(l.APIResources) == 2 {
-			served = true
-			break
+	// Discovery, which the command reads, serves both kinds once the mapper
+	// finds them (k.resource waits for that).
+	for _, kind := range []string{"Widget", "Gizmo"} {
+		if _, _, err := k.resource(c.Config, obj(t, "apiVersion: example.com/v1\nkind: "+kind+"\nmetadata: {name: x, namespace: shop}")); err != nil {
+			t.Fatalf("the CRD of %s is not served: %v", kind, err)
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if !served {
-		t.Fatal("the CRD is not served")
 	}
 	for _, res := range []string{"wdg", "widget", "Widget", "widgets.v1.example.com"} {
 		code, out, stderr := runCLI(t, "rbac", "can", "user:oncall", "get", res, "-n", "shop", "--cluster", "--kubeconfig", c.Kubeconfig)
