@@ -48,14 +48,14 @@ func FuzzParseRequest(f *testing.F) {
 		"ev", "widgets.example.com/status", ".apps", "a.b.c.d/e", "pods/"} {
 		f.Add("get", s, "", "shop", "")
 	}
+	c, err := DefaultCatalog()
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, verb, resource, name, namespace, group string) {
 		a, err := ParseRequest(verb, resource, name, namespace, group)
 		if err != nil {
 			return
-		}
-		c, err := DefaultCatalog()
-		if err != nil {
-			t.Fatal(err)
 		}
 		got, _ := c.Resolve(a)
 		if !a.NonResource && got.Resource == "" {
