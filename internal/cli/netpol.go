@@ -4,15 +4,16 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/kubeward/kubeward/internal/checks/network"
+	"github.com/kubeward/kubeward/internal/loader"
 	"github.com/kubeward/kubeward/internal/netpol"
 	"github.com/kubeward/kubeward/internal/netpol/flows"
 	"github.com/kubeward/kubeward/internal/netpol/gen"
 	"github.com/kubeward/kubeward/internal/netpol/netpolinv"
 	"github.com/kubeward/kubeward/internal/netpol/view"
+	"github.com/kubeward/kubeward/internal/source"
 	"github.com/spf13/cobra"
 	networkingv1 "k8s.io/api/networking/v1"
 	"sigs.k8s.io/yaml"
@@ -241,7 +242,7 @@ malformed line is reported at its line number and, after the policies, exits 2.`
 			if connections == "" {
 				return usageErr("--connections FILE or --from-flows FILE is required")
 			}
-			data, err := os.ReadFile(connections)
+			data, err := source.ReadFile(connections, loader.DefaultMaxFileBytes)
 			if err != nil {
 				return &exitError{code: ExitError, err: err}
 			}

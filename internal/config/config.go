@@ -8,12 +8,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/image/vuln"
+	"github.com/kubeward/kubeward/internal/source"
 	yaml "go.yaml.in/yaml/v3"
 )
 
@@ -24,6 +24,9 @@ const (
 	Kind       = "Config"
 	// DefaultFile is read from the working directory when --config is not given.
 	DefaultFile = ".kubeward.yaml"
+	// maxFileBytes bounds what Load reads: --config may name a pipe or a
+	// device, which would otherwise be read until memory runs out.
+	maxFileBytes = 16 << 20
 )
 
 // File is the configuration file format (documented in docs/configuration.md).
@@ -88,7 +91,7 @@ type File struct {
 
 // Load reads and validates a configuration file.
 func Load(path string) (*File, error) {
-	data, err := os.ReadFile(path)
+	data, err := source.ReadFile(path, maxFileBytes)
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {

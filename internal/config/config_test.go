@@ -111,3 +111,16 @@ func FuzzParse(f *testing.F) {
 		_, _ = Parse(data) // must not panic or hang
 	})
 }
+
+// TestLoadBounded: a configuration over the limit is refused by its size,
+// not read whole (--config may name a pipe or a device that never ends).
+func TestLoadBounded(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "big.yaml")
+	data := append([]byte("apiVersion: kubeward.dev/v1alpha1\nkind: Config\n# "), make([]byte, maxFileBytes)...)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(path); err == nil || !strings.Contains(err.Error(), "larger than the limit") {
+		t.Fatalf("Load(%d bytes) = %v, want the size limit", len(data), err)
+	}
+}
