@@ -319,7 +319,7 @@ func TestConfigAndIgnoreFiles(t *testing.T) {
 		".git/HEAD":                   "ref: refs/heads/main\n",
 		".kubeward.yaml":              "apiVersion: kubeward.dev/v1alpha1\nkind: Config\nfailOn: high\npaths:\n  exclude: [\"deploy/legacy/\"]\n",
 		".kubewardignore":             "# fixtures of another tool\n**/testdata/\n",
-		"deploy/app.yaml":             "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app}\n",
+		"deploy/app.yaml":             "apiVersion: v1\nkind: Pod\nmetadata: {name: app}\nspec: {containers: [{name: c, image: \"x:1\"}]}\n",
 		"deploy/legacy/old.yaml":      bad,
 		"deploy/testdata/bad.yaml":    bad,
 		"deploy/sub/.kubewardignore":  "generated-*.yaml\n",
@@ -331,7 +331,7 @@ func TestConfigAndIgnoreFiles(t *testing.T) {
 		t.Errorf("scan: exit %d, stderr %q; want the parent's configuration used and every bad file excluded", code, errs)
 	}
 	code, out, errs := runCLI(t, "netpol", "matrix", "-f", ".", "-o", "json")
-	if code != ExitClean || strings.Contains(out, "bad") {
+	if code != ExitClean || strings.Contains(out, "bad") || !strings.Contains(out, "default/Pod/app") {
 		t.Errorf("netpol: exit %d, stderr %q:\n%s", code, errs, out)
 	}
 	// Outside the repository, a file in a parent directory does not apply.

@@ -50,7 +50,7 @@ func (f *netpolFlags) load(ctx context.Context, s Streams, args []string) (*netp
 			return nil, err
 		}
 		warnUnreadable(s.Err, loaded.Unreadable, "the matrix may miss pods or policies")
-		return netpolinv.Build(loaded.Inventory), nil
+		return judgeable(netpolinv.Build(loaded.Inventory))
 	}
 	if len(paths) == 0 {
 		return nil, usageErr("name manifests with -f PATH (or read the cluster with --cluster)")
@@ -67,7 +67,16 @@ func (f *netpolFlags) load(ctx context.Context, s Streams, args []string) (*netp
 		// -n and -l keep of the files what they keep of a cluster.
 		inv = inv.Filter(keep)
 	}
-	return netpolinv.Build(inv), nil
+	return judgeable(netpolinv.Build(inv))
+}
+
+// judgeable refuses a model without pods: every answer over it (an empty
+// matrix, a proof of nothing) would be a pass on nothing.
+func judgeable(m *netpolinv.Model) (*netpolinv.Model, error) {
+	if len(m.Input.Pods) == 0 {
+		return nil, &exitError{code: ExitError, err: fmt.Errorf("the input holds no workload (Pod, workload or pod template) in scope: nothing to judge")}
+	}
+	return m, nil
 }
 
 func reportProblems(w io.Writer, e *netpol.Engine) {
@@ -92,8 +101,8 @@ cluster. Peers of rules that select no workload of the input are listed, not
 dropped. See docs/netpol.md.
 
 -f reads files, directories, charts and overlays as scan does, with the same
-rendering flags (docs/input.md): a path that does not exist or input with
-nothing to check exits 2; other input errors are printed and, after the
+rendering flags (docs/input.md): a path that does not exist or input (or a
+cluster, or a -n/-l selection) without a pod to judge exits 2; other input errors are printed and, after the
 answer, exit 2 too, since the answer may miss what they held.`,
 	}
 	cmd.AddCommand(newNetpolMatrixCmd(s), newNetpolExplainCmd(s), newNetpolGenerateCmd(s))

@@ -84,6 +84,21 @@ func TestNetpolCommands(t *testing.T) {
 	if code != 0 || strings.Count(out, "kind: NetworkPolicy") != 4 || !strings.Contains(errs, "exactly the declared connections") {
 		t.Errorf("generate: exit %d\n%s\n%s", code, out, errs)
 	}
+	// Input without a pod in scope holds nothing to judge: an empty matrix
+	// or a proof over no workload must not pass.
+	policyOnly := filepath.Join(dir, "policy-only.yaml")
+	if err := os.WriteFile(policyOnly, []byte("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: shop}\nspec: {podSelector: {}}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"matrix", "-f", policyOnly},
+		{"matrix", "-f", app, "-n", "elsewhere"},
+		{"generate", "--connections", conns, "-f", policyOnly},
+	} {
+		if code, out, errs := runCLI(t, append([]string{"netpol"}, args...)...); code != ExitError || !strings.Contains(errs, "nothing to judge") {
+			t.Errorf("netpol %v: exit %d, want 2 (nothing to judge)\n%s%s", args, code, out, errs)
+		}
+	}
 }
 
 // TestNetpolOnCluster reads a real API server: the ReplicaSet and Pod that
