@@ -40,7 +40,7 @@ not in its manifest. docs/fix.md says more.
 
 Exit codes: 0 nothing to fix, or every fix written; 1 fixes to write (without
 --write) or findings that could not be fixed safely; 2 usage or input error, a
-Helm template or Kustomize build, input with nothing to check.`,
+Helm template or Kustomize build, input with nothing to check (no workload).`,
 		Example: `  kubeward fix deploy/                # show the diff
   kubeward fix --write deploy/        # write it
   kubeward fix deploy/ | git apply    # the same, through git`,
@@ -87,6 +87,11 @@ func runFix(s Streams, res *scan.Result, own func(inventory.Source, inventory.Re
 			fmt.Fprintln(s.Err, p)
 			errs++
 		}
+	}
+	if len(res.NoInput) == len(res.Checks) {
+		// Objects, but none a fix applies to (a tree of ConfigMaps): "0
+		// fixes" would pass a path that missed the workloads.
+		return &exitError{code: ExitError, err: fmt.Errorf("the input holds no workload (Pod, workload or pod template): nothing to fix or judge")}
 	}
 	plan, refused := fix.Plan(res.Findings, own)
 	for _, r := range refused {

@@ -81,4 +81,12 @@ func TestFixRefuses(t *testing.T) {
 	if code, _, errs := runCLI(t, "fix", empty); code != ExitError || !strings.Contains(errs, "nothing to check") {
 		t.Errorf("nothing to judge: exit %d\n%s", code, errs)
 	}
+	// Objects, but no workload for a fix to judge.
+	cm := filepath.Join(t.TempDir(), "cm.yaml")
+	if err := os.WriteFile(cm, []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runCLI(t, "fix", cm); code != ExitError || !strings.Contains(errs, "no workload") {
+		t.Errorf("no workload: exit %d\n%s", code, errs)
+	}
 }
