@@ -127,6 +127,7 @@ func BenchmarkLoadHTTPS(b *testing.B) {
 	// The same at 5,000 reviews/s with images.policies on: every container
 	// runs a signed image, verified once before the run (the warm cache).
 	b.Run("h1-50conns/5000rps/verified-images", func(b *testing.B) { benchLoad(b, false, 5000, true) })
+	b.Run("h2-50streams/5000rps/verified-images", func(b *testing.B) { benchLoad(b, true, 5000, true) })
 }
 
 func benchLoad(b *testing.B, h2 bool, rate float64, images bool) {
