@@ -202,3 +202,20 @@ func TestBenchInputIsMeaningful(t *testing.T) {
 		t.Error("internet ingress to web through its named port is not as the policies say")
 	}
 }
+
+// BenchmarkEndpointAt is the node agent's lookup of each connection's
+// peer among 1,000 pods with addresses.
+func BenchmarkEndpointAt(b *testing.B) {
+	in := benchInput(50, 20)
+	for i := range in.Pods {
+		in.Pods[i].IPs = []netip.Addr{netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)})}
+	}
+	e := New(in)
+	last, outside := in.Pods[len(in.Pods)-1].IPs[0], netip.MustParseAddr("203.0.113.7")
+	b.ReportAllocs()
+	for b.Loop() {
+		if !e.EndpointAt(last).IsPod() || e.EndpointAt(outside).IsPod() {
+			b.Fatal("wrong endpoint")
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package netpol
 
 import (
+	"net/netip"
 	"sort"
 	"sync"
 
@@ -42,7 +43,9 @@ type Engine struct {
 	nsSelCache   map[int][]int
 	resolveCache map[resolveKey]PortSet
 	podsWithIPs  []int
-	externals    *partition
+	// byIP is the first pod (in input order) holding each address.
+	byIP      map[netip.Addr]int
+	externals *partition
 }
 
 type peerKey struct{ pods, ns, policyNs int }
@@ -57,6 +60,7 @@ func New(in Input) *Engine {
 		peerCache:    map[peerKey][]int{},
 		nsSelCache:   map[int][]int{},
 		resolveCache: map[resolveKey]PortSet{},
+		byIP:         map[netip.Addr]int{},
 	}
 	for _, n := range in.Namespaces {
 		i := e.namespace(n.Name)
@@ -91,6 +95,11 @@ func New(in Input) *Engine {
 		e.ns[n].pods = append(e.ns[n].pods, i)
 		if len(p.IPs) > 0 {
 			e.podsWithIPs = append(e.podsWithIPs, i)
+		}
+		for _, a := range p.IPs {
+			if _, dup := e.byIP[a]; !dup {
+				e.byIP[a] = i
+			}
 		}
 		key := portSigKey(p.Ports)
 		sig, ok := sigIndex[key]

@@ -30,19 +30,22 @@ func (e *Engine) Name(ep Endpoint) string {
 	return ep.IP.String()
 }
 
+// EndpointAt is the pod that holds a (the first of the input, when
+// several do: host-network pods share their node's), or the address. It
+// is an index lookup: the node agent calls it for every connection.
+func (e *Engine) EndpointAt(a netip.Addr) Endpoint {
+	a = a.Unmap()
+	if pi, ok := e.byIP[a]; ok {
+		return PodEndpoint(pi)
+	}
+	return IPEndpoint(a)
+}
+
 // ResolveEndpoint reads "namespace/name", "namespace/Kind/name", a name
 // unique across namespaces, or an IP address (a pod's, when a pod has it).
 func (e *Engine) ResolveEndpoint(s string) (Endpoint, error) {
 	if a, err := netip.ParseAddr(s); err == nil {
-		a = a.Unmap()
-		for _, pi := range e.podsWithIPs {
-			for _, ip := range e.pods[pi].IPs {
-				if ip == a {
-					return PodEndpoint(pi), nil
-				}
-			}
-		}
-		return IPEndpoint(a), nil
+		return e.EndpointAt(a), nil
 	}
 	var exact, loose []int
 	parts := strings.Split(s, "/")

@@ -153,3 +153,28 @@ spec:
 		t.Errorf("rule 1 allows everything: %d %v", peer, ok)
 	}
 }
+
+// TestEndpointAt: an address names the first pod that holds it (pods of
+// the host network share their node's), an IPv4-mapped address its IPv4
+// pod, and an unknown address itself.
+func TestEndpointAt(t *testing.T) {
+	a := netip.MustParseAddr("10.0.0.5")
+	e := New(Input{Pods: []Pod{
+		{Namespace: "x", Kind: "Pod", Name: "none"},
+		{Namespace: "x", Kind: "Pod", Name: "first", IPs: []netip.Addr{netip.MustParseAddr("10.0.0.4"), a}},
+		{Namespace: "x", Kind: "Pod", Name: "second", IPs: []netip.Addr{a}},
+	}})
+	if got := e.EndpointAt(a); got.Pod != 1 {
+		t.Errorf("10.0.0.5: %+v, want pod 1", got)
+	}
+	if got := e.EndpointAt(netip.MustParseAddr("::ffff:10.0.0.5")); got.Pod != 1 {
+		t.Errorf("::ffff:10.0.0.5: %+v, want pod 1", got)
+	}
+	out := netip.MustParseAddr("10.0.0.6")
+	if got := e.EndpointAt(out); got.IsPod() || got.IP != out {
+		t.Errorf("10.0.0.6: %+v, want the address", got)
+	}
+	if got, err := e.ResolveEndpoint("10.0.0.5"); err != nil || got.Pod != 1 {
+		t.Errorf("ResolveEndpoint: %+v %v", got, err)
+	}
+}

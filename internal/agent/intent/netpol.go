@@ -44,16 +44,20 @@ type Policies struct {
 	dirty    bool
 	built    time.Time
 	engine   *netpol.Engine
-	podIndex map[string]int        // namespace/name -> engine pod
+	podIndex map[podKey]int        // engine pod of each namespace and name
 	services map[netip.Addr]string // cluster address -> namespace/name
 	verdicts map[flowKey]bool
 }
 
+// flowKey is a flow of one model: its endpoints' indices are stable
+// until the next rebuild, which clears the verdicts.
 type flowKey struct {
-	src, dst string
+	src, dst netpol.Endpoint
 	port     uint16
 	proto    netpol.Protocol
 }
+
+type podKey struct{ namespace, name string }
 
 // maxVerdicts bounds the verdict cache (cleared on every rebuild).
 const maxVerdicts = 1 << 16
@@ -108,7 +112,7 @@ func (p *Policies) model(now time.Time) *netpol.Engine {
 		n := o.(*corev1.Namespace)
 		in.Namespaces = append(in.Namespaces, netpol.Namespace{Name: n.Name, Labels: n.Labels})
 	}
-	p.podIndex = map[string]int{}
+	p.podIndex = map[podKey]int{}
 	for _, o := range p.pods.GetStore().List() {
 		pod := o.(*corev1.Pod)
 		if pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed {
@@ -116,7 +120,7 @@ func (p *Policies) model(now time.Time) *netpol.Engine {
 		}
 		np := netpol.PodFromSpec("Pod", pod.Namespace, pod.Name, &pod.ObjectMeta, &pod.Spec)
 		np.IPs = netpol.PodIPs(&pod.Status)
-		p.podIndex[pod.Namespace+"/"+pod.Name] = len(in.Pods)
+		p.podIndex[podKey{pod.Namespace, pod.Name}] = len(in.Pods)
 		in.Pods = append(in.Pods, np)
 	}
 	for _, o := range p.pols.GetStore().List() {
@@ -162,21 +166,17 @@ func (p *Policies) Observe(e *event.Event, dst []detect.Alert) []detect.Alert {
 	}
 	p.mu.Lock()
 	eng := p.model(e.Time)
-	self, ok := p.podIndex[e.Pod.Namespace+"/"+e.Pod.Name]
+	self, ok := p.podIndex[podKey{e.Pod.Namespace, e.Pod.Name}]
 	if !ok || !inbound && p.services[e.Remote] != "" {
 		p.mu.Unlock()
 		return dst
 	}
-	peer, err := eng.ResolveEndpoint(e.Remote.String())
-	if err != nil {
-		p.mu.Unlock()
-		return dst
-	}
+	peer := eng.EndpointAt(e.Remote)
 	src, to := netpol.PodEndpoint(self), peer
 	if inbound {
 		src, to = peer, netpol.PodEndpoint(self)
 	}
-	k := flowKey{eng.Name(src), eng.Name(to), port, proto}
+	k := flowKey{src, to, port, proto}
 	allowed, seen := p.verdicts[k]
 	var d netpol.Decision
 	if !seen {
@@ -191,14 +191,15 @@ func (p *Policies) Observe(e *event.Event, dst []detect.Alert) []detect.Alert {
 	if allowed {
 		return dst
 	}
+	srcName, dstName := eng.Name(src), eng.Name(to)
 	if seen {
 		// Repeats of a denied flow: the rate limiter folds the alerts,
 		// the reasons are the first alert's.
-		d = netpol.Decision{Source: k.src, Destination: k.dst}
+		d = netpol.Decision{Source: srcName, Destination: dstName}
 	}
-	name := map[netpol.Protocol]string{netpol.TCP: "TCP", netpol.UDP: "UDP"}[proto]
-	h := &detect.Hit{Message: fmt.Sprintf("%s → %s %s/%d was delivered, but the NetworkPolicies deny it", k.src, k.dst, name, port),
-		Details: map[string]string{"source": k.src, "destination": k.dst, "port": strconv.Itoa(int(port)), "protocol": name, "peer": e.Remote.String()}}
+	name := proto.String()
+	h := &detect.Hit{Message: fmt.Sprintf("%s → %s %s/%d was delivered, but the NetworkPolicies deny it", srcName, dstName, name, port),
+		Details: map[string]string{"source": srcName, "destination": dstName, "port": strconv.Itoa(int(port)), "protocol": name, "peer": e.Remote.String()}}
 	if r := denyReason(&d); r != "" {
 		h.Details["reason"] = r
 	}
@@ -239,8 +240,8 @@ func (p *Policies) Peer(a netip.Addr, now time.Time) (ep flows.Endpoint, ok bool
 		ep.Service = svc
 		return ep, true
 	}
-	r, err := eng.ResolveEndpoint(ep.IP)
-	if err != nil || !r.IsPod() {
+	r := eng.EndpointAt(a)
+	if !r.IsPod() {
 		return ep, false
 	}
 	np := eng.Pods()[r.Pod]
