@@ -91,19 +91,31 @@ type File struct {
 
 // Load reads and validates a configuration file.
 func Load(path string) (*File, error) {
+	f, err := ReadFile("config", path, Parse)
+	if err != nil {
+		return nil, err
+	}
+	f.Path = path
+	return f, nil
+}
+
+// ReadFile reads the configuration file at path with parse; its errors
+// name what and path once (a missing file is "<what> <path>: no such file
+// or directory"). It reads at most maxFileBytes: path may name a pipe or
+// a device. kubeward's configuration files all load this way.
+func ReadFile[T any](what, path string, parse func([]byte) (*T, error)) (*T, error) {
 	data, err := source.ReadFile(path, maxFileBytes)
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		return nil, fmt.Errorf("config %s: %w", path, err)
+		return nil, fmt.Errorf("%s %s: %w", what, path, err)
 	}
-	f, err := Parse(data)
+	f, err := parse(data)
 	if err != nil {
-		return nil, fmt.Errorf("config %s: %w", path, err)
+		return nil, fmt.Errorf("%s %s: %w", what, path, err)
 	}
-	f.Path = path
 	return f, nil
 }
 

@@ -5,10 +5,8 @@
 package config
 
 import (
-	"errors"
 	"fmt"
 	"net/netip"
-	"os"
 	"path"
 	"strings"
 	"time"
@@ -16,7 +14,7 @@ import (
 	"github.com/kubeward/kubeward/internal/agent/bpf"
 	"github.com/kubeward/kubeward/internal/agent/event"
 	"github.com/kubeward/kubeward/internal/agent/rules"
-	"github.com/kubeward/kubeward/internal/audit/respond"
+	auditconfig "github.com/kubeward/kubeward/internal/audit/config"
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/config"
 )
@@ -44,19 +42,8 @@ type File struct {
 	// SensitivePaths are added to the defaults.
 	SensitivePaths []SensitivePath `yaml:"sensitivePaths"`
 
-	Alerts struct {
-		DedupWindow *time.Duration `yaml:"dedupWindow"`
-	} `yaml:"alerts"`
-
-	Response struct {
-		Quarantine struct {
-			Enabled           bool     `yaml:"enabled"`
-			DryRun            *bool    `yaml:"dryRun"`
-			Rules             []string `yaml:"rules"`
-			ExcludeNamespaces []string `yaml:"excludeNamespaces"`
-			Label             string   `yaml:"label"`
-		} `yaml:"quarantine"`
-	} `yaml:"response"`
+	// Alerts and Response are the audit commands' (AuditConfig).
+	auditconfig.Alerting `yaml:",inline"`
 
 	Path string `yaml:"-"`
 }
@@ -81,21 +68,14 @@ type SensitivePath struct {
 	Class string `yaml:"class"`
 }
 
-// DefaultDedupWindow is the alert folding window without configuration.
-const DefaultDedupWindow = time.Minute
-
 // Load reads a file; an empty path is the defaults.
 func Load(path string) (*File, error) {
 	if path == "" {
 		return &File{APIVersion: APIVersion, Kind: Kind}, nil
 	}
-	data, err := os.ReadFile(path)
+	f, err := config.ReadFile("agent config", path, Parse)
 	if err != nil {
-		return nil, fmt.Errorf("agent config: %w", err)
-	}
-	f, err := Parse(data)
-	if err != nil {
-		return nil, fmt.Errorf("agent config %s: %w", path, err)
+		return nil, err
 	}
 	f.Path = path
 	return f, nil
@@ -120,16 +100,8 @@ func Parse(data []byte) (*File, error) {
 	if _, err := f.Paths(); err != nil {
 		return nil, err
 	}
-	for _, id := range f.Response.Quarantine.Rules {
-		if _, ok := rules.Lookup(id); !ok {
-			return nil, fmt.Errorf("response.quarantine.rules: rule %q does not exist", id)
-		}
-	}
-	if f.Response.Quarantine.Enabled && len(f.Response.Quarantine.Rules) == 0 {
-		return nil, errors.New("response.quarantine: enabled without rules")
-	}
-	if f.Alerts.DedupWindow != nil && *f.Alerts.DedupWindow < 0 {
-		return nil, errors.New("alerts.dedupWindow: negative")
+	if err := f.Alerting.Validate(func(id string) bool { _, ok := rules.Lookup(id); return ok }); err != nil {
+		return nil, err
 	}
 	return &f, nil
 }
@@ -200,19 +172,4 @@ func classOf(name string) (event.Class, bool) {
 		}
 	}
 	return 0, false
-}
-
-// DedupWindow is the alert folding window.
-func (f *File) DedupWindow() time.Duration {
-	if f.Alerts.DedupWindow == nil {
-		return DefaultDedupWindow
-	}
-	return *f.Alerts.DedupWindow
-}
-
-// Quarantine returns the response options and whether quarantine is on.
-// It is dry-run unless the file says dryRun: false.
-func (f *File) Quarantine() (respond.Options, bool) {
-	q := f.Response.Quarantine
-	return respond.Options{Rules: q.Rules, DryRun: q.DryRun == nil || *q.DryRun, Label: q.Label, ExcludeNamespaces: q.ExcludeNamespaces}, q.Enabled
 }

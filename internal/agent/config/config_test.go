@@ -22,9 +22,12 @@ sensitiveReaders: [vault-agent]
 metadataAddresses: [169.254.169.254, "fd00:ec2::/64"]
 sensitivePaths:
 - {prefix: /etc/app/secrets/, class: shadow}
+alerts: {dedupWindow: 5m}
 response:
   quarantine: {enabled: true, rules: [reverse-shell]}
 `, ""},
+		{"negative window", "alerts: {dedupWindow: -1s}\n", "negative"},
+		{"unknown alerts field", "alerts: {dedup: 1m}\n", "dedup"},
 		{"unknown field", "rulez: {}\n", "rulez"},
 		{"unknown rule", "rules: {disabled: [no-such-rule]}\n", "no-such-rule"},
 		{"no reason", "exceptions: [{rule: reverse-shell, namespaces: [a]}]\n", "reason"},
@@ -38,6 +41,24 @@ response:
 		if (err == nil) != (tc.err == "") || err != nil && !strings.Contains(err.Error(), tc.err) {
 			t.Errorf("%s: %v, want %q", tc.name, err, tc.err)
 		}
+	}
+}
+
+// TestAlerting: the alerts and response sections read as the audit
+// commands' do.
+func TestAlerting(t *testing.T) {
+	f, err := Parse([]byte("apiVersion: kubeward.dev/v1alpha1\nkind: AgentConfig\nalerts: {dedupWindow: 5m}\nresponse: {quarantine: {enabled: true, dryRun: false, rules: [reverse-shell]}}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.DedupWindow() != 5*time.Minute {
+		t.Errorf("dedup window %v", f.DedupWindow())
+	}
+	if q, on := f.Quarantine(); !on || q.DryRun || len(q.Rules) != 1 {
+		t.Errorf("quarantine %+v %v", q, on)
+	}
+	if _, err := Load("/nonexistent/agent.yaml"); err == nil || err.Error() != "agent config /nonexistent/agent.yaml: no such file or directory" {
+		t.Errorf("missing file: %v", err)
 	}
 }
 

@@ -7,7 +7,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/kubeward/kubeward/internal/audit/detect"
@@ -53,21 +52,7 @@ type File struct {
 	AuthFailureBurst Burst `yaml:"authFailureBurst"`
 	MaxTracked       int   `yaml:"maxTracked"`
 
-	Alerts struct {
-		// DedupWindow folds alerts of the same rule and identity
-		// (default 1m; 0s turns folding off).
-		DedupWindow *time.Duration `yaml:"dedupWindow"`
-	} `yaml:"alerts"`
-
-	Response struct {
-		Quarantine struct {
-			Enabled           bool     `yaml:"enabled"`
-			DryRun            *bool    `yaml:"dryRun"`
-			Rules             []string `yaml:"rules"`
-			ExcludeNamespaces []string `yaml:"excludeNamespaces"`
-			Label             string   `yaml:"label"`
-		} `yaml:"quarantine"`
-	} `yaml:"response"`
+	Alerting `yaml:",inline"`
 
 	Path string `yaml:"-"`
 }
@@ -87,21 +72,14 @@ type Burst struct {
 	Window    time.Duration `yaml:"window"`
 }
 
-// DefaultDedupWindow is the alert folding window without configuration.
-const DefaultDedupWindow = time.Minute
-
 // Load reads a file; an empty path is the defaults.
 func Load(path string) (*File, error) {
 	if path == "" {
 		return &File{APIVersion: APIVersion, Kind: Kind}, nil
 	}
-	data, err := os.ReadFile(path)
+	f, err := config.ReadFile("audit config", path, Parse)
 	if err != nil {
-		return nil, fmt.Errorf("audit config: %w", err)
-	}
-	f, err := Parse(data)
-	if err != nil {
-		return nil, fmt.Errorf("audit config %s: %w", path, err)
+		return nil, err
 	}
 	f.Path = path
 	return f, nil
@@ -120,16 +98,8 @@ func Parse(data []byte) (*File, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	for _, id := range f.Response.Quarantine.Rules {
-		if _, ok := detect.Lookup(id); !ok {
-			return nil, fmt.Errorf("response.quarantine.rules: rule %q does not exist", id)
-		}
-	}
-	if f.Response.Quarantine.Enabled && len(f.Response.Quarantine.Rules) == 0 {
-		return nil, errors.New("response.quarantine: enabled without rules")
-	}
-	if f.Alerts.DedupWindow != nil && *f.Alerts.DedupWindow < 0 {
-		return nil, errors.New("alerts.dedupWindow: negative")
+	if err := f.Alerting.Validate(func(id string) bool { _, ok := detect.Lookup(id); return ok }); err != nil {
+		return nil, err
 	}
 	return &f, nil
 }
@@ -179,18 +149,57 @@ func (f *File) DetectOptions() detect.Options {
 	return o
 }
 
+// Alerting is what AuditConfig and AgentConfig say about their alerts:
+// folding, and the response to them.
+type Alerting struct {
+	Alerts struct {
+		// DedupWindow folds alerts of the same rule and identity
+		// (default 1m; 0s turns folding off).
+		DedupWindow *time.Duration `yaml:"dedupWindow"`
+	} `yaml:"alerts"`
+
+	Response struct {
+		Quarantine struct {
+			Enabled           bool     `yaml:"enabled"`
+			DryRun            *bool    `yaml:"dryRun"`
+			Rules             []string `yaml:"rules"`
+			ExcludeNamespaces []string `yaml:"excludeNamespaces"`
+			Label             string   `yaml:"label"`
+		} `yaml:"quarantine"`
+	} `yaml:"response"`
+}
+
+// DefaultDedupWindow is the alert folding window without configuration.
+const DefaultDedupWindow = time.Minute
+
+// Validate checks the settings; exists says whether a rule id is in the
+// catalogue the file configures.
+func (a *Alerting) Validate(exists func(id string) bool) error {
+	for _, id := range a.Response.Quarantine.Rules {
+		if !exists(id) {
+			return fmt.Errorf("response.quarantine.rules: rule %q does not exist", id)
+		}
+	}
+	if a.Response.Quarantine.Enabled && len(a.Response.Quarantine.Rules) == 0 {
+		return errors.New("response.quarantine: enabled without rules")
+	}
+	if a.Alerts.DedupWindow != nil && *a.Alerts.DedupWindow < 0 {
+		return errors.New("alerts.dedupWindow: negative")
+	}
+	return nil
+}
+
 // DedupWindow is the alert folding window.
-func (f *File) DedupWindow() time.Duration {
-	if f.Alerts.DedupWindow == nil {
+func (a *Alerting) DedupWindow() time.Duration {
+	if a.Alerts.DedupWindow == nil {
 		return DefaultDedupWindow
 	}
-	return *f.Alerts.DedupWindow
+	return *a.Alerts.DedupWindow
 }
 
 // Quarantine returns the response options and whether quarantine is on.
 // It is dry-run unless the file says dryRun: false.
-func (f *File) Quarantine() (respond.Options, bool) {
-	q := f.Response.Quarantine
-	o := respond.Options{Rules: q.Rules, DryRun: q.DryRun == nil || *q.DryRun, Label: q.Label, ExcludeNamespaces: q.ExcludeNamespaces}
-	return o, q.Enabled
+func (a *Alerting) Quarantine() (respond.Options, bool) {
+	q := a.Response.Quarantine
+	return respond.Options{Rules: q.Rules, DryRun: q.DryRun == nil || *q.DryRun, Label: q.Label, ExcludeNamespaces: q.ExcludeNamespaces}, q.Enabled
 }
