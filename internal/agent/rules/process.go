@@ -106,6 +106,9 @@ func packageManager() Rule {
 
 var compilers = set("gcc", "cc", "c++", "g++", "clang", "clang++", "tcc", "rustc", "cargo", "javac", "as", "ld", "ld.bfd", "ld.gold", "go")
 
+// goBuilds are the go subcommands that compile.
+var goBuilds = set("build", "run", "install", "test", "tool")
+
 // compiler reads exec events: the executable (and go's subcommand). It
 // fires on a compiler or linker run in a container: code built after
 // delivery, outside the image's supply chain. `go version` and `go env`
@@ -124,7 +127,7 @@ func compiler() Rule {
 			if e.Kind != event.Exec || !compilers[b] {
 				return nil
 			}
-			if b == "go" && (len(e.Args) < 2 || !set("build", "run", "install", "test", "tool")[e.Args[1]]) {
+			if b == "go" && (len(e.Args) < 2 || !goBuilds[e.Args[1]]) {
 				return nil
 			}
 			return hit("compiler "+e.Path+" run in container "+containerName(e), "executable", e.Path)
