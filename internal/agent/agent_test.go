@@ -538,7 +538,8 @@ func TestFlowLog(t *testing.T) {
 	read := func() []flows.Record {
 		var out []flows.Record
 		data, _ := os.ReadFile(logFile)
-		problems, err := flows.Read(logFile, bytes.NewReader(data), func(rec *flows.Record) { out = append(out, *rec) })
+		var problems []flows.Problem
+		err := flows.Read(logFile, bytes.NewReader(data), func(rec *flows.Record) { out = append(out, *rec) }, func(p flows.Problem) { problems = append(problems, p) })
 		if err != nil || len(problems) > 0 {
 			t.Fatalf("the flow log does not read back: %v %v", err, problems)
 		}

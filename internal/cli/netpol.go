@@ -309,10 +309,11 @@ func generateFromFlows(s Streams, out *outputFlag, files []string, o flows.Optio
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	problems, err := flows.ReadFiles(files, s.In, g.Add)
-	for _, p := range problems {
+	problems := 0
+	err = flows.ReadFiles(files, s.In, g.Add, func(p flows.Problem) {
+		problems++
 		fmt.Fprintf(s.Err, "warning: skipped %s\n", p)
-	}
+	})
 	if err != nil {
 		return &exitError{code: ExitError, err: err}
 	}
@@ -327,8 +328,8 @@ func generateFromFlows(s Streams, out *outputFlag, files []string, o flows.Optio
 		return err
 	}
 	fmt.Fprintf(s.Err, "%d policies from %d flow records\n", len(res.Policies), g.Records())
-	if len(problems) > 0 {
-		return &exitError{code: ExitError, err: fmt.Errorf("%d malformed lines skipped: the policies may deny the flows they held", len(problems))}
+	if problems > 0 {
+		return &exitError{code: ExitError, err: fmt.Errorf("%d malformed lines skipped: the policies may deny the flows they held", problems)}
 	}
 	return nil
 }

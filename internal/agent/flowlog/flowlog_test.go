@@ -37,7 +37,8 @@ func TestWriterRecords(t *testing.T) {
 		w.Observe(e, nil)
 	}
 	var got []flows.Record
-	problems, err := flows.Read("log", &buf, func(r *flows.Record) { got = append(got, *r) })
+	var problems []flows.Problem
+	err := flows.Read("log", &buf, func(r *flows.Record) { got = append(got, *r) }, func(p flows.Problem) { problems = append(problems, p) })
 	if err != nil || len(problems) > 0 || len(got) != 3 {
 		t.Fatalf("%d records %v %v: %+v", len(got), err, problems, got)
 	}

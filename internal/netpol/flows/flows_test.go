@@ -2,10 +2,12 @@ package flows
 
 import (
 	"bytes"
+	"io"
 	"net/netip"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kubeward/kubeward/internal/netpol"
 	"sigs.k8s.io/yaml"
@@ -22,7 +24,8 @@ func generate(t *testing.T, file string, o Options) *Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	problems, err := Read(file, f, g.Add)
+	var problems []Problem
+	err = Read(file, f, g.Add, func(p Problem) { problems = append(problems, p) })
 	if err != nil || len(problems) > 0 {
 		t.Fatalf("read: %v %v", err, problems)
 	}
@@ -105,7 +108,7 @@ func TestGenerateDeterministic(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
 	out := func(lines []string) string {
 		g, _ := NewGenerator(Options{})
-		if _, err := Read("x", strings.NewReader(strings.Join(lines, "\n")), g.Add); err != nil {
+		if err := Read("x", strings.NewReader(strings.Join(lines, "\n")), g.Add, func(p Problem) { t.Error(p) }); err != nil {
 			t.Fatal(err)
 		}
 		var b bytes.Buffer
@@ -169,7 +172,8 @@ func TestReadProblems(t *testing.T) {
 		good,
 	}, "\n")
 	n := 0
-	problems, err := Read("flows.jsonl", strings.NewReader(in), func(*Record) { n++ })
+	var problems []Problem
+	err := Read("flows.jsonl", strings.NewReader(in), func(*Record) { n++ }, func(p Problem) { problems = append(problems, p) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,8 +224,8 @@ func FuzzParse(f *testing.F) {
 func TestAPIServerServiceWarning(t *testing.T) {
 	g, _ := NewGenerator(Options{})
 	rec := `{"direction":"outbound","protocol":"TCP","port":443,"source":{"namespace":"ci","workload":"Deployment/deployer","labels":{"app":"deployer"}},"destination":{"ip":"10.96.0.1","service":"default/kubernetes"}}`
-	if problems, err := Read("x", strings.NewReader(rec), g.Add); err != nil || len(problems) > 0 {
-		t.Fatal(err, problems)
+	if err := Read("x", strings.NewReader(rec), g.Add, func(p Problem) { t.Error(p) }); err != nil {
+		t.Fatal(err)
 	}
 	res := g.Result()
 	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "the API server") || !strings.Contains(res.Warnings[0], "endpointslices") {
@@ -229,5 +233,32 @@ func TestAPIServerServiceWarning(t *testing.T) {
 	}
 	if len(res.Policies) != 1 || len(res.Policies[0].Spec.Egress) != 0 {
 		t.Errorf("policies %+v", res.Policies)
+	}
+}
+
+// Problems are reported as their lines are read, not held until the end:
+// a log of millions of malformed lines (a gzip bomb of junk) must not
+// grow memory with each of them.
+func TestReadStreamsProblems(t *testing.T) {
+	pr, pw := io.Pipe()
+	got := make(chan Problem)
+	done := make(chan error, 1)
+	go func() { done <- Read("flows.jsonl", pr, func(*Record) {}, func(p Problem) { got <- p }) }()
+	for line := 1; line <= 3; line++ {
+		go pw.Write([]byte("junk\n"))
+		select {
+		case p := <-got:
+			if p.Line != line {
+				t.Fatalf("problem at line %d, want %d", p.Line, line)
+			}
+		case err := <-done:
+			t.Fatalf("Read returned before the input ended: %v", err)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("line %d: no problem reported while the input is still open", line)
+		}
+	}
+	pw.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }

@@ -81,29 +81,29 @@ type Problem struct {
 func (p Problem) String() string { return fmt.Sprintf("%s:%d: %v", p.File, p.Line, p.Err) }
 
 // Read decodes the records of r (named name in problems), calling fn for
-// each. Blank lines are skipped; every other line is a record or a
-// problem at its line number. err is a read error.
-func Read(name string, r io.Reader, fn func(*Record)) ([]Problem, error) {
+// each record and problem for each other line that is not blank, at its
+// line number, as it is read: a log of any length is read in bounded
+// memory. err is a read error.
+func Read(name string, r io.Reader, fn func(*Record), problem func(Problem)) error {
 	br := bufio.NewReaderSize(r, 32<<10)
-	var problems []Problem
 	for line := 1; ; line++ {
 		b, tooLong, err := readLine(br)
 		if err != nil && err != io.EOF {
-			return problems, fmt.Errorf("%s:%d: %w", name, line, err)
+			return fmt.Errorf("%s:%d: %w", name, line, err)
 		}
 		switch {
 		case tooLong:
-			problems = append(problems, Problem{name, line, fmt.Errorf("line longer than %d bytes", MaxLine)})
+			problem(Problem{name, line, fmt.Errorf("line longer than %d bytes", MaxLine)})
 		case len(bytes.TrimSpace(b)) > 0:
 			var rec Record
 			if perr := Parse(b, &rec); perr != nil {
-				problems = append(problems, Problem{name, line, perr})
+				problem(Problem{name, line, perr})
 			} else {
 				fn(&rec)
 			}
 		}
 		if err == io.EOF {
-			return problems, nil
+			return nil
 		}
 	}
 }
@@ -194,17 +194,22 @@ func (e *Endpoint) check(at string) error {
 	return nil
 }
 
-// ReadFiles reads each file in turn ("-" is stdin; gzip or not) into fn.
-// A file that holds no flow record (empty, or every line malformed) is an
-// error, returned after every file has been read: the policies would miss
-// what it held.
-func ReadFiles(files []string, stdin io.Reader, fn func(*Record)) ([]Problem, error) {
-	var problems []Problem
+// ReadFiles reads each file in turn ("-" is stdin; gzip or not) into fn
+// and problem (see Read). A file that holds no flow record (empty, or
+// every line malformed) is an error, returned after every file has been
+// read: the policies would miss what it held.
+func ReadFiles(files []string, stdin io.Reader, fn func(*Record), problem func(Problem)) error {
 	var errs []error
 	for _, name := range files {
-		n := 0
-		ps, err := readFile(name, stdin, func(r *Record) { n++; fn(r) })
-		problems = append(problems, ps...)
+		n, bad := 0, 0
+		var first Problem
+		err := readFile(name, stdin, func(r *Record) { n++; fn(r) }, func(p Problem) {
+			if bad == 0 {
+				first = p
+			}
+			bad++
+			problem(p)
+		})
 		display := name
 		if name == "-" {
 			display = "<stdin>"
@@ -212,22 +217,22 @@ func ReadFiles(files []string, stdin io.Reader, fn func(*Record)) ([]Problem, er
 		switch {
 		case err != nil:
 			errs = append(errs, err)
-		case n == 0 && len(ps) == 0:
+		case n == 0 && bad == 0:
 			errs = append(errs, fmt.Errorf("%s holds no flow records: it is empty", display))
 		case n == 0:
-			errs = append(errs, fmt.Errorf("%s holds no flow records: all %d of its lines are malformed (%s)", display, len(ps), ps[0]))
+			errs = append(errs, fmt.Errorf("%s holds no flow records: all %d of its lines are malformed (%s)", display, bad, first))
 		}
 	}
-	return problems, errors.Join(errs...)
+	return errors.Join(errs...)
 }
 
-func readFile(name string, stdin io.Reader, fn func(*Record)) ([]Problem, error) {
+func readFile(name string, stdin io.Reader, fn func(*Record), problem func(Problem)) error {
 	r := stdin
 	display := "<stdin>"
 	if name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
-			return nil, fmt.Errorf("opening flow log: %w", err)
+			return fmt.Errorf("opening flow log: %w", err)
 		}
 		defer f.Close()
 		r, display = f, name
@@ -236,10 +241,10 @@ func readFile(name string, stdin io.Reader, fn func(*Record)) ([]Problem, error)
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", display, err)
+			return fmt.Errorf("%s: %w", display, err)
 		}
 		defer zr.Close()
-		return Read(display, zr, fn)
+		return Read(display, zr, fn, problem)
 	}
-	return Read(display, br, fn)
+	return Read(display, br, fn, problem)
 }
