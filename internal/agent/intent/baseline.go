@@ -1,10 +1,10 @@
 package intent
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"sync"
@@ -13,6 +13,7 @@ import (
 	"github.com/kubeward/kubeward/internal/agent/event"
 	"github.com/kubeward/kubeward/internal/agent/rules"
 	"github.com/kubeward/kubeward/internal/audit/detect"
+	"github.com/kubeward/kubeward/internal/audit/source"
 )
 
 // Baselines learn what each workload runs during a window from its first
@@ -98,22 +99,7 @@ func (b *Baselines) Save(path string) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".baselines-*")
-	if err != nil {
-		return fmt.Errorf("saving baselines: %w", err)
-	}
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return fmt.Errorf("saving baselines: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("saving baselines: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("saving baselines: %w", err)
-	}
-	return nil
+	return source.WriteFileAtomic(path, append(data, '\n'))
 }
 
 // Load reads baselines saved (or edited) in a file; a missing file is no
@@ -126,8 +112,12 @@ func (b *Baselines) Load(path string) error {
 	if err != nil {
 		return fmt.Errorf("baselines: %w", err)
 	}
+	// The file is edited by hand: a misspelt field is an error, not an
+	// executable silently forgotten.
 	var in map[string]*Baseline
-	if err := json.Unmarshal(data, &in); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
 		return fmt.Errorf("baselines %s: %w", path, err)
 	}
 	b.mu.Lock()

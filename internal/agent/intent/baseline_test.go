@@ -48,3 +48,19 @@ func TestBaselineEditable(t *testing.T) {
 		t.Errorf("a novel executable after Load: %d alerts", n)
 	}
 }
+
+// A misspelt field in the hand-edited file is an error, not an edit
+// silently lost.
+func TestBaselineMisspeltField(t *testing.T) {
+	eng, err := rules.NewEngine(rules.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "baselines.json")
+	if err := os.WriteFile(file, []byte(`{"shop/Deployment/web": {"since": "2026-01-01T00:00:00Z", "executable": ["/bin/sh"]}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := NewBaselines(eng, time.Hour).Load(file); err == nil || !strings.Contains(err.Error(), `"executable"`) {
+		t.Errorf("misspelt field: %v", err)
+	}
+}
