@@ -3,7 +3,6 @@ package rbac
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -19,7 +18,8 @@ import (
 // RESOURCE.VERSION.GROUP, becomes the plural and the group that serves it.
 // As in kubectl, a plural or singular name wins over a short name, and a
 // name served in several groups resolves to the core group first (events),
-// then to the first group by name.
+// then to the group discovery lists first: Kubernetes' own groups before
+// those of CRDs (its networkpolicies, not Calico's).
 //
 // A resource the catalog does not serve is asked as written; note says so
 // unless the request names an API group the catalog does not serve (a
@@ -87,10 +87,14 @@ func (c *Catalog) lookup(name, group, version string) (bootstrap.Resource, bool)
 			}
 		}
 		if len(found) > 0 {
-			sort.SliceStable(found, func(i, j int) bool {
-				gi, gj := found[i].Group, found[j].Group
-				return gi == "" && gj != "" || (gi == "") == (gj == "") && gi < gj
-			})
+			// The core group first, then the catalog's order: Kubernetes'
+			// own groups (the default catalog), then what a cluster's
+			// discovery adds, in its order, which lists CRD groups last.
+			for _, r := range found {
+				if r.Group == "" {
+					return r, true
+				}
+			}
 			return found[0], true
 		}
 	}

@@ -1,6 +1,10 @@
 package rbac
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/kubeward/kubeward/internal/rbac/bootstrap"
+)
 
 // Resolve names resources as kubectl's discovery RESTMapper does before
 // kubectl auth can-i asks (shortcut expansion, then plural or singular, core
@@ -71,5 +75,34 @@ func TestResolve(t *testing.T) {
 	}
 	if got, _ := cat.Resolve(Attributes{Verb: "get", NonResource: true, Path: "/Healthz"}); got.Path != "/Healthz" {
 		t.Errorf("a non-resource URL changed: %q", got.Path)
+	}
+}
+
+// A custom resource that shares its name with a built-in one (Calico's
+// networkpolicies.crd.projectcalico.org) does not take the name over:
+// kubectl's mapper prefers the groups the API server lists first, and it
+// lists built-in groups before those of CRDs, whatever their names.
+func TestResolvePrefersBuiltInGroups(t *testing.T) {
+	cat, err := DefaultCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat.AddServed(bootstrap.Resource{Group: "crd.projectcalico.org", Version: "v1", Name: "networkpolicies", SingularName: "networkpolicy",
+		Kind: "NetworkPolicy", Namespaced: true})
+	cat.AddServed(bootstrap.Resource{Group: "aaa.example.com", Version: "v1", Name: "deployments", SingularName: "deployment",
+		Kind: "Deployment", Namespaced: true, ShortNames: []string{"deploy"}})
+	for res, want := range map[string]string{
+		"networkpolicies": "get networkpolicies.networking.k8s.io cluster-wide",
+		"networkpolicy":   "get networkpolicies.networking.k8s.io cluster-wide",
+		"deploy":          "get deployments.apps cluster-wide",
+		"deployments":     "get deployments.apps cluster-wide",
+	} {
+		if got, _ := cat.Resolve(Attributes{Verb: "get", Resource: res}); got.String() != want {
+			t.Errorf("%s: got %q, want %q", res, got, want)
+		}
+	}
+	// Named with its group, the custom resource is still reachable.
+	if got, _ := cat.Resolve(Attributes{Verb: "get", Resource: "networkpolicies", APIGroup: "crd.projectcalico.org"}); got.APIGroup != "crd.projectcalico.org" {
+		t.Errorf("with its group: got %q", got)
 	}
 }
