@@ -95,17 +95,21 @@ func (g *Generator) workload(e *Endpoint) *workload {
 		w = &workload{namespace: e.Namespace, kind: kind, name: name, in: map[peer]map[port]bool{}, out: map[peer]map[port]bool{}}
 		g.workloads[key] = w
 	}
-	own := map[string]string{}
-	for k, v := range e.Labels {
-		if !controllerLabels[k] {
-			own[k] = v
-		}
-	}
 	if !w.seenLabels {
-		w.labels, w.seenLabels = own, true
-	} else {
-		maps.DeleteFunc(w.labels, func(k, v string) bool { return own[k] != v })
+		w.labels, w.seenLabels = map[string]string{}, true
+		for k, v := range e.Labels {
+			if !controllerLabels[k] {
+				w.labels[k] = v
+			}
+		}
+		return w
 	}
+	// w.labels holds no controller label: intersect with the pod's own
+	// (a label with an empty value is a label: absent is not equal).
+	maps.DeleteFunc(w.labels, func(k, v string) bool {
+		pv, ok := e.Labels[k]
+		return !ok || pv != v
+	})
 	return w
 }
 
