@@ -178,3 +178,63 @@ func TestNodeNotANode(t *testing.T) {
 		t.Errorf("scan --node-config of an empty directory: exit %d\n%s", code, stderr)
 	}
 }
+
+// The kubelet merges the files of --config-dir over its configuration file
+// in filepath.WalkDir's order, without defaulting what they set, and its
+// flags win over both (k/k cmd/kubelet/app/server.go,
+// mergeKubeletConfigurations). Findings name the drop-in that decides.
+func TestNodeKubeletConfigDir(t *testing.T) {
+	n := nodetest.Kubeadm(t, nodeconfig.KubeadmDropIn)
+	const d = "/etc/kubernetes/kubelet.conf.d"
+	n.Write("/etc/default/kubelet", "KUBELET_EXTRA_ARGS=--config-dir="+d+" --seccomp-default=true\n", 0o600)
+	kc := "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n"
+	// Turned on by 10, off again by 20: passes.
+	n.Write(d+"/10-anonymous.conf", kc+"authentication: {anonymous: {enabled: true}}\n", 0o600)
+	n.Write(d+"/20-anonymous-off.conf", kc+"authentication: {anonymous: {enabled: false}}\n", 0o600)
+	// "ro/" sorts before "ro.conf" in WalkDir's order: ro.conf decides.
+	n.Write(d+"/ro/port.conf", kc+"readOnlyPort: 0\n", 0o600)
+	n.Write(d+"/ro.conf", kc+"readOnlyPort: 10255\n", 0o600)
+	// A zero the file's defaulting would turn into 4h stays zero in a drop-in.
+	n.Write(d+"/30-streaming.conf", kc+"streamingConnectionIdleTimeout: 0s\n", 0o644)
+	// Not *.conf: the kubelet ignores it.
+	n.Write(d+"/40-ignored.yaml", kc+"authorization: {mode: AlwaysAllow}\n", 0o600)
+	// The flag wins over a drop-in.
+	n.Write(d+"/50-seccomp.conf", kc+"seccompDefault: false\n", 0o600)
+
+	_, got, r, _ := runJSON(t, append([]string{"node", "--root", n.Root}, skipVersion...)...)
+	want := []string{
+		"file-kubelet-config-permissions HostFile//etc/kubernetes/kubelet.conf.d/30-streaming.conf",
+		"kubelet-read-only-port KubeletConfiguration/",
+		"kubelet-streaming-idle-timeout KubeletConfiguration/",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, f := range r.Findings {
+		wantFile := map[string]string{"kubelet-read-only-port": d + "/ro.conf", "kubelet-streaming-idle-timeout": d + "/30-streaming.conf"}[f.Check]
+		if wantFile != "" && f.Source.File != wantFile {
+			t.Errorf("%s is placed in %s, want the drop-in that sets it, %s", f.Check, f.Source.File, wantFile)
+		}
+	}
+
+	// The same files copied and read by scan --node-config: the drop-ins are
+	// found below the copy's path.
+	_, got, _, _ = runJSON(t, append([]string{"scan", "--node-config", n.Root}, skipVersion...)...)
+	if strings.Join(got, "\n") != strings.Join(want[1:], "\n") {
+		t.Errorf("scan --node-config findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want[1:], "\n"))
+	}
+
+	// scan --node-config on a copy without the directory cannot know what
+	// the drop-ins change: the kubelet checks the flags do not decide are
+	// not judged, not passed.
+	n.Remove(d)
+	code, got, _, raw := runJSON(t, append([]string{"scan", "--node-config", n.Root, "--fail-on", "none", "--fail-on-incomplete"}, skipVersion...)...)
+	for _, g := range got {
+		if strings.HasPrefix(g, "kubelet-") {
+			t.Errorf("judged without the drop-ins: %s", g)
+		}
+	}
+	if code != ExitFindings || !strings.Contains(raw, "--config-dir names a directory") {
+		t.Errorf("scan --node-config without the drop-in directory: exit %d, want %d with the gap saying why:\n%s", code, ExitFindings, raw)
+	}
+}

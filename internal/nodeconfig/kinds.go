@@ -196,4 +196,7 @@ const (
 	RoleKubeletKubeconfig         Role = "kubelet-kubeconfig"
 	RoleClientCA                  Role = "client-ca"
 	RoleKubeletConfig             Role = "kubelet-config"
+	// RoleKubeletConfigDir is the kubelet's --config-dir: no check judges
+	// the directory; it records that kubeward node read it.
+	RoleKubeletConfigDir Role = "kubelet-config-dir"
 )

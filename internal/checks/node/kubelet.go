@@ -6,6 +6,10 @@ package node
 
 import (
 	"fmt"
+	"path"
+	"path/filepath"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -23,7 +27,10 @@ import (
 // (k/k cmd/kubelet/app/server.go:216-241): without --config, the command
 // line over the legacy flag defaults (anonymous auth on, AlwaysAllow, read-
 // only port 10255); with --config, the file over the KubeletConfiguration
-// v1beta1 defaults, and the flags given over the file.
+// v1beta1 defaults; then the drop-in files of --config-dir merged over that
+// (mergeKubeletConfigurations: a JSON merge patch per file, in the order
+// filepath.WalkDir visits them, with no defaulting after the merge); and
+// the flags given over all of it.
 type kubelet struct {
 	cmd  *inventory.Object // KubeletCommandLine; nil for a configuration file alone
 	argv []nodeconfig.Arg
@@ -34,6 +41,12 @@ type kubelet struct {
 	// settings the flags do not give are unknown.
 	configUnknown bool
 	configPath    string
+	// dropIns are the KubeletConfiguration files of --config-dir in the
+	// order the kubelet merges them (a later file wins).
+	dropIns []*inventory.Object
+	// dropInsUnknown: --config-dir names a directory the scan did not
+	// read, so any setting its flags do not give is unknown.
+	dropInsUnknown bool
 	// unknownRead is set when a judgement asked for a setting only that
 	// missing file could give (on a per-check copy: kubelets are shared).
 	unknownRead bool
@@ -84,7 +97,14 @@ func (k *kubelet) get(s setting) (string, source, bool) {
 			return v.Raw, k.flagSource(s.flag, o), true
 		}
 	}
-	if k.configUnknown && len(s.field) > 0 {
+	if len(s.field) > 0 {
+		if o, raw, ok := k.fromDropIn(s.field); ok {
+			// Merged after the file's defaulting: an explicit zero stays zero.
+			return scalar(raw), source{obj: o, path: fieldpath.New(s.field...),
+				text: fmt.Sprintf("%s: %s (%s)", strings.Join(s.field, "."), scalar(raw), o.Source.File), isSet: true}, true
+		}
+	}
+	if (k.configUnknown || k.dropInsUnknown) && len(s.field) > 0 {
 		k.unknownRead = true
 		return "", source{}, false
 	}
@@ -106,6 +126,18 @@ func (k *kubelet) get(s setting) (string, source, bool) {
 	v := k.args.Get(s.flag)
 	return v.Raw, source{obj: k.cmd, path: fieldpath.New("args"),
 		text: fmt.Sprintf("--%s is not set (default %s without --config)", s.flag, orNone(v.Raw))}, true
+}
+
+// fromDropIn returns the value the last drop-in file that sets field
+// gives it. A null is no value: the merge patch deletes a key the
+// configuration, marshalled with its Go field names, does not have.
+func (k *kubelet) fromDropIn(field []string) (*inventory.Object, any, bool) {
+	for i := len(k.dropIns) - 1; i >= 0; i-- {
+		if raw, ok := lookup(k.dropIns[i].Raw.Object, field); ok && raw != nil {
+			return k.dropIns[i], raw, true
+		}
+	}
+	return nil, nil, false
 }
 
 func (k *kubelet) flagSource(flag string, o componentflags.Occurrence) source {
@@ -226,19 +258,29 @@ func (k *kubelet) gate(name string) (val, set bool, src source) {
 			return v, true, k.flagSource("feature-gates", fv.Last)
 		}
 	}
-	if k.cfg != nil {
-		if raw, ok := lookup(k.cfg.Raw.Object, []string{"featureGates", name}); ok {
-			b, err := strconv.ParseBool(scalar(raw))
-			if err == nil {
-				return b, true, source{obj: k.cfg, path: fieldpath.New("featureGates").Key(name), text: fmt.Sprintf("featureGates.%s: %v", name, b), isSet: true}
-			}
+	field := []string{"featureGates", name}
+	cfg := k.cfg
+	raw, ok := lookup(cfgObject(cfg), field)
+	if o, r, found := k.fromDropIn(field); found {
+		cfg, raw, ok = o, r, true
+	}
+	if ok {
+		if b, err := strconv.ParseBool(scalar(raw)); err == nil {
+			return b, true, source{obj: cfg, path: fieldpath.New("featureGates").Key(name), text: fmt.Sprintf("featureGates.%s: %v", name, b), isSet: true}
 		}
 	}
 	return false, false, source{}
 }
 
+func cfgObject(o *inventory.Object) map[string]any {
+	if o == nil || o.Raw == nil {
+		return nil
+	}
+	return o.Raw.Object
+}
+
 // Kinds the kubelet checks read.
-var kubeletKinds = []schema.GroupKind{nodeconfig.KindKubeletConfiguration, nodeconfig.KindKubeletCommandLine}
+var kubeletKinds = []schema.GroupKind{nodeconfig.KindKubeletConfiguration, nodeconfig.KindKubeletCommandLine, nodeconfig.KindHostFile}
 
 type kubeletsKey struct{}
 
@@ -268,6 +310,14 @@ func kubelets(ctx *check.Context, inv *inventory.Inventory) []*kubelet {
 					used[k.cfg] = true
 				}
 			}
+			if d := strings.TrimSpace(k.args.Get("config-dir").Raw); d != "" {
+				var inDir []*inventory.Object
+				k.dropIns, inDir = dropInsFor(d, configs)
+				k.dropInsUnknown = len(k.dropIns) == 0 && !dirRead(d, inv)
+				for _, o := range inDir {
+					used[o] = true // the kubelet merges it, or ignores it: not a kubelet of its own
+				}
+			}
 			out = append(out, k)
 		}
 		for _, c := range configs {
@@ -289,6 +339,61 @@ func configFor(p string, configs []*inventory.Object) *inventory.Object {
 		}
 	}
 	return best
+}
+
+// dropInsFor finds the files of a --config-dir directory among the
+// configurations read, in the kubelet's merge order: filepath.WalkDir's,
+// which visits a directory's entries by name and descends into each
+// directory where its name falls; only files named *.conf count. inDir
+// is every configuration below dir, the ignored ones too.
+func dropInsFor(dir string, configs []*inventory.Object) (dropIns, inDir []*inventory.Object) {
+	type dropIn struct {
+		o   *inventory.Object
+		rel []string
+	}
+	var found []dropIn
+	for _, c := range configs {
+		rel, ok := under(dir, c.Source.File)
+		if !ok {
+			continue
+		}
+		inDir = append(inDir, c)
+		if c.Raw != nil && path.Ext(c.Source.File) == ".conf" {
+			found = append(found, dropIn{c, rel})
+		}
+	}
+	sort.SliceStable(found, func(i, j int) bool { return slices.Compare(found[i].rel, found[j].rel) < 0 })
+	for _, d := range found {
+		dropIns = append(dropIns, d.o)
+	}
+	return dropIns, inDir
+}
+
+// under returns the path elements of file below dir, a node path. A file
+// read by kubeward node has the node path itself; a copy read by scan
+// --node-config has it at the end of the copy's path (/copy/etc/kubernetes/
+// kubelet.conf.d/10.conf is below /etc/kubernetes/kubelet.conf.d).
+func under(dir, file string) ([]string, bool) {
+	d := strings.Split(strings.Trim(path.Clean(dir), "/"), "/")
+	f := strings.Split(strings.Trim(path.Clean(filepath.ToSlash(file)), "/"), "/")
+	for i := len(f) - len(d) - 1; i >= 0; i-- {
+		if slices.Equal(f[i:i+len(d)], d) {
+			return f[i+len(d):], true
+		}
+	}
+	return nil, false
+}
+
+// dirRead reports whether kubeward node read the drop-in directory (it
+// records it as a HostFile), so finding no file in it means it has none.
+func dirRead(dir string, inv *inventory.Inventory) bool {
+	dir = path.Clean("/" + dir)
+	for _, o := range inv.ByKind(nodeconfig.KindHostFile) {
+		if fi, ok := nodeconfig.HostFileOf(o); ok && fi.Path == dir && fi.Has(nodeconfig.RoleKubeletConfigDir) {
+			return true
+		}
+	}
+	return false
 }
 
 // problem is what a kubelet check reports.
@@ -323,8 +428,11 @@ func kubeletCheck(meta check.Meta, judge func(*kubelet) []problem) *check.Check 
 					out = append(out, check.Result{Object: p.src.obj, Path: p.src.path, Message: k.name() + ": " + p.message, Severity: p.severity})
 				}
 				if len(problems) == 0 && k.unknownRead {
-					out = append(out, check.Result{Object: k.cmd, Path: fieldpath.New("args"), Undecided: GapKubeletConfig,
-						Message: "the kubelet's --config names a KubeletConfiguration the scan does not hold, which decides every setting its flags do not give"})
+					msg := "the kubelet's --config names a KubeletConfiguration the scan does not hold, which decides every setting its flags do not give"
+					if !k.configUnknown {
+						msg = "the kubelet's --config-dir names a directory of drop-in KubeletConfigurations the scan does not hold, which can change every setting its flags do not give"
+					}
+					out = append(out, check.Result{Object: k.cmd, Path: fieldpath.New("args"), Undecided: GapKubeletConfig, Message: msg})
 				}
 			}
 			return out

@@ -50,16 +50,26 @@ func LoadNode(root string, dec *manifest.Decoder) (*inventory.Inventory, error) 
 	var clientCA string
 	if k != nil {
 		args := componentflags.Parse(componentflags.Kubelet, k.values, nil)
+		// The configuration in force: the file, then the drop-ins merged
+		// over it in order (the checks compose it the same way).
+		var cfgs []map[string]any
 		if p := args.Get("config").Raw; p != "" {
 			n.markFile(p, nodeconfig.RoleKubeletConfig)
 			if data, err := readFile(n.host(p)); err == nil {
 				n.decode(p, data)
-				cfg := n.kubeletConfig(p)
-				if s, _ := cfg["staticPodPath"].(string); s != "" {
-					manifests = s
-				}
-				if x509, ok := lookupMap(cfg, "authentication", "x509"); ok {
-					clientCA, _ = x509["clientCAFile"].(string)
+				cfgs = append(cfgs, n.kubeletConfig(p))
+			}
+		}
+		if d := args.Get("config-dir").Raw; d != "" {
+			cfgs = append(cfgs, n.kubeletDropIns(d)...)
+		}
+		for _, cfg := range cfgs {
+			if s, _ := cfg["staticPodPath"].(string); s != "" {
+				manifests = s
+			}
+			if x509, ok := lookupMap(cfg, "authentication", "x509"); ok {
+				if s, _ := x509["clientCAFile"].(string); s != "" {
+					clientCA = s
 				}
 			}
 		}
@@ -272,6 +282,29 @@ func (n *node) runningKubelet() (int, []string, bool) {
 		}
 	}
 	return 0, nil, false
+}
+
+// kubeletDropIns reads the kubelet's --config-dir as the kubelet does
+// (filepath.WalkDir, files named *.conf) and returns their
+// configurations in that order. Each is a kubelet configuration file for
+// CIS 4.1.9 and 4.1.10; the directory is recorded so the checks know it
+// was read, even empty.
+func (n *node) kubeletDropIns(dir string) []map[string]any {
+	n.markFile(dir, nodeconfig.RoleKubeletConfigDir)
+	var out []map[string]any
+	n.markTree(dir, func(p string, isDir bool) []nodeconfig.Role {
+		if isDir || path.Ext(p) != ".conf" {
+			return nil
+		}
+		if data, err := readFile(n.host(p)); err == nil {
+			n.decode(p, data)
+			if cfg := n.kubeletConfig(p); cfg != nil {
+				out = append(out, cfg)
+			}
+		}
+		return []nodeconfig.Role{nodeconfig.RoleKubeletConfig}
+	})
+	return out
 }
 
 // kubeletConfig returns the decoded KubeletConfiguration read from p.
