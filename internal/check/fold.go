@@ -27,7 +27,7 @@ func Fold(fs []Finding) []Finding {
 		if f.cause == "" {
 			continue
 		}
-		k := placeKey(f) + "\x00" + f.cause + "\x00" + gateKey(f)
+		k := f.PlaceKey() + "\x00" + f.cause + "\x00" + gateKey(f)
 		if _, ok := groups[k]; !ok {
 			keys = append(keys, k)
 		}
@@ -88,8 +88,10 @@ func speaksBefore(a, b *Finding) bool {
 	return a.Path < b.Path
 }
 
-// placeKey is one object in one place: its identity and its source.
-func placeKey(f *Finding) string {
+// PlaceKey names the object a finding is about in the place it was read
+// from: its identity (Kind/namespace/name) and its source, but not the
+// line. Folding, and the reports' groups by object, key on it.
+func (f *Finding) PlaceKey() string {
 	s := f.Source
 	return f.Object.String() + "\x00" + s.File + "\x00" + strconv.Itoa(s.Document) + "\x00" +
 		strconv.Itoa(s.ListItem) + "\x00" + s.Template + "\x00" + s.Cluster
@@ -123,7 +125,7 @@ func Group(fs []Finding) []Finding {
 		f := &fs[i]
 		k := f.Fingerprint() + "\x00" + f.Severity.String() + "\x00" + gateKey(f)
 		j, ok := first[k]
-		if !ok || placeKey(&out[j]) == placeKey(f) {
+		if !ok || out[j].PlaceKey() == f.PlaceKey() {
 			first[k] = len(out)
 			out = append(out, *f)
 			continue

@@ -73,7 +73,7 @@ func groupByCheck(fs []check.Finding, o Options) []*checkGroup {
 			g.Hidden++
 		}
 		g.Severity = max(g.Severity, f.Severity)
-		objects[f.CheckID][groupKey(f)] = true
+		objects[f.CheckID][f.PlaceKey()] = true
 		if f.Fix != "" {
 			fixes[f.CheckID][f.Fix]++
 		}

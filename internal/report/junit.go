@@ -167,7 +167,7 @@ func objectCases(checkID string, fs []*check.Finding, o Options) []junitCase {
 	byKey := map[string][]*check.Finding{}
 	names := map[string]int{}
 	for _, f := range fs {
-		k := groupKey(f)
+		k := f.PlaceKey()
 		if _, ok := byKey[k]; !ok {
 			keys = append(keys, k)
 			names[f.Object.String()]++

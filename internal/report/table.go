@@ -97,17 +97,12 @@ type group struct {
 	hidden int // suppressed findings not listed
 }
 
-func groupKey(f *check.Finding) string {
-	s := f.Source
-	return fmt.Sprintf("%s\x00%s\x00%d\x00%d\x00%s\x00%s", f.Object.String(), s.File, s.Document, s.ListItem, s.Template, s.Cluster)
-}
-
 func (t *table) findings(fs []check.Finding) {
 	var groups []*group
 	byKey := map[string]*group{}
 	for i := range fs {
 		f := &fs[i]
-		k := groupKey(f)
+		k := f.PlaceKey()
 		g := byKey[k]
 		if g == nil {
 			g = &group{ref: f.Object.String(), src: f.Source}
