@@ -13,7 +13,6 @@ import (
 
 	"github.com/kubeward/kubeward/internal/httpguard"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // Server runs the webhook: the review path over HTTPS, and health,
@@ -76,9 +75,7 @@ func (s *Server) Serve(ctx context.Context, ln, healthLn net.Listener) error {
 	go func() { errc <- serveErr("webhook", hs.ServeTLS(ln, "", "")) }()
 	var health *http.Server
 	if healthLn != nil {
-		health = &http.Server{Handler: s.healthMux(), ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 15 * time.Second,
-			MaxHeaderBytes: httpguard.DefaultMaxHeaderBytes, ErrorLog: httpguard.ErrorLog(s.Log.Handler())}
-		healthLn = httpguard.Limits{MaxConns: 32}.Apply(health, healthLn, nil)
+		health, healthLn = httpguard.HealthServer(healthLn, s.ready, s.Gatherer, s.Log.Handler())
 		go func() { errc <- serveErr("health", health.Serve(healthLn)) }()
 	}
 	s.Log.Info("serving admission reviews", "address", ln.Addr().String(), "path", s.Path)
@@ -110,22 +107,6 @@ func serveErr(what string, err error) error {
 		return nil
 	}
 	return fmt.Errorf("%s server: %w", what, err)
-}
-
-func (s *Server) healthMux() *http.ServeMux {
-	mux := http.NewServeMux()
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
-	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
-		if err := s.ready(); err != nil {
-			http.Error(w, err.Error(), http.StatusServiceUnavailable)
-			return
-		}
-		_, _ = w.Write([]byte("ok\n"))
-	})
-	if s.Gatherer != nil {
-		mux.Handle("/metrics", promhttp.HandlerFor(s.Gatherer, promhttp.HandlerOpts{}))
-	}
-	return mux
 }
 
 func (s *Server) ready() error {

@@ -16,12 +16,12 @@ import (
 	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/controller"
 	"github.com/kubeward/kubeward/internal/framework"
+	"github.com/kubeward/kubeward/internal/httpguard"
 	"github.com/kubeward/kubeward/internal/report/policyreport"
 	"github.com/kubeward/kubeward/internal/source/cluster"
 	"github.com/kubeward/kubeward/internal/version"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/util/rand"
 )
@@ -162,17 +162,7 @@ func (f *controllerFlags) run(ctx context.Context, cmd *cobra.Command, s Streams
 		if err != nil {
 			return &exitError{code: ExitError, err: err}
 		}
-		mux := http.NewServeMux()
-		mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
-		mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
-			if err := c.Ready(); err != nil {
-				http.Error(w, err.Error(), http.StatusServiceUnavailable)
-				return
-			}
-			_, _ = w.Write([]byte("ok\n"))
-		})
-		mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-		health = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		health, ln = httpguard.HealthServer(ln, c.Ready, reg, log.Handler())
 		go func() {
 			if err := health.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				log.Error("health server", "error", err.Error())

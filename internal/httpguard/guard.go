@@ -1,7 +1,8 @@
-// Package httpguard hardens kubeward's HTTPS servers (the admission webhook
-// and the audit receiver) against hostile clients: a cap on open
-// connections, HTTP/2 stream and buffer limits, log lines that a client
-// cannot multiply, and bounded attacker-controlled strings in logs.
+// Package httpguard hardens kubeward's servers (the admission webhook, the
+// audit receiver, and the health and metrics server of the webhook and the
+// controller) against hostile clients: a cap on open connections, HTTP/2
+// stream and buffer limits, log lines that a client cannot multiply, and
+// bounded attacker-controlled strings in logs.
 package httpguard
 
 import (
