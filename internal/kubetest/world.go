@@ -24,6 +24,12 @@ import (
 // controllers make them, 10 Services, 20 ConfigMaps, 20 Secrets, 10
 // ServiceAccounts, 5 Roles, 5 RoleBindings and 3 NetworkPolicies.
 func Fill(b testing.TB, cs kubernetes.Interface, namespaces int) int {
+	return FillRange(b, cs, 0, namespaces)
+}
+
+// FillRange is Fill for the namespaces team-FROM to team-(TO-1), so a world
+// can grow in steps.
+func FillRange(b testing.TB, cs kubernetes.Interface, from, to int) int {
 	ctx := context.Background()
 	var (
 		mu    sync.Mutex
@@ -48,7 +54,7 @@ func Fill(b testing.TB, cs kubernetes.Interface, namespaces int) int {
 		}()
 	}
 	create := func(_ any, err error) error { return err }
-	for n := range namespaces {
+	for n := from; n < to; n++ {
 		ns := fmt.Sprintf("team-%03d", n)
 		if err := create(cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns,
 			Labels: map[string]string{"team": ns}}}, metav1.CreateOptions{})); err != nil {
