@@ -358,7 +358,7 @@ func rules(res *scan.Result, o Options) []check.Meta {
 		add(res.Findings[i].CheckID, &res.Findings[i])
 	}
 	for _, g := range res.Coverage {
-		for _, ids := range [][]string{g.NotRun, g.Partial, g.NothingToJudge} {
+		for _, ids := range gapChecks(g) {
 			for _, id := range ids {
 				add(id, nil)
 			}
@@ -366,6 +366,28 @@ func rules(res *scan.Result, o Options) []check.Meta {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
+}
+
+// gapEffects word what a coverage gap did to checks, in the order that
+// tells the reader most first: the order of gapChecks.
+var gapEffects = [...]struct{ one, many string }{
+	{"check did not run", "checks did not run"},
+	{"check had nothing to judge", "checks had nothing to judge"},
+	{"check ran on part of its input", "checks ran on part of their input"},
+}
+
+// partialEffect is the index in gapEffects of checks that ran on part of
+// their input.
+const partialEffect = 2
+
+// gapChecks are the checks a gap affects, in the order of gapEffects.
+func gapChecks(g scan.Gap) [len(gapEffects)][]string {
+	return [...][]string{g.NotRun, g.NothingToJudge, g.Partial}
+}
+
+// affected counts checks by effect: "2 checks did not run".
+func affected(effect, n int) string {
+	return plural(n, gapEffects[effect].one, gapEffects[effect].many)
 }
 
 // alsoIn names the other places of a finding found in several files:

@@ -237,13 +237,9 @@ func SARIF(w io.Writer, res *scan.Result, o Options) error {
 // gapText says what a gap did, in one message.
 func gapText(g scan.Gap) string {
 	var parts []string
-	for _, p := range []struct {
-		one, many string
-		ids       []string
-	}{{"check did not run", "checks did not run", g.NotRun}, {"check had nothing to judge", "checks had nothing to judge", g.NothingToJudge},
-		{"check ran on part of its input", "checks ran on part of their input", g.Partial}} {
-		if len(p.ids) > 0 {
-			parts = append(parts, fmt.Sprintf("%s (%s)", plural(len(p.ids), p.one, p.many), strings.Join(p.ids, ", ")))
+	for i, ids := range gapChecks(g) {
+		if len(ids) > 0 {
+			parts = append(parts, fmt.Sprintf("%s (%s)", affected(i, len(ids)), strings.Join(ids, ", ")))
 		}
 	}
 	text := fmt.Sprintf("coverage gap %s: %s; %s", g.Title(), g.Reason, strings.Join(parts, "; "))

@@ -391,7 +391,7 @@ func (t *table) minorGaps(gaps []scan.Gap) {
 			head = fmt.Sprintf("%s, each %s%s: %s", plural(len(gs), "kind", "kinds"), r, grant, someOf(ids, listMinor))
 		}
 		t.para(2, "", 0, clean(head), styleYellow, false)
-		t.para(4, "", 0, plural(len(checks), "check ran on part of its input", "checks ran on part of their input"), "", false)
+		t.para(4, "", 0, affected(partialEffect, len(checks)), "", false)
 	}
 }
 
@@ -408,17 +408,13 @@ const listPerGap = 1
 func gapEffect(g scan.Gap) string {
 	var parts []string
 	named := false
-	for _, p := range []struct {
-		one, many string
-		ids       []string
-	}{{"check did not run", "checks did not run", g.NotRun}, {"check had nothing to judge", "checks had nothing to judge", g.NothingToJudge},
-		{"check ran on part of its input", "checks ran on part of their input", g.Partial}} {
-		if len(p.ids) == 0 {
+	for i, ids := range gapChecks(g) {
+		if len(ids) == 0 {
 			continue
 		}
-		part := plural(len(p.ids), p.one, p.many)
+		part := affected(i, len(ids))
 		if !named {
-			part += " (" + someOf(p.ids, listPerGap) + ")"
+			part += " (" + someOf(ids, listPerGap) + ")"
 			named = true
 		}
 		parts = append(parts, part)
@@ -581,13 +577,9 @@ func (t *table) coverageSummary(s Summary) {
 		return
 	}
 	var parts []string
-	for _, p := range []struct {
-		n         int
-		one, many string
-	}{{s.NotRun, "check did not run", "checks did not run"}, {s.NothingToJudge, "check had nothing to judge", "checks had nothing to judge"},
-		{s.Partial, "check ran on part of its input", "checks ran on part of their input"}} {
-		if p.n > 0 {
-			parts = append(parts, plural(p.n, p.one, p.many))
+	for i, n := range [len(gapEffects)]int{s.NotRun, s.NothingToJudge, s.Partial} {
+		if n > 0 {
+			parts = append(parts, affected(i, n))
 		}
 	}
 	gaps := plural(s.Gaps, "open gap", "open gaps")
