@@ -82,11 +82,7 @@ func (t *table) frameworks(rs []*framework.Result) {
 		for _, c := range r.Controls {
 			switch c.Status {
 			case framework.Failed:
-				objs := strings.Join(c.Objects[:min(len(c.Objects), objectsShown)], ", ")
-				if n := len(c.Objects) - objectsShown; n > 0 {
-					objs += fmt.Sprintf(" and %d more", n)
-				}
-				t.para(2, t.style(styleRed, "FAILED")+"       ", controlLead, clean(c.ID+" "+c.Title+": "+objs), "", false)
+				t.para(2, t.style(styleRed, "FAILED")+"       ", controlLead, clean(c.ID+" "+c.Title+": "+someOf(c.Objects, objectsShown)), "", false)
 			case framework.NotChecked:
 				t.para(2, t.style(styleYellow, "NOT CHECKED")+"  ", controlLead, clean(c.ID+" "+c.Title+": "+c.Reason), "", false)
 			}

@@ -216,7 +216,7 @@ func markdownRow(f *check.Finding) string {
 // pipes that would end the cell.
 func mdText(s string) string {
 	var b strings.Builder
-	for _, r := range strings.Join(strings.Fields(clean(s)), " ") {
+	for _, r := range OneLine(s) {
 		switch r {
 		case '&':
 			b.WriteString("&amp;")
@@ -240,7 +240,7 @@ func mdText(s string) string {
 // the fence is longer than any run of backticks inside, and a pipe is
 // escaped, as GitHub's tables require even in code.
 func mdCode(s string) string {
-	s = strings.ReplaceAll(strings.Join(strings.Fields(clean(s)), " "), "|", `\|`)
+	s = strings.ReplaceAll(OneLine(s), "|", `\|`)
 	if s == "" {
 		return ""
 	}
