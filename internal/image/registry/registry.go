@@ -58,8 +58,16 @@ type Client struct {
 	opts      Options
 	transport http.RoundTripper
 	cache     *Cache
-	pullers   sync.Map // Keychain identity -> *remote.Puller
+	mu        sync.Mutex
+	pullers   map[string]*remote.Puller // by keychain key, at most maxSessions
 }
+
+// maxSessions bounds the sessions a client keeps: a webhook meets a
+// keychain per workload identity (and per reading of its secrets), which
+// the pods it reviews name. Beyond it all are forgotten at once; the
+// connections live in the shared transport, so forgetting costs only
+// tokens asked again.
+const maxSessions = 1024
 
 // New prepares a client.
 func New(opts Options) (*Client, error) {
@@ -69,7 +77,7 @@ func New(opts Options) (*Client, error) {
 	if opts.Retries == 0 {
 		opts.Retries = 2
 	}
-	c := &Client{opts: opts}
+	c := &Client{opts: opts, pullers: map[string]*remote.Puller{}}
 	// The default transport honours HTTPS_PROXY, HTTP_PROXY and NO_PROXY.
 	t := remote.DefaultTransport.(*http.Transport).Clone()
 	t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: opts.RootCAs}
@@ -101,10 +109,14 @@ type Session struct {
 // authn.DefaultKeychain (the Docker configuration, $DOCKER_CONFIG,
 // $REGISTRY_AUTH_FILE and credential helpers). key names the keychain
 // among those the caller uses: a second call with the key returns the same
-// connections and tokens.
+// connections and tokens, so a keychain that changes (a rotated secret)
+// needs a key of its own.
 func (c *Client) Session(key string, kc authn.Keychain) (*Session, error) {
-	if v, ok := c.pullers.Load(key); ok {
-		return &Session{c: c, puller: v.(*remote.Puller)}, nil
+	c.mu.Lock()
+	p, ok := c.pullers[key]
+	c.mu.Unlock()
+	if ok {
+		return &Session{c: c, puller: p}, nil
 	}
 	if kc == nil {
 		kc = authn.DefaultKeychain
@@ -124,8 +136,16 @@ func (c *Client) Session(key string, kc authn.Keychain) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, _ := c.pullers.LoadOrStore(key, p)
-	return &Session{c: c, puller: v.(*remote.Puller)}, nil
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if had, ok := c.pullers[key]; ok {
+		return &Session{c: c, puller: had}, nil
+	}
+	if len(c.pullers) >= maxSessions {
+		clear(c.pullers)
+	}
+	c.pullers[key] = p
+	return &Session{c: c, puller: p}, nil
 }
 
 // transient reports errors worth retrying: a reset or refused connection
