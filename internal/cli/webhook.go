@@ -16,6 +16,7 @@ import (
 	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/httpguard"
 	"github.com/kubeward/kubeward/internal/image/resolve"
+	"github.com/kubeward/kubeward/internal/source"
 	"github.com/kubeward/kubeward/internal/source/cluster"
 	"github.com/kubeward/kubeward/internal/version"
 	"github.com/prometheus/client_golang/prometheus"
@@ -378,9 +379,10 @@ the webhook is unreachable; Ignore admits them unjudged. See docs/webhook.md.`,
 	return cmd
 }
 
-// readCABundle reads a PEM file that must hold at least one certificate.
+// readCABundle reads a PEM file that must hold at least one certificate
+// (within a bound: a device is an error, not a hang).
 func readCABundle(path string) ([]byte, error) {
-	data, err := os.ReadFile(path)
+	data, err := source.ReadFile(path, maxConfiguredFile)
 	if err != nil {
 		return nil, err
 	}

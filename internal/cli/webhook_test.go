@@ -88,6 +88,7 @@ func TestWebhookConfigCABundle(t *testing.T) {
 	for _, bad := range [][]string{
 		{"--ca-bundle-file", writeTestFile(t, dir, "junk.pem", "not a certificate")},
 		{"--ca-bundle-file", caFile, "--ca-bundle-from-webhook"},
+		{"--ca-bundle-file", "/dev/zero"}, // endless: refused at the bound
 		{"--cert-manager-certificate", "no-namespace"},
 	} {
 		if code, out, _ := runCLI(t, append([]string{"webhook", "config"}, bad...)...); code != ExitError || out != "" {
