@@ -39,17 +39,24 @@ type analysis struct {
 	// hostNetwork counts, per namespace, those of them whose pods use the
 	// node's network namespace, which no NetworkPolicy governs.
 	hostNetwork map[string]int
-	infos       []netpol.PolicyInfo // by Input.Policies index
+	// firstGoverned is, per namespace, its first workload NetworkPolicy
+	// governs (not on the host network).
+	firstGoverned map[string]*inventory.Object
+	infos         []netpol.PolicyInfo // by Input.Policies index
 }
 
 func analyze(ctx *check.Context, inv *inventory.Inventory) *analysis {
 	return ctx.Memo(analysisKey{inv}, func() any {
 		m := netpolinv.Build(inv)
-		a := &analysis{Model: m, eng: netpol.New(m.Input), workloads: map[string][]*inventory.Object{}, hostNetwork: map[string]int{}}
+		a := &analysis{Model: m, eng: netpol.New(m.Input), workloads: map[string][]*inventory.Object{},
+			hostNetwork: map[string]int{}, firstGoverned: map[string]*inventory.Object{}}
 		for i, p := range a.eng.Pods() {
 			a.workloads[p.Namespace] = append(a.workloads[p.Namespace], m.Pods[i])
-			if p.HostNetwork {
+			switch {
+			case p.HostNetwork:
 				a.hostNetwork[p.Namespace]++
+			case a.firstGoverned[p.Namespace] == nil:
+				a.firstGoverned[p.Namespace] = m.Pods[i]
 			}
 		}
 		for i := range m.Policies {
@@ -81,16 +88,13 @@ func (a *analysis) namespaceObject(ns string) (*inventory.Object, *fieldpath.Pat
 	if o := a.Namespaces[ns]; o != nil {
 		return o, fieldpath.New("metadata", "name")
 	}
-	ws := a.workloads[ns]
-	if len(ws) == 0 {
-		return nil, nil
+	if o := a.firstGoverned[ns]; o != nil {
+		return o, fieldpath.New("metadata", "namespace")
 	}
-	for i, p := range a.eng.Pods() {
-		if p.Namespace == ns && !p.HostNetwork {
-			return a.Pods[i], fieldpath.New("metadata", "namespace")
-		}
+	if ws := a.workloads[ns]; len(ws) > 0 {
+		return ws[0], fieldpath.New("metadata", "namespace")
 	}
-	return ws[0], fieldpath.New("metadata", "namespace")
+	return nil, nil
 }
 
 // hasDefaultDeny reports whether a policy of ns selects every pod for d
