@@ -223,9 +223,14 @@ func admitPod(pod *corev1.Pod, ns string, o Options) {
 			pod.Spec.PriorityClassName = pc.Name
 		}
 		pod.Spec.Priority = ptr.To(pc.Value)
+		// The API server stores a class defaulted (scheduling/v1's
+		// SetDefaults_PriorityClass): one given as written without a
+		// policy preempts lower priorities.
+		policy := corev1.PreemptLowerPriority
 		if pc.PreemptionPolicy != nil {
-			pod.Spec.PreemptionPolicy = ptr.To(*pc.PreemptionPolicy)
+			policy = *pc.PreemptionPolicy
 		}
+		pod.Spec.PreemptionPolicy = &policy
 	}
 }
 
@@ -234,10 +239,9 @@ func admitPod(pod *corev1.Pod, ns string, o Options) {
 // default, or the built-in "no class" of priority 0.
 func priorityClass(name string, o Options) *schedulingv1api.PriorityClass {
 	builtin := map[string]int32{"system-cluster-critical": 2000000000, "system-node-critical": 2000001000}
-	lower := corev1.PreemptLowerPriority
 	if name != "" {
 		if v, ok := builtin[name]; ok {
-			return &schedulingv1api.PriorityClass{Value: v, PreemptionPolicy: &lower}
+			return &schedulingv1api.PriorityClass{Value: v}
 		}
 		return o.PriorityClasses[name]
 	}
@@ -250,7 +254,7 @@ func priorityClass(name string, o Options) *schedulingv1api.PriorityClass {
 	if def != nil {
 		return def
 	}
-	return &schedulingv1api.PriorityClass{Value: 0, PreemptionPolicy: &lower}
+	return &schedulingv1api.PriorityClass{Value: 0}
 }
 
 // tokenMountPath is where the ServiceAccount plugin mounts the token.

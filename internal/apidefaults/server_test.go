@@ -13,6 +13,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -21,6 +22,7 @@ import (
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/restmapper"
 
 	"github.com/kubeward/kubeward/internal/diag"
@@ -69,6 +71,7 @@ func TestDefaultingMatchesAPIServer(t *testing.T) {
 	cs := c.Client()
 	namespaces := map[string]bool{"default": true}
 	accounts := map[string]*corev1.ServiceAccount{}
+	classes := map[string]*schedulingv1.PriorityClass{} // curated ones, created for the pods after them
 	ensureNS := func(ns string) bool {
 		if ok, seen := namespaces[ns]; seen {
 			return ok
@@ -162,7 +165,7 @@ func TestDefaultingMatchesAPIServer(t *testing.T) {
 			acc.SetName(got.GetName()) // the name the API server generated
 		}
 		Convert(mine)
-		if err := Default(mine, ns, true, Options{ServiceAccounts: accounts, TokenVolumeSuffix: tokenSuffix(got)}); err != nil {
+		if err := Default(mine, ns, true, Options{ServiceAccounts: accounts, PriorityClasses: classes, TokenVolumeSuffix: tokenSuffix(got)}); err != nil {
 			t.Fatal(err)
 		}
 		want, err := runtime.DefaultUnstructuredConverter.ToUnstructured(mine)
@@ -180,6 +183,11 @@ func TestDefaultingMatchesAPIServer(t *testing.T) {
 				t.Errorf("%s (%s): kubeward's defaulting differs from the API server's:\n  %s", o.Ref, o.Source.File, strings.Join(diffs, "\n  "))
 			}
 		}
+		if pc, ok := typed.(*schedulingv1.PriorityClass); ok && i < curated {
+			// Given as written, as a policy test reads it from its inputs.
+			createPriorityClass(ctx, t, cs, pc)
+			classes[pc.Name] = pc
+		}
 	}
 	if differing > 0 {
 		var keys []string
@@ -193,6 +201,24 @@ func TestDefaultingMatchesAPIServer(t *testing.T) {
 		t.Errorf("curated objects not compared:\n  %s", strings.Join(notCompared, "\n  "))
 	}
 	t.Logf("%d objects defaulted as the API server does (%d curated); %d refused by the API server (not compared)", compared-differing, curated, refused)
+}
+
+// createPriorityClass creates pc and waits until the Priority admission
+// plugin, which reads classes through an informer, resolves it for a pod.
+func createPriorityClass(ctx context.Context, t *testing.T, cs kubernetes.Interface, pc *schedulingv1.PriorityClass) {
+	t.Helper()
+	if _, err := cs.SchedulingV1().PriorityClasses().Create(ctx, pc.DeepCopy(), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	probe := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "probe-" + pc.Name},
+		Spec: corev1.PodSpec{PriorityClassName: pc.Name, Containers: []corev1.Container{{Name: "c", Image: "busybox"}}}}
+	var err error
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if _, err = cs.CoreV1().Pods("default").Create(ctx, probe, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}); err == nil {
+			return
+		}
+	}
+	t.Fatalf("PriorityClass %s not seen by pod admission: %v", pc.Name, err)
 }
 
 func dropEmptyLists(v any) {
