@@ -236,7 +236,9 @@ func admitPod(pod *corev1.Pod, ns string, o Options) {
 
 // priorityClass is the class the Priority plugin resolves: the named one
 // (nil when unknown: the API server would refuse the pod), or the global
-// default, or the built-in "no class" of priority 0.
+// default (the lowest of several; of equal ones, where the plugin takes
+// whichever its cache lists first, the first by name), or the built-in
+// "no class" of priority 0.
 func priorityClass(name string, o Options) *schedulingv1api.PriorityClass {
 	builtin := map[string]int32{"system-cluster-critical": 2000000000, "system-node-critical": 2000001000}
 	if name != "" {
@@ -247,7 +249,7 @@ func priorityClass(name string, o Options) *schedulingv1api.PriorityClass {
 	}
 	var def *schedulingv1api.PriorityClass
 	for _, pc := range o.PriorityClasses {
-		if pc.GlobalDefault && (def == nil || pc.Value < def.Value) {
+		if pc.GlobalDefault && (def == nil || pc.Value < def.Value || pc.Value == def.Value && pc.Name < def.Name) {
 			def = pc
 		}
 	}
