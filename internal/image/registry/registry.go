@@ -233,6 +233,10 @@ func (s *Session) Manifest(ctx context.Context, d name.Digest) ([]byte, types.Me
 	return desc.Manifest, desc.MediaType, nil
 }
 
+// ErrTooLarge is a blob over the size its caller allows: the content is
+// refused, the registry did not fail.
+var ErrTooLarge = errors.New("over the size limit")
+
 // Blob returns a blob of at most max bytes, from the cache when it holds
 // it. Its digest is verified either way.
 func (s *Session) Blob(ctx context.Context, repo name.Repository, h v1.Hash, max int64) ([]byte, error) {
@@ -257,7 +261,7 @@ func (s *Session) Blob(ctx context.Context, repo name.Repository, h v1.Hash, max
 		return nil, s.c.explain(ctx, repo.RegistryStr(), err)
 	}
 	if int64(len(b)) > max {
-		return nil, fmt.Errorf("%s@%s: blob is over the %d-byte limit", repo, h, max)
+		return nil, fmt.Errorf("%s@%s: blob is %w of %d bytes", repo, h, ErrTooLarge, max)
 	}
 	if got, _, _ := v1.SHA256(bytes.NewReader(b)); got != h {
 		return nil, fmt.Errorf("%s@%s: blob content has digest %s", repo, h, got)

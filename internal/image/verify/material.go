@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -135,7 +136,7 @@ func fetchTag(ctx context.Context, s *registry.Session, tag name.Tag, att bool) 
 		}
 		b, err := s.Blob(ctx, tag.Context(), l.Digest, limit)
 		if err != nil {
-			if strings.Contains(err.Error(), "limit") {
+			if errors.Is(err, registry.ErrTooLarge) {
 				out = append(out, &material{layout: facts.LayoutCosignTag, att: att, problem: err.Error()})
 				continue
 			}
@@ -187,7 +188,7 @@ func fetchReferrers(ctx context.Context, s *registry.Session, d name.Digest) ([]
 		}
 		b, err := s.Blob(ctx, d.Context(), m.Layers[0].Digest, maxAttestationSize)
 		if err != nil {
-			if strings.Contains(err.Error(), "limit") {
+			if errors.Is(err, registry.ErrTooLarge) {
 				out = append(out, &material{layout: facts.LayoutReferrer, problem: err.Error()})
 				continue
 			}

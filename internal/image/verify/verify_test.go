@@ -7,7 +7,10 @@ import (
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/image/facts"
 	"github.com/kubeward/kubeward/internal/image/registry"
@@ -328,3 +331,36 @@ func TestConfiguredFilesAreBounded(t *testing.T) {
 		t.Errorf("trusted root /dev/zero: %v", err)
 	}
 }
+
+// A signature too large to read is an invalid signature; a registry that
+// fails to serve one is a registry failure (the image is not judged),
+// whatever the repository is called.
+func TestOversizedSignatureAndMissingBlob(t *testing.T) {
+	e := setup(t)
+	v := e.verifier(t, policy(e, keyless(releaser)))
+	big := e.image(t, "acme/app:big")
+	sigtest.PushLayers(t, e.reg, big, ".sig", sigtest.Layer{Payload: make([]byte, 1<<20+1), MediaType: "application/vnd.dev.cosign.simplesigning.v1+json"})
+	expect(t, only(t, e.judge(t, v, big)), facts.Invalid, "limit")
+
+	for _, repo := range []string{"acme/app", "acme/ratelimited"} {
+		d := e.image(t, repo+":lost")
+		h, _ := v1.NewHash(d.DigestStr())
+		lost := "sha256:" + strings.Repeat("0", 64)
+		m, _ := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": string(types.OCIManifestSchema1),
+			"config": map[string]any{"mediaType": string(types.OCIConfigJSON), "digest": lost, "size": 2},
+			"layers": []any{map[string]any{"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json", "digest": lost, "size": 10}}})
+		if err := remote.Put(d.Context().Tag(h.Algorithm+"-"+h.Hex+".sig"), rawManifest(m), e.reg.Options()...); err != nil {
+			t.Fatal(err)
+		}
+		f := &facts.Facts{Name: d.Context().Name(), Digest: d.DigestStr()}
+		v.Verify(context.Background(), e.s, d, f)
+		if f.Error == "" {
+			t.Errorf("%s: a blob the registry lacks judged as %+v, not as a registry failure", repo, f.Signatures)
+		}
+	}
+}
+
+type rawManifest []byte
+
+func (m rawManifest) RawManifest() ([]byte, error)        { return m, nil }
+func (m rawManifest) MediaType() (types.MediaType, error) { return types.OCIManifestSchema1, nil }
