@@ -83,7 +83,7 @@ images:
 		for _, p := range v.policies {
 			if p.covers(image) {
 				for _, a := range p.atts {
-					_ = a.failures(nil, image, image)
+					_ = a.failures(image, image)
 				}
 			}
 		}

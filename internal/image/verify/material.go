@@ -80,16 +80,6 @@ type subject struct {
 	Digest map[string]string `json:"digest"`
 }
 
-// names reports whether the statement's subjects include the digest.
-func (s *statement) names(d v1.Hash) bool {
-	for _, sub := range s.Subject {
-		if strings.EqualFold(sub.Digest[d.Algorithm], d.Hex) {
-			return true
-		}
-	}
-	return false
-}
-
 // fetch reads every signature and attestation of an image: cosign's tags
 // and the referrers. An error means the registry could not be read.
 func fetch(ctx context.Context, s *registry.Session, d name.Digest) ([]*material, error) {

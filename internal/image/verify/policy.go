@@ -45,7 +45,6 @@ type signer struct {
 	key      string
 	verifier *sgverify.Verifier
 	option   sgverify.PolicyOption
-	keyless  bool
 }
 
 // attestationRule is one required attestation.
@@ -70,7 +69,7 @@ func newMatcher(exact, re string) (matcher, error) {
 	case exact != "":
 		return matcher{exact: exact, desc: exact}, nil
 	case re != "":
-		r, err := regexp.Compile("^(?:" + re + ")$")
+		r, err := regexp.Compile(anchor(re))
 		if err != nil {
 			return matcher{}, err
 		}
@@ -78,8 +77,6 @@ func newMatcher(exact, re string) (matcher, error) {
 	}
 	return matcher{}, nil
 }
-
-func (m matcher) set() bool { return m.exact != "" || m.re != nil }
 
 func (m matcher) match(s string) bool {
 	switch {
@@ -260,7 +257,7 @@ func keylessSigner(k *config.KeylessIdentity, tlog bool, trusted root.TrustedMat
 	if subject == "" {
 		subject = "/" + k.SubjectRegExp + "/"
 	}
-	return &signer{desc: "keyless " + subject + " (issuer " + issuer + ")", verifier: sv, option: sgverify.WithCertificateIdentity(id), keyless: true}, nil
+	return &signer{desc: "keyless " + subject + " (issuer " + issuer + ")", verifier: sv, option: sgverify.WithCertificateIdentity(id)}, nil
 }
 
 // anchor makes a policy's regular expression match whole values, as

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/kubeward/kubeward/internal/httpguard"
 )
 
 // provenance reads the builder id and the source repository of SLSA
@@ -90,20 +92,13 @@ func first(xs ...string) string {
 }
 
 // failures lists the rule's conditions the statement does not meet.
-func (a *attestationRule) failures(_ *statement, builder, source string) []string {
+func (a *attestationRule) failures(builder, source string) []string {
 	var out []string
-	if a.builder.set() && !a.builder.match(builder) {
-		out = append(out, fmt.Sprintf("builder id %q is not %s", bound(builder), a.builder.desc))
+	if !a.builder.match(builder) {
+		out = append(out, fmt.Sprintf("builder id %q is not %s", httpguard.Truncate(builder, 200), a.builder.desc))
 	}
-	if a.sourceRepo.set() && !a.sourceRepo.match(source) {
-		out = append(out, fmt.Sprintf("source repository %q is not %s", bound(source), a.sourceRepo.desc))
+	if !a.sourceRepo.match(source) {
+		out = append(out, fmt.Sprintf("source repository %q is not %s", httpguard.Truncate(source, 200), a.sourceRepo.desc))
 	}
 	return out
-}
-
-func bound(s string) string {
-	if len(s) > 200 {
-		return s[:200] + "..."
-	}
-	return s
 }

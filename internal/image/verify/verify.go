@@ -111,7 +111,7 @@ func (v *Verifier) Verify(ctx context.Context, s *registry.Session, d name.Diges
 				at := facts.Attestation{Signature: v.judge(m, h, a.signers), PredicateType: m.attestation.PredicateType}
 				if at.Outcome == facts.Trusted {
 					at.BuilderID, at.SourceRepository = provenance(m.attestation)
-					at.Failures = a.failures(m.attestation, at.BuilderID, at.SourceRepository)
+					at.Failures = a.failures(at.BuilderID, at.SourceRepository)
 					if !trusted[m] {
 						trusted[m] = true
 						stmts = append(stmts, resolve.Statement{PredicateType: m.attestation.PredicateType, Predicate: m.attestation.Predicate, Signer: at.Identity})
