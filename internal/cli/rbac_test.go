@@ -11,7 +11,11 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/restmapper"
 
 	"github.com/kubeward/kubeward/internal/kubetest"
 )
@@ -178,6 +182,34 @@ rules: [{verbs: [get], apiGroups: [example.com], resources: [widgets, gizmos]}]`
 			t.Errorf("can oncall get %s: exit %d\n%s%s", res, code, out, stderr)
 		}
 	}
+	// A custom resource that shares its names with a built-in one, in a
+	// group sorting before it (Calico's): each name resolves as kubectl's
+	// own mapper resolves it over the cluster's discovery. (Not a short name
+	// two groups share, such as ev: kubectl's expander meets them in the
+	// order of a map, so it picks either.)
+	k.mustCreate(ctx, c.Config, obj(t, `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: networkpolicies.crd.projectcalico.org}
+spec:
+  group: crd.projectcalico.org
+  scope: Namespaced
+  names: {plural: networkpolicies, singular: networkpolicy, kind: NetworkPolicy, shortNames: [cnp]}
+  versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}}]`))
+	if _, _, err := k.resource(c.Config, obj(t, "apiVersion: crd.projectcalico.org/v1\nkind: NetworkPolicy\nmetadata: {name: x, namespace: shop}")); err != nil {
+		t.Fatalf("the CRD of Calico's NetworkPolicy is not served: %v", err)
+	}
+	kubectl := kubectlMapper(t, c)
+	for _, res := range []string{"networkpolicies", "networkpolicy", "NetworkPolicy", "netpol", "cnp", "wdg", "deploy", "events"} {
+		gvr, err := kubectl.ResourceFor(schema.GroupVersionResource{Resource: strings.ToLower(res)})
+		if err != nil {
+			t.Fatalf("kubectl's mapper: %s: %v", res, err)
+		}
+		want := gvr.GroupResource().String()
+		_, out, stderr := runCLI(t, "rbac", "can", "user:oncall", "get", res, "-n", "shop", "--cluster", "--kubeconfig", c.Kubeconfig)
+		if !strings.Contains(out+stderr, " get "+want+" in namespace shop") {
+			t.Errorf("can oncall get %s: kubectl asks about %s; kubeward:\n%s%s", res, want, out, stderr)
+		}
+	}
 	code, out, stderr := runCLI(t, "rbac", "can", "user:oncall", "get", "gizmo", "-n", "shop", "--cluster", "--kubeconfig", c.Kubeconfig)
 	if code != 1 || !strings.Contains(stderr, "gizmos is cluster-scoped") {
 		t.Errorf("a RoleBinding grants a cluster-scoped custom resource: exit %d\n%s%s", code, out, stderr)
@@ -236,6 +268,21 @@ rules: [{verbs: [get], apiGroups: [example.com], resources: [widgets, gizmos]}]`
 			t.Errorf("can %s create pods/exec: exit %d, want %d (the API server: %d)\n%s%s", tc.user, code, tc.want, server, out, stderr)
 		}
 	}
+}
+
+// kubectlMapper is the RESTMapper kubectl auth can-i names resources with:
+// discovery's groups in the server's order, short names expanded.
+func kubectlMapper(t *testing.T, c *kubetest.Cluster) meta.RESTMapper {
+	t.Helper()
+	dc, err := discovery.NewDiscoveryClientForConfig(c.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups, err := restmapper.GetAPIGroupResources(dc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return restmapper.NewShortcutExpander(restmapper.NewDiscoveryRESTMapper(groups), dc, nil)
 }
 
 func TestRBACCanAnswersOneQuestion(t *testing.T) {
