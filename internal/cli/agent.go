@@ -53,9 +53,10 @@ JSON lines (-o json[=FILE]), a webhook, Prometheus metrics, quarantine.
 flow log kubeward netpol generate turns into least-privilege policies.
 
 Needs Linux with BTF (/sys/kernel/btf/vmlinux), tracefs, cgroup v2, and
-CAP_BPF, CAP_PERFMON, CAP_SYS_RESOURCE and CAP_SYS_PTRACE (or root). Events the
-ring buffer could not hold are counted (kubeward_agent_events_lost_total) and
-logged. Stops on SIGINT or SIGTERM. See docs/agent.md.`,
+CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN (the UDP cgroup hooks), CAP_SYS_RESOURCE
+and CAP_DAC_READ_SEARCH (or root), as the chart grants. Events the ring buffer
+could not hold are counted (kubeward_agent_events_lost_total) and logged.
+Stops on SIGINT or SIGTERM. See docs/agent.md.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if node == "" {

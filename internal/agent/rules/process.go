@@ -169,7 +169,7 @@ func execDenied() Rule {
 			MITRE: []detect.Technique{tUserExecution},
 			Fires: "a process in a guarded container runs a binary its exec allowlist does not list",
 			Reads: []string{"exec.executable", "allowlist.mode"},
-			Fix:   "if the binary is legitimate, add it to the workload's allowlist (kubeward agent baseline); otherwise investigate the pod",
+			Fix:   "if the binary is legitimate, add it to the workload's exec allowlist; otherwise investigate the pod",
 		},
 		Eval: func(e *event.Event, _ *Proc, _ *Options) *detect.Hit {
 			if e.Kind != event.ExecDenied {
