@@ -128,30 +128,24 @@ Stops on SIGINT or SIGTERM. See docs/agent.md.`,
 					return err
 				}
 			}
-			probes, err := bpf.Load(bpf.Options{RingSize: ringSize, CgroupRoot: cgroupRoot})
-			if err != nil {
-				return err
-			}
-			if err := probes.SetSensitivePaths(paths); err != nil {
-				probes.Close()
-				return err
-			}
 			attr := &attrib.Attributor{Cgroups: attrib.NewCgroups(cgroupRoot)}
 			detectors := []agent.Detector{eng}
 			var peers flowlog.Resolver
+			var watches []func(context.Context) error
 			if rc, _, err := cluster.Connect(cluster.Options{Kubeconfig: f.kubeconfig, Context: f.context, Timeout: 30 * time.Second}); err != nil {
 				log.Warn("no cluster access: events name containers, not pods; NetworkPolicy intent is off", "err", err)
 			} else {
 				cs, err := kubernetes.NewForConfig(rc)
 				if err != nil {
-					probes.Close()
 					return err
 				}
 				attr.Pods = attrib.NewPods(cs, node)
 				go attr.Pods.Run(ctx)
+				watches = append(watches, attr.Pods.WaitSynced)
 				if !noIntent {
 					pol := intent.NewPolicies(cs, eng)
 					go pol.Run(ctx)
+					watches = append(watches, pol.WaitSynced)
 					detectors = append(detectors, pol)
 					peers = pol
 				}
@@ -159,7 +153,6 @@ Stops on SIGINT or SIGTERM. See docs/agent.md.`,
 			if flowsFile != "" {
 				fw, err := os.OpenFile(flowsFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 				if err != nil {
-					probes.Close()
 					return usageErr("--flows: %v", err)
 				}
 				defer fw.Close()
@@ -172,7 +165,6 @@ Stops on SIGINT or SIGTERM. See docs/agent.md.`,
 			if baselines != "" {
 				bl = intent.NewBaselines(eng, learn)
 				if err := bl.Load(baselines); err != nil {
-					probes.Close()
 					return usageErr("--baselines: %v", err)
 				}
 				detectors = append(detectors, bl)
@@ -191,6 +183,28 @@ Stops on SIGINT or SIGTERM. See docs/agent.md.`,
 						}
 					}
 				}()
+			}
+			// The kernel is watched once the watches hold their first
+			// lists: events judged before would name containers instead
+			// of pods (so workload exceptions would not apply) and flows
+			// would be judged against part of the NetworkPolicies.
+			wctx, wcancel := context.WithTimeout(ctx, syncTimeout)
+			for _, wait := range watches {
+				if err := wait(wctx); err != nil && ctx.Err() == nil {
+					log.Warn("the cluster watches have not listed everything yet: until they have, events may name containers instead of pods, and flows are judged against the policies listed so far", "err", err)
+				}
+			}
+			wcancel()
+			if ctx.Err() != nil {
+				return nil // stopped while waiting: nothing was observed
+			}
+			probes, err := bpf.Load(bpf.Options{RingSize: ringSize, CgroupRoot: cgroupRoot})
+			if err != nil {
+				return err
+			}
+			if err := probes.SetSensitivePaths(paths); err != nil {
+				probes.Close()
+				return err
 			}
 			a, err := agent.New(probes, attr, agent.Options{Node: node, Detectors: detectors, Consumers: consumers, Logger: log, Registry: reg})
 			if err != nil {
@@ -251,6 +265,10 @@ Stops on SIGINT or SIGTERM. See docs/agent.md.`,
 	cmd.AddCommand(newAgentRulesCmd(s))
 	return cmd
 }
+
+// syncTimeout bounds how long the agent waits for the cluster watches'
+// first lists before it watches the kernel anyway.
+const syncTimeout = time.Minute
 
 func newAgentRulesCmd(s Streams) *cobra.Command {
 	return newRulesCmd(s, "List the node agent's detection rules", func() []detect.Meta {
