@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"path"
+
 	"github.com/kubeward/kubeward/internal/agent/event"
 	"github.com/kubeward/kubeward/internal/audit/detect"
 	"github.com/kubeward/kubeward/internal/check"
@@ -58,7 +60,7 @@ func tokenRead() Rule {
 				return nil
 			}
 			x := exe(e, p)
-			if !tokenTools[baseName(x)] && !tokenTools[e.Comm] || matchExe(o.SensitiveReaders, x) {
+			if !tokenTools[path.Base(x)] && !tokenTools[e.Comm] || matchExe(o.SensitiveReaders, x) {
 				return nil
 			}
 			return hit(x+" read the service-account token "+e.Path, "path", e.Path)
@@ -111,7 +113,7 @@ func writeBinaryDir() Rule {
 				return nil
 			}
 			x := exe(e, p)
-			if packageManagers[baseName(x)] {
+			if packageManagers[path.Base(x)] {
 				return nil
 			}
 			return hit(x+" opened "+e.Path+" for writing", "path", e.Path)

@@ -10,15 +10,6 @@ import (
 
 func itoa(n uint32) string { return strconv.FormatUint(uint64(n), 10) }
 
-func baseName(p string) string {
-	for i := len(p) - 1; i >= 0; i-- {
-		if p[i] == '/' {
-			return p[i+1:]
-		}
-	}
-	return p
-}
-
 // environPID is the pid of /proc/<pid>/environ, or "".
 func environPID(p string) string {
 	const pre, post = "/proc/", "/environ"
