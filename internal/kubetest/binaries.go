@@ -29,7 +29,8 @@ const (
 	// <base>/<key>/, where key is a hash of the test/ module's inputs.
 	EnvCache = "KUBEWARD_TESTBIN_CACHE"
 	// EnvBinDir, when set, names a directory that already holds
-	// kube-apiserver, kube-controller-manager and etcd; nothing is built.
+	// etcd, kube-apiserver, kube-controller-manager and kube-scheduler;
+	// nothing is built (a directory without kube-scheduler is refused).
 	EnvBinDir = "KUBEWARD_TESTBIN_DIR"
 )
 
@@ -94,8 +95,8 @@ var (
 	binErr  error
 )
 
-// Binaries returns the paths of etcd, kube-apiserver and
-// kube-controller-manager, building them from the test/ module if the cache
+// Binaries returns the paths of etcd, kube-apiserver,
+// kube-controller-manager and kube-scheduler, building them from the test/ module if the cache
 // does not hold them yet. Concurrent callers in other processes (go test runs
 // packages in parallel) wait on a file lock while one of them builds. A
 // failed build fails t; under -short, t is skipped.

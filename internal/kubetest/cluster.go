@@ -100,7 +100,8 @@ type Options struct {
 	StartTimeout time.Duration
 }
 
-// Cluster is a running etcd + kube-apiserver (+ kube-controller-manager).
+// Cluster is a running etcd + kube-apiserver (+ kube-controller-manager,
+// + kube-scheduler).
 // Start registers its Stop with t.Cleanup.
 type Cluster struct {
 	// Config is an admin client config (user AdminUser, group
@@ -329,7 +330,8 @@ func mustKeyPEM(a *ca) []byte {
 	return pemBlock("PRIVATE KEY", der)
 }
 
-// start runs one attempt: new ports, etcd, kube-apiserver, kcm.
+// start runs one attempt: new ports, etcd, kube-apiserver, and the
+// controller manager and scheduler when asked for.
 func (c *Cluster) start() error {
 	c.t.Helper()
 	ports, err := freePorts(5)

@@ -1,5 +1,5 @@
 // Package kubetest runs a real etcd, kube-apiserver and (optionally)
-// kube-controller-manager for tests, built from the upstream sources pinned
+// kube-controller-manager and kube-scheduler for tests, built from the upstream sources pinned
 // in the repository's test/ module. See docs/TESTING.md.
 //
 // Typical use:
