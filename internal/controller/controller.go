@@ -134,9 +134,11 @@ type Controller struct {
 	noInput  []string
 	lastFull time.Time
 	// gen counts the changes of findings and coverage; posture is what the
-	// metrics derive from them, kept until gen moves on (metrics.go).
-	gen     uint64
-	posture *posture
+	// metrics and framework reports derive from them, kept until gen
+	// moves on (metrics.go); postureMu lets one derive it at a time.
+	gen       uint64
+	posture   *posture
+	postureMu sync.Mutex
 
 	changed    queue[objKey]
 	crossDirty queue[crossKey]
@@ -300,7 +302,11 @@ func (c *Controller) evaluate(cctx *check.Context, k objKey, at time.Time) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.gen++
+	// The posture (metrics, framework reports) moves on only when the
+	// findings do: most updates (status, replicas, annotations) change none.
+	if !sameFindings(c.objFindings[k.namespace][k], findings) {
+		c.gen++
+	}
 	old, existed := c.objects[k]
 	if ok {
 		c.objects[k] = o

@@ -14,6 +14,7 @@ import (
 	"github.com/kubeward/kubeward/internal/report/policyreport"
 	"github.com/kubeward/kubeward/internal/scan"
 	"github.com/kubeward/kubeward/internal/source/cluster"
+	reportsv1alpha1 "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
 	"github.com/prometheus/client_golang/prometheus"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -21,6 +22,7 @@ import (
 	apiextv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 )
 
@@ -60,10 +62,12 @@ func shop(t testing.TB, opts kubetest.Options, crds []*apiextv1.CustomResourceDe
 }
 
 // TestReportsFollowTheCluster: an insecure Deployment gets its results in
-// its namespace's report, fixing it removes them, a suppression marks its
-// result skipped with the reason, a RoleBinding to cluster-admin gets the
-// RBAC result on the binding, the reports say what `scan --cluster` says,
-// and deleting the namespace removes its report.
+// its namespace's report and fails the framework's control in the
+// framework's report, fixing it removes them and passes the control, a
+// suppression marks its result skipped with the reason, a RoleBinding to
+// cluster-admin gets the RBAC result on the binding, the reports say what
+// `scan --cluster` says, deleting the namespace removes its report, and a
+// restart without --framework removes the framework's report.
 func TestReportsFollowTheCluster(t *testing.T) {
 	kubetest.SkipIfShort(t)
 	cl, cs := shop(t, kubetest.Options{ControllerManager: true}, reportsModuleCRDs(t))
@@ -94,6 +98,22 @@ func TestReportsFollowTheCluster(t *testing.T) {
 	eventually(t, "the insecure Deployment's result", func() error {
 		if rs := read("shop"); !has(rs, privileged) {
 			return fmt.Errorf("no %+v in %+v", privileged, rs)
+		}
+		return nil
+	})
+	// The framework's report: Privileged Containers fails on web, not on
+	// quiet, whose finding is suppressed.
+	eventually(t, "the framework's failed control naming the Deployment", func() error {
+		x, rep, err := frameworkControl(ctx, cl.Config, f, "pss-baseline", "3")
+		if err != nil {
+			return err
+		}
+		if x.Result != "fail" || len(x.Subjects) != 1 || x.Subjects[0].Kind != "Deployment" || x.Subjects[0].Namespace != "shop" ||
+			x.Subjects[0].Name != "web" || x.Subjects[0].UID == "" || x.Properties["failingObjects"] != "1" {
+			return fmt.Errorf("control 3: %s on %+v (%v)", x.Result, x.Subjects, x.Properties)
+		}
+		if rep.Annotations[policyreport.ScoreAnnotation] == "" || rep.Summary.Fail == 0 {
+			return fmt.Errorf("no score or failure in %v, %+v", rep.Annotations, rep.Summary)
 		}
 		return nil
 	})
@@ -166,6 +186,16 @@ func TestReportsFollowTheCluster(t *testing.T) {
 		}
 		return nil
 	})
+	eventually(t, "the framework's control passing once the Deployment is fixed", func() error {
+		x, _, err := frameworkControl(ctx, cl.Config, f, "pss-baseline", "3")
+		if err != nil {
+			return err
+		}
+		if x.Result != "pass" || len(x.Subjects) != 0 {
+			return fmt.Errorf("control 3: %s on %+v", x.Result, x.Subjects)
+		}
+		return nil
+	})
 	// The metrics follow: a scrape does not keep the posture it derived
 	// before the change.
 	if series := gather(t, reg); slices.Contains(series,
@@ -226,6 +256,43 @@ func TestReportsFollowTheCluster(t *testing.T) {
 		t.Errorf("no cluster report results")
 	}
 	r.stop(t)
+
+	// Restarted without --framework: the framework's reports go, the
+	// cluster report stays.
+	start(t, cl, nil)
+	eventually(t, "the framework's reports deleted", func() error {
+		rs, err := reports(ctx, cl.Config, f, "")
+		if err != nil {
+			return err
+		}
+		if len(rs) != 1 || rs[0].Name != policyreport.Name {
+			var names []string
+			for _, r := range rs {
+				names = append(names, r.Name)
+			}
+			return fmt.Errorf("cluster reports %v", names)
+		}
+		return nil
+	})
+}
+
+// frameworkControl reads a control's result from a framework's reports.
+func frameworkControl(ctx context.Context, cfg *rest.Config, f policyreport.Flavor, fw, id string) (reportsv1alpha1.ReportResult, reportsv1alpha1.Report, error) {
+	rs, err := reports(ctx, cfg, f, "")
+	if err != nil {
+		return reportsv1alpha1.ReportResult{}, reportsv1alpha1.Report{}, err
+	}
+	for _, r := range rs {
+		if r.Labels[policyreport.FrameworkLabel] != fw {
+			continue
+		}
+		for _, x := range r.Results {
+			if x.Policy == fw && x.Rule == id {
+				return x, r, nil
+			}
+		}
+	}
+	return reportsv1alpha1.ReportResult{}, reportsv1alpha1.Report{}, fmt.Errorf("no control %s of %s in %d cluster reports", id, fw, len(rs))
 }
 
 // scanResults are the results `scan --cluster` gives for a namespace now,

@@ -10,10 +10,12 @@ import (
 	"time"
 
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/framework"
 	"github.com/kubeward/kubeward/internal/kubetest"
 	"github.com/kubeward/kubeward/internal/report/policyreport"
 	"github.com/kubeward/kubeward/internal/scan"
 	reportsv1alpha1 "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -27,13 +29,17 @@ import (
 // (its watches end, the informers relist); changes made after it returns
 // reach the reports, written as wgpolicyk8s.io/v1alpha2 PolicyReports, and
 // the reports end equal to `scan --cluster`, with no duplicated results,
-// and stay put once converged.
+// and stay put once converged; the framework's ClusterPolicyReport follows.
 func TestAPIServerRestartConverges(t *testing.T) {
 	kubetest.SkipIfShort(t)
 	cl, cs := shop(t, kubetest.Options{}, wgpolicyCRDs(t), "old")
 	ctx := context.Background()
 	f := policyreport.WGPolicy
-	start(t, cl, func(o *Options) { o.Flavor = f })
+	pss, err := framework.Get("pss-baseline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, cl, func(o *Options) { o.Flavor, o.Frameworks = f, []*framework.Framework{pss} })
 	read := func() ([]result, string) {
 		rs, err := reports(ctx, cl.Config, f, "shop")
 		if err != nil {
@@ -71,6 +77,16 @@ func TestAPIServerRestartConverges(t *testing.T) {
 		settled = rv
 		return nil
 	})
+	eventually(t, "the framework's ClusterPolicyReport fails on the new Deployment", func() error {
+		x, _, err := frameworkControl(ctx, cl.Config, f, "pss-baseline", "3")
+		if err != nil {
+			return err
+		}
+		if x.Result != "fail" || len(x.Subjects) != 1 || x.Subjects[0].Name != "new" {
+			return fmt.Errorf("control 3: %s on %+v", x.Result, x.Subjects)
+		}
+		return nil
+	})
 	got, _ := read()
 	for i := 1; i < len(got); i++ {
 		if got[i] == got[i-1] {
@@ -86,15 +102,21 @@ func TestAPIServerRestartConverges(t *testing.T) {
 }
 
 // TestLeaderElection: two controllers elect one writer; when it stops,
-// the other takes over without rewriting what it finds written, so the
-// report never loses a result and each result keeps its first-seen time;
-// then the new leader writes the next change.
+// the other takes over without rewriting what it finds written (the
+// framework's report neither), so the report never loses a result and
+// each result keeps its first-seen time; then the new leader writes the
+// next change.
 func TestLeaderElection(t *testing.T) {
 	kubetest.SkipIfShort(t)
 	cl, cs := shop(t, kubetest.Options{}, reportsModuleCRDs(t), "web")
 	ctx := context.Background()
+	pss, err := framework.Get("pss-baseline")
+	if err != nil {
+		t.Fatal(err)
+	}
 	elect := func(id string) func(*Options) {
 		return func(o *Options) {
+			o.Frameworks = []*framework.Framework{pss}
 			o.Election = &Election{Namespace: "default", Name: "kubeward-controller", Identity: id,
 				LeaseDuration: 4 * time.Second, RenewDeadline: 3 * time.Second, RetryPeriod: 500 * time.Millisecond}
 		}
@@ -150,6 +172,44 @@ func TestLeaderElection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	fwList, err := dyn.Resource(f.GVR(false)).List(ctx, metav1.ListOptions{LabelSelector: policyreport.FrameworkLabel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fwList.Items) != 1 {
+		t.Fatalf("%d framework reports before the handover", len(fwList.Items))
+	}
+	fwch, err := dyn.Resource(f.GVR(false)).Watch(ctx, metav1.ListOptions{LabelSelector: policyreport.FrameworkLabel, ResourceVersion: fwList.GetResourceVersion()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fwEvents := make(chan []string, 1)
+	go func() {
+		// Each version of the framework's report: its event and the
+		// objects its Privileged Containers control fails on.
+		var out []string
+		for ev := range fwch.ResultChan() {
+			u, ok := ev.Object.(*unstructured.Unstructured)
+			if !ok {
+				continue
+			}
+			var r reportsv1alpha1.Report
+			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &r); err != nil {
+				t.Error(err)
+				continue
+			}
+			names := []string{string(ev.Type)}
+			for _, x := range r.Results {
+				if x.Rule == "3" {
+					for _, s := range x.Subjects {
+						names = append(names, s.Name)
+					}
+				}
+			}
+			out = append(out, strings.Join(names, " "))
+		}
+		fwEvents <- out
+	}()
 	var (
 		mu       sync.Mutex
 		versions []reportsv1alpha1.Report
@@ -200,8 +260,27 @@ func TestLeaderElection(t *testing.T) {
 		}
 		return nil
 	})
+	eventually(t, "the new leader writes the framework's report", func() error {
+		x, _, err := frameworkControl(ctx, cl.Config, f, "pss-baseline", "3")
+		if err != nil {
+			return err
+		}
+		if len(x.Subjects) != 2 {
+			return fmt.Errorf("control 3 fails on %+v", x.Subjects)
+		}
+		return nil
+	})
 	wch.Stop()
 	<-watched
+	fwch.Stop()
+	// Written once, with the change: the new leader rewrote nothing it
+	// found. (An apply that changes nothing is no event: count them too.)
+	if got := <-fwEvents; !slices.Equal(got, []string{"MODIFIED api web"}) {
+		t.Errorf("the framework's report during the handover: %q", got)
+	}
+	if n := testutil.ToFloat64(rs[other].c.metrics.writes.WithLabelValues("apply", "ok")); n != 2 {
+		t.Errorf("the new leader applied %v reports, want 2 (the namespace's and the framework's, for the change)", n)
+	}
 
 	firstSeen := func(r *reportsv1alpha1.Report, name string) (int64, bool) {
 		for _, x := range r.Results {

@@ -88,9 +88,10 @@ func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
 
 type findingSeries struct{ check, category, severity, namespace, suppressed string }
 
-// posture is what the posture metrics say of the findings and coverage at
-// one generation (Controller.gen). A scrape derives it only when they
-// changed since the last: judging the frameworks copies every finding.
+// posture is what the posture metrics and the framework reports say of
+// the findings and coverage at one generation (Controller.gen). It is
+// derived only when they changed since the last derivation: judging the
+// frameworks copies every finding.
 type posture struct {
 	gen        uint64
 	findings   map[findingSeries]int
@@ -101,6 +102,10 @@ type posture struct {
 // postureNow is the posture now, derived afresh if findings or coverage
 // changed since it was last derived.
 func (c *Controller) postureNow() *posture {
+	// The writers of several frameworks and a scrape asking at once wait
+	// for one derivation rather than each making its own.
+	c.postureMu.Lock()
+	defer c.postureMu.Unlock()
 	c.mu.Lock()
 	if p := c.posture; p != nil && p.gen == c.gen {
 		c.mu.Unlock()

@@ -3,11 +3,15 @@ package controller
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/framework"
+	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/report/policyreport"
 	reportsv1alpha1 "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
@@ -23,6 +27,10 @@ const FieldManager = "kubeward-controller"
 
 // writer turns the findings of dirty namespaces into reports and applies
 // those whose content changed; only the leader writes.
+//
+// It writes sets of reports, each a namespace's ("" the cluster's), or a
+// framework's (frameworkSet): a framework's controls are judged on every
+// namespace's findings, so any change queues them too.
 type writer struct {
 	c      *Controller
 	dyn    dynamic.Interface
@@ -30,11 +38,17 @@ type writer struct {
 	leader atomic.Bool
 
 	mu sync.Mutex
-	// written holds, per namespace ("" the cluster), the hash of each
-	// report as last applied or found; firstSeen each result's timestamp.
+	// written holds, per set, the hash of each report as last applied or
+	// found; firstSeen each result's timestamp.
 	written   map[string]map[string]string
 	firstSeen map[string]map[string]metav1.Timestamp
 }
+
+// frameworkSetPrefix starts the set of a framework's reports: no
+// namespace's name holds a colon.
+const frameworkSetPrefix = "framework:"
+
+func frameworkSet(id string) string { return frameworkSetPrefix + id }
 
 func newWriter(c *Controller) *writer {
 	return &writer{c: c, queue: newQueue[string](), written: map[string]map[string]string{}, firstSeen: map[string]map[string]metav1.Timestamp{}}
@@ -59,12 +73,22 @@ func (w *writer) check(ctx context.Context) error {
 	return nil
 }
 
-func (w *writer) dirty(ns string, at time.Time) { w.queue.add(ns, at) }
+// dirty queues a namespace whose findings may have changed, and the
+// frameworks judged on them.
+func (w *writer) dirty(ns string, at time.Time) {
+	w.queue.add(ns, at)
+	for _, fw := range w.c.opts.Frameworks {
+		w.queue.add(frameworkSet(fw.ID), at)
+	}
+}
 
-// dirtyAll queues every namespace that has or had a report.
+// dirtyAll queues every set that has or had a report.
 func (w *writer) dirtyAll() {
 	for ns := range w.c.namespaces() {
 		w.queue.add(ns, time.Time{})
+	}
+	for _, fw := range w.c.opts.Frameworks {
+		w.queue.add(frameworkSet(fw.ID), time.Time{})
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -129,14 +153,19 @@ func (w *writer) seed(ctx context.Context) error {
 					w.c.log.Warn("report not understood; it will be rewritten", "namespace", u.GetNamespace(), "name", u.GetName(), "error", err.Error())
 					continue
 				}
-				ns := u.GetNamespace()
-				if w.written[ns] == nil {
-					w.written[ns] = map[string]string{}
-					w.firstSeen[ns] = map[string]metav1.Timestamp{}
+				set := u.GetNamespace()
+				if id, ok := u.GetLabels()[policyreport.FrameworkLabel]; ok && set == "" {
+					// A framework no longer judged is queued with the
+					// others (dirtyAll) and its reports deleted.
+					set = frameworkSet(id)
 				}
-				w.written[ns][u.GetName()] = rep.Hash
+				if w.written[set] == nil {
+					w.written[set] = map[string]string{}
+					w.firstSeen[set] = map[string]metav1.Timestamp{}
+				}
+				w.written[set][u.GetName()] = rep.Hash
 				for j := range results {
-					w.firstSeen[ns][policyreport.Key(&results[j])] = results[j].Timestamp
+					w.firstSeen[set][policyreport.Key(&results[j])] = results[j].Timestamp
 				}
 			}
 			if list.GetContinue() == "" {
@@ -148,10 +177,19 @@ func (w *writer) seed(ctx context.Context) error {
 	return nil
 }
 
-// write brings the reports of one namespace in line with its findings.
-func (w *writer) write(ctx context.Context, ns string, at time.Time) error {
+// write brings the reports of one set, a namespace's or a framework's, in
+// line with the findings.
+func (w *writer) write(ctx context.Context, set string, at time.Time) error {
 	f := w.c.opts.Flavor
-	if !w.c.namespaces()[ns] {
+	ns := set
+	var reports []policyreport.Report
+	var err error
+	id, isFramework := strings.CutPrefix(set, frameworkSetPrefix)
+	switch {
+	case isFramework:
+		ns = ""
+		reports, err = w.frameworkReports(id)
+	case !w.c.namespaces()[ns]:
 		// Gone, or being deleted: its reports go with it.
 		w.mu.Lock()
 		delete(w.written, ns)
@@ -159,14 +197,14 @@ func (w *writer) write(ctx context.Context, ns string, at time.Time) error {
 		w.mu.Unlock()
 		w.c.metrics.observeLatency(at)
 		return nil
+	default:
+		reports, err = policyreport.Build(f, ns, w.results(ns))
 	}
-	results := w.results(ns)
-	reports, err := policyreport.Build(f, ns, results)
 	if err != nil {
 		return err
 	}
 	w.mu.Lock()
-	had := w.written[ns]
+	had := w.written[set]
 	w.mu.Unlock()
 	keep := map[string]string{}
 	res := w.c.dyn(f, ns)
@@ -196,10 +234,30 @@ func (w *writer) write(ctx context.Context, ns string, at time.Time) error {
 		}
 	}
 	w.mu.Lock()
-	w.written[ns] = keep
+	w.written[set] = keep
 	w.mu.Unlock()
-	w.c.metrics.observeLatency(at)
+	if !isFramework {
+		// The latency is a namespace report's: a framework's is written
+		// beside it, from the same change.
+		w.c.metrics.observeLatency(at)
+	}
 	return nil
+}
+
+// frameworkReports are the reports of a framework as judged on the
+// findings now (the posture, derived once per change of them); none for a
+// framework no longer judged, whose reports are then deleted.
+func (w *writer) frameworkReports(id string) ([]policyreport.Report, error) {
+	c := w.c
+	i := slices.IndexFunc(c.opts.Frameworks, func(fw *framework.Framework) bool { return fw.ID == id })
+	if i < 0 {
+		return nil, nil
+	}
+	r := c.postureNow().frameworks[i]
+	c.mu.Lock()
+	results := policyreport.FrameworkResults(r, c.uidOf, time.Now())
+	c.mu.Unlock()
+	return policyreport.BuildFramework(c.opts.Flavor, r, w.stamp(frameworkSet(id), results))
 }
 
 func outcome(err error) string {
@@ -224,20 +282,14 @@ func (w *writer) results(ns string) []reportsv1alpha1.ReportResult {
 	var entries []entry
 	c := w.c
 	c.mu.Lock()
-	uid := func(f *check.Finding) types.UID {
-		if o := c.objects[keyOf(f.Object)]; o != nil {
-			return o.Meta.UID
-		}
-		return ""
-	}
 	for _, fs := range c.objFindings[ns] {
 		for i := range fs {
-			entries = append(entries, entry{fs[i], uid(&fs[i])})
+			entries = append(entries, entry{fs[i], c.uidOf(fs[i].Object)})
 		}
 	}
 	for _, byNS := range c.crossFindings {
 		for _, f := range byNS[ns] {
-			entries = append(entries, entry{f, uid(&f)})
+			entries = append(entries, entry{f, c.uidOf(f.Object)})
 		}
 	}
 	c.mu.Unlock()
@@ -252,8 +304,17 @@ func (w *writer) results(ns string) []reportsv1alpha1.ReportResult {
 			results = append(results, policyreport.CoverageResult(cc, now))
 		}
 	}
+	results = w.stamp(ns, results)
+	policyreport.SortResults(results)
+	return results
+}
+
+// stamp gives the results of a set the timestamps they had when first
+// seen there, and keeps them for the next write.
+func (w *writer) stamp(set string, results []reportsv1alpha1.ReportResult) []reportsv1alpha1.ReportResult {
 	w.mu.Lock()
-	prev, next := w.firstSeen[ns], make(map[string]metav1.Timestamp, len(results))
+	defer w.mu.Unlock()
+	prev, next := w.firstSeen[set], make(map[string]metav1.Timestamp, len(results))
 	for i := range results {
 		k := policyreport.Key(&results[i])
 		if ts, ok := prev[k]; ok {
@@ -261,10 +322,16 @@ func (w *writer) results(ns string) []reportsv1alpha1.ReportResult {
 		}
 		next[k] = results[i].Timestamp
 	}
-	w.firstSeen[ns] = next
-	w.mu.Unlock()
-	policyreport.SortResults(results)
+	w.firstSeen[set] = next
 	return results
+}
+
+// uidOf is the UID of an object as last evaluated; c.mu is held.
+func (c *Controller) uidOf(r inventory.Ref) types.UID {
+	if o := c.objects[keyOf(r)]; o != nil {
+		return o.Meta.UID
+	}
+	return ""
 }
 
 // dyn is the resource of a namespace's reports.

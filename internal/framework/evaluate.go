@@ -2,11 +2,12 @@ package framework
 
 import (
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/scan"
 )
 
@@ -41,8 +42,11 @@ type ControlResult struct {
 	Status Status `json:"status"`
 	// Findings counts the unsuppressed findings of its checks.
 	Findings int `json:"findings,omitempty"`
-	// Objects are the failing objects ("Deployment/shop/web").
-	Objects []string `json:"failingObjects,omitempty"`
+	// Objects are the failing objects ("Deployment/shop/web"), sorted;
+	// Refs the same objects, in the same order, for reports that name
+	// objects by API version (the controller's policy reports).
+	Objects []string        `json:"failingObjects,omitempty"`
+	Refs    []inventory.Ref `json:"-"`
 	// Reason says why a control was not checked (the coverage gaps).
 	Reason string `json:"reason,omitempty"`
 }
@@ -90,7 +94,7 @@ func Evaluate(fw *Framework, res *scan.Result) *Result {
 	}
 	type failing struct {
 		findings int
-		objects  map[string]bool
+		objects  map[string]inventory.Ref
 	}
 	byCheck := map[string]*failing{}
 	count := func(f *check.Finding) {
@@ -99,11 +103,11 @@ func Evaluate(fw *Framework, res *scan.Result) *Result {
 		}
 		b := byCheck[f.CheckID]
 		if b == nil {
-			b = &failing{objects: map[string]bool{}}
+			b = &failing{objects: map[string]inventory.Ref{}}
 			byCheck[f.CheckID] = b
 		}
 		b.findings++
-		b.objects[f.Object.String()] = true
+		b.objects[f.Object.String()] = f.Object
 	}
 	for i := range res.Findings {
 		f := &res.Findings[i]
@@ -118,7 +122,7 @@ func Evaluate(fw *Framework, res *scan.Result) *Result {
 	out := &Result{Framework: fw, Counts: map[Status]int{}}
 	for _, c := range fw.Controls {
 		r := ControlResult{Control: c}
-		objects := map[string]bool{}
+		objects := map[string]inventory.Ref{}
 		var reasons []string
 		applicable := false
 		notChecked := false
@@ -132,9 +136,7 @@ func Evaluate(fw *Framework, res *scan.Result) *Result {
 		for _, id := range c.Checks {
 			if b := byCheck[id]; b != nil {
 				r.Findings += b.findings
-				for o := range b.objects {
-					objects[o] = true
-				}
+				maps.Copy(objects, b.objects)
 			}
 			switch g, gap := gaps[id]; {
 			case !ran[id]:
@@ -158,10 +160,10 @@ func Evaluate(fw *Framework, res *scan.Result) *Result {
 		default:
 			r.Status = NotApplicable
 		}
-		for o := range objects {
-			r.Objects = append(r.Objects, o)
+		r.Objects = slices.Sorted(maps.Keys(objects))
+		for _, o := range r.Objects {
+			r.Refs = append(r.Refs, objects[o])
 		}
-		sort.Strings(r.Objects)
 		out.Counts[r.Status]++
 		out.Controls = append(out.Controls, r)
 	}

@@ -117,6 +117,15 @@ func TestEvaluateFiles(t *testing.T) {
 		if c.Status != tc.want || !slices.Equal(c.Objects, tc.objects) {
 			t.Errorf("%s: %s %v, want %s %v (%s)", tc.control, c.Status, c.Objects, tc.want, tc.objects, c.Reason)
 		}
+		// The refs name the same objects, with their API version.
+		if len(c.Refs) != len(c.Objects) {
+			t.Errorf("%s: refs %v for objects %v", tc.control, c.Refs, c.Objects)
+		}
+		for i, ref := range c.Refs {
+			if ref.String() != c.Objects[i] || ref.APIVersion == "" {
+				t.Errorf("%s: ref %d is %+v, object %s", tc.control, i, ref, c.Objects[i])
+			}
+		}
 	}
 	total := 0
 	for _, n := range r.Counts {

@@ -10,13 +10,17 @@
 // checks that could not run. A report that would pass MaxBytes is split
 // into chunks (NAME, NAME-2, NAME-3...) at object boundaries, so no report
 // nears etcd's 1.5 MiB object limit however many findings a namespace has.
+// A compliance framework judged on the findings gets cluster reports of its
+// own, a result per control (framework.go).
 package policyreport
 
 import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/kubeward/kubeward/internal/check"
@@ -145,10 +149,11 @@ func CoverageResult(cc scan.CheckCoverage, since time.Time) reportsv1alpha1.Repo
 	return r
 }
 
-// Key identifies a result across writes (check, object, field, message),
+// Key identifies a result across writes (check or framework and control,
+// object, field, message),
 // to keep its first-seen timestamp.
 func Key(r *reportsv1alpha1.ReportResult) string {
-	b, _ := json.Marshal([]any{r.Policy, r.Subjects, r.Properties["path"], r.Description, r.Result})
+	b, _ := json.Marshal([]any{r.Policy, r.Rule, r.Subjects, r.Properties["path"], r.Description, r.Result})
 	return string(b)
 }
 
@@ -188,6 +193,12 @@ type Report struct {
 // objects. A namespace without results still gets one empty report: it was
 // evaluated and is clean.
 func Build(f Flavor, namespace string, results []reportsv1alpha1.ReportResult) ([]Report, error) {
+	return build(f, namespace, Name, Meta{}, results)
+}
+
+// build splits results into reports named base, base-2, base-3..., cut
+// between objects (and between a framework's controls).
+func build(f Flavor, namespace, base string, meta Meta, results []reportsv1alpha1.ReportResult) ([]Report, error) {
 	var chunks [][]reportsv1alpha1.ReportResult
 	start, size := 0, 0
 	for i := range results {
@@ -195,7 +206,7 @@ func Build(f Flavor, namespace string, results []reportsv1alpha1.ReportResult) (
 		if err != nil {
 			return nil, err
 		}
-		if size+len(b) > MaxBytes && i > start && subjectKey(&results[i]) != subjectKey(&results[i-1]) {
+		if size+len(b) > MaxBytes && i > start && (subjectKey(&results[i]) != subjectKey(&results[i-1]) || results[i].Rule != results[i-1].Rule) {
 			chunks = append(chunks, results[start:i])
 			start, size = i, 0
 		}
@@ -204,11 +215,11 @@ func Build(f Flavor, namespace string, results []reportsv1alpha1.ReportResult) (
 	chunks = append(chunks, results[start:])
 	out := make([]Report, 0, len(chunks))
 	for i, rs := range chunks {
-		name := Name
+		name := base
 		if i > 0 {
-			name = fmt.Sprintf("%s-%d", Name, i+1)
+			name = fmt.Sprintf("%s-%d", base, i+1)
 		}
-		r, err := Object(f, namespace, name, rs)
+		r, err := Object(f, namespace, name, meta, rs)
 		if err != nil {
 			return nil, err
 		}
@@ -217,10 +228,21 @@ func Build(f Flavor, namespace string, results []reportsv1alpha1.ReportResult) (
 	return out, nil
 }
 
+// Meta is what a report says of itself beyond Labels: a framework report's
+// framework and score.
+type Meta struct {
+	Labels, Annotations map[string]string
+}
+
 // Object renders one report with its summary.
-func Object(f Flavor, namespace, name string, results []reportsv1alpha1.ReportResult) (Report, error) {
+func Object(f Flavor, namespace, name string, meta Meta, results []reportsv1alpha1.ReportResult) (Report, error) {
+	labels := Labels
+	if len(meta.Labels) > 0 {
+		labels = maps.Clone(Labels)
+		maps.Copy(labels, meta.Labels)
+	}
 	rep := &reportsv1alpha1.Report{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace, Labels: Labels},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace, Labels: labels, Annotations: meta.Annotations},
 		Results:    results,
 	}
 	if f.ReportSource {
@@ -274,6 +296,27 @@ func Normalize(f Flavor, u *unstructured.Unstructured) (Report, []reportsv1alpha
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &rep); err != nil {
 		return Report{}, nil, err
 	}
-	r, err := Object(f, u.GetNamespace(), u.GetName(), rep.Results)
+	// Only what Object writes counts: labels and annotations others add
+	// to a report are not a reason to rewrite it.
+	var meta Meta
+	for k, v := range u.GetLabels() {
+		if _, ours := Labels[k]; !ours && strings.HasPrefix(k, metaPrefix) {
+			meta.Labels = setKey(meta.Labels, k, v)
+		}
+	}
+	for k, v := range u.GetAnnotations() {
+		if strings.HasPrefix(k, metaPrefix) {
+			meta.Annotations = setKey(meta.Annotations, k, v)
+		}
+	}
+	r, err := Object(f, u.GetNamespace(), u.GetName(), meta, rep.Results)
 	return r, rep.Results, err
+}
+
+func setKey(m map[string]string, k, v string) map[string]string {
+	if m == nil {
+		m = map[string]string{}
+	}
+	m[k] = v
+	return m
 }

@@ -131,7 +131,7 @@ func TestBuildSplitsBetweenObjects(t *testing.T) {
 func TestNormalizeRoundTrip(t *testing.T) {
 	for _, f := range []Flavor{OpenReports, WGPolicy} {
 		fd := finding("web", "spec.x", &check.SuppressionStatus{Reason: "r", Origin: "o"})
-		r, err := Object(f, "shop", Name, []reportsv1alpha1.ReportResult{ResultOf(&fd, "u", time.Unix(5, 0))})
+		r, err := Object(f, "shop", Name, Meta{}, []reportsv1alpha1.ReportResult{ResultOf(&fd, "u", time.Unix(5, 0))})
 		if err != nil {
 			t.Fatal(err)
 		}
