@@ -66,6 +66,15 @@ would pass 1 MiB. Suppressed findings stay, as skip results with their reason;
 checks that could not run are error results of the ClusterReport. Fixed or
 deleted objects' results disappear; a namespace's report goes with it.
 
+With --framework ID, each framework judged on the findings (as scan
+--framework judges a scan) is a ClusterReport (ClusterPolicyReport) of its
+own, kubeward-framework-ID, kept current as the findings change: a result
+per control (policy: the framework, rule: the control), pass, fail with its
+failing objects as resources (the first 25; properties.failingObjects counts
+all), error when coverage left it not checked, skip when not applicable or
+manual, and the score in the annotation kubeward.dev/framework-score. A
+framework dropped from the flags loses its report at the next start.
+
 With --leader-elect (the default) replicas share a Lease in
 --leader-election-namespace: all evaluate, only the leader writes. /healthz,
 /readyz and /metrics (Prometheus: findings by check, severity and namespace,
@@ -89,7 +98,7 @@ namespace: docs/controller.md, and the Helm chart deploy/helm/kubeward.`,
 	fl.StringVar(&f.scan.input.configPath, "config", "", "configuration file (default: "+config.DefaultFile+" in the working directory or the nearest parent up to the repository root): checks, suppressions, accepted coverage gaps")
 	fl.StringSliceVar(&f.scan.checks, "checks", nil, "run only these checks: ids, globs (pss-*) or category:NAME")
 	fl.StringSliceVar(&f.scan.skip, "skip-checks", nil, "do not run these checks: ids, globs or category:NAME")
-	fl.StringSliceVar(&f.scan.frameworks, "framework", nil, "judge a compliance framework on the findings and export its score and controls by status as metrics: "+strings.Join(framework.IDs(), ", ")+" (repeatable; runs its controls' checks, as scan --framework; docs/frameworks.md)")
+	fl.StringSliceVar(&f.scan.frameworks, "framework", nil, "judge a compliance framework on the findings: a report of its controls (kubeward-framework-ID) and its score and controls by status as metrics: "+strings.Join(framework.IDs(), ", ")+" (repeatable; runs its controls' checks, as scan --framework; docs/frameworks.md)")
 	fl.StringVar(&f.scan.pssLevel, "pss-level", "", "Pod Security Standards level to evaluate: baseline or restricted (default baseline)")
 	fl.StringVar(&f.scan.pssVersion, "pss-version", "", "Pod Security Standards version: latest or v1.N (default latest)")
 	fl.StringArrayVar(&f.scan.ignoreGaps, "ignore-gap", nil, "accept a known coverage gap, GAP=REASON: still reported, marked accepted (repeatable)")

@@ -35,8 +35,9 @@ counts against it, what does not apply and what is manual do not count.
 Control ids are the framework's own; where the framework numbers nothing, they are Trivy's
 compliance ids, and kubescape's control ids are listed beside them.
 ` + "`kubeward controller --framework ID`" + ` judges the same controls on the live cluster's
-findings and exports the score and the controls by status as Prometheus gauges
-(docs/controller.md#metrics).
+findings, as they change: it writes a cluster report per framework, a result per control
+(docs/controller.md#framework-reports), and exports the score and the controls by status as
+Prometheus gauges (docs/controller.md#metrics).
 
 | framework | controls | decided by checks | manual | Trivy | kubescape |
 |---|---:|---:|---:|---|---|
