@@ -183,57 +183,31 @@ func TestLeaderElection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fwEvents := make(chan []string, 1)
-	go func() {
-		// Each version of the framework's report: its event and the
-		// objects its Privileged Containers control fails on.
-		var out []string
-		for ev := range fwch.ResultChan() {
-			u, ok := ev.Object.(*unstructured.Unstructured)
-			if !ok {
-				continue
-			}
-			var r reportsv1alpha1.Report
-			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &r); err != nil {
-				t.Error(err)
-				continue
-			}
-			names := []string{string(ev.Type)}
-			for _, x := range r.Results {
-				if x.Rule == "3" {
-					for _, s := range x.Subjects {
-						names = append(names, s.Name)
-					}
+	// Each version of the framework's report: its event and the objects
+	// its Privileged Containers control fails on.
+	var fwVersions []string
+	fwWatched := recordReports(t, fwch, func(ev watch.EventType, r *reportsv1alpha1.Report) {
+		names := []string{string(ev)}
+		for _, x := range r.Results {
+			if x.Rule == "3" {
+				for _, s := range x.Subjects {
+					names = append(names, s.Name)
 				}
 			}
-			out = append(out, strings.Join(names, " "))
 		}
-		fwEvents <- out
-	}()
+		fwVersions = append(fwVersions, strings.Join(names, " "))
+	})
 	var (
 		mu       sync.Mutex
 		versions []reportsv1alpha1.Report
 		events   []watch.EventType
 	)
-	watched := make(chan struct{})
-	go func() {
-		defer close(watched)
-		for ev := range wch.ResultChan() {
-			u, ok := ev.Object.(*unstructured.Unstructured)
-			if !ok {
-				continue
-			}
-			var r reportsv1alpha1.Report
-			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &r); err != nil {
-				t.Error(err)
-				continue
-			}
-			mu.Lock()
-			versions = append(versions, r)
-			events = append(events, ev.Type)
-			mu.Unlock()
-		}
-	}()
+	watched := recordReports(t, wch, func(ev watch.EventType, r *reportsv1alpha1.Report) {
+		mu.Lock()
+		versions = append(versions, *r)
+		events = append(events, ev)
+		mu.Unlock()
+	})
 	before, err := reports(ctx, cl.Config, f, "shop")
 	if err != nil {
 		t.Fatal(err)
@@ -273,9 +247,10 @@ func TestLeaderElection(t *testing.T) {
 	wch.Stop()
 	<-watched
 	fwch.Stop()
+	<-fwWatched
 	// Written once, with the change: the new leader rewrote nothing it
 	// found. (An apply that changes nothing is no event: count them too.)
-	if got := <-fwEvents; !slices.Equal(got, []string{"MODIFIED api web"}) {
+	if got := fwVersions; !slices.Equal(got, []string{"MODIFIED api web"}) {
 		t.Errorf("the framework's report during the handover: %q", got)
 	}
 	if n := testutil.ToFloat64(rs[other].c.metrics.writes.WithLabelValues("apply", "ok")); n != 2 {
@@ -313,6 +288,28 @@ func TestLeaderElection(t *testing.T) {
 			t.Errorf("version %s was written without the change (a rewrite of what the new leader found)", versions[i].ResourceVersion)
 		}
 	}
+}
+
+// recordReports decodes the reports a watch sends and passes each on,
+// until the watch stops; the channel closes then.
+func recordReports(t *testing.T, w watch.Interface, each func(watch.EventType, *reportsv1alpha1.Report)) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ev := range w.ResultChan() {
+			u, ok := ev.Object.(*unstructured.Unstructured)
+			if !ok {
+				continue
+			}
+			var r reportsv1alpha1.Report
+			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &r); err != nil {
+				t.Error(err)
+				continue
+			}
+			each(ev.Type, &r)
+		}
+	}()
+	return done
 }
 
 // TestUnwatchableKindIsAGap: an identity that may list Secrets but not

@@ -135,17 +135,8 @@ func TestNormalizeRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := json.Marshal(r.Object.Object)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var u unstructured.Unstructured
-		if err := u.UnmarshalJSON(b); err != nil {
-			t.Fatal(err)
-		}
-		u.SetResourceVersion("42")
-		u.SetUID("x")
-		back, results, err := Normalize(f, &u)
+		u := roundTrip(t, r.Object)
+		back, results, err := Normalize(f, u)
 		if err != nil {
 			t.Fatal(err)
 		}
