@@ -161,29 +161,32 @@ func transient(err error) bool {
 	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE)
 }
 
-// Resolve returns the digest a reference names. A reference with a digest
-// is returned as it is, without asking the registry; a tag is looked up
-// (a HEAD request, a GET where the registry does not answer HEAD).
+// Resolve returns the digest a reference names, looked up in the registry
+// (a HEAD request, a GET where the registry does not answer HEAD). A
+// reference with a digest is looked up too: what is learnt of a digest is
+// shared by every session that reads it, so a session must show that its
+// credentials may read the digest before it is given what others learnt.
 func (s *Session) Resolve(ctx context.Context, ref name.Reference) (name.Digest, error) {
-	if d, ok := ref.(name.Digest); ok {
-		return d, nil
-	}
-	h, found, err := s.TagDigest(ctx, ref.(name.Tag))
+	h, found, err := s.Lookup(ctx, ref)
 	if err != nil {
 		return name.Digest{}, err
 	}
 	if !found {
-		return name.Digest{}, fmt.Errorf("%s: no such tag in the registry", ref)
+		what := "tag"
+		if _, ok := ref.(name.Digest); ok {
+			what = "manifest"
+		}
+		return name.Digest{}, fmt.Errorf("%s: no such %s in the registry", ref, what)
 	}
 	return ref.Context().Digest(h.String()), nil
 }
 
-// TagDigest looks a tag up; found is false when the registry says it does
-// not exist.
-func (s *Session) TagDigest(ctx context.Context, tag name.Tag) (h v1.Hash, found bool, err error) {
+// Lookup asks the registry for the digest of a tag (or a digest); found is
+// false when the registry says it does not exist.
+func (s *Session) Lookup(ctx context.Context, ref name.Reference) (h v1.Hash, found bool, err error) {
 	ctx, cancel := s.c.bound(ctx)
 	defer cancel()
-	desc, err := s.puller.Head(ctx, tag)
+	desc, err := s.puller.Head(ctx, ref)
 	if err == nil {
 		return desc.Digest, true, nil
 	}
@@ -191,12 +194,12 @@ func (s *Session) TagDigest(ctx context.Context, tag name.Tag) (h v1.Hash, found
 		return v1.Hash{}, false, nil
 	}
 	// Some registries answer HEAD wrongly; GET is the reference behaviour.
-	got, gerr := s.puller.Get(ctx, tag)
+	got, gerr := s.puller.Get(ctx, ref)
 	if gerr != nil {
 		if notFound(gerr) {
 			return v1.Hash{}, false, nil
 		}
-		return v1.Hash{}, false, s.c.explain(ctx, tag.RegistryStr(), gerr)
+		return v1.Hash{}, false, s.c.explain(ctx, ref.Context().RegistryStr(), gerr)
 	}
 	if s.c.cache != nil {
 		_ = s.c.cache.Put(got.Digest, got.Manifest)

@@ -61,10 +61,14 @@ func TestResolveWithDockerConfig(t *testing.T) {
 	if got != want {
 		t.Fatalf("resolved %s, want %s", got, want)
 	}
-	// A digest reference is its own answer: no request is made.
+	// A digest reference is looked up too (one request), with the
+	// session's credentials: they must be allowed to read it.
 	before := reg.Requests()
-	if d, err := s.Resolve(context.Background(), want); err != nil || d != want || reg.Requests() != before {
+	if d, err := s.Resolve(context.Background(), want); err != nil || d != want || reg.Requests() != before+1 {
 		t.Fatalf("digest reference: %s, %v, %d requests", d, err, reg.Requests()-before)
+	}
+	if _, err := s.Resolve(context.Background(), want.Context().Digest("sha256:"+strings.Repeat("0", 64))); err == nil || !strings.Contains(err.Error(), "no such manifest") {
+		t.Fatalf("missing digest: %v", err)
 	}
 	if _, err := s.Resolve(context.Background(), reg.Ref(t, "team/app:nope")); err == nil || !strings.Contains(err.Error(), "no such tag") {
 		t.Fatalf("missing tag: %v", err)

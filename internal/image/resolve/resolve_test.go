@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/kubeward/kubeward/internal/image/facts"
 	"github.com/kubeward/kubeward/internal/image/registry"
@@ -251,5 +252,43 @@ func TestUsesIncludeRunningDigests(t *testing.T) {
 		{Image: "ghcr.io/acme/web@" + d, Namespace: "shop", ServiceAccount: "web", PullSecrets: []string{"pull"}}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("uses = %+v", got)
+	}
+}
+
+// reading is an analyzer that reads the image's manifest and config with
+// the session it is given.
+type reading struct{}
+
+func (reading) Name() string { return "read" }
+func (reading) Analyze(ctx context.Context, in *Input) (any, error) {
+	img, err := in.Image(ctx, v1.Platform{})
+	if err != nil {
+		return nil, err
+	}
+	return img.ConfigName()
+}
+
+// TestDigestNeedsTheUsersCredentials: what is learnt of a digest is
+// shared, so a workload whose credentials the registry refuses is told so,
+// and does not spoil the digest for a workload whose credentials it takes.
+func TestDigestNeedsTheUsersCredentials(t *testing.T) {
+	reg := registrytest.New(t)
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	ref := push(t, reg, "acme/private:1").String()
+	r := newResolver(t, reg, Options{Analyzers: []Analyzer{reading{}}, Keychains: func(_ context.Context, u Use) (string, authn.Keychain, error) {
+		if u.Namespace == "trusted" {
+			return "trusted", reg.Keychain(), nil
+		}
+		return "stranger", authn.NewMultiKeychain(), nil
+	}})
+	ctx := context.Background()
+	stranger := must(r.Resolve(ctx, []Use{{Image: ref, Namespace: "other"}}).Lookup(ref))
+	if !strings.Contains(stranger.Error, "refused access") {
+		t.Errorf("without credentials: %+v", stranger)
+	}
+	trusted := must(r.Resolve(ctx, []Use{{Image: ref, Namespace: "trusted"}}).Lookup(ref))
+	if a := trusted.Analyses["read"]; trusted.Error != "" || a.Error != "" {
+		t.Errorf("with credentials: %+v", trusted)
 	}
 }

@@ -103,7 +103,7 @@ func fetch(ctx context.Context, s *registry.Session, d name.Digest) ([]*material
 }
 
 func fetchTag(ctx context.Context, s *registry.Session, tag name.Tag, att bool) ([]*material, error) {
-	h, found, err := s.TagDigest(ctx, tag)
+	h, found, err := s.Lookup(ctx, tag)
 	if err != nil || !found {
 		return nil, err
 	}
