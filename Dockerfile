@@ -5,15 +5,28 @@
 #   docker build -t kubeward/kubeward:0.1.0 .
 #
 # (the chart's default image; push it to your registry and pin its digest).
-FROM golang:1.26 AS build
+# Without a Docker engine, Debian's buildah builds it the same way:
+#
+#   buildah bud --isolation chroot -t kubeward/kubeward:0.1.0 .
+#
+# The base images are build arguments so that a mirror (or the test that
+# builds this file without the internet, internal/cli/dockerfile_test.go)
+# can stand in for them; GOPROXY likewise (off: only the module cache).
+ARG GO_IMAGE=golang:1.26
+ARG BASE_IMAGE=gcr.io/distroless/static-debian12:nonroot
+
+FROM ${GO_IMAGE} AS build
+ARG GOPROXY
+ENV CGO_ENABLED=0 GOTOOLCHAIN=local
 WORKDIR /src
 COPY go.mod go.sum ./
-RUN go mod download
+# Exec form: the build stage needs no shell either.
+RUN ["go", "mod", "download"]
 COPY cmd/ cmd/
 COPY internal/ internal/
-RUN CGO_ENABLED=0 GOTOOLCHAIN=local go build -trimpath -ldflags='-s -w' -o /out/kubeward ./cmd/kubeward
+RUN ["go", "build", "-trimpath", "-ldflags=-s -w", "-o", "/out/kubeward", "./cmd/kubeward"]
 
-FROM gcr.io/distroless/static-debian12:nonroot
+FROM ${BASE_IMAGE}
 COPY --from=build /out/kubeward /usr/local/bin/kubeward
 USER 65532:65532
 ENTRYPOINT ["/usr/local/bin/kubeward"]
