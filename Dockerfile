@@ -9,10 +9,11 @@
 #
 #   buildah bud --isolation chroot -t kubeward/kubeward:0.1.0 .
 #
-# The base images are build arguments so that a mirror (or the test that
-# builds this file without the internet, internal/cli/dockerfile_test.go)
-# can stand in for them; GOPROXY likewise (off: only the module cache).
-ARG GO_IMAGE=golang:1.26
+# The base images are build arguments, fully qualified (buildah resolves no
+# short names), so that a mirror (or the test that builds this file without
+# the internet, internal/cli/dockerfile_test.go) can stand in for them;
+# GOPROXY likewise (off: only the module cache).
+ARG GO_IMAGE=docker.io/library/golang:1.26
 ARG BASE_IMAGE=gcr.io/distroless/static-debian12:nonroot
 
 FROM ${GO_IMAGE} AS build

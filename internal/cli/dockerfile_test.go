@@ -86,8 +86,9 @@ func TestDockerfileImageScansClean(t *testing.T) {
 		t.Fatal(err)
 	}
 	policy := writeTestFile(t, work, "policy.json", `{"default":[{"type":"insecureAcceptAnything"}]}`)
-	// Neither the machine's registries.conf nor its storage is used.
+	// Neither the machine's registries.conf nor its storage.conf is used.
 	t.Setenv("CONTAINERS_REGISTRIES_CONF", writeTestFile(t, work, "registries.conf", ""))
+	t.Setenv("CONTAINERS_STORAGE_CONF", writeTestFile(t, work, "storage.conf", ""))
 	storage := []string{"--root", filepath.Join(work, "storage"), "--runroot", filepath.Join(work, "run"), "--storage-driver", "vfs"}
 	registry := []string{"--signature-policy", policy, "--cert-dir", certs, "--creds", registrytest.User + ":" + registrytest.Password}
 	t.Cleanup(func() {
