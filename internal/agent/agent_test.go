@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -503,6 +504,167 @@ func TestBaselineNovelExec(t *testing.T) {
 	for _, a := range r.alerts("novel-exec", "main") {
 		if a.Details["executable"] != "/bin/date" || a.Workload != "Pod/batch" {
 			t.Errorf("novel-exec on %s (%s)", a.Details["executable"], a.Message)
+		}
+	}
+}
+
+// writeDir is a directory for containers to write in, outside the
+// temporary directories a baseline learns as a whole.
+func writeDir(t *testing.T) string {
+	t.Helper()
+	d, err := os.MkdirTemp("/run", "kubeward-baseline-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(d) })
+	return d
+}
+
+// reportWrites makes the programs report every file written below the
+// pods' cgroups (the containers' cgroups must exist), as the agent does
+// with --baselines.
+func reportWrites(t *testing.T, p *bpf.Probes) {
+	t.Helper()
+	root, err := bpf.CgroupRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := attrib.PodRoots(root)
+	if len(roots) == 0 {
+		t.Fatal("no kubepods cgroup")
+	}
+	if err := p.ReportWritesBelow(roots...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sentinel runs an exec with a marker in the container and waits until
+// the agent has seen it: the events before it have been judged.
+func (r *rig) sentinel(t *testing.T, c *agenttest.Container, mark string) {
+	t.Helper()
+	c.Run(t, "/bin/true "+mark)
+	r.wait(t, "the sentinel", func() bool {
+		return slices.ContainsFunc(r.seen, func(e event.Event) bool { return slices.Contains(e.Args, mark) })
+	})
+}
+
+// TestBaselineNovelFileWrite: the files a workload writes are learned
+// during its window, as patterns (a dated log file stands for the next
+// day's); past it, a file outside them alerts and a learned one does not.
+func TestBaselineNovelFileWrite(t *testing.T) {
+	agenttest.RequireBPF(t)
+	cl := kubetest.Start(t, kubetest.Options{})
+	cs := cl.Client()
+	const learn = 3 * time.Second
+	r, p := startRig(t, cs, func(_ context.Context, eng *rules.Engine) agent.Detector { return intent.NewBaselines(eng, learn) })
+	c := podWithContainers(t, cs, r, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "batch", Namespace: "jobs"}}, "main")["main"]
+	reportWrites(t, p)
+	dir := writeDir(t)
+	start := time.Now()
+	c.Run(t, fmt.Sprintf("mkdir -p %[1]s/logs && echo a >%[1]s/state && echo b >>%[1]s/logs/app-2026-12-07.log && echo c >/dev/null", dir))
+	r.wait(t, "the learned write", func() bool {
+		return slices.ContainsFunc(r.seen, func(e event.Event) bool { return e.Kind == event.Open && e.Path == dir+"/state" })
+	})
+	time.Sleep(time.Until(start.Add(learn + time.Second)))
+	c.Run(t, fmt.Sprintf("echo a >%[1]s/state && echo b >>%[1]s/logs/app-2026-12-08.log && echo c >%[1]s/dropped.sh", dir))
+	r.wait(t, "novel-file-write", func() bool { return len(r.alerts("novel-file-write", "main")) > 0 })
+	r.sentinel(t, c, "sentinel-files")
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, a := range r.alerts("novel-file-write", "main") {
+		if a.Details["path"] != dir+"/dropped.sh" || a.Workload != "Pod/batch" || len(a.MITRE) == 0 {
+			t.Errorf("novel-file-write on %s (%s)", a.Details["path"], a.Message)
+		}
+	}
+}
+
+// TestBaselineNovelPeer: the peers a workload connects to are learned as
+// the workloads the cluster watch names; past the window, a new peer
+// alerts, naming it, and a learned one does not.
+func TestBaselineNovelPeer(t *testing.T) {
+	agenttest.RequireBPF(t)
+	cl := kubetest.Start(t, kubetest.Options{})
+	cs := cl.Client()
+	const learn = 3 * time.Second
+	var pol *intent.Policies
+	r, _ := startRig(t, cs, func(ctx context.Context, eng *rules.Engine) agent.Detector {
+		pol = watchPolicies(ctx, t, cs, eng)
+		b := intent.NewBaselines(eng, learn)
+		b.Resolver = pol
+		return b
+	})
+	for name, ip := range map[string]string{"db": "10.244.1.2", "api": "10.244.1.3"} {
+		p := agenttest.Pod(t, cs, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "shop", Labels: map[string]string{"app": name}}}, node, name)
+		agenttest.Running(t, cs, p, map[string]string{name: strings.Repeat("0", 63) + name[:1]}, ip)
+	}
+	r.wait(t, "the watch to name api and db", func() bool {
+		a, okA := pol.Peer(netip.MustParseAddr("10.244.1.3"), time.Now())
+		d, okD := pol.Peer(netip.MustParseAddr("10.244.1.2"), time.Now())
+		return okA && okD && a.Workload == "Pod/api" && d.Workload == "Pod/db"
+	})
+	web := podWithContainers(t, cs, r, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "shop"}}, "web")["web"]
+	ns := agenttest.NewNetNS(t, "10.244.1.2", "10.244.1.3")
+	ns.Listen(t, "10.244.1.3:8080")
+	ns.Listen(t, "10.244.1.2:5432")
+	start := time.Now()
+	web.Run(t, ns.In("bash -c 'exec 3<>/dev/tcp/10.244.1.3/8080'"))
+	time.Sleep(time.Until(start.Add(learn + time.Second)))
+	web.Run(t, ns.In("bash -c 'exec 3<>/dev/tcp/10.244.1.3/8080; exec 4<>/dev/tcp/10.244.1.2/5432'"))
+	r.wait(t, "novel-peer", func() bool { return len(r.alerts("novel-peer", "web")) > 0 })
+	r.sentinel(t, web, "sentinel-peers")
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, a := range r.alerts("novel-peer", "web") {
+		if a.Details["peer"] != "shop/Pod/db" || a.Details["port"] != "5432" || a.Details["protocol"] != "TCP" || a.Workload != "Pod/web" {
+			t.Errorf("novel-peer %s %v", a.Message, a.Details)
+		}
+	}
+}
+
+// TestBaselineHandEdited: entries a person wrote into the baselines file
+// (a file, a directory, a CIDR on any port) are known to the agent; what
+// they do not cover still alerts.
+func TestBaselineHandEdited(t *testing.T) {
+	agenttest.RequireBPF(t)
+	cl := kubetest.Start(t, kubetest.Options{})
+	cs := cl.Client()
+	dir := writeDir(t)
+	file := filepath.Join(t.TempDir(), "baselines.json")
+	edited := fmt.Sprintf(`{"jobs/Pod/batch": {"since": "2026-01-01T00:00:00Z",
+		"executables": ["/bin/sh", "/bin/true", "/usr/bin/nsenter", "/usr/bin/bash", "/bin/bash"],
+		"files": [%q, %q],
+		"peers": [{"address": "10.244.2.0/24", "protocol": "TCP"}]}}`, dir+"/edited.log", dir+"/cache/")
+	if err := os.WriteFile(file, []byte(edited), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, p := startRig(t, cs, func(_ context.Context, eng *rules.Engine) agent.Detector {
+		b := intent.NewBaselines(eng, time.Hour)
+		if err := b.Load(file); err != nil {
+			t.Fatal(err)
+		}
+		return b
+	})
+	c := podWithContainers(t, cs, r, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "batch", Namespace: "jobs"}}, "main")["main"]
+	reportWrites(t, p)
+	ns := agenttest.NewNetNS(t, "10.244.2.7", "10.244.3.7")
+	ns.Listen(t, "10.244.2.7:9000")
+	ns.Listen(t, "10.244.3.7:9000")
+	c.Run(t, fmt.Sprintf("mkdir -p %[1]s/cache/x && echo a >%[1]s/edited.log && echo b >%[1]s/cache/x/y && echo c >%[1]s/other.log", dir))
+	c.Run(t, ns.In("bash -c 'exec 3<>/dev/tcp/10.244.2.7/9000; exec 4<>/dev/tcp/10.244.3.7/9000'"))
+	r.wait(t, "novel-file-write and novel-peer", func() bool {
+		return len(r.alerts("novel-file-write", "main")) > 0 && len(r.alerts("novel-peer", "main")) > 0
+	})
+	r.sentinel(t, c, "sentinel-edited")
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, a := range r.alerts("novel-file-write", "main") {
+		if a.Details["path"] != dir+"/other.log" {
+			t.Errorf("novel-file-write on %s, which the edited baseline covers", a.Details["path"])
+		}
+	}
+	for _, a := range r.alerts("novel-peer", "main") {
+		if a.Details["address"] != "10.244.3.7" {
+			t.Errorf("novel-peer on %s, which the edited baseline covers", a.Details["address"])
 		}
 	}
 }

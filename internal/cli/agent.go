@@ -167,6 +167,17 @@ Stops on SIGINT or SIGTERM. See docs/agent.md.`,
 				if err := bl.Load(baselines); err != nil {
 					return usageErr("--baselines: %v", err)
 				}
+				bl.Resolver = peers
+				// Files written are baselined from every open for
+				// writing below the pods' cgroups.
+				roots := attrib.PodRoots(cgroupRoot)
+				if len(roots) == 0 {
+					log.Warn("--baselines: no kubepods cgroup under the cgroup root; files written are not baselined", "cgroupRoot", cgroupRoot)
+				}
+				if err := probes.ReportWritesBelow(roots...); err != nil {
+					probes.Close()
+					return err
+				}
 				detectors = append(detectors, bl)
 				go func() {
 					// Baselines change slowly: saved every minute and at exit.
@@ -256,8 +267,8 @@ Stops on SIGINT or SIGTERM. See docs/agent.md.`,
 	fl.StringVar(&f.context, "context", "", "kubeconfig context")
 	fl.StringVar(&f.actionsLog, "actions-log", "", "file to append response actions to as JSON lines")
 	fl.IntVar(&ringSize, "ring-size", 8<<20, "bytes of the kernel's event ring buffer (a power of two); events that do not fit are counted as lost")
-	fl.StringVar(&baselines, "baselines", "", "file of per-workload baselines (JSON, editable): loaded at start, learned into, saved every minute and at exit; novel-exec runs only with it")
-	fl.DurationVar(&learn, "learn", 24*time.Hour, "how long each workload's baseline learns from its first exec")
+	fl.StringVar(&baselines, "baselines", "", "file of per-workload baselines of executables run, files written and peers contacted (JSON, editable): loaded at start, learned into, saved every minute and at exit; novel-exec, novel-file-write and novel-peer run only with it")
+	fl.DurationVar(&learn, "learn", 24*time.Hour, "how long each workload's baseline learns from the first thing it is seen doing")
 	fl.StringVar(&cgroupRoot, "cgroup-root", "", "the host's cgroup v2 mount (default: found in /proc/self/mountinfo; in a container, mount the host's and name it)")
 	fl.StringVar(&flowsFile, "flows", "", "append each distinct delivered flow of this node's pods to FILE as JSON lines (source and destination workloads, labels, port), the flow log kubeward netpol generate reads")
 	fl.BoolVar(&noIntent, "no-networkpolicy-intent", false, "do not watch pods, namespaces, Services and NetworkPolicies cluster-wide to judge delivered flows (networkpolicy-not-enforced)")

@@ -129,3 +129,20 @@ func (g *Cgroups) rescan() {
 		return nil
 	})
 }
+
+// PodRoots returns the ids of the cgroups the kubelet puts pods under
+// (kubepods.slice or kubepods at the root, or one level down in a
+// runtime's parent: /kubelet.slice/kubelet-kubepods.slice).
+func PodRoots(root string) []uint64 {
+	var ids []uint64
+	for _, pattern := range []string{"kubepods", "kubepods.slice", "*/kubepods", "*/*kubepods.slice"} {
+		dirs, _ := filepath.Glob(filepath.Join(root, pattern))
+		for _, d := range dirs {
+			var st syscall.Stat_t
+			if syscall.Stat(d, &st) == nil && st.Mode&syscall.S_IFMT == syscall.S_IFDIR {
+				ids = append(ids, st.Ino)
+			}
+		}
+	}
+	return ids
+}

@@ -101,6 +101,7 @@ const (
 	kubewardMapPending           = "pending"
 	kubewardMapPrefixes          = "prefixes"
 	kubewardMapScratch           = "scratch"
+	kubewardMapWriteRoots        = "write_roots"
 	kubewardProgEnterCapset      = "enter_capset"
 	kubewardProgEnterFinitModule = "enter_finit_module"
 	kubewardProgEnterInitModule  = "enter_init_module"
@@ -234,15 +235,16 @@ type kubewardProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type kubewardMapSpecs struct {
-	Allowed  *ebpf.MapSpec `ebpf:"allowed"`
-	Drops    *ebpf.MapSpec `ebpf:"drops"`
-	Events   *ebpf.MapSpec `ebpf:"events"`
-	Flows    *ebpf.MapSpec `ebpf:"flows"`
-	Guarded  *ebpf.MapSpec `ebpf:"guarded"`
-	Names    *ebpf.MapSpec `ebpf:"names"`
-	Pending  *ebpf.MapSpec `ebpf:"pending"`
-	Prefixes *ebpf.MapSpec `ebpf:"prefixes"`
-	Scratch  *ebpf.MapSpec `ebpf:"scratch"`
+	Allowed    *ebpf.MapSpec `ebpf:"allowed"`
+	Drops      *ebpf.MapSpec `ebpf:"drops"`
+	Events     *ebpf.MapSpec `ebpf:"events"`
+	Flows      *ebpf.MapSpec `ebpf:"flows"`
+	Guarded    *ebpf.MapSpec `ebpf:"guarded"`
+	Names      *ebpf.MapSpec `ebpf:"names"`
+	Pending    *ebpf.MapSpec `ebpf:"pending"`
+	Prefixes   *ebpf.MapSpec `ebpf:"prefixes"`
+	Scratch    *ebpf.MapSpec `ebpf:"scratch"`
+	WriteRoots *ebpf.MapSpec `ebpf:"write_roots"`
 }
 
 // kubewardVariableSpecs contains global variables before they are loaded into the kernel.
@@ -274,15 +276,16 @@ func (o *kubewardObjects) Close() error {
 //
 // It can be passed to loadKubewardObjects or ebpf.CollectionSpec.LoadAndAssign.
 type kubewardMaps struct {
-	Allowed  *ebpf.Map `ebpf:"allowed"`
-	Drops    *ebpf.Map `ebpf:"drops"`
-	Events   *ebpf.Map `ebpf:"events"`
-	Flows    *ebpf.Map `ebpf:"flows"`
-	Guarded  *ebpf.Map `ebpf:"guarded"`
-	Names    *ebpf.Map `ebpf:"names"`
-	Pending  *ebpf.Map `ebpf:"pending"`
-	Prefixes *ebpf.Map `ebpf:"prefixes"`
-	Scratch  *ebpf.Map `ebpf:"scratch"`
+	Allowed    *ebpf.Map `ebpf:"allowed"`
+	Drops      *ebpf.Map `ebpf:"drops"`
+	Events     *ebpf.Map `ebpf:"events"`
+	Flows      *ebpf.Map `ebpf:"flows"`
+	Guarded    *ebpf.Map `ebpf:"guarded"`
+	Names      *ebpf.Map `ebpf:"names"`
+	Pending    *ebpf.Map `ebpf:"pending"`
+	Prefixes   *ebpf.Map `ebpf:"prefixes"`
+	Scratch    *ebpf.Map `ebpf:"scratch"`
+	WriteRoots *ebpf.Map `ebpf:"write_roots"`
 }
 
 func (m *kubewardMaps) Close() error {
@@ -296,6 +299,7 @@ func (m *kubewardMaps) Close() error {
 		m.Pending,
 		m.Prefixes,
 		m.Scratch,
+		m.WriteRoots,
 	)
 }
 

@@ -129,3 +129,16 @@ func (p *Probes) Allow(policy uint32, file string) error {
 	}
 	return nil
 }
+
+// ReportWritesBelow makes the open programs report every regular file
+// opened for writing by a process in one of these cgroups (v2 ids) or
+// below them (pods' parent cgroups: the baselines of files written),
+// with class 0 unless the path is sensitive. At most 64.
+func (p *Probes) ReportWritesBelow(cgroups ...uint64) error {
+	for _, id := range cgroups {
+		if err := p.maps.WriteRoots.Put(id, uint8(1)); err != nil {
+			return fmt.Errorf("reporting writes below cgroup %d: %w", id, err)
+		}
+	}
+	return nil
+}

@@ -32,3 +32,32 @@ func novelExec() Rule {
 		Fix:   "if the change is expected (a new release), reset or edit the workload's baseline; otherwise investigate the pod",
 	}}
 }
+
+// novelFileWrite is judged by internal/agent/intent: it reads opens for
+// writing of regular files (every one in a pod while baselines run) and
+// the workload's learned baseline of files written (paths normalised
+// into patterns). It fires on a file written outside them.
+func novelFileWrite() Rule {
+	return Rule{Meta: detect.Meta{
+		ID: "novel-file-write", Title: "File the workload never wrote while learning", Severity: check.Medium,
+		MITRE: []detect.Technique{tStoredData, tIngressTool},
+		Fires: "a workload past its learning window opens for writing a file outside its baseline of files written",
+		Reads: []string{"open.path", "open.write", "baseline"},
+		Fix:   "if the change is expected (a new release, a new data directory), edit the workload's files in the baselines file or let it learn again; otherwise investigate the pod",
+	}}
+}
+
+// novelPeer is judged by internal/agent/intent: it reads outbound
+// connections (TCP connection attempts, UDP datagrams sent), the peer as
+// the cluster watch names it (a workload, a Service) or its address, and
+// the workload's learned baseline of peers. It fires on a peer, port or
+// protocol outside them.
+func novelPeer() Rule {
+	return Rule{Meta: detect.Meta{
+		ID: "novel-peer", Title: "Connection to a peer the workload never contacted while learning", Severity: check.Medium,
+		MITRE: []detect.Technique{tAppProtocol, tExfilC2},
+		Fires: "a workload past its learning window connects to a workload, Service or address, on a port and protocol, outside its baseline of peers",
+		Reads: []string{"connect.attempt", "connect.peer", "pods", "services", "baseline"},
+		Fix:   "if the peer is expected, add it to the workload's peers in the baselines file (an address may be a CIDR, port 0 any port); otherwise investigate the pod and consider a NetworkPolicy that denies the egress",
+	}}
+}

@@ -23,4 +23,7 @@ var (
 	tUserExecution    = detect.Technique{ID: "T1204.003", Name: "User Execution: Malicious Image"}
 	tBoundaryBridging = detect.Technique{ID: "T1599", Name: "Network Boundary Bridging"}
 	tLateralTool      = detect.Technique{ID: "T1570", Name: "Lateral Tool Transfer"}
+	tStoredData       = detect.Technique{ID: "T1565.001", Name: "Data Manipulation: Stored Data Manipulation"}
+	tAppProtocol      = detect.Technique{ID: "T1071", Name: "Application Layer Protocol"}
+	tExfilC2          = detect.Technique{ID: "T1041", Name: "Exfiltration Over C2 Channel"}
 )

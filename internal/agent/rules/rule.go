@@ -58,6 +58,8 @@ func Rules() []Rule {
 		execDenied(),
 		networkPolicyNotEnforced(),
 		novelExec(),
+		novelFileWrite(),
+		novelPeer(),
 	}
 }
 

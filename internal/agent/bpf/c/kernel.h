@@ -83,6 +83,7 @@ struct task_struct {
 	struct files_struct *files;
 	struct nsproxy *nsproxy;
 	struct fs_struct *fs;
+	struct css_set *cgroups;
 	char comm[16];
 };
 
@@ -92,7 +93,17 @@ struct linux_binprm {
 };
 
 struct kernfs_node { __u64 id; };
-struct cgroup { struct kernfs_node *kn; };
+struct cgroup;
+struct cgroup_subsys_state {
+	struct cgroup *cgroup;
+	struct cgroup_subsys_state *parent;
+};
+struct cgroup {
+	struct cgroup_subsys_state self;
+	struct kernfs_node *kn;
+};
+/* The process's cgroups; dfl_cgrp is its cgroup v2. */
+struct css_set { struct cgroup *dfl_cgrp; };
 struct sock_cgroup_data { struct cgroup *cgroup; };
 
 struct in6_addr { union { __u8 u6_addr8[16]; } in6_u; };

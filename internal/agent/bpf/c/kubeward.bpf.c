@@ -33,6 +33,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define SOCK_DGRAM 2
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
+#define S_IFREG 0100000
 #define FMODE_WRITE 0x2
 #define EPERM 1
 
@@ -164,6 +165,17 @@ struct {
 	__type(key, struct name_key);
 	__type(value, __u8);
 } names SEC(".maps");
+
+/* Cgroups (v2 ids) below which every regular file opened for writing is
+ * reported, unclassified (ret 0): the pods' parent cgroups, for the
+ * baselines of files written. Empty: only writes under a sensitive prefix
+ * are reported. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u64);
+	__type(value, __u8);
+} write_roots SEC(".maps");
 
 /* A syscall between its entry and its exit. */
 struct pending {
@@ -452,9 +464,35 @@ static __always_inline __u32 classify(const char *path)
 	return c ? *c : 0;
 }
 
+/* WRITE_ROOT_DEPTH bounds how far up the cgroup tree under_write_root
+ * looks: kubepods.slice/kubepods-<qos>.slice/<pod>.slice/<container> is
+ * four levels, and runtimes nest the kubelet's tree one or two deeper. */
+#define WRITE_ROOT_DEPTH 8
+
+/* under_write_root reports whether the current process's cgroup v2 is in
+ * write_roots or below one. */
+static __always_inline int under_write_root(void)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct cgroup *cg = BPF_CORE_READ(t, cgroups, dfl_cgrp);
+	int found = 0;
+
+#pragma unroll
+	for (int i = 0; i < WRITE_ROOT_DEPTH; i++) {
+		if (cg && !found) {
+			__u64 id = BPF_CORE_READ(cg, kn, id);
+			found = bpf_map_lookup_elem(&write_roots, &id) != 0;
+			cg = BPF_CORE_READ(cg, self.parent, cgroup);
+		}
+	}
+	return found;
+}
+
 /* Opens of files with a listed name (or under a listed directory, one or
  * two levels down) and every open for writing are resolved to a path and
- * classified; the ones in a class are reported. They are seen at the exit
+ * classified; the ones in a class are reported, and so are opens for
+ * writing of regular files by processes below a write root (class 0:
+ * the baselines of files written). They are seen at the exit
  * of the open syscalls, from the file the new descriptor holds, so the
  * path is the one the kernel resolved (symlinks followed, relative to the
  * process's root), not the one the process gave. */
@@ -486,7 +524,7 @@ static __always_inline int on_open_exit(struct sys_exit_ctx *ctx)
 	if (file_path(file, path) <= 0)
 		return 0;
 	__u32 class = classify(path);
-	if (!class)
+	if (!class && (!(mode & FMODE_WRITE) || (BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFREG || !under_write_root()))
 		return 0;
 	struct small_event *e = reserve(sizeof(*e), KIND_OPEN);
 	if (!e)
