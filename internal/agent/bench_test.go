@@ -3,14 +3,20 @@ package agent_test
 import (
 	"context"
 	"net"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
+	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/kubeward/kubeward/internal/agent"
 	"github.com/kubeward/kubeward/internal/agent/agenttest"
 	"github.com/kubeward/kubeward/internal/agent/attrib"
 	"github.com/kubeward/kubeward/internal/agent/bpf"
+	"github.com/kubeward/kubeward/internal/agent/intent"
 	"github.com/kubeward/kubeward/internal/agent/rules"
 	"github.com/kubeward/kubeward/internal/audit/detect"
 )
@@ -23,15 +29,56 @@ func BenchmarkOverhead(b *testing.B) {
 	for _, w := range []struct {
 		name string
 		loop func(b *testing.B)
-	}{{"exec", execLoop}, {"connect", connectLoop}} {
+	}{{"exec", execLoop}, {"connect", connectLoop}, {"open-write", openWriteLoop}} {
 		b.Run(w.name+"/without", w.loop)
 		b.Run(w.name+"/with-agent", func(b *testing.B) {
-			stop := runAgent(b)
+			stop := runAgent(b, false)
 			w.loop(b)
 			b.StopTimer()
 			stop()
 		})
+		if w.name == "open-write" {
+			// With --baselines: every file written below a pod's cgroup
+			// is reported and learned; here the benchmark's own cgroup
+			// stands for the pods'.
+			b.Run(w.name+"/with-agent-baselines", func(b *testing.B) {
+				stop := runAgent(b, true)
+				w.loop(b)
+				b.StopTimer()
+				stop()
+			})
+		}
 	}
+}
+
+func openWriteLoop(b *testing.B) {
+	name := filepath.Join(b.TempDir(), "f")
+	for b.Loop() {
+		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+		if err != nil {
+			b.Fatal(err)
+		}
+		f.Close()
+	}
+}
+
+// ownCgroup is the id of the cgroup v2 the test process runs in.
+func ownCgroup(b *testing.B, root string) uint64 {
+	data, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if rest, ok := strings.CutPrefix(line, "0::"); ok {
+			var st syscall.Stat_t
+			if err := syscall.Stat(filepath.Join(root, rest), &st); err != nil {
+				b.Fatal(err)
+			}
+			return st.Ino
+		}
+	}
+	b.Fatal("no cgroup v2 in /proc/self/cgroup")
+	return 0
 }
 
 func execLoop(b *testing.B) {
@@ -68,8 +115,9 @@ func connectLoop(b *testing.B) {
 }
 
 // runAgent starts an agent on the real programs and returns its stop;
-// it reports the events it lost and its heap.
-func runAgent(b *testing.B) func() {
+// it reports the events it lost and its heap. With baselines, the
+// process's own cgroup is a write root and a baselines detector runs.
+func runAgent(b *testing.B, baselines bool) func() {
 	p := agenttest.Load(b, bpf.Options{})
 	root, err := bpf.CgroupRoot()
 	if err != nil {
@@ -79,8 +127,15 @@ func runAgent(b *testing.B) func() {
 	if err != nil {
 		b.Fatal(err)
 	}
+	dets := []agent.Detector{eng}
+	if baselines {
+		if err := p.ReportWritesBelow(ownCgroup(b, root)); err != nil {
+			b.Fatal(err)
+		}
+		dets = append(dets, intent.NewBaselines(eng, time.Hour))
+	}
 	a, err := agent.New(p, &attrib.Attributor{Cgroups: attrib.NewCgroups(root)},
-		agent.Options{Detectors: []agent.Detector{eng}, Consumers: []func([]detect.Alert){func([]detect.Alert) {}}})
+		agent.Options{Detectors: dets, Consumers: []func([]detect.Alert){func([]detect.Alert) {}}})
 	if err != nil {
 		b.Fatal(err)
 	}

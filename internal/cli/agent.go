@@ -1,14 +1,19 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
@@ -51,6 +56,8 @@ rules (kubeward agent rules), and alerts go to the audit commands' sinks:
 JSON lines (-o json[=FILE]), a webhook, Prometheus metrics, quarantine.
 --flows FILE also records each distinct delivered flow of the node's pods: the
 flow log kubeward netpol generate turns into least-privilege policies.
+--baselines FILE learns what each workload runs, writes and connects to, then
+alerts on what is new (kubeward agent baselines FILE shows and checks it).
 
 Needs Linux with BTF (/sys/kernel/btf/vmlinux), tracefs, cgroup v2, and
 CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN (the UDP cgroup hooks), CAP_SYS_RESOURCE
@@ -161,7 +168,10 @@ Stops on SIGINT or SIGTERM. See docs/agent.md.`,
 				}
 				detectors = append(detectors, flowlog.New(fw, peers, node, log))
 			}
-			var bl *intent.Baselines
+			var (
+				bl         *intent.Baselines
+				writeRoots []uint64
+			)
 			if baselines != "" {
 				bl = intent.NewBaselines(eng, learn)
 				if err := bl.Load(baselines); err != nil {
@@ -170,13 +180,8 @@ Stops on SIGINT or SIGTERM. See docs/agent.md.`,
 				bl.Resolver = peers
 				// Files written are baselined from every open for
 				// writing below the pods' cgroups.
-				roots := attrib.PodRoots(cgroupRoot)
-				if len(roots) == 0 {
+				if writeRoots = attrib.PodRoots(cgroupRoot); len(writeRoots) == 0 {
 					log.Warn("--baselines: no kubepods cgroup under the cgroup root; files written are not baselined", "cgroupRoot", cgroupRoot)
-				}
-				if err := probes.ReportWritesBelow(roots...); err != nil {
-					probes.Close()
-					return err
 				}
 				detectors = append(detectors, bl)
 				go func() {
@@ -214,6 +219,10 @@ Stops on SIGINT or SIGTERM. See docs/agent.md.`,
 				return err
 			}
 			if err := probes.SetSensitivePaths(paths); err != nil {
+				probes.Close()
+				return err
+			}
+			if err := probes.ReportWritesBelow(writeRoots...); err != nil {
 				probes.Close()
 				return err
 			}
@@ -273,13 +282,98 @@ Stops on SIGINT or SIGTERM. See docs/agent.md.`,
 	fl.StringVar(&flowsFile, "flows", "", "append each distinct delivered flow of this node's pods to FILE as JSON lines (source and destination workloads, labels, port), the flow log kubeward netpol generate reads")
 	fl.BoolVar(&noIntent, "no-networkpolicy-intent", false, "do not watch pods, namespaces, Services and NetworkPolicies cluster-wide to judge delivered flows (networkpolicy-not-enforced)")
 	mf.register(fl, true)
-	cmd.AddCommand(newAgentRulesCmd(s))
+	cmd.AddCommand(newAgentRulesCmd(s), newAgentBaselinesCmd(s))
 	return cmd
 }
 
 // syncTimeout bounds how long the agent waits for the cluster watches'
 // first lists before it watches the kernel anyway.
 const syncTimeout = time.Minute
+
+func newAgentBaselinesCmd(s Streams) *cobra.Command {
+	var (
+		out   outputFlag
+		learn time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "baselines FILE",
+		Short: "Show and check the node agent's baselines file",
+		Long: `Reads a baselines file as the agent loads it at start (a misspelt field,
+a malformed pattern or peer is an error, exit 2) and shows, per workload, when
+it learns until and the executables, files and peers it learned or was given.
+Check a hand-edited file with it before restarting the agent.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := out.parse("table"); err != nil {
+				return err
+			}
+			bls, err := intent.ReadBaselines(args[0])
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			if bls == nil {
+				return usageErr("baselines %s: no such file", args[0])
+			}
+			if len(bls) == 0 {
+				return usageErr("baselines %s: no workload", args[0])
+			}
+			return out.write(s, func(format string, w io.Writer) error {
+				if format == "json" {
+					return writeJSON(w, bls)
+				}
+				return baselineTable(w, bls, learn, time.Now())
+			})
+		},
+	}
+	out.register(cmd, []string{"table", "json"}, "table", "")
+	cmd.Flags().DurationVar(&learn, "learn", 24*time.Hour, "the agent's --learn: how long each workload learns")
+	return cmd
+}
+
+// printable quotes a string holding control or other unprintable
+// characters: paths are learned from what containers write, and a name
+// with terminal escapes must not reach the terminal as such.
+func printable(s string) string {
+	if strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+		return strconv.Quote(s)
+	}
+	return s
+}
+
+// baselineTable shows baselines for people: one block per workload.
+func baselineTable(w io.Writer, bls map[string]*intent.Baseline, learn time.Duration, now time.Time) error {
+	keys := make([]string, 0, len(bls))
+	for k := range bls {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	bw := bufio.NewWriter(w)
+	for _, k := range keys {
+		b := bls[k]
+		until := b.Since.Add(learn)
+		state := "learned"
+		if now.Before(until) {
+			state = "learning"
+		}
+		fmt.Fprintf(bw, "%s  %s %s to %s\n", printable(k), state, b.Since.UTC().Format(time.RFC3339), until.UTC().Format(time.RFC3339))
+		peers := make([]string, len(b.Peers))
+		for i := range b.Peers {
+			peers[i] = b.Peers[i].String()
+		}
+		for _, l := range []struct {
+			what  string
+			items []string
+		}{{"executables", b.Executables}, {"files", b.Files}, {"peers", peers}} {
+			items := slices.Clone(l.items)
+			sort.Strings(items)
+			for i := range items {
+				items[i] = printable(items[i])
+			}
+			fmt.Fprintf(bw, "  %s (%d): %s\n", l.what, len(items), strings.Join(items, ", "))
+		}
+	}
+	return bw.Flush()
+}
 
 func newAgentRulesCmd(s Streams) *cobra.Command {
 	return newRulesCmd(s, "List the node agent's detection rules", func() []detect.Meta {

@@ -125,3 +125,45 @@ func readAlerts(t *testing.T, path string) map[string]detect.Alert {
 	}
 	return out
 }
+
+// TestAgentBaselinesCommand: kubeward agent baselines shows a baselines
+// file per workload and refuses one the agent would refuse.
+func TestAgentBaselinesCommand(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.json")
+	if err := os.WriteFile(good, []byte(`{"shop/Deployment/web": {"since": "2026-12-07T08:00:00Z", "executables": ["/usr/bin/web"],
+		"files": ["/var/log/web/*.log", "/tmp/", "/x/\u001bc"],
+		"peers": [{"workload": "shop/Deployment/db", "port": 5432, "protocol": "TCP"}, {"address": "10.0.0.0/8", "protocol": "UDP"}]}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := runCLI(t, "agent", "baselines", "--learn", "1h", good)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{
+		"shop/Deployment/web  learned 2026-12-07T08:00:00Z to 2026-12-07T09:00:00Z",
+		"files (3): /tmp/, /var/log/web/*.log, \"/x/\\x1bc\"",
+		"peers (2): 10.0.0.0/8 UDP/*, shop/Deployment/db TCP/5432",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "\x1b") {
+		t.Error("a control character reached the terminal")
+	}
+	code, out, _ = runCLI(t, "agent", "baselines", "-o", "json", good)
+	var back map[string]map[string]any
+	if err := json.Unmarshal([]byte(out), &back); code != 0 || err != nil || back["shop/Deployment/web"]["files"] == nil {
+		t.Errorf("json: exit %d, %v\n%s", code, err, out)
+	}
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte(`{"shop/Deployment/web": {"since": "2026-12-07T08:00:00Z", "peers": [{"adress": "10.0.0.1", "protocol": "TCP"}]}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range []string{bad, filepath.Join(dir, "missing.json")} {
+		if code, _, stderr := runCLI(t, "agent", "baselines", file); code != ExitError || stderr == "" {
+			t.Errorf("%s: exit %d, %s", file, code, stderr)
+		}
+	}
+}

@@ -3,11 +3,14 @@ package intent
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"os"
+	"io/fs"
+	"net/netip"
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,6 +19,7 @@ import (
 	"github.com/kubeward/kubeward/internal/agent/rules"
 	"github.com/kubeward/kubeward/internal/audit/detect"
 	"github.com/kubeward/kubeward/internal/audit/source"
+	kwsource "github.com/kubeward/kubeward/internal/source"
 )
 
 // Baselines learn what each workload does during a window from the first
@@ -37,7 +41,21 @@ type Baselines struct {
 	Resolver flowlog.Resolver
 
 	mu sync.Mutex
-	w  map[string]*Baseline
+	w  map[workloadKey]*Baseline
+}
+
+// workloadKey is a workload as events name it; the file names it
+// namespace/Kind/name.
+type workloadKey struct{ namespace, workload string }
+
+func (k workloadKey) String() string { return k.namespace + "/" + k.workload }
+
+func parseWorkloadKey(s string) (workloadKey, error) {
+	ns, wl, _ := strings.Cut(s, "/")
+	if ns == "" || strings.Count(wl, "/") != 1 {
+		return workloadKey{}, fmt.Errorf("workload %q: namespace/Kind/name", s)
+	}
+	return workloadKey{ns, wl}, nil
 }
 
 // Baseline is one workload's. Files are paths or patterns (see
@@ -53,15 +71,25 @@ type Baseline struct {
 	exes        map[string]bool
 	files       fileSet
 	peers       map[Peer]bool
+	// recent holds connections judged known in the minute since
+	// recentSince: a repeat skips naming the peer (pod addresses are
+	// reused, so no longer than that).
+	recent      map[recentPeer]bool
+	recentSince time.Time
+}
+
+type recentPeer struct {
+	addr  netip.Addr
+	port  uint16
+	proto uint16
 }
 
 // NewBaselines starts with no baseline.
 func NewBaselines(eng *rules.Engine, learn time.Duration) *Baselines {
-	return &Baselines{rules: eng, Learn: learn, MaxEntries: 256, MaxWorkloads: 10_000, w: map[string]*Baseline{}}
+	return &Baselines{rules: eng, Learn: learn, MaxEntries: 256, MaxWorkloads: 10_000, w: map[workloadKey]*Baseline{}}
 }
 
-// key names a workload as namespace/kind/name.
-func key(p *event.Pod) string { return p.Namespace + "/" + p.Workload }
+func key(p *event.Pod) workloadKey { return workloadKey{p.Namespace, p.Workload} }
 
 // Observe learns or judges an exec, an open for writing or an outbound
 // connection of a pod.
@@ -108,69 +136,93 @@ func (b *Baselines) workload(e *event.Event) (*Baseline, bool) {
 	return bl, e.Time.Before(bl.Since.Add(b.Learn))
 }
 
-func (b *Baselines) exec(e *event.Event, dst []detect.Alert) []detect.Alert {
+// judge learns what e did into its workload's baseline while it learns
+// (known: the baseline holds it; size: the set's; learn: add it), and
+// reports whether it is novel: outside the baseline past the window, or
+// past the set's bound, with the set's size and the baseline's start.
+func (b *Baselines) judge(e *event.Event, known func(*Baseline) bool, size func(*Baseline) int, learn func(*Baseline)) (novel bool, n int, since time.Time) {
 	b.mu.Lock()
+	defer b.mu.Unlock()
 	bl, learning := b.workload(e)
-	if bl == nil || bl.exes[e.Path] {
-		b.mu.Unlock()
+	if bl == nil || known(bl) {
+		return false, 0, since
+	}
+	if learning && size(bl) < b.MaxEntries {
+		learn(bl)
+		return false, 0, since
+	}
+	return true, size(bl), bl.Since
+}
+
+// alert reports a novel behaviour: the workload did what, outside a
+// baseline of n of what.
+func (b *Baselines) alert(rule string, e *event.Event, did string, n int, of string, since time.Time, details map[string]string, dst []detect.Alert) []detect.Alert {
+	k := key(e.Pod).String()
+	details["baseline"] = k
+	h := &detect.Hit{Message: fmt.Sprintf("%s %s, outside its baseline of %d %s learned since %s", k, did, n, of, since.UTC().Format(time.RFC3339)), Details: details}
+	return b.rules.Emit(rule, h, e, dst)
+}
+
+func (b *Baselines) exec(e *event.Event, dst []detect.Alert) []detect.Alert {
+	novel, n, since := b.judge(e,
+		func(bl *Baseline) bool { return bl.exes[e.Path] },
+		func(bl *Baseline) int { return len(bl.Executables) },
+		func(bl *Baseline) {
+			bl.exes[e.Path] = true
+			bl.Executables = append(bl.Executables, e.Path)
+		})
+	if !novel {
 		return dst
 	}
-	if learning && len(bl.Executables) < b.MaxEntries {
-		bl.exes[e.Path] = true
-		bl.Executables = append(bl.Executables, e.Path)
-		b.mu.Unlock()
-		return dst
-	}
-	n, since := len(bl.Executables), bl.Since
-	b.mu.Unlock()
-	k := key(e.Pod)
-	h := &detect.Hit{Message: fmt.Sprintf("%s ran %s, not in its baseline of %d executables learned since %s", k, e.Path, n, since.UTC().Format(time.RFC3339)),
-		Details: map[string]string{"executable": e.Path, "baseline": k}}
-	return b.rules.Emit("novel-exec", h, e, dst)
+	return b.alert("novel-exec", e, "ran "+e.Path, n, "executables", since, map[string]string{"executable": e.Path}, dst)
 }
 
 func (b *Baselines) file(e *event.Event, dst []detect.Alert) []detect.Alert {
-	b.mu.Lock()
-	bl, learning := b.workload(e)
-	if bl == nil || bl.files.match(e.Path) {
-		b.mu.Unlock()
+	novel, n, since := b.judge(e,
+		func(bl *Baseline) bool { return bl.files.match(e.Path) },
+		func(bl *Baseline) int { return len(bl.Files) },
+		func(bl *Baseline) { bl.Files = bl.files.learn(bl.Files, NormalizePath(e.Path)) })
+	if !novel {
 		return dst
 	}
-	if learning && len(bl.Files) < b.MaxEntries {
-		bl.Files = bl.files.learn(bl.Files, NormalizePath(e.Path))
-		b.mu.Unlock()
-		return dst
-	}
-	n, since := len(bl.Files), bl.Since
-	b.mu.Unlock()
-	k := key(e.Pod)
-	h := &detect.Hit{Message: fmt.Sprintf("%s wrote %s, outside its baseline of %d files learned since %s", k, e.Path, n, since.UTC().Format(time.RFC3339)),
-		Details: map[string]string{"path": e.Path, "pattern": NormalizePath(e.Path), "baseline": k}}
-	return b.rules.Emit("novel-file-write", h, e, dst)
+	return b.alert("novel-file-write", e, "wrote "+e.Path, n, "files", since, map[string]string{"path": e.Path, "pattern": NormalizePath(e.Path)}, dst)
 }
 
 func (b *Baselines) peer(e *event.Event, dst []detect.Alert) []detect.Alert {
-	o := b.observe(e)
+	r := recentPeer{e.Remote.Unmap(), e.RemotePort, e.Proto}
 	b.mu.Lock()
-	bl, learning := b.workload(e)
-	if bl == nil || bl.knows(&o) {
+	bl := b.w[key(e.Pod)]
+	if bl != nil && e.Time.Sub(bl.recentSince) > time.Minute {
+		clear(bl.recent)
+		bl.recentSince = e.Time
+	}
+	if bl != nil && bl.recent[r] {
 		b.mu.Unlock()
 		return dst
 	}
-	if learning && len(bl.Peers) < b.MaxEntries {
-		p := o.entry()
-		bl.peers[p] = true
-		bl.Peers = append(bl.Peers, p)
-		b.mu.Unlock()
-		return dst
-	}
-	n, since := len(bl.Peers), bl.Since
 	b.mu.Unlock()
-	k := key(e.Pod)
+	o := b.observe(e)
 	p := o.entry()
-	h := &detect.Hit{Message: fmt.Sprintf("%s connected to %s, outside its baseline of %d peers learned since %s", k, p.String(), n, since.UTC().Format(time.RFC3339)),
-		Details: map[string]string{"peer": p.name(), "address": o.addr.String(), "port": strconv.Itoa(int(o.port)), "protocol": o.proto, "baseline": k}}
-	return b.rules.Emit("novel-peer", h, e, dst)
+	novel, n, since := b.judge(e,
+		func(bl *Baseline) bool {
+			if !bl.knows(&o, p) {
+				return false
+			}
+			if len(bl.recent) < maxRecent {
+				bl.recent[r] = true
+			}
+			return true
+		},
+		func(bl *Baseline) int { return len(bl.Peers) },
+		func(bl *Baseline) {
+			bl.peers[p] = true
+			bl.Peers = append(bl.Peers, p)
+		})
+	if !novel {
+		return dst
+	}
+	return b.alert("novel-peer", e, "connected to "+p.String(), n, "peers", since,
+		map[string]string{"peer": p.name(), "address": o.addr.String(), "port": strconv.Itoa(int(o.port)), "protocol": o.proto}, dst)
 }
 
 // index builds the lookups of a baseline's lists.
@@ -183,6 +235,7 @@ func (bl *Baseline) index() {
 	for _, f := range bl.Files {
 		bl.files.add(f)
 	}
+	bl.recent = map[recentPeer]bool{}
 	bl.peers = map[Peer]bool{}
 	for _, p := range bl.Peers {
 		bl.peers[p] = true
@@ -195,7 +248,7 @@ func (b *Baselines) Save(path string) error {
 	b.mu.Lock()
 	out := make(map[string]Baseline, len(b.w))
 	for k, v := range b.w {
-		out[k] = Baseline{Since: v.Since, Executables: sorted(v.Executables), Files: sorted(v.Files), Peers: sortedPeers(v.Peers)}
+		out[k.String()] = Baseline{Since: v.Since, Executables: sorted(v.Executables), Files: sorted(v.Files), Peers: sortedPeers(v.Peers)}
 	}
 	b.mu.Unlock()
 	data, err := json.MarshalIndent(out, "", "  ")
@@ -237,18 +290,26 @@ func (b *Baselines) Load(path string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for k, v := range in {
-		b.w[k] = v
+		wk, _ := parseWorkloadKey(k)
+		b.w[wk] = v
 	}
 	return nil
 }
+
+// maxRecent bounds a baseline's memory of connections judged known.
+const maxRecent = 1024
+
+// maxBaselinesBytes bounds the file: 10,000 workloads of a few dozen
+// entries each are a few megabytes.
+const maxBaselinesBytes = 128 << 20
 
 // ReadBaselines reads and checks a baselines file (nil, nil when it does
 // not exist). The file is edited by hand: a misspelt field, a relative or
 // malformed path pattern, or a peer that names no one is an error, not an
 // entry silently forgotten.
 func ReadBaselines(path string) (map[string]*Baseline, error) {
-	data, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
+	data, err := kwsource.ReadFile(path, maxBaselinesBytes)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
@@ -264,6 +325,9 @@ func ReadBaselines(path string) (map[string]*Baseline, error) {
 		if v == nil {
 			delete(in, k)
 			continue
+		}
+		if _, err := parseWorkloadKey(k); err != nil {
+			return nil, fmt.Errorf("baselines %s: %w", path, err)
 		}
 		if err := v.validate(); err != nil {
 			return nil, fmt.Errorf("baselines %s: %s: %w", path, k, err)

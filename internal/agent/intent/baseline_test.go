@@ -1,7 +1,9 @@
 package intent
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/netip"
 	"os"
 	"path"
@@ -212,6 +214,7 @@ func TestBaselineFileFormat(t *testing.T) {
 		"port out of range":   `{"w/Pod/x": {"since": "2026-01-01T00:00:00Z", "peers": [{"address": "10.0.0.1", "port": 70000, "protocol": "TCP"}]}}`,
 		"workload not keyed":  `{"w/Pod/x": {"since": "2026-01-01T00:00:00Z", "peers": [{"workload": "Deployment/db", "protocol": "TCP"}]}}`,
 		"relative file":       `{"w/Pod/x": {"since": "2026-01-01T00:00:00Z", "files": ["var/log/x"]}}`,
+		"workload key":        `{"web": {"since": "2026-01-01T00:00:00Z"}}`,
 		"bad glob":            `{"w/Pod/x": {"since": "2026-01-01T00:00:00Z", "files": ["/var/log/[x"]}}`,
 	} {
 		if err := os.WriteFile(file, []byte(bad), 0o600); err != nil {
@@ -236,5 +239,84 @@ func TestBaselineMisspeltField(t *testing.T) {
 	}
 	if err := NewBaselines(eng, time.Hour).Load(file); err == nil || !strings.Contains(err.Error(), `"executable"`) {
 		t.Errorf("misspelt field: %v", err)
+	}
+}
+
+// FuzzReadBaselines: any file either fails to load or loads into
+// baselines that save and read back the same.
+func FuzzReadBaselines(f *testing.F) {
+	f.Add(`{"shop/Deployment/web": {"since": "2026-12-07T08:00:00Z", "executables": ["/usr/bin/web"], "files": ["/tmp/", "/var/log/web/*.log"], "peers": [{"workload": "shop/Deployment/db", "port": 5432, "protocol": "TCP"}, {"address": "10.0.0.0/8", "protocol": "UDP"}]}}`)
+	f.Add(`{"a/Pod/b": null}`)
+	f.Add(`{"a/Pod/b": {"since": "x"}}`)
+	f.Add(`{"a/Pod/b": {"files": ["/[a"]}}`)
+	f.Add(`[]`)
+	eng, err := rules.NewEngine(rules.DefaultOptions())
+	if err != nil {
+		f.Fatal(err)
+	}
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data string) {
+		in := filepath.Join(dir, "in.json")
+		if err := os.WriteFile(in, []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		b := NewBaselines(eng, time.Hour)
+		if b.Load(in) != nil {
+			return
+		}
+		out := filepath.Join(dir, "out.json")
+		if err := b.Save(out); err != nil {
+			t.Fatal(err)
+		}
+		first, _ := os.ReadFile(out)
+		b2 := NewBaselines(eng, time.Hour)
+		if err := b2.Load(out); err != nil {
+			t.Fatalf("saved baselines do not load: %v\n%s", err, first)
+		}
+		if err := b2.Save(out); err != nil {
+			t.Fatal(err)
+		}
+		if second, _ := os.ReadFile(out); !bytes.Equal(first, second) {
+			t.Fatalf("not stable:\n%s\n%s", first, second)
+		}
+	})
+}
+
+// BenchmarkBaselineObserve: the cost per event of a workload past its
+// window, against the exec path that was there first (docs/PERFORMANCE.md).
+// The baseline holds 64 learned files (some of them patterns) and 32 peers.
+func BenchmarkBaselineObserve(b *testing.B) {
+	eng, err := rules.NewEngine(rules.DefaultOptions())
+	if err != nil {
+		b.Fatal(err)
+	}
+	t0 := time.Now()
+	pod := &event.Pod{Namespace: "shop", Name: "web-1", Workload: "Deployment/web"}
+	bl := NewBaselines(eng, time.Hour)
+	for i := range 64 {
+		bl.Observe(&event.Event{Kind: event.Open, Flags: event.FlagWrite, Time: t0, Path: fmt.Sprintf("/var/lib/web/d%c/file-%d.log", 'a'+i%8, i), Pod: pod}, nil)
+	}
+	for i := range 32 {
+		bl.Observe(&event.Event{Kind: event.Connect, Op: event.ConnAttempt, Proto: 6, Time: t0, Remote: netip.AddrFrom4([4]byte{10, 0, 1, byte(i)}), RemotePort: 5432, Pod: pod}, nil)
+	}
+	bl.Observe(&event.Event{Kind: event.Exec, Time: t0, Path: "/usr/bin/web", Pod: pod}, nil)
+	after := t0.Add(2 * time.Hour)
+	for _, tc := range []struct {
+		name string
+		e    event.Event
+	}{
+		{"exec-known", event.Event{Kind: event.Exec, Time: after, Path: "/usr/bin/web", Pod: pod}},
+		{"file-known-exact", event.Event{Kind: event.Open, Flags: event.FlagWrite, Time: after, Path: "/var/lib/web/da/file-0.log", Pod: pod}},
+		{"file-known-pattern", event.Event{Kind: event.Open, Flags: event.FlagWrite, Time: after, Path: "/var/lib/web/dh/file-99.log", Pod: pod}},
+		{"file-novel", event.Event{Kind: event.Open, Flags: event.FlagWrite, Time: after, Path: "/etc/crontab", Pod: pod}},
+		{"peer-known", event.Event{Kind: event.Connect, Op: event.ConnAttempt, Proto: 6, Time: after, Remote: netip.AddrFrom4([4]byte{10, 0, 1, 31}), RemotePort: 5432, Pod: pod}},
+		{"peer-novel", event.Event{Kind: event.Connect, Op: event.ConnAttempt, Proto: 6, Time: after, Remote: netip.AddrFrom4([4]byte{192, 0, 2, 1}), RemotePort: 4444, Pod: pod}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			var dst []detect.Alert
+			for b.Loop() {
+				dst = bl.Observe(&tc.e, dst[:0])
+			}
+		})
 	}
 }

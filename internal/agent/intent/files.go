@@ -1,7 +1,7 @@
 package intent
 
 import (
-	"errors"
+	"fmt"
 	"path"
 	"regexp"
 	"slices"
@@ -118,7 +118,13 @@ func normalizeComponent(b *strings.Builder, c string) {
 type fileSet struct {
 	exact    map[string]bool
 	patterns []string
+	// hits are paths a pattern matched: the same files are written
+	// again and again.
+	hits map[string]bool
 }
+
+// maxHits bounds a set's memory of paths its patterns matched.
+const maxHits = 1024
 
 func isPattern(f string) bool { return strings.HasSuffix(f, "/") || strings.ContainsAny(f, `*?[\`) }
 
@@ -134,11 +140,15 @@ func (s *fileSet) add(f string) {
 }
 
 func (s *fileSet) match(p string) bool {
-	if s.exact[p] {
+	if s.exact[p] || s.hits[p] {
 		return true
 	}
 	for _, f := range s.patterns {
 		if matchFile(f, p) {
+			if s.hits == nil || len(s.hits) >= maxHits {
+				s.hits = map[string]bool{}
+			}
+			s.hits[p] = true
 			return true
 		}
 	}
@@ -188,10 +198,10 @@ func (s *fileSet) learn(list []string, f string) []string {
 // validPattern checks a file entry of a hand-edited baseline.
 func validPattern(f string) error {
 	if !path.IsAbs(f) {
-		return errors.New("file " + f + ": an absolute path or pattern")
+		return fmt.Errorf("file %q: an absolute path or pattern", f)
 	}
 	if _, err := path.Match(f, ""); err != nil {
-		return errors.New("file " + f + ": " + err.Error())
+		return fmt.Errorf("file %q: %w", f, err)
 	}
 	return nil
 }

@@ -129,10 +129,10 @@ func (o *observed) entry() Peer {
 	return p
 }
 
-// knows reports whether the baseline holds the peer: its learned form,
-// or an entry that covers it (a namespace, a CIDR, any port).
-func (bl *Baseline) knows(o *observed) bool {
-	if bl.peers[o.entry()] {
+// knows reports whether the baseline holds the peer: its learned form
+// (learned), or an entry that covers it (a namespace, a CIDR, any port).
+func (bl *Baseline) knows(o *observed, learned Peer) bool {
+	if bl.peers[learned] {
 		return true
 	}
 	for i := range bl.Peers {
