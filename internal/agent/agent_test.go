@@ -495,10 +495,7 @@ func TestBaselineNovelExec(t *testing.T) {
 	time.Sleep(time.Until(start.Add(learn + time.Second)))
 	c.Run(t, "/bin/true; /bin/ls / >/dev/null; /bin/date >/dev/null")
 	r.wait(t, "novel-exec", func() bool { return len(r.alerts("novel-exec", "main")) > 0 })
-	c.Run(t, "/bin/true sentinel-baseline")
-	r.wait(t, "the sentinel", func() bool {
-		return slices.ContainsFunc(r.seen, func(e event.Event) bool { return slices.Contains(e.Args, "sentinel-baseline") })
-	})
+	r.sentinel(t, c, "sentinel-baseline")
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, a := range r.alerts("novel-exec", "main") {
