@@ -301,6 +301,13 @@ func (c *Client) bound(ctx context.Context) (context.Context, context.CancelFunc
 	return context.WithTimeout(ctx, c.opts.Timeout)
 }
 
+// Refused reports a registry's answer that the credentials may not read
+// (401, 403): other credentials may.
+func Refused(err error) bool {
+	var te *transport.Error
+	return errors.As(err, &te) && (te.StatusCode == http.StatusUnauthorized || te.StatusCode == http.StatusForbidden)
+}
+
 // notFound reports a registry's answer that the thing does not exist.
 func notFound(err error) bool {
 	var te *transport.Error

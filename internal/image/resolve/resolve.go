@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -138,20 +139,32 @@ func New(opts Options) *Resolver {
 // that say so. References that do not parse are left out (the reference
 // checks report them).
 func (r *Resolver) Resolve(ctx context.Context, uses []Use) *facts.Set {
-	first := map[string]Use{}
+	// Each reference's distinct pullers (namespace, service account, pull
+	// secrets), in order, at most maxPullers.
+	type puller struct{ image, namespace, serviceAccount, secrets string }
+	pullers := map[string][]Use{}
+	seen := map[puller]bool{}
 	var refs []string
 	for _, u := range uses {
-		if _, ok := first[u.Image]; !ok && u.Image != "" {
-			first[u.Image] = u
+		if u.Image == "" {
+			continue
+		}
+		id := puller{u.Image, u.Namespace, u.ServiceAccount, strings.Join(u.PullSecrets, "\x00")}
+		if seen[id] || len(pullers[u.Image]) == maxPullers {
+			continue
+		}
+		seen[id] = true
+		if pullers[u.Image] == nil {
 			refs = append(refs, u.Image)
 		}
+		pullers[u.Image] = append(pullers[u.Image], u)
 	}
 	sort.Strings(refs)
 	set := facts.NewSet()
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	one := func(ref string) {
-		f, ok := r.one(ctx, first[ref])
+		f, ok := r.learn(ctx, pullers[ref])
 		if ok {
 			mu.Lock()
 			set.Add(ref, f)
@@ -176,16 +189,40 @@ func (r *Resolver) Resolve(ctx context.Context, uses []Use) *facts.Set {
 	return set
 }
 
-// one learns the facts of one reference; ok is false when it does not parse.
-func (r *Resolver) one(ctx context.Context, u Use) (*facts.Facts, bool) {
+// maxPullers bounds the credentials tried for one reference.
+const maxPullers = 8
+
+// learn learns the facts of a reference with the credentials of its first
+// puller or, while the registry refuses them (or they cannot be read),
+// of the next: in a cluster, one namespace's pull secret may be what
+// another's workloads lack (they pull with the node's credentials). The
+// first failure is kept when none succeeds.
+func (r *Resolver) learn(ctx context.Context, uses []Use) (*facts.Facts, bool) {
+	var first *facts.Facts
+	for i, u := range uses {
+		f, ok, refused := r.one(ctx, u)
+		if !ok || !refused {
+			return f, ok
+		}
+		if i == 0 {
+			first = f
+		}
+	}
+	return first, true
+}
+
+// one learns the facts of one reference; ok is false when it does not
+// parse; refused is set when the credentials could not be read or the
+// registry refused them.
+func (r *Resolver) one(ctx context.Context, u Use) (f *facts.Facts, ok, refused bool) {
 	named, err := reference.ParseNormalizedNamed(u.Image)
 	if err != nil {
-		return nil, false
+		return nil, false, false
 	}
 	repo := reference.TrimNamed(named).String()
 	ref, err := name.ParseReference(reference.TagNameOnly(named).String())
 	if err != nil {
-		return nil, false
+		return nil, false, false
 	}
 	fail := func(d string, err error) *facts.Facts {
 		return &facts.Facts{Name: repo, Digest: d, Error: r.describe(ctx, err)}
@@ -193,12 +230,12 @@ func (r *Resolver) one(ctx context.Context, u Use) (*facts.Facts, bool) {
 	key, kc := "default", authn.Keychain(nil)
 	if r.opts.Keychains != nil {
 		if key, kc, err = r.opts.Keychains(ctx, u); err != nil {
-			return fail("", fmt.Errorf("pull credentials: %w", err)), true
+			return fail("", fmt.Errorf("pull credentials: %w", err)), true, true
 		}
 	}
 	s, err := r.opts.Client.Session(key, kc)
 	if err != nil {
-		return fail("", err), true
+		return fail("", err), true, false
 	}
 	d, err := r.tags.get(ctx, key+" "+ref.String(), func() (name.Digest, error) {
 		bctx, cancel := r.detached(ctx)
@@ -210,15 +247,15 @@ func (r *Resolver) one(ctx context.Context, u Use) (*facts.Facts, bool) {
 		if dg, ok := named.(reference.Digested); ok {
 			digest = dg.Digest().String()
 		}
-		return fail(digest, err), true
+		return fail(digest, err), true, registry.Refused(err)
 	}
-	f, err := r.facts.get(ctx, repo+"@"+d.DigestStr(), func() (*facts.Facts, error) {
+	f, err = r.facts.get(ctx, repo+"@"+d.DigestStr(), func() (*facts.Facts, error) {
 		return r.judge(ctx, s, repo, d)
 	})
 	if err != nil {
-		return fail(d.DigestStr(), err), true
+		return fail(d.DigestStr(), err), true, false
 	}
-	return f, true
+	return f, true, false
 }
 
 // judge verifies and analyses one digest. Its error is kept briefly: it

@@ -270,7 +270,8 @@ func (reading) Analyze(ctx context.Context, in *Input) (any, error) {
 
 // TestDigestNeedsTheUsersCredentials: what is learnt of a digest is
 // shared, so a workload whose credentials the registry refuses is told so,
-// and does not spoil the digest for a workload whose credentials it takes.
+// and does not spoil the digest for a workload whose credentials it takes;
+// a reference both use is learnt with the credentials that work.
 func TestDigestNeedsTheUsersCredentials(t *testing.T) {
 	reg := registrytest.New(t)
 	t.Setenv("HOME", t.TempDir())
@@ -290,5 +291,12 @@ func TestDigestNeedsTheUsersCredentials(t *testing.T) {
 	trusted := must(r.Resolve(ctx, []Use{{Image: ref, Namespace: "trusted"}}).Lookup(ref))
 	if a := trusted.Analyses["read"]; trusted.Error != "" || a.Error != "" {
 		t.Errorf("with credentials: %+v", trusted)
+	}
+	// A scan of both: the stranger's refusal does not hide the image from
+	// the workload whose credentials read it.
+	tag := push(t, reg, "acme/private:2").Context().Tag("2").String()
+	both := must(r.Resolve(ctx, []Use{{Image: tag, Namespace: "other"}, {Image: tag, Namespace: "trusted"}}).Lookup(tag))
+	if both.Error != "" || both.Analyses["read"].Error != "" {
+		t.Errorf("a reference of both workloads: %+v", both)
 	}
 }
