@@ -2,6 +2,7 @@ package cli
 
 import (
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -33,5 +34,35 @@ func TestCIRunsTheReadmeTestCommand(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(string(run)), "\n")
 	if last := strings.TrimSpace(lines[len(lines)-1]); last != blocks[1] {
 		t.Errorf(".ci/run ends with %q, the README's test command is %q", last, blocks[1])
+	}
+}
+
+// TestBuildsLeaveOutGoPlugins: every documented way to build kubeward
+// passes the tag that keeps kustomize's Go plugin loader out. kubeward never
+// enables kustomize plugins (source/kustomize: DisabledPluginConfig), but
+// the loader imports package plugin, which makes the linker export every
+// symbol: 40 MB of binary, a dynamic link and a slower start.
+func TestBuildsLeaveOutGoPlugins(t *testing.T) {
+	const tag = "kustomize_disable_go_plugin_support"
+	// A command that builds or installs the kubeward binary, in shell or in
+	// a Dockerfile's exec form.
+	build := regexp.MustCompile(`go"?,? "?(build|install)\b.*(\./cmd/kubeward|/cmd/kubeward@)`)
+	for _, file := range []string{"../../README.md", "../../Dockerfile", "../../action.yml", "../../docs/ci.md"} {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := 0
+		for _, line := range strings.Split(string(data), "\n") {
+			if build.MatchString(line) {
+				found++
+				if !strings.Contains(line, tag) {
+					t.Errorf("%s builds kubeward without -tags %s: %s", file, tag, strings.TrimSpace(line))
+				}
+			}
+		}
+		if found == 0 {
+			t.Errorf("%s: no command that builds kubeward found", file)
+		}
 	}
 }

@@ -38,7 +38,7 @@ func BenchmarkControllerRSS(b *testing.B) {
 	cl := kubetest.Start(b, kubetest.Options{})
 	installCRDs(b, cl.Config, reportsModuleCRDs(b))
 	bin := filepath.Join(b.TempDir(), "kubeward")
-	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/kubeward").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-tags", "kustomize_disable_go_plugin_support", "-o", bin, "../../cmd/kubeward").CombinedOutput(); err != nil {
 		b.Fatalf("go build: %v\n%s", err, out)
 	}
 	fcfg := rest.CopyConfig(cl.Config)
