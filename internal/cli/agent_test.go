@@ -47,23 +47,8 @@ exceptions:
 		t.Fatal(err)
 	}
 	alerts := filepath.Join(dir, "alerts.jsonl")
-	var stderr syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- Main([]string{"agent", "--node", "node-a", "--kubeconfig", cl.UserKubeconfig("admin", "system:masters"),
-			"--config", cfg, "-o", "json=" + alerts, "--dedup-window", "0"}, Streams{In: strings.NewReader(""), Out: &syncBuffer{}, Err: &stderr})
-	}()
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(stderr.String(), "agent running") {
-		if time.Now().After(deadline) {
-			t.Fatalf("the agent did not start:\n%s", stderr.String())
-		}
-		select {
-		case code := <-done:
-			t.Fatalf("the agent exited with %d:\n%s", code, stderr.String())
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+	done, stderr := startAgent(t, "--node", "node-a", "--kubeconfig", cl.UserKubeconfig("admin", "system:masters"),
+		"--config", cfg, "-o", "json="+alerts, "--dedup-window", "0")
 	other := time.Now()
 	var got map[string]detect.Alert
 	for {
@@ -86,6 +71,38 @@ exceptions:
 	if _, ok := got["sensitive-file-read"]; ok {
 		t.Error("the exception for sensitive-file-read did not silence it")
 	}
+	stopAgent(t, done, stderr)
+	if !strings.Contains(stderr.String(), "exception expired") {
+		t.Errorf("no warning about the expired exception:\n%s", stderr.String())
+	}
+}
+
+// startAgent runs kubeward agent with args until it logs that it runs;
+// done receives its exit code.
+func startAgent(t *testing.T, args ...string) (done chan int, stderr *syncBuffer) {
+	t.Helper()
+	stderr = &syncBuffer{}
+	done = make(chan int, 1)
+	go func() {
+		done <- Main(append([]string{"agent"}, args...), Streams{In: strings.NewReader(""), Out: &syncBuffer{}, Err: stderr})
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(stderr.String(), "agent running") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the agent did not start:\n%s", stderr.String())
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("the agent exited with %d:\n%s", code, stderr.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return done, stderr
+}
+
+// stopAgent sends SIGTERM and waits for a clean exit.
+func stopAgent(t *testing.T, done chan int, stderr *syncBuffer) {
+	t.Helper()
 	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -97,8 +114,61 @@ exceptions:
 	case <-time.After(30 * time.Second):
 		t.Fatal("the agent did not stop on SIGTERM")
 	}
-	if !strings.Contains(stderr.String(), "exception expired") {
-		t.Errorf("no warning about the expired exception:\n%s", stderr.String())
+}
+
+// TestAgentCommandBaselines: kubeward agent --baselines reports every file
+// a pod writes (the write roots are the pods' cgroups found at start):
+// a file the hand-written baseline names is known, another alerts; the
+// baselines are saved at exit with the entry kept.
+func TestAgentCommandBaselines(t *testing.T) {
+	agenttest.RequireBPF(t)
+	cl := kubetest.Start(t, kubetest.Options{})
+	cs := cl.Client()
+	pod := agenttest.Pod(t, cs, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "shop"}}, "node-a", "app")
+	c := agenttest.NewContainer(t, string(pod.UID))
+	agenttest.Running(t, cs, pod, map[string]string{"app": c.ID})
+
+	dir := t.TempDir()
+	data, err := os.MkdirTemp("/run", "kubeward-cli-baseline-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(data) })
+	baselines := filepath.Join(dir, "baselines.json")
+	if err := os.WriteFile(baselines, []byte(`{"shop/Pod/web": {"since": "2026-01-01T00:00:00Z", "executables": [], "files": ["`+data+`/known.log"], "peers": []}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	alerts := filepath.Join(dir, "alerts.jsonl")
+	done, stderr := startAgent(t, "--node", "node-a", "--kubeconfig", cl.UserKubeconfig("admin", "system:masters"),
+		"--baselines", baselines, "-o", "json="+alerts, "--dedup-window", "0")
+	novel := func() (paths []string) {
+		raw, _ := os.ReadFile(alerts)
+		for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+			var a detect.Alert
+			if json.Unmarshal([]byte(line), &a) == nil && a.Rule == "novel-file-write" {
+				paths = append(paths, a.Details["path"])
+			}
+		}
+		return paths
+	}
+	start := time.Now()
+	for len(novel()) == 0 {
+		// The pod index may lag the first events: repeat.
+		c.Run(t, "echo a >"+data+"/known.log; echo b >"+data+"/novel.log")
+		if time.Since(start) > 20*time.Second {
+			t.Fatalf("no novel-file-write\n%s", stderr.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	stopAgent(t, done, stderr)
+	for _, p := range novel() {
+		if p != data+"/novel.log" {
+			t.Errorf("novel-file-write on %s", p)
+		}
+	}
+	saved, err := os.ReadFile(baselines)
+	if err != nil || !strings.Contains(string(saved), data+"/known.log") {
+		t.Errorf("saved baselines lost the hand-written entry: %v\n%s", err, saved)
 	}
 }
 
