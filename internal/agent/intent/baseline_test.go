@@ -320,3 +320,24 @@ func BenchmarkBaselineObserve(b *testing.B) {
 		})
 	}
 }
+
+// FuzzNormalizePath: what learning records of a path is a valid pattern
+// that covers the path (or a baseline would alert on the very file it
+// learned), and normalising it again changes nothing the path needs.
+func FuzzNormalizePath(f *testing.F) {
+	for _, s := range []string{"/var/log/app-2026-12-07.log", "/a/[b]*?\\c", "/proc/1/fd/3", "/x/550e8400-e29b-41d4-a716-446655440000", "/tmp/x", "/é/\x00/\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		p = path.Clean("/" + p)
+		n := NormalizePath(p)
+		if err := validPattern(n); err != nil {
+			t.Fatalf("NormalizePath(%q) = %q: %v", p, n, err)
+		}
+		var s fileSet
+		s.add(n)
+		if !s.match(p) {
+			t.Fatalf("NormalizePath(%q) = %q does not cover it", p, n)
+		}
+	})
+}
