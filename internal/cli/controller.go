@@ -82,8 +82,8 @@ coverage gaps, time since the last full evaluation, change-to-report latency;
 with --framework, each framework's score and controls by status, judged as
 scan --framework judges a scan) are served over plain HTTP on --health-listen.
 
-It needs get, list and watch on the kinds it reads, get, list, create, patch,
-update and delete on the reports, and, with --leader-elect, Leases in its
+It needs get, list and watch on the kinds it reads, list, create, patch and
+delete on the reports, and, with --leader-elect, Leases in its
 namespace: docs/controller.md, and the Helm chart deploy/helm/kubeward.`,
 		Example: `  kubeward controller --config /etc/kubeward/config.yaml
   kubeward controller --kubeconfig ~/.kube/config --leader-elect=false --report-api wgpolicy`,
