@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -252,22 +253,11 @@ func (c *Controller) Run(ctx context.Context) error {
 
 // objectChanged is the informers' event handler: it only queues.
 func (c *Controller) objectChanged(gk schema.GroupKind, key string) {
-	k := objKey{gk: gk}
-	if ns, name, ok := cut(key); ok {
+	k := objKey{gk: gk, name: key}
+	if ns, name, ok := strings.Cut(key, "/"); ok {
 		k.namespace, k.name = ns, name
-	} else {
-		k.name = key
 	}
 	c.changed.add(k, time.Now())
-}
-
-func cut(key string) (string, string, bool) {
-	for i := 0; i < len(key); i++ {
-		if key[i] == '/' {
-			return key[:i], key[i+1:], true
-		}
-	}
-	return "", key, false
 }
 
 // objectLoop evaluates changed objects in batches.

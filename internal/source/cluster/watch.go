@@ -234,15 +234,6 @@ func (ws *Watched) Keys(gk schema.GroupKind) []string {
 	return nil
 }
 
-// Len is the number of objects held, of every kind.
-func (ws *Watched) Len() int {
-	n := 0
-	for _, wk := range ws.kinds {
-		n += len(wk.informer.GetStore().ListKeys())
-	}
-	return n
-}
-
 // Has reports whether an object of the kind is held now.
 func (ws *Watched) Has(gk schema.GroupKind, namespace, name string) bool {
 	wk := ws.kinds[gk]
