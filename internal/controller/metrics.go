@@ -140,7 +140,10 @@ func (c *Controller) postureNow() *posture {
 // and the time since the last full evaluation.
 func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	c := m.c
-	if c.watched != nil {
+	// Not before the first evaluation: the informers are still listing, and
+	// 0 would be a false drop at every start. (Run sets c.watched while
+	// scrapes come: only ready, an atomic, may be read here.)
+	if c.ready.Load() {
 		ch <- prometheus.MustNewConstMetric(m.objects, prometheus.GaugeValue, float64(c.objectCount()))
 	}
 	if !c.writer.leader.Load() {
