@@ -3,13 +3,17 @@ package controller
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/diag"
 	"github.com/kubeward/kubeward/internal/framework"
 	"github.com/kubeward/kubeward/internal/inventory"
+	"github.com/kubeward/kubeward/internal/loader"
 	"github.com/kubeward/kubeward/internal/report/policyreport"
 	"github.com/kubeward/kubeward/internal/scan"
+	"github.com/kubeward/kubeward/internal/sharedtest"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -17,6 +21,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // TestFrameworkMetrics: the framework gauges say what framework.Evaluate
@@ -79,7 +84,12 @@ func judgedController(t *testing.T) (*Controller, *scan.Result, []*framework.Fra
 	if err != nil {
 		t.Fatal(err)
 	}
+	return holding(res, fws), res, fws
+}
 
+// holding is a leading controller holding a scan's findings and coverage
+// and judging the frameworks.
+func holding(res *scan.Result, fws []*framework.Framework) *Controller {
 	c := New(Options{Checks: check.Defaults(), Frameworks: fws})
 	c.writer.leader.Store(true)
 	c.ran, c.noInput, c.coverage = res.Checks, res.NoInput, res.Coverage
@@ -90,8 +100,7 @@ func judgedController(t *testing.T) (*Controller, *scan.Result, []*framework.Fra
 		}
 		c.objFindings[k.namespace][k] = append(c.objFindings[k.namespace][k], f)
 	}
-
-	return c, res, fws
+	return c
 }
 
 // TestFrameworkReports: a framework's reports say what framework.Evaluate
@@ -102,7 +111,7 @@ func TestFrameworkReports(t *testing.T) {
 	c, res, fws := judgedController(t)
 	p := c.postureNow()
 	for _, fw := range fws {
-		reps, err := c.writer.frameworkReports(fw.ID)
+		reps, err := c.writer.frameworkReports(fw.ID, c.postureNow())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,7 +137,7 @@ func TestFrameworkReports(t *testing.T) {
 		}
 	}
 	control := func() string {
-		reps, err := c.writer.frameworkReports("pss-baseline")
+		reps, err := c.writer.frameworkReports("pss-baseline", c.postureNow())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -158,7 +167,7 @@ func TestFrameworkReports(t *testing.T) {
 	if c.posture == p {
 		t.Error("the posture was not derived again after the change")
 	}
-	if reps, err := c.writer.frameworkReports("not-judged"); err != nil || reps != nil {
+	if reps, err := c.writer.frameworkReports("not-judged", c.postureNow()); err != nil || reps != nil {
 		t.Errorf("a framework not judged: %d reports, %v", len(reps), err)
 	}
 }
@@ -167,4 +176,54 @@ func withNamespace(d *appsv1.Deployment, ns string) *appsv1.Deployment {
 	d.TypeMeta = metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"}
 	d.Namespace = ns
 	return d
+}
+
+// BenchmarkFrameworkReport: what --framework costs per change on the
+// shared corpus read as a cluster: the posture a change derives, without
+// frameworks (the metrics' baseline) and with every framework, and the
+// cis-1.12 report built from a posture already derived (each write).
+func BenchmarkFrameworkReport(b *testing.B) {
+	dir := sharedtest.Dir(b, "corpus")
+	l, err := loader.New(loader.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var mu sync.Mutex
+	inv := inventory.NewInventory()
+	if _, err := l.Load([]string{dir}, func(schema.GroupKind) bool { return true }, &diag.Log{}, func(_ int, o *inventory.Object) {
+		o.Source.Cluster = "corpus"
+		mu.Lock()
+		inv.Add(o)
+		mu.Unlock()
+	}); err != nil {
+		b.Fatal(err)
+	}
+	inv.Sort()
+	res := scan.New(scan.Options{Checks: check.Defaults(), Mode: scan.ModeCluster}).Inventory(inv)
+	fws, err := framework.All()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("%d objects, %d findings", res.Objects, len(res.Findings))
+	derive := func(c *Controller) func(*testing.B) {
+		return func(b *testing.B) {
+			for b.Loop() {
+				c.mu.Lock()
+				c.gen++
+				c.mu.Unlock()
+				c.postureNow()
+			}
+		}
+	}
+	b.Run("posture", derive(holding(res, nil)))
+	c := holding(res, fws)
+	b.Run("posture-every-framework", derive(c))
+	b.Run("report-cis-1.12", func(b *testing.B) {
+		p := c.postureNow()
+		for b.Loop() {
+			if _, err := c.writer.frameworkReports("cis-1.12", p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

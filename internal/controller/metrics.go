@@ -115,7 +115,9 @@ func (c *Controller) postureNow() *posture {
 		coverage: (&scan.Result{Coverage: c.coverage}).CheckCoverage()}
 	var res *scan.Result
 	if len(c.opts.Frameworks) > 0 {
-		res = &scan.Result{Checks: c.ran, NoInput: c.noInput, Coverage: c.coverage}
+		n := 0
+		c.eachFinding(func(string, *check.Finding) { n++ })
+		res = &scan.Result{Checks: c.ran, NoInput: c.noInput, Coverage: c.coverage, Findings: make([]check.Finding, 0, n)}
 	}
 	c.eachFinding(func(ns string, f *check.Finding) {
 		p.findings[findingSeries{f.CheckID, string(f.Category), f.Severity.String(), ns, strconv.FormatBool(f.Suppressed())}]++

@@ -42,6 +42,10 @@ type writer struct {
 	// found; firstSeen each result's timestamp.
 	written   map[string]map[string]string
 	firstSeen map[string]map[string]metav1.Timestamp
+	// built is the posture generation each framework's reports were last
+	// written from: a namespace queued without a change of the findings
+	// (an update no check sees) rebuilds no framework report.
+	built map[string]uint64
 }
 
 // frameworkSetPrefix starts the set of a framework's reports: no
@@ -51,7 +55,8 @@ const frameworkSetPrefix = "framework:"
 func frameworkSet(id string) string { return frameworkSetPrefix + id }
 
 func newWriter(c *Controller) *writer {
-	return &writer{c: c, queue: newQueue[string](), written: map[string]map[string]string{}, firstSeen: map[string]map[string]metav1.Timestamp{}}
+	return &writer{c: c, queue: newQueue[string](), written: map[string]map[string]string{}, firstSeen: map[string]map[string]metav1.Timestamp{},
+		built: map[string]uint64{}}
 }
 
 // check makes sure the report API is served and readable before anything
@@ -139,6 +144,7 @@ func (w *writer) seed(ctx context.Context) error {
 	defer w.mu.Unlock()
 	clear(w.written)
 	clear(w.firstSeen)
+	clear(w.built)
 	for _, namespaced := range []bool{false, true} {
 		opts := metav1.ListOptions{LabelSelector: policyreport.Selector}
 		for {
@@ -185,10 +191,18 @@ func (w *writer) write(ctx context.Context, set string, at time.Time) error {
 	var reports []policyreport.Report
 	var err error
 	id, isFramework := strings.CutPrefix(set, frameworkSetPrefix)
+	var p *posture
 	switch {
 	case isFramework:
 		ns = ""
-		reports, err = w.frameworkReports(id)
+		p = w.c.postureNow()
+		w.mu.Lock()
+		built, ok := w.built[id]
+		w.mu.Unlock()
+		if ok && built == p.gen {
+			return nil
+		}
+		reports, err = w.frameworkReports(id, p)
 	case !w.c.namespaces()[ns]:
 		// Gone, or being deleted: its reports go with it.
 		w.mu.Lock()
@@ -235,6 +249,9 @@ func (w *writer) write(ctx context.Context, set string, at time.Time) error {
 	}
 	w.mu.Lock()
 	w.written[set] = keep
+	if isFramework {
+		w.built[id] = p.gen
+	}
 	w.mu.Unlock()
 	if !isFramework {
 		// The latency is a namespace report's: a framework's is written
@@ -244,16 +261,16 @@ func (w *writer) write(ctx context.Context, set string, at time.Time) error {
 	return nil
 }
 
-// frameworkReports are the reports of a framework as judged on the
-// findings now (the posture, derived once per change of them); none for a
-// framework no longer judged, whose reports are then deleted.
-func (w *writer) frameworkReports(id string) ([]policyreport.Report, error) {
+// frameworkReports are the reports of a framework as the posture judges
+// it; none for a framework no longer judged, whose reports are then
+// deleted.
+func (w *writer) frameworkReports(id string, p *posture) ([]policyreport.Report, error) {
 	c := w.c
 	i := slices.IndexFunc(c.opts.Frameworks, func(fw *framework.Framework) bool { return fw.ID == id })
 	if i < 0 {
 		return nil, nil
 	}
-	r := c.postureNow().frameworks[i]
+	r := p.frameworks[i]
 	c.mu.Lock()
 	results := policyreport.FrameworkResults(r, c.uidOf, time.Now())
 	c.mu.Unlock()

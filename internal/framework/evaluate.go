@@ -1,9 +1,11 @@
 package framework
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/kubeward/kubeward/internal/check"
@@ -94,20 +96,21 @@ func Evaluate(fw *Framework, res *scan.Result) *Result {
 	}
 	type failing struct {
 		findings int
-		objects  map[string]inventory.Ref
+		objects  map[inventory.Ref]bool
 	}
+	// Only the framework's checks are counted: the controller judges every
+	// framework given on all of a cluster's findings at each change.
 	byCheck := map[string]*failing{}
+	for _, id := range fw.Checks() {
+		byCheck[id] = &failing{objects: map[inventory.Ref]bool{}}
+	}
 	count := func(f *check.Finding) {
-		if f.Suppressed() {
+		b := byCheck[f.CheckID]
+		if b == nil || f.Suppressed() {
 			return
 		}
-		b := byCheck[f.CheckID]
-		if b == nil {
-			b = &failing{objects: map[string]inventory.Ref{}}
-			byCheck[f.CheckID] = b
-		}
 		b.findings++
-		b.objects[f.Object.String()] = f.Object
+		b.objects[f.Object] = true
 	}
 	for i := range res.Findings {
 		f := &res.Findings[i]
@@ -122,7 +125,7 @@ func Evaluate(fw *Framework, res *scan.Result) *Result {
 	out := &Result{Framework: fw, Counts: map[Status]int{}}
 	for _, c := range fw.Controls {
 		r := ControlResult{Control: c}
-		objects := map[string]inventory.Ref{}
+		objects := map[inventory.Ref]bool{}
 		var reasons []string
 		applicable := false
 		notChecked := false
@@ -134,10 +137,9 @@ func Evaluate(fw *Framework, res *scan.Result) *Result {
 			reasons = append(reasons, "none of its checks ran under this scan's options ("+strings.Join(c.Checks, ", ")+")")
 		}
 		for _, id := range c.Checks {
-			if b := byCheck[id]; b != nil {
-				r.Findings += b.findings
-				maps.Copy(objects, b.objects)
-			}
+			b := byCheck[id]
+			r.Findings += b.findings
+			maps.Copy(objects, b.objects)
 			switch g, gap := gaps[id]; {
 			case !ran[id]:
 			case gap:
@@ -160,10 +162,11 @@ func Evaluate(fw *Framework, res *scan.Result) *Result {
 		default:
 			r.Status = NotApplicable
 		}
-		r.Objects = slices.Sorted(maps.Keys(objects))
-		for _, o := range r.Objects {
-			r.Refs = append(r.Refs, objects[o])
+		for o := range objects {
+			r.Refs = append(r.Refs, o)
+			r.Objects = append(r.Objects, o.String())
 		}
+		sort.Sort(byName(r))
 		out.Counts[r.Status]++
 		out.Controls = append(out.Controls, r)
 	}
@@ -171,6 +174,18 @@ func Evaluate(fw *Framework, res *scan.Result) *Result {
 		out.Score = float64(out.Counts[Passed]) * 100 / float64(n)
 	}
 	return out
+}
+
+// byName sorts a control's failing objects by name, their refs along.
+type byName ControlResult
+
+func (r byName) Len() int { return len(r.Objects) }
+func (r byName) Less(i, j int) bool {
+	return cmp.Or(strings.Compare(r.Objects[i], r.Objects[j]), strings.Compare(r.Refs[i].APIVersion, r.Refs[j].APIVersion)) < 0
+}
+func (r byName) Swap(i, j int) {
+	r.Objects[i], r.Objects[j] = r.Objects[j], r.Objects[i]
+	r.Refs[i], r.Refs[j] = r.Refs[j], r.Refs[i]
 }
 
 // joinReasons keeps the first reasons of a control checked by many checks:
