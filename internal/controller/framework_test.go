@@ -3,17 +3,13 @@ package controller
 import (
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/kubeward/kubeward/internal/check"
-	"github.com/kubeward/kubeward/internal/diag"
 	"github.com/kubeward/kubeward/internal/framework"
 	"github.com/kubeward/kubeward/internal/inventory"
-	"github.com/kubeward/kubeward/internal/loader"
 	"github.com/kubeward/kubeward/internal/report/policyreport"
 	"github.com/kubeward/kubeward/internal/scan"
-	"github.com/kubeward/kubeward/internal/sharedtest"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -21,7 +17,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // TestFrameworkMetrics: the framework gauges say what framework.Evaluate
@@ -183,20 +178,9 @@ func withNamespace(d *appsv1.Deployment, ns string) *appsv1.Deployment {
 // frameworks (the metrics' baseline) and with every framework, and the
 // cis-1.12 report built from a posture already derived (each write).
 func BenchmarkFrameworkReport(b *testing.B) {
-	dir := sharedtest.Dir(b, "corpus")
-	l, err := loader.New(loader.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	var mu sync.Mutex
 	inv := inventory.NewInventory()
-	if _, err := l.Load([]string{dir}, func(schema.GroupKind) bool { return true }, &diag.Log{}, func(_ int, o *inventory.Object) {
-		o.Source.Cluster = "corpus"
-		mu.Lock()
+	for _, o := range corpusObjects(b) {
 		inv.Add(o)
-		mu.Unlock()
-	}); err != nil {
-		b.Fatal(err)
 	}
 	inv.Sort()
 	res := scan.New(scan.Options{Checks: check.Defaults(), Mode: scan.ModeCluster}).Inventory(inv)

@@ -32,22 +32,7 @@ import (
 // re-run over the changed namespaces alone are exactly those of a run over
 // every object.
 func TestScopedRunsMatchFull(t *testing.T) {
-	dir := sharedtest.Dir(t, "corpus")
-	l, err := loader.New(loader.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var objs []*inventory.Object
-	if _, err := l.Load([]string{dir}, func(schema.GroupKind) bool { return true }, &diag.Log{}, func(_ int, o *inventory.Object) {
-		o.Source.Cluster = "corpus" // judged as a live cluster's objects are
-		mu.Lock()
-		objs = append(objs, o)
-		mu.Unlock()
-	}); err != nil {
-		t.Fatal(err)
-	}
-	inventory.SortObjects(objs)
+	objs := corpusObjects(t)
 
 	c := New(Options{Checks: check.All()})
 	c.engine = scan.New(scan.Options{Checks: c.opts.Checks, CheckOptions: c.opts.CheckOptions, Mode: scan.ModeCluster})
@@ -305,4 +290,27 @@ func brief(fs []check.Finding) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// corpusObjects are the objects of the shared corpus, sorted, read as a
+// cluster's.
+func corpusObjects(tb testing.TB) []*inventory.Object {
+	tb.Helper()
+	dir := sharedtest.Dir(tb, "corpus")
+	l, err := loader.New(loader.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var mu sync.Mutex
+	var objs []*inventory.Object
+	if _, err := l.Load([]string{dir}, func(schema.GroupKind) bool { return true }, &diag.Log{}, func(_ int, o *inventory.Object) {
+		o.Source.Cluster = "corpus" // judged as a live cluster's objects are
+		mu.Lock()
+		objs = append(objs, o)
+		mu.Unlock()
+	}); err != nil {
+		tb.Fatal(err)
+	}
+	inventory.SortObjects(objs)
+	return objs
 }
