@@ -23,9 +23,10 @@ import (
 // While it expires, it does what the API server does when a watch's
 // resourceVersion has left its history (etcd compacted it, or the watch
 // cache moved on): the watches open now end, and each new watch from a
-// resourceVersion is answered 410 Gone, reason Expired, so the informers
-// must list again. Lists, and watch-lists that send their initial events,
-// pass.
+// resourceVersion is answered 410 Gone, reason Expired: a resumed watch, and
+// a watch-list (sendInitialEvents) not older than the version it held, as
+// the API server answers both once that version is compacted. The
+// informers must list again; lists, and watches from no version, pass.
 type expiringProxy struct {
 	rp       *httputil.ReverseProxy
 	expiring atomic.Bool
@@ -40,7 +41,7 @@ func (p *expiringProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.rp.ServeHTTP(w, r)
 		return
 	}
-	if rv := q.Get("resourceVersion"); p.expiring.Load() && rv != "" && rv != "0" && q.Get("sendInitialEvents") != "true" {
+	if rv := q.Get("resourceVersion"); p.expiring.Load() && rv != "" && rv != "0" {
 		p.expired.Add(1)
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusGone)
