@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -163,6 +164,9 @@ func (f *controllerFlags) run(ctx context.Context, cmd *cobra.Command, s Streams
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	opts.Registerer = reg
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(controller.GCPercent)
+	}
 	c := controller.New(opts)
 
 	var health *http.Server
