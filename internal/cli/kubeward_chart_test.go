@@ -9,6 +9,8 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,10 +19,12 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/kubetest"
 	"github.com/kubeward/kubeward/internal/loader"
+	"github.com/kubeward/kubeward/internal/manifest"
 	"github.com/kubeward/kubeward/internal/scan"
 	"github.com/kubeward/kubeward/internal/source/helm"
 	appsv1 "k8s.io/api/apps/v1"
@@ -29,8 +33,11 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apiextv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apiextclient "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/restmapper"
@@ -205,7 +212,9 @@ func TestKubewardChartControllerFlags(t *testing.T) {
 // TestKubewardChartInstalls: the rendered chart, with every part and with
 // its defaults, is valid for the v1.37 API: its CRDs are created, then
 // every other object is applied with a server-side dry run into the
-// namespace.
+// namespace, unknown fields refused. The cert-manager TLS mode (the
+// default of the webhook and the audit backend) installs after
+// cert-manager's own CRDs, from the pinned release's chart.
 func TestKubewardChartInstalls(t *testing.T) {
 	kubetest.SkipIfShort(t)
 	cl := kubetest.Start(t, kubetest.Options{})
@@ -224,21 +233,100 @@ func TestKubewardChartInstalls(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var crd apiextv1.CustomResourceDefinition
-		if err := yaml.UnmarshalStrict(b, &crd); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := ext.ApiextensionsV1().CustomResourceDefinitions().Create(ctx, &crd, metav1.CreateOptions{}); err != nil {
-			t.Fatalf("%s: %v", e.Name(), err)
-		}
+		createCRD(t, ext, e.Name(), b)
 	}
-	dyn := dynamic.NewForConfigOrDie(cl.Config)
-	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(cs.Discovery()))
-	var kinds []string
-	// Every part, in the TLS modes that need no cert-manager (whose CRDs
-	// a bare API server lacks), and the defaults.
+	// Every part, in the TLS modes that need no cert-manager, and the
+	// defaults.
 	docs := renderKubewardChart(t, allParts+",webhook.tls.mode=selfManaged,audit.tls.mode=secret,audit.tls.secretName=audit-tls")
 	docs = append(docs, renderKubewardChart(t)...)
+	var kinds []string
+	for _, u := range dryRunApply(t, cl, docs) {
+		kinds = append(kinds, u.GetKind())
+	}
+	for _, want := range []string{"Deployment", "DaemonSet", "CronJob", "ClusterRole", "Role", "NetworkPolicy", "PodDisruptionBudget", "Service", "ServiceAccount", "ConfigMap", "ValidatingWebhookConfiguration"} {
+		if !slices.Contains(kinds, want) {
+			t.Errorf("no %s installed (%v)", want, kinds)
+		}
+	}
+
+	t.Run("cert-manager TLS", func(t *testing.T) {
+		// The kube-apiserver kubetest builds (test/go.mod) reports no
+		// version of its own (v0.0.0), which cert-manager's chart refuses.
+		for _, crd := range certManagerCRDs(t, "1.37") {
+			createCRD(t, ext, crd.Template, crd.Data)
+		}
+		waitForResources(t, cl, "cert-manager.io/v1", "certificates", "issuers")
+		// allParts leaves webhook.tls.mode and audit.tls.mode at their
+		// default, certManager.
+		installed := dryRunApply(t, cl, renderKubewardChart(t, allParts))
+		accepted := map[string]*unstructured.Unstructured{}
+		for _, u := range installed {
+			accepted[u.GetKind()+" "+u.GetNamespace()+"/"+u.GetName()] = u
+		}
+		for _, want := range []string{"Issuer kubeward/kubeward-webhook-selfsigned", "Certificate kubeward/kubeward-webhook-ca", "Issuer kubeward/kubeward-webhook-ca",
+			"Certificate kubeward/kubeward-webhook", "Certificate kubeward/kubeward-audit", "Deployment kubeward/kubeward-webhook", "Deployment kubeward/kubeward-audit"} {
+			if accepted[want] == nil {
+				t.Errorf("%s not installed", want)
+			}
+		}
+		vwc := accepted["ValidatingWebhookConfiguration /"+webhookName]
+		if vwc == nil {
+			t.Fatal("no ValidatingWebhookConfiguration installed")
+		}
+		// cert-manager's CA injector writes the caBundle of the Certificate
+		// this names: it must be the webhook's serving certificate.
+		from := vwc.GetAnnotations()["cert-manager.io/inject-ca-from"]
+		if from != chartNamespace+"/"+webhookName || accepted["Certificate "+from] == nil {
+			t.Errorf("cert-manager.io/inject-ca-from %q, want the installed Certificate %s/%s", from, chartNamespace, webhookName)
+		}
+	})
+}
+
+// createCRD creates the CustomResourceDefinition in b (from file name).
+func createCRD(t *testing.T, ext apiextclient.Interface, name string, b []byte) {
+	t.Helper()
+	var crd apiextv1.CustomResourceDefinition
+	if err := yaml.UnmarshalStrict(b, &crd); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if _, err := ext.ApiextensionsV1().CustomResourceDefinitions().Create(context.Background(), &crd, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+}
+
+// waitForResources waits until discovery serves the resources of a
+// group version: a CRD is served a moment after it is created.
+func waitForResources(t *testing.T, cl *kubetest.Cluster, groupVersion string, resources ...string) {
+	t.Helper()
+	var last error
+	err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, time.Minute, true, func(context.Context) (bool, error) {
+		list, err := cl.Client().Discovery().ServerResourcesForGroupVersion(groupVersion)
+		if err != nil {
+			last = err
+			return false, nil
+		}
+		for _, r := range resources {
+			if !slices.ContainsFunc(list.APIResources, func(a metav1.APIResource) bool { return a.Name == r }) {
+				last = fmt.Errorf("%s not served yet", r)
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+	if err != nil {
+		t.Fatalf("%s: %v (%v)", groupVersion, err, last)
+	}
+}
+
+// dryRunApply applies each document as `helm install` would (server-side
+// apply), as a dry run into the chart's namespace, with strict field
+// validation: a field the API (or a CRD's schema) does not know is an
+// error, not a warning. It returns the objects the API server accepted.
+func dryRunApply(t *testing.T, cl *kubetest.Cluster, docs []string) []*unstructured.Unstructured {
+	t.Helper()
+	dyn := dynamic.NewForConfigOrDie(cl.Config)
+	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(cl.Client().Discovery()))
+	var out []*unstructured.Unstructured
 	for _, doc := range docs {
 		u := &unstructured.Unstructured{}
 		if err := yaml.Unmarshal([]byte(doc), &u.Object); err != nil {
@@ -251,19 +339,79 @@ func TestKubewardChartInstalls(t *testing.T) {
 		}
 		ri := dyn.Resource(m.Resource)
 		var res dynamic.ResourceInterface = ri
-		if m.Scope.Name() == "namespace" {
+		if m.Scope.Name() == meta.RESTScopeNameNamespace {
 			res = ri.Namespace(chartNamespace)
 		}
-		if _, err := res.Apply(ctx, u.GetName(), u, metav1.ApplyOptions{FieldManager: "helm", DryRun: []string{metav1.DryRunAll}}); err != nil {
+		body, err := json.Marshal(u.Object)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := res.Patch(context.Background(), u.GetName(), types.ApplyPatchType, body, metav1.PatchOptions{
+			FieldManager: "helm", DryRun: []string{metav1.DryRunAll}, FieldValidation: metav1.FieldValidationStrict})
+		if err != nil {
 			t.Errorf("%s %s: %v", gvk.Kind, u.GetName(), err)
+			continue
 		}
-		kinds = append(kinds, gvk.Kind)
+		out = append(out, got)
 	}
-	for _, want := range []string{"Deployment", "DaemonSet", "CronJob", "ClusterRole", "Role", "NetworkPolicy", "PodDisruptionBudget", "Service", "ServiceAccount", "ConfigMap", "ValidatingWebhookConfiguration"} {
-		if !slices.Contains(kinds, want) {
-			t.Errorf("no %s installed (%v)", want, kinds)
+	return out
+}
+
+// certManagerModule is the cert-manager release whose CRDs the chart's
+// certManager TLS mode is installed against, and the module's hash (as in
+// go.sum): the test fetches it at run time, outside go.mod, which has no
+// use for its code.
+const (
+	certManagerModule = "github.com/cert-manager/cert-manager@v1.21.2"
+	certManagerSum    = "h1:UWgoYM+KLNtRlqmoWOKjKBOBUPVHeepQ6/ac3ERJW68="
+)
+
+// certManagerCRDs returns the CRDs cert-manager's own chart installs
+// (crds.enabled=true), rendered from the module's deploy/charts/cert-manager
+// for kubeVersion (its deploy/crds says it is not for installing). The module comes from
+// the Go module cache, or through the Go module proxy as `go` fetches it.
+// Offline and not cached, the test skips on a developer's machine and
+// fails in CI (CI set), which reaches the proxy.
+func certManagerCRDs(t *testing.T, kubeVersion string) []manifest.Input {
+	t.Helper()
+	cmd := exec.Command("go", "mod", "download", "-json", certManagerModule)
+	// Outside any module: go.mod and go.sum stay as they are.
+	cmd.Dir = t.TempDir()
+	cmd.Env = append(os.Environ(), "GOWORK=off")
+	out, err := cmd.Output()
+	var m struct{ Dir, Sum, Error string }
+	if jerr := json.Unmarshal(out, &m); err != nil || jerr != nil || m.Dir == "" {
+		msg := fmt.Sprintf("go mod download %s: %v %s", certManagerModule, err, m.Error)
+		if os.Getenv("CI") != "" {
+			t.Fatal(msg + " (CI reaches the Go module proxy)")
+		}
+		t.Skip(msg + "; skipped outside CI (offline and not in the module cache)")
+	}
+	if m.Sum != certManagerSum {
+		t.Fatalf("%s: hash %s, want %s", certManagerModule, m.Sum, certManagerSum)
+	}
+	r, err := helm.New(helm.Options{ReleaseName: "cert-manager", Namespace: "cert-manager", KubeVersion: kubeVersion, Set: []string{"crds.enabled=true"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := r.Render(filepath.Join(m.Dir, "deploy", "charts", "cert-manager"), certManagerModule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var crds []manifest.Input
+	for _, i := range in {
+		var tm metav1.TypeMeta
+		if err := yaml.Unmarshal(i.Data, &tm); err != nil {
+			t.Fatalf("%s: %v", i.Template, err)
+		}
+		if tm.Kind == "CustomResourceDefinition" {
+			crds = append(crds, i)
 		}
 	}
+	if len(crds) == 0 {
+		t.Fatalf("%s: its chart rendered no CRDs", certManagerModule)
+	}
+	return crds
 }
 
 // TestControllerUsageErrors: flags the controller cannot run with are
