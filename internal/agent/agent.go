@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"os"
 	"sync"
 	"time"
 
@@ -115,7 +114,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	for {
 		if err := a.probes.Read(&rec); err != nil {
-			if errors.Is(err, bpf.ErrClosed) || errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() != nil {
+			if errors.Is(err, bpf.ErrClosed) {
 				a.CheckDrops()
 				return nil
 			}

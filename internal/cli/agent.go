@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 	"unicode"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/kubernetes"
 
@@ -106,6 +108,12 @@ Stops on SIGINT or SIGTERM. See docs/agent.md.`,
 				return err
 			}
 			reg := prometheus.NewRegistry()
+			// The agent runs on every node: its memory and CPU are
+			// scraped with its events (go_gc_heap_live_bytes is the heap
+			// the last GC kept, the figure docs/PERFORMANCE.md gives).
+			reg.MustRegister(collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
+				collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$`)})),
+				collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 			am, err := alert.NewMetrics(reg)
 			if err != nil {
 				return err

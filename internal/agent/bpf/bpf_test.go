@@ -65,22 +65,45 @@ func TestEvents(t *testing.T) {
 		t.Errorf("setuid event: uid %d -> %d, want 0 -> 65534", su.OldUID, su.UID)
 	}
 
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	go func() {
-		if c, err := l.Accept(); err == nil {
-			c.Close()
+	// Loopback connections raise no event (they never leave the
+	// network namespace and nothing judges them); the one that follows
+	// them, to a pod address, raises its attempt and its establishment.
+	var loop []string
+	for _, addr := range []string{"127.0.0.1", "::1"} {
+		l, err := net.Listen("tcp", net.JoinHostPort(addr, "0"))
+		if err != nil {
+			if addr == "::1" {
+				continue // no IPv6 on this host's loopback
+			}
+			t.Fatal(err)
 		}
-	}()
-	port := l.Addr().(*net.TCPAddr).Port
-	c.Run(t, "bash -c 'exec 3<>/dev/tcp/127.0.0.1/"+strconv.Itoa(port)+"'")
+		defer l.Close()
+		go func() {
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return
+				}
+				c.Close()
+			}
+		}()
+		loop = append(loop, "bash -c 'exec 3<>/dev/tcp/"+addr+"/"+strconv.Itoa(l.Addr().(*net.TCPAddr).Port)+"'")
+	}
+	ns := agenttest.NewNetNS(t, "10.244.9.2")
+	ns.Listen(t, "10.244.9.2:8080")
+	c.Run(t, strings.Join(loop, " && ")+" && "+ns.In("bash -c 'exec 3<>/dev/tcp/10.244.9.2/8080'"))
 	cn := evs.Wait(t, "tcp connect", func(e *event.Event) bool {
-		return in(e) && e.Kind == event.Connect && e.Op == event.ConnAttempt && int(e.RemotePort) == port
+		return in(e) && e.Kind == event.Connect && e.Op == event.ConnAttempt && e.RemotePort == 8080
 	})
-	if cn.Remote.String() != "127.0.0.1" || cn.Proto != 6 || cn.Inbound() {
+	if cn.Remote.String() != "10.244.9.2" || cn.Proto != 6 || cn.Inbound() {
 		t.Errorf("connect event %+v", cn)
+	}
+	evs.Wait(t, "tcp established", func(e *event.Event) bool {
+		return in(e) && e.Kind == event.Connect && e.Op == event.ConnEstablished && !e.Inbound() && e.RemotePort == 8080
+	})
+	for _, e := range evs.All() {
+		if e.Kind == event.Connect && e.Remote.Unmap().IsLoopback() {
+			t.Errorf("event for a loopback connection: %+v", e)
+		}
 	}
 }

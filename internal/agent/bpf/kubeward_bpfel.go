@@ -144,6 +144,7 @@ const (
 	kubewardProgUdpSendmsg6      = "udp_sendmsg6"
 	kubewardVarUdpPeriodNs       = "udp_period_ns"
 	kubewardVarUnusedHdr         = "unused_hdr"
+	kubewardVarWakeupBytes       = "wakeup_bytes"
 	kubewardVarZeroPending       = "zero_pending"
 )
 
@@ -253,6 +254,7 @@ type kubewardMapSpecs struct {
 type kubewardVariableSpecs struct {
 	UdpPeriodNs *ebpf.VariableSpec `ebpf:"udp_period_ns"`
 	UnusedHdr   *ebpf.VariableSpec `ebpf:"unused_hdr"`
+	WakeupBytes *ebpf.VariableSpec `ebpf:"wakeup_bytes"`
 	ZeroPending *ebpf.VariableSpec `ebpf:"zero_pending"`
 }
 
@@ -309,6 +311,7 @@ func (m *kubewardMaps) Close() error {
 type kubewardVariables struct {
 	UdpPeriodNs *ebpf.Variable `ebpf:"udp_period_ns"`
 	UnusedHdr   *ebpf.Variable `ebpf:"unused_hdr"`
+	WakeupBytes *ebpf.Variable `ebpf:"wakeup_bytes"`
 	ZeroPending *ebpf.Variable `ebpf:"zero_pending"`
 }
 

@@ -92,6 +92,9 @@ func Load(o Options) (_ *Probes, err error) {
 	if err := spec.Variables["udp_period_ns"].Set(uint64(o.UDPPeriod)); err != nil {
 		return nil, fmt.Errorf("bpf: %w", err)
 	}
+	if err := spec.Variables["wakeup_bytes"].Set(uint64(o.RingSize / 16)); err != nil {
+		return nil, fmt.Errorf("bpf: %w", err)
+	}
 	if !o.ExecGuard {
 		delete(spec.Programs, "exec_guard")
 	}
@@ -117,6 +120,7 @@ func Load(o Options) (_ *Probes, err error) {
 	if p.rd, err = ringbuf.NewReader(p.maps.Events); err != nil {
 		return nil, fmt.Errorf("bpf: ring buffer: %w", err)
 	}
+	p.rd.SetDeadline(time.Now().Add(pollEvery))
 	return p, nil
 }
 
@@ -216,24 +220,36 @@ func CgroupRoot() (string, error) {
 	return "", errors.New("no cgroup v2 hierarchy is mounted")
 }
 
+// pollEvery is how often Read looks for events the kernel did not wake it
+// for: it wakes the reader only each sixteenth of the ring filled (see
+// submit in c/kubeward.bpf.c), so at low rates an event waits at most this
+// long.
+const pollEvery = 50 * time.Millisecond
+
 // Read blocks until the next event and returns its bytes, valid until the
-// next call. It returns ErrClosed once Close was called.
+// next call. It returns ErrClosed once Close was called. It is called from
+// one goroutine.
 func (p *Probes) Read(rec *ringbuf.Record) error {
-	if err := p.rd.ReadInto(rec); err != nil {
+	for {
+		err := p.rd.ReadInto(rec)
+		if err == nil {
+			return nil
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			// The ring was drained up to the poll's deadline: wait
+			// until the next.
+			p.rd.SetDeadline(time.Now().Add(pollEvery))
+			continue
+		}
 		if errors.Is(err, os.ErrClosed) {
 			return ErrClosed
 		}
 		return fmt.Errorf("bpf: reading events: %w", err)
 	}
-	return nil
 }
 
 // ErrClosed is returned by Read after Close.
 var ErrClosed = errors.New("bpf: probes closed")
-
-// SetDeadline makes Read return os.ErrDeadlineExceeded (wrapped) once t
-// passes without an event.
-func (p *Probes) SetDeadline(t time.Time) { p.rd.SetDeadline(t) }
 
 // Drops returns the events lost because the ring buffer was full, by kind
 // (the KIND_ values), summed over CPUs.

@@ -124,6 +124,10 @@ func (f *File) RuleOptions() (rules.Options, error) {
 				}
 				p = netip.PrefixFrom(a, a.BitLen())
 			}
+			if p.Addr().Unmap().IsLoopback() {
+				// The kernel programs report no loopback connection.
+				return o, fmt.Errorf("metadataAddresses: %q is a loopback address: connections to loopback never leave the pod and raise no event", s)
+			}
 			o.MetadataAddresses = append(o.MetadataAddresses, p)
 		}
 	}

@@ -35,6 +35,8 @@ response:
 		{"bad class", "sensitivePaths: [{prefix: /x/, class: secrets}]\n", "unknown class"},
 		{"relative path", "sensitivePaths: [{prefix: x/, class: shadow}]\n", "absolute"},
 		{"bad address", "metadataAddresses: [metadata.google.internal]\n", "neither"},
+		{"loopback address", "metadataAddresses: [\"127.0.0.53\"]\n", "loopback"},
+		{"loopback prefix", "metadataAddresses: [\"::ffff:127.0.0.0/104\"]\n", "loopback"},
 		{"quarantine without rules", "response: {quarantine: {enabled: true}}\n", "without rules"},
 	} {
 		_, err := Parse([]byte(head + tc.yaml))

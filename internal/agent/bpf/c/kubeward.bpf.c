@@ -254,6 +254,25 @@ static __always_inline void *reserve(__u64 size, __u32 kind)
 	return e;
 }
 
+/* The reader is woken each time this many bytes more are unread (set by
+ * the loader: a sixteenth of the ring), not at every event: a wakeup costs
+ * the producing CPU an interrupt (on a virtual machine, an exit to the
+ * hypervisor: microseconds, more than the rest of the event) and the
+ * reader a context switch per event. The reader also polls the ring
+ * every few tens of milliseconds, which bounds the delay at low rates. */
+volatile const __u64 wakeup_bytes = 512 << 10;
+
+/* submit commits e, of size bytes, waking the reader when the unread
+ * data crosses a multiple of wakeup_bytes. */
+static __always_inline void submit(void *e, __u64 size)
+{
+	__u64 flags = BPF_RB_NO_WAKEUP;
+	__u64 unread = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	if (wakeup_bytes && unread / wakeup_bytes != (unread > size ? unread - size : 0) / wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
+}
+
 /* fill_task fills the header from the current task. */
 static __always_inline void fill_task(struct event_hdr *h, __u32 kind)
 {
@@ -341,7 +360,7 @@ int BPF_PROG(on_exec, struct task_struct *p, int old_pid, struct linux_binprm *b
 	len &= ARGS_LEN - 1;
 	if (len > 0 && bpf_probe_read_user(&e->data[PATH_LEN], len, (void *)start) == 0)
 		e->h.len2 = len;
-	bpf_ringbuf_submit(e, 0);
+	submit(e, sizeof(*e));
 	return 0;
 }
 
@@ -355,7 +374,7 @@ int BPF_PROG(on_exit, struct task_struct *p)
 		return 0;
 	fill_task(h, KIND_EXIT);
 	h->ret = BPF_CORE_READ(p, exit_code);
-	bpf_ringbuf_submit(h, 0);
+	submit(h, sizeof(*h));
 	return 0;
 }
 
@@ -535,7 +554,7 @@ static __always_inline int on_open_exit(struct sys_exit_ctx *ctx)
 		e->h.flags |= F_WRITE;
 	long n = bpf_probe_read_kernel_str(e->data, PATH_LEN, path);
 	e->h.len1 = n > 0 ? n : 0;
-	bpf_ringbuf_submit(e, 0);
+	submit(e, sizeof(*e));
 	return 0;
 }
 
@@ -604,7 +623,7 @@ static __always_inline int on_exit_call(struct sys_exit_ctx *ctx)
 	n = bpf_probe_read_kernel_str(&e->data[STR_LEN], STR_LEN, p->str2);
 	e->h.len2 = n > 0 ? n : 0;
 	bpf_map_delete_elem(&pending, &id);
-	bpf_ringbuf_submit(e, 0);
+	submit(e, sizeof(*e));
 	return 0;
 }
 
@@ -637,10 +656,31 @@ int exit_open(struct sys_exit_ctx *ctx) { return on_open_exit(ctx); }
 SEC("tracepoint/syscalls/sys_exit_creat")
 int exit_creat(struct sys_exit_ctx *ctx) { return on_open_exit(ctx); }
 
+/* loopback reports whether a peer address (network order, 16 bytes for
+ * AF_INET6, 4 for AF_INET) is a loopback one: 127.0.0.0/8, ::1 or
+ * ::ffff:127.0.0.0/104. */
+static __always_inline int loopback(__u16 fam, const __u8 *a)
+{
+	if (fam == AF_INET)
+		return a[0] == 127;
+	for (int i = 0; i < 10; i++)
+		if (a[i])
+			return 0;
+	if (a[10] == 0xff && a[11] == 0xff)
+		return a[12] == 127;
+	if (a[10] || a[11] || a[12] || a[13] || a[14])
+		return 0;
+	return a[15] == 1;
+}
+
 /* TCP: a SYN sent (attempt), a handshake completed either way. The socket
  * carries the cgroup of the process that made it (a connection accepted
  * by a listener inherits the listener's), so events raised in softirq are
- * still attributed; only the attempt runs in the process's own context. */
+ * still attributed; only the attempt runs in the process's own context.
+ * Connections with a loopback peer never leave the network namespace
+ * (a pod's containers and sidecars talking over localhost: in a mesh,
+ * twice per request) and no consumer judges them (rules, NetworkPolicy
+ * intent, flow log, baselines), so they raise no event. */
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(on_tcp_state, const struct sock *sk, const int oldstate, const int newstate)
 {
@@ -659,6 +699,18 @@ int BPF_PROG(on_tcp_state, const struct sock *sk, const int oldstate, const int 
 		return 0;
 	__u16 fam = BPF_CORE_READ(sk, __sk_common.skc_family);
 	if (fam != AF_INET && fam != AF_INET6)
+		return 0;
+	__u8 saddr[16] = {}, daddr[16] = {};
+	if (fam == AF_INET) {
+		__be32 a = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		__be32 b = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		__builtin_memcpy(saddr, &a, 4);
+		__builtin_memcpy(daddr, &b, 4);
+	} else {
+		BPF_CORE_READ_INTO(&saddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(&daddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	}
+	if (loopback(fam, daddr))
 		return 0;
 
 	struct event_hdr *h = reserve(sizeof(*h), KIND_CONNECT);
@@ -679,16 +731,9 @@ int BPF_PROG(on_tcp_state, const struct sock *sk, const int oldstate, const int 
 	h->proto = IPPROTO_TCP;
 	h->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	h->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	if (fam == AF_INET) {
-		__be32 a = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
-		__be32 b = BPF_CORE_READ(sk, __sk_common.skc_daddr);
-		__builtin_memcpy(h->saddr, &a, 4);
-		__builtin_memcpy(h->daddr, &b, 4);
-	} else {
-		BPF_CORE_READ_INTO(&h->saddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-		BPF_CORE_READ_INTO(&h->daddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
-	}
-	bpf_ringbuf_submit(h, 0);
+	__builtin_memcpy(h->saddr, saddr, 16);
+	__builtin_memcpy(h->daddr, daddr, 16);
+	submit(h, sizeof(*h));
 	return 0;
 }
 
@@ -732,7 +777,7 @@ static __always_inline void datagram(struct bpf_sock_addr *ctx, int inbound, int
 	h->sport = k.lport;
 	h->dport = k.port;
 	__builtin_memcpy(h->daddr, k.addr, 16);
-	bpf_ringbuf_submit(h, 0);
+	submit(h, sizeof(*h));
 }
 
 SEC("cgroup/connect4")
@@ -806,7 +851,7 @@ int BPF_PROG(exec_guard, struct linux_binprm *bprm)
 		e->h.arg[0] = k->policy;
 		long m = bpf_probe_read_kernel_str(e->data, sizeof(k->path), k->path);
 		e->h.len1 = m > 0 ? m : 0;
-		bpf_ringbuf_submit(e, 0);
+		submit(e, sizeof(*e));
 	}
 	return enforce ? -EPERM : 0;
 }
