@@ -159,45 +159,22 @@ func execLoop(b *testing.B, n int) {
 func connectLoop(ip string) func(b *testing.B, n int) {
 	return func(b *testing.B, n int) {
 		if ip == "" {
-			ip = hostAddress(b)
+			ip = agenttest.HostAddress(b)
 		}
-		l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer l.Close()
-		go func() {
-			for {
-				c, err := l.Accept()
-				if err != nil {
-					return
-				}
-				c.Close()
-			}
-		}()
+		l := agenttest.Listen(b, net.JoinHostPort(ip, "0"))
 		addr := l.Addr().String()
 		for range n {
 			c, err := net.Dial("tcp", addr)
 			if err != nil {
 				b.Fatal(err)
 			}
+			// A reset, not a FIN: no TIME_WAIT holds the port (the
+			// kernel reuses loopback ones, not the host address's: a
+			// round of 40,000 ran out of ports).
+			_ = c.(*net.TCPConn).SetLinger(0)
 			c.Close()
 		}
 	}
-}
-
-func hostAddress(b *testing.B) string {
-	addrs, err := net.InterfaceAddrs()
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, a := range addrs {
-		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && !n.IP.IsLoopback() && !n.IP.IsLinkLocalUnicast() {
-			return n.IP.String()
-		}
-	}
-	b.Skip("the host has no IPv4 address but loopback")
-	return ""
 }
 
 // runAgent starts an agent on the real programs and returns its stop,

@@ -25,15 +25,17 @@ import (
 // BenchmarkAgentEvents is kubeward agent as users run it: the binary in
 // its own process, on a real API server with agentBenchPods pods bound to
 // its node, each with a simulated container (a cgroup the agent attributes
-// to it). Storms of execs (a shell running /bin/true: an exec and an exit
-// event each) and of loopback TCP connections (bash's /dev/tcp: an
-// attempt and two established events each) run as fast as they can from
-// agentBenchStorms of the containers for agentBenchStorm each. From the
+// to it). Storms of execs of /bin/true (an exec and an exit event each)
+// and of TCP connections to the host's address (an attempt and two
+// established events each) run as fast as they can from agentBenchStorms
+// of the containers (the test binary itself: agentStorm) for
+// agentBenchStorm each. From the
 // agent's own metrics and /proc, per storm: the events it handled per
 // second, its CPU time per event (user and system, /proc/PID/stat) and so
 // the events one core handles per second, and the events the kernel
 // counted as lost (kubeward_agent_events_lost_total). At the end, at rest:
-// its resident memory and the heap its last GC kept.
+// its resident memory (all, anonymous, file-backed) and the heap its last
+// GC kept.
 //
 //	go test ./internal/cli -run '^$' -bench BenchmarkAgentEvents -benchtime 1x -timeout 30m   # root
 func BenchmarkAgentEvents(b *testing.B) {
@@ -119,33 +121,19 @@ func BenchmarkAgentEvents(b *testing.B) {
 	}
 
 	// The listener of the connection storm: the benchmark's process,
-	// which its accepted connections are attributed to.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer l.Close()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	port := l.Addr().(*net.TCPAddr).Port
+	// which its accepted connections are attributed to, on the host's
+	// address (loopback connections raise no event).
+	host := agenttest.HostAddress(b)
+	l := agenttest.Listen(b, net.JoinHostPort(host, "0"))
 	idle := scrape()
 	b.ReportMetric(idle["process_resident_memory_bytes"]/(1<<20), "idle-rss-MiB")
 
 	for range b.N {
-		for _, storm := range []struct{ name, script string }{
-			{"exec", "while :; do /bin/true; done"},
-			{"connect", fmt.Sprintf("while :; do exec 3<>/dev/tcp/127.0.0.1/%d; exec 3<&-; done", port)},
-		} {
+		for _, storm := range []string{"exec", "connect"} {
 			var gens []*exec.Cmd
 			for _, c := range containers[:agentBenchStorms] {
-				g := c.Command(b, "/bin/bash", "-c", storm.script)
+				g := c.Command(b, os.Args[0])
+				g.Env = append(os.Environ(), "KUBEWARD_AGENT_STORM="+storm, "KUBEWARD_AGENT_STORM_ADDR="+l.Addr().String())
 				if err := g.Start(); err != nil {
 					b.Fatal(err)
 				}
@@ -156,7 +144,7 @@ func BenchmarkAgentEvents(b *testing.B) {
 			time.Sleep(agentBenchStorm)
 			m1, cpu1, t1 := scrape(), procCPU(b, agent.Process.Pid), time.Now()
 			for _, g := range gens {
-				// The shell is the first process of its PID namespace:
+				// The storm is the first process of its PID namespace:
 				// killing it ends the namespace's every process.
 				_ = g.Process.Kill()
 				_ = g.Wait()
@@ -166,20 +154,34 @@ func BenchmarkAgentEvents(b *testing.B) {
 			m2 := scrape()
 			events := sum(m1, "kubeward_agent_events_total") - sum(m0, "kubeward_agent_events_total")
 			if events == 0 {
-				b.Fatalf("%s storm: the agent handled no event\n%s", storm.name, stderr.String())
+				b.Fatalf("%s storm: the agent handled no event\n%s", storm, stderr.String())
 			}
 			cpu := cpu1 - cpu0
 			lost := sum(m2, "kubeward_agent_events_lost_total") - sum(m0, "kubeward_agent_events_lost_total")
-			b.ReportMetric(events/t1.Sub(t0).Seconds(), storm.name+"-events/s")
-			b.ReportMetric(cpu/events*1e6, storm.name+"-cpu-µs/event")
-			b.ReportMetric(events/cpu, storm.name+"-events/s/core")
-			b.ReportMetric(lost, storm.name+"-lost")
-			b.ReportMetric(cpu/t1.Sub(t0).Seconds(), storm.name+"-cores")
+			b.ReportMetric(events/t1.Sub(t0).Seconds(), storm+"-events/s")
+			b.ReportMetric(cpu/events*1e6, storm+"-cpu-µs/event")
+			b.ReportMetric(events/cpu, storm+"-events/s/core")
+			b.ReportMetric(lost, storm+"-lost")
+			b.ReportMetric(cpu/t1.Sub(t0).Seconds(), storm+"-cores")
 		}
 	}
 	time.Sleep(10 * time.Second) // at rest
 	m := scrape()
 	b.ReportMetric(m["process_resident_memory_bytes"]/(1<<20), "rss-MiB")
+	// RssFile is the binary's code and data the process touched, shared
+	// with every process mapping the same file; RssAnon is its own.
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", agent.Process.Pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		for _, f := range []string{"RssAnon", "RssFile"} {
+			if v, ok := strings.CutPrefix(line, f+":"); ok {
+				kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
+				b.ReportMetric(kb/1024, strings.ToLower(f)+"-MiB")
+			}
+		}
+	}
 	b.ReportMetric(m["go_gc_heap_live_bytes"]/(1<<20), "heap-live-MiB")
 	b.ReportMetric(0, "ns/op")
 }
@@ -212,3 +214,21 @@ func procCPU(b *testing.B, pid int) float64 {
 // clockTicks is USER_HZ, the unit of /proc's times: 100 on every Linux
 // architecture Go supports.
 const clockTicks = 100
+
+// agentStorm is BenchmarkAgentEvents's load, run in a simulated container
+// by the test binary (KUBEWARD_AGENT_STORM): execs of /bin/true, or TCP
+// connections to addr, as fast as it can until it is killed.
+func agentStorm(kind, addr string) {
+	for {
+		if kind == "exec" {
+			_ = exec.Command("/bin/true").Run()
+			continue
+		}
+		if c, err := net.Dial("tcp", addr); err == nil {
+			// A reset, not a FIN: no TIME_WAIT holds the port, so the
+			// storm does not run out of them.
+			_ = c.(*net.TCPConn).SetLinger(0)
+			c.Close()
+		}
+	}
+}

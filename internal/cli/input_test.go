@@ -348,10 +348,14 @@ func TestConfigAndIgnoreFiles(t *testing.T) {
 
 // TestMain runs kubeward itself when KUBEWARD_HELPER_PROCESS is set:
 // tests run it as a child process for input that may leave work running in
-// the background (a template that never ends), which exiting ends.
+// the background (a template that never ends), which exiting ends. With
+// KUBEWARD_AGENT_STORM it is BenchmarkAgentEvents's load.
 func TestMain(m *testing.M) {
 	if os.Getenv("KUBEWARD_HELPER_PROCESS") == "1" {
 		os.Exit(Main(os.Args[1:], Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}))
+	}
+	if kind := os.Getenv("KUBEWARD_AGENT_STORM"); kind != "" {
+		agentStorm(kind, os.Getenv("KUBEWARD_AGENT_STORM_ADDR"))
 	}
 	os.Exit(m.Run())
 }

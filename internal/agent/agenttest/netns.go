@@ -97,19 +97,54 @@ func (n *NetNS) Listen(t testing.TB, addr string) net.Listener {
 		t.Fatal(r.err)
 	}
 	t.Cleanup(func() { r.l.Close() })
-	go func() {
-		for {
-			c, err := r.l.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	go acceptAndClose(r.l)
 	return r.l
+}
+
+// Listen listens on addr (host:port, port 0 for any) in the test's own
+// network namespace, accepting and closing every connection until the
+// test ends.
+func Listen(t testing.TB, addr string) net.Listener {
+	t.Helper()
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go acceptAndClose(l)
+	return l
+}
+
+func acceptAndClose(l net.Listener) {
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		c.Close()
+	}
 }
 
 // In prefixes a container's shell command so it runs in the namespace.
 func (n *NetNS) In(script string) string {
 	return "nsenter --net=" + n.Path + " sh -c '" + strings.ReplaceAll(script, "'", `'\''`) + "'"
+}
+
+// HostAddress is the host's first IPv4 address that is not a loopback or
+// link-local one: connections to it stay on the host, as loopback ones
+// do, but raise events, as a pod's to another pod do. Without one the
+// test is skipped.
+func HostAddress(t testing.TB) string {
+	t.Helper()
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && !n.IP.IsLoopback() && !n.IP.IsLinkLocalUnicast() {
+			return n.IP.String()
+		}
+	}
+	t.Skip("the host has no IPv4 address but loopback")
+	return ""
 }

@@ -68,25 +68,14 @@ func TestEvents(t *testing.T) {
 	// Loopback connections raise no event (they never leave the
 	// network namespace and nothing judges them); the one that follows
 	// them, to a pod address, raises its attempt and its establishment.
+	addrs := []string{"127.0.0.1"}
+	if l, err := net.Listen("tcp", "[::1]:0"); err == nil { // else no IPv6 on loopback here
+		l.Close()
+		addrs = append(addrs, "::1")
+	}
 	var loop []string
-	for _, addr := range []string{"127.0.0.1", "::1"} {
-		l, err := net.Listen("tcp", net.JoinHostPort(addr, "0"))
-		if err != nil {
-			if addr == "::1" {
-				continue // no IPv6 on this host's loopback
-			}
-			t.Fatal(err)
-		}
-		defer l.Close()
-		go func() {
-			for {
-				c, err := l.Accept()
-				if err != nil {
-					return
-				}
-				c.Close()
-			}
-		}()
+	for _, addr := range addrs {
+		l := agenttest.Listen(t, net.JoinHostPort(addr, "0"))
 		loop = append(loop, "bash -c 'exec 3<>/dev/tcp/"+addr+"/"+strconv.Itoa(l.Addr().(*net.TCPAddr).Port)+"'")
 	}
 	ns := agenttest.NewNetNS(t, "10.244.9.2")
