@@ -44,10 +44,7 @@ func BenchmarkAgentEvents(b *testing.B) {
 	cl := kubetest.Start(b, kubetest.Options{})
 	cs := cl.Client()
 	dir := b.TempDir()
-	bin := filepath.Join(dir, "kubeward")
-	if out, err := exec.Command("go", "build", "-tags", "kustomize_disable_go_plugin_support", "-o", bin, "../../cmd/kubeward").CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := kubetest.BuildKubeward(b)
 	const node = "bench-node"
 	containers := make([]*agenttest.Container, agentBenchPods)
 	for i := range containers {
@@ -170,17 +167,8 @@ func BenchmarkAgentEvents(b *testing.B) {
 	b.ReportMetric(m["process_resident_memory_bytes"]/(1<<20), "rss-MiB")
 	// RssFile is the binary's code and data the process touched, shared
 	// with every process mapping the same file; RssAnon is its own.
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", agent.Process.Pid))
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, line := range strings.Split(string(status), "\n") {
-		for _, f := range []string{"RssAnon", "RssFile"} {
-			if v, ok := strings.CutPrefix(line, f+":"); ok {
-				kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
-				b.ReportMetric(kb/1024, strings.ToLower(f)+"-MiB")
-			}
-		}
+	for _, f := range []string{"RssAnon", "RssFile"} {
+		b.ReportMetric(kubetest.ProcStatusMiB(b, agent.Process.Pid, f), strings.ToLower(f)+"-MiB")
 	}
 	b.ReportMetric(m["go_gc_heap_live_bytes"]/(1<<20), "heap-live-MiB")
 	b.ReportMetric(0, "ns/op")

@@ -59,10 +59,7 @@ func BenchmarkClusterScan20k(b *testing.B) {
 	b.ReportMetric(float64(findings), "findings")
 
 	// The whole process, as users run it.
-	bin := filepath.Join(b.TempDir(), "kubeward")
-	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/kubeward").CombinedOutput(); err != nil {
-		b.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := kubetest.BuildKubeward(b)
 	var stderr bytes.Buffer
 	cmd := exec.Command("/usr/bin/time", "-f", "%e %M", bin, "scan", "--cluster", "--kubeconfig", c.Kubeconfig, "--fail-on", "none", "-o", "json="+filepath.Join(b.TempDir(), "r.json"))
 	cmd.Stderr = &stderr

@@ -3,13 +3,11 @@ package controller
 import (
 	"bufio"
 	"context"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -37,10 +35,7 @@ func BenchmarkControllerRSS(b *testing.B) {
 	kubetest.SkipIfShort(b)
 	cl := kubetest.Start(b, kubetest.Options{})
 	installCRDs(b, cl.Config, reportsModuleCRDs(b))
-	bin := filepath.Join(b.TempDir(), "kubeward")
-	if out, err := exec.Command("go", "build", "-tags", "kustomize_disable_go_plugin_support", "-o", bin, "../../cmd/kubeward").CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := kubetest.BuildKubeward(b)
 	fcfg := rest.CopyConfig(cl.Config)
 	fcfg.QPS, fcfg.Burst = 1000, 2000
 	cs := kubernetes.NewForConfigOrDie(fcfg)
@@ -122,7 +117,7 @@ func runControllerOnce(b *testing.B, bin string, cl *kubetest.Cluster) (objects,
 		time.Sleep(time.Second)
 	}
 	time.Sleep(5 * time.Second)
-	rss, hwm = procStatusMiB(b, cmd.Process.Pid, "VmRSS"), procStatusMiB(b, cmd.Process.Pid, "VmHWM")
+	rss, hwm = kubetest.ProcStatusMiB(b, cmd.Process.Pid, "VmRSS"), kubetest.ProcStatusMiB(b, cmd.Process.Pid, "VmHWM")
 	resp, err := http.Get("http://" + addr + "/metrics")
 	if err != nil {
 		b.Fatal(err)
@@ -139,23 +134,4 @@ func runControllerOnce(b *testing.B, bin string, cl *kubetest.Cluster) (objects,
 		b.Fatal("no kubeward_watched_objects in /metrics")
 	}
 	return objects, rss, hwm
-}
-
-// procStatusMiB reads a kB field of /proc/PID/status in MiB.
-func procStatusMiB(b *testing.B, pid int, field string) float64 {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, field+":"); ok {
-			kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
-			if err != nil {
-				b.Fatal(err)
-			}
-			return kb / 1024
-		}
-	}
-	b.Fatalf("no %s in /proc/%d/status", field, pid)
-	return 0
 }
