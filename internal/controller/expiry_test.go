@@ -106,17 +106,8 @@ func TestWatchExpiryRelists(t *testing.T) {
 	p, cfg := proxied(t, cl)
 	start(t, cl, func(o *Options) { o.Config = cfg })
 	steady := result{Policy: "pss-privileged", Name: "steady"}
-	read := func() ([]result, string) {
-		rs, err := reports(ctx, cl.Config, f, "shop")
-		if err != nil {
-			t.Fatal(err)
-		}
-		rv := ""
-		for _, r := range rs {
-			rv += r.ResourceVersion + ","
-		}
-		return results(rs), rv
-	}
+	read := reportReader(t, cl, f, "shop")
+
 	eventually(t, "the first report", func() error {
 		if got, _ := read(); !has(got, result{Policy: "pss-privileged", Name: "old"}) || !has(got, steady) {
 			return fmt.Errorf("not yet: %+v", got)
@@ -153,15 +144,6 @@ func TestWatchExpiryRelists(t *testing.T) {
 		settled = rv
 		return nil
 	})
-	got, _ := read()
-	for i := 1; i < len(got); i++ {
-		if got[i] == got[i-1] {
-			t.Errorf("a duplicated result: %+v", got[i])
-		}
-	}
-	time.Sleep(2 * time.Second)
-	if _, rv := read(); rv != settled {
-		t.Errorf("the report was rewritten without a change: resourceVersion %s, then %s", settled, rv)
-	}
+	expectSettled(t, read, settled)
 	t.Logf("%d watches answered 410 Gone", p.expired.Load())
 }

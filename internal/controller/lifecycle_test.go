@@ -40,17 +40,8 @@ func TestAPIServerRestartConverges(t *testing.T) {
 		t.Fatal(err)
 	}
 	start(t, cl, func(o *Options) { o.Flavor, o.Frameworks = f, []*framework.Framework{pss} })
-	read := func() ([]result, string) {
-		rs, err := reports(ctx, cl.Config, f, "shop")
-		if err != nil {
-			return nil, ""
-		}
-		rv := ""
-		for _, r := range rs {
-			rv += r.ResourceVersion + ","
-		}
-		return results(rs), rv
-	}
+	read := reportReader(t, cl, f, "shop")
+
 	eventually(t, "the first report", func() error {
 		if rs, _ := read(); !has(rs, result{Policy: "pss-privileged", Name: "old"}) {
 			return fmt.Errorf("none in %+v", rs)
@@ -87,14 +78,38 @@ func TestAPIServerRestartConverges(t *testing.T) {
 		}
 		return nil
 	})
+	expectSettled(t, read, settled)
+}
+
+// reportReader reads a namespace's results and the resourceVersions of its
+// reports (a change of either is a write); an error of the API reads as no
+// report, which the callers' conditions do not accept.
+func reportReader(t testing.TB, cl *kubetest.Cluster, f policyreport.Flavor, ns string) func() ([]result, string) {
+	return func() ([]result, string) {
+		rs, err := reports(context.Background(), cl.Config, f, ns)
+		if err != nil {
+			t.Logf("reading the reports: %v", err)
+			return nil, ""
+		}
+		rv := ""
+		for _, r := range rs {
+			rv += r.ResourceVersion + ","
+		}
+		return results(rs), rv
+	}
+}
+
+// expectSettled: converged reports hold no duplicated result and stay put,
+// nothing rewritten without a change (several debounce periods and a
+// relist's worth of time).
+func expectSettled(t testing.TB, read func() ([]result, string), settled string) {
+	t.Helper()
 	got, _ := read()
 	for i := 1; i < len(got); i++ {
 		if got[i] == got[i-1] {
 			t.Errorf("a duplicated result: %+v", got[i])
 		}
 	}
-	// Converged means it stays put: nothing is rewritten without a change
-	// (several debounce periods and a relist's worth of time).
 	time.Sleep(2 * time.Second)
 	if _, rv := read(); rv != settled {
 		t.Errorf("the report was rewritten without a change: resourceVersion %s, then %s", settled, rv)
