@@ -1,6 +1,7 @@
 package check
 
 import (
+	"github.com/kubeward/kubeward/internal/lasting"
 	"sync"
 
 	"github.com/kubeward/kubeward/internal/image/vuln"
@@ -83,33 +84,11 @@ type Context struct {
 }
 
 // Lasting holds values derived from their key alone (a parsed image
-// reference) for many runs, up to a number of entries; when full, it
-// starts afresh. Safe for concurrent use.
-type Lasting struct {
-	mu  sync.RWMutex
-	m   map[any]any
-	max int
-}
+// reference) for many runs, up to a number of entries.
+type Lasting = lasting.Map[any, any]
 
 // NewLasting holds up to max entries.
-func NewLasting(max int) *Lasting { return &Lasting{m: map[any]any{}, max: max} }
-
-func (l *Lasting) get(key any, build func() any) any {
-	l.mu.RLock()
-	v, ok := l.m[key]
-	l.mu.RUnlock()
-	if ok {
-		return v
-	}
-	v = build()
-	l.mu.Lock()
-	if len(l.m) >= l.max {
-		clear(l.m)
-	}
-	l.m[key] = v
-	l.mu.Unlock()
-	return v
-}
+func NewLasting(max int) *Lasting { return lasting.New[any, any](max) }
 
 type memoEntry struct {
 	once sync.Once
@@ -140,5 +119,5 @@ func (c *Context) LastingMemo(key any, build func() any) any {
 	if c.Lasting == nil {
 		return c.Memo(key, build)
 	}
-	return c.Lasting.get(key, build)
+	return c.Lasting.Get(key, build)
 }

@@ -45,7 +45,7 @@ func TestLastingMemo(t *testing.T) {
 		ctx := NewContext(nil)
 		ctx.Lasting = lasting
 		ctx.LastingMemo(key(fmt.Sprint(i)), build("x"))
-		if n := len(lasting.m); n > 3 {
+		if n := lasting.Len(); n > 3 {
 			t.Fatalf("%d entries, bound 3", n)
 		}
 	}
