@@ -148,6 +148,10 @@ func FuzzOnePassAgrees(f *testing.F) {
 	seedReviews(f)
 	f.Add([]byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"1","kind":{"version":"v1","kind":"Pod"},"object":{"apiVersion":"v1","kind":"Pod"},"oldObject":null,"dryRun":true,"u\u0069d":"2"}}`))
 	f.Add([]byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"object":{"apiVersion":"v1","kind":"Pod"},"uid":"1","kind":{"version":"v1","kind":"Pod"}}}`))
+	// Field names that are not plain: an escape, a control byte, a quote.
+	f.Add([]byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"1","kind":{"version":"v1","kind":"Pod"},"object":{"apiVersion":"v1","kind":"Pod","metadata":{"n\u0061me":"a","generateName":"b"}}}}`))
+	f.Add([]byte("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"1\",\"kind\":{\"version\":\"v1\",\"kind\":\"Pod\"},\"object\":{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"na\x01me\":\"a\"}}}}"))
+	f.Add([]byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"1","kind":{"version":"v1","kind":"Pod"},"object":{"apiVersion":"v1","kind":"Pod","metadata":{"na\"me":"a","name":"b"}}}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		d, ok := decodeReviewOnePass(body)
 		if !ok {
