@@ -3,6 +3,7 @@ package admission
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/kubeward/kubeward/internal/check"
@@ -76,24 +77,43 @@ func judge(lv Levels, fs []check.Finding, old []check.Finding, enforceOnly bool)
 			had[findingKey{old[i].CheckID, old[i].Path, old[i].Image}] = true
 		}
 	}
-	for _, f := range fs {
-		if f.Suppressed() {
+	// place says which lists a finding goes to.
+	place := func(f *check.Finding) (in [3]bool) { // denied, warned, audited
+		if f.Suppressed() || had[findingKey{f.CheckID, f.Path, f.Image}] {
+			return in
+		}
+		deny := at(f.Severity, lv.Enforce)
+		if enforceOnly {
+			return [3]bool{deny, false, false}
+		}
+		return [3]bool{deny, !deny && at(f.Severity, lv.Warn), at(f.Severity, lv.Audit)}
+	}
+	// The lists are counted, then cut from one array of their exact size:
+	// a finding is large, and appending to three growing lists copied each
+	// several times.
+	var n [3]int
+	for i := range fs {
+		if fs[i].Suppressed() {
 			d.Suppressed++
-			continue
 		}
-		if had[findingKey{f.CheckID, f.Path, f.Image}] {
-			continue
+		for m, in := range place(&fs[i]) {
+			if in {
+				n[m]++
+			}
 		}
-		switch {
-		case at(f.Severity, lv.Enforce):
-			d.Denied = append(d.Denied, f)
-		case enforceOnly:
-			continue
-		case at(f.Severity, lv.Warn):
-			d.Warned = append(d.Warned, f)
+	}
+	all := make([]check.Finding, n[0]+n[1]+n[2])
+	lists := [3]*[]check.Finding{&d.Denied, &d.Warned, &d.Audited}
+	for m, start := range [3]int{0, n[0], n[0] + n[1]} {
+		if n[m] > 0 { // else nil, as before any append
+			*lists[m] = all[start : start : start+n[m]]
 		}
-		if !enforceOnly && at(f.Severity, lv.Audit) {
-			d.Audited = append(d.Audited, f)
+	}
+	for i := range fs {
+		for m, in := range place(&fs[i]) {
+			if in {
+				*lists[m] = append(*lists[m], fs[i])
+			}
 		}
 	}
 	if len(d.Denied) > 0 {
@@ -183,17 +203,24 @@ func (d *Decision) auditAnnotations(dryRun bool) map[string]string {
 		a["dry-run"] = "true"
 	}
 	if len(d.Audited) > 0 {
-		parts := make([]string, len(d.Audited))
+		var b strings.Builder
 		for i, f := range d.Audited {
-			parts[i] = f.CheckID + "(" + f.Severity.String() + ")"
+			if i > 0 {
+				b.WriteString("; ")
+			}
+			b.WriteString(f.CheckID)
+			b.WriteByte('(')
+			b.WriteString(f.Severity.String())
+			b.WriteByte(')')
 			if f.Path != "" {
-				parts[i] += " " + f.Path
+				b.WriteByte(' ')
+				b.WriteString(f.Path)
 			}
 		}
-		a["findings"] = shorten(strings.Join(parts, "; "), maxAuditValueLen)
+		a["findings"] = shorten(b.String(), maxAuditValueLen)
 	}
 	if d.Suppressed > 0 {
-		a["suppressed"] = fmt.Sprint(d.Suppressed)
+		a["suppressed"] = strconv.Itoa(d.Suppressed)
 	}
 	return a
 }

@@ -1,6 +1,11 @@
 package admission
 
 import (
+	"net/http"
+	"slices"
+	"strconv"
+	"sync/atomic"
+
 	"github.com/prometheus/client_golang/prometheus"
 	admissionv1 "k8s.io/api/admission/v1"
 )
@@ -26,6 +31,55 @@ type Metrics struct {
 	// InFlightBytes the memory reserved by reviews in progress.
 	OpenConnections prometheus.Gauge
 	InFlightBytes   prometheus.Gauge
+
+	// The counters of the labels every review counts under, found in
+	// Requests and Decisions on first use (so a series appears only once it
+	// counts, as with WithLabelValues) and kept: looking them up hashed
+	// their labels and searched the vector on every review.
+	ok      knownCounter
+	decided [len(outcomes)][len(operations)][2]knownCounter
+}
+
+// knownCounter is a counter found once in its vector.
+type knownCounter struct {
+	c atomic.Pointer[prometheus.Counter]
+}
+
+func (k *knownCounter) get(vec *prometheus.CounterVec, labels ...string) prometheus.Counter {
+	if c := k.c.Load(); c != nil {
+		return *c
+	}
+	c := vec.WithLabelValues(labels...)
+	k.c.Store(&c)
+	return c
+}
+
+var (
+	outcomes   = [...]Outcome{Allow, Deny, Exempt, Owner, Invalid}
+	operations = [...]admissionv1.Operation{admissionv1.Create, admissionv1.Update, admissionv1.Delete, admissionv1.Connect, "other"}
+)
+
+// requests is Requests' counter of an HTTP status code.
+func (m *Metrics) requests(code int) prometheus.Counter {
+	if code == http.StatusOK {
+		return m.ok.get(m.Requests, "200")
+	}
+	return m.Requests.WithLabelValues(strconv.Itoa(code))
+}
+
+// decisions is Decisions' counter of a review's outcome, operation and
+// dry run.
+func (m *Metrics) decisions(o Outcome, op admissionv1.Operation, dry bool) prometheus.Counter {
+	opl := operationLabel(op)
+	i, j := slices.Index(outcomes[:], o), slices.Index(operations[:], admissionv1.Operation(opl))
+	if i < 0 {
+		return m.Decisions.WithLabelValues(string(o), opl, strconv.FormatBool(dry))
+	}
+	k := 0
+	if dry {
+		k = 1
+	}
+	return m.decided[i][j][k].get(m.Decisions, string(o), opl, strconv.FormatBool(dry))
 }
 
 // operationLabel is the operation as a label value: only the four the API

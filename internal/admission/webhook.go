@@ -1,6 +1,7 @@
 package admission
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/kubeward/kubeward/internal/check"
@@ -38,6 +40,16 @@ func (s StaticNamespaces) Labels(_ context.Context, ns string) (map[string]strin
 	return s[ns], nil
 }
 
+// CachedLabels implements cachedNamespaceLabels.
+func (s StaticNamespaces) CachedLabels(ns string) (map[string]string, bool) { return s[ns], true }
+
+// cachedNamespaceLabels is a NamespaceLabels that can answer from memory:
+// ok is false when Labels would have to look further. A review whose
+// namespace is in memory then needs no timer for the lookup.
+type cachedNamespaceLabels interface {
+	CachedLabels(namespace string) (labels map[string]string, ok bool)
+}
+
 // Webhook answers admission reviews. Its fields are read-only once it
 // serves; it is safe for concurrent use.
 type Webhook struct {
@@ -54,7 +66,16 @@ type Webhook struct {
 	// answered 429.
 	Budget     *httpguard.Budget
 	BudgetWait time.Duration
+
+	// bodies and answers hold buffers of past reviews (of at most
+	// maxPooledBuffer bytes) for the next ones.
+	bodies, answers sync.Pool
 }
+
+// maxPooledBuffer bounds the buffers kept between reviews: a typical review
+// is a few KiB, and a buffer a large or hostile review grew stays out of
+// the pools.
+const maxPooledBuffer = 64 << 10
 
 // DefaultInFlightBytes is the default Budget: about 300 typical reviews,
 // or nine of the largest, at once.
@@ -211,6 +232,11 @@ func (w *Webhook) levels(ctx context.Context, ns string) (Levels, []string) {
 	if ns == "" {
 		return w.Policy.Defaults, nil
 	}
+	if c, ok := w.Namespaces.(cachedNamespaceLabels); ok {
+		if labels, ok := c.CachedLabels(ns); ok {
+			return w.Policy.Levels(labels) // no lookup to bound
+		}
+	}
 	ctx, cancel := context.WithTimeout(ctx, w.LookupTimeout)
 	defer cancel()
 	labels, err := w.Namespaces.Labels(ctx, ns)
@@ -246,12 +272,12 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		if p := recover(); p != nil {
 			w.Metrics.Requests.WithLabelValues("500").Inc()
 			w.Log.Error("panic while answering a review", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			_ = writeReview(rw, http.StatusInternalServerError, &admissionv1.AdmissionResponse{Result: &metav1.Status{
+			_ = w.writeReview(rw, http.StatusInternalServerError, &admissionv1.AdmissionResponse{Result: &metav1.Status{
 				Status: metav1.StatusFailure, Code: http.StatusInternalServerError, Message: "kubeward: internal error"}})
 		}
 	}()
 	code, review, d, err := w.serve(rw, r)
-	w.Metrics.Requests.WithLabelValues(strconv.Itoa(code)).Inc()
+	w.Metrics.requests(code).Inc()
 	elapsed := time.Since(start)
 	w.Metrics.Duration.Observe(elapsed.Seconds())
 	if review == nil {
@@ -264,12 +290,16 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	if d != nil {
 		outcome = d.Outcome
 	}
-	w.Metrics.Decisions.WithLabelValues(string(outcome), operationLabel(req.Operation), strconv.FormatBool(dry)).Inc()
-	attrs := []any{"uid", string(req.UID), "kind", schema.GroupVersion{Group: req.Kind.Group, Version: req.Kind.Version}.String() + "/" + req.Kind.Kind,
-		"namespace", req.Namespace, "name", req.Name, "operation", string(req.Operation),
-		"user", req.UserInfo.Username, "dryRun", dry, "decision", string(outcome), "durationMs", float64(elapsed.Microseconds()) / 1000}
+	w.Metrics.decisions(outcome, req.Operation, dry).Inc()
+	// Typed attributes (LogAttrs), not key-value pairs: each pair's value
+	// would be boxed into an interface first.
+	attrs := make([]slog.Attr, 0, 14)
+	attrs = append(attrs, slog.String("uid", string(req.UID)), slog.String("kind", kindString(req.Kind)),
+		slog.String("namespace", req.Namespace), slog.String("name", req.Name), slog.String("operation", string(req.Operation)),
+		slog.String("user", req.UserInfo.Username), slog.Bool("dryRun", dry), slog.String("decision", string(outcome)),
+		slog.Float64("durationMs", float64(elapsed.Microseconds())/1000))
 	if err != nil {
-		w.Log.Warn("admission review not evaluated", append(attrs, "error", err.Error())...)
+		w.Log.LogAttrs(r.Context(), slog.LevelWarn, "admission review not evaluated", append(attrs, slog.String("error", err.Error()))...)
 		return
 	}
 	for _, m := range []struct {
@@ -281,11 +311,21 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if d.Why != "" {
-		attrs = append(attrs, "why", d.Why)
+		attrs = append(attrs, slog.String("why", d.Why))
 	}
 	// Check ids and fields only: never the object, never a value.
-	attrs = append(attrs, "denied", ids(d.Denied), "warned", ids(d.Warned), "audited", ids(d.Audited), "suppressed", d.Suppressed)
-	w.Log.Info("admission review", attrs...)
+	attrs = append(attrs, slog.Any("denied", ids(d.Denied)), slog.Any("warned", ids(d.Warned)), slog.Any("audited", ids(d.Audited)),
+		slog.Int("suppressed", d.Suppressed))
+	w.Log.LogAttrs(r.Context(), slog.LevelInfo, "admission review", attrs...)
+}
+
+// kindString is a request's kind as group/version/kind, the group left
+// out for the core group, as GroupVersion.String writes it.
+func kindString(k metav1.GroupVersionKind) string {
+	if k.Group == "" {
+		return k.Version + "/" + k.Kind
+	}
+	return k.Group + "/" + k.Version + "/" + k.Kind
 }
 
 func ids(fs []check.Finding) []string {
@@ -304,15 +344,15 @@ func ids(fs []check.Finding) []string {
 func (w *Webhook) serve(rw http.ResponseWriter, r *http.Request) (int, *admissionv1.AdmissionReview, *Decision, error) {
 	if r.Method != http.MethodPost {
 		rw.Header().Set("Allow", http.MethodPost)
-		return fail(rw, &RequestError{Code: http.StatusMethodNotAllowed, Msg: "POST an AdmissionReview"})
+		return w.fail(rw, &RequestError{Code: http.StatusMethodNotAllowed, Msg: "POST an AdmissionReview"})
 	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		return fail(rw, &RequestError{Code: http.StatusUnsupportedMediaType,
+		return w.fail(rw, &RequestError{Code: http.StatusUnsupportedMediaType,
 			Msg: fmt.Sprintf("content type %q is not application/json", shorten(r.Header.Get("Content-Type"), 64))})
 	}
 	tooBig := &RequestError{Code: http.StatusRequestEntityTooLarge, Msg: fmt.Sprintf("the review is over the %s limit", size(MaxBodyBytes))}
 	if r.ContentLength > MaxBodyBytes {
-		return fail(rw, tooBig)
+		return w.fail(rw, tooBig)
 	}
 	// Reserve memory for the body before reading it (all of the limit when
 	// its length is not given), and for the decoded review once its shape
@@ -322,26 +362,28 @@ func (w *Webhook) serve(rw http.ResponseWriter, r *http.Request) (int, *admissio
 		held = 3*r.ContentLength + reviewFixedBytes
 	}
 	if err := w.reserve(r.Context(), held); err != nil {
-		return busy(rw, r, err)
+		return w.busy(rw, r, err)
 	}
 	defer func() { w.release(held) }()
-	body, err := readBody(rw, r)
+	body, bodyBuf, err := w.readBody(rw, r)
 	if err != nil {
 		if errors.As(err, new(*http.MaxBytesError)) {
-			return fail(rw, tooBig)
+			return w.fail(rw, tooBig)
 		}
-		return fail(rw, badRequest("reading the body: %v", err))
+		return w.fail(rw, badRequest("reading the body: %v", err))
 	}
 	nodes := jsonNodes(body, 2*MaxObjectNodes)
 	if cost := reviewCost(len(body), nodes); cost > held {
 		if err := w.reserve(r.Context(), cost-held); err != nil {
-			return busy(rw, r, err)
+			return w.busy(rw, r, err)
 		}
 		held = cost
 	}
 	decoded, err := decodeReview(body, nodes)
+	// Nothing decoded refers to the body: the decoders copy what they keep.
+	w.putBuffer(&w.bodies, bodyBuf)
 	if err != nil {
-		return fail(rw, err)
+		return w.fail(rw, err)
 	}
 	review, req := decoded.AdmissionReview, decoded.Request
 	d, err := w.admitDecoded(r.Context(), decoded)
@@ -360,24 +402,44 @@ func (w *Webhook) serve(rw http.ResponseWriter, r *http.Request) (int, *admissio
 		d.Object.Namespace = orNS(d.Object.Namespace, req.Namespace)
 		resp = d.Response(req.UID, req.DryRun != nil && *req.DryRun)
 	}
-	if werr := writeReview(rw, http.StatusOK, resp); werr != nil {
+	if werr := w.writeReview(rw, http.StatusOK, resp); werr != nil {
 		w.Log.Warn("writing the response", "error", werr.Error())
 	}
 	return http.StatusOK, review, d, err
 }
 
 // readBody reads the review, into a buffer of its announced length when
-// there is one (io.ReadAll would grow one to twice that).
-func readBody(rw http.ResponseWriter, r *http.Request) ([]byte, error) {
+// there is one (io.ReadAll would grow one to twice that): a pooled one,
+// returned too, for putBuffer once the body is read.
+func (w *Webhook) readBody(rw http.ResponseWriter, r *http.Request) ([]byte, *bytes.Buffer, error) {
 	rd := http.MaxBytesReader(rw, r.Body, MaxBodyBytes)
 	if r.ContentLength < 0 {
-		return io.ReadAll(rd)
+		body, err := io.ReadAll(rd)
+		return body, nil, err
 	}
-	body := make([]byte, r.ContentLength)
+	buf := getBuffer(&w.bodies)
+	buf.Grow(int(r.ContentLength))
+	body := buf.AvailableBuffer()[:r.ContentLength]
 	if _, err := io.ReadFull(rd, body); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return body, nil
+	return body, buf, nil
+}
+
+func getBuffer(pool *sync.Pool) *bytes.Buffer {
+	if b, ok := pool.Get().(*bytes.Buffer); ok {
+		return b
+	}
+	return new(bytes.Buffer)
+}
+
+// putBuffer keeps b in pool for the next review unless it is large (or
+// nil); the caller holds no reference to its bytes after.
+func (w *Webhook) putBuffer(pool *sync.Pool, b *bytes.Buffer) {
+	if b != nil && b.Cap() <= maxPooledBuffer {
+		b.Reset()
+		pool.Put(b)
+	}
 }
 
 func (w *Webhook) reserve(ctx context.Context, n int64) error {
@@ -406,15 +468,15 @@ func (w *Webhook) release(n int64) {
 
 // busy answers a review that found no memory free in time: 429, which the
 // API server takes as a failed call (failurePolicy applies).
-func busy(rw http.ResponseWriter, r *http.Request, err error) (int, *admissionv1.AdmissionReview, *Decision, error) {
+func (w *Webhook) busy(rw http.ResponseWriter, r *http.Request, err error) (int, *admissionv1.AdmissionReview, *Decision, error) {
 	if errors.Is(err, httpguard.ErrOverBudget) {
-		return fail(rw, &RequestError{Code: http.StatusRequestEntityTooLarge, Msg: "the review is too large to judge"})
+		return w.fail(rw, &RequestError{Code: http.StatusRequestEntityTooLarge, Msg: "the review is too large to judge"})
 	}
 	if r.Context().Err() != nil {
-		return fail(rw, badRequest("the client cancelled the request"))
+		return w.fail(rw, badRequest("the client cancelled the request"))
 	}
 	rw.Header().Set("Retry-After", "1")
-	return fail(rw, &RequestError{Code: http.StatusTooManyRequests, Msg: "busy: too many reviews in progress; retry"})
+	return w.fail(rw, &RequestError{Code: http.StatusTooManyRequests, Msg: "busy: too many reviews in progress; retry"})
 }
 
 func orNS(ns, def string) string {
@@ -426,25 +488,29 @@ func orNS(ns, def string) string {
 
 // fail answers a request that is not a usable review: the status code and
 // an AdmissionReview carrying the reason, for people testing with curl.
-func fail(rw http.ResponseWriter, err error) (int, *admissionv1.AdmissionReview, *Decision, error) {
+func (w *Webhook) fail(rw http.ResponseWriter, err error) (int, *admissionv1.AdmissionReview, *Decision, error) {
 	re, ok := err.(*RequestError)
 	if !ok {
 		re = &RequestError{Code: http.StatusBadRequest, Msg: err.Error()}
 	}
-	_ = writeReview(rw, re.Code, &admissionv1.AdmissionResponse{Result: &metav1.Status{
+	_ = w.writeReview(rw, re.Code, &admissionv1.AdmissionResponse{Result: &metav1.Status{
 		Status: metav1.StatusFailure, Code: int32(re.Code), Message: "kubeward: " + re.Msg}})
 	return re.Code, nil, nil, err
 }
 
-func writeReview(rw http.ResponseWriter, code int, resp *admissionv1.AdmissionResponse) error {
+// writeReview answers with the review as json.Marshal writes it, encoded
+// into a pooled buffer instead of a new one per answer.
+func (w *Webhook) writeReview(rw http.ResponseWriter, code int, resp *admissionv1.AdmissionResponse) error {
 	out := admissionv1.AdmissionReview{TypeMeta: metav1.TypeMeta{APIVersion: reviewGV.String(), Kind: "AdmissionReview"}, Response: resp}
-	data, err := json.Marshal(&out)
-	if err != nil {
+	buf := getBuffer(&w.answers)
+	defer w.putBuffer(&w.answers, buf)
+	if err := json.NewEncoder(buf).Encode(&out); err != nil {
 		return err
 	}
+	data := bytes.TrimSuffix(buf.Bytes(), []byte{'\n'}) // Encode ends the value with a newline; Marshal does not
 	rw.Header().Set("Content-Type", "application/json")
 	rw.Header().Set("Content-Length", strconv.Itoa(len(data)))
 	rw.WriteHeader(code)
-	_, err = rw.Write(data)
+	_, err := rw.Write(data)
 	return err
 }

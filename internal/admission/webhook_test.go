@@ -3,9 +3,12 @@ package admission
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -588,5 +591,77 @@ func TestPlainJSON(t *testing.T) {
 	}
 	if !plainJSON(reviewBody(t, request(t, admissionv1.Create, typicalPod(), nil, alice))) {
 		t.Error("a review as the API server writes it is not plain")
+	}
+}
+
+// The per-review log line and the answer's bytes keep their exact form:
+// the line's keys, their order and their JSON types (lists stay lists when
+// empty), and the answer as json.Marshal writes it, without a newline.
+func TestReviewLogLineAndAnswerForm(t *testing.T) {
+	w := newTestWebhook(t, nil, nil, StaticNamespaces{"shop": {LabelEnforce: "high", LabelWarn: "info", LabelAudit: "info"}})
+	wantKeys := []string{"time", "level", "msg", "uid", "kind", "namespace", "name", "operation", "user", "dryRun", "decision", "durationMs"}
+	for _, c := range []struct {
+		req  *admissionv1.AdmissionRequest
+		line string // after durationMs
+	}{
+		{request(t, admissionv1.Create, privilegedPod("p"), nil, alice), ""},
+		{func() *admissionv1.AdmissionRequest {
+			r := request(t, admissionv1.Create, hardenedPod("h"), nil, alice)
+			r.Namespace, r.Object.Raw = "kube-system", bytes.Replace(r.Object.Raw, []byte(`"shop"`), []byte(`"kube-system"`), 1)
+			r.DryRun = ptr.To(true)
+			return r
+		}(), `"why":"namespace kube-system","denied":[],"warned":[],"audited":[],"suppressed":0}`},
+	} {
+		w.logs.Reset()
+		body := reviewBody(t, c.req)
+		req := httptest.NewRequest(http.MethodPost, "/validate", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		w.ServeHTTP(rec, req)
+		var out admissionv1.AdmissionReview
+		if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+			t.Fatal(err)
+		}
+		if again, _ := json.Marshal(&out); !bytes.Equal(again, rec.Body.Bytes()) || rec.Header().Get("Content-Length") != strconv.Itoa(rec.Body.Len()) {
+			t.Errorf("answer not as json.Marshal writes it (Content-Length %s):\n%s\n%s", rec.Header().Get("Content-Length"), rec.Body.Bytes(), again)
+		}
+		line := strings.TrimSuffix(w.logs.String(), "\n")
+		dec := json.NewDecoder(strings.NewReader(line))
+		var keys []string
+		types := map[string]string{}
+		if _, err := dec.Token(); err != nil {
+			t.Fatal(err)
+		}
+		for dec.More() {
+			k, _ := dec.Token()
+			var v json.RawMessage
+			if err := dec.Decode(&v); err != nil {
+				t.Fatal(err)
+			}
+			keys = append(keys, k.(string))
+			types[k.(string)] = string(v[:1])
+		}
+		want := slices.Clone(wantKeys)
+		if c.line == "" {
+			want = append(want, "denied", "warned", "audited", "suppressed")
+		} else {
+			want = append(want, "why", "denied", "warned", "audited", "suppressed")
+			if _, after, _ := strings.Cut(line, `"durationMs":`); !strings.HasSuffix(after, ","+c.line) || strings.Count(after, ",") != strings.Count(c.line, ",")+1 {
+				t.Errorf("line ends %s, want %s", after, c.line)
+			}
+		}
+		if !slices.Equal(keys, want) {
+			t.Errorf("keys %q, want %q:\n%s", keys, want, line)
+		}
+		// The first byte of each value: a string, a bool, a number, a list.
+		for k, first := range map[string]string{"uid": `"`, "kind": `"`, "dryRun": "ft", "durationMs": "0123456789",
+			"denied": "[", "warned": "[", "audited": "[", "suppressed": "0123456789"} {
+			if len(types[k]) != 1 || !strings.Contains(first, types[k]) {
+				t.Errorf("%s starts with %q, want one of %q: %s", k, types[k], first, line)
+			}
+		}
+		if !strings.Contains(line, `"kind":"v1/Pod"`) || !strings.Contains(line, `"level":"INFO","msg":"admission review"`) {
+			t.Errorf("line: %s", line)
+		}
 	}
 }
