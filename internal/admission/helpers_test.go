@@ -153,13 +153,19 @@ func newTestWebhook(t testing.TB, pol *Policy, sup *check.Suppressions, ns Stati
 	return &testWebhook{Webhook: w, logs: logs, reg: reg}
 }
 
-// post sends a raw body to the handler and decodes the answer.
-func (w *testWebhook) post(t testing.TB, body []byte) (int, *admissionv1.AdmissionReview) {
-	t.Helper()
+// send sends a raw body to the handler.
+func (w *testWebhook) send(body []byte) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(http.MethodPost, "/validate", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	rec := httptest.NewRecorder()
 	w.ServeHTTP(rec, req)
+	return rec
+}
+
+// post sends a raw body to the handler and decodes the answer.
+func (w *testWebhook) post(t testing.TB, body []byte) (int, *admissionv1.AdmissionReview) {
+	t.Helper()
+	rec := w.send(body)
 	var out admissionv1.AdmissionReview
 	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
 		t.Fatalf("response is not an AdmissionReview (HTTP %d): %v\n%s", rec.Code, err, rec.Body.String())

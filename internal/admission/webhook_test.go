@@ -613,11 +613,7 @@ func TestReviewLogLineAndAnswerForm(t *testing.T) {
 		}(), `"why":"namespace kube-system","denied":[],"warned":[],"audited":[],"suppressed":0}`},
 	} {
 		w.logs.Reset()
-		body := reviewBody(t, c.req)
-		req := httptest.NewRequest(http.MethodPost, "/validate", bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		w.ServeHTTP(rec, req)
+		rec := w.send(reviewBody(t, c.req))
 		var out admissionv1.AdmissionReview
 		if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
 			t.Fatal(err)
