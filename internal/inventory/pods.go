@@ -1,6 +1,8 @@
 package inventory
 
 import (
+	"sync"
+
 	"github.com/kubeward/kubeward/internal/fieldpath"
 	appsv1 "k8s.io/api/apps/v1"
 	appsv1beta1 "k8s.io/api/apps/v1beta1"
@@ -20,6 +22,14 @@ type Pod struct {
 	Spec     *corev1.PodSpec
 	MetaPath *fieldpath.Path // where Meta sits in the object
 	SpecPath *fieldpath.Path // where Spec sits in the object
+
+	// containers is Containers' list, built on the first call: a review
+	// runs some twenty checks that each walk the containers, and building
+	// the list each time (a slice and two path nodes per container) was a
+	// tenth of a review's allocations. Pods are built by extractPods and
+	// their specs are not changed after, so the list stays true.
+	containers     []Container
+	containersOnce sync.Once
 }
 
 // Namespace is the namespace the pods will run in: the owner's.
@@ -46,8 +56,16 @@ type Container struct {
 
 // Containers lists init, regular and ephemeral containers, in that order.
 // Ephemeral containers are converted to Container, as the Pod Security
-// admission visitor does, so checks need not special-case them.
+// admission visitor does, so checks need not special-case them. The list
+// is built once and shared by every caller, concurrently: read it, never
+// write to it (appending is safe: its capacity is its length, so an append
+// copies).
 func (p *Pod) Containers() []Container {
+	p.containersOnce.Do(func() { p.containers = p.listContainers() })
+	return p.containers
+}
+
+func (p *Pod) listContainers() []Container {
 	s := p.Spec
 	out := make([]Container, 0, len(s.InitContainers)+len(s.Containers)+len(s.EphemeralContainers))
 	for i := range s.InitContainers {
