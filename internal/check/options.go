@@ -106,7 +106,12 @@ func NewContext(opts *Options) *Context {
 // Memo returns the value build produces for key, building it once per run
 // even when checks ask concurrently. Use an unexported key type per package.
 func (c *Context) Memo(key any, build func() any) any {
-	e, _ := c.memo.LoadOrStore(key, &memoEntry{})
+	// Load first: most calls find the value, and LoadOrStore would
+	// allocate an entry each time only to drop it.
+	e, ok := c.memo.Load(key)
+	if !ok {
+		e, _ = c.memo.LoadOrStore(key, &memoEntry{})
+	}
 	entry := e.(*memoEntry)
 	entry.once.Do(func() { entry.val = build() })
 	return entry.val

@@ -151,9 +151,14 @@ var KubeProxy = NewComponent("kube-proxy", PFlag, "", []Flag{
 	{"metrics-bind-address", String, "127.0.0.1:10249", "k/k cmd/kube-proxy/app/options.go:120; default k/k pkg/proxy/apis/config/v1alpha1/defaults.go:52-56,145-150 (IPv4)"},
 })
 
+// All lists the component tables.
+func All() []*Component {
+	return []*Component{APIServer, ControllerManager, Scheduler, Etcd, Kubelet, KubeProxy}
+}
+
 // ByName returns the component table for a binary name.
 func ByName(name string) (*Component, bool) {
-	for _, c := range []*Component{APIServer, ControllerManager, Scheduler, Etcd, Kubelet, KubeProxy} {
+	for _, c := range All() {
 		if c.Name == name {
 			return c, true
 		}

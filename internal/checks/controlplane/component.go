@@ -13,6 +13,7 @@ package controlplane
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 
@@ -96,7 +97,7 @@ func instances(ctx *check.Context, o *inventory.Object, comp *componentflags.Com
 		if o.Controller != nil {
 			return nil // a live Pod of a controller: checked on the controller
 		}
-		if !mayRun(o, comp) {
+		if !mayRun(ctx, o, comp) {
 			return nil // the common case, decided without allocating or memoising
 		}
 	}
@@ -119,14 +120,33 @@ func instances(ctx *check.Context, o *inventory.Object, comp *componentflags.Com
 	}).([]*instance)
 }
 
+// mayRunKey memoises whether an object's containers may run any
+// component: most objects plainly run none, and the sixty flag checks then
+// learn it from one look at the command lines instead of one each.
+type mayRunKey struct{ o *inventory.Object }
+
 // mayRun reports whether a container of the object's init or regular
 // containers may run the component: its command line names the program, or
 // holds a $(VAR) reference that may expand to it.
-func mayRun(o *inventory.Object, comp *componentflags.Component) bool {
+func mayRun(ctx *check.Context, o *inventory.Object, comp *componentflags.Component) bool {
+	all := componentflags.All()
+	if slices.Contains(all, comp) && !ctx.Memo(mayRunKey{o}, func() any {
+		return anyContainer(o, func(c *corev1.Container) bool {
+			return slices.ContainsFunc(all, func(k *componentflags.Component) bool { return mayRunIn(c, k) })
+		})
+	}).(bool) {
+		return false
+	}
+	return anyContainer(o, func(c *corev1.Container) bool { return mayRunIn(c, comp) })
+}
+
+// anyContainer reports whether one of the object's init or regular
+// containers is such.
+func anyContainer(o *inventory.Object, is func(*corev1.Container) bool) bool {
 	for _, p := range o.Pods() {
 		for _, cs := range [][]corev1.Container{p.Spec.InitContainers, p.Spec.Containers} {
 			for i := range cs {
-				if mayRunIn(&cs[i], comp) {
+				if is(&cs[i]) {
 					return true
 				}
 			}
