@@ -95,6 +95,8 @@ func SortFindings(fs []Finding) {
 		if a.CheckID != b.CheckID {
 			return a.CheckID < b.CheckID
 		}
-		return a.Object.String() < b.Object.String()
+		// Equal refs print alike; most findings of a run share few
+		// objects, and printing them allocates.
+		return a.Object != b.Object && a.Object.String() < b.Object.String()
 	})
 }

@@ -103,22 +103,40 @@ func (p *Path) String() string {
 	if p == nil {
 		return ""
 	}
+	// Every finding prints its path: the elements are gathered on the
+	// stack and written into one buffer of the right size.
+	var stack [24]*Path
+	nodes, n := stack[:0], 0
+	var digits [20]byte
+	for q := p; q != nil; q = q.parent {
+		nodes = append(nodes, q)
+		switch q.kind {
+		case index:
+			n += 2 + len(strconv.AppendInt(digits[:0], int64(q.index), 10))
+		case key:
+			n += 2 + len(q.name)
+		default:
+			n += len(q.name) + 1
+		}
+	}
 	var b strings.Builder
-	for i, e := range p.Elems() {
-		switch {
-		case e.IsIndex:
+	b.Grow(n)
+	for i := len(nodes) - 1; i >= 0; i-- {
+		q := nodes[i]
+		switch q.kind {
+		case index:
 			b.WriteByte('[')
-			b.WriteString(strconv.Itoa(e.Index))
+			b.Write(strconv.AppendInt(digits[:0], int64(q.index), 10))
 			b.WriteByte(']')
-		case e.IsKey:
+		case key:
 			b.WriteByte('[')
-			b.WriteString(e.Name)
+			b.WriteString(q.name)
 			b.WriteByte(']')
 		default:
-			if i > 0 {
+			if i < len(nodes)-1 {
 				b.WriteByte('.')
 			}
-			b.WriteString(e.Name)
+			b.WriteString(q.name)
 		}
 	}
 	return b.String()

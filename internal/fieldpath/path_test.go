@@ -1,6 +1,9 @@
 package fieldpath
 
-import "testing"
+import (
+	"strconv"
+	"testing"
+)
 
 func TestStringAndParse(t *testing.T) {
 	tests := []struct {
@@ -53,4 +56,36 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Parse(%q) prints %q, which parses to %q", s, once, twice)
 		}
 	})
+}
+
+// TestStringShapes: String prints as the elements say, for paths deeper
+// than its stack, negative and large indexes, and keys anywhere, in one
+// allocation.
+func TestStringShapes(t *testing.T) {
+	deep := New("spec")
+	want := "spec"
+	for i := range 40 {
+		deep = deep.Child("items").Index(i).Key("a.b")
+		want += ".items[" + strconv.Itoa(i) + "][a.b]"
+	}
+	tests := []struct {
+		path *Path
+		want string
+	}{
+		{deep, want},
+		{New().Index(-1), "[-1]"},
+		{New().Key("k").Child("x"), "[k].x"},
+		{New("a").Index(1 << 62).Child("b"), "a[4611686018427387904].b"},
+		{New(""), ""},
+		{New("", "x"), ".x"},
+	}
+	for _, tt := range tests {
+		if got := tt.path.String(); got != tt.want {
+			t.Errorf("String() = %q, want %q", got, tt.want)
+		}
+	}
+	p := New("spec", "template", "spec", "containers").Index(12).Child("securityContext").Key("x")
+	if n := testing.AllocsPerRun(100, func() { _ = p.String() }); n != 1 {
+		t.Errorf("String allocates %v times, want 1", n)
+	}
 }
