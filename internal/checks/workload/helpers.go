@@ -3,6 +3,7 @@ package workload
 import (
 	"strings"
 
+	"github.com/kubeward/kubeward/internal/fieldpath"
 	"github.com/kubeward/kubeward/internal/inventory"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -24,6 +25,17 @@ func isWindows(p *inventory.Pod) bool {
 func privileged(c inventory.Container) bool {
 	sc := c.SecurityContext
 	return sc != nil && sc.Privileged != nil && *sc.Privileged
+}
+
+// securityContextField is where a securityContext field that decides for a
+// container is written: in the container's own when it sets the field
+// (own), else in the pod's. Checks call it only for a finding: most
+// containers pass, and a path costs allocations.
+func securityContextField(p *inventory.Pod, c inventory.Container, own bool, field string) *fieldpath.Path {
+	if own {
+		return c.Path.Child("securityContext", field)
+	}
+	return p.SpecPath.Child("securityContext", field)
 }
 
 // quoteList renders names as "a", "b" and "c".

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/kubeward/kubeward/internal/check"
-	"github.com/kubeward/kubeward/internal/fieldpath"
 	"github.com/kubeward/kubeward/internal/inventory"
 )
 
@@ -56,7 +55,6 @@ func runAsHighID(_ *check.Context, p *inventory.Pod) []check.Result {
 	if isWindows(p) || (p.Spec.HostUsers != nil && !*p.Spec.HostUsers) {
 		return nil
 	}
-	podSC := p.SpecPath.Child("securityContext")
 	var podUser, podGroup *int64
 	if psc := p.Spec.SecurityContext; psc != nil {
 		podUser, podGroup = psc.RunAsUser, psc.RunAsGroup
@@ -66,33 +64,28 @@ func runAsHighID(_ *check.Context, p *inventory.Pod) []check.Result {
 		if !designed(c) {
 			continue
 		}
-		user, group := podUser, podGroup
-		userPath, groupPath := podSC.Child("runAsUser"), podSC.Child("runAsGroup")
+		user, group, ownUser, ownGroup := podUser, podGroup, false, false
 		if sc := c.SecurityContext; sc != nil {
 			if sc.RunAsUser != nil {
-				user, userPath = sc.RunAsUser, c.Path.Child("securityContext", "runAsUser")
+				user, ownUser = sc.RunAsUser, true
 			}
 			if sc.RunAsGroup != nil {
-				group, groupPath = sc.RunAsGroup, c.Path.Child("securityContext", "runAsGroup")
+				group, ownGroup = sc.RunAsGroup, true
 			}
 		}
-		for _, id := range []struct {
-			what string
-			v    *int64
-			path *fieldpath.Path
-		}{{"UID", user, userPath}, {"GID", group, groupPath}} {
+		for _, id := range [...]struct {
+			what, field string
+			v           *int64
+			own         bool
+		}{{"UID", "runAsUser", user, ownUser}, {"GID", "runAsGroup", group, ownGroup}} {
 			switch {
 			case id.v == nil:
 				// Point at the container's own field: that is where a fix
 				// for this container goes.
-				field := "runAsUser"
-				if id.what == "GID" {
-					field = "runAsGroup"
-				}
-				out = append(out, check.Result{Path: c.Path.Child("securityContext", field),
+				out = append(out, check.Result{Path: c.Path.Child("securityContext", id.field),
 					Message: fmt.Sprintf("container %q sets no %s, so the image's decides (%s above %d wanted)", c.Name, id.what, id.what, highIDFloor)})
 			case *id.v <= highIDFloor:
-				out = append(out, check.Result{Path: id.path,
+				out = append(out, check.Result{Path: securityContextField(p, c, id.own, id.field),
 					Message: fmt.Sprintf("container %q runs with %s %d, at or below %d, where the node's own accounts live", c.Name, id.what, *id.v, highIDFloor)})
 			}
 		}

@@ -56,7 +56,6 @@ func runAsNonRoot(_ *check.Context, p *inventory.Pod) []check.Result {
 		podNonRoot *bool
 		podUser    *int64
 	)
-	podSC := p.SpecPath.Child("securityContext")
 	if psc := p.Spec.SecurityContext; psc != nil {
 		podNonRoot, podUser = psc.RunAsNonRoot, psc.RunAsUser
 	}
@@ -80,23 +79,22 @@ func runAsNonRoot(_ *check.Context, p *inventory.Pod) []check.Result {
 		if !designed(c) {
 			continue
 		}
-		nonRoot, user := podNonRoot, podUser
-		userPath, nonRootPath := podSC.Child("runAsUser"), podSC.Child("runAsNonRoot")
+		nonRoot, user, ownNonRoot, ownUser := podNonRoot, podUser, false, false
 		if sc := c.SecurityContext; sc != nil {
 			if sc.RunAsNonRoot != nil {
-				nonRoot, nonRootPath = sc.RunAsNonRoot, c.Path.Child("securityContext", "runAsNonRoot")
+				nonRoot, ownNonRoot = sc.RunAsNonRoot, true
 			}
 			if sc.RunAsUser != nil {
-				user, userPath = sc.RunAsUser, c.Path.Child("securityContext", "runAsUser")
+				user, ownUser = sc.RunAsUser, true
 			}
 		}
 		switch {
 		case user != nil && *user == 0:
-			add(userPath, true, nonRoot, c.Name)
+			add(securityContextField(p, c, ownUser, "runAsUser"), true, nonRoot, c.Name)
 		case nonRoot != nil && *nonRoot, user != nil:
 			// non-root enforced, or an explicit non-zero user
 		default:
-			add(nonRootPath, false, nonRoot, c.Name)
+			add(securityContextField(p, c, ownNonRoot, "runAsNonRoot"), false, nonRoot, c.Name)
 		}
 	}
 	out := make([]check.Result, 0, len(order))

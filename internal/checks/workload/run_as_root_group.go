@@ -49,16 +49,15 @@ func runAsRootGroup(_ *check.Context, p *inventory.Pod) []check.Result {
 		return nil
 	}
 	var out []check.Result
-	sc := p.SpecPath.Child("securityContext")
 	if psc := p.Spec.SecurityContext; psc != nil {
 		if isZero(psc.RunAsGroup) {
-			out = append(out, check.Result{Path: sc.Child("runAsGroup"), Message: "the pod's containers run with primary group 0 (root) unless they set their own runAsGroup"})
+			out = append(out, check.Result{Path: p.SpecPath.Child("securityContext", "runAsGroup"), Message: "the pod's containers run with primary group 0 (root) unless they set their own runAsGroup"})
 		}
 		if isZero(psc.FSGroup) {
-			out = append(out, check.Result{Path: sc.Child("fsGroup"), Message: "the pod's volumes are owned by group 0 (root), and every container joins that group"})
+			out = append(out, check.Result{Path: p.SpecPath.Child("securityContext", "fsGroup"), Message: "the pod's volumes are owned by group 0 (root), and every container joins that group"})
 		}
 		if i := slices.Index(psc.SupplementalGroups, 0); i >= 0 {
-			out = append(out, check.Result{Path: sc.Child("supplementalGroups").Index(i), Message: "the pod's containers join group 0 (root) as a supplementary group"})
+			out = append(out, check.Result{Path: p.SpecPath.Child("securityContext", "supplementalGroups").Index(i), Message: "the pod's containers join group 0 (root) as a supplementary group"})
 		}
 	}
 	for _, c := range p.Containers() {
