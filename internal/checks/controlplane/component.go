@@ -131,8 +131,15 @@ type mayRunKey struct{ o *inventory.Object }
 func mayRun(ctx *check.Context, o *inventory.Object, comp *componentflags.Component) bool {
 	all := componentflags.All()
 	if slices.Contains(all, comp) && !ctx.Memo(mayRunKey{o}, func() any {
-		return anyContainer(o, func(c *corev1.Container) bool {
-			return slices.ContainsFunc(all, func(k *componentflags.Component) bool { return mayRunIn(c, k) })
+		return anyContainer(o, func(c *corev1.Container) bool { // mayRunIn for any component, in one pass
+			for _, args := range [...][]string{c.Command, c.Args} {
+				for _, a := range args {
+					if strings.Contains(a, "$(") || slices.ContainsFunc(all, func(k *componentflags.Component) bool { return strings.Contains(a, k.Name) }) {
+						return true
+					}
+				}
+			}
+			return false
 		})
 	}).(bool) {
 		return false
