@@ -53,34 +53,40 @@ const (
 // decode every valid input alike.
 var fastJSON = jsoniter.Config{CaseSensitive: true}.Froze()
 
-// plainFastJSON is fastJSON that matches field names in the input's bytes
-// instead of copying each into a string first, a third of the strings a
-// typed object's decode allocates. It reads a field name up to the first
-// quote, unescaped and unchecked, so the one-pass decoder uses it only on
-// a plainJSON body, where that is what fastJSON reads too.
-var plainFastJSON = jsoniter.Config{CaseSensitive: true, ObjectFieldMustBeSimpleString: true}.Froze()
+// onePassJSON is fastJSON for the one-pass decoder, which falls back to
+// fastJSON on any error: arrays are decoded into slices of their exact
+// length (exactSlices). plainOnePassJSON also matches field names in the
+// input's bytes instead of copying each into a string first, a third of
+// the strings a typed object's decode allocates; it reads a field name up
+// to the first quote, unescaped and unchecked, so it serves only a body
+// without backslash or control byte (scanJSON), where that is what
+// fastJSON reads too.
+var onePassJSON, plainOnePassJSON = withExactSlices(jsoniter.Config{CaseSensitive: true}.Froze()),
+	withExactSlices(jsoniter.Config{CaseSensitive: true, ObjectFieldMustBeSimpleString: true}.Froze())
 
-// plainJSON reports whether data holds no backslash and no control byte:
-// no escape sequence and nothing a string may not hold raw. The API server
-// writes compact JSON, so its reviews are plain unless a value needs an
-// escape. Eight bytes at a time: this runs on every body.
-func plainJSON(data []byte) bool {
+// scanJSON reports whether data holds a control byte (one a string may
+// not hold raw; whitespace between tokens is one too) and a backslash (an
+// escape sequence). The API server writes compact JSON, so its reviews
+// hold neither unless a value needs an escape. Eight bytes at a time:
+// this runs on every body.
+func scanJSON(data []byte) (control, backslash bool) {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	for ; len(data) >= 8; data = data[8:] {
 		x := binary.LittleEndian.Uint64(data)
 		bs := x ^ (ones * '\\') // a zero byte where data has a backslash
 		// A byte under 0x20 in x, or a zero byte in bs, sets its high bit
 		// (the classic "has less than" and "has zero" word tests).
-		if ((x-ones*0x20)&^x|(bs-ones)&^bs)&highs != 0 {
-			return false
+		control = control || (x-ones*0x20)&^x&highs != 0
+		backslash = backslash || (bs-ones)&^bs&highs != 0
+		if control && backslash {
+			return
 		}
 	}
 	for _, c := range data {
-		if c < 0x20 || c == '\\' {
-			return false
-		}
+		control = control || c < 0x20
+		backslash = backslash || c == '\\'
 	}
-	return true
+	return control, backslash
 }
 
 // reviewGV is the only AdmissionReview version the webhook speaks; the
@@ -158,9 +164,17 @@ func decodeReview(body []byte, nodes int) (*decodedReview, error) {
 }
 
 func decodeReviewOnePass(body []byte) (*decodedReview, bool) {
-	cfg := fastJSON
-	if plainJSON(body) {
-		cfg = plainFastJSON
+	// A control byte, which no string may hold raw, is refused by some of
+	// json-iterator's readers and not others (a typed object's field names
+	// are not checked, a RawExtension's are): such a body is read the
+	// general way, as DecodeReview and DecodeObject read it.
+	control, backslash := scanJSON(body)
+	if control {
+		return nil, false
+	}
+	cfg := plainOnePassJSON
+	if backslash {
+		cfg = onePassJSON
 	}
 	it := cfg.BorrowIterator(body)
 	defer cfg.ReturnIterator(it)
@@ -189,8 +203,9 @@ func decodeReviewOnePass(body []byte) (*decodedReview, bool) {
 	if !ok || it.Error != nil {
 		return nil, false
 	}
-	// Nothing may follow the review, as Unmarshal requires.
-	if it.WhatIsNext() != jsoniter.InvalidValue || (it.Error != nil && it.Error != io.EOF) {
+	// Nothing but whitespace may follow the review, as Unmarshal
+	// requires: the end of the input is the iterator's io.EOF.
+	if it.WhatIsNext(); it.Error != io.EOF {
 		return nil, false
 	}
 	if r.GroupVersionKind() != reviewGV.WithKind("AdmissionReview") || r.Request == nil || r.Request.UID == "" {

@@ -556,41 +556,42 @@ func TestAPIServerReviewsAreReadInOnePass(t *testing.T) {
 	}
 }
 
-// plainJSON agrees with a byte-by-byte look for every byte value at every
+// scanJSON agrees with a byte-by-byte look for every byte value at every
 // offset of a word, and on each side of the word loop's tail.
-func TestPlainJSON(t *testing.T) {
-	naive := func(data []byte) bool {
+func TestScanJSON(t *testing.T) {
+	naive := func(data []byte) (control, backslash bool) {
 		for _, c := range data {
-			if c < 0x20 || c == '\\' {
-				return false
-			}
+			control = control || c < 0x20
+			backslash = backslash || c == '\\'
 		}
-		return true
+		return control, backslash
+	}
+	check := func(data []byte) {
+		c, b := scanJSON(data)
+		if wc, wb := naive(data); c != wc || b != wb {
+			t.Fatalf("scanJSON(%q) = %v, %v, want %v, %v", data, c, b, wc, wb)
+		}
 	}
 	for n := range 20 {
 		for at := range n {
 			for c := range 256 {
 				data := bytes.Repeat([]byte{'a'}, n)
 				data[at] = byte(c)
-				if got, want := plainJSON(data), naive(data); got != want {
-					t.Fatalf("plainJSON(%q) = %v, want %v", data, got, want)
-				}
+				check(data)
 				// Bytes around it that carry or borrow in word arithmetic.
-				for _, fill := range []byte{0x00, 0x1f, 0x20, 0x21, 0x5b, 0x5d, 0x7f, 0x80, 0xff} {
+				for _, fill := range []byte{0x00, 0x1f, 0x20, 0x21, 0x5b, 0x5c, 0x5d, 0x7f, 0x80, 0xff} {
 					for i := range data {
 						if i != at {
 							data[i] = fill
 						}
 					}
-					if got, want := plainJSON(data), naive(data); got != want {
-						t.Fatalf("plainJSON(%q) = %v, want %v", data, got, want)
-					}
+					check(data)
 				}
 			}
 		}
 	}
-	if !plainJSON(reviewBody(t, request(t, admissionv1.Create, typicalPod(), nil, alice))) {
-		t.Error("a review as the API server writes it is not plain")
+	if c, b := scanJSON(reviewBody(t, request(t, admissionv1.Create, typicalPod(), nil, alice))); c || b {
+		t.Error("a review as the API server writes it holds a control byte or a backslash")
 	}
 }
 
