@@ -186,3 +186,29 @@ func describedVocabulary(set map[string]bool) string {
 	}
 	return b.String()
 }
+
+// FuzzMentionsCredential: the one-pass stem search finds a stem exactly
+// when one of the stems is in the ASCII-lower-cased name.
+func FuzzMentionsCredential(f *testing.F) {
+	for _, s := range []string{"DB_PASSWORD", "SETTING_3", "apiKey", "x-auth-token", "PSK", "pwd", "pas", "ssecret", "KKEY", "Credential", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		if len(name) > maxName {
+			return // NameClassOf does not ask
+		}
+		low := []byte(name)
+		for i, c := range low {
+			if isUpper(c) {
+				low[i] = c + 'a' - 'A'
+			}
+		}
+		want := false
+		for _, st := range credentialStemNames {
+			want = want || strings.Contains(string(low), st)
+		}
+		if got := mentionsCredential(name); got != want {
+			t.Fatalf("mentionsCredential(%q) = %v, want %v", name, got, want)
+		}
+	})
+}

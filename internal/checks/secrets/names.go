@@ -140,12 +140,13 @@ func NameClassOf(name string) NameClass {
 // none, and checking costs no allocation.
 var credentialStemNames = []string{"pass", "pwd", "secret", "token", "key", "cred", "auth", "psk"}
 
-var credentialStems = func() [][]byte {
-	out := make([][]byte, len(credentialStemNames))
-	for i, s := range credentialStemNames {
-		out[i] = []byte(s)
+// credentialStems are the stems by their first byte: mentionsCredential
+// makes one pass over the name instead of one per stem.
+var credentialStems = func() (byFirst [256][][]byte) {
+	for _, s := range credentialStemNames {
+		byFirst[s[0]] = append(byFirst[s[0]], []byte(s))
 	}
-	return out
+	return byFirst
 }()
 
 func mentionsCredential(name string) bool {
@@ -158,9 +159,11 @@ func mentionsCredential(name string) bool {
 		}
 		low[i] = c
 	}
-	for _, st := range credentialStems {
-		if bytes.Contains(low, st) {
-			return true
+	for i, c := range low {
+		for _, st := range credentialStems[c] {
+			if bytes.HasPrefix(low[i:], st) {
+				return true
+			}
 		}
 	}
 	return false
