@@ -173,7 +173,19 @@ func scanShapes(s string, emit func(k Kind, off int) bool) {
 	if len(s) > maxScan {
 		s = s[:maxScan]
 	}
+	// Which bytes a short value holds (most are): a shape whose prefix
+	// starts with none of them is skipped without a search.
+	var has [256]bool
+	short := len(s) <= 64
+	if short {
+		for i := 0; i < len(s); i++ {
+			has[s[i]] = true
+		}
+	}
 	for _, sh := range shapes {
+		if short && !has[sh.prefix[0]] {
+			continue
+		}
 		for off := 0; off < len(s); {
 			i := strings.Index(s[off:], sh.prefix)
 			if i < 0 {
