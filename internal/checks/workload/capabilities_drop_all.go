@@ -6,6 +6,7 @@ import (
 
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/inventory"
+	corev1 "k8s.io/api/core/v1"
 )
 
 // CapabilitiesDropAll requires every container to drop all Linux
@@ -53,27 +54,29 @@ func capabilitiesDropAll(_ *check.Context, p *inventory.Pod) []check.Result {
 		if !designed(c) || privileged(c) {
 			continue
 		}
-		var drop []string
+		var drop []corev1.Capability
 		if sc := c.SecurityContext; sc != nil && sc.Capabilities != nil {
-			for _, d := range sc.Capabilities.Drop {
-				drop = append(drop, string(d))
-			}
+			drop = sc.Capabilities.Drop
 		}
 		if dropsAll(drop) {
 			continue
 		}
 		msg := fmt.Sprintf("container %q keeps the runtime's default capabilities", c.Name)
 		if len(drop) > 0 {
-			msg = fmt.Sprintf("container %q drops only %s, not ALL", c.Name, strings.Join(drop, ", "))
+			names := make([]string, len(drop))
+			for i, d := range drop {
+				names[i] = string(d)
+			}
+			msg = fmt.Sprintf("container %q drops only %s, not ALL", c.Name, strings.Join(names, ", "))
 		}
 		out = append(out, check.Result{Path: c.Path.Child("securityContext", "capabilities", "drop"), Message: msg})
 	}
 	return out
 }
 
-func dropsAll(drop []string) bool {
+func dropsAll(drop []corev1.Capability) bool {
 	for _, d := range drop {
-		if strings.EqualFold(d, "ALL") {
+		if strings.EqualFold(string(d), "ALL") {
 			return true
 		}
 	}
