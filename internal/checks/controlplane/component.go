@@ -98,7 +98,7 @@ func instances(ctx *check.Context, o *inventory.Object, comp *componentflags.Com
 			return nil // a live Pod of a controller: checked on the controller
 		}
 		if !mayRun(ctx, o, comp) {
-			return nil // the common case, decided without allocating or memoising
+			return nil // the common case, decided from the run's memo without allocating
 		}
 	}
 	return ctx.Memo(instancesKey{o, comp}, func() any {
@@ -121,7 +121,7 @@ func instances(ctx *check.Context, o *inventory.Object, comp *componentflags.Com
 }
 
 // mayRunKey memoises whether an object's containers may run any
-// component: most objects plainly run none, and the sixty flag checks then
+// component: most objects plainly run none, and the flag checks (46) then
 // learn it from one look at the command lines instead of one each.
 type mayRunKey struct{ o *inventory.Object }
 
@@ -130,6 +130,7 @@ type mayRunKey struct{ o *inventory.Object }
 // holds a $(VAR) reference that may expand to it.
 func mayRun(ctx *check.Context, o *inventory.Object, comp *componentflags.Component) bool {
 	all := componentflags.All()
+	// The memo speaks for the known components only.
 	if slices.Contains(all, comp) && !ctx.Memo(mayRunKey{o}, func() any {
 		return anyContainer(o, func(c *corev1.Container) bool { // mayRunIn for any component, in one pass
 			for _, args := range [...][]string{c.Command, c.Args} {
