@@ -179,11 +179,13 @@ func (d *Decision) warnings() []string {
 			out = append(out, fmt.Sprintf("kubeward: %d more finding(s) at or above %s; run `kubeward scan` on the manifest for all", len(d.Warned)-maxWarnings, d.Levels.Warn))
 			break
 		}
-		s := fmt.Sprintf("kubeward: %s (%s)", f.CheckID, f.Severity)
+		loc := ""
 		if f.Path != "" {
-			s += " at " + f.Path
+			loc = " at " + f.Path
 		}
-		out = append(out, shorten(s+": "+f.Message, maxWarningLen))
+		// One concatenation: a warning per finding at the warn level is the
+		// common answer.
+		out = append(out, shorten("kubeward: "+f.CheckID+" ("+f.Severity.String()+")"+loc+": "+f.Message, maxWarningLen))
 	}
 	for _, n := range d.Notes {
 		out = append(out, shorten("kubeward: "+n, maxWarningLen))
