@@ -299,7 +299,7 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		slog.String("user", req.UserInfo.Username), slog.Bool("dryRun", dry), slog.String("decision", string(outcome)),
 		slog.Float64("durationMs", float64(elapsed.Microseconds())/1000))
 	if err != nil {
-		w.Log.LogAttrs(r.Context(), slog.LevelWarn, "admission review not evaluated", append(attrs, slog.String("error", err.Error()))...)
+		w.Log.LogAttrs(context.Background(), slog.LevelWarn, "admission review not evaluated", append(attrs, slog.String("error", err.Error()))...)
 		return
 	}
 	for _, m := range []struct {
@@ -316,7 +316,7 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	// Check ids and fields only: never the object, never a value.
 	attrs = append(attrs, slog.Any("denied", ids(d.Denied)), slog.Any("warned", ids(d.Warned)), slog.Any("audited", ids(d.Audited)),
 		slog.Int("suppressed", d.Suppressed))
-	w.Log.LogAttrs(r.Context(), slog.LevelInfo, "admission review", attrs...)
+	w.Log.LogAttrs(context.Background(), slog.LevelInfo, "admission review", attrs...)
 }
 
 // kindString is a request's kind as group/version/kind, the group left
