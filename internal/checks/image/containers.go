@@ -12,8 +12,8 @@ type use struct {
 	err error // the reference cannot be parsed
 }
 
-// parsedKey memoises a reference's parse for the run: the four image checks
-// read every image, and real manifests repeat a few images many times.
+// parsedKey memoises a reference's parse for the run (across runs in the
+// webhook): real manifests repeat a few images many times.
 type parsedKey string
 
 // maxLastingImage bounds the references kept across runs (the webhook's
@@ -26,12 +26,22 @@ type parsed struct {
 	err error
 }
 
+// imagesKey memoises a pod's image list for the run: five checks and the
+// image facts read it, and a review made it six times.
+type imagesKey struct{ p *inventory.Pod }
+
 // images lists the images of a pod's init and regular containers. Ephemeral
 // (debug) containers are added by people on purpose, later, and an empty
-// image is left for a controller or an admission webhook to fill in.
+// image is left for a controller or an admission webhook to fill in. The
+// list is shared by the run's callers: read it, never write to it.
 func images(ctx *check.Context, p *inventory.Pod) []use {
-	var out []use
-	for _, c := range p.Containers() {
+	return ctx.Memo(imagesKey{p}, func() any { return listImages(ctx, p) }).([]use)
+}
+
+func listImages(ctx *check.Context, p *inventory.Pod) []use {
+	cs := p.Containers()
+	out := make([]use, 0, len(cs))
+	for _, c := range cs {
 		if c.Kind == "ephemeralContainers" || c.Image == "" {
 			continue
 		}
