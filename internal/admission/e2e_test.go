@@ -123,6 +123,21 @@ func TestE2E(t *testing.T) {
 	e := startE2E(t, map[string]map[string]string{"warn-only": {LabelEnforce: "none", LabelWarn: "medium"}})
 	ctx := context.Background()
 
+	t.Run("namespace labels from the watch", func(t *testing.T) {
+		// Reviews in a watched namespace take the path without a lookup
+		// (and its timer); a namespace not seen yet takes the other.
+		c, ok := e.hook.Namespaces.(cachedNamespaceLabels)
+		if !ok {
+			t.Fatalf("%T answers no review from memory", e.hook.Namespaces)
+		}
+		if labels, ok := c.CachedLabels("warn-only"); !ok || labels[LabelWarn] != "medium" {
+			t.Errorf("warn-only: %v, %v", labels, ok)
+		}
+		if labels, ok := c.CachedLabels("not-created"); ok {
+			t.Errorf("a namespace that does not exist answered from memory: %v", labels)
+		}
+	})
+
 	t.Run("privileged pod denied", func(t *testing.T) {
 		_, err := e.cs.CoreV1().Pods("shop").Create(ctx, privilegedPod("bad"), metav1.CreateOptions{})
 		if !apierrors.IsForbidden(err) {

@@ -47,6 +47,16 @@ func (c *NamespaceCache) Run(ctx context.Context) { c.start(ctx.Done()) }
 // Synced reports whether the first list arrived.
 func (c *NamespaceCache) Synced() bool { return c.synced() }
 
+// CachedLabels answers from the watch alone (no request, so a review
+// needs no timer for it); ok is false when the namespace is not in it yet.
+func (c *NamespaceCache) CachedLabels(name string) (map[string]string, bool) {
+	ns, err := c.lister.Get(name)
+	if err != nil {
+		return nil, false
+	}
+	return ns.Labels, true
+}
+
 // Labels implements NamespaceLabels.
 func (c *NamespaceCache) Labels(ctx context.Context, name string) (map[string]string, error) {
 	ns, err := c.lister.Get(name)

@@ -40,7 +40,7 @@ func (s StaticNamespaces) Labels(_ context.Context, ns string) (map[string]strin
 	return s[ns], nil
 }
 
-// CachedLabels implements cachedNamespaceLabels.
+// CachedLabels implements cachedNamespaceLabels: every namespace is in memory.
 func (s StaticNamespaces) CachedLabels(ns string) (map[string]string, bool) { return s[ns], true }
 
 // cachedNamespaceLabels is a NamespaceLabels that can answer from memory:
