@@ -122,7 +122,7 @@ func BenchmarkReviewVerifiedImages(b *testing.B) {
 	runImage(pod, h.signed.Context().String()+":1.0")
 	b.Run("images-off", func(b *testing.B) {
 		w := newTestWebhook(b, nil, nil, nil)
-		w.Eval = NewEvaluator(check.All(), check.DefaultOptions(), nil)
+		w.Eval = NewEvaluator(check.Defaults(), check.DefaultOptions(), nil)
 		benchReviewOf(b, w, pod)
 	})
 	b.Run("warm-cache", func(b *testing.B) { benchReviewOf(b, h.testWebhook, pod) })
