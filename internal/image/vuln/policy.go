@@ -204,6 +204,10 @@ type Verdict struct {
 	// (an expired exception, a VEX statement that the image is affected).
 	Passed string
 	Note   string
+	// VEX is the effective OpenVEX statement about the finding (nil when
+	// none speaks of it) and VEXDocument the document it is in.
+	VEX         *vex.Statement `json:"-"`
+	VEXDocument string         `json:"-"`
 }
 
 // Judge decides each finding of one image.
@@ -221,18 +225,13 @@ func (p *Policy) judge(img Image, f *Finding) Verdict {
 		v.Rating = p.Unrated
 	}
 	if st, doc := p.vexStatement(img, f); st != nil {
+		v.VEX, v.VEXDocument = st, doc
 		switch st.Status {
 		case vex.StatusNotAffected, vex.StatusFixed:
-			why := string(st.Status)
-			if st.Justification != "" {
-				why += " (" + string(st.Justification) + ")"
-			}
-			v.Passed = fmt.Sprintf("VEX %s in %s", why, doc)
+			v.Passed = "VEX " + describeStatement(st) + " in " + doc
 			return v
-		case vex.StatusAffected:
-			if st.ActionStatement != "" {
-				v.Note = "VEX: " + st.ActionStatement
-			}
+		default: // affected, under_investigation: the finding stands
+			v.Note = "VEX " + describeStatement(st) + " in " + doc
 		}
 	}
 	if e := p.exception(img, f); e != nil {
@@ -243,7 +242,7 @@ func (p *Policy) judge(img Image, f *Finding) Verdict {
 			}
 			return v
 		}
-		v.Note = fmt.Sprintf("exception expired on %s: %s", e.Expires, e.Reason)
+		v.Note = joinNotes(v.Note, fmt.Sprintf("exception expired on %s: %s", e.Expires, e.Reason))
 	}
 	switch {
 	case v.Rating < p.FailOn:
@@ -254,6 +253,32 @@ func (p *Policy) judge(img Image, f *Finding) Verdict {
 		v.Fails = true
 	}
 	return v
+}
+
+// describeStatement is the status and what the statement says to do or why.
+func describeStatement(st *vex.Statement) string {
+	s := string(st.Status)
+	var why []string
+	if st.Justification != "" {
+		why = append(why, string(st.Justification))
+	}
+	if st.ImpactStatement != "" {
+		why = append(why, st.ImpactStatement)
+	}
+	if st.ActionStatement != "" {
+		why = append(why, st.ActionStatement)
+	}
+	if len(why) > 0 {
+		s += " (" + strings.Join(why, ": ") + ")"
+	}
+	return s
+}
+
+func joinNotes(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
 }
 
 func (p *Policy) now() time.Time {

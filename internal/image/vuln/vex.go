@@ -4,57 +4,102 @@ import (
 	"strings"
 	"time"
 
+	"github.com/distribution/reference"
 	"github.com/openvex/go-vex/pkg/vex"
 	packageurl "github.com/package-url/packageurl-go"
 )
 
-// vexStatement is the latest OpenVEX statement, across the policy's
+// vexMatch is a statement that speaks of a finding, and where it stands.
+type vexMatch struct {
+	st   *vex.Statement
+	doc  string
+	time time.Time
+}
+
+// keeps reports whether the statement leaves the finding standing.
+func (m *vexMatch) keeps() bool {
+	return m.st.Status != vex.StatusNotAffected && m.st.Status != vex.StatusFixed
+}
+
+// vexStatement is the effective OpenVEX statement, across the policy's
 // documents, about the finding's advisory (by id or alias) in the image or
 // in the package itself, and the document it is in.
 //
-// An image is named in OpenVEX by its OCI purl (pkg:oci/app@sha256:...,
-// optionally with repository_url), its digest as a sha-256 hash, or the
-// reference or repository as written; a package by its purl, as a
-// subcomponent of the image or as a product of its own. Matching is go-vex's
-// (purl qualifiers, versionless purls, aliases).
+// Whether a statement speaks of the finding is go-vex's Statement.Matches
+// (purl qualifiers, versionless purls, identifiers, hashes, subcomponents,
+// the vulnerability's name, @id and aliases). Of the statements that do,
+// the latest wins: its own timestamp, else its document's (the
+// specification's inheritance); of one instant in one document, the later
+// in the document, as go-vex's EffectiveStatement orders them. Unlike
+// EffectiveStatement, statements that name the flaw differently (a CVE id,
+// a GHSA id listing it as an alias) are ordered by time alone, not by name
+// first. Statements of one instant in different documents have no order:
+// one that keeps the finding wins, so the verdict does not depend on the
+// order of the configuration's list.
 func (p *Policy) vexStatement(img Image, f *Finding) (*vex.Statement, string) {
 	if len(p.VEX) == 0 {
 		return nil, ""
 	}
+	ids := f.IDs()
 	pkgs := packagePURLs(f)
-	products := append(imageIdentifiers(img), pkgs...)
-	var best *vex.Statement
-	var bestTime time.Time
-	var bestDoc string
-	for _, d := range p.VEX {
-		docTime := time.Time{}
-		if d.Doc.Timestamp != nil {
-			docTime = *d.Doc.Timestamp
+	images := imageIdentifiers(img)
+	speaksOf := func(st *vex.Statement) bool {
+		for _, id := range ids {
+			for _, product := range images {
+				if st.Matches(id, product, pkgs) {
+					return true
+				}
+			}
+			for _, pkg := range pkgs { // the package itself is the product
+				if st.Matches(id, pkg, nil) {
+					return true
+				}
+			}
 		}
-		for _, product := range products {
-			subs := pkgs
-			if strings.HasPrefix(product, "pkg:") && !strings.HasPrefix(product, "pkg:oci/") {
-				subs = nil // the package itself is the product
+		return false
+	}
+	var best *vexMatch
+	for di := range p.VEX {
+		d := &p.VEX[di]
+		var latest *vexMatch
+		for si := range d.Doc.Statements {
+			st := &d.Doc.Statements[si]
+			if !speaksOf(st) {
+				continue
 			}
-			for _, id := range f.IDs() {
-				matches := d.Doc.Matches(id, product, subs)
-				if len(matches) == 0 {
-					continue
-				}
-				st := matches[len(matches)-1] // sorted oldest first
-				t := docTime
-				if st.Timestamp != nil {
-					t = *st.Timestamp
-				}
-				if best == nil || t.After(bestTime) {
-					best, bestTime, bestDoc = &st, t, d.Name
-				}
+			t := statementTime(d.Doc, st)
+			if latest == nil || !t.Before(latest.time) {
+				latest = &vexMatch{st: st, doc: d.Name, time: t}
 			}
+		}
+		if latest != nil && (best == nil || latest.time.After(best.time) ||
+			latest.time.Equal(best.time) && latest.keeps() && !best.keeps()) {
+			best = latest
 		}
 	}
-	return best, bestDoc
+	if best == nil {
+		return nil, ""
+	}
+	return best.st, best.doc
 }
 
+// statementTime is the statement's timestamp, inherited from the document
+// when it has none (LoadVEX refuses statements with neither).
+func statementTime(d *vex.VEX, st *vex.Statement) time.Time {
+	if st.Timestamp != nil && !st.Timestamp.IsZero() {
+		return *st.Timestamp
+	}
+	if d.Timestamp != nil {
+		return *d.Timestamp
+	}
+	return time.Time{}
+}
+
+// imageIdentifiers are the names an OpenVEX product may give the image: its
+// OCI purl (pkg:oci/<name>@<digest>?repository_url=<repository>&tag=<tag>,
+// the form of the purl specification; a statement's purl matches when its
+// qualifiers are a subset), the reference and repository as written, and
+// the digest, with and without its algorithm (OpenVEX hashes are bare hex).
 func imageIdentifiers(img Image) []string {
 	var out []string
 	add := func(s string) {
@@ -64,16 +109,32 @@ func imageIdentifiers(img Image) []string {
 	}
 	if img.Digest != "" && img.Repository != "" {
 		name := img.Repository[strings.LastIndex(img.Repository, "/")+1:]
-		q := packageurl.QualifiersFromMap(map[string]string{"repository_url": img.Repository})
-		add(packageurl.NewPackageURL("oci", "", strings.ToLower(name), img.Digest, q, "").ToString())
+		q := map[string]string{"repository_url": img.Repository}
+		if tag := imageTag(img.Reference); tag != "" {
+			q["tag"] = tag
+		}
+		add(packageurl.NewPackageURL("oci", "", strings.ToLower(name), img.Digest, packageurl.QualifiersFromMap(q), "").ToString())
 	}
 	add(img.Reference)
 	add(img.Repository)
 	add(img.Digest)
 	if _, hex, ok := strings.Cut(img.Digest, ":"); ok {
-		add(hex) // OpenVEX hashes are bare hex
+		add(hex)
 	}
 	return out
+}
+
+// imageTag is the tag the image was referenced by: latest for a bare name,
+// none for a reference by digest alone.
+func imageTag(ref string) string {
+	named, err := reference.ParseNormalizedNamed(ref)
+	if err != nil {
+		return ""
+	}
+	if tagged, ok := reference.TagNameOnly(named).(reference.Tagged); ok {
+		return tagged.Tag()
+	}
+	return ""
 }
 
 // packagePURLs are the package's purl and, for a distribution package whose

@@ -1,0 +1,365 @@
+package vuln
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/openvex/go-vex/pkg/vex"
+	packageurl "github.com/package-url/packageurl-go"
+)
+
+// goVEXTestdata is go-vex's own pkg/vex/testdata, read in place from the
+// module cache.
+func goVEXTestdata(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/openvex/go-vex").Output()
+	if err != nil {
+		t.Fatalf("locate github.com/openvex/go-vex: %v", err)
+	}
+	dir := filepath.Join(strings.TrimSpace(string(out)), "pkg", "vex", "testdata")
+	for _, f := range []string{"v0.0.1.json", "v0.2.0.json", "v001-1.vex.json", "v020-1.vex.json"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Fatalf("go-vex's testdata layout changed: %v", err)
+		}
+	}
+	return dir
+}
+
+// vexCase is one finding in one image, judged against a set of documents.
+type vexCase struct {
+	img     Image
+	f       Finding
+	product string   // how go-vex is asked: the product...
+	subs    []string // ...and the subcomponents
+}
+
+// goVEXDecision is what go-vex's own logic says of a case: the documents
+// merged (vex.MergeDocuments cascades the documents' timestamps to their
+// statements), the statements that match the product and subcomponents,
+// and among them vex.EffectiveStatement's pick (the latest; of statements
+// with one timestamp, the later in the document). The merged document is
+// built anew for each case: EffectiveStatement sorts it in place.
+func goVEXDecision(t *testing.T, files []string, c vexCase) vex.Status {
+	t.Helper()
+	var docs []*vex.VEX
+	for _, name := range files {
+		d, err := vex.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, d)
+	}
+	merged, err := vex.MergeDocuments(docs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var latest *vex.Statement
+	for _, id := range c.f.IDs() {
+		only := *merged
+		only.Statements = slices.DeleteFunc(slices.Clone(merged.Statements), func(s vex.Statement) bool {
+			return !s.Matches(id, c.product, c.subs)
+		})
+		st := only.EffectiveStatement(c.product, id)
+		if st != nil && (latest == nil || !st.Timestamp.Before(*latest.Timestamp)) {
+			latest = st
+		}
+	}
+	if latest == nil {
+		return ""
+	}
+	return latest.Status
+}
+
+func kubewardDecision(t *testing.T, files []string, c vexCase) (Verdict, vex.Status) {
+	t.Helper()
+	p, err := (&Config{FailOn: "low", VEX: files}).Policy("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := p.Judge(c.img, []Finding{c.f})[0]
+	if v.VEX == nil {
+		return v, ""
+	}
+	return v, v.VEX.Status
+}
+
+// checkVerdict asserts the verdict follows the status: not_affected and
+// fixed drop the finding and say why, affected and under_investigation
+// keep it and say so.
+func checkVerdict(t *testing.T, v Verdict, status vex.Status) {
+	t.Helper()
+	switch status {
+	case vex.StatusNotAffected, vex.StatusFixed:
+		if v.Fails || !strings.HasPrefix(v.Passed, "VEX "+string(status)) || !strings.Contains(v.Passed, v.VEXDocument) {
+			t.Errorf("%s: fails=%v passed=%q", status, v.Fails, v.Passed)
+		}
+	case vex.StatusAffected, vex.StatusUnderInvestigation:
+		if !v.Fails || !strings.HasPrefix(v.Note, "VEX "+string(status)) {
+			t.Errorf("%s: fails=%v note=%q", status, v.Fails, v.Note)
+		}
+	default:
+		if !v.Fails || v.Note != "" {
+			t.Errorf("no statement: fails=%v note=%q", v.Fails, v.Note)
+		}
+	}
+}
+
+// withQualifiers adds the qualifiers a scanner puts on an installed
+// package's purl (architecture, distribution) to a document's purl.
+func withQualifiers(t *testing.T, purl string, add map[string]string) string {
+	t.Helper()
+	u, err := packageurl.FromString(purl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := u.Qualifiers.Map()
+	for k, v := range add {
+		if _, ok := m[k]; !ok {
+			m[k] = v
+		}
+	}
+	u.Qualifiers = packageurl.QualifiersFromMap(m)
+	return u.ToString()
+}
+
+func withVersion(t *testing.T, purl, version string) string {
+	t.Helper()
+	u, err := packageurl.FromString(purl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Version = version
+	return u.ToString()
+}
+
+// casesOf builds, for every statement of the documents, the findings it
+// speaks of (and near misses): the advisory by the statement's name, as an
+// alias of another id, or unrelated; the package at the statement's version
+// or another; for an image product, each subcomponent and a package it
+// does not list, in the image or in an image of another digest.
+func casesOf(t *testing.T, files []string) map[string]vexCase {
+	t.Helper()
+	out := map[string]vexCase{}
+	other := Image{Reference: "cgr.dev/chainguard/tools:latest", Repository: "cgr.dev/chainguard/tools", Digest: "sha256:" + strings.Repeat("0f", 32)}
+	for _, name := range files {
+		d, err := vex.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for si, st := range d.Statements {
+			vuln := string(st.Vulnerability.Name)
+			ids := map[string][]string{
+				"by name":  {vuln},
+				"by alias": {"GHSA-kubw-test-0001", vuln},
+				"other":    {"CVE-1999-0001"},
+			}
+			for pi, p := range st.Products {
+				for idName, id := range ids {
+					base := func(purl string) Finding {
+						return Finding{ID: id[0], Aliases: id[1:], Severity: High, Package: "pkg", Installed: "1", Fixed: "2", PURL: purl}
+					}
+					key := func(what string) string {
+						return filepath.Base(name) + "/" + strings.Join([]string{itoa(si), itoa(pi), idName, what}, "/")
+					}
+					u, err := packageurl.FromString(p.ID)
+					if err != nil {
+						t.Fatalf("%s: product %q: %v", name, p.ID, err)
+					}
+					if u.Type != "oci" {
+						pkg := withQualifiers(t, p.ID, map[string]string{"arch": "x86_64", "distro": "test-1"})
+						out[key("package")] = vexCase{img: other, f: base(pkg), product: pkg}
+						if u.Version != "" {
+							pkg := withVersion(t, pkg, u.Version+"-other")
+							out[key("package at another version")] = vexCase{img: other, f: base(pkg), product: pkg}
+						}
+						continue
+					}
+					repo := u.Qualifiers.Map()["repository_url"]
+					if repo == "" {
+						repo = "docker.io/library/" + u.Name
+					}
+					img := Image{Reference: repo + "@" + u.Version, Repository: repo, Digest: u.Version}
+					moved := img
+					moved.Digest = "sha256:" + strings.Repeat("9e", 32)
+					pkgs := []string{"pkg:apk/alpine/busybox@1.36.1-r2"}
+					for _, sc := range p.Subcomponents {
+						pkgs = append(pkgs, sc.ID)
+					}
+					for _, sc := range pkgs {
+						pkg := withQualifiers(t, sc, map[string]string{"arch": "x86_64", "distro": "alpine-3.18.2"})
+						out[key("in the image: "+sc)] = vexCase{img: img, f: base(pkg), product: p.ID, subs: []string{pkg}}
+						out[key("in another digest: "+sc)] = vexCase{img: moved, f: base(pkg),
+							product: withVersion(t, p.ID, moved.Digest), subs: []string{pkg}}
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+func reversed(s []string) []string {
+	out := slices.Clone(s)
+	slices.Reverse(out)
+	return out
+}
+
+// TestVEXAgreesWithGoVEX applies go-vex's own testdata documents (v0.0.1
+// and v0.2.0, each alone, the pairs that speak of one product, and all
+// together, in both orders) to the findings each statement speaks of, and
+// requires kubeward's decision to be go-vex's.
+func TestVEXAgreesWithGoVEX(t *testing.T) {
+	dir := goVEXTestdata(t)
+	path := func(names ...string) []string {
+		out := make([]string, len(names))
+		for i, n := range names {
+			out[i] = filepath.Join(dir, n)
+		}
+		return out
+	}
+	readable := []string{"v0.0.1-noversion.json", "v0.0.1.json", "v0.2.0.json", "v001-1.vex.json", "v001-2.vex.json", "v020-1.vex.json", "v020-2.vex.json"}
+	sets := [][]string{{"v001-1.vex.json", "v001-2.vex.json"}, {"v020-1.vex.json", "v020-2.vex.json"}, {"v0.0.1.json", "v001-1.vex.json"}, readable}
+	for _, n := range readable {
+		sets = append(sets, []string{n})
+	}
+	decided := map[vex.Status]int{}
+	for _, set := range sets {
+		for _, files := range [][]string{path(set...), path(reversed(set)...)} {
+			for name, c := range casesOf(t, files) {
+				t.Run(strings.Join(set, "+")+"/"+name, func(t *testing.T) {
+					want := goVEXDecision(t, files, c)
+					v, got := kubewardDecision(t, files, c)
+					if got != want {
+						t.Fatalf("kubeward %q, go-vex %q (finding %s %v %s in %+v)", got, want, c.f.ID, c.f.Aliases, c.f.PURL, c.img)
+					}
+					checkVerdict(t, v, got)
+					decided[got]++
+				})
+			}
+		}
+	}
+	// The cases must exercise every decision the documents hold, not
+	// only "no statement".
+	for _, s := range []vex.Status{"", vex.StatusFixed, vex.StatusNotAffected, vex.StatusUnderInvestigation} {
+		if decided[s] == 0 {
+			t.Errorf("no case decided %q: %v", s, decided)
+		}
+	}
+}
+
+// TestVEXSpecExamples applies the documents written from the OpenVEX
+// specification's examples (testdata/openvex/README.md), in every order.
+// Where the case can be put to go-vex (product, subcomponents), its
+// decision must agree, or differ where the test says why.
+func TestVEXSpecExamples(t *testing.T) {
+	app := Image{Reference: "ghcr.io/acme/app:1.0", Repository: "ghcr.io/acme/app", Digest: "sha256:" + strings.Repeat("a1", 32)}
+	appPURL := "pkg:oci/app@sha256%3A" + strings.Repeat("a1", 32)
+	with := func(img Image, edit func(*Image)) Image { edit(&img); return img }
+	libssl := Finding{ID: "DEBIAN-CVE-2023-0464", Aliases: []string{"CVE-2023-0464"}, Severity: High, Package: "openssl", Binary: "libssl3",
+		Ecosystem: "Debian:12", Installed: "3.0.11-1~deb12u2", Fixed: "3.0.13-1~deb12u1",
+		PURL: "pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=bookworm&source=openssl"}
+	xnet := Finding{ID: "GO-2023-2102", Aliases: []string{"CVE-2023-44487", "GHSA-4374-p667-p6c8", "GHSA-qppj-fm5r-hxr3"}, Severity: High,
+		Package: "golang.org/x/net", Ecosystem: "Go", Installed: "v0.15.0", Fixed: "v0.17.0", PURL: "pkg:golang/golang.org/x/net@v0.15.0"}
+	log4j := Finding{ID: "GHSA-jfh8-c2jp-5v3q", Aliases: []string{"CVE-2021-44228"}, Severity: Critical, Package: "org.apache.logging.log4j:log4j-core",
+		Ecosystem: "Maven", Installed: "2.14.1", Fixed: "2.15.0", PURL: "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"}
+	spring := Finding{ID: "GHSA-jfh8-c2jp-5v3q", Aliases: []string{"CVE-2021-44228"}, Severity: Critical, Package: "org.springframework.boot:spring-boot",
+		Ecosystem: "Maven", Installed: "2.6.0-M3", Fixed: "2.6.1", PURL: "pkg:maven/org.springframework.boot/spring-boot@2.6.0-M3"}
+	git := Finding{ID: "CVE-2023-12345", Severity: High, Package: "git", Ecosystem: "Wolfi", Installed: "2.39.0-r1", Fixed: "2.39.0-r2",
+		PURL: "pkg:apk/wolfi/git@2.39.0-r1?arch=armv7&distro=wolfi-20230201"}
+	curl := Finding{ID: "CVE-2023-38545", Severity: Critical, Package: "curl", Ecosystem: "Alpine:v3.18", Installed: "8.3.0-r0", Fixed: "8.4.0-r0",
+		PURL: "pkg:apk/alpine/curl@8.3.0-r0?arch=x86_64&distro=alpine-3.18.4"}
+	wolfiCurl := Finding{ID: "CVE-2023-23914", Severity: High, Package: "curl", Ecosystem: "Wolfi", Installed: "7.87.0-r0", Fixed: "7.88.0-r0",
+		PURL: "pkg:apk/wolfi/curl@7.87.0-r0?arch=x86_64&distro=wolfi-20230201"}
+	xcrypto := Finding{ID: "GHSA-45x7-px36-x8w8", Severity: Medium, Package: "golang.org/x/crypto", Ecosystem: "Go", Installed: "v0.16.0", Fixed: "v0.17.0",
+		PURL: "pkg:golang/golang.org/x/crypto@v0.16.0"}
+	expat := Finding{ID: "DEBIAN-CVE-2024-28757", Aliases: []string{"CVE-2024-28757"}, Severity: High, Package: "expat", Binary: "libexpat1",
+		Ecosystem: "Debian:12", Installed: "2.5.0-1", Fixed: "2.5.0-1+deb12u1", PURL: "pkg:deb/debian/libexpat1@2.5.0-1?arch=amd64&distro=bookworm&source=expat"}
+	for _, tc := range []struct {
+		name   string
+		docs   []string
+		img    Image
+		f      Finding
+		want   vex.Status
+		reason string // a substring of the verdict's Passed or Note
+		// product and subs put the case to go-vex; goVEXDiffers says why
+		// go-vex decides otherwise (in one order of the documents at least).
+		product      string
+		subs         []string
+		goVEXDiffers string
+	}{
+		{name: "image with a tag-scoped statement about a Debian source package", docs: []string{"image-subcomponents.json"}, img: app, f: libssl,
+			want: vex.StatusNotAffected, reason: "vulnerable_code_not_in_execute_path: The application never verifies",
+			product: appPURL + "?repository_url=ghcr.io/acme/app&tag=1.0", subs: []string{"pkg:deb/debian/openssl@3.0.11-1~deb12u2?arch=amd64&distro=bookworm"}},
+		{name: "the same image under another tag", docs: []string{"image-subcomponents.json"}, f: libssl,
+			img:     with(app, func(i *Image) { i.Reference = "ghcr.io/acme/app:latest" }),
+			product: appPURL + "?repository_url=ghcr.io/acme/app&tag=latest", subs: []string{"pkg:deb/debian/openssl@3.0.11-1~deb12u2?arch=amd64&distro=bookworm"}},
+		{name: "an image product's subcomponent by versionless purl: affected, with the action", docs: []string{"image-subcomponents.json"}, img: app, f: xnet,
+			want: vex.StatusAffected, reason: "Upgrade golang.org/x/net to v0.17.0",
+			product: appPURL + "?repository_url=ghcr.io/acme/app&tag=1.0", subs: []string{xnet.PURL}},
+		{name: "the same digest in another repository", docs: []string{"image-subcomponents.json"}, f: xnet,
+			img:     with(app, func(i *Image) { i.Reference, i.Repository = "ghcr.io/other/app:1.0", "ghcr.io/other/app" }),
+			product: appPURL + "?repository_url=ghcr.io/other/app&tag=1.0", subs: []string{xnet.PURL}},
+		{name: "a package product by the advisory's alias", docs: []string{"spring-boot.json"}, img: app, f: spring,
+			want: vex.StatusNotAffected, reason: "vulnerable_code_not_in_execute_path: Spring Boot users", product: spring.PURL},
+		{name: "another version of the package", docs: []string{"spring-boot.json"}, img: app,
+			f: func() Finding { f := spring; f.PURL = "pkg:maven/org.springframework.boot/spring-boot@2.5.0"; return f }(), product: "pkg:maven/org.springframework.boot/spring-boot@2.5.0"},
+		{name: "an image named by its digest as a sha-256 hash", docs: []string{"spring-boot.json"}, f: log4j,
+			img:  with(app, func(i *Image) { i.Digest = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" }),
+			want: vex.StatusNotAffected, product: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", subs: []string{log4j.PURL}},
+		{name: "a statement that inherits the document's later timestamp", docs: []string{"inherited-timestamp.json"}, img: app, f: git,
+			want: vex.StatusFixed, product: git.PURL},
+		{name: "another architecture", docs: []string{"inherited-timestamp.json"}, img: app,
+			f: func() Finding { f := git; f.PURL = strings.Replace(f.PURL, "armv7", "x86_64", 1); return f }(), product: strings.Replace(git.PURL, "armv7", "x86_64", 1)},
+		{name: "an older not_affected alone", docs: []string{"investigation-old.json"}, img: app, f: curl,
+			want: vex.StatusNotAffected, reason: "component_not_present", product: appPURL + "?repository_url=ghcr.io/acme/app", subs: []string{curl.PURL}},
+		{name: "a later under_investigation overrides it", docs: []string{"investigation-old.json", "investigation-new.json"}, img: app, f: curl,
+			want: vex.StatusUnderInvestigation, product: appPURL + "?repository_url=ghcr.io/acme/app", subs: []string{curl.PURL}},
+		{name: "of two statements of one time, the later in the document", docs: []string{"sequence.json"}, img: app, f: wolfiCurl,
+			want: vex.StatusNotAffected, reason: "vulnerable_code_not_present", product: wolfiCurl.PURL},
+		{name: "a later statement that names the advisory as an alias", docs: []string{"alias-later.json"}, img: app, f: xcrypto,
+			want: vex.StatusAffected, reason: "upgrade golang.org/x/crypto", product: xcrypto.PURL,
+			goVEXDiffers: "EffectiveStatement orders statements by vulnerability name before time, so GHSA-... outranks the later CVE-..."},
+		{name: "conflicting statements of one instant in two documents: the finding stands", docs: []string{"tie-not-affected.json", "tie-affected.json"},
+			img: app, f: expat, want: vex.StatusAffected, reason: "Upgrade libexpat1", product: expat.PURL,
+			goVEXDiffers: "MergeDocuments keeps the documents' order, so the last document wins a tie"},
+	} {
+		orders := [][]string{tc.docs}
+		if len(tc.docs) > 1 {
+			orders = append(orders, reversed(tc.docs))
+		}
+		goVEXDiffered := false
+		for _, docs := range orders {
+			files := make([]string, len(docs))
+			for i, d := range docs {
+				files[i] = filepath.Join("testdata", "openvex", d)
+			}
+			t.Run(tc.name+"/"+strings.Join(docs, "+"), func(t *testing.T) {
+				c := vexCase{img: tc.img, f: tc.f, product: tc.product, subs: tc.subs}
+				v, got := kubewardDecision(t, files, c)
+				if got != tc.want {
+					t.Fatalf("decided %q, want %q (passed %q, note %q)", got, tc.want, v.Passed, v.Note)
+				}
+				checkVerdict(t, v, got)
+				if !strings.Contains(v.Passed+v.Note, tc.reason) {
+					t.Errorf("passed %q, note %q: want %q", v.Passed, v.Note, tc.reason)
+				}
+				if goVEX := goVEXDecision(t, files, c); goVEX != got {
+					goVEXDiffered = true
+					if tc.goVEXDiffers == "" {
+						t.Errorf("go-vex decides %q, kubeward %q", goVEX, got)
+					}
+				}
+			})
+		}
+		if tc.goVEXDiffers != "" && !goVEXDiffered {
+			t.Errorf("%s: go-vex agrees, yet the test says it differs: %s", tc.name, tc.goVEXDiffers)
+		}
+	}
+}
