@@ -1,7 +1,12 @@
 package vuln
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -62,6 +67,8 @@ const dateLayout = "2006-01-02"
 
 // maxVEXBytes bounds one OpenVEX document: real ones are kilobytes.
 const maxVEXBytes = 16 << 20
+
+var errTooLarge = fmt.Errorf("larger than the limit: a VEX document is at most %d MiB", maxVEXBytes>>20)
 
 // IsZero reports whether the section is absent or empty.
 func (c *Config) IsZero() bool {
@@ -163,23 +170,164 @@ func (c *Config) Policy(baseDir string) (*Policy, error) {
 	return p, nil
 }
 
-// LoadVEX reads an OpenVEX document (any version go-vex reads).
+// LoadVEX reads an OpenVEX document of a version go-vex reads (v0.2.0;
+// v0.0.1 by its bare or versioned context) and refuses one whose statements
+// cannot be applied as written: a document that silently matched nothing
+// would fail findings its author meant to pass, or pass nothing they
+// meant to keep.
 func LoadVEX(name string) (Document, error) {
-	st, err := os.Stat(name)
+	data, err := readVEX(name)
+	if err == nil {
+		var d *vex.VEX
+		if d, err = parseVEX(data); err == nil {
+			if err = checkStatements(d); err == nil {
+				return Document{Name: name, Doc: d}, nil
+			}
+		}
+	}
+	return Document{}, fmt.Errorf("VEX document %s: %w", name, err)
+}
+
+// readVEX reads a regular file of at most maxVEXBytes, bounding the read
+// itself: the file may grow after it is checked.
+func readVEX(name string) ([]byte, error) {
+	st, err := os.Stat(name) // before opening: opening a FIFO blocks
 	if err != nil {
-		return Document{}, fmt.Errorf("VEX document: %w", err)
+		return nil, withoutPath(err)
 	}
-	if !st.Mode().IsRegular() || st.Size() > maxVEXBytes {
-		return Document{}, fmt.Errorf("VEX document %s: not a regular file of at most %d MiB", name, maxVEXBytes>>20)
+	if !st.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
 	}
-	d, err := vex.Open(name)
+	if st.Size() > maxVEXBytes {
+		return nil, errTooLarge
+	}
+	f, err := os.Open(name)
 	if err != nil {
-		return Document{}, fmt.Errorf("VEX document %s: %w", name, err)
+		return nil, withoutPath(err)
 	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxVEXBytes+1))
+	if err != nil {
+		return nil, withoutPath(err)
+	}
+	if len(data) > maxVEXBytes {
+		return nil, errTooLarge
+	}
+	return data, nil
+}
+
+// withoutPath drops the path from an os error: LoadVEX names the file.
+func withoutPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// parseVEX decodes an OpenVEX document with go-vex, choosing the version by
+// its @context as vex.Open does.
+func parseVEX(data []byte) (*vex.VEX, error) {
+	var head struct {
+		Context string `json:"@context"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, fmt.Errorf("not a JSON document (OpenVEX is JSON): %w", err)
+	}
+	switch {
+	case head.Context == vex.ContextLocator():
+		d, err := vex.Parse(data)
+		if err != nil {
+			return nil, fmt.Errorf("OpenVEX %s: %w", vex.SpecVersion, err)
+		}
+		return d, nil
+	case strings.HasPrefix(head.Context, vex.Context):
+		d, err := parseLegacyVEX(data)
+		if err != nil {
+			return nil, fmt.Errorf("@context %s: %w (go-vex reads this context as OpenVEX v0.0.1; a v%s document's context is %s)",
+				head.Context, err, vex.SpecVersion, vex.ContextLocator())
+		}
+		return d, nil
+	case bytes.Contains(data, []byte(`"csaf_version"`)):
+		return nil, errors.New("a CSAF document: kubeward reads OpenVEX documents (go-vex's CSAF conversion names products by CSAF product ids, which name no image or package)")
+	}
+	return nil, fmt.Errorf("not an OpenVEX document: @context %q is not %s", head.Context, vex.ContextLocator())
+}
+
+// parseLegacyVEX hands a document of an earlier OpenVEX version to go-vex,
+// whose converters are reached only through vex.Open(path); the bytes,
+// already read under the bound, reach it through a pipe.
+func parseLegacyVEX(data []byte) (*vex.VEX, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	wrote := make(chan struct{})
+	go func() {
+		defer close(wrote)
+		_, _ = w.Write(data) // fails only when the reader gave up: its error is the one reported
+		_ = w.Close()
+	}()
+	d, err := vex.Open(fmt.Sprintf("/dev/fd/%d", r.Fd()))
+	_ = r.Close() // unblocks a writer whose reader gave up
+	<-wrote
+	return d, err
+}
+
+// checkStatements refuses statements that cannot be applied as written:
+// the specification requires a vulnerability, a known status, a product and
+// a timestamp (inherited from the document at most: a standalone file has
+// no encapsulating document to give products), and a justification or an
+// impact statement for not_affected. Fields that do not change the
+// decision (an affected statement's missing action statement) are not
+// checked.
+func checkStatements(d *vex.VEX) error {
 	if len(d.Statements) == 0 {
-		return Document{}, fmt.Errorf("VEX document %s: no statements (is it OpenVEX?)", name)
+		return errors.New("no statements (is it OpenVEX?)")
 	}
-	return Document{Name: name, Doc: d}, nil
+	for i := range d.Statements {
+		st := &d.Statements[i]
+		if err := checkStatement(d, st); err != nil {
+			if st.Vulnerability.Name != "" {
+				err = fmt.Errorf("%s: %w", st.Vulnerability.Name, err)
+			}
+			return fmt.Errorf("statement %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+func checkStatement(d *vex.VEX, st *vex.Statement) error {
+	v := st.Vulnerability
+	switch {
+	case v.Name == "" && v.ID == "" && len(v.Aliases) == 0:
+		return errors.New("names no vulnerability")
+	case !st.Status.Valid():
+		return fmt.Errorf("status %q is not one of %s", st.Status, strings.Join(vex.Statuses(), ", "))
+	case st.Justification != "" && !st.Justification.Valid():
+		return fmt.Errorf("justification %q is not one of %s", st.Justification, strings.Join(vex.Justifications(), ", "))
+	case st.Status == vex.StatusNotAffected && st.Justification == "" && st.ImpactStatement == "":
+		return errors.New("a not_affected statement needs a justification or an impact statement")
+	case len(st.Products) == 0:
+		return errors.New("names no product")
+	case statementTime(d, st).IsZero():
+		return errors.New("has no timestamp, and neither has the document")
+	}
+	for i, p := range st.Products {
+		if !identified(&p.Component) {
+			return fmt.Errorf("product %d has no @id, identifiers or hashes", i+1)
+		}
+		for j := range p.Subcomponents {
+			if !identified(&p.Subcomponents[j].Component) {
+				return fmt.Errorf("subcomponent %d of product %d has no @id, identifiers or hashes", j+1, i+1)
+			}
+		}
+	}
+	return nil
+}
+
+func identified(c *vex.Component) bool {
+	return c.ID != "" || len(c.Identifiers) > 0 || len(c.Hashes) > 0
 }
 
 // Image identifies the image findings belong to, for VEX products and

@@ -363,3 +363,85 @@ func TestVEXSpecExamples(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadVEXRefuses: a document kubeward cannot apply as written is an
+// error at load that names the file, never a document that silently
+// matches nothing.
+func TestLoadVEXRefuses(t *testing.T) {
+	upstream := goVEXTestdata(t)
+	statement := func(fields string) string {
+		return `{"@context": "https://openvex.dev/ns/v0.2.0", "@id": "x", "author": "a", "timestamp": "2024-01-01T00:00:00Z", "version": 1,
+  "statements": [` + fields + `]}`
+	}
+	tmp := t.TempDir()
+	write := func(name, doc string) string {
+		p := filepath.Join(tmp, name)
+		if err := os.WriteFile(p, []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	huge := filepath.Join(tmp, "huge.json")
+	if err := os.WriteFile(huge, nil, 0o644); err != nil || os.Truncate(huge, maxVEXBytes+1) != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, file, want string }{
+		{"CSAF (go-vex converts it to statements about CSAF product ids)", filepath.Join(upstream, "csaf.json"), "CSAF"},
+		{"YAML", filepath.Join(upstream, "vex.yaml"), "not a JSON document"},
+		{"a version go-vex does not read", write("v3.json", `{"@context": "https://openvex.dev/ns/v0.3.0", "statements": []}`), "v0.3.0"},
+		{"v0.2.0 statements under the bare context, as the specification's examples", write("bare.json",
+			`{"@context": "https://openvex.dev/ns", "timestamp": "2023-01-08T18:02:03-06:00", "version": 1, "statements": [{"vulnerability": {"name": "CVE-2023-12345"}, "products": [{"@id": "pkg:apk/wolfi/git@2.39.0-r1"}], "status": "fixed"}]}`),
+			"v0.0.1"},
+		{"no @context", write("nocontext.json", `{"statements": [{"vulnerability": {"name": "CVE-1"}, "status": "fixed"}]}`), "not an OpenVEX document"},
+		{"not JSON", write("text.json", "CVE-2024-1 not_affected"), "not a JSON document"},
+		{"no statements", write("empty.json", statement("")), "no statements"},
+		{"a status VEX does not define", write("status.json", statement(`{"vulnerability": {"name": "CVE-1"}, "products": [{"@id": "pkg:deb/debian/x"}], "status": "not-affected"}`)),
+			`statement 1: CVE-1: status "not-affected"`},
+		{"an unknown justification", write("just.json", statement(`{"vulnerability": {"name": "CVE-1"}, "products": [{"@id": "pkg:deb/debian/x"}], "status": "not_affected", "justification": "not_reachable"}`)),
+			`justification "not_reachable"`},
+		{"not_affected without a reason", write("why.json", statement(`{"vulnerability": {"name": "CVE-1"}, "products": [{"@id": "pkg:deb/debian/x"}], "status": "not_affected"}`)),
+			"justification or an impact statement"},
+		{"no product", write("noproduct.json", statement(`{"vulnerability": {"name": "CVE-1"}, "status": "fixed"}`)), "names no product"},
+		{"a product without identity", write("anon.json", statement(`{"vulnerability": {"name": "CVE-1"}, "products": [{"subcomponents": [{"@id": "pkg:deb/debian/x"}]}], "status": "fixed"}`)),
+			"product 1 has no @id, identifiers or hashes"},
+		{"an anonymous subcomponent", write("anonsub.json", statement(`{"vulnerability": {"name": "CVE-1"}, "products": [{"@id": "pkg:oci/app", "subcomponents": [{}]}], "status": "fixed"}`)),
+			"subcomponent 1 of product 1"},
+		{"no vulnerability", write("novuln.json", statement(`{"products": [{"@id": "pkg:deb/debian/x"}], "status": "fixed"}`)), "names no vulnerability"},
+		{"no timestamp anywhere", write("notime.json", `{"@context": "https://openvex.dev/ns/v0.2.0", "statements": [{"vulnerability": {"name": "CVE-1"}, "products": [{"@id": "pkg:deb/debian/x"}], "status": "fixed"}]}`),
+			"no timestamp"},
+		{"trailing data", write("trailing.json", statement(`{"vulnerability": {"name": "CVE-1"}, "products": [{"@id": "pkg:deb/debian/x"}], "status": "fixed"}`)+"{}"),
+			"not a JSON document"},
+		{"larger than the bound", huge, "at most 16 MiB"},
+		{"a device", "/dev/zero", "not a regular file"},
+		{"a directory", tmp, "not a regular file"},
+		{"missing", filepath.Join(tmp, "missing.json"), "no such file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := LoadVEX(tc.file)
+			if err == nil || !strings.Contains(err.Error(), tc.file) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%v; want an error naming %s and saying %q", err, tc.file, tc.want)
+			}
+		})
+	}
+}
+
+// TestLoadVEXReads: every OpenVEX version go-vex reads loads, with its
+// statements as go-vex reads them.
+func TestLoadVEXReads(t *testing.T) {
+	dir := goVEXTestdata(t)
+	for _, n := range []string{"v0.0.1-noversion.json", "v0.0.1.json", "v0.2.0.json", "v001-1.vex.json", "v020-1.vex.json"} {
+		want, err := vex.Open(filepath.Join(dir, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := LoadVEX(filepath.Join(dir, n))
+		if err != nil {
+			t.Errorf("%s: %v", n, err)
+			continue
+		}
+		if len(got.Doc.Statements) != len(want.Statements) || got.Doc.Statements[0].Status != want.Statements[0].Status ||
+			got.Doc.Statements[0].Vulnerability.Name != want.Statements[0].Vulnerability.Name || got.Doc.ID != want.ID {
+			t.Errorf("%s: read %+v, go-vex reads %+v", n, got.Doc, want)
+		}
+	}
+}
