@@ -374,12 +374,20 @@ func (p *Policy) judge(img Image, f *Finding) Verdict {
 	}
 	if st, doc := p.vexStatement(img, f); st != nil {
 		v.VEX, v.VEXDocument = st, doc
+		why := statementReasons(st)
 		switch st.Status {
 		case vex.StatusNotAffected, vex.StatusFixed:
-			v.Passed = "VEX " + describeStatement(st) + " in " + doc
+			v.Passed = "VEX " + string(st.Status)
+			if why != "" {
+				v.Passed += " (" + why + ")"
+			}
+			v.Passed += " in " + doc
 			return v
 		default: // affected, under_investigation: the finding stands
-			v.Note = "VEX " + describeStatement(st) + " in " + doc
+			v.Note = "VEX " + string(st.Status) + " in " + doc
+			if why != "" {
+				v.Note += ": " + why
+			}
 		}
 	}
 	if e := p.exception(img, f); e != nil {
@@ -403,23 +411,15 @@ func (p *Policy) judge(img Image, f *Finding) Verdict {
 	return v
 }
 
-// describeStatement is the status and what the statement says to do or why.
-func describeStatement(st *vex.Statement) string {
-	s := string(st.Status)
+// statementReasons are what the statement says to do or why.
+func statementReasons(st *vex.Statement) string {
 	var why []string
-	if st.Justification != "" {
-		why = append(why, string(st.Justification))
+	for _, s := range []string{string(st.Justification), st.ImpactStatement, st.ActionStatement} {
+		if s != "" {
+			why = append(why, s)
+		}
 	}
-	if st.ImpactStatement != "" {
-		why = append(why, st.ImpactStatement)
-	}
-	if st.ActionStatement != "" {
-		why = append(why, st.ActionStatement)
-	}
-	if len(why) > 0 {
-		s += " (" + strings.Join(why, ": ") + ")"
-	}
-	return s
+	return strings.Join(why, ": ")
 }
 
 func joinNotes(a, b string) string {
