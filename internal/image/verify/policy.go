@@ -35,6 +35,8 @@ type policy struct {
 	images  []string
 	signers []*signer
 	atts    []*attestationRule
+	// tlog: signatures must be in the transparency log.
+	tlog bool
 }
 
 // signer is one trusted signer, with the sigstore verifier and policy
@@ -118,10 +120,10 @@ func NeedsTrustedRoot(policies []config.ImagePolicy) bool {
 }
 
 func buildPolicy(i int, cp *config.ImagePolicy, o Options) (*policy, error) {
-	p := &policy{name: cp.PolicyName(i), images: cp.Images}
+	p := &policy{name: cp.PolicyName(i), images: cp.Images, tlog: cp.RequiresTransparencyLog()}
 	where := fmt.Sprintf("images.policies[%d]", i)
 	var err error
-	if p.signers, err = buildSigners(cp.Signers, cp.RequiresTransparencyLog(), o, where+".signers"); err != nil {
+	if p.signers, err = buildSigners(cp.Signers, p.tlog, o, where+".signers"); err != nil {
 		return nil, err
 	}
 	for j, ca := range cp.Attestations {
@@ -131,7 +133,7 @@ func buildPolicy(i int, cp *config.ImagePolicy, o Options) (*policy, error) {
 		}
 		a.signers = p.signers
 		if len(ca.Signers) > 0 {
-			if a.signers, err = buildSigners(ca.Signers, cp.RequiresTransparencyLog(), o, fmt.Sprintf("%s.attestations[%d].signers", where, j)); err != nil {
+			if a.signers, err = buildSigners(ca.Signers, p.tlog, o, fmt.Sprintf("%s.attestations[%d].signers", where, j)); err != nil {
 				return nil, err
 			}
 		}

@@ -13,10 +13,12 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/kubeward/kubeward/internal/config"
+	"github.com/kubeward/kubeward/internal/httpguard"
 	"github.com/kubeward/kubeward/internal/image/facts"
 	"github.com/kubeward/kubeward/internal/image/registry"
 	"github.com/kubeward/kubeward/internal/image/resolve"
 	"github.com/kubeward/kubeward/internal/source"
+	"github.com/sigstore/sigstore-go/pkg/fulcio/certificate"
 	"github.com/sigstore/sigstore-go/pkg/root"
 	sgverify "github.com/sigstore/sigstore-go/pkg/verify"
 )
@@ -90,6 +92,13 @@ func (v *Verifier) Verify(ctx context.Context, s *registry.Session, d name.Diges
 		f.Error = err.Error()
 		return nil
 	}
+	return v.decide(ps, mats, h, f)
+}
+
+// decide judges the signatures and attestations found for the digest h
+// under the policies ps, writing the verdicts into f, and returns the
+// statements of the trusted attestations.
+func (v *Verifier) decide(ps []*policy, mats []*material, h v1.Hash, f *facts.Facts) []resolve.Statement {
 	var stmts []resolve.Statement
 	trusted := map[*material]bool{}
 	for _, p := range ps {
@@ -97,7 +106,7 @@ func (v *Verifier) Verify(ctx context.Context, s *registry.Session, d name.Diges
 			sv := facts.SignatureVerdict{Policy: p.name, Signers: describe(p.signers)}
 			for _, m := range mats {
 				if !m.att {
-					sv.Found = append(sv.Found, v.judge(m, h, p.signers))
+					sv.Found = append(sv.Found, v.judge(m, h, p.signers, p.tlog))
 				}
 			}
 			f.Signatures = append(f.Signatures, sv)
@@ -108,7 +117,7 @@ func (v *Verifier) Verify(ctx context.Context, s *registry.Session, d name.Diges
 				if m.attestation == nil || !slices.Contains(a.types, m.attestation.PredicateType) {
 					continue
 				}
-				at := facts.Attestation{Signature: v.judge(m, h, a.signers), PredicateType: m.attestation.PredicateType}
+				at := facts.Attestation{Signature: v.judge(m, h, a.signers, p.tlog), PredicateType: m.attestation.PredicateType}
 				if at.Outcome == facts.Trusted {
 					at.BuilderID, at.SourceRepository = provenance(m.attestation)
 					at.Failures = a.failures(at.BuilderID, at.SourceRepository)
@@ -125,8 +134,9 @@ func (v *Verifier) Verify(ctx context.Context, s *registry.Session, d name.Diges
 	return stmts
 }
 
-// judge verifies one signature or attestation against signers.
-func (v *Verifier) judge(m *material, h v1.Hash, signers []*signer) facts.Signature {
+// judge verifies one signature or attestation against signers, under a
+// policy that requires the transparency log or not.
+func (v *Verifier) judge(m *material, h v1.Hash, signers []*signer, tlog bool) facts.Signature {
 	sig := facts.Signature{Layout: m.layout, Outcome: facts.Invalid}
 	if m.problem != "" {
 		sig.Problem = m.problem
@@ -155,11 +165,13 @@ func (v *Verifier) judge(m *material, h v1.Hash, signers []*signer) facts.Signat
 		m.checkDigest(h, &sig)
 		return sig
 	}
-	// No trusted signer made it. Whoever did, name them.
+	// No trusted signer made it. Whoever did, name them: a signature is
+	// untrusted only if it meets every requirement of the policy but the
+	// identity (a probe as strict as its keyless signers); else invalid.
 	sig.Problem = condense(firstErr)
 	vc, err := ent.VerificationContent()
 	if err == nil && vc.Certificate() != nil {
-		if probe := v.probes[hasLogEntry(ent)]; probe != nil {
+		if probe := v.probes[tlog]; probe != nil {
 			if res, err := probe.Verify(ent, sgverify.NewPolicy(m.artifact(), sgverify.WithoutIdentitiesUnsafe())); err == nil {
 				sig.Identity = identity(res, nil)
 				sig.Outcome = facts.Untrusted
@@ -297,15 +309,19 @@ func identity(res *sgverify.VerificationResult, s *signer) string {
 }
 
 // certIdentity reads a certificate's identity without trusting it, for
-// a signature that did not verify.
+// a signature that did not verify: its SAN (a URI, an e-mail or Fulcio's
+// otherName) and OIDC issuer, read as sigstore-go reads them. Anyone can
+// write such a certificate: what it says is bounded.
 func certIdentity(c *x509.Certificate) string {
+	s, err := certificate.SummarizeCertificate(c)
 	switch {
-	case len(c.URIs) > 0:
-		return c.URIs[0].String() + " (unverified certificate)"
-	case len(c.EmailAddresses) > 0:
-		return c.EmailAddresses[0] + " (unverified certificate)"
+	case err != nil:
+		return httpguard.Truncate(c.Subject.String(), httpguard.MaxLogString) + " (unverified certificate)"
+	case s.Extensions.Issuer != "":
+		return httpguard.Truncate(s.SubjectAlternativeName, httpguard.MaxLogString) +
+			" (issuer " + httpguard.Truncate(s.Extensions.Issuer, httpguard.MaxLogString) + ", unverified certificate)"
 	}
-	return c.Subject.String() + " (unverified certificate)"
+	return httpguard.Truncate(s.SubjectAlternativeName, httpguard.MaxLogString) + " (unverified certificate)"
 }
 
 func hasLogEntry(ent sgverify.SignedEntity) bool {
