@@ -197,6 +197,18 @@ func bundleMaterial(b []byte) *material {
 	var bun bundle.Bundle
 	if err := bun.UnmarshalJSON(b); err != nil {
 		mat.problem = "bundle: " + err.Error()
+		// A bundle sigstore-go refuses (a v0.2 one without its inclusion
+		// proof, say) still says what it holds: an attestation is then
+		// reported as an invalid attestation, not as a missing one and an
+		// invalid signature.
+		var raw struct {
+			Envelope json.RawMessage `json:"dsseEnvelope"`
+		}
+		if json.Unmarshal(b, &raw) == nil && len(raw.Envelope) > 0 {
+			if st, err := envelopeStatement(raw.Envelope); err == nil {
+				mat.classify(st)
+			}
+		}
 		return mat
 	}
 	mat.bundle = &bun
@@ -206,13 +218,18 @@ func bundleMaterial(b []byte) *material {
 			mat.problem = "bundle envelope: " + err.Error()
 			return mat
 		}
-		if st.PredicateType == cosignSignPredicate {
-			mat.signing = st
-		} else {
-			mat.att, mat.attestation = true, st
-		}
+		mat.classify(st)
 	}
 	return mat
+}
+
+// classify files a bundle's statement as a signature or an attestation.
+func (m *material) classify(st *statement) {
+	if st.PredicateType == cosignSignPredicate {
+		m.signing = st
+	} else {
+		m.att, m.attestation = true, st
+	}
 }
 
 // envelopeStatement reads the statement of a DSSE envelope's JSON.

@@ -324,11 +324,6 @@ func certIdentity(c *x509.Certificate) string {
 	return httpguard.Truncate(s.SubjectAlternativeName, httpguard.MaxLogString) + " (unverified certificate)"
 }
 
-func hasLogEntry(ent sgverify.SignedEntity) bool {
-	es, err := ent.TlogEntries()
-	return err == nil && len(es) > 0
-}
-
 // logEntryKey fingerprints the key a log entry records, to name the key
 // of a signature no listed key verifies.
 func logEntryKey(ent sgverify.SignedEntity) string {
@@ -346,16 +341,14 @@ func logEntryKey(ent sgverify.SignedEntity) string {
 	}
 }
 
-// condense shortens sigstore-go's error chains to their last two links.
+// condense bounds sigstore-go's error chain. The chain is kept whole:
+// its last links alone can say nothing ("0 < 1; error: %!w(<nil>)" is
+// the end of "threshold not met for verified signed timestamps").
 func condense(err error) string {
 	if err == nil {
 		return "no signer of the policy verifies it"
 	}
-	parts := strings.Split(err.Error(), ": ")
-	if len(parts) > 2 {
-		parts = parts[len(parts)-2:]
-	}
-	return strings.Join(parts, ": ")
+	return httpguard.Truncate(strings.Join(strings.Fields(err.Error()), " "), httpguard.MaxLogString)
 }
 
 // LoadTrustedRoot reads a trusted_root.json (the air-gapped way).
