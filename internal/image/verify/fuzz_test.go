@@ -7,13 +7,17 @@ import (
 
 	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/image/verify/sigtest"
+	"github.com/sigstore/sigstore-go/pkg/bundle"
 )
 
 // FuzzMaterial feeds hostile registry content to every parser of a
 // signature or attestation: none may panic, whatever a registry serves.
 // Seeds in testdata/fuzz/FuzzMaterial are what cosign and sigstore-go
 // write (made with sigtest): tag-scheme signatures by key and keyless, a
-// SLSA attestation envelope, and referrer bundles.
+// SLSA attestation envelope, and referrer bundles; and, named real-*,
+// sigstore-go v1.3.0's real public-good bundles (its testdata and
+// examples) with their certificates and log entries as cosign's
+// annotations, and one such bundle sigstore-go refuses.
 func FuzzMaterial(f *testing.F) {
 	f.Add([]byte(`{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","dsseEnvelope":{"payload":"e30=","payloadType":"application/vnd.in-toto+json","signatures":[{"sig":"AA=="}]}}`),
 		`{"SignedEntryTimestamp":"AA==","Payload":{"body":"e30=","integratedTime":1,"logIndex":0,"logID":"00"}}`, "-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n")
@@ -21,13 +25,15 @@ func FuzzMaterial(f *testing.F) {
 	f.Fuzz(func(t *testing.T, blob []byte, rekor, cert string) {
 		m := bundleMaterial(blob)
 		_, _ = m.signedDigests()
+		readCertificate(m.bundle)
 		if st, err := envelopeStatement(blob); err == nil {
 			provenance(st)
 		}
 		for _, dsse := range []bool{false, true} {
 			l := &legacyLayer{payload: blob, dsse: dsse, annotations: map[string]string{
 				annSignature: "AA==", annBundle: rekor, annCertificate: cert, annTimestamp: rekor}}
-			_, _ = l.toBundle()
+			b, _ := l.toBundle()
+			readCertificate(b)
 			lm := &material{legacy: l}
 			_, _ = lm.signedDigests()
 		}
@@ -88,4 +94,15 @@ images:
 			}
 		}
 	})
+}
+
+// readCertificate names a bundle's signer as a signature that fails
+// verification does.
+func readCertificate(b *bundle.Bundle) {
+	if b == nil {
+		return
+	}
+	if vc, err := b.VerificationContent(); err == nil && vc.Certificate() != nil {
+		_ = certIdentity(vc.Certificate())
+	}
 }

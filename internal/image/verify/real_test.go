@@ -413,3 +413,135 @@ func TestRealBundleInCosignTags(t *testing.T) {
 		})
 	}
 }
+
+// TestRealProvenance reads the SLSA provenance sigstore-go ships (npm's,
+// from GitHub Actions) for what the policy compares: the builder id
+// (runDetails.builder.id in v1, builder.id in v0.2) and the source
+// repository (v1: the workflow's repository, which its resolved git
+// dependency names too, at a commit; v0.2: invocation.configSource.uri).
+func TestRealProvenance(t *testing.T) {
+	fromBundle := func(rel string) *statement {
+		m := bundleMaterial(readUpstream(t, rel))
+		if m.problem != "" || m.attestation == nil {
+			t.Fatalf("%s: %+v", rel, m)
+		}
+		return m.attestation
+	}
+	var plain statement
+	if err := json.Unmarshal(readUpstream(t, exStatement), &plain); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name             string
+		st               *statement
+		predicate        string
+		builder, source  string
+		dependency, sha1 string // the resolved git dependency (v1) or material (v0.2), at its commit
+	}{
+		{"sigstore-js 2.0.0 (v1)", fromBundle(sigstoreJS200), "https://slsa.dev/provenance/v1",
+			"https://github.com/actions/runner/github-hosted", sigstoreJSRepo,
+			"git+https://github.com/sigstore/sigstore-js@refs/heads/main", "f0b49a04e5a62250e0f60fb128004a73110fe311"},
+		{"sigstore-js 1.3.0 statement (v0.2)", &plain, "https://slsa.dev/provenance/v0.2",
+			"https://github.com/actions/runner", sigstoreJSRepo,
+			"git+https://github.com/sigstore/sigstore-js@refs/heads/main", "dae8bd8eb433a4147b4655c00fe73e0f22bc0fb1"},
+		{"sigstore-js 1.3.0 bundle (v0.2)", fromBundle(exProvenance), "https://slsa.dev/provenance/v0.2",
+			"https://github.com/actions/runner", sigstoreJSRepo,
+			"git+https://github.com/sigstore/sigstore-js@refs/heads/main", "dae8bd8eb433a4147b4655c00fe73e0f22bc0fb1"},
+		{"npm slsa-provenance demo (v0.2)", fromBundle(dsseBundle), "https://slsa.dev/provenance/v0.2",
+			"https://github.com/npm/slsa-provenance@0.0.1", "https://github.com/github/slsa-provenance",
+			"git+https://github.com/github/slsa-provenance", "29cff3dd65f780c3601bd457acb6fe4e5931c825"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if c.st.PredicateType != c.predicate {
+				t.Fatalf("predicate type %q", c.st.PredicateType)
+			}
+			builder, source := provenance(c.st)
+			if builder != c.builder || source != c.source {
+				t.Fatalf("read builder %q, source %q; want %q, %q", builder, source, c.builder, c.source)
+			}
+			// The resolved dependency (or material) is the same repository,
+			// at the commit the provenance records.
+			var p struct {
+				BuildDefinition struct {
+					ResolvedDependencies []resourceDescriptor `json:"resolvedDependencies"`
+				} `json:"buildDefinition"`
+				Materials []resourceDescriptor `json:"materials"`
+			}
+			if err := json.Unmarshal(c.st.Predicate, &p); err != nil {
+				t.Fatal(err)
+			}
+			deps := append(p.BuildDefinition.ResolvedDependencies, p.Materials...)
+			if len(deps) == 0 || deps[0].URI != c.dependency || repository(deps[0].URI) != c.source || first(deps[0].Digest["gitCommit"], deps[0].Digest["sha1"]) != c.sha1 {
+				t.Fatalf("dependencies %+v", deps)
+			}
+
+			// What the policy compares: exact and whole-match conditions.
+			for _, rule := range []struct {
+				builderID, builderRE, source, sourceRE string
+				failures                               int
+			}{
+				{builderID: c.builder, source: c.source},
+				{builderRE: `https://github\.com/(actions/runner|npm/slsa-provenance)(/github-hosted|@.*)?`, sourceRE: `https://github\.com/(sigstore|github)/[^/]+`},
+				{builderID: c.builder + "/", source: c.source + ".git", failures: 2},
+				{builderRE: `github\.com/actions`, sourceRE: `sigstore-js|slsa-provenance`, failures: 2},
+				{source: c.dependency, failures: 1},
+			} {
+				a := &attestationRule{}
+				var err error
+				if a.builder, err = newMatcher(rule.builderID, rule.builderRE); err != nil {
+					t.Fatal(err)
+				}
+				if a.sourceRepo, err = newMatcher(rule.source, rule.sourceRE); err != nil {
+					t.Fatal(err)
+				}
+				if got := a.failures(builder, source); len(got) != rule.failures {
+					t.Errorf("rule %+v: failures %q", rule, got)
+				}
+			}
+		})
+	}
+}
+
+// resourceDescriptor is a SLSA resource descriptor (v1 resolvedDependencies,
+// v0.2 materials).
+type resourceDescriptor struct {
+	URI    string            `json:"uri"`
+	Digest map[string]string `json:"digest"`
+}
+
+// TestRealProvenancePolicy judges the real provenance bundles' conditions
+// as a policy states them, through the whole decision.
+func TestRealProvenancePolicy(t *testing.T) {
+	signer := keylessID(sigstoreJSSAN, actionsIssuer)
+	for _, c := range []struct {
+		name, bundle, root string
+		rule               config.RequiredAttestation
+		failures           []string
+	}{
+		{name: "v1 exact", bundle: sigstoreJS200, root: publicGood,
+			rule: config.RequiredAttestation{BuilderID: "https://github.com/actions/runner/github-hosted", SourceRepository: sigstoreJSRepo}},
+		{name: "v0.2 exact", bundle: exProvenance, root: exPublicGood,
+			rule: config.RequiredAttestation{BuilderID: "https://github.com/actions/runner", SourceRepository: sigstoreJSRepo}},
+		{name: "v1 regexps", bundle: sigstoreJS200, root: publicGood,
+			rule: config.RequiredAttestation{BuilderIDRegExp: `https://github\.com/actions/runner/.+`, SourceRepositoryRegExp: `https://github\.com/sigstore/.+`}},
+		{name: "v1, self-hosted runner and another repository required", bundle: sigstoreJS200, root: publicGood,
+			rule: config.RequiredAttestation{BuilderID: "https://github.com/actions/runner/self-hosted", SourceRepository: "https://github.com/sigstore/cosign"},
+			failures: []string{`builder id "https://github.com/actions/runner/github-hosted" is not https://github.com/actions/runner/self-hosted`,
+				`source repository "https://github.com/sigstore/sigstore-js" is not https://github.com/sigstore/cosign`}},
+		{name: "v0.2, regexps matching only a part", bundle: exProvenance, root: exPublicGood,
+			rule: config.RequiredAttestation{BuilderIDRegExp: `actions/runner`, SourceRepositoryRegExp: `https://github\.com/sigstore/sigstore`},
+			failures: []string{`builder id "https://github.com/actions/runner" is not /actions/runner/`,
+				`source repository "https://github.com/sigstore/sigstore-js" is not /https://github\.com/sigstore/sigstore/`}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			c.rule.Type, c.rule.Signers = "slsa-provenance", []config.ImageSigner{signer}
+			sig, a := judgeReal(t, readUpstream(t, c.bundle), c.root, nil, config.ImagePolicy{Attestations: []config.RequiredAttestation{c.rule}})
+			if sig.Outcome != facts.Trusted || a == nil {
+				t.Fatalf("judged %+v", sig)
+			}
+			if strings.Join(a.Failures, "\n") != strings.Join(c.failures, "\n") {
+				t.Fatalf("failures %q, want %q", a.Failures, c.failures)
+			}
+		})
+	}
+}
