@@ -183,7 +183,7 @@ func TestRealBundles(t *testing.T) {
 	js := readUpstream(t, sigstoreJS200)
 	otherSHA512 := v1.Hash{Algorithm: "sha512", Hex: hex.EncodeToString(func() []byte { s := sha512.Sum512([]byte("sigstore-2.0.1.tgz")); return s[:] }())}
 	imageDigest := v1.Hash{Algorithm: "sha256", Hex: strings.Repeat("ab", 32)}
-	sjsProvenance := func(s config.ImageSigner) config.ImagePolicy { return attestedBy("slsa-provenance", s) }
+	provenanceBy := func(s config.ImageSigner) config.ImagePolicy { return attestedBy("slsa-provenance", s) }
 	const sjsFound = sigstoreJSSAN + " (issuer " + actionsIssuer + ")"
 	for _, c := range []struct {
 		name, bundle, root string
@@ -195,42 +195,42 @@ func TestRealBundles(t *testing.T) {
 		problem            string // contained in the problem
 	}{
 		// GitHub Actions keyless provenance (SLSA v1), public-good.
-		{name: "exact identity", bundle: sigstoreJS200, root: publicGood, policy: sjsProvenance(keylessID(sigstoreJSSAN, actionsIssuer)),
+		{name: "exact identity", bundle: sigstoreJS200, root: publicGood, policy: provenanceBy(keylessID(sigstoreJSSAN, actionsIssuer)),
 			want: facts.Trusted, identity: sjsFound},
 		{name: "regexp over the workflow", bundle: sigstoreJS200, root: publicGood,
-			policy: sjsProvenance(keylessRE(`https://github\.com/sigstore/[^/]+/\.github/workflows/release\.yml@refs/heads/main`, `https://token\.actions\.githubusercontent\.com`)),
+			policy: provenanceBy(keylessRE(`https://github\.com/sigstore/[^/]+/\.github/workflows/release\.yml@refs/heads/main`, `https://token\.actions\.githubusercontent\.com`)),
 			want:   facts.Trusted, identity: sjsFound},
 		{name: "regexp matching only a substring", bundle: sigstoreJS200, root: publicGood,
-			policy: sjsProvenance(keylessRE(`sigstore/sigstore-js/\.github/workflows/release\.yml`, `https://token\.actions\.githubusercontent\.com`)),
+			policy: provenanceBy(keylessRE(`sigstore/sigstore-js/\.github/workflows/release\.yml`, `https://token\.actions\.githubusercontent\.com`)),
 			want:   facts.Untrusted, identity: sjsFound, problem: "signed by " + sjsFound + ", whom the policy does not trust"},
 		{name: "sigstore-go's prefix regexp is matched whole", bundle: sigstoreJS200, root: publicGood,
-			policy: sjsProvenance(keylessRE(`^https://github.com/sigstore/`, `.*`)),
+			policy: provenanceBy(keylessRE(`^https://github.com/sigstore/`, `.*`)),
 			want:   facts.Untrusted, identity: sjsFound},
 		{name: "issuer regexp matching only a substring", bundle: sigstoreJS200, root: publicGood,
-			policy: sjsProvenance(keylessRE(`.*`, `token\.actions`)),
+			policy: provenanceBy(keylessRE(`.*`, `token\.actions`)),
 			want:   facts.Untrusted, identity: sjsFound},
 		{name: "another workflow", bundle: sigstoreJS200, root: publicGood,
-			policy: sjsProvenance(keylessID("https://github.com/sigstore/sigstore-js/.github/workflows/ci.yml@refs/heads/main", actionsIssuer)),
+			policy: provenanceBy(keylessID("https://github.com/sigstore/sigstore-js/.github/workflows/ci.yml@refs/heads/main", actionsIssuer)),
 			want:   facts.Untrusted, identity: sjsFound, problem: sigstoreJSSAN},
-		{name: "another issuer", bundle: sigstoreJS200, root: publicGood, policy: sjsProvenance(keylessID(sigstoreJSSAN, "https://accounts.google.com")),
+		{name: "another issuer", bundle: sigstoreJS200, root: publicGood, policy: provenanceBy(keylessID(sigstoreJSSAN, "https://accounts.google.com")),
 			want: facts.Untrusted, identity: sjsFound, problem: actionsIssuer},
-		{name: "another artifact's digest", bundle: sigstoreJS200, root: publicGood, policy: sjsProvenance(keylessID(sigstoreJSSAN, actionsIssuer)),
+		{name: "another artifact's digest", bundle: sigstoreJS200, root: publicGood, policy: provenanceBy(keylessID(sigstoreJSSAN, actionsIssuer)),
 			digest: &otherSHA512, want: facts.OtherDigest, identity: sjsFound, problem: "sha512:46d4e2f74c4877316640000a6fdf8a8b59f1e0847667973e9859f774dd31b8f1e0937813b777fb66a2ac67d50540fe34640966eee9fc2ccca387082b4c85cd3c"},
-		{name: "an image digest", bundle: sigstoreJS200, root: publicGood, policy: sjsProvenance(keylessID(sigstoreJSSAN, actionsIssuer)),
+		{name: "an image digest", bundle: sigstoreJS200, root: publicGood, policy: provenanceBy(keylessID(sigstoreJSSAN, actionsIssuer)),
 			digest: &imageDigest, want: facts.OtherDigest, problem: imageDigest.String()},
-		{name: "scaffolding's trusted root", bundle: sigstoreJS200, root: scaffolding, policy: sjsProvenance(keylessID(sigstoreJSSAN, actionsIssuer)),
+		{name: "scaffolding's trusted root", bundle: sigstoreJS200, root: scaffolding, policy: provenanceBy(keylessID(sigstoreJSSAN, actionsIssuer)),
 			want: facts.Invalid, identity: sigstoreJSSAN + " (issuer " + actionsIssuer + ", unverified certificate)"},
 		// TestEntitySignedByPublicGoodExpectingTSAFails: without the log,
 		// a certificate needs a signed timestamp, which this bundle lacks.
-		{name: "no log and no signed timestamp", bundle: sigstoreJS200, root: publicGood, policy: noLog(sjsProvenance(keylessID(sigstoreJSSAN, actionsIssuer))),
+		{name: "no log and no signed timestamp", bundle: sigstoreJS200, root: publicGood, policy: noLog(provenanceBy(keylessID(sigstoreJSSAN, actionsIssuer))),
 			want: facts.Invalid, problem: "signed timestamps"},
 
 		// Bundle versions: v0.1 needs an inclusion promise, v0.2 on an
 		// inclusion proof, v0.3 a bare certificate, not a chain.
-		{name: "v0.2 with its proof", root: publicGood, policy: sjsProvenance(keylessID(sigstoreJSSAN, actionsIssuer)),
+		{name: "v0.2 with its proof", root: publicGood, policy: provenanceBy(keylessID(sigstoreJSSAN, actionsIssuer)),
 			json: edited(t, js, func(m map[string]any) { m["mediaType"] = "application/vnd.dev.sigstore.bundle+json;version=0.2" }),
 			want: facts.Trusted, identity: sjsFound},
-		{name: "v0.3 with a certificate", root: publicGood, policy: sjsProvenance(keylessID(sigstoreJSSAN, actionsIssuer)),
+		{name: "v0.3 with a certificate", root: publicGood, policy: provenanceBy(keylessID(sigstoreJSSAN, actionsIssuer)),
 			json: edited(t, js, func(m map[string]any) {
 				m["mediaType"] = "application/vnd.dev.sigstore.bundle.v0.3+json"
 				vm := m["verificationMaterial"].(map[string]any)
@@ -238,34 +238,34 @@ func TestRealBundles(t *testing.T) {
 				delete(vm, "x509CertificateChain")
 			}),
 			want: facts.Trusted, identity: sjsFound},
-		{name: "v0.3 with a certificate chain", root: publicGood, policy: sjsProvenance(keylessID(sigstoreJSSAN, actionsIssuer)),
+		{name: "v0.3 with a certificate chain", root: publicGood, policy: provenanceBy(keylessID(sigstoreJSSAN, actionsIssuer)),
 			json: edited(t, js, func(m map[string]any) { m["mediaType"] = "application/vnd.dev.sigstore.bundle.v0.3+json" }),
 			want: facts.Invalid, problem: "X.509 certificate chain"},
-		{name: "v0.1 with its promise alone", root: publicGood, policy: sjsProvenance(keylessID(sigstoreJSSAN, actionsIssuer)),
+		{name: "v0.1 with its promise alone", root: publicGood, policy: provenanceBy(keylessID(sigstoreJSSAN, actionsIssuer)),
 			json: edited(t, js, func(m map[string]any) { delete(tlogEntry(m), "inclusionProof") }),
 			want: facts.Trusted, identity: sjsFound},
-		{name: "v0.1 without its promise", root: publicGood, policy: sjsProvenance(keylessID(sigstoreJSSAN, actionsIssuer)),
+		{name: "v0.1 without its promise", root: publicGood, policy: provenanceBy(keylessID(sigstoreJSSAN, actionsIssuer)),
 			json: edited(t, js, func(m map[string]any) { delete(tlogEntry(m), "inclusionPromise") }),
 			want: facts.Invalid, problem: "inclusion promise"},
-		{name: "v0.2 without a proof", root: publicGood, policy: sjsProvenance(keylessID(sigstoreJSSAN, actionsIssuer)),
+		{name: "v0.2 without a proof", root: publicGood, policy: provenanceBy(keylessID(sigstoreJSSAN, actionsIssuer)),
 			json: edited(t, js, func(m map[string]any) {
 				m["mediaType"] = "application/vnd.dev.sigstore.bundle+json;version=0.2"
 				delete(tlogEntry(m), "inclusionProof")
 			}),
 			want: facts.Invalid, problem: "inclusion proof"},
-		{name: "an altered signed entry timestamp", root: publicGood, policy: sjsProvenance(keylessID(sigstoreJSSAN, actionsIssuer)),
+		{name: "an altered signed entry timestamp", root: publicGood, policy: provenanceBy(keylessID(sigstoreJSSAN, actionsIssuer)),
 			json: edited(t, js, func(m map[string]any) {
 				p := tlogEntry(m)["inclusionPromise"].(map[string]any)
 				p["signedEntryTimestamp"] = flipBase64(t, p["signedEntryTimestamp"].(string))
 			}),
 			want: facts.Invalid, identity: sigstoreJSSAN + " (issuer " + actionsIssuer + ", unverified certificate)"},
-		{name: "an altered inclusion proof", root: publicGood, policy: sjsProvenance(keylessID(sigstoreJSSAN, actionsIssuer)),
+		{name: "an altered inclusion proof", root: publicGood, policy: provenanceBy(keylessID(sigstoreJSSAN, actionsIssuer)),
 			json: edited(t, js, func(m map[string]any) {
 				hs := tlogEntry(m)["inclusionProof"].(map[string]any)["hashes"].([]any)
 				hs[0] = flipBase64(t, hs[0].(string))
 			}),
 			want: facts.Invalid},
-		{name: "an altered statement", root: publicGood, policy: sjsProvenance(keylessID(sigstoreJSSAN, actionsIssuer)),
+		{name: "an altered statement", root: publicGood, policy: provenanceBy(keylessID(sigstoreJSSAN, actionsIssuer)),
 			json: edited(t, js, func(m map[string]any) {
 				env := m["dsseEnvelope"].(map[string]any)
 				p, _ := base64.StdEncoding.DecodeString(env["payload"].(string))
@@ -275,14 +275,14 @@ func TestRealBundles(t *testing.T) {
 
 		// sigstore-js 1.3.0's provenance (SLSA v0.2) with the examples'
 		// trusted root, and an older e-mail-signed bundle with a promise only.
-		{name: "sigstore-js 1.3.0", bundle: exProvenance, root: exPublicGood, policy: sjsProvenance(keylessID(sigstoreJSSAN, actionsIssuer)),
+		{name: "sigstore-js 1.3.0", bundle: exProvenance, root: exPublicGood, policy: provenanceBy(keylessID(sigstoreJSSAN, actionsIssuer)),
 			want: facts.Trusted, identity: sjsFound},
-		{name: "e-mail identity", bundle: dsseBundle, root: publicGood, policy: sjsProvenance(keylessID("brian@dehamer.com", "https://github.com/login/oauth")),
+		{name: "e-mail identity", bundle: dsseBundle, root: publicGood, policy: provenanceBy(keylessID("brian@dehamer.com", "https://github.com/login/oauth")),
 			want: facts.Trusted, identity: "brian@dehamer.com (issuer https://github.com/login/oauth)"},
-		{name: "e-mail identity, another address", bundle: dsseBundle, root: publicGood, policy: sjsProvenance(keylessID("brian@dehamer.co", "https://github.com/login/oauth")),
+		{name: "e-mail identity, another address", bundle: dsseBundle, root: publicGood, policy: provenanceBy(keylessID("brian@dehamer.co", "https://github.com/login/oauth")),
 			want: facts.Untrusted, identity: "brian@dehamer.com (issuer https://github.com/login/oauth)"},
 		// TestSigstoreBundle2Sig: a DSSE envelope with two signatures is refused.
-		{name: "two signatures", bundle: dsse2Sigs, root: publicGood, policy: sjsProvenance(keylessID("brian@dehamer.com", "https://github.com/login/oauth")),
+		{name: "two signatures", bundle: dsse2Sigs, root: publicGood, policy: provenanceBy(keylessID("brian@dehamer.com", "https://github.com/login/oauth")),
 			want: facts.Invalid, problem: "exactly one signature"},
 
 		// npm's publish attestation, signed with npm's key and logged.
