@@ -113,8 +113,9 @@ var PolicyChecks = []string{
 var AttestationTypes = map[string][]string{
 	"slsa-provenance": {"https://slsa.dev/provenance/v1", "https://slsa.dev/provenance/v0.2", "https://slsa.dev/provenance/v0.1"},
 	"spdx":            {"https://spdx.dev/Document", "https://spdx.dev/Document/v2.3", "https://spdx.dev/Document/v2.2"},
-	"cyclonedx":       {"https://cyclonedx.org/bom", "https://cyclonedx.org/bom/v1.6", "https://cyclonedx.org/bom/v1.5", "https://cyclonedx.org/bom/v1.4"},
-	"vuln":            {"https://cosign.sigstore.dev/attestation/vuln/v1"},
+	"cyclonedx": {"https://cyclonedx.org/bom", "https://cyclonedx.org/bom/v1.7", "https://cyclonedx.org/bom/v1.6", "https://cyclonedx.org/bom/v1.5",
+		"https://cyclonedx.org/bom/v1.4", "https://cyclonedx.org/bom/v1.3", "https://cyclonedx.org/bom/v1.2"},
+	"vuln": {"https://cosign.sigstore.dev/attestation/vuln/v1"},
 }
 
 // PolicyName is the policy's name or its position.

@@ -3,6 +3,7 @@ package sbom
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -17,8 +18,10 @@ import (
 	packageurl "github.com/package-url/packageurl-go"
 )
 
-// Predicate types of SBOM attestations (in-toto), with and without the
-// version suffix some generators add.
+// Predicate types of SBOM attestations (in-toto). Producers name the
+// format bare (cosign, syft, docker buildx) or with its version
+// (actions/attest-sbom: https://spdx.dev/Document/v2.3; the in-toto
+// predicate spec's https://cyclonedx.org/bom/v1.4).
 const (
 	PredicateSPDX      = "https://spdx.dev/Document"
 	PredicateCycloneDX = "https://cyclonedx.org/bom"
@@ -28,57 +31,106 @@ const (
 const maxPredicateBytes = 64 << 20
 
 // IsSBOMPredicate reports whether an attestation's predicate type is an
-// SBOM this package reads.
+// SBOM this package reads: SPDX 2.x or CycloneDX 1.x. SPDX 3
+// (https://spdx.dev/Document/v3) is a different model osv-scalibr does not
+// read; such an attestation is not taken for the image's package list.
 func IsSBOMPredicate(predicateType string) bool {
 	return format(predicateType) != ""
 }
 
 func format(predicateType string) string {
-	for _, p := range []string{PredicateSPDX, PredicateCycloneDX} {
-		if predicateType == p || strings.HasPrefix(predicateType, p+"/") {
-			return p
+	for _, f := range []struct{ typ, version string }{{PredicateSPDX, "v2."}, {PredicateCycloneDX, "v1."}} {
+		if predicateType == f.typ || strings.HasPrefix(predicateType, f.typ+"/"+f.version) {
+			return f.typ
 		}
 	}
 	return ""
 }
 
 // FromPredicate lists the packages of an SBOM attestation's predicate:
-// SPDX 2.x or CycloneDX JSON, read by osv-scalibr's SBOM extractors.
-// Distribution packages are given what the matcher needs from their purl
-// (source package, distribution release), as the layer extractors give it.
+// SPDX 2.x (JSON, or tag-value as cosign attest --type spdx carries it) or
+// CycloneDX JSON, read by osv-scalibr's SBOM extractors. Distribution
+// packages are given what the matcher needs from their purl (source
+// package, distribution release), as the layer extractors give it. An SBOM
+// without a package to match (none with a purl but the image's own) is an
+// error: an empty list would pass every vulnerability check unread.
 func FromPredicate(ctx context.Context, predicateType string, predicate []byte) (*List, error) {
 	if len(predicate) > maxPredicateBytes {
 		return nil, fmt.Errorf("SBOM predicate of %d bytes, more than %d", len(predicate), maxPredicateBytes)
 	}
+	doc := document(predicate)
 	var ex filesystem.Extractor
 	var name string
 	switch format(predicateType) {
 	case PredicateSPDX:
 		ex, _ = spdx.New(nil)
 		name = "attestation.spdx.json"
+		if !isJSON(doc) {
+			name = "attestation.spdx" // tag-value
+		}
 	case PredicateCycloneDX:
 		ex, _ = cdx.New(nil)
 		name = "attestation.cdx.json"
 	default:
-		return nil, fmt.Errorf("predicate type %q is not an SBOM (want %s or %s)", predicateType, PredicateSPDX, PredicateCycloneDX)
+		return nil, fmt.Errorf("predicate type %q is not an SBOM kubeward reads (want %s or %s, SPDX 2 or CycloneDX 1)", predicateType, PredicateSPDX, PredicateCycloneDX)
 	}
-	inv, err := ex.Extract(ctx, &filesystem.ScanInput{Path: name, Reader: bytes.NewReader(predicate)})
+	inv, err := ex.Extract(ctx, &filesystem.ScanInput{Path: name, Reader: bytes.NewReader(doc)})
 	if err != nil {
 		return nil, fmt.Errorf("reading the SBOM attestation: %w", err)
 	}
-	if len(inv.Packages) == 0 {
-		return nil, fmt.Errorf("the SBOM attestation lists no packages with a purl")
-	}
 	var pkgs []*extractor.Package
+	withPURL := 0
 	for _, p := range inv.Packages {
-		if u := p.PURL(); u != nil && u.Type == "oci" {
+		u := p.PURL()
+		if u != nil && u.Type == "oci" {
 			continue // the image itself, as the SBOM's described package
+		}
+		if u != nil {
+			withPURL++
 		}
 		p = native(p)
 		p.Location = extractor.LocationFromPath("attestation " + predicateType)
 		pkgs = append(pkgs, p)
 	}
+	if withPURL == 0 {
+		if len(pkgs) > 0 {
+			return nil, fmt.Errorf("the SBOM attestation lists no packages with a purl (%d without one, which cannot be matched)", len(pkgs))
+		}
+		return nil, fmt.Errorf("the SBOM attestation lists no packages")
+	}
 	return &List{Packages: dedupe(pkgs), Source: "attestation " + predicateType}, nil
+}
+
+// document finds the SBOM in a predicate as the producers write it: the
+// document itself (cosign attest --type spdxjson|cyclonedx from v2 on,
+// syft attest, docker buildx, actions/attest-sbom), a JSON string holding
+// it (cosign attest --type spdx), or either under "Data" (cosign before
+// v2). Anything else is handed over as it is, for the reader to refuse.
+func document(predicate []byte) []byte {
+	var s string
+	if json.Unmarshal(predicate, &s) == nil {
+		return []byte(s)
+	}
+	var legacy struct {
+		Data json.RawMessage `json:"Data"`
+		// A document's own fields: "Data" matches "data" case-insensitively.
+		SPDXVersion string `json:"spdxVersion"`
+		BOMFormat   string `json:"bomFormat"`
+	}
+	if !isJSON(predicate) || json.Unmarshal(predicate, &legacy) != nil || legacy.Data == nil ||
+		legacy.SPDXVersion != "" || legacy.BOMFormat != "" {
+		return predicate
+	}
+	if json.Unmarshal(legacy.Data, &s) == nil {
+		return []byte(s)
+	}
+	return legacy.Data
+}
+
+// isJSON reports whether a document is a JSON object, not SPDX tag-value.
+func isJSON(doc []byte) bool {
+	doc = bytes.TrimLeft(doc, " \t\r\n")
+	return len(doc) > 0 && doc[0] == '{'
 }
 
 // native turns a distribution package read from an SBOM into the shape

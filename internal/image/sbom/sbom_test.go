@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/image/sbom"
 	"github.com/kubeward/kubeward/internal/image/sbom/sbomtest"
 	"github.com/kubeward/kubeward/internal/image/vulndb/osvtest"
@@ -152,11 +153,59 @@ func TestWriteAndReadBack(t *testing.T) {
 func TestFromPredicateRefusesNonSBOMs(t *testing.T) {
 	for _, tc := range []struct{ typ, body, want string }{
 		{"https://slsa.dev/provenance/v1", `{}`, "not an SBOM"},
-		{sbom.PredicateCycloneDX, `{"bomFormat":"CycloneDX","specVersion":"1.5","components":[]}`, "no packages"},
+		// SPDX 3 is JSON-LD, another model: not read as SPDX 2.
+		{"https://spdx.dev/Document/v3", `{"@context":"https://spdx.org/rdf/3.0.1/spdx-context.jsonld","@graph":[]}`, "not an SBOM"},
+		{sbom.PredicateCycloneDX, `{"bomFormat":"CycloneDX","specVersion":"1.5","components":[]}`, "lists no packages"},
+		// Components known by CPE alone cannot be matched.
+		{sbom.PredicateCycloneDX + "/v1.6", `{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"type":"library","name":"openssl","version":"3.0.11","cpe":"cpe:2.3:a:openssl:openssl:3.0.11:*:*:*:*:*:*:*"}]}`, "lists no packages with a purl"},
+		{sbom.PredicateSPDX, `{"spdxVersion":"SPDX-2.3","SPDXID":"SPDXRef-DOCUMENT","name":"x","dataLicense":"CC0-1.0","documentNamespace":"https://x","creationInfo":{"created":"2024-01-01T00:00:00Z","creators":["Tool: x"]}}`, "lists no packages"},
+		{sbom.PredicateSPDX, `"not an SPDX document"`, "reading the SBOM"},
 		{sbom.PredicateSPDX, `not json`, "reading the SBOM"},
 	} {
 		if _, err := sbom.FromPredicate(context.Background(), tc.typ, []byte(tc.body)); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s %s: %v, want %q", tc.typ, tc.body, err, tc.want)
+		}
+	}
+	// An SBOM of an image in which nothing was found lists the image
+	// alone: nothing to match, not an empty pass.
+	subject := sbom.Subject{Reference: "ghcr.io/acme/static:1", Repository: "ghcr.io/acme/static", Digest: "sha256:" + strings.Repeat("cd", 32)}
+	for format, typ := range map[string]string{"spdx": sbom.PredicateSPDX, "cyclonedx": sbom.PredicateCycloneDX} {
+		var buf bytes.Buffer
+		if err := (&sbom.List{}).Write(&buf, format, subject); err != nil {
+			t.Fatal(err)
+		}
+		if l, err := sbom.FromPredicate(context.Background(), typ, buf.Bytes()); err == nil || !strings.Contains(err.Error(), "lists no packages") {
+			t.Errorf("%s of the image alone: %v, %v; want no packages", format, l, err)
+		}
+	}
+}
+
+// TestIsSBOMPredicate: the predicate types real producers write.
+func TestIsSBOMPredicate(t *testing.T) {
+	for typ, want := range map[string]bool{
+		"https://spdx.dev/Document":                       true, // cosign, syft, docker buildx
+		"https://spdx.dev/Document/v2.3":                  true, // actions/attest-sbom, in-toto spec
+		"https://spdx.dev/Document/v2.2":                  true,
+		"https://cyclonedx.org/bom":                       true, // cosign, syft, actions/attest-sbom
+		"https://cyclonedx.org/bom/v1.4":                  true, // in-toto spec
+		"https://cyclonedx.org/bom/v1.6":                  true,
+		"https://spdx.dev/Document/v3":                    false, // SPDX 3, another model
+		"https://spdx.dev/Documents":                      false,
+		"https://cyclonedx.org/bomb":                      false,
+		"https://slsa.dev/provenance/v1":                  false,
+		"https://cosign.sigstore.dev/attestation/v1":      false, // cosign --type custom
+		"https://cosign.sigstore.dev/attestation/vuln/v1": false,
+	} {
+		if got := sbom.IsSBOMPredicate(typ); got != want {
+			t.Errorf("IsSBOMPredicate(%q) = %v", typ, got)
+		}
+	}
+	// What an image policy's "type: spdx|cyclonedx" requires is read.
+	for _, name := range []string{"spdx", "cyclonedx"} {
+		for _, typ := range config.AttestationTypes[name] {
+			if !sbom.IsSBOMPredicate(typ) {
+				t.Errorf("policy type %s: %s is not read", name, typ)
+			}
 		}
 	}
 }

@@ -9,11 +9,15 @@ import (
 	"github.com/google/osv-scalibr/converter"
 	scalibrspdx "github.com/google/osv-scalibr/converter/spdx"
 	"github.com/google/osv-scalibr/inventory"
+	"github.com/google/uuid"
 	packageurl "github.com/package-url/packageurl-go"
 	spdxjson "github.com/spdx/tools-golang/json"
 	"github.com/spdx/tools-golang/spdx/v2/common"
 	"github.com/spdx/tools-golang/spdx/v2/v2_3"
 )
+
+// cdxVersion is the CycloneDX version Write writes.
+const cdxVersion = cyclonedx.SpecVersion1_6
 
 // Formats are the SBOM formats Write writes.
 func Formats() []string { return []string{"spdx", "cyclonedx"} }
@@ -40,7 +44,7 @@ func (s Subject) ociPURL() string {
 }
 
 // Write writes the list as an SPDX 2.3 JSON document ("spdx") or a
-// CycloneDX JSON BOM ("cyclonedx"), converted by osv-scalibr and encoded by
+// CycloneDX 1.6 JSON BOM ("cyclonedx"), converted by osv-scalibr and encoded by
 // spdx/tools-golang and CycloneDX/cyclonedx-go.
 func (l *List) Write(w io.Writer, format string, s Subject) error {
 	inv := inventory.Inventory{Packages: l.Packages}
@@ -59,6 +63,9 @@ func (l *List) Write(w io.Writer, format string, s Subject) error {
 			ComponentVersion: s.Digest,
 			ComponentType:    string(cyclonedx.ComponentTypeContainer),
 		})
+		// A BOM's serial number is unique to it (CycloneDX), and attestation
+		// producers require one (actions/attest-sbom refuses a BOM without).
+		bom.SerialNumber = uuid.New().URN()
 		if p := s.ociPURL(); p != "" {
 			bom.Metadata.Component.PackageURL = p
 		}
@@ -67,7 +74,10 @@ func (l *List) Write(w io.Writer, format string, s Subject) error {
 			tools = append(tools, cyclonedx.Component{Type: cyclonedx.ComponentTypeApplication, Name: s.Tool})
 			bom.Metadata.Tools.Components = &tools
 		}
-		return cyclonedx.NewBOMEncoder(w, cyclonedx.BOMFileFormatJSON).SetPretty(true).Encode(bom)
+		// 1.6, not the library's latest: the version the in-toto predicate
+		// types and the common consumers (Grype, Dependency-Track) know,
+		// and nothing written here needs a later one.
+		return cyclonedx.NewBOMEncoder(w, cyclonedx.BOMFileFormatJSON).SetPretty(true).EncodeVersion(bom, cdxVersion)
 	}
 	return fmt.Errorf("SBOM format %q: want %s", format, strings.Join(Formats(), " or "))
 }
