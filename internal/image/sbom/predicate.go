@@ -13,6 +13,7 @@ import (
 	dpkgmeta "github.com/google/osv-scalibr/extractor/filesystem/os/dpkg/metadata"
 	"github.com/google/osv-scalibr/extractor/filesystem/sbom/cdx"
 	"github.com/google/osv-scalibr/extractor/filesystem/sbom/spdx"
+	"github.com/google/osv-scalibr/inventory"
 	"github.com/google/osv-scalibr/purl"
 	purlecosystem "github.com/google/osv-scalibr/purl/ecosystem"
 	packageurl "github.com/package-url/packageurl-go"
@@ -65,7 +66,7 @@ func FromPredicate(ctx context.Context, predicateType string, predicate []byte) 
 	case PredicateSPDX:
 		ex, _ = spdx.New(nil)
 		name = "attestation.spdx.json"
-		if !isJSON(doc) {
+		if first(doc) != '{' {
 			name = "attestation.spdx" // tag-value
 		}
 	case PredicateCycloneDX:
@@ -74,7 +75,7 @@ func FromPredicate(ctx context.Context, predicateType string, predicate []byte) 
 	default:
 		return nil, fmt.Errorf("predicate type %q is not an SBOM kubeward reads (want %s or %s, SPDX 2 or CycloneDX 1)", predicateType, PredicateSPDX, PredicateCycloneDX)
 	}
-	inv, err := ex.Extract(ctx, &filesystem.ScanInput{Path: name, Reader: bytes.NewReader(doc)})
+	inv, err := extract(ctx, ex, name, doc)
 	if err != nil {
 		return nil, fmt.Errorf("reading the SBOM attestation: %w", err)
 	}
@@ -101,6 +102,19 @@ func FromPredicate(ctx context.Context, predicateType string, predicate []byte) 
 	return &List{Packages: dedupe(pkgs), Source: "attestation " + predicateType}, nil
 }
 
+// extract runs an osv-scalibr extractor on a signer's document. Its
+// readers panic on some malformed documents (an SPDX "packages": [null] or
+// "externalRefs": [null] dereferences nil): the document's fault, an
+// error, not a crash of the webhook.
+func extract(ctx context.Context, ex filesystem.Extractor, name string, doc []byte) (inv inventory.Inventory, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%s: malformed document: %v", ex.Name(), r)
+		}
+	}()
+	return ex.Extract(ctx, &filesystem.ScanInput{Path: name, Reader: bytes.NewReader(doc)})
+}
+
 // document finds the SBOM in a predicate as the producers write it: the
 // document itself (cosign attest --type spdxjson|cyclonedx from v2 on,
 // syft attest, docker buildx, actions/attest-sbom), a JSON string holding
@@ -108,29 +122,36 @@ func FromPredicate(ctx context.Context, predicateType string, predicate []byte) 
 // v2). Anything else is handed over as it is, for the reader to refuse.
 func document(predicate []byte) []byte {
 	var s string
-	if json.Unmarshal(predicate, &s) == nil {
-		return []byte(s)
+	switch first(predicate) {
+	case '"':
+		if json.Unmarshal(predicate, &s) == nil {
+			return []byte(s)
+		}
+	case '{':
+		var legacy struct {
+			Data json.RawMessage `json:"Data"`
+			// A document's own fields: "Data" matches "data" case-insensitively.
+			SPDXVersion string `json:"spdxVersion"`
+			BOMFormat   string `json:"bomFormat"`
+		}
+		if json.Unmarshal(predicate, &legacy) != nil || legacy.Data == nil || legacy.SPDXVersion != "" || legacy.BOMFormat != "" {
+			return predicate
+		}
+		if first(legacy.Data) == '"' && json.Unmarshal(legacy.Data, &s) == nil {
+			return []byte(s)
+		}
+		return legacy.Data
 	}
-	var legacy struct {
-		Data json.RawMessage `json:"Data"`
-		// A document's own fields: "Data" matches "data" case-insensitively.
-		SPDXVersion string `json:"spdxVersion"`
-		BOMFormat   string `json:"bomFormat"`
-	}
-	if !isJSON(predicate) || json.Unmarshal(predicate, &legacy) != nil || legacy.Data == nil ||
-		legacy.SPDXVersion != "" || legacy.BOMFormat != "" {
-		return predicate
-	}
-	if json.Unmarshal(legacy.Data, &s) == nil {
-		return []byte(s)
-	}
-	return legacy.Data
+	return predicate
 }
 
-// isJSON reports whether a document is a JSON object, not SPDX tag-value.
-func isJSON(doc []byte) bool {
-	doc = bytes.TrimLeft(doc, " \t\r\n")
-	return len(doc) > 0 && doc[0] == '{'
+// first is a JSON value's first byte, 0 for none.
+func first(b []byte) byte {
+	b = bytes.TrimLeft(b, " \t\r\n")
+	if len(b) == 0 {
+		return 0
+	}
+	return b[0]
 }
 
 // native turns a distribution package read from an SBOM into the shape

@@ -161,6 +161,9 @@ func TestFromPredicateRefusesNonSBOMs(t *testing.T) {
 		{sbom.PredicateSPDX, `{"spdxVersion":"SPDX-2.3","SPDXID":"SPDXRef-DOCUMENT","name":"x","dataLicense":"CC0-1.0","documentNamespace":"https://x","creationInfo":{"created":"2024-01-01T00:00:00Z","creators":["Tool: x"]}}`, "lists no packages"},
 		{sbom.PredicateSPDX, `"not an SPDX document"`, "reading the SBOM"},
 		{sbom.PredicateSPDX, `not json`, "reading the SBOM"},
+		// osv-scalibr's SPDX reader dereferences these nils (found by fuzzing).
+		{sbom.PredicateSPDX, `{"spdxVersion":"SPDX-2.3","SPDXID":"SPDXRef-DOCUMENT","packages":[null]}`, "malformed document"},
+		{sbom.PredicateSPDX, `{"spdxVersion":"SPDX-2.3","packages":[{"SPDXID":"SPDXRef-p","name":"x","externalRefs":[null]}]}`, "malformed document"},
 	} {
 		if _, err := sbom.FromPredicate(context.Background(), tc.typ, []byte(tc.body)); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s %s: %v, want %q", tc.typ, tc.body, err, tc.want)
