@@ -85,16 +85,24 @@ func TestFromImage(t *testing.T) {
 	}
 }
 
-// TestWriteAndReadBack writes both formats, checks what the formats
-// require, and reads each back as an attestation predicate: the same
-// packages, with what matching needs (source package, release).
-func TestWriteAndReadBack(t *testing.T) {
+// debianSBOM is debianImage's package list, and the subject it is written
+// for.
+func debianSBOM(t *testing.T) (*sbom.List, sbom.Subject) {
+	t.Helper()
 	l, err := sbom.FromImage(context.Background(), debianImage(t), sbom.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	subject := sbom.Subject{Reference: "ghcr.io/acme/app:1.0", Repository: "ghcr.io/acme/app",
 		Digest: "sha256:" + strings.Repeat("ab", 32), Tool: "kubeward-test"}
+	return l, subject
+}
+
+// TestWriteAndReadBack writes both formats, checks what the formats
+// require, and reads each back as an attestation predicate: the same
+// packages, with what matching needs (source package, release).
+func TestWriteAndReadBack(t *testing.T) {
+	l, subject := debianSBOM(t)
 	for _, tc := range []struct {
 		format, predicate string
 		check             func(t *testing.T, doc map[string]any)

@@ -297,12 +297,7 @@ func TestUpstreamSBOMs(t *testing.T) {
 // CycloneDX BOM only with bomFormat, specVersion and serialNumber), name
 // the image as what they describe, and list every package by its purl.
 func TestWriteParsesWithReferenceLibraries(t *testing.T) {
-	l, err := sbom.FromImage(context.Background(), debianImage(t), sbom.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	subject := sbom.Subject{Reference: "ghcr.io/acme/app:1.0", Repository: "ghcr.io/acme/app",
-		Digest: "sha256:" + strings.Repeat("ab", 32), Tool: "kubeward-test"}
+	l, subject := debianSBOM(t)
 	const imagePURL = "pkg:oci/app@sha256:abababababababababababababababababababababababababababababababab?repository_url=ghcr.io%2Facme%2Fapp"
 	var want []string
 	for _, p := range l.Packages {
