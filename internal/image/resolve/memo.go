@@ -15,7 +15,11 @@ import (
 // tag's minute ends); a failure past its time is not: the next caller waits
 // for the new attempt.
 type memo[V any] struct {
-	mu      sync.Mutex
+	// mu is read-locked on the path of every warm review (a value made
+	// and in its time) and write-locked only to make, refresh or evict:
+	// under load, reviews on both cores asking for the same image at the
+	// same moment no longer wait for each other.
+	mu      sync.RWMutex
 	entries map[string]*entry[V]
 	order   []string // insertion order, for eviction
 	max     int
@@ -41,6 +45,15 @@ func newMemo[V any](max int, ttl, errTTL time.Duration) *memo[V] {
 // get returns key's value, making it with build (in its own goroutine)
 // when it is missing or expired. ctx bounds the wait only.
 func (m *memo[V]) get(ctx context.Context, key string, build func() (V, error)) (V, error) {
+	m.mu.RLock()
+	if e, ok := m.entries[key]; ok && !e.expires.IsZero() && !m.now().After(e.expires) {
+		// Made and in its time: its value and error were set under the
+		// write lock and do not change.
+		v, err := e.val, e.err
+		m.mu.RUnlock()
+		return v, err
+	}
+	m.mu.RUnlock()
 	m.mu.Lock()
 	e, ok := m.entries[key]
 	if ok && !e.expires.IsZero() && m.now().After(e.expires) {
@@ -61,8 +74,8 @@ func (m *memo[V]) get(ctx context.Context, key string, build func() (V, error)) 
 	m.mu.Unlock()
 	select {
 	case <-e.done:
-		m.mu.Lock()
-		defer m.mu.Unlock()
+		m.mu.RLock()
+		defer m.mu.RUnlock()
 		return e.val, e.err
 	case <-ctx.Done():
 		var zero V
