@@ -58,7 +58,7 @@ type Client struct {
 	opts      Options
 	transport http.RoundTripper
 	cache     *Cache
-	mu        sync.Mutex
+	mu        sync.RWMutex
 	pullers   map[string]*remote.Puller // by keychain key, at most maxSessions
 }
 
@@ -112,9 +112,11 @@ type Session struct {
 // connections and tokens, so a keychain that changes (a rotated secret)
 // needs a key of its own.
 func (c *Client) Session(key string, kc authn.Keychain) (*Session, error) {
-	c.mu.Lock()
+	// Read-locked: every review asks for its session, and reviews on
+	// both cores must not wait for each other to find one that exists.
+	c.mu.RLock()
 	p, ok := c.pullers[key]
-	c.mu.Unlock()
+	c.mu.RUnlock()
 	if ok {
 		return &Session{c: c, puller: p}, nil
 	}
