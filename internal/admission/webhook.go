@@ -70,6 +70,9 @@ type Webhook struct {
 	// bodies and answers hold buffers of past reviews (of at most
 	// maxPooledBuffer bytes) for the next ones.
 	bodies, answers sync.Pool
+	// warm runs HTTP/2 reviews on goroutines whose stacks have grown
+	// (warmPool); nil runs them on the server's goroutine.
+	warm *warmPool
 }
 
 // maxPooledBuffer bounds the buffers kept between reviews: a typical review
@@ -92,7 +95,7 @@ func New(eval *Evaluator, pol *Policy, ns NamespaceLabels, m *Metrics, log *slog
 		ns = StaticNamespaces{}
 	}
 	return &Webhook{Eval: eval, Policy: pol, Namespaces: ns, Metrics: m, Log: httpguard.Logger(log), LookupTimeout: 2 * time.Second,
-		Budget: httpguard.NewBudget(DefaultInFlightBytes), BudgetWait: time.Second}
+		Budget: httpguard.NewBudget(DefaultInFlightBytes), BudgetWait: time.Second, warm: newWarmPool(warmIdle)}
 }
 
 // Memory a review may hold while it is judged, reserved from the Budget:
@@ -265,6 +268,16 @@ func (w *Webhook) problems(ev *Evaluation) []string {
 
 // ServeHTTP answers POSTed AdmissionReviews.
 func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	if r.ProtoMajor >= 2 {
+		// The HTTP/2 server gave this request a new goroutine; the review
+		// runs on one whose stack has grown already (warmPool).
+		w.warm.do(func() { w.serveHTTP(rw, r) })
+		return
+	}
+	w.serveHTTP(rw, r)
+}
+
+func (w *Webhook) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	defer func() {
 		// A bug must cost one request, not the process, and never print
