@@ -34,8 +34,9 @@ import (
 // so it is read without loading the zip's central directory. Records are
 // looked up through fences, every fenceEvery-th key kept in memory.
 const (
-	indexMagic   = "kubeward-osv-index"
-	indexVersion = 1
+	indexMagic = "kubeward-osv-index"
+	// indexVersion 2 keys PyPI names normalised too.
+	indexVersion = 2
 	indexFile    = "kubeward.index"
 	ratingsMagic = "kubeward-osv-ratings"
 	ratingsFile  = "kubeward.ratings"
@@ -59,8 +60,9 @@ type entry struct {
 //
 // The index keeps each affected package's name as the advisory writes it
 // (for Debian and Alpine the source package, for Maven group:artifact, for
-// Go the module path) and lower-cased: the matcher decides exactly, the
-// index only has to hold every advisory that might apply.
+// Go the module path), lower-cased, and for PyPI normalised (PEP 503): the
+// matcher decides exactly, the index only has to hold every advisory that
+// might apply.
 //
 // The ratings map every advisory id and alias to the advisory's own
 // rating, so an advisory without one (Debian's, Alpine's and the Go
@@ -101,7 +103,11 @@ func buildIndex(dir string) (records int, err error) {
 		seen := map[string]bool{}
 		for _, af := range v.GetAffected() {
 			name := af.GetPackage().GetName()
-			for _, k := range []string{name, strings.ToLower(name)} {
+			keys := []string{name, strings.ToLower(name)}
+			if eco, _, _ := strings.Cut(af.GetPackage().GetEcosystem(), ":"); eco == "PyPI" {
+				keys = append(keys, pep503(name))
+			}
+			for _, k := range keys {
 				if validKey(k) && !seen[k] {
 					seen[k] = true
 					recs = append(recs, k+"\t"+loc)
@@ -291,6 +297,24 @@ func openIndex(dir string) (*ecoIndex, error) {
 func (ix *ecoIndex) close() {
 	ix.archive.Close()
 	ix.index.f.Close()
+}
+
+// indexCurrent reports whether the index at name was built in this
+// kubeward's format.
+func indexCurrent(name string) bool {
+	f, err := os.Open(name)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	header, err := bufio.NewReader(io.LimitReader(f, 256)).ReadString('\n')
+	if err != nil {
+		return false
+	}
+	var magic string
+	var version int
+	_, err = fmt.Sscanf(header, "%s %d", &magic, &version)
+	return err == nil && magic == indexMagic && version == indexVersion
 }
 
 func (ix *ecoIndex) checkHeader() error {

@@ -32,10 +32,10 @@ func (r rating) better(o rating) bool {
 	return r.severity > o.severity
 }
 
-// rate reads an advisory's rating: its CVSS vectors (v3.x preferred, then
-// v4.0, then v2, parsed by go-cvss), else a word some databases give
-// (GitHub's database_specific.severity, Ubuntu's priority, Debian's
-// urgency, Red Hat's and SUSE's severity). affected narrows the
+// rate reads an advisory's rating as osv-scanner does: the highest score of
+// its CVSS vectors (v2, v3.x and v4.0, scored by go-cvss), else a word some
+// databases give (GitHub's database_specific.severity, Ubuntu's priority,
+// Debian's urgency, Red Hat's and SUSE's severity). affected narrows the
 // per-package severities to the affected entries that matched.
 func rate(v *osvpb.Vulnerability, affected []*osvpb.Affected) rating {
 	sevs := append([]*osvpb.Severity(nil), v.GetSeverity()...)
@@ -43,25 +43,9 @@ func rate(v *osvpb.Vulnerability, affected []*osvpb.Affected) rating {
 		sevs = append(sevs, a.GetSeverity()...)
 	}
 	best := rating{}
-	rank := func(s *osvpb.Severity) int {
-		switch {
-		case s.GetType() == osvpb.Severity_CVSS_V3:
-			return 3
-		case s.GetType() == osvpb.Severity_CVSS_V4:
-			return 2
-		case s.GetType() == osvpb.Severity_CVSS_V2:
-			return 1
-		}
-		return 0
-	}
-	bestRank := 0
 	for _, s := range sevs {
-		r, ok := cvss(s)
-		if !ok {
-			continue
-		}
-		if k := rank(s); k > bestRank || (k == bestRank && r.score > best.score) {
-			best, bestRank = r, k
+		if r, ok := cvss(s); ok && (best.vector == "" || r.score > best.score) {
+			best = r
 		}
 	}
 	if best.vector != "" {
@@ -107,13 +91,9 @@ func cvss(s *osvpb.Severity) (rating, bool) {
 		if err != nil {
 			return rating{}, false
 		}
-		score = v.BaseScore()
-		// CVSS v2 has no bands of its own; NVD rated 7.0 to 10.0 high.
-		sev := band(gocvss30.Rating, score)
-		if sev == vuln.Critical {
-			sev = vuln.High
-		}
-		return rating{severity: sev, score: score, vector: vec}, true
+		// CVSS v2 has no bands of its own: osv-scanner rates its scores in
+		// v3.0's (so 9.0 and above is critical, where NVD said high).
+		score, bands = v.BaseScore(), gocvss30.Rating
 	case osvpb.Severity_CVSS_V3:
 		switch {
 		case strings.HasPrefix(vec, "CVSS:3.0/"):

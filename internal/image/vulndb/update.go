@@ -186,8 +186,9 @@ func updateOne(ctx context.Context, client *http.Client, dir, eco string, opts U
 		return Updated{}, err
 	}
 	req.Header.Set("User-Agent", "kubeward")
-	_, statErr := os.Stat(filepath.Join(ecoDir, indexFile))
-	current := old.URL == archiveURL && statErr == nil
+	// An index an older kubeward built is rebuilt, so the archive is fetched
+	// again even when it has not changed.
+	current := old.URL == archiveURL && indexCurrent(filepath.Join(ecoDir, indexFile))
 	if current {
 		if old.ETag != "" {
 			req.Header.Set("If-None-Match", old.ETag)

@@ -142,3 +142,34 @@ func TestUpdateFromFiles(t *testing.T) {
 		t.Errorf("rpm with an epoch: %v", got)
 	}
 }
+
+// An index an older kubeward built (of another format) is rebuilt by the
+// next update even when the archive has not changed.
+func TestUpdateRebuildsOldIndex(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	archive := osvtest.Archive(t, advisory("DEBIAN-CVE-2024-3100", "Debian:12", "openssl", "introduced:0", "fixed:3.1-1"))
+	srv := osvtest.Serve(t, map[string][]byte{"Debian": archive})
+	opts := vulndb.UpdateOptions{Remote: srv.URL, Ecosystems: []string{"Debian"}}
+	if _, err := vulndb.Update(ctx, dir, opts); err != nil {
+		t.Fatal(err)
+	}
+	index := filepath.Join(dir, "Debian", "kubeward.index")
+	b, err := os.ReadFile(index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	header, rest, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(header)
+	f[1] = "1"
+	if err := os.WriteFile(index, []byte(strings.Join(f, " ")+"\n"+rest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	up, err := vulndb.Update(ctx, dir, opts)
+	if err != nil || up[0].Unchanged || srv.Downloads("Debian") != 2 {
+		t.Fatalf("update over an old index: %+v, %v, %d downloads", up, err, srv.Downloads("Debian"))
+	}
+	if got := matchOne(t, dir, deb("openssl", "openssl", "3.0-1")); !slices.Equal(got, []string{"DEBIAN-CVE-2024-3100 openssl 3.0-1 -> 3.1-1"}) {
+		t.Errorf("after the update: %v", got)
+	}
+}

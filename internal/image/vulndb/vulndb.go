@@ -42,10 +42,13 @@ import (
 	dpkgmeta "github.com/google/osv-scalibr/extractor/filesystem/os/dpkg/metadata"
 	rpmmeta "github.com/google/osv-scalibr/extractor/filesystem/os/rpm/metadata"
 	"github.com/google/osv-scalibr/inventory/osvecosystem"
+	"github.com/google/osv-scalibr/purl"
+	purlecosystem "github.com/google/osv-scalibr/purl/ecosystem"
 	"github.com/google/osv-scalibr/semantic"
 	"github.com/kubeward/kubeward/internal/image/vuln"
 	osvpb "github.com/ossf/osv-schema/bindings/go/osvschema"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 )
 
 // DB is an opened database directory. It is safe for concurrent use; each
@@ -132,9 +135,11 @@ func problem(r *vuln.Report, format string, args ...any) {
 // candidate is one package to judge, with the names its advisories may
 // use.
 type candidate struct {
-	pkg   *extractor.Package
-	eco   osvecosystem.Parsed
-	names map[string]bool
+	pkg *extractor.Package
+	// eco is the ecosystem as advisories write it (Ubuntu:22.04:LTS);
+	// pkgEco the one osvlocal reads from the package (Ubuntu:22.04).
+	eco, pkgEco osvecosystem.Parsed
+	names       map[string]bool
 	// version is what the matcher compares: for the Red Hat family, the
 	// rpm epoch and version (as osvlocal does).
 	version   string
@@ -161,7 +166,8 @@ func (db *DB) Match(ctx context.Context, pkgs []*extractor.Package) (*vuln.Repor
 	res := &vuln.Report{Packages: len(pkgs)}
 	byEco := map[string][]*candidate{}
 	for _, p := range pkgs {
-		eco := p.Ecosystem()
+		pkgEco := p.Ecosystem()
+		eco := advisoryEcosystem(pkgEco)
 		if eco.IsEmpty() || eco.Ecosystem == "GIT" {
 			res.Unidentified++
 			continue
@@ -172,7 +178,7 @@ func (db *DB) Match(ctx context.Context, pkgs []*extractor.Package) (*vuln.Repor
 			problem(res, "%s %q: version %q cannot be compared under %s rules", eco, p.Name, version, eco.Ecosystem)
 			continue
 		}
-		c := &candidate{pkg: p, eco: eco, names: names(p, eco), version: version, installed: installed}
+		c := &candidate{pkg: p, eco: eco, pkgEco: pkgEco, names: names(p, eco), version: version, installed: installed}
 		byEco[string(eco.Ecosystem)] = append(byEco[string(eco.Ecosystem)], c)
 	}
 	ecos := slices.Sorted(maps.Keys(byEco))
@@ -200,6 +206,7 @@ func (db *DB) Match(ctx context.Context, pkgs []*extractor.Package) (*vuln.Repor
 	if err := db.rateUnrated(res.Findings); err != nil {
 		problem(res, "ratings: %v", err)
 	}
+	res.Findings = group(res.Findings)
 	vuln.SortFindings(res.Findings)
 	return res, nil
 }
@@ -242,6 +249,7 @@ func (db *DB) matchEcosystem(ctx context.Context, ix *ecoIndex, cands []*candida
 			continue
 		}
 		for _, c := range byEntry[e] {
+			v := asMatched(v, c)
 			hit, err := affects(v, c.pkg)
 			if err != nil {
 				problem(res, "%v", err)
@@ -284,6 +292,72 @@ func affects(v *osvpb.Vulnerability, pkg *extractor.Package) (hit bool, err erro
 
 var pythonSeparators = regexp.MustCompile(`[-_.]+`)
 
+// pep503 is a PyPI project's normalised name (PEP 503): Foo_Bar, foo.bar
+// and foo-bar are one project. osvlocal normalises the package's name but
+// compares it with the advisory's as written.
+func pep503(name string) string {
+	return pythonSeparators.ReplaceAllString(strings.ToLower(name), "-")
+}
+
+// advisoryEcosystem is the ecosystem advisories give a package's release.
+// osv-scalibr names an Ubuntu release by its VERSION_ID (Ubuntu:22.04);
+// Canonical's advisories name a long-term release Ubuntu:22.04:LTS, which
+// osv-scalibr's own table of Ubuntu releases (purl/ecosystem) knows.
+func advisoryEcosystem(eco osvecosystem.Parsed) osvecosystem.Parsed {
+	if eco.Ecosystem != "Ubuntu" || eco.Suffix == "" || strings.Contains(eco.Suffix, ":") {
+		return eco
+	}
+	lts := purlecosystem.FromPURL(&purl.PackageURL{Type: purl.TypeDebian, Namespace: "ubuntu",
+		Qualifiers: purl.QualifiersFromMap(map[string]string{"distro": eco.Suffix})})
+	if lts.Ecosystem != eco.Ecosystem || lts.Suffix == "" {
+		return eco
+	}
+	return lts
+}
+
+// asMatched is the advisory as osvlocal must read it to decide as osv.dev
+// does: its PyPI names normalised (PEP 503); entries of the package's
+// Ubuntu LTS release (Ubuntu:22.04:LTS) written as osv-scalibr names the
+// package's ecosystem (Ubuntu:22.04); and without GIT ranges, which say
+// nothing of a package version, and at which osvlocal stops reading an
+// entry's ranges (so PYSEC's GIT-then-ECOSYSTEM ranges would match only
+// through their versions list). The advisory is copied when an entry
+// changes: it is shared by every candidate.
+func asMatched(v *osvpb.Vulnerability, c *candidate) *osvpb.Vulnerability {
+	var out *osvpb.Vulnerability
+	for i, a := range v.GetAffected() {
+		name, eco := a.GetPackage().GetName(), a.GetPackage().GetEcosystem()
+		ae, err := osvecosystem.Parse(eco)
+		if err != nil {
+			continue
+		}
+		if ae.Ecosystem == "PyPI" {
+			name = pep503(name)
+		}
+		if c.eco != c.pkgEco && ae.Equal(c.eco) {
+			eco = c.pkgEco.String()
+		}
+		if name == a.GetPackage().GetName() && eco == a.GetPackage().GetEcosystem() && !slices.ContainsFunc(a.GetRanges(), commitRange) {
+			continue
+		}
+		if out == nil {
+			out = proto.Clone(v).(*osvpb.Vulnerability)
+		}
+		b := out.Affected[i]
+		b.Package.Name, b.Package.Ecosystem = name, eco
+		b.Ranges = slices.DeleteFunc(b.Ranges, commitRange)
+	}
+	if out == nil {
+		return v
+	}
+	return out
+}
+
+// commitRange reports a range of commits (GIT), not of versions.
+func commitRange(r *osvpb.Range) bool {
+	return r.GetType() != osvpb.Range_ECOSYSTEM && r.GetType() != osvpb.Range_SEMVER
+}
+
 // names are the names a package's advisories may call it by. A superset
 // is safe: osvlocal compares exactly afterwards.
 func names(p *extractor.Package, eco osvecosystem.Parsed) map[string]bool {
@@ -317,7 +391,7 @@ func names(p *extractor.Package, eco osvecosystem.Parsed) map[string]bool {
 			add(p.Name + "/" + u.Subpath)
 		}
 	case "PyPI":
-		add(pythonSeparators.ReplaceAllString(strings.ToLower(p.Name), "-"))
+		add(pep503(p.Name))
 	}
 	return out
 }
@@ -329,7 +403,7 @@ func finding(v *osvpb.Vulnerability, c *candidate) vuln.Finding {
 	pkgName := c.pkg.Name
 	for _, a := range v.GetAffected() {
 		ae, err := osvecosystem.Parse(a.GetPackage().GetEcosystem())
-		if err != nil || !ae.Equal(c.eco) || !c.names[a.GetPackage().GetName()] {
+		if err != nil || !ae.Equal(c.pkgEco) || !c.names[a.GetPackage().GetName()] {
 			continue
 		}
 		affected = append(affected, a)
@@ -349,7 +423,10 @@ func finding(v *osvpb.Vulnerability, c *candidate) vuln.Finding {
 		Fixed:      fixedVersion(affected, c),
 		Location:   c.pkg.Location.PathOrEmpty(),
 	}
-	if pkgName != c.pkg.Name {
+	if c.eco.Ecosystem == "PyPI" {
+		f.Package = c.pkg.Name // the advisory's spelling was normalised
+	}
+	if f.Package != c.pkg.Name {
 		f.Binary = c.pkg.Name
 	}
 	if u := c.pkg.PURL(); u != nil {
@@ -366,10 +443,15 @@ func aliases(v *osvpb.Vulnerability) []string {
 			out = append(out, a)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		return strings.HasPrefix(out[i], "CVE-") && !strings.HasPrefix(out[j], "CVE-")
-	})
+	cveFirst(out)
 	return out
+}
+
+// cveFirst moves CVE ids to the front, keeping the order otherwise.
+func cveFirst(ids []string) {
+	sort.SliceStable(ids, func(i, j int) bool {
+		return strings.HasPrefix(ids[i], "CVE-") && !strings.HasPrefix(ids[j], "CVE-")
+	})
 }
 
 // maxSummary bounds the summary kept per finding (details can run to pages).
@@ -400,7 +482,7 @@ func fixedVersion(affected []*osvpb.Affected, c *candidate) string {
 	var bestV semantic.Version
 	for _, a := range affected {
 		for _, r := range a.GetRanges() {
-			if r.GetType() != osvpb.Range_ECOSYSTEM && r.GetType() != osvpb.Range_SEMVER {
+			if commitRange(r) {
 				continue
 			}
 			for _, e := range r.GetEvents() {

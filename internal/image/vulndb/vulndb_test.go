@@ -11,8 +11,6 @@ import (
 	"testing"
 
 	"github.com/google/osv-scalibr/extractor"
-	apkmeta "github.com/google/osv-scalibr/extractor/filesystem/os/apk/metadata"
-	dpkgmeta "github.com/google/osv-scalibr/extractor/filesystem/os/dpkg/metadata"
 	"github.com/kubeward/kubeward/internal/image/vuln"
 	"github.com/kubeward/kubeward/internal/image/vulndb"
 	"github.com/kubeward/kubeward/internal/image/vulndb/osvtest"
@@ -51,20 +49,15 @@ func advisoryWith(id, eco, pkg string, extra map[string]any, events ...string) s
 }
 
 func deb(name, source, version string) *extractor.Package {
-	return &extractor.Package{
-		Name: name, Version: version, PURLType: "deb",
-		Metadata: &dpkgmeta.Metadata{PackageName: name, SourceName: source, PackageVersion: version,
-			OSID: "debian", OSVersionID: "12", OSVersionCodename: "bookworm"},
-		Location: extractor.LocationFromPath("var/lib/dpkg/status"),
-	}
+	p := dpkg(name, source, version, "debian", "12", "bookworm")
+	p.Location = extractor.LocationFromPath("var/lib/dpkg/status")
+	return p
 }
 
 func apk(name, origin, version string) *extractor.Package {
-	return &extractor.Package{
-		Name: name, Version: version, PURLType: "apk",
-		Metadata: &apkmeta.Metadata{PackageName: name, OriginName: origin, OSID: "alpine", OSVersionID: "3.19.1"},
-		Location: extractor.LocationFromPath("lib/apk/db/installed"),
-	}
+	p := alpine(name, origin, version, "3.19.1")
+	p.Location = extractor.LocationFromPath("lib/apk/db/installed")
+	return p
 }
 
 func lang(purlType, name, version string) *extractor.Package {
