@@ -179,8 +179,6 @@ func TestObjectOfEmptyContainersIsRefused(t *testing.T) {
 
 func startHostileServer(t *testing.T, lim httpguard.Limits, budget int64) (*testWebhook, *running, *lineCounter, *testPKI) {
 	t.Helper()
-	pki := newTestPKI(t)
-	pki.write(t)
 	w := newTestWebhook(t, nil, nil, StaticNamespaces{})
 	var logs lineCounter
 	log := httpguard.Logger(slog.New(slog.NewJSONHandler(&logs, nil)))
@@ -188,10 +186,7 @@ func startHostileServer(t *testing.T, lim httpguard.Limits, budget int64) (*test
 	if budget > 0 {
 		w.Budget = httpguard.NewBudget(budget)
 	}
-	fc, err := NewFileCertificate(pki.certFile(), pki.keyFile(), w.Metrics, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pki, fc := servingPKI(t, w)
 	srv := startServer(t, &Server{Webhook: w.Webhook, Certs: fc, Limits: lim, Log: log})
 	return w, srv, &logs, pki
 }

@@ -153,8 +153,6 @@ type loadCase struct {
 
 func benchLoad(b *testing.B, lc loadCase) {
 	h2, rate, images := lc.h2, lc.rate, lc.images
-	pki := newTestPKI(b)
-	pki.write(b)
 	w := newTestWebhook(b, nil, nil, StaticNamespaces{"shop": {LabelWarn: "low", LabelAudit: "low"}})
 	pod := typicalPod()
 	if images {
@@ -164,10 +162,7 @@ func benchLoad(b *testing.B, lc loadCase) {
 	}
 	// The JSON log line is formatted as in production, then dropped.
 	w.Log = slog.New(slog.NewJSONHandler(io.Discard, nil))
-	fc, err := NewFileCertificate(pki.certFile(), pki.keyFile(), w.Metrics, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
+	pki, fc := servingPKI(b, w)
 	srv := startServer(b, &Server{Webhook: w.Webhook, Certs: fc})
 	body := reviewBody(b, request(b, admissionv1.Create, pod, nil, alice))
 	var post func(int) error

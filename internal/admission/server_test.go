@@ -289,14 +289,22 @@ func TestGracefulShutdown(t *testing.T) {
 	srv.done <- nil // for the cleanup
 }
 
-func TestHealthAndMetrics(t *testing.T) {
+// servingPKI makes a PKI whose certificate for 127.0.0.1 is on disk and
+// the webhook's certificate reading it.
+func servingPKI(t testing.TB, w *testWebhook) (*testPKI, *FileCertificate) {
+	t.Helper()
 	pki := newTestPKI(t)
 	pki.write(t)
-	w := newTestWebhook(t, nil, nil, nil)
 	fc, err := NewFileCertificate(pki.certFile(), pki.keyFile(), w.Metrics, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return pki, fc
+}
+
+func TestHealthAndMetrics(t *testing.T) {
+	w := newTestWebhook(t, nil, nil, nil)
+	pki, fc := servingPKI(t, w)
 	notReady := errors.New("namespace cache not synced")
 	ready := notReady
 	srv := startServer(t, &Server{Webhook: w.Webhook, Certs: fc, Gatherer: w.reg, Ready: func() error { return ready }})

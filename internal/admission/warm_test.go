@@ -111,13 +111,8 @@ func BenchmarkStackGrowth(b *testing.B) {
 // TestHTTP2ReviewsRunOnWarmGoroutines: over HTTP/2 the review runs on the
 // webhook's warmPool, over HTTP/1.1 on the connection's goroutine.
 func TestHTTP2ReviewsRunOnWarmGoroutines(t *testing.T) {
-	pki := newTestPKI(t)
-	pki.write(t)
 	w := newTestWebhook(t, nil, nil, nil)
-	fc, err := NewFileCertificate(pki.certFile(), pki.keyFile(), w.Metrics, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pki, fc := servingPKI(t, w)
 	srv := startServer(t, &Server{Webhook: w.Webhook, Certs: fc})
 	body := reviewBody(t, request(t, admissionv1.Create, typicalPod(), nil, alice))
 	post := func(h2 bool) {
