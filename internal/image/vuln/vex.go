@@ -109,17 +109,44 @@ func imageIdentifiers(img Image) []string {
 	}
 	if img.Digest != "" && img.Repository != "" {
 		name := img.Repository[strings.LastIndex(img.Repository, "/")+1:]
-		q := map[string]string{"repository_url": img.Repository}
-		if tag := imageTag(img.Reference); tag != "" {
-			q["tag"] = tag
+		tag := imageTag(img.Reference)
+		for _, repo := range repositorySpellings(img.Repository) {
+			q := map[string]string{"repository_url": repo}
+			if tag != "" {
+				q["tag"] = tag
+			}
+			add(packageurl.NewPackageURL("oci", "", strings.ToLower(name), img.Digest, packageurl.QualifiersFromMap(q), "").ToString())
 		}
-		add(packageurl.NewPackageURL("oci", "", strings.ToLower(name), img.Digest, packageurl.QualifiersFromMap(q), "").ToString())
 	}
 	add(img.Reference)
 	add(img.Repository)
 	add(img.Digest)
 	if _, hex, ok := strings.Cut(img.Digest, ":"); ok {
 		add(hex)
+	}
+	return out
+}
+
+// repositorySpellings are the ways a document may write the repository
+// in an OCI purl's repository_url: as written for most registries; for
+// Docker Hub (normalised to docker.io/library/nginx) also its other host
+// names (index.docker.io, which Docker's own tools write, and
+// registry-1.docker.io) and an official image without library/. go-vex
+// compares qualifiers as strings, and these name one repository.
+func repositorySpellings(repo string) []string {
+	path, ok := strings.CutPrefix(repo, "docker.io/")
+	if !ok {
+		return []string{repo}
+	}
+	paths := []string{path}
+	if short, ok := strings.CutPrefix(path, "library/"); ok {
+		paths = append(paths, short)
+	}
+	var out []string
+	for _, host := range []string{"docker.io", "index.docker.io", "registry-1.docker.io"} {
+		for _, p := range paths {
+			out = append(out, host+"/"+p)
+		}
 	}
 	return out
 }

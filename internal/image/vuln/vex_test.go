@@ -281,6 +281,12 @@ func TestVEXSpecExamples(t *testing.T) {
 		PURL: "pkg:golang/golang.org/x/crypto@v0.16.0"}
 	expat := Finding{ID: "DEBIAN-CVE-2024-28757", Aliases: []string{"CVE-2024-28757"}, Severity: High, Package: "expat", Binary: "libexpat1",
 		Ecosystem: "Debian:12", Installed: "2.5.0-1", Fixed: "2.5.0-1+deb12u1", PURL: "pkg:deb/debian/libexpat1@2.5.0-1?arch=amd64&distro=bookworm&source=expat"}
+	nginx := Image{Reference: "nginx:1.25", Repository: "docker.io/library/nginx", Digest: "sha256:" + strings.Repeat("b2", 32)}
+	nginxPURL := "pkg:oci/nginx@sha256%3A" + strings.Repeat("b2", 32) + "?repository_url=docker.io/library/nginx&tag=1.25"
+	nginxFinding := func(id string) Finding {
+		return Finding{ID: id, Severity: High, Package: "nginx", Ecosystem: "Debian:12", Installed: "1.22.1-9", Fixed: "1.22.1-9+deb12u1",
+			PURL: "pkg:deb/debian/nginx@1.22.1-9?arch=amd64&distro=bookworm"}
+	}
 	for _, tc := range []struct {
 		name   string
 		docs   []string
@@ -329,6 +335,14 @@ func TestVEXSpecExamples(t *testing.T) {
 		{name: "conflicting statements of one instant in two documents: the finding stands", docs: []string{"tie-not-affected.json", "tie-affected.json"},
 			img: app, f: expat, want: vex.StatusAffected, reason: "Upgrade libexpat1", product: expat.PURL,
 			goVEXDiffers: "MergeDocuments keeps the documents' order, so the last document wins a tie"},
+		{name: "a Docker Hub image named by index.docker.io", docs: []string{"dockerhub.json"}, img: nginx, f: nginxFinding("CVE-2023-44487"),
+			want: vex.StatusNotAffected, reason: "vulnerable_code_not_in_execute_path", product: nginxPURL, subs: []string{nginxFinding("").PURL},
+			goVEXDiffers: "go-vex compares repository_url as written; index.docker.io and docker.io are one registry"},
+		{name: "an official Docker Hub image named without library/", docs: []string{"dockerhub.json"}, img: nginx, f: nginxFinding("CVE-2024-24990"),
+			want: vex.StatusNotAffected, reason: "vulnerable_code_not_present", product: nginxPURL, subs: []string{nginxFinding("").PURL},
+			goVEXDiffers: "go-vex compares repository_url as written; docker.io/nginx is docker.io/library/nginx"},
+		{name: "the same digest in another registry's repository", docs: []string{"dockerhub.json"}, img: nginx, f: nginxFinding("CVE-2024-7347"),
+			product: nginxPURL, subs: []string{nginxFinding("").PURL}},
 	} {
 		orders := [][]string{tc.docs}
 		if len(tc.docs) > 1 {
