@@ -101,7 +101,11 @@ type judgedKey struct {
 // workloads run the same image.
 func judged(ctx *check.Context, p *vuln.Policy, f *facts.Facts, ref string, rep *vuln.Report) []vuln.Verdict {
 	return ctx.Memo(judgedKey{f, ref}, func() any {
-		return p.Judge(vuln.Image{Reference: ref, Repository: f.Name, Digest: f.Digest}, rep.Findings)
+		img := vuln.Image{Reference: ref, Repository: f.Name, Digest: f.Digest, PlatformDigest: rep.PlatformDigest}
+		if _, arch, ok := strings.Cut(rep.Platform, "/"); ok {
+			img.Architecture, _, _ = strings.Cut(arch, "/") // linux/arm64/v8: arm64
+		}
+		return p.Judge(img, rep.Findings)
 	}).([]vuln.Verdict)
 }
 

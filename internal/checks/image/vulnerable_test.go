@@ -1,6 +1,8 @@
 package image
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -112,5 +114,47 @@ func TestVulnerable(t *testing.T) {
 	}
 	if fs := checktest.RunImages(t, pod("p", "ghcr.io/acme/app:1"), nil, set, Vulnerable); len(fs) != 0 {
 		t.Fatalf("ran without being asked: %+v", fs)
+	}
+}
+
+// TestVulnerableVEXNamesThePlatform: an OpenVEX statement about the image
+// as its platform's own manifest and architecture (the layers read from a
+// multi-platform index) applies to the image referenced by the index.
+func TestVulnerableVEXNamesThePlatform(t *testing.T) {
+	platformDigest := "sha256:" + strings.Repeat("c3", 32)
+	doc := filepath.Join(t.TempDir(), "app.vex.json")
+	if err := os.WriteFile(doc, []byte(`{"@context":"https://openvex.dev/ns/v0.2.0","@id":"https://example.com/vex/app-1",
+		"author":"Acme","timestamp":"2024-03-01T09:00:00Z","version":1,"statements":[{"vulnerability":{"name":"CVE-2021-23337"},
+		"products":[{"@id":"pkg:oci/app@`+strings.Replace(platformDigest, ":", "%3A", 1)+`?arch=amd64&repository_url=ghcr.io/acme/app"}],
+		"status":"not_affected","justification":"vulnerable_code_not_in_execute_path"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, err := (&vuln.Config{FailOn: "high", VEX: []string{doc}}).Policy("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := check.DefaultOptions()
+	opts.Vulnerabilities = p
+	lodash := vuln.Finding{ID: "GHSA-35jh-r3h4-6jhm", Aliases: []string{"CVE-2021-23337"}, Severity: vuln.Critical,
+		Package: "lodash", Ecosystem: "npm", Installed: "4.17.20", Fixed: "4.17.21", PURL: "pkg:npm/lodash@4.17.20"}
+	for _, tc := range []struct {
+		name     string
+		platform string
+		want     int
+	}{
+		{"the layers of the index's linux/amd64 image", "linux/amd64", 0},
+		{"the layers of its linux/arm64 image", "linux/arm64", 1},
+		{"packages from an SBOM attestation: platform not known", "", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := &vuln.Report{Source: "layers", Packages: 1, Matched: 1, Findings: []vuln.Finding{lodash}, Platform: tc.platform}
+			if tc.platform != "" {
+				rep.PlatformDigest = platformDigest
+			}
+			set := imageSet(map[string]*facts.Facts{"ghcr.io/acme/app:1": withReport("ghcr.io/acme/app", rep, "")})
+			if fs := checktest.RunImages(t, pod("p", "ghcr.io/acme/app:1"), opts, set, Vulnerable); len(fs) != tc.want {
+				t.Errorf("%d findings, want %d: %+v", len(fs), tc.want, fs)
+			}
+		})
 	}
 }

@@ -154,6 +154,12 @@ type Report struct {
 	// Unidentified counts packages of no known OSV ecosystem (an OS
 	// without /etc/os-release, a binary without a package manager).
 	Unidentified int `json:"unidentified,omitempty"`
+	// Platform is the platform of the image whose layers were read
+	// (linux/amd64), and PlatformDigest its manifest's digest when the
+	// image's digest names a multi-platform index; both empty when the
+	// packages came from an SBOM attestation.
+	Platform       string `json:"platform,omitempty"`
+	PlatformDigest string `json:"platformDigest,omitempty"`
 }
 
 // Complete reports whether every package with an ecosystem was looked up.

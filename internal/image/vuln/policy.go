@@ -339,6 +339,10 @@ type Image struct {
 	Repository string
 	// Digest is the manifest digest (sha256:...), when known.
 	Digest string
+	// Architecture is the architecture of the image judged (amd64), and
+	// PlatformDigest its manifest's digest when Digest names a
+	// multi-platform index; empty when not known.
+	Architecture, PlatformDigest string
 }
 
 // Verdict is the policy's decision on one finding.

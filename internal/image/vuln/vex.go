@@ -96,10 +96,12 @@ func statementTime(d *vex.VEX, st *vex.Statement) time.Time {
 }
 
 // imageIdentifiers are the names an OpenVEX product may give the image: its
-// OCI purl (pkg:oci/<name>@<digest>?repository_url=<repository>&tag=<tag>,
-// the form of the purl specification; a statement's purl matches when its
-// qualifiers are a subset), the reference and repository as written, and
-// the digest, with and without its algorithm (OpenVEX hashes are bare hex).
+// OCI purl (pkg:oci/<name>@<digest>?repository_url=<repository>&tag=<tag>
+// &arch=<arch>, the form of the purl specification; a statement's purl
+// matches when its qualifiers are a subset), the reference and repository
+// as written, and the digest, with and without its algorithm (OpenVEX
+// hashes are bare hex). An image read from a multi-platform index is named
+// by the index's digest and by its platform manifest's.
 func imageIdentifiers(img Image) []string {
 	var out []string
 	add := func(s string) {
@@ -107,22 +109,33 @@ func imageIdentifiers(img Image) []string {
 			out = append(out, s)
 		}
 	}
+	digests := []string{img.Digest}
+	if img.PlatformDigest != "" && img.PlatformDigest != img.Digest {
+		digests = append(digests, img.PlatformDigest) // the platform's own manifest
+	}
 	if img.Digest != "" && img.Repository != "" {
 		name := img.Repository[strings.LastIndex(img.Repository, "/")+1:]
 		tag := imageTag(img.Reference)
-		for _, repo := range repositorySpellings(img.Repository) {
-			q := map[string]string{"repository_url": repo}
-			if tag != "" {
-				q["tag"] = tag
+		for _, d := range digests {
+			for _, repo := range repositorySpellings(img.Repository) {
+				q := map[string]string{"repository_url": repo}
+				if tag != "" {
+					q["tag"] = tag
+				}
+				if img.Architecture != "" {
+					q["arch"] = img.Architecture
+				}
+				add(packageurl.NewPackageURL("oci", "", strings.ToLower(name), d, packageurl.QualifiersFromMap(q), "").ToString())
 			}
-			add(packageurl.NewPackageURL("oci", "", strings.ToLower(name), img.Digest, packageurl.QualifiersFromMap(q), "").ToString())
 		}
 	}
 	add(img.Reference)
 	add(img.Repository)
-	add(img.Digest)
-	if _, hex, ok := strings.Cut(img.Digest, ":"); ok {
-		add(hex)
+	for _, d := range digests {
+		add(d)
+		if _, hex, ok := strings.Cut(d, ":"); ok {
+			add(hex)
+		}
 	}
 	return out
 }

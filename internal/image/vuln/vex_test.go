@@ -281,6 +281,7 @@ func TestVEXSpecExamples(t *testing.T) {
 		PURL: "pkg:golang/golang.org/x/crypto@v0.16.0"}
 	expat := Finding{ID: "DEBIAN-CVE-2024-28757", Aliases: []string{"CVE-2024-28757"}, Severity: High, Package: "expat", Binary: "libexpat1",
 		Ecosystem: "Debian:12", Installed: "2.5.0-1", Fixed: "2.5.0-1+deb12u1", PURL: "pkg:deb/debian/libexpat1@2.5.0-1?arch=amd64&distro=bookworm&source=expat"}
+	amd64 := with(app, func(i *Image) { i.Architecture, i.PlatformDigest = "amd64", "sha256:"+strings.Repeat("c3", 32) })
 	nginx := Image{Reference: "nginx:1.25", Repository: "docker.io/library/nginx", Digest: "sha256:" + strings.Repeat("b2", 32)}
 	nginxPURL := "pkg:oci/nginx@sha256%3A" + strings.Repeat("b2", 32) + "?repository_url=docker.io/library/nginx&tag=1.25"
 	nginxFinding := func(id string) Finding {
@@ -343,6 +344,16 @@ func TestVEXSpecExamples(t *testing.T) {
 			goVEXDiffers: "go-vex compares repository_url as written; docker.io/nginx is docker.io/library/nginx"},
 		{name: "the same digest in another registry's repository", docs: []string{"dockerhub.json"}, img: nginx, f: nginxFinding("CVE-2024-7347"),
 			product: nginxPURL, subs: []string{nginxFinding("").PURL}},
+		{name: "the platform's own manifest and architecture, of an image read from an index", docs: []string{"platform.json"}, img: amd64, f: nginxFinding("CVE-2023-44487"),
+			want: vex.StatusNotAffected, reason: "vulnerable_code_not_in_execute_path", subs: []string{nginxFinding("").PURL},
+			product: "pkg:oci/app@sha256%3A" + strings.Repeat("c3", 32) + "?arch=amd64&repository_url=ghcr.io/acme/app&tag=1.0"},
+		{name: "the index's digest and another architecture", docs: []string{"platform.json"}, img: amd64, f: nginxFinding("CVE-2024-24990"),
+			subs: []string{nginxFinding("").PURL}, product: appPURL + "?arch=amd64&repository_url=ghcr.io/acme/app&tag=1.0"},
+		{name: "the index's digest and the architecture read", docs: []string{"platform.json"}, img: amd64, f: nginxFinding("CVE-2024-7347"),
+			want: vex.StatusNotAffected, reason: "component_not_present", subs: []string{nginxFinding("").PURL},
+			product: appPURL + "?arch=amd64&repository_url=ghcr.io/acme/app&tag=1.0"},
+		{name: "an architecture not known (packages from an SBOM attestation)", docs: []string{"platform.json"}, img: app, f: nginxFinding("CVE-2024-7347"),
+			subs: []string{nginxFinding("").PURL}, product: appPURL + "?repository_url=ghcr.io/acme/app&tag=1.0"},
 	} {
 		orders := [][]string{tc.docs}
 		if len(tc.docs) > 1 {

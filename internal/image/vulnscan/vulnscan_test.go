@@ -11,6 +11,9 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/kubeward/kubeward/internal/image/facts"
 	"github.com/kubeward/kubeward/internal/image/registry"
 	"github.com/kubeward/kubeward/internal/image/registrytest"
@@ -94,6 +97,44 @@ func TestAnalyzer(t *testing.T) {
 	}
 	if byDigest, _ := set.Lookup(d.String()); byDigest != f {
 		t.Errorf("the digest reference was analysed again")
+	}
+
+	// The image of a multi-platform index that was read is named, with its
+	// own manifest's digest (VEX documents name images by both); an image
+	// without an index has no second digest.
+	if rep.Platform != "" || rep.PlatformDigest != "" {
+		t.Errorf("a configuration without platform: %q %q", rep.Platform, rep.PlatformDigest)
+	}
+	withPlatform := func(img v1.Image, arch string) v1.Image {
+		cf, err := img.ConfigFile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cf = cf.DeepCopy()
+		cf.OS, cf.Architecture = "linux", arch
+		out, err := mutate.ConfigFile(img, cf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	amd, arm := withPlatform(img, "amd64"), withPlatform(img, "arm64")
+	idx := mutate.AppendManifests(empty.Index,
+		mutate.IndexAddendum{Add: arm, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "arm64"}}},
+		mutate.IndexAddendum{Add: amd, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}})
+	reg.PushIndex(t, "acme/multi:1.0", idx)
+	amdDigest, err := amd.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = resolve.New(resolve.Options{Client: client, Keychains: keychains, Analyzers: []resolve.Analyzer{an}})
+	multi := report(t, must(set2(r, []resolve.Use{{Image: reg.Host + "/acme/multi:1.0"}})))
+	if multi.Platform != "linux/amd64" || multi.PlatformDigest != amdDigest.String() {
+		t.Errorf("from an index: platform %q, digest %q; want linux/amd64, %s", multi.Platform, multi.PlatformDigest, amdDigest)
+	}
+	single := report(t, must(set2(r, []resolve.Use{{Image: reg.Host + "/acme/arm:1.0"}, {Image: reg.Push(t, "acme/arm:1.0", arm).String()}})))
+	if single.Platform != "linux/arm64" || single.PlatformDigest != "" {
+		t.Errorf("a single image: platform %q, digest %q; want linux/arm64 and none", single.Platform, single.PlatformDigest)
 	}
 
 	// An SBOM attestation the policy trusts is read instead of the layers:
