@@ -26,6 +26,7 @@ import (
 	"github.com/kubeward/kubeward/internal/loader"
 	"github.com/kubeward/kubeward/internal/manifest"
 	"github.com/kubeward/kubeward/internal/scan"
+	"github.com/kubeward/kubeward/internal/sharedtest"
 	"github.com/kubeward/kubeward/internal/source/helm"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -132,12 +133,9 @@ func TestKubewardChartScansClean(t *testing.T) {
 // TestKubewardChartCRDsAreTheModules: crds/ holds the reports-api
 // module's CRDs byte for byte (the version go.mod pins).
 func TestKubewardChartCRDsAreTheModules(t *testing.T) {
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/openreports/reports-api").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
+	crdDir := sharedtest.ModulePath(t, "github.com/openreports/reports-api", "config", "crd")
 	for _, name := range []string{"openreports.io_reports.yaml", "openreports.io_clusterreports.yaml"} {
-		want, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(out)), "config", "crd", name))
+		want, err := os.ReadFile(filepath.Join(crdDir, name))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	_ "github.com/kubeward/kubeward/internal/checks/all"
 	"github.com/kubeward/kubeward/internal/kubetest"
 	"github.com/kubeward/kubeward/internal/report/policyreport"
+	"github.com/kubeward/kubeward/internal/sharedtest"
 	reportsv1alpha1 "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
 	"github.com/prometheus/client_golang/prometheus"
 	apiextv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -33,11 +33,7 @@ import (
 // ships (config/crd), from the module as the build resolved it.
 func reportsModuleCRDs(t testing.TB) []*apiextv1.CustomResourceDefinition {
 	t.Helper()
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/openreports/reports-api").Output()
-	if err != nil {
-		t.Fatalf("locating the reports-api module: %v", err)
-	}
-	dir := filepath.Join(strings.TrimSpace(string(out)), "config", "crd")
+	dir := sharedtest.ModulePath(t, "github.com/openreports/reports-api", "config", "crd")
 	var crds []*apiextv1.CustomResourceDefinition
 	for _, name := range []string{"openreports.io_reports.yaml", "openreports.io_clusterreports.yaml"} {
 		b, err := os.ReadFile(filepath.Join(dir, name))

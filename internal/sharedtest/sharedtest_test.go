@@ -97,3 +97,19 @@ func TestLocateBesideRepository(t *testing.T) {
 		t.Fatal("outside the repository there is no ../shared to find")
 	}
 }
+
+func TestModulePath(t *testing.T) {
+	p := ModulePath(t, "github.com/openvex/go-vex", "pkg", "vex", "vex.go")
+	if !strings.HasSuffix(p, filepath.Join("pkg", "vex", "vex.go")) {
+		t.Fatalf("ModulePath = %q", p)
+	}
+	if _, err := os.Stat(p); err != nil {
+		t.Fatal(err)
+	}
+	// A path the module does not hold fails; it is never skipped.
+	r := &recorder{TB: t}
+	ModulePath(r, "github.com/openvex/go-vex", "no-such-testdata")
+	if r.failed == "" || r.skipped != "" {
+		t.Fatalf("missing path: failed %q, skipped %q", r.failed, r.skipped)
+	}
+}

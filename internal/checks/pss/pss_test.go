@@ -2,7 +2,6 @@ package pss
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -12,6 +11,7 @@ import (
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/checks/checktest"
 	"github.com/kubeward/kubeward/internal/pss"
+	"github.com/kubeward/kubeward/internal/sharedtest"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/pod-security-admission/policy"
 	"sigs.k8s.io/yaml"
@@ -42,15 +42,7 @@ func pssChecks() []*check.Check {
 
 // fixtureDir finds the upstream fixtures in the module cache.
 func fixtureDir(t *testing.T) string {
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "k8s.io/pod-security-admission").Output()
-	if err != nil {
-		t.Fatalf("locate k8s.io/pod-security-admission: %v", err)
-	}
-	dir := filepath.Join(strings.TrimSpace(string(out)), "test", "testdata")
-	if _, err := os.Stat(dir); err != nil {
-		t.Fatalf("upstream fixtures: %v", err)
-	}
-	return dir
+	return sharedtest.ModulePath(t, "k8s.io/pod-security-admission", "test", "testdata")
 }
 
 var trailingDigits = regexp.MustCompile(`\d+$`)

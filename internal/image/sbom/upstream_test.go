@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -20,6 +19,7 @@ import (
 	scalibrspdx "github.com/google/osv-scalibr/extractor/filesystem/sbom/spdx"
 	"github.com/google/osv-scalibr/purl"
 	"github.com/kubeward/kubeward/internal/image/sbom"
+	"github.com/kubeward/kubeward/internal/sharedtest"
 	spdxjson "github.com/spdx/tools-golang/json"
 	"github.com/spdx/tools-golang/spdx/v2/common"
 	"github.com/spdx/tools-golang/spdx/v2/v2_3"
@@ -31,16 +31,6 @@ type upstreamSBOM struct {
 	name, path string
 	// format is "cdx", "spdx" (JSON) or "spdx-tv" (tag-value).
 	format string
-}
-
-// moduleDir finds a dependency's source in the module cache.
-func moduleDir(t *testing.T, module string) string {
-	t.Helper()
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", module).Output()
-	if err != nil {
-		t.Fatalf("locate %s: %v", module, err)
-	}
-	return strings.TrimSpace(string(out))
 }
 
 // upstreamSBOMs lists the SPDX 2.2/2.3 (JSON and tag-value) and CycloneDX
@@ -61,7 +51,7 @@ func upstreamSBOMs(t *testing.T) []upstreamSBOM {
 		{"github.com/google/osv-scalibr", "extractor/filesystem/sbom/cdx/testdata/*.json", "cdx"},
 		{"github.com/google/osv-scalibr", "extractor/filesystem/sbom/spdx/testdata/*.json", "spdx"},
 	} {
-		dir := moduleDir(t, src.module)
+		dir := sharedtest.ModulePath(t, src.module)
 		files, err := filepath.Glob(filepath.Join(dir, src.glob))
 		if err != nil || len(files) == 0 {
 			t.Fatalf("%s: no SBOM matches %s (%v): the upstream layout changed", src.module, src.glob, err)

@@ -6,14 +6,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/image/facts"
+	"github.com/kubeward/kubeward/internal/sharedtest"
 )
 
 // Real Sigstore material from the public-good instance, as sigstore-go
@@ -46,15 +45,7 @@ const (
 // fixture fails: these tests never pass by not running.
 func sigstoreGo(t testing.TB, rel string) string {
 	t.Helper()
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/sigstore/sigstore-go").Output()
-	if err != nil {
-		t.Fatalf("locate github.com/sigstore/sigstore-go: %v", err)
-	}
-	p := filepath.Join(strings.TrimSpace(string(out)), rel)
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("sigstore-go fixture: %v", err)
-	}
-	return p
+	return sharedtest.ModulePath(t, "github.com/sigstore/sigstore-go", rel)
 }
 
 func readUpstream(t testing.TB, rel string) []byte {

@@ -2,13 +2,13 @@ package vuln
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/kubeward/kubeward/internal/sharedtest"
 	"github.com/openvex/go-vex/pkg/vex"
 	packageurl "github.com/package-url/packageurl-go"
 )
@@ -17,11 +17,7 @@ import (
 // module cache.
 func goVEXTestdata(t *testing.T) string {
 	t.Helper()
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/openvex/go-vex").Output()
-	if err != nil {
-		t.Fatalf("locate github.com/openvex/go-vex: %v", err)
-	}
-	dir := filepath.Join(strings.TrimSpace(string(out)), "pkg", "vex", "testdata")
+	dir := sharedtest.ModulePath(t, "github.com/openvex/go-vex", "pkg", "vex", "testdata")
 	for _, f := range []string{"v0.0.1.json", "v0.2.0.json", "v001-1.vex.json", "v020-1.vex.json"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Fatalf("go-vex's testdata layout changed: %v", err)
