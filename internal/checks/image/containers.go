@@ -30,8 +30,11 @@ type parsed struct {
 // image facts read it, and a review made it six times.
 type imagesKey struct{ p *inventory.Pod }
 
-// images lists the images of a pod's init and regular containers. Ephemeral
-// (debug) containers are added by people on purpose, later, and an empty
+// images lists the images of a pod's init, regular and ephemeral
+// containers. Ephemeral (debug) containers are judged like the others, as
+// Checkov and Kyverno judge them: kubectl debug runs one in the pod's
+// namespaces, with its volumes, and an image check that skipped them could
+// be bypassed by anyone allowed to patch pods/ephemeralcontainers. An empty
 // image is left for a controller or an admission webhook to fill in. The
 // list is shared by the run's callers: read it, never write to it.
 func images(ctx *check.Context, p *inventory.Pod) []use {
@@ -42,7 +45,7 @@ func listImages(ctx *check.Context, p *inventory.Pod) []use {
 	cs := p.Containers()
 	out := make([]use, 0, len(cs))
 	for _, c := range cs {
-		if c.Kind == "ephemeralContainers" || c.Image == "" {
+		if c.Image == "" {
 			continue
 		}
 		memo := ctx.Memo

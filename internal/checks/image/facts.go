@@ -35,7 +35,9 @@ func withFacts(ctx *check.Context, inv *inventory.Inventory) []factsUse {
 		var out []factsUse
 		for _, p := range inv.Pods() {
 			for _, u := range images(ctx, p) {
-				if u.err != nil {
+				// resolve.PodUses does not look ephemeral containers'
+				// images up.
+				if u.err != nil || u.Kind == "ephemeralContainers" {
 					continue
 				}
 				f, ok := set.Lookup(u.Image)

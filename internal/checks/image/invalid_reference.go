@@ -10,7 +10,8 @@ import (
 // InvalidReference reports image references the kubelet cannot parse, so
 // that the other image checks, which skip them, do not pass them silently.
 //
-// Reads: spec.initContainers[*].image, spec.containers[*].image.
+// Reads: spec.initContainers[*].image, spec.containers[*].image,
+// spec.ephemeralContainers[*].image.
 // Allows: any reference the Docker reference grammar accepts. One that looks
 // like a placeholder for a templating or build step (${IMAGE}, <REPO>/app,
 // PROJECT_ID, ko://...) is reported as information only.
@@ -23,7 +24,7 @@ var InvalidReference = &check.Check{
 		Rationale: "The kubelet rejects such a reference (InvalidImageName), so the pod never starts, and no " +
 			"check can tell which registry, tag or digest it means.",
 		Fix:   "Write the reference as [registry[:port]/]repository[:tag][@digest], in lower case, or substitute the placeholder before scanning.",
-		Reads: []string{"spec.containers[*].image", "spec.initContainers[*].image"},
+		Reads: []string{"spec.containers[*].image", "spec.initContainers[*].image", "spec.ephemeralContainers[*].image"},
 		// An image no one can name cannot have been vetted.
 		Refs: []check.Reference{check.NSA("Pod security: building secure container images")},
 	},

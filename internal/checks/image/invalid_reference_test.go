@@ -15,6 +15,15 @@ func TestInvalidReference(t *testing.T) {
 		Name: "invalid references and placeholders are reported",
 		YAML: pod("p", "nginx:", "${IMAGE}", "MyApp:1"),
 		Want: []string{"Pod/p spec.containers[0].image", "Pod/p spec.containers[1].image", "Pod/p spec.containers[2].image"},
+	}, {
+		Name: "an ephemeral container's too",
+		YAML: `apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers: [{name: a, image: nginx}]
+  ephemeralContainers: [{name: debug, image: "Busybox:1.36"}]`,
+		Want: []string{"Pod/p spec.ephemeralContainers[0].image"},
 	}})
 	fs := checktest.Run(t, pod("p", "nginx:", "<REPO>/app:1.0"), nil, InvalidReference)
 	if len(fs) != 2 || fs[0].Severity != check.Low || fs[1].Severity != check.Info {

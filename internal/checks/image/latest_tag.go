@@ -10,10 +10,12 @@ import (
 // LatestTag reports images that name no version: the tag "latest", or no
 // tag at all (which the kubelet pulls as latest).
 //
-// Reads: spec.initContainers[*].image, spec.containers[*].image.
+// Reads: spec.initContainers[*].image, spec.containers[*].image,
+// spec.ephemeralContainers[*].image (a debug container pulls and runs an
+// image in the pod like any other).
 // Allows: any other tag, and any reference with a digest (the digest decides
 // what runs, whatever the tag says). References that cannot be parsed are
-// left to image-reference-invalid; ephemeral containers are not checked.
+// left to image-reference-invalid.
 var LatestTag = &check.Check{
 	Meta: check.Meta{
 		ID:       "image-latest-tag",
@@ -24,7 +26,7 @@ var LatestTag = &check.Check{
 			"a rollback cannot go back, and a compromised or broken push reaches every restarted pod without any " +
 			"change to review. Images without a tag are pulled as latest.",
 		Fix:   "Pin a version tag (nginx:1.27.3), better a digest (nginx:1.27.3@sha256:...), and update it through reviewed changes.",
-		Reads: []string{"spec.containers[*].image", "spec.initContainers[*].image"},
+		Reads: []string{"spec.containers[*].image", "spec.initContainers[*].image", "spec.ephemeralContainers[*].image"},
 		Peers: []check.Peer{check.Trivy("KSV013"), check.Polaris("tagNotSpecified"), check.KubeLinter("latest-tag")},
 		Refs:  []check.Reference{check.NSA("Pod security: building secure container images")},
 	},

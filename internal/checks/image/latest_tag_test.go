@@ -19,7 +19,7 @@ func TestLatestTag(t *testing.T) {
 		Name: "a version tag or a digest passes, latest with a digest too",
 		YAML: pod("p", "nginx:1.27", "localhost:5000/app:v1", "nginx"+digest, "nginx:latest"+digest, "app:latest-2024"),
 	}, {
-		Name: "init containers are checked, ephemeral ones and invalid references are not",
+		Name: "init containers are checked, invalid references are not",
 		YAML: `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: d}
@@ -27,9 +27,23 @@ spec:
   template:
     spec:
       initContainers: [{name: init, image: busybox}]
-      containers: [{name: a, image: "${IMAGE}"}, {name: b, image: ""}]
-      ephemeralContainers: [{name: debug, image: busybox}]`,
+      containers: [{name: a, image: "${IMAGE}"}, {name: b, image: ""}]`,
 		Want: []string{"Deployment/d spec.template.spec.initContainers[0].image"},
+	}, {
+		// Checkov's example_ImageTagFixed/ephemeralContainer-ImageTagLatest-FAILED.yaml.
+		Name: "ephemeral containers are checked",
+		YAML: `apiVersion: v1
+kind: Pod
+metadata:
+  name: ephemeral-latest
+spec:
+  containers:
+  - name: app
+    image: nginx:1.27
+  ephemeralContainers:
+  - name: debugger
+    image: busybox:latest`,
+		Want: []string{"Pod/ephemeral-latest spec.ephemeralContainers[0].image"},
 	}})
 }
 

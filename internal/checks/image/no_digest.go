@@ -10,7 +10,8 @@ import (
 // NoDigest notes images pinned by tag only. It is advice: a version tag is
 // usually fine, but a digest is the only reference that cannot change.
 //
-// Reads: spec.initContainers[*].image, spec.containers[*].image.
+// Reads: spec.initContainers[*].image, spec.containers[*].image,
+// spec.ephemeralContainers[*].image.
 // Allows: references with a digest. Images with no tag or latest are left to
 // image-latest-tag (the worse problem, reported once); references that
 // cannot be parsed to image-reference-invalid.
@@ -23,7 +24,7 @@ var NoDigest = &check.Check{
 		Rationale: "A tag is a pointer that whoever can push to the repository can move, by mistake or after " +
 			"stealing credentials; a digest names the exact content, so what was reviewed and scanned is what runs.",
 		Fix:   "Append the digest to the reference (app:1.4.2@sha256:...), for example with crane digest or your registry's UI, and let a bot such as Renovate keep it current.",
-		Reads: []string{"spec.containers[*].image", "spec.initContainers[*].image"},
+		Reads: []string{"spec.containers[*].image", "spec.initContainers[*].image", "spec.ephemeralContainers[*].image"},
 		Refs:  []check.Reference{check.NSA("Pod security: building secure container images")},
 	},
 	Pod: noDigest,

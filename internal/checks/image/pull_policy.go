@@ -14,14 +14,13 @@ import (
 // a trade some clusters make with the AlwaysPullImages admission plugin or
 // the kubelet's credential verification instead.
 //
-// Reads: spec.initContainers[*].image and imagePullPolicy,
-// spec.containers[*].image and imagePullPolicy, spec.imagePullSecrets.
+// Reads: spec.{initContainers,containers,ephemeralContainers}[*].image and
+// imagePullPolicy, spec.imagePullSecrets.
 // Allows: an effective pull policy of Always (set, or defaulted by the API
 // server for a :latest or untagged image), and images that need no
 // credentials: an image counts as private when the pod names
 // imagePullSecrets or its registry matches images.privateRegistries of the
-// configuration. Ephemeral containers and references that cannot be parsed
-// are skipped.
+// configuration. References that cannot be parsed are skipped.
 var PullPolicyNotAlways = &check.Check{
 	Meta: check.Meta{
 		ID:       "image-pull-policy-not-always",
@@ -33,7 +32,7 @@ var PullPolicyNotAlways = &check.Check{
 			"pull secret, can then run a private image another tenant pulled, and read what it holds.",
 		Fix: "Set imagePullPolicy: Always on containers of private images, or enable the AlwaysPullImages " +
 			"admission plugin (or the kubelet's KubeletEnsureSecretPulledImages verification) for the cluster.",
-		Reads: []string{"spec.containers[*].image", "spec.containers[*].imagePullPolicy", "spec.initContainers[*].imagePullPolicy", "spec.imagePullSecrets"},
+		Reads: []string{"spec.containers[*].image", "spec.containers[*].imagePullPolicy", "spec.initContainers[*].imagePullPolicy", "spec.ephemeralContainers[*].imagePullPolicy", "spec.imagePullSecrets"},
 		Refs: []check.Reference{
 			check.CIS("1.2.11", "Ensure that the admission control plugin AlwaysPullImages is set"),
 			check.NSA("Pod security: building secure container images"),

@@ -11,11 +11,14 @@ import (
 // Options.AllowedRegistries (the allowedRegistries list of the config file).
 // It runs only when that list is set.
 //
-// Reads: spec.initContainers[*].image, spec.containers[*].image.
+// Reads: spec.initContainers[*].image, spec.containers[*].image,
+// spec.ephemeralContainers[*].image.
 // Allows: an image whose normalised name (nginx is docker.io/library/nginx)
 // matches an entry: a registry host, a host/path prefix matched by whole
 // segments, or *.host for any subdomain. References that cannot be parsed
-// are left to image-reference-invalid; ephemeral containers are not checked.
+// are left to image-reference-invalid. Ephemeral containers are checked
+// too (as Kyverno's restrict-image-registries does): kubectl debug must not
+// bring in an image from anywhere.
 var RegistryNotAllowed = &check.Check{
 	Meta: check.Meta{
 		ID:       "image-registry-not-allowed",
@@ -27,7 +30,7 @@ var RegistryNotAllowed = &check.Check{
 			"privileges.",
 		Fix: "Pull the image through an allowed registry (mirror or re-publish it there), or add its registry to " +
 			"allowedRegistries in the kubeward configuration if it is trusted.",
-		Reads: []string{"spec.containers[*].image", "spec.initContainers[*].image"},
+		Reads: []string{"spec.containers[*].image", "spec.initContainers[*].image", "spec.ephemeralContainers[*].image"},
 		Peers: []check.Peer{check.Kubescape("C-0001"), check.Kubescape("C-0078"), check.Trivy("KSV032").Differs("Trivy's registry checks trust fixed lists (Azure, GCR, ECR, no public registries); kubeward trusts the allowedRegistries you configure"), check.Trivy("KSV033"), check.Trivy("KSV034"), check.Trivy("KSV035")},
 		Refs: []check.Reference{
 			check.CIS("5.5.1", "Configure Image Provenance using ImagePolicyWebhook admission controller"),

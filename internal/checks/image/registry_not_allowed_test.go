@@ -43,6 +43,48 @@ func TestRegistryNotAllowed(t *testing.T) {
 	}})
 }
 
+// TestRegistryNotAllowedEveryContainer follows Kyverno's
+// restrict-image-registries tests (kyverno/policies,
+// best-practices/restrict-image-registries/.chainsaw-test): init
+// containers and CronJob templates are judged, and so is an ephemeral
+// container added with kubectl debug, which the policy must deny.
+func TestRegistryNotAllowedEveryContainer(t *testing.T) {
+	checktest.RunFixtures(t, RegistryNotAllowed, allowing("eu.foo.io", "bar.io"), []checktest.Fixture{{
+		Name: "init containers of a CronJob",
+		YAML: `apiVersion: batch/v1
+kind: CronJob
+metadata: {name: reqro-badcronjob03}
+spec:
+  schedule: "*/1 * * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: OnFailure
+          initContainers: [{name: k8s-nginx-init, image: bar.io/nginx}, {name: busybox-init, image: "busybox:1.35"}]
+          containers: [{name: k8s-nginx, image: bar.io/nginx}, {name: nginx, image: eu.foo.io/nginx}]`,
+		Want: []string{"CronJob/reqro-badcronjob03 spec.jobTemplate.spec.template.spec.initContainers[1].image"},
+	}, {
+		Name: "an ephemeral container from kubectl debug",
+		YAML: `apiVersion: v1
+kind: Pod
+metadata: {name: goodpod02-registry}
+spec:
+  containers: [{name: k8s-nginx, image: bar.io/nginx}]
+  ephemeralContainers: [{name: debugger, image: "busybox:1.35", targetContainerName: k8s-nginx}, {name: ok, image: bar.io/busybox}]`,
+		Want: []string{"Pod/goodpod02-registry spec.ephemeralContainers[0].image"},
+	}, {
+		Name: "every container from an allowed registry",
+		YAML: `apiVersion: v1
+kind: Pod
+metadata: {name: goodpod03-registry}
+spec:
+  initContainers: [{name: init, image: eu.foo.io/busybox}]
+  containers: [{name: k8s-nginx, image: bar.io/nginx}, {name: busybox, image: eu.foo.io/busybox}]
+  ephemeralContainers: [{name: debugger, image: "bar.io/busybox:1.35"}]`,
+	}})
+}
+
 func TestRegistryNotAllowedInactiveWithoutAllowlist(t *testing.T) {
 	if fs := checktest.Run(t, pod("p", "evil.com/x:1"), nil, RegistryNotAllowed); len(fs) != 0 {
 		t.Fatalf("findings = %+v, want none without an allowlist", fs)
