@@ -38,7 +38,7 @@ var PullPolicyNotAlways = &check.Check{
 			check.NSA("Pod security: building secure container images"),
 		},
 		Peers: []check.Peer{
-			check.Polaris("pullPolicyNotAlways").Differs("Polaris reports every image; kubeward only images that need credentials, and only when selected"),
+			check.Polaris("pullPolicyNotAlways").Differs("Polaris reports every container that does not write imagePullPolicy: Always, even an untagged or :latest one the API server defaults to Always; kubeward judges the effective policy, only for images that need credentials, and only when selected"),
 			check.Kubescape("C-0075").Differs("kubescape reports :latest images without Always; kubeward leaves mutable tags to image-latest-tag and judges private images"),
 		},
 		OptIn: true,

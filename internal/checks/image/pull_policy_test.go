@@ -3,8 +3,10 @@ package image
 import (
 	"testing"
 
+	apicorev1 "github.com/kubeward/kubeward/internal/apidefaults/upstream/core/v1"
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/checks/checktest"
+	corev1 "k8s.io/api/core/v1"
 )
 
 func TestPullPolicyNotAlways(t *testing.T) {
@@ -49,4 +51,29 @@ spec:
   containers: [{name: a, image: ghcr.io/acme/app:2, imagePullPolicy: Always}]`,
 		Want: []string{"Pod/p spec.initContainers[0].imagePullPolicy"},
 	}})
+}
+
+// TestEffectivePullPolicyIsTheAPIServers compares the policy the check
+// judges with the API server's own defaulting (SetDefaults_Container, copied
+// from k8s.io/kubernetes): Always only for :latest or no tag and no digest,
+// so a tag with a digest, a digest alone and latest@digest are judged as
+// the server stores them. Checkov's CKV_K8S_15, which strips the digest
+// first, treats app@sha256:... as Always and latest@sha256:... as Always too.
+func TestEffectivePullPolicyIsTheAPIServers(t *testing.T) {
+	const d = "@sha256:fd8d9aa63ba2f0982b5304e1ee8d3b90a210bc1ffb5314d980eb6962f1a9715d"
+	for _, im := range []string{"nginx", "nginx:latest", "nginx:1.27", "nginx:Latest", "nginx" + d, "nginx:1.27" + d, "nginx:latest" + d,
+		"localhost:5000/app", "localhost:5000/app:latest", "localhost:5000/app:5000", "registry.example.com:8443/team/app", "library/nginx:latest-alpine"} {
+		r, err := parseRef(im)
+		if err != nil {
+			t.Fatalf("parseRef(%q): %v", im, err)
+		}
+		c := corev1.Container{Image: im}
+		apicorev1.SetDefaults_Container(&c)
+		if got := effectivePullPolicy("", r); got != c.ImagePullPolicy {
+			t.Errorf("%s: effective pull policy %s, the API server defaults to %s", im, got, c.ImagePullPolicy)
+		}
+		if got := effectivePullPolicy(corev1.PullNever, r); got != corev1.PullNever {
+			t.Errorf("%s: a policy that is set is %s, want Never", im, got)
+		}
+	}
 }
