@@ -93,7 +93,7 @@ func TestPeersAreMappedOrDeclined(t *testing.T) {
 }
 
 var peerID = map[string]*regexp.Regexp{
-	check.PeerTrivy:      regexp.MustCompile(`^KSV\d{3}$`),
+	check.PeerTrivy:      regexp.MustCompile(`^KSV\d{3,4}$`), // KSV0125 and later have four digits
 	check.PeerKubescape:  regexp.MustCompile(`^C-\d{4}$`),
 	check.PeerPolaris:    regexp.MustCompile(`^[a-z][A-Za-z]+$`),
 	check.PeerKubeLinter: regexp.MustCompile(`^[a-z]+(-[a-z0-9]+)*$`),

@@ -25,6 +25,7 @@ var NoDigest = &check.Check{
 			"stealing credentials; a digest names the exact content, so what was reviewed and scanned is what runs.",
 		Fix:   "Append the digest to the reference (app:1.4.2@sha256:...), for example with crane digest or your registry's UI, and let a bot such as Renovate keep it current.",
 		Reads: []string{"spec.containers[*].image", "spec.initContainers[*].image", "spec.ephemeralContainers[*].image"},
+		Peers: []check.Peer{check.KubeLinter("image-not-pinned-by-digest").Differs("kube-linter also reports untagged images, which kubeward reports once, as image-latest-tag, and passes any @sha256: even one the kubelet rejects (image-reference-invalid)")},
 		Refs:  []check.Reference{check.NSA("Pod security: building secure container images")},
 	},
 	Pod: noDigest,

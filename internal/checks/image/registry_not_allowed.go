@@ -31,7 +31,9 @@ var RegistryNotAllowed = &check.Check{
 		Fix: "Pull the image through an allowed registry (mirror or re-publish it there), or add its registry to " +
 			"allowedRegistries in the kubeward configuration if it is trusted.",
 		Reads: []string{"spec.containers[*].image", "spec.initContainers[*].image", "spec.ephemeralContainers[*].image"},
-		Peers: []check.Peer{check.Kubescape("C-0001"), check.Kubescape("C-0078"), check.Trivy("KSV032").Differs("Trivy's registry checks trust fixed lists (Azure, GCR, ECR, no public registries); kubeward trusts the allowedRegistries you configure"), check.Trivy("KSV033"), check.Trivy("KSV034"), check.Trivy("KSV035")},
+		Peers: []check.Peer{check.Kubescape("C-0001"), check.Kubescape("C-0078").Differs("kubescape's allowlist entries are regular expressions matched anywhere in the reference (gcr.io allows evil.example/gcr.io/app); kubeward's are hosts or host/path prefixes matched by whole segments"), check.Trivy("KSV032").Differs("Trivy's registry checks trust fixed lists (Azure, GCR, ECR, no public registries); kubeward trusts the allowedRegistries you configure"), check.Trivy("KSV033"), check.Trivy("KSV034"), check.Trivy("KSV035"),
+			check.Trivy("KSV0125").Differs("Trivy trusts a host that ends with a listed registry (evilgcr.io for gcr.io); kubeward matches whole hosts, *.host for subdomains, and judges an image without a registry as docker.io's"),
+		},
 		Refs: []check.Reference{
 			check.CIS("5.5.1", "Configure Image Provenance using ImagePolicyWebhook admission controller"),
 			check.NSA("Pod security: building secure container images"),
