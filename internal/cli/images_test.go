@@ -238,3 +238,47 @@ func TestImagesCommand(t *testing.T) {
 		t.Errorf("no workloads: exit %d, %s", code, stderr)
 	}
 }
+
+// TestImagesRealManifest lists Kyverno's own disallow-latest-tag test
+// resources (eight pods and deployments, init containers among them): one
+// row per reference, Docker Hub's defaults filled in, every use with its
+// line.
+func TestImagesRealManifest(t *testing.T) {
+	code, out, stderr := runCLI(t, "images", "-o", "json", filepath.Join("..", "checks", "image", "testdata", "peers", "kyverno-disallow-latest-tag.yaml"))
+	if code != ExitClean {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	var got struct {
+		Images []struct {
+			Reference, Registry, Repository, Tag, Digest string
+			TagImplied                                   bool
+			Uses                                         []struct {
+				Object        struct{ Kind, Name string }
+				ContainerKind string
+				Line          int
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	var rows []string
+	for _, im := range got.Images {
+		row := fmt.Sprintf("%s %s %s %s implied=%v", im.Reference, im.Registry, im.Repository, im.Tag, im.TagImplied)
+		for _, u := range im.Uses {
+			row += fmt.Sprintf(" %s/%s:%s:%d", u.Object.Kind, u.Object.Name, u.ContainerKind, u.Line)
+		}
+		rows = append(rows, row)
+	}
+	want := []string{
+		"busybox docker.io library/busybox latest implied=true Deployment/baddeployment01:initContainers:125 Deployment/baddeployment01:containers:121",
+		"busybox:1.28 docker.io library/busybox 1.28 implied=false Pod/badpod02:initContainers:43 Pod/badpod02:containers:38 Pod/vit-badpod02:initContainers:75 Pod/vit-badpod02:containers:70 Deployment/gooddeployment01:initContainers:100 Deployment/gooddeployment01:containers:96",
+		"busybox:latest docker.io library/busybox latest implied=false Deployment/vit-baddeployment01:initContainers:150 Deployment/vit-baddeployment01:containers:146",
+		"nginx docker.io library/nginx latest implied=true Pod/badpod01:initContainers:27 Pod/badpod01:containers:24 Pod/badpod02:initContainers:45 Pod/badpod02:containers:40",
+		"nginx:1.12 docker.io library/nginx 1.12 implied=false Pod/myapp-pod:initContainers:13 Pod/myapp-pod:containers:10",
+		"nginx:latest docker.io library/nginx latest implied=false Pod/vit-badpod01:initContainers:59 Pod/vit-badpod01:containers:56 Pod/vit-badpod02:initContainers:77 Pod/vit-badpod02:containers:72",
+	}
+	if strings.Join(rows, "\n") != strings.Join(want, "\n") {
+		t.Errorf("images:\n%s\nwant:\n%s", strings.Join(rows, "\n"), strings.Join(want, "\n"))
+	}
+}
