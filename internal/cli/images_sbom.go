@@ -104,7 +104,7 @@ func (f *sbomFlags) run(ctx context.Context, s Streams, image string) error {
 	if h, err := img.Digest(); err == nil {
 		digest = digest.Context().Digest(h.String())
 	}
-	subject := sbom.Subject{Reference: image, Repository: reference.TrimNamed(named).String(), Digest: digest.DigestStr(), Tool: "kubeward-" + version.String()}
+	subject := sbom.Subject{Reference: image, Repository: reference.TrimNamed(named).String(), Digest: digest.DigestStr(), Tool: "kubeward", ToolVersion: version.String()}
 	return f.out.write(s, func(format string, w io.Writer) error { return list.Write(w, format, subject) })
 }
 

@@ -2,6 +2,7 @@ package sbom
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -156,25 +157,26 @@ func first(b []byte) byte {
 
 // native turns a distribution package read from an SBOM into the shape
 // the layer extractors give: Debian and Alpine advisories name source
-// packages, which SBOM generators record in the purl's "source" (scalibr)
-// or "upstream" (syft) qualifier, and apply per release, from the "distro"
-// qualifier (a release or a Debian codename, mapped by osv-scalibr).
+// packages, which SBOM generators record in the purl's "source" (scalibr's
+// deb), "origin" (scalibr's apk) or "upstream" (syft) qualifier, and apply
+// per release, from the "distro" qualifier (a release or a Debian
+// codename, mapped by osv-scalibr).
 func native(p *extractor.Package) *extractor.Package {
 	u := p.PURL()
 	if u == nil {
 		return p
 	}
 	q := packageurl.Qualifiers(u.Qualifiers).Map()
-	source, _, _ := strings.Cut(cmpOr(q["source"], q["upstream"]), "@") // "openssl@3.0.11-1" or "openssl"
-	if source == u.Name {
-		source = "" // as the extractors leave it
-	}
+	source, _, _ := strings.Cut(cmp.Or(q["source"], q["origin"], q["upstream"]), "@") // "openssl@3.0.11-1" or "openssl"
 	distroID, release := splitDistro(q["distro"])
 	if distroID == "" {
 		distroID = strings.ToLower(u.Namespace)
 	}
 	switch u.Type {
 	case purl.TypeDebian:
+		if source == u.Name {
+			source = "" // as dpkg's extractor leaves it (apk's keeps the origin)
+		}
 		m := &dpkgmeta.Metadata{PackageName: u.Name, PackageVersion: u.Version, SourceName: source,
 			OSID: distroID, OSVersionID: purlecosystem.FromPURL(u).Suffix, Architecture: q["arch"]}
 		if release != m.OSVersionID {

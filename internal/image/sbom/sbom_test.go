@@ -94,7 +94,7 @@ func debianSBOM(t *testing.T) (*sbom.List, sbom.Subject) {
 		t.Fatal(err)
 	}
 	subject := sbom.Subject{Reference: "ghcr.io/acme/app:1.0", Repository: "ghcr.io/acme/app",
-		Digest: "sha256:" + strings.Repeat("ab", 32), Tool: "kubeward-test"}
+		Digest: "sha256:" + strings.Repeat("ab", 32), Tool: "kubeward", ToolVersion: "test"}
 	return l, subject
 }
 
@@ -109,7 +109,7 @@ func TestWriteAndReadBack(t *testing.T) {
 	}{
 		{"spdx", sbom.PredicateSPDX, func(t *testing.T, doc map[string]any) {
 			if doc["spdxVersion"] != "SPDX-2.3" || doc["name"] != "ghcr.io/acme/app:1.0" ||
-				doc["documentNamespace"] != "https://kubeward.dev/spdx/ghcr.io/acme/app@"+subject.Digest {
+				!strings.HasPrefix(fmt.Sprint(doc["documentNamespace"]), "https://kubeward.dev/spdx/ghcr.io/acme/app@"+subject.Digest+"/") {
 				t.Errorf("document header: %v %v %v", doc["spdxVersion"], doc["name"], doc["documentNamespace"])
 			}
 			b, _ := json.Marshal(doc["packages"])
@@ -252,15 +252,8 @@ func TestImageVulnerabilities(t *testing.T) {
 			`{"id":"GHSA-35jh-r3h4-6jhm","aliases":["CVE-2021-23337"],"database_specific":{"severity":"HIGH"},"affected":[{"package":{"ecosystem":"npm","name":"lodash"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"4.17.21"}]}]}]}`,
 		),
 	})
-	alpine := sbomtest.Image(t, sbomtest.Layer(t, map[string]sbomtest.File{
-		"etc/os-release": sbomtest.OSRelease("alpine", "3.19.1", ""),
-		"lib/apk/db/installed": sbomtest.APKInstalled(
-			sbomtest.APK{Name: "busybox", Origin: "busybox", Version: "1.36.1-r9"},
-			sbomtest.APK{Name: "musl", Origin: "musl", Version: "1.2.4-r10"},
-		),
-	}))
 	var got []string
-	for _, img := range []v1.Image{debianImage(t), alpine} {
+	for _, img := range []v1.Image{debianImage(t), alpineImage(t)} {
 		l, err := sbom.FromImage(context.Background(), img, sbom.Options{})
 		if err != nil {
 			t.Fatal(err)

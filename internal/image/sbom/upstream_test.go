@@ -335,7 +335,7 @@ func TestWriteParsesWithReferenceLibraries(t *testing.T) {
 			t.Fatalf("tools-golang: %v", err)
 		}
 		if doc.SPDXVersion != "SPDX-2.3" || doc.DataLicense != "CC0-1.0" || doc.SPDXIdentifier != "DOCUMENT" ||
-			doc.DocumentNamespace != "https://kubeward.dev/spdx/ghcr.io/acme/app@"+subject.Digest {
+			!strings.HasPrefix(doc.DocumentNamespace, "https://kubeward.dev/spdx/ghcr.io/acme/app@"+subject.Digest+"/") {
 			t.Errorf("document %s %s %s %s", doc.SPDXVersion, doc.DataLicense, doc.SPDXIdentifier, doc.DocumentNamespace)
 		}
 		if ci := doc.CreationInfo; ci == nil || ci.Created == "" || !slices.ContainsFunc(ci.Creators, func(c common.Creator) bool {

@@ -3,12 +3,14 @@ package sbom
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	cyclonedx "github.com/CycloneDX/cyclonedx-go"
 	"github.com/google/osv-scalibr/converter"
 	scalibrspdx "github.com/google/osv-scalibr/converter/spdx"
 	"github.com/google/osv-scalibr/inventory"
+	scalibrversion "github.com/google/osv-scalibr/version"
 	"github.com/google/uuid"
 	packageurl "github.com/package-url/packageurl-go"
 	spdxjson "github.com/spdx/tools-golang/json"
@@ -29,8 +31,8 @@ type Subject struct {
 	Reference  string
 	Repository string
 	Digest     string
-	// Tool is the creator, "kubeward-<version>".
-	Tool string
+	// Tool and ToolVersion name the creator (kubeward, v1.4.0).
+	Tool, ToolVersion string
 }
 
 // ociPURL is the image's package URL (pkg:oci/app@sha256:...?repository_url=...).
@@ -52,10 +54,11 @@ func (l *List) Write(w io.Writer, format string, s Subject) error {
 	case "spdx":
 		cfg := scalibrspdx.Config{DocumentName: s.Reference, DocumentNamespace: namespace(s)}
 		if s.Tool != "" {
-			cfg.Creators = []common.Creator{{CreatorType: "Tool", Creator: s.Tool}}
+			cfg.Creators = []common.Creator{{CreatorType: "Tool", Creator: s.Tool + "-" + s.ToolVersion}}
 		}
 		doc := converter.ToSPDX23(inv, cfg)
 		describeImage(doc, s)
+		l.fixSPDX(doc)
 		return spdxjson.Write(doc, w, spdxjson.Indent("  "))
 	case "cyclonedx":
 		bom := converter.ToCDX(inv, converter.CDXConfig{
@@ -69,17 +72,74 @@ func (l *List) Write(w io.Writer, format string, s Subject) error {
 		if p := s.ociPURL(); p != "" {
 			bom.Metadata.Component.PackageURL = p
 		}
-		if s.Tool != "" {
-			tools := *bom.Metadata.Tools.Components
-			tools = append(tools, cyclonedx.Component{Type: cyclonedx.ComponentTypeApplication, Name: s.Tool})
-			bom.Metadata.Tools.Components = &tools
+		tools := *bom.Metadata.Tools.Components
+		for i := range tools {
+			if tools[i].Name == scalibrTool && tools[i].Version == "" {
+				tools[i].Version = scalibrversion.ScannerVersion
+			}
 		}
+		if s.Tool != "" {
+			tools = append(tools, cyclonedx.Component{Type: cyclonedx.ComponentTypeApplication, Name: s.Tool, Version: s.ToolVersion})
+		}
+		bom.Metadata.Tools.Components = &tools
+		// NTIA's minimum elements include the dependency relationships: the
+		// image holds every component (what else each needs is unknown,
+		// which CycloneDX says by leaving it out of the graph).
+		refs := make([]string, 0, len(*bom.Components))
+		for _, c := range *bom.Components {
+			refs = append(refs, c.BOMRef)
+		}
+		bom.Dependencies = &[]cyclonedx.Dependency{{Ref: bom.Metadata.Component.BOMRef, Dependencies: &refs}}
 		// 1.6, not the library's latest: the version the in-toto predicate
 		// types and the common consumers (Grype, Dependency-Track) know,
 		// and nothing written here needs a later one.
 		return cyclonedx.NewBOMEncoder(w, cyclonedx.BOMFileFormatJSON).SetPretty(true).EncodeVersion(bom, cdxVersion)
 	}
 	return fmt.Errorf("SBOM format %q: want %s", format, strings.Join(Formats(), " or "))
+}
+
+// scalibrTool is the name osv-scalibr's converters give themselves as a
+// creator, without a version.
+const scalibrTool = "SCALIBR"
+
+// fixSPDX makes the converter's document what SPDX 2.3 validators accept
+// and what the list holds:
+//   - the converter's creator names osv-scalibr without the version SPDX
+//     asks for ("Tool: name-version");
+//   - a package is named by its full name (golang.org/x/net, @scope/pkg),
+//     not by its purl's last segment;
+//   - the files the converter adds (each package's manifest) are dropped:
+//     it hashes them at their path in the working directory, where the
+//     image's files are not (the host's are, or the empty file's digest is
+//     stated), and with SHA-256 alone where SPDX 2.3 requires SHA-1. Each
+//     package's sourceInfo still names its file.
+func (l *List) fixSPDX(doc *v2_3.Document) {
+	for i, c := range doc.CreationInfo.Creators {
+		if c.CreatorType == "Tool" && c.Creator == scalibrTool {
+			doc.CreationInfo.Creators[i].Creator = "osv-scalibr-" + scalibrversion.ScannerVersion
+		}
+	}
+	names := map[string]string{}
+	for _, p := range l.Packages {
+		if u := p.PURL(); u != nil {
+			names[u.String()] = p.Name
+		}
+	}
+	for _, p := range doc.Packages {
+		for _, r := range p.PackageExternalReferences {
+			if name := names[r.Locator]; r.RefType == "purl" && name != "" {
+				p.PackageName = name
+			}
+		}
+	}
+	files := map[common.ElementID]bool{}
+	for _, f := range doc.Files {
+		files[f.FileSPDXIdentifier] = true
+	}
+	doc.Files = nil
+	doc.Relationships = slices.DeleteFunc(doc.Relationships, func(r *v2_3.Relationship) bool {
+		return files[r.RefA.ElementRefID] || files[r.RefB.ElementRefID]
+	})
 }
 
 func cmpOr(a, b string) string {
@@ -89,13 +149,15 @@ func cmpOr(a, b string) string {
 	return b
 }
 
-// namespace is the document's URI: stable for an image digest, so two
-// SBOMs of one image name the same document.
+// namespace is the document's URI: it names the image, and is unique to
+// the document (SPDX 2.3 6.5): two SBOMs of one image, written at two
+// times or by two versions, are two documents.
 func namespace(s Subject) string {
+	image := cmpOr(s.Repository, s.Reference)
 	if s.Digest != "" {
-		return "https://kubeward.dev/spdx/" + cmpOr(s.Repository, s.Reference) + "@" + s.Digest
+		image += "@" + s.Digest
 	}
-	return "" // the converter makes a unique one
+	return "https://kubeward.dev/spdx/" + image + "/" + uuid.New().String()
 }
 
 // describeImage makes the document's described package (the converter's

@@ -103,15 +103,19 @@ func DpkgStatus(pkgs ...Deb) File {
 	return File{Data: []byte(b.String())}
 }
 
-// APK is one installed Alpine package.
-type APK struct{ Name, Origin, Version string }
+// APK is one installed Alpine package; License is its L: field (MIT when
+// empty).
+type APK struct{ Name, Origin, Version, License string }
 
 // APKInstalled is a /lib/apk/db/installed listing the packages.
 func APKInstalled(pkgs ...APK) File {
 	var b strings.Builder
 	for _, p := range pkgs {
-		fmt.Fprintf(&b, "C:Q1AAAAAAAAAAAAAAAAAAAAAAAAAAA=\nP:%s\nV:%s\nA:x86_64\nS:100\nI:200\nT:%s\nU:https://example.org\nL:MIT\no:%s\nm:Alpine <alpine@example.org>\nt:1700000000\nc:0000000000000000000000000000000000000000\n\n",
-			p.Name, p.Version, p.Name, p.Origin)
+		if p.License == "" {
+			p.License = "MIT"
+		}
+		fmt.Fprintf(&b, "C:Q1AAAAAAAAAAAAAAAAAAAAAAAAAAA=\nP:%s\nV:%s\nA:x86_64\nS:100\nI:200\nT:%s\nU:https://example.org\nL:%s\no:%s\nm:Alpine <alpine@example.org>\nt:1700000000\nc:0000000000000000000000000000000000000000\n\n",
+			p.Name, p.Version, p.Name, p.License, p.Origin)
 	}
 	return File{Data: []byte(b.String())}
 }
