@@ -115,11 +115,7 @@ type spdxDoc struct {
 		LicenseConcluded        string          `json:"licenseConcluded"`
 		LicenseDeclared         string          `json:"licenseDeclared"`
 		PrimaryPackagePurpose   string          `json:"primaryPackagePurpose"`
-		ExternalRefs            []struct {
-			Category string `json:"referenceCategory"`
-			Type     string `json:"referenceType"`
-			Locator  string `json:"referenceLocator"`
-		} `json:"externalRefs"`
+		ExternalRefs            []spdxRef       `json:"externalRefs"`
 	} `json:"packages"`
 	Files []struct {
 		SPDXID    string `json:"SPDXID"`
@@ -155,6 +151,12 @@ func writeSPDX(t *testing.T, l *sbom.List, s sbom.Subject) spdxDoc {
 		t.Fatal(err)
 	}
 	return decodeSPDX(t, buf.Bytes())
+}
+
+type spdxRef struct {
+	Category string `json:"referenceCategory"`
+	Type     string `json:"referenceType"`
+	Locator  string `json:"referenceLocator"`
 }
 
 var (
@@ -279,6 +281,11 @@ func checkSPDX(t *testing.T, data []byte, subject sbom.Subject) {
 		if p.Supplier != "" && p.Supplier != "NOASSERTION" && !spdxActorRe.MatchString(p.Supplier) {
 			t.Errorf("%s: supplier %q", where, p.Supplier)
 		}
+		// NTIA: the supplier, where the image says it (a distribution
+		// package's maintainer).
+		if distributionPackage(p.ExternalRefs) && !spdxActorRe.MatchString(p.Supplier) {
+			t.Errorf("%s: distribution package with supplier %q", where, p.Supplier)
+		}
 		// filesAnalyzed defaults to true, which requires a verification
 		// code; false forbids one and any file.
 		analyzed := p.FilesAnalyzed == nil || *p.FilesAnalyzed
@@ -337,6 +344,13 @@ func checkSPDX(t *testing.T, data []byte, subject sbom.Subject) {
 	if image == "" || !slices.Equal(described, []string{image}) {
 		t.Errorf("the document describes %v, want the image %q alone", described, image)
 	}
+}
+
+// distributionPackage: a purl external reference of a dpkg or apk package.
+func distributionPackage(refs []spdxRef) bool {
+	return slices.ContainsFunc(refs, func(r spdxRef) bool {
+		return r.Type == "purl" && (strings.HasPrefix(r.Locator, "pkg:deb/") || strings.HasPrefix(r.Locator, "pkg:apk/"))
+	})
 }
 
 // checkSPDXNames: each package is named as the list names it
@@ -417,6 +431,9 @@ func checkCycloneDX(t *testing.T, data []byte, subject sbom.Subject) {
 			}
 			if c.PackageURL != "" {
 				checkPURL(t, w, c.PackageURL)
+			}
+			if (strings.HasPrefix(c.PackageURL, "pkg:deb/") || strings.HasPrefix(c.PackageURL, "pkg:apk/")) && (c.Supplier == nil || c.Supplier.Name == "") {
+				t.Errorf("%s: distribution package without a supplier", w)
 			}
 			if c.Licenses != nil {
 				for _, l := range *c.Licenses {
@@ -565,5 +582,70 @@ func TestSPDXStatesNoHostFile(t *testing.T) {
 				t.Errorf("file %s: %s %s is the digest of a file that is not the image's", f.FileName, c.Algorithm, c.Value)
 			}
 		}
+	}
+}
+
+// TestWrittenSuppliersAndLicenses: a distribution package's maintainer is
+// its supplier, and its metadata's license its declared license (SPDX:
+// licenseDeclared, licenseConcluded NOASSERTION; CycloneDX: an SPDX id, an
+// expression of ids, or the text as a name, acknowledged as declared).
+func TestWrittenSuppliersAndLicenses(t *testing.T) {
+	l, err := sbom.FromImage(context.Background(), alpineImage(t), sbom.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject := sbom.Subject{Reference: "ghcr.io/acme/alpine:1", Repository: "ghcr.io/acme/alpine", Digest: "sha256:" + strings.Repeat("cd", 32)}
+	doc := writeSPDX(t, l, subject)
+	var got []string
+	for _, p := range doc.Packages {
+		if p.PrimaryPackagePurpose != "CONTAINER" {
+			got = append(got, fmt.Sprintf("%s supplier=%q declared=%q concluded=%q", p.Name, p.Supplier, p.LicenseDeclared, p.LicenseConcluded))
+		}
+	}
+	const supplier = "Person: Alpine (alpine@example.org)"
+	want := []string{
+		`alpine-baselayout supplier="` + supplier + `" declared="LicenseRef-MIT-BSD-GPL2-" concluded="NOASSERTION"`,
+		`busybox supplier="` + supplier + `" declared="GPL-2.0-only" concluded="NOASSERTION"`,
+		`ca-certificates-bundle supplier="` + supplier + `" declared="MIT AND MPL-2.0" concluded="NOASSERTION"`,
+		`musl supplier="` + supplier + `" declared="MIT" concluded="NOASSERTION"`,
+	}
+	if !slices.Equal(sorted(got), want) {
+		t.Errorf("SPDX packages:\n%s\nwant\n%s", strings.Join(sorted(got), "\n"), strings.Join(want, "\n"))
+	}
+
+	var buf bytes.Buffer
+	if err := l.Write(&buf, "cyclonedx", subject); err != nil {
+		t.Fatal(err)
+	}
+	var bom cyclonedx.BOM
+	if err := cyclonedx.NewBOMDecoder(&buf, cyclonedx.BOMFileFormatJSON).Decode(&bom); err != nil {
+		t.Fatal(err)
+	}
+	got = nil
+	for _, c := range *bom.Components {
+		line := c.Name
+		if c.Supplier != nil && c.Supplier.Contact != nil {
+			line += fmt.Sprintf(" supplier=%s <%s>", c.Supplier.Name, (*c.Supplier.Contact)[0].Email)
+		}
+		if c.Licenses != nil {
+			for _, lc := range *c.Licenses {
+				switch {
+				case lc.Expression != "":
+					line += fmt.Sprintf(" expression=%q (%s)", lc.Expression, *lc.Acknowledgement)
+				case lc.License != nil:
+					line += fmt.Sprintf(" id=%q name=%q (%s)", lc.License.ID, lc.License.Name, lc.License.Acknowledgement)
+				}
+			}
+		}
+		got = append(got, line)
+	}
+	want = []string{
+		`alpine-baselayout supplier=Alpine <alpine@example.org> id="" name="MIT BSD GPL2+" (declared)`,
+		`busybox supplier=Alpine <alpine@example.org> id="GPL-2.0-only" name="" (declared)`,
+		`ca-certificates-bundle supplier=Alpine <alpine@example.org> expression="MIT AND MPL-2.0" (declared)`,
+		`musl supplier=Alpine <alpine@example.org> id="MIT" name="" (declared)`,
+	}
+	if !slices.Equal(sorted(got), want) {
+		t.Errorf("CycloneDX components:\n%s\nwant\n%s", strings.Join(sorted(got), "\n"), strings.Join(want, "\n"))
 	}
 }

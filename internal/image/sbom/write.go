@@ -3,12 +3,16 @@ package sbom
 import (
 	"fmt"
 	"io"
+	"net/mail"
 	"slices"
 	"strings"
 
 	cyclonedx "github.com/CycloneDX/cyclonedx-go"
 	"github.com/google/osv-scalibr/converter"
 	scalibrspdx "github.com/google/osv-scalibr/converter/spdx"
+	"github.com/google/osv-scalibr/extractor"
+	apkmeta "github.com/google/osv-scalibr/extractor/filesystem/os/apk/metadata"
+	dpkgmeta "github.com/google/osv-scalibr/extractor/filesystem/os/dpkg/metadata"
 	"github.com/google/osv-scalibr/inventory"
 	scalibrversion "github.com/google/osv-scalibr/version"
 	"github.com/google/uuid"
@@ -82,6 +86,17 @@ func (l *List) Write(w io.Writer, format string, s Subject) error {
 			tools = append(tools, cyclonedx.Component{Type: cyclonedx.ComponentTypeApplication, Name: s.Tool, Version: s.ToolVersion})
 		}
 		bom.Metadata.Tools.Components = &tools
+		// The converter makes one component per package, in order.
+		for i := range *bom.Components {
+			if name, email := maintainer(l.Packages[i]); name != "" {
+				entity := &cyclonedx.OrganizationalEntity{Name: name}
+				if email != "" {
+					entity.Contact = &[]cyclonedx.OrganizationalContact{{Email: email}}
+				}
+				(*bom.Components)[i].Supplier = entity
+			}
+			(*bom.Components)[i].Licenses = cdxLicenses(l.Packages[i].Licenses)
+		}
 		// NTIA's minimum elements include the dependency relationships: the
 		// image holds every component (what else each needs is unknown,
 		// which CycloneDX says by leaving it out of the graph).
@@ -119,17 +134,28 @@ func (l *List) fixSPDX(doc *v2_3.Document) {
 			doc.CreationInfo.Creators[i].Creator = "osv-scalibr-" + scalibrversion.ScannerVersion
 		}
 	}
-	names := map[string]string{}
+	byPURL := map[string]*extractor.Package{}
 	for _, p := range l.Packages {
 		if u := p.PURL(); u != nil {
-			names[u.String()] = p.Name
+			byPURL[u.String()] = p
 		}
 	}
 	for _, p := range doc.Packages {
 		for _, r := range p.PackageExternalReferences {
-			if name := names[r.Locator]; r.RefType == "purl" && name != "" {
-				p.PackageName = name
+			pkg := byPURL[r.Locator]
+			if r.RefType != "purl" || pkg == nil {
+				continue
 			}
+			p.PackageName = pkg.Name
+			if name, email := maintainer(pkg); name != "" {
+				if email != "" {
+					name += " (" + email + ")"
+				}
+				p.PackageSupplier = &common.Supplier{SupplierType: "Person", Supplier: name}
+			}
+			// What the package's metadata says is its declared license;
+			// kubeward concludes nothing.
+			p.PackageLicenseDeclared, p.PackageLicenseConcluded = p.PackageLicenseConcluded, scalibrspdx.NoAssertion
 		}
 	}
 	files := map[common.ElementID]bool{}
@@ -140,6 +166,49 @@ func (l *List) fixSPDX(doc *v2_3.Document) {
 	doc.Relationships = slices.DeleteFunc(doc.Relationships, func(r *v2_3.Relationship) bool {
 		return files[r.RefA.ElementRefID] || files[r.RefB.ElementRefID]
 	})
+}
+
+// maintainer is the supplier a distribution package names (dpkg's and
+// apk's Maintainer, "Name <email>"), or "" where the layers do not say.
+func maintainer(p *extractor.Package) (name, email string) {
+	var m string
+	switch md := p.Metadata.(type) {
+	case *dpkgmeta.Metadata:
+		m = md.Maintainer
+	case *apkmeta.Metadata:
+		m = md.Maintainer
+	}
+	if a, err := mail.ParseAddress(m); err == nil && a.Name != "" {
+		return a.Name, a.Address
+	}
+	return strings.TrimSpace(m), ""
+}
+
+// cdxLicenses are a package's declared licenses as CycloneDX takes them:
+// one SPDX id, or one SPDX expression of ids, or else each license as an
+// id or, unknown to SPDX, by its name.
+func cdxLicenses(licenses []string) *cyclonedx.Licenses {
+	expr, custom := scalibrspdx.LicenseExpression(licenses)
+	switch {
+	case expr == scalibrspdx.NoAssertion:
+		return nil
+	case custom.Empty() && !strings.ContainsAny(expr, " ()"):
+		return &cyclonedx.Licenses{{License: &cyclonedx.License{ID: expr, Acknowledgement: cyclonedx.LicenseAcknowledgementDeclared}}}
+	case custom.Empty():
+		ack := cyclonedx.LicenseAcknowledgementDeclared
+		return &cyclonedx.Licenses{{Expression: expr, Acknowledgement: &ack}}
+	}
+	var out cyclonedx.Licenses
+	for _, l := range licenses {
+		lic := &cyclonedx.License{Name: l, Acknowledgement: cyclonedx.LicenseAcknowledgementDeclared}
+		if id, ok := scalibrspdx.ShortIdentifier(l); ok {
+			lic.ID, lic.Name = id, ""
+		}
+		if l != "" {
+			out = append(out, cyclonedx.LicenseChoice{License: lic})
+		}
+	}
+	return &out
 }
 
 func cmpOr(a, b string) string {
