@@ -153,18 +153,22 @@ func BenchmarkLoadHTTPS(b *testing.B) {
 	// under the same load and client.
 	b.Run("h1-raw-50conns/5000rps/canned-answer", func(b *testing.B) { benchLoad(b, loadCase{raw: true, rate: 5000, canned: true}) })
 	b.Run("h2-50streams/5000rps/canned-answer", func(b *testing.B) { benchLoad(b, loadCase{h2: true, rate: 5000, canned: true}) })
-	// The raw client apart, in another process at the lowest priority: the
+	// The client apart, in another process at the lowest priority: the
 	// webhook has the two cores first, as with the API server elsewhere.
-	for _, images := range []bool{false, true} {
-		name := "h1-raw-50conns/5000rps/client-apart"
-		if images {
-			name += "/verified-images"
+	for _, h2 := range []bool{false, true} {
+		base := "h1-raw-50conns/5000rps/client-apart"
+		if h2 {
+			base = "h2-50streams/5000rps/client-apart"
 		}
-		b.Run(name, func(b *testing.B) { benchLoad(b, loadCase{raw: true, apart: true, rate: 5000, images: images}) })
+		for _, v := range []struct {
+			name           string
+			images, canned bool
+		}{{"", false, false}, {"/verified-images", true, false}, {"/canned-answer", false, true}} {
+			b.Run(base+v.name, func(b *testing.B) {
+				benchLoad(b, loadCase{h2: h2, raw: !h2, apart: true, rate: 5000, images: v.images, canned: v.canned})
+			})
+		}
 	}
-	b.Run("h1-raw-50conns/5000rps/client-apart/canned-answer", func(b *testing.B) {
-		benchLoad(b, loadCase{raw: true, apart: true, rate: 5000, canned: true})
-	})
 }
 
 // loadCase is one BenchmarkLoadHTTPS case: HTTP/2 or HTTP/1.1 with
@@ -199,7 +203,7 @@ func benchLoad(b *testing.B, lc loadCase) {
 	var res loadResult
 	if lc.apart {
 		b.ResetTimer()
-		client, serverCPU := loadApart(b, addr, pki, body, b.N, rate, func() {
+		client, serverCPU := loadApart(b, addr, pki, body, b.N, rate, h2, func() {
 			before, steal0 = histogram(b, w.Metrics), stealSeconds()
 		})
 		b.StopTimer()
@@ -300,12 +304,18 @@ func stealSeconds() float64 {
 // httpPoster posts body to the webhook at addr with net/http's client over
 // 50 connections (HTTP/1.1) or one (HTTP/2), and checks it was allowed.
 func httpPoster(b *testing.B, addr string, roots *x509.CertPool, body []byte, h2 bool) func(int) error {
+	post, closeAll := newHTTPPoster(addr, roots, body, h2)
+	b.Cleanup(closeAll)
+	return post
+}
+
+// newHTTPPoster is httpPoster; closeAll closes its idle connections.
+func newHTTPPoster(addr string, roots *x509.CertPool, body []byte, h2 bool) (post func(int) error, closeAll func()) {
 	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}, MaxIdleConnsPerHost: 50, MaxConnsPerHost: 50,
 		ForceAttemptHTTP2: h2, DisableCompression: true}
 	if !h2 {
 		tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
 	}
-	b.Cleanup(tr.CloseIdleConnections)
 	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
 	url := "https://" + addr + "/validate"
 	return func(int) error {
@@ -315,7 +325,7 @@ func httpPoster(b *testing.B, addr string, roots *x509.CertPool, body []byte, h2
 		}
 		defer resp.Body.Close()
 		return allowed(resp)
-	}
+	}, tr.CloseIdleConnections
 }
 
 // rawPoster posts body over 50 HTTP/1.1 TLS connections of its own, each
@@ -383,6 +393,7 @@ type loadClientConfig struct {
 	Body  []byte
 	N     int
 	Rate  float64
+	H2    bool // net/http's HTTP/2 client instead of the raw HTTP/1.1 one
 }
 
 // loadClientResult is what the client process measured over its run.
@@ -410,14 +421,18 @@ func TestMain(m *testing.M) {
 func runLoadClient(cfgJSON string, in io.Reader, out io.Writer) error {
 	var cfg loadClientConfig
 	if err := json.Unmarshal([]byte(cfgJSON), &cfg); err != nil {
-		return err
+		return fmt.Errorf("the configuration: %w", err)
 	}
 	roots := x509.NewCertPool()
 	if !roots.AppendCertsFromPEM(cfg.CAPEM) {
 		return errors.New("no CA certificate")
 	}
-	post, closeAll, err := dialRaw(cfg.Addr, roots, cfg.Body)
-	if err != nil {
+	var post func(int) error
+	var closeAll func()
+	var err error
+	if cfg.H2 {
+		post, closeAll = newHTTPPoster(cfg.Addr, roots, cfg.Body, true)
+	} else if post, closeAll, err = dialRaw(cfg.Addr, roots, cfg.Body); err != nil {
 		return err
 	}
 	defer closeAll()
@@ -435,7 +450,7 @@ func runLoadClient(cfgJSON string, in io.Reader, out io.Writer) error {
 	return json.NewEncoder(out).Encode(loadClientResult{res.rps, res.p50, res.p99, res.p999, res.cpuPerCall})
 }
 
-// loadApart runs rawPoster's load from another process of this binary at
+// loadApart runs rawPoster's load (httpPoster's over HTTP/2 with h2) from another process of this binary at
 // the lowest CPU priority (nice 19): the webhook has the machine's cores
 // first, as it has with its client, the API server, on other machines.
 // Latency is still measured by the client from each review's scheduled
@@ -443,8 +458,8 @@ func runLoadClient(cfgJSON string, in io.Reader, out io.Writer) error {
 // upper bound of the webhook's own. serverCPU is this process's CPU
 // microseconds per review during the run; warm is called once the client
 // is warm, just before the run.
-func loadApart(b testing.TB, addr string, pki *testPKI, body []byte, n int, rate float64, warm func()) (res loadClientResult, serverCPU float64) {
-	cfg, err := json.Marshal(loadClientConfig{Addr: addr, CAPEM: pki.ca.CertPEM, Body: body, N: n, Rate: rate})
+func loadApart(b testing.TB, addr string, pki *testPKI, body []byte, n int, rate float64, h2 bool, warm func()) (res loadClientResult, serverCPU float64) {
+	cfg, err := json.Marshal(loadClientConfig{Addr: addr, CAPEM: pki.ca.CertPEM, Body: body, N: n, Rate: rate, H2: h2})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -656,17 +671,20 @@ func TestLoadClientApart(t *testing.T) {
 	addr := startServer(t, &Server{Webhook: w.Webhook, Certs: fc}).addr
 	body := reviewBody(t, request(t, admissionv1.Create, typicalPod(), nil, alice))
 	allowed := func() float64 { return value(w.Metrics.Decisions.WithLabelValues("allow", "CREATE", "false")) }
-	var warm float64
-	const n = 300
-	res, serverCPU := loadApart(t, addr, pki, body, n, 1000, func() { warm = allowed() })
-	if warm != 500 {
-		t.Errorf("%v reviews before the run, want the 500 of the warm-up", warm)
-	}
-	if got := allowed() - warm; got != n {
-		t.Errorf("%v reviews allowed in the run, want %d", got, n)
-	}
-	if res.RPS <= 0 || res.P50 <= 0 || res.P99 < res.P50 || res.P999 < res.P99 || res.CPUPerCall <= 0 || serverCPU <= 0 {
-		t.Errorf("implausible measurement: %+v, server CPU %v µs per review", res, serverCPU)
+	for _, h2 := range []bool{false, true} {
+		var warm float64
+		before := allowed()
+		const n = 300
+		res, serverCPU := loadApart(t, addr, pki, body, n, 1000, h2, func() { warm = allowed() - before })
+		if warm != 500 {
+			t.Errorf("h2 %v: %v reviews before the run, want the 500 of the warm-up", h2, warm)
+		}
+		if got := allowed() - before - warm; got != n {
+			t.Errorf("h2 %v: %v reviews allowed in the run, want %d", h2, got, n)
+		}
+		if res.RPS <= 0 || res.P50 <= 0 || res.P99 < res.P50 || res.P999 < res.P99 || res.CPUPerCall <= 0 || serverCPU <= 0 {
+			t.Errorf("h2 %v: implausible measurement: %+v, server CPU %v µs per review", h2, res, serverCPU)
+		}
 	}
 }
 
