@@ -19,6 +19,7 @@ import (
 	"github.com/kubeward/kubeward/internal/kubetest"
 	admissionv1 "k8s.io/api/admission/v1"
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -104,6 +105,35 @@ func TestAdmissionVerifiesImages(t *testing.T) {
 	}
 	if got := h.Eval.Checks(); !strings.Contains(strings.Join(got, " "), "image-unsigned") {
 		t.Fatalf("the image checks do not run at admission: %v", got)
+	}
+}
+
+// An ephemeral container (kubectl debug) runs its image like any other:
+// adding one with an unsigned image through pods/ephemeralcontainers is
+// denied, as Kyverno's verifyImages and policy-controller deny it; else
+// anyone allowed to debug pods would run what the policy keeps out.
+func TestAdmissionVerifiesEphemeralImages(t *testing.T) {
+	h := newImageHook(t, "", 0)
+	pod := func(debug name.Digest) *corev1.Pod {
+		p := &corev1.Pod{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
+			ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "shop"}, Spec: hardenedSpec()}
+		p.Spec.Containers[0].Image = h.signed.String()
+		if debug.Context().RepositoryStr() != "" {
+			p.Spec.EphemeralContainers = []corev1.EphemeralContainer{{EphemeralContainerCommon: corev1.EphemeralContainerCommon{
+				Name: "debugger", Image: debug.String(), SecurityContext: p.Spec.Containers[0].SecurityContext}}}
+		}
+		return p
+	}
+	debug := func(d name.Digest) *admissionv1.AdmissionResponse {
+		req := request(t, admissionv1.Update, pod(d), pod(name.Digest{}), alice)
+		req.SubResource = "ephemeralcontainers"
+		return h.review(t, req)
+	}
+	if resp := debug(h.unsigned); resp.Allowed || !strings.Contains(resp.Result.Message, "image-unsigned") {
+		t.Errorf("an ephemeral container with an unsigned image: allowed %v, %+v", resp.Allowed, resp.Result)
+	}
+	if resp := debug(h.signed); !resp.Allowed {
+		t.Errorf("an ephemeral container with a signed image denied: %+v", resp.Result)
 	}
 }
 

@@ -35,9 +35,7 @@ func withFacts(ctx *check.Context, inv *inventory.Inventory) []factsUse {
 		var out []factsUse
 		for _, p := range inv.Pods() {
 			for _, u := range images(ctx, p) {
-				// resolve.PodUses does not look ephemeral containers'
-				// images up.
-				if u.err != nil || u.Kind == "ephemeralContainers" {
+				if u.err != nil {
 					continue
 				}
 				f, ok := set.Lookup(u.Image)

@@ -307,10 +307,11 @@ func (r *Resolver) describe(ctx context.Context, err error) string {
 }
 
 // Uses lists the images of the inventory's pods with what pulls them:
-// init and regular containers (ephemeral ones are added later by people,
-// and an empty image is left for a controller to fill in); in cluster
-// mode also the digests their live pods run (inventory.RunningImages),
-// which a moved tag no longer names.
+// init, regular and ephemeral containers (a debug container added with
+// kubectl debug runs its image like any other, so the image policies
+// judge it; an empty image is left for a controller to fill in); in
+// cluster mode also the digests their live pods run
+// (inventory.RunningImages), which a moved tag no longer names.
 func Uses(inv *inventory.Inventory) []Use {
 	running := inv.RunningImages()
 	var out []Use
@@ -341,7 +342,7 @@ func PodUses(p *inventory.Pod) []Use {
 	}
 	var out []Use
 	for _, c := range p.Containers() {
-		if c.Kind == "ephemeralContainers" || c.Image == "" {
+		if c.Image == "" {
 			continue
 		}
 		out = append(out, Use{Image: c.Image, Namespace: p.Namespace(), ServiceAccount: p.ServiceAccountName(), PullSecrets: secrets})
