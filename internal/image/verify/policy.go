@@ -26,6 +26,7 @@ import (
 	"github.com/kubeward/kubeward/internal/source"
 	"github.com/sigstore/sigstore-go/pkg/root"
 	sgverify "github.com/sigstore/sigstore-go/pkg/verify"
+	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
 )
 
@@ -188,45 +189,48 @@ func keySigner(path string, o Options, tlog bool) (*signer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("key %s: %w", path, err)
 	}
-	v, err := signature.LoadVerifier(pub, crypto.SHA256)
+	sv, err := keyVerifier(pub, tlog, o.Trusted)
 	if err != nil {
 		return nil, fmt.Errorf("key %s: %w", path, err)
-	}
-	key := root.NewExpiringKey(v, time.Time{}, time.Time{})
-	keys := root.NewTrustedPublicKeyMaterial(func(string) (root.TimeConstrainedVerifier, error) { return key, nil })
-	var tm root.TrustedMaterial = keys
-	opts := []sgverify.VerifierOption{sgverify.WithNoObserverTimestamps()}
-	if tlog {
-		if o.Trusted == nil {
-			return nil, errors.New("the transparency log is required but no trusted root was loaded")
-		}
-		tm = root.TrustedMaterialCollection{o.Trusted, keys}
-		opts = []sgverify.VerifierOption{sgverify.WithTransparencyLog(1), sgverify.WithIntegratedTimestamps(1)}
-	}
-	sv, err := sgverify.NewVerifier(tm, opts...)
-	if err != nil {
-		return nil, err
 	}
 	fp := fingerprint(pub)
 	return &signer{desc: "key " + path + " (" + fp + ")", key: fp, verifier: sv, option: sgverify.WithKey()}, nil
 }
 
+// keyVerifier accepts signatures made with pub: logged, with the log's
+// signed time, when tlog (a key has no validity window to hold the time
+// against), else the key alone.
+func keyVerifier(pub crypto.PublicKey, tlog bool, trusted root.TrustedMaterial) (*sgverify.Verifier, error) {
+	v, err := signature.LoadVerifier(pub, crypto.SHA256)
+	if err != nil {
+		return nil, err
+	}
+	key := root.NewExpiringKey(v, time.Time{}, time.Time{})
+	keys := root.NewTrustedPublicKeyMaterial(func(string) (root.TimeConstrainedVerifier, error) { return key, nil })
+	if !tlog {
+		return sgverify.NewVerifier(keys, sgverify.WithNoObserverTimestamps())
+	}
+	if trusted == nil {
+		return nil, errors.New("the transparency log is required but no trusted root was loaded")
+	}
+	return sgverify.NewVerifier(root.TrustedMaterialCollection{trusted, keys}, sgverify.WithTransparencyLog(1), sgverify.WithIntegratedTimestamps(1))
+}
+
+// parsePublicKey reads a key as cosign's --key does (PKIX "PUBLIC KEY" or
+// PKCS #1 "RSA PUBLIC KEY"), or a certificate's key.
 func parsePublicKey(data []byte) (crypto.PublicKey, error) {
 	block, _ := pem.Decode(data)
 	if block == nil {
 		return nil, errors.New("not a PEM public key")
 	}
-	switch block.Type {
-	case "PUBLIC KEY":
-		return x509.ParsePKIXPublicKey(block.Bytes)
-	case "CERTIFICATE":
+	if block.Type == "CERTIFICATE" {
 		cert, err := x509.ParseCertificate(block.Bytes)
 		if err != nil {
 			return nil, err
 		}
 		return cert.PublicKey, nil
 	}
-	return nil, fmt.Errorf("PEM block %q is not a PUBLIC KEY", block.Type)
+	return cryptoutils.UnmarshalPEMToPublicKey(data)
 }
 
 // fingerprint names a key as ssh and cosign users read it.

@@ -3,6 +3,7 @@ package verify
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
@@ -31,6 +32,9 @@ type Verifier struct {
 	// identity, to name the signer of an untrusted signature; by whether
 	// the transparency log is required.
 	probes map[bool]*sgverify.Verifier
+	// trusted is the trusted root, to verify a key signature with the key
+	// its log entry names.
+	trusted root.TrustedMaterial
 }
 
 var _ resolve.Verifier = (*Verifier)(nil)
@@ -38,7 +42,7 @@ var _ resolve.Verifier = (*Verifier)(nil)
 // New prepares the policies: keys are read and verifiers built now, so a
 // configuration mistake stops the run before any image is read.
 func New(policies []config.ImagePolicy, o Options) (*Verifier, error) {
-	v := &Verifier{probes: map[bool]*sgverify.Verifier{}}
+	v := &Verifier{probes: map[bool]*sgverify.Verifier{}, trusted: o.Trusted}
 	for i := range policies {
 		p, err := buildPolicy(i, &policies[i], o)
 		if err != nil {
@@ -184,14 +188,25 @@ func (v *Verifier) judge(m *material, h v1.Hash, signers []*signer, tlog bool) f
 		return sig
 	}
 	// A key signature carries no key; its log entry records one. Another
-	// key than the policy's is an untrusted signer; the policy's own key
-	// failing means the signature or what it signs was altered.
-	if key := logEntryKey(ent); key != "" {
+	// key than the policy's is an untrusted signer if the signature
+	// verifies with it as strictly as the policy asks (anyone can write a
+	// log entry naming a key); the policy's own key failing means the
+	// signature or what it signs was altered.
+	if pub := logEntryKey(ent); pub != nil {
+		key := fingerprint(pub)
 		sig.Identity = "key " + key
-		if !slices.ContainsFunc(signers, func(s *signer) bool { return s.key == key }) {
-			sig.Outcome = facts.Untrusted
-			sig.Problem = "signed with " + sig.Identity + ", which the policy does not list"
+		if slices.ContainsFunc(signers, func(s *signer) bool { return s.key == key }) {
+			return sig
 		}
+		if kv, err := keyVerifier(pub, tlog, v.trusted); err == nil {
+			if _, err := kv.Verify(ent, sgverify.NewPolicy(m.artifact(), sgverify.WithKey())); err == nil {
+				sig.Outcome = facts.Untrusted
+				sig.Problem = "signed with " + sig.Identity + ", which the policy does not list"
+				m.checkDigest(h, &sig)
+				return sig
+			}
+		}
+		sig.Identity += " (unverified log entry)"
 	}
 	return sig
 }
@@ -324,20 +339,18 @@ func certIdentity(c *x509.Certificate) string {
 	return httpguard.Truncate(s.SubjectAlternativeName, httpguard.MaxLogString) + " (unverified certificate)"
 }
 
-// logEntryKey fingerprints the key a log entry records, to name the key
-// of a signature no listed key verifies.
-func logEntryKey(ent sgverify.SignedEntity) string {
+// logEntryKey is the public key a log entry records, to name the key of
+// a signature no listed key verifies; nil for a certificate.
+func logEntryKey(ent sgverify.SignedEntity) crypto.PublicKey {
 	es, err := ent.TlogEntries()
 	if err != nil || len(es) == 0 {
-		return ""
+		return nil
 	}
 	switch k := es[0].PublicKey().(type) {
 	case *x509.Certificate:
-		return ""
-	case nil:
-		return ""
+		return nil
 	default:
-		return fingerprint(k)
+		return k
 	}
 }
 
