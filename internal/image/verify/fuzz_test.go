@@ -17,7 +17,9 @@ import (
 // SLSA attestation envelope, and referrer bundles; and, named real-*,
 // sigstore-go v1.3.0's real public-good bundles (its testdata and
 // examples) with their certificates and log entries as cosign's
-// annotations, and one such bundle sigstore-go refuses.
+// annotations, and one such bundle sigstore-go refuses; real-cosign-* are
+// cosign's own (testdata/cosign): a key signature's payload, Rekor bundle
+// annotation and public key, and its v0.3 attestation bundle.
 func FuzzMaterial(f *testing.F) {
 	f.Add([]byte(`{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","dsseEnvelope":{"payload":"e30=","payloadType":"application/vnd.in-toto+json","signatures":[{"sig":"AA=="}]}}`),
 		`{"SignedEntryTimestamp":"AA==","Payload":{"body":"e30=","integratedTime":1,"logIndex":0,"logID":"00"}}`, "-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n")
