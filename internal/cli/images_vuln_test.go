@@ -17,8 +17,8 @@ import (
 
 // TestImagesSBOM reads an image from a registry behind TLS and basic
 // authentication (credentials from the Docker configuration, as after
-// docker login) and writes both SBOM formats, which read back as SBOM
-// attestation predicates.
+// docker login) and writes both SBOM formats, which validate against the
+// formats' official schemas and read back as SBOM attestation predicates.
 func TestImagesSBOM(t *testing.T) {
 	reg := registrytest.New(t)
 	reg.DockerConfig(t)
@@ -46,6 +46,7 @@ func TestImagesSBOM(t *testing.T) {
 		t.Fatal(err)
 	}
 	for typ, body := range map[string][]byte{sbom.PredicateSPDX: []byte(stdout), sbom.PredicateCycloneDX: cdx} {
+		sbomtest.ValidateSchema(t, body)
 		l, err := sbom.FromPredicate(t.Context(), typ, body)
 		if err != nil || len(l.Packages) != 2 {
 			t.Errorf("%s read back: %v, %d packages", typ, err, len(l.Packages))

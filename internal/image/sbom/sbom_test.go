@@ -185,6 +185,7 @@ func TestFromPredicateRefusesNonSBOMs(t *testing.T) {
 		if err := (&sbom.List{}).Write(&buf, format, subject); err != nil {
 			t.Fatal(err)
 		}
+		sbomtest.ValidateSchema(t, buf.Bytes())
 		if l, err := sbom.FromPredicate(context.Background(), typ, buf.Bytes()); err == nil || !strings.Contains(err.Error(), "lists no packages") {
 			t.Errorf("%s of the image alone: %v, %v; want no packages", format, l, err)
 		}

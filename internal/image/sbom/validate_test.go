@@ -20,7 +20,6 @@ import (
 	"github.com/kubeward/kubeward/internal/image/sbom"
 	"github.com/kubeward/kubeward/internal/image/sbom/sbomtest"
 	packageurl "github.com/package-url/packageurl-go"
-	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 // alpineImage has an apk database whose packages declare their licenses
@@ -37,56 +36,6 @@ func alpineImage(t *testing.T) v1.Image {
 			sbomtest.APK{Name: "alpine-baselayout", Origin: "alpine-baselayout", Version: "3.4.3-r2", License: "MIT BSD GPL2+"},
 		),
 	}))
-}
-
-// schemaDir holds the formats' official JSON schemas (see its README).
-const schemaDir = "testdata/schema"
-
-// officialSchema compiles the schema published at id (its $id), with the
-// schemas it references, asserting formats as the formats' validators do.
-func officialSchema(t *testing.T, id string) *jsonschema.Schema {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join(schemaDir, "*.json"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no schema in %s: %v", schemaDir, err)
-	}
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
-		if err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		var head struct {
-			ID string `json:"$id"`
-		}
-		if err := json.Unmarshal(data, &head); err != nil || head.ID == "" {
-			t.Fatalf("%s has no $id (%v)", f, err)
-		}
-		if err := c.AddResource(head.ID, doc); err != nil {
-			t.Fatal(err)
-		}
-	}
-	s, err := c.Compile(id)
-	if err != nil {
-		t.Fatalf("no official schema %s in %s: %v", id, schemaDir, err)
-	}
-	return s
-}
-
-func validateSchema(t *testing.T, data []byte, id string) {
-	t.Helper()
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
-	if err != nil {
-		t.Fatalf("not JSON: %v", err)
-	}
-	if err := officialSchema(t, id).Validate(inst); err != nil {
-		t.Errorf("invalid against %s:\n%v", id, err)
-	}
 }
 
 // spdxDoc is what the SPDX 2.3 validators (spdx/tools-python's
@@ -175,7 +124,7 @@ var (
 // enumerates them.
 func spdxLicenseIDs(t *testing.T) map[string]bool {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(schemaDir, "spdx.schema.json"))
+	data, err := os.ReadFile(filepath.Join(sbomtest.SchemaDir(t), "spdx.schema.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -499,19 +448,12 @@ func TestWrittenSBOMsValidate(t *testing.T) {
 					t.Fatal(err)
 				}
 				data := buf.Bytes()
+				sbomtest.ValidateSchema(t, data)
 				predicate, file := sbom.PredicateSPDX, upstreamSBOM{format: "spdx"}
 				if format == "spdx" {
-					validateSchema(t, data, "http://spdx.org/rdf/terms/2.3")
 					checkSPDX(t, data, subject)
 					checkSPDXNames(t, data, l)
 				} else {
-					var head struct {
-						SpecVersion string `json:"specVersion"`
-					}
-					if err := json.Unmarshal(data, &head); err != nil {
-						t.Fatal(err)
-					}
-					validateSchema(t, data, "http://cyclonedx.org/schema/bom-"+head.SpecVersion+".schema.json")
 					checkCycloneDX(t, data, subject)
 					predicate, file = sbom.PredicateCycloneDX, upstreamSBOM{format: "cdx"}
 				}
@@ -647,5 +589,43 @@ func TestWrittenSuppliersAndLicenses(t *testing.T) {
 	}
 	if !slices.Equal(sorted(got), want) {
 		t.Errorf("CycloneDX components:\n%s\nwant\n%s", strings.Join(sorted(got), "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// schemaErrors records what ValidateSchema reports.
+type schemaErrors struct {
+	testing.TB
+	errs []string
+}
+
+func (r *schemaErrors) Helper() {}
+func (r *schemaErrors) Errorf(format string, args ...any) {
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
+
+// TestOfficialSchemasRefuse: the schemas judge: a document kubeward wrote,
+// changed as a careless writer would, is refused.
+func TestOfficialSchemasRefuse(t *testing.T) {
+	l, subject := debianSBOM(t)
+	for _, tc := range []struct{ format, from, to string }{
+		{"spdx", `"relationshipType": "DESCRIBES"`, `"relationshipType": "DESCRIBED"`},
+		{"spdx", `"referenceCategory": "PACKAGE-MANAGER"`, `"referenceCategory": "PACKAGE_MANAGER"`},
+		{"spdx", `"spdxVersion": "SPDX-2.3",`, `"spdxVersion": "SPDX-2.3", "extra": 1,`},
+		{"cyclonedx", `"type": "container"`, `"type": "image"`},
+		{"cyclonedx", `"timestamp": "`, `"timestamp": "yesterday`},
+		{"cyclonedx", `"purl": "pkg:npm/lodash`, `"licenses": [{"license": {"id": "Not-A-License"}}], "purl": "pkg:npm/lodash`},
+	} {
+		var buf bytes.Buffer
+		if err := l.Write(&buf, tc.format, subject); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(buf.Bytes(), []byte(tc.from)) {
+			t.Fatalf("%s: the document has no %s", tc.format, tc.from)
+		}
+		rec := &schemaErrors{TB: t}
+		sbomtest.ValidateSchema(rec, bytes.Replace(buf.Bytes(), []byte(tc.from), []byte(tc.to), 1))
+		if len(rec.errs) == 0 {
+			t.Errorf("%s with %s instead of %s passed the schema", tc.format, tc.to, tc.from)
+		}
 	}
 }
