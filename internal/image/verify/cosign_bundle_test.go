@@ -2,12 +2,14 @@ package verify
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/image/facts"
 )
 
@@ -88,6 +90,69 @@ func TestRealCosignAttestationBundle(t *testing.T) {
 			}
 			if c.identity != "" && sig.Identity != c.identity {
 				t.Errorf("identity %q, want %q", sig.Identity, c.identity)
+			}
+		})
+	}
+}
+
+// TestRealCosignAttestationInTags lays the same attestation out as cosign
+// 2's `cosign attest` stores it, a sha256-<hex>.att layer (envelope, with
+// the certificate and the dsse log entry as annotations, the signed entry
+// timestamp checked offline), with cosign's verdicts.
+func TestRealCosignAttestationInTags(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "cosign", "oci-attestation.sigstore.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := LoadTrustedRoot(sigstoreGo(t, publicGood))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const github = "https://github.com/login/oauth"
+	for _, c := range []struct {
+		name   string
+		signer string
+		tlog   bool
+		edit   func(ann map[string]string)
+		want   facts.Outcome
+	}{
+		{name: "its identity", signer: "cody@soyland.com", tlog: true, want: facts.Trusted},
+		{name: "another e-mail", signer: "cody@soyland.co", tlog: true, want: facts.Untrusted},
+		{name: "no log entry", signer: "cody@soyland.com", tlog: true, edit: func(ann map[string]string) { delete(ann, annBundle) }, want: facts.Invalid},
+		{name: "signed entry timestamp altered", signer: "cody@soyland.com", tlog: true, want: facts.Invalid, edit: func(ann map[string]string) {
+			var rb rekorBundle
+			if err := json.Unmarshal([]byte(ann[annBundle]), &rb); err != nil {
+				t.Fatal(err)
+			}
+			rb.SignedEntryTimestamp[len(rb.SignedEntryTimestamp)/2] ^= 1
+			out, _ := json.Marshal(rb)
+			ann[annBundle] = string(out)
+		}},
+		// Without the log a ten-minute certificate needs a signed timestamp,
+		// which cosign did not ask for here.
+		{name: "log not required, no signed timestamp", signer: "cody@soyland.com", want: facts.Invalid},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := attestedBy(cosignCustom, keylessID(c.signer, github))
+			if !c.tlog {
+				p = noLog(p)
+			}
+			v, err := New([]config.ImagePolicy{p}, Options{Trusted: tr})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := asCosignAttestation(t, b)
+			if c.edit != nil {
+				c.edit(m.legacy.annotations)
+			}
+			f := &facts.Facts{}
+			v.decide(v.policies, []*material{m}, realDigest(t, m), f)
+			got := f.Attestations[0].Found[0]
+			if got.Outcome != c.want {
+				t.Fatalf("outcome %q, want %q: %+v", got.Outcome, c.want, got)
+			}
+			if c.want != facts.Invalid && got.Identity != "cody@soyland.com (issuer "+github+")" {
+				t.Fatalf("identity %q", got.Identity)
 			}
 		})
 	}

@@ -332,18 +332,21 @@ func TestRealBundles(t *testing.T) {
 	}
 }
 
-// TestRealBundleInCosignTags stores a real public-good attestation the
-// way cosign's tag scheme does (.att: the DSSE envelope as the layer, the
-// certificate and the Rekor entry as annotations) and judges it as the
-// bundle itself is judged.
-func TestRealBundleInCosignTags(t *testing.T) {
+// asCosignAttestation lays a real bundle's DSSE attestation out as
+// cosign's .att tag scheme stores it: the envelope as the layer, the
+// certificate and the Rekor entry (its signed entry timestamp and the
+// entry it signs) as annotations.
+func asCosignAttestation(t *testing.T, bundleJSON []byte) *material {
+	t.Helper()
+	type cert struct {
+		RawBytes []byte `json:"rawBytes"`
+	}
 	var b struct {
 		DSSEEnvelope json.RawMessage `json:"dsseEnvelope"`
 		VM           struct {
-			Chain struct {
-				Certificates []struct {
-					RawBytes []byte `json:"rawBytes"`
-				} `json:"certificates"`
+			Certificate *cert `json:"certificate"`
+			Chain       struct {
+				Certificates []cert `json:"certificates"`
 			} `json:"x509CertificateChain"`
 			TlogEntries []struct {
 				LogIndex       int64 `json:"logIndex,string"`
@@ -358,8 +361,12 @@ func TestRealBundleInCosignTags(t *testing.T) {
 			} `json:"tlogEntries"`
 		} `json:"verificationMaterial"`
 	}
-	if err := json.Unmarshal(readUpstream(t, sigstoreJS200), &b); err != nil {
+	if err := json.Unmarshal(bundleJSON, &b); err != nil {
 		t.Fatal(err)
+	}
+	leaf := b.VM.Certificate
+	if leaf == nil {
+		leaf = &b.VM.Chain.Certificates[0]
 	}
 	e := b.VM.TlogEntries[0]
 	var rb rekorBundle
@@ -369,7 +376,21 @@ func TestRealBundleInCosignTags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert := "-----BEGIN CERTIFICATE-----\n" + base64.StdEncoding.EncodeToString(b.VM.Chain.Certificates[0].RawBytes) + "\n-----END CERTIFICATE-----\n"
+	st, err := envelopeStatement(b.DSSEEnvelope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &material{layout: facts.LayoutCosignTag, att: true, attestation: st, legacy: &legacyLayer{payload: b.DSSEEnvelope, dsse: true, annotations: map[string]string{
+		annSignature:   "",
+		annCertificate: "-----BEGIN CERTIFICATE-----\n" + base64.StdEncoding.EncodeToString(leaf.RawBytes) + "\n-----END CERTIFICATE-----\n",
+		annBundle:      string(ann),
+	}}}
+}
+
+// TestRealBundleInCosignTags stores a real public-good attestation (an
+// intoto v0.0.2 log entry) the way cosign's tag scheme does and judges it
+// as the bundle itself is judged.
+func TestRealBundleInCosignTags(t *testing.T) {
 	tr, err := LoadTrustedRoot(sigstoreGo(t, publicGood))
 	if err != nil {
 		t.Fatal(err)
@@ -379,19 +400,18 @@ func TestRealBundleInCosignTags(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
-		name string
-		ann  map[string]string
-		want facts.Outcome
+		name  string
+		entry bool
+		want  facts.Outcome
 	}{
-		{"certificate and log entry", map[string]string{annCertificate: cert, annBundle: string(ann)}, facts.Trusted},
-		{"no log entry", map[string]string{annCertificate: cert}, facts.Invalid},
+		{"certificate and log entry", true, facts.Trusted},
+		{"no log entry", false, facts.Invalid},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			st, err := envelopeStatement(b.DSSEEnvelope)
-			if err != nil {
-				t.Fatal(err)
+			m := asCosignAttestation(t, readUpstream(t, sigstoreJS200))
+			if !c.entry {
+				delete(m.legacy.annotations, annBundle)
 			}
-			m := &material{layout: facts.LayoutCosignTag, att: true, attestation: st, legacy: &legacyLayer{payload: b.DSSEEnvelope, annotations: c.ann, dsse: true}}
 			f := &facts.Facts{}
 			v.decide(v.policies, []*material{m}, realDigest(t, m), f)
 			got := f.Attestations[0].Found[0]
