@@ -86,8 +86,13 @@ func (l *List) Write(w io.Writer, format string, s Subject) error {
 			tools = append(tools, cyclonedx.Component{Type: cyclonedx.ComponentTypeApplication, Name: s.Tool, Version: s.ToolVersion})
 		}
 		bom.Metadata.Tools.Components = &tools
-		// The converter makes one component per package, in order.
+		// NTIA's minimum elements include the dependency relationships: the
+		// image holds every component (what else each needs is unknown,
+		// which CycloneDX says by leaving it out of the graph). The
+		// converter makes one component per package, in order.
+		refs := make([]string, 0, len(*bom.Components))
 		for i := range *bom.Components {
+			refs = append(refs, (*bom.Components)[i].BOMRef)
 			if name, email := maintainer(l.Packages[i]); name != "" {
 				entity := &cyclonedx.OrganizationalEntity{Name: name}
 				if email != "" {
@@ -96,13 +101,6 @@ func (l *List) Write(w io.Writer, format string, s Subject) error {
 				(*bom.Components)[i].Supplier = entity
 			}
 			(*bom.Components)[i].Licenses = cdxLicenses(l.Packages[i].Licenses)
-		}
-		// NTIA's minimum elements include the dependency relationships: the
-		// image holds every component (what else each needs is unknown,
-		// which CycloneDX says by leaving it out of the graph).
-		refs := make([]string, 0, len(*bom.Components))
-		for _, c := range *bom.Components {
-			refs = append(refs, c.BOMRef)
 		}
 		bom.Dependencies = &[]cyclonedx.Dependency{{Ref: bom.Metadata.Component.BOMRef, Dependencies: &refs}}
 		// 1.6, not the library's latest: the version the in-toto predicate
@@ -123,6 +121,9 @@ const scalibrTool = "SCALIBR"
 //     asks for ("Tool: name-version");
 //   - a package is named by its full name (golang.org/x/net, @scope/pkg),
 //     not by its purl's last segment;
+//   - a distribution package's maintainer is its supplier (NTIA), and the
+//     license its metadata states its declared license, not a concluded
+//     one;
 //   - the files the converter adds (each package's manifest) are dropped:
 //     it hashes them at their path in the working directory, where the
 //     image's files are not (the host's are, or the empty file's digest is
