@@ -9,6 +9,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 
@@ -22,6 +23,8 @@ import (
 	"github.com/google/osv-scalibr/extractor/filesystem/language/javascript/packagejson"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/javascript/packagelockjson"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/python/wheelegg"
+	"github.com/google/osv-scalibr/extractor/filesystem/language/ruby/gemspec"
+	"github.com/google/osv-scalibr/extractor/filesystem/language/rust/cargoauditable"
 	"github.com/google/osv-scalibr/extractor/filesystem/os/apk"
 	"github.com/google/osv-scalibr/extractor/filesystem/os/dpkg"
 	"github.com/google/osv-scalibr/extractor/filesystem/os/rpm"
@@ -74,14 +77,19 @@ const (
 
 // extractors are the ones that find what an image runs: the distributions'
 // package databases and the language ecosystems' installed artefacts and
-// lockfiles. Importing only these (not osv-scalibr's plugin list) keeps
-// the binary small; docs/PERFORMANCE.md has the figures.
+// lockfiles: Go binaries' build information, npm's package-lock.json and
+// node_modules, Java archives, Python's installed distributions, the
+// gem specifications RubyGems installs, and the dependency list
+// cargo-auditable embeds in Rust binaries. Importing only these (not
+// osv-scalibr's plugin list) keeps the binary small; docs/PERFORMANCE.md
+// has the figures.
 func extractors(opts Options) ([]filesystem.Extractor, error) {
 	cfg := &cpb.PluginConfig{MaxFileSizeBytes: opts.MaxFileBytes}
 	var out []filesystem.Extractor
 	for _, newExtractor := range []func(*cpb.PluginConfig) (filesystem.Extractor, error){
 		dpkg.New, apk.New, rpm.New,
 		gobinary.New, packagelockjson.New, packagejson.New, javaarchive.New, wheelegg.New,
+		installedGemspecs, cargoauditable.New,
 	} {
 		e, err := newExtractor(cfg)
 		if err != nil {
@@ -90,6 +98,34 @@ func extractors(opts Options) ([]filesystem.Extractor, error) {
 		out = append(out, e)
 	}
 	return out, nil
+}
+
+// installedGemspecs reads the specifications RubyGems writes when it
+// installs a gem (<GEM_HOME>/specifications/<name>-<version>.gemspec, and
+// specifications/default/ for the gems Ruby ships), as Trivy does.
+// osv-scalibr's extractor takes every *.gemspec: the source gemspecs that
+// gems and applications carry beside their code too, which name a version
+// through constants it cannot always resolve (a failure per file) and
+// describe the application itself, not an installed gem.
+func installedGemspecs(cfg *cpb.PluginConfig) (filesystem.Extractor, error) {
+	e, err := gemspec.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return onlyPaths{e, func(p string) bool {
+		return strings.Contains("/"+path.Dir(p)+"/", "/specifications/")
+	}}, nil
+}
+
+// onlyPaths narrows an extractor to the files whose path (relative to the
+// image's root, slash-separated) keep accepts.
+type onlyPaths struct {
+	filesystem.Extractor
+	keep func(path string) bool
+}
+
+func (o onlyPaths) FileRequired(api filesystem.FileAPI) bool {
+	return o.keep(api.Path()) && o.Extractor.FileRequired(api)
 }
 
 // FromImage lists the packages in an image's layers. The layers are

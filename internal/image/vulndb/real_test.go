@@ -3,8 +3,6 @@ package vulndb_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -23,16 +21,8 @@ import (
 func realArchives(t *testing.T, byEco map[string][]string) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
-	for eco, files := range byEco {
-		var docs []string
-		for _, f := range files {
-			b, err := os.ReadFile(filepath.Join("testdata", "osv", f+".json"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			docs = append(docs, string(b))
-		}
-		out[eco] = osvtest.Archive(t, docs...)
+	for eco, ids := range byEco {
+		out[eco] = osvtest.Archive(t, osvtest.Real(t, ids...)...)
 	}
 	return out
 }
@@ -95,6 +85,8 @@ func TestRealAdvisories(t *testing.T) {
 		"Rocky Linux": {"RLSA-2026-66203"},
 		"Maven":       {"GHSA-vmq6-5m68-f53m", "GHSA-288c-cq4h-88gq"},
 		"Go":          {"GO-2022-1144", "GO-2024-2887", "GO-2024-2937", "GHSA-9phm-fm57-rhg8", "GHSA-cx3w-xqmc-84g5", "GHSA-xrjj-mj9h-534m"},
+		"RubyGems":    {"GHSA-735f-pc8j-v9w8", "GHSA-h4h5-3hr4-j3g2", "GHSA-wrvw-hg22-4m67"},
+		"crates.io":   {"RUSTSEC-2021-0003"},
 	})
 	cases := []struct {
 		name string
@@ -192,6 +184,34 @@ func TestRealAdvisories(t *testing.T) {
 		name: "Go module, ECOSYSTEM range",
 		pkg:  lang("golang", "github.com/git-lfs/git-lfs", "2.13.1"),
 		want: []string{"GHSA-cx3w-xqmc-84g5 [CVE-2021-21237] Go github.com/git-lfs/git-lfs 2.13.1 -> 2.13.2 high 7.2"},
+	}, {
+		// Three affected entries of one gem: the branch of 3.21.x, whose
+		// introduced event is a pre-release under RubyGems' rules.
+		name: "RubyGems, pre-release introduced",
+		pkg:  lang("gem", "google-protobuf", "3.21.5"),
+		want: []string{
+			"GHSA-735f-pc8j-v9w8 [CVE-2024-7254] RubyGems google-protobuf 3.21.5 -> 3.25.5 high 8.7",
+			"GHSA-h4h5-3hr4-j3g2 [CVE-2022-3171] RubyGems google-protobuf 3.21.5 -> 3.21.7 medium 5.7",
+		},
+	}, {
+		name: "RubyGems, pre-release of an affected branch",
+		pkg:  lang("gem", "google-protobuf", "4.28.0.rc.2"),
+		want: []string{"GHSA-735f-pc8j-v9w8 [CVE-2024-7254] RubyGems google-protobuf 4.28.0.rc.2 -> 4.28.2 high 8.7"},
+	}, {
+		name: "RubyGems fixed",
+		pkg:  lang("gem", "google-protobuf", "4.27.5"),
+	}, {
+		// RustSec writes both branches in one SEMVER range.
+		name: "crates.io, older branch",
+		pkg:  lang("cargo", "smallvec", "0.6.13"),
+		want: []string{"RUSTSEC-2021-0003 [CVE-2021-25900 GHSA-43w2-9j62-hq99] crates.io smallvec 0.6.13 -> 0.6.14 critical 9.8"},
+	}, {
+		name: "crates.io, newer branch",
+		pkg:  lang("cargo", "smallvec", "1.6.0"),
+		want: []string{"RUSTSEC-2021-0003 [CVE-2021-25900 GHSA-43w2-9j62-hq99] crates.io smallvec 1.6.0 -> 1.6.1 critical 9.8"},
+	}, {
+		name: "crates.io fixed",
+		pkg:  lang("cargo", "smallvec", "1.6.1"),
 	}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -177,3 +177,26 @@ func must(f *facts.Facts, ok bool) *facts.Facts {
 	}
 	return f
 }
+
+// TestAnalyzerLanguages: an image of real installed artefacts of the
+// language ecosystems, pushed to the registry, is judged from its layers:
+// Debian's google-protobuf gem under a real advisory.
+func TestAnalyzerLanguages(t *testing.T) {
+	reg := registrytest.New(t)
+	reg.Push(t, "acme/langs:1.0", sbomtest.Image(t, sbomtest.LanguageLayer(t)))
+	db := osvtest.DB(t, t.TempDir(), map[string][]byte{
+		"RubyGems":  osvtest.Archive(t, osvtest.Real(t, "GHSA-735f-pc8j-v9w8")...),
+		"crates.io": osvtest.Archive(t),
+	})
+	client, err := registry.New(registry.Options{RootCAs: reg.CAs, Timeout: 5 * time.Second, CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keychains := func(context.Context, resolve.Use) (string, authn.Keychain, error) { return "test", reg.Keychain(), nil }
+	r := resolve.New(resolve.Options{Client: client, Keychains: keychains, Analyzers: []resolve.Analyzer{&vulnscan.Analyzer{DB: db}}})
+	rep := report(t, must(set2(r, []resolve.Use{{Image: reg.Host + "/acme/langs:1.0"}})))
+	want := []string{"GHSA-735f-pc8j-v9w8 google-protobuf 3.21.12->3.25.5"}
+	if got := ids(rep); !slices.Equal(got, want) || rep.Packages != 13 || !rep.Complete() {
+		t.Errorf("report: %v (%d packages, missing %v, problems %v)\nwant %v", got, rep.Packages, rep.Missing, rep.Problems, want)
+	}
+}

@@ -1,8 +1,9 @@
 // Package sbomtest builds container images for tests with
 // go-containerregistry: layers holding a dpkg status database, an apk
 // installed database, a package-lock.json, a Go binary built by the test,
-// and whiteouts; and validates the SBOMs written of them against the
-// formats' official JSON schemas.
+// real installed artefacts of other ecosystems (LanguageLayer), and
+// whiteouts; and validates the SBOMs written of them against the formats'
+// official JSON schemas.
 package sbomtest
 
 import (

@@ -13,6 +13,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -177,4 +180,23 @@ func Synthetic(w io.Writer, eco string, n, m int) error {
 		}
 	}
 	return zw.Close()
+}
+
+// Real reads real OSV records of vulndb's testdata/osv by id (their
+// sources are in its README).
+func Real(t testing.TB, ids ...string) []string {
+	t.Helper()
+	_, self, _, ok := runtime.Caller(0)
+	if !ok {
+		t.Fatal("osvtest: no source path")
+	}
+	var out []string
+	for _, id := range ids {
+		b, err := os.ReadFile(filepath.Join(filepath.Dir(self), "..", "testdata", "osv", id+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, string(b))
+	}
+	return out
 }

@@ -1,0 +1,119 @@
+package sbom_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/kubeward/kubeward/internal/image/sbom"
+	"github.com/kubeward/kubeward/internal/image/sbom/sbomtest"
+	"github.com/kubeward/kubeward/internal/image/vulndb/osvtest"
+)
+
+// languagePURLs are the packages of sbomtest.LanguageLayer, as their
+// package managers name them.
+var languagePURLs = []string{
+	// crates.io: cargo-auditable's list, the program itself included.
+	"pkg:cargo/itoa@1.0.14",
+	"pkg:cargo/memchr@2.7.4",
+	"pkg:cargo/proc-macro2@1.0.92",
+	"pkg:cargo/quote@1.0.38",
+	"pkg:cargo/ryu@1.0.18",
+	"pkg:cargo/serde@1.0.217",
+	"pkg:cargo/serde_derive@1.0.217",
+	"pkg:cargo/serde_json@1.0.135",
+	"pkg:cargo/syn@2.0.95",
+	"pkg:cargo/unicode-ident@1.0.14",
+	"pkg:cargo/uses_json@0.1.0",
+	// RubyGems: the installed specifications.
+	"pkg:gem/google-protobuf@3.21.12",
+	"pkg:gem/rss@0.2.9",
+}
+
+// TestFromImageLanguages lists the installed artefacts of the language
+// ecosystems whose advisories the database holds, and writes them into
+// both SBOM formats with the purls (and so the ecosystems) they are read
+// back with.
+func TestFromImageLanguages(t *testing.T) {
+	l, err := sbom.FromImage(context.Background(), sbomtest.Image(t, sbomtest.LanguageLayer(t)), sbom.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := purls(l)
+	if !slices.Equal(got, languagePURLs) || len(l.Problems) != 0 {
+		t.Errorf("got:\n%s\nwant:\n%s\nproblems %q", strings.Join(got, "\n"), strings.Join(languagePURLs, "\n"), l.Problems)
+	}
+	ecosystems := map[string]string{"gem": "RubyGems", "cargo": "crates.io"}
+	for _, p := range l.Packages {
+		if want := ecosystems[p.PURLType]; p.Ecosystem().String() != want {
+			t.Errorf("%s: ecosystem %q, want %q", p.Name, p.Ecosystem(), want)
+		}
+	}
+	subject := sbom.Subject{Reference: "ghcr.io/acme/app:1.0", Repository: "ghcr.io/acme/app", Digest: "sha256:" + strings.Repeat("ab", 32)}
+	for format, predicate := range map[string]string{"spdx": sbom.PredicateSPDX, "cyclonedx": sbom.PredicateCycloneDX} {
+		var buf bytes.Buffer
+		if err := l.Write(&buf, format, subject); err != nil {
+			t.Fatal(err)
+		}
+		back, err := sbom.FromPredicate(context.Background(), predicate, buf.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := purls(back); !slices.Equal(got, languagePURLs) {
+			t.Errorf("%s read back:\n%s", format, strings.Join(got, "\n"))
+		}
+		for _, p := range back.Packages {
+			if want := ecosystems[p.PURL().Type]; p.Ecosystem().String() != want {
+				t.Errorf("%s read back %s with ecosystem %q, want %q", format, p.Name, p.Ecosystem(), want)
+			}
+		}
+	}
+}
+
+// TestImageVulnerabilitiesLanguages matches the installed artefacts against
+// real advisories under each ecosystem's version rules: Debian's
+// google-protobuf 3.21.12 is below GHSA-735f-pc8j-v9w8's first fix
+// (3.25.5) and past GHSA-h4h5-3hr4-j3g2's (3.21.7, from 3.21.0.rc.1) and
+// GHSA-wrvw-hg22-4m67's (3.19.2). No RustSec advisory names the crates of
+// osv-scalibr's cargo-auditable binary, so the crates.io records are
+// written for the test in RustSec's shape (SEMVER ranges, two branches):
+// one the binary's serde_json is inside, one its itoa is past.
+func TestImageVulnerabilitiesLanguages(t *testing.T) {
+	rustsec := func(id, name, introduced, fixed string) string {
+		return fmt.Sprintf(`{"schema_version":"1.7.3","id":%q,"modified":"2099-01-01T00:00:00Z","published":"2099-01-01T00:00:00Z","summary":"test advisory",`+
+			`"affected":[{"package":{"name":%q,"ecosystem":"crates.io","purl":"pkg:cargo/%s"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0.9.0"},{"fixed":"0.9.9"},{"introduced":%q},{"fixed":%q}]}],`+
+			`"database_specific":{"categories":["memory-corruption"],"cvss":null,"informational":null}}],"database_specific":{"license":"CC0-1.0"}}`,
+			id, name, name, introduced, fixed)
+	}
+	db := osvtest.DB(t, t.TempDir(), map[string][]byte{
+		"RubyGems": osvtest.Archive(t, osvtest.Real(t, "GHSA-735f-pc8j-v9w8", "GHSA-h4h5-3hr4-j3g2", "GHSA-wrvw-hg22-4m67")...),
+		"crates.io": osvtest.Archive(t, append(osvtest.Real(t, "RUSTSEC-2021-0003"),
+			rustsec("RUSTSEC-2099-0001", "serde_json", "1.0.0", "1.0.140"),
+			rustsec("RUSTSEC-2099-0002", "itoa", "1.0.0", "1.0.14"))...),
+	})
+	l, err := sbom.FromImage(context.Background(), sbomtest.Image(t, sbomtest.LanguageLayer(t)), sbom.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := db.Match(context.Background(), l.Packages)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Complete() || res.Unidentified != 0 {
+		t.Errorf("incomplete: missing %v, problems %v, %d unidentified", res.Missing, res.Problems, res.Unidentified)
+	}
+	var got []string
+	for _, f := range res.Findings {
+		got = append(got, fmt.Sprintf("%s %s %s %s -> %s at %s", f.ID, f.Ecosystem, f.PackageName(), f.Installed, f.Fixed, f.Location))
+	}
+	want := []string{
+		"GHSA-735f-pc8j-v9w8 RubyGems google-protobuf 3.21.12 -> 3.25.5 at usr/lib/x86_64-linux-gnu/rubygems-integration/3.1.0/specifications/google-protobuf-3.21.12.gemspec",
+		"RUSTSEC-2099-0001 crates.io serde_json 1.0.135 -> 1.0.140 at usr/local/bin/uses_serde_json",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
