@@ -28,9 +28,21 @@ var languagePURLs = []string{
 	"pkg:cargo/syn@2.0.95",
 	"pkg:cargo/unicode-ident@1.0.14",
 	"pkg:cargo/uses_json@0.1.0",
+	// Packagist: composer.lock, the development packages too.
+	"pkg:composer/drupal/core@10.4.5",
+	"pkg:composer/drupal/field_time@1.0.0-beta5",
+	"pkg:composer/drupal/tfa@2.0.0-alpha4",
+	"pkg:composer/theseer/tokenizer@1.1.3",
 	// RubyGems: the installed specifications.
 	"pkg:gem/google-protobuf@3.21.12",
 	"pkg:gem/rss@0.2.9",
+	// NuGet: the applications, their packages, and the runtime a
+	// self-contained one carries, named as its NuGet package.
+	"pkg:nuget/ExampleApp1@1.0.0",
+	"pkg:nuget/Microsoft.NETCore.App.Runtime.osx-arm64@9.0.1",
+	"pkg:nuget/Newtonsoft.Json@13.0.1",
+	"pkg:nuget/YamlDotNet@16.3.0",
+	"pkg:nuget/selfcontained@1.0.0",
 }
 
 // TestFromImageLanguages lists the installed artefacts of the language
@@ -46,7 +58,7 @@ func TestFromImageLanguages(t *testing.T) {
 	if !slices.Equal(got, languagePURLs) || len(l.Problems) != 0 {
 		t.Errorf("got:\n%s\nwant:\n%s\nproblems %q", strings.Join(got, "\n"), strings.Join(languagePURLs, "\n"), l.Problems)
 	}
-	ecosystems := map[string]string{"gem": "RubyGems", "cargo": "crates.io"}
+	ecosystems := map[string]string{"gem": "RubyGems", "cargo": "crates.io", "nuget": "NuGet", "composer": "Packagist"}
 	for _, p := range l.Packages {
 		if want := ecosystems[p.PURLType]; p.Ecosystem().String() != want {
 			t.Errorf("%s: ecosystem %q, want %q", p.Name, p.Ecosystem(), want)
@@ -74,13 +86,16 @@ func TestFromImageLanguages(t *testing.T) {
 }
 
 // TestImageVulnerabilitiesLanguages matches the installed artefacts against
-// real advisories under each ecosystem's version rules: Debian's
-// google-protobuf 3.21.12 is below GHSA-735f-pc8j-v9w8's first fix
-// (3.25.5) and past GHSA-h4h5-3hr4-j3g2's (3.21.7, from 3.21.0.rc.1) and
-// GHSA-wrvw-hg22-4m67's (3.19.2). No RustSec advisory names the crates of
-// osv-scalibr's cargo-auditable binary, so the crates.io records are
-// written for the test in RustSec's shape (SEMVER ranges, two branches):
-// one the binary's serde_json is inside, one its itoa is past.
+// real advisories under each ecosystem's version rules where a real one
+// names them: Debian's google-protobuf 3.21.12 is below
+// GHSA-735f-pc8j-v9w8's first fix (3.25.5) and past GHSA-h4h5-3hr4-j3g2's
+// (3.21.7, from 3.21.0.rc.1) and GHSA-wrvw-hg22-4m67's (3.19.2);
+// Newtonsoft.Json 13.0.1 is GHSA-5crp-9r3c-p9vr's fix. No advisory at hand
+// names the other artefacts' versions (the crates of osv-scalibr's
+// cargo-auditable binary, the .NET 9.0.1 runtime pack, Drupal 10.4.5), so
+// those records are written for the test in their databases' shapes
+// (RustSec's SEMVER ranges with two branches, GitHub's ECOSYSTEM ranges):
+// one each that the installed version is inside, one it is past.
 func TestImageVulnerabilitiesLanguages(t *testing.T) {
 	rustsec := func(id, name, introduced, fixed string) string {
 		return fmt.Sprintf(`{"schema_version":"1.7.3","id":%q,"modified":"2099-01-01T00:00:00Z","published":"2099-01-01T00:00:00Z","summary":"test advisory",`+
@@ -88,11 +103,22 @@ func TestImageVulnerabilitiesLanguages(t *testing.T) {
 			`"database_specific":{"categories":["memory-corruption"],"cvss":null,"informational":null}}],"database_specific":{"license":"CC0-1.0"}}`,
 			id, name, name, introduced, fixed)
 	}
+	ghsa := func(id, eco, name, introduced, fixed string) string {
+		return fmt.Sprintf(`{"schema_version":"1.4.0","id":%q,"modified":"2099-01-01T00:00:00Z","published":"2099-01-01T00:00:00Z","summary":"test advisory",`+
+			`"affected":[{"package":{"ecosystem":%q,"name":%q},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":%q},{"fixed":%q}]}]}],`+
+			`"database_specific":{"severity":"HIGH","github_reviewed":true}}`, id, eco, name, introduced, fixed)
+	}
 	db := osvtest.DB(t, t.TempDir(), map[string][]byte{
 		"RubyGems": osvtest.Archive(t, osvtest.Real(t, "GHSA-735f-pc8j-v9w8", "GHSA-h4h5-3hr4-j3g2", "GHSA-wrvw-hg22-4m67")...),
 		"crates.io": osvtest.Archive(t, append(osvtest.Real(t, "RUSTSEC-2021-0003"),
 			rustsec("RUSTSEC-2099-0001", "serde_json", "1.0.0", "1.0.140"),
 			rustsec("RUSTSEC-2099-0002", "itoa", "1.0.0", "1.0.14"))...),
+		"NuGet": osvtest.Archive(t, append(osvtest.Real(t, "GHSA-5crp-9r3c-p9vr", "GHSA-rh58-r7jh-xhx3"),
+			ghsa("GHSA-2099-test-0001", "NuGet", "Microsoft.NETCore.App.Runtime.osx-arm64", "9.0.0", "9.0.2"),
+			ghsa("GHSA-2099-test-0002", "NuGet", "YamlDotNet", "0", "16.3.0"))...),
+		"Packagist": osvtest.Archive(t, append(osvtest.Real(t, "GHSA-77rm-9x9h-xj3g"),
+			ghsa("GHSA-2099-test-0003", "Packagist", "drupal/core", "10.4.0", "10.4.9"),
+			ghsa("GHSA-2099-test-0004", "Packagist", "drupal/tfa", "2.0.0-alpha1", "2.0.0-alpha4"))...),
 	})
 	l, err := sbom.FromImage(context.Background(), sbomtest.Image(t, sbomtest.LanguageLayer(t)), sbom.Options{})
 	if err != nil {
@@ -110,6 +136,8 @@ func TestImageVulnerabilitiesLanguages(t *testing.T) {
 		got = append(got, fmt.Sprintf("%s %s %s %s -> %s at %s", f.ID, f.Ecosystem, f.PackageName(), f.Installed, f.Fixed, f.Location))
 	}
 	want := []string{
+		"GHSA-2099-test-0001 NuGet Microsoft.NETCore.App.Runtime.osx-arm64 9.0.1 -> 9.0.2 at opt/selfcontained/selfcontained.deps.json",
+		"GHSA-2099-test-0003 Packagist drupal/core 10.4.5 -> 10.4.9 at var/www/html/composer.lock",
 		"GHSA-735f-pc8j-v9w8 RubyGems google-protobuf 3.21.12 -> 3.25.5 at usr/lib/x86_64-linux-gnu/rubygems-integration/3.1.0/specifications/google-protobuf-3.21.12.gemspec",
 		"RUSTSEC-2099-0001 crates.io serde_json 1.0.135 -> 1.0.140 at usr/local/bin/uses_serde_json",
 	}

@@ -18,10 +18,12 @@ import (
 	cpb "github.com/google/osv-scalibr/binary/proto/config_go_proto"
 	"github.com/google/osv-scalibr/extractor"
 	"github.com/google/osv-scalibr/extractor/filesystem"
+	"github.com/google/osv-scalibr/extractor/filesystem/language/dotnet/depsjson"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/golang/gobinary"
 	javaarchive "github.com/google/osv-scalibr/extractor/filesystem/language/java/archive"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/javascript/packagejson"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/javascript/packagelockjson"
+	"github.com/google/osv-scalibr/extractor/filesystem/language/php/composerlock"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/python/wheelegg"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/ruby/gemspec"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/rust/cargoauditable"
@@ -79,8 +81,9 @@ const (
 // package databases and the language ecosystems' installed artefacts and
 // lockfiles: Go binaries' build information, npm's package-lock.json and
 // node_modules, Java archives, Python's installed distributions, the
-// gem specifications RubyGems installs, and the dependency list
-// cargo-auditable embeds in Rust binaries. Importing only these (not
+// gem specifications RubyGems installs, the dependency list
+// cargo-auditable embeds in Rust binaries, the .deps.json beside each
+// .NET application and shared framework, and PHP's composer.lock. Importing only these (not
 // osv-scalibr's plugin list) keeps the binary small; docs/PERFORMANCE.md
 // has the figures.
 func extractors(opts Options) ([]filesystem.Extractor, error) {
@@ -89,7 +92,7 @@ func extractors(opts Options) ([]filesystem.Extractor, error) {
 	for _, newExtractor := range []func(*cpb.PluginConfig) (filesystem.Extractor, error){
 		dpkg.New, apk.New, rpm.New,
 		gobinary.New, packagelockjson.New, packagejson.New, javaarchive.New, wheelegg.New,
-		installedGemspecs, cargoauditable.New,
+		installedGemspecs, cargoauditable.New, depsjson.New, composerlock.New,
 	} {
 		e, err := newExtractor(cfg)
 		if err != nil {
@@ -159,6 +162,7 @@ func FromImage(ctx context.Context, img v1.Image, opts Options) (*List, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listing the image's packages: %w", err)
 	}
+	runtimePacks(inv.Packages)
 	l := &List{Packages: dedupe(inv.Packages), Source: "layers"}
 	for _, st := range statuses {
 		if st.Status != nil && st.Status.Status == plugin.ScanStatusFailed {
@@ -166,6 +170,19 @@ func FromImage(ctx context.Context, img v1.Image, opts Options) (*List, error) {
 		}
 	}
 	return l, nil
+}
+
+// runtimePacks names the .NET runtime a self-contained application
+// carries as its NuGet package (Microsoft.NETCore.App.Runtime.linux-x64):
+// its .deps.json lists it as "runtimepack.<package>/<version>" of type
+// runtimepack, a name no advisory uses. Trivy strips the prefix alike.
+func runtimePacks(pkgs []*extractor.Package) {
+	for _, p := range pkgs {
+		if m, ok := p.Metadata.(*depsjson.Metadata); ok && m.Type == "runtimepack" {
+			p.Name = strings.TrimPrefix(p.Name, "runtimepack.")
+			m.PackageName = p.Name
+		}
+	}
 }
 
 func (l *List) problem(format string, args ...any) {

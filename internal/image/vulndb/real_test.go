@@ -87,6 +87,8 @@ func TestRealAdvisories(t *testing.T) {
 		"Go":          {"GO-2022-1144", "GO-2024-2887", "GO-2024-2937", "GHSA-9phm-fm57-rhg8", "GHSA-cx3w-xqmc-84g5", "GHSA-xrjj-mj9h-534m"},
 		"RubyGems":    {"GHSA-735f-pc8j-v9w8", "GHSA-h4h5-3hr4-j3g2", "GHSA-wrvw-hg22-4m67"},
 		"crates.io":   {"RUSTSEC-2021-0003"},
+		"NuGet":       {"GHSA-5crp-9r3c-p9vr", "GHSA-rh58-r7jh-xhx3", "GHSA-77rm-9x9h-xj3g"},
+		"Packagist":   {"GHSA-77rm-9x9h-xj3g"},
 	})
 	cases := []struct {
 		name string
@@ -212,6 +214,35 @@ func TestRealAdvisories(t *testing.T) {
 	}, {
 		name: "crates.io fixed",
 		pkg:  lang("cargo", "smallvec", "1.6.1"),
+	}, {
+		// The runtime a self-contained .NET application carries, under its
+		// NuGet package's name; one entry per release branch.
+		name: "NuGet, .NET runtime pack",
+		pkg:  lang("nuget", "Microsoft.NETCore.App.Runtime.linux-x64", "5.0.5"),
+		want: []string{"GHSA-rh58-r7jh-xhx3 [CVE-2021-26423] NuGet Microsoft.NETCore.App.Runtime.linux-x64 5.0.5 -> 5.0.9 high 7.5"},
+	}, {
+		name: "NuGet, older runtime branch",
+		pkg:  lang("nuget", "Microsoft.NETCore.App.Runtime.linux-x64", "3.1.17"),
+		want: []string{"GHSA-rh58-r7jh-xhx3 [CVE-2021-26423] NuGet Microsoft.NETCore.App.Runtime.linux-x64 3.1.17 -> 3.1.18 high 7.5"},
+	}, {
+		name: "NuGet runtime fixed",
+		pkg:  lang("nuget", "Microsoft.NETCore.App.Runtime.linux-x64", "5.0.9"),
+	}, {
+		// An advisory without a vector is rated by GitHub's word.
+		name: "NuGet package",
+		pkg:  lang("nuget", "Newtonsoft.Json", "12.0.3"),
+		want: []string{"GHSA-5crp-9r3c-p9vr [] NuGet Newtonsoft.Json 12.0.3 -> 13.0.1 low 0"},
+	}, {
+		name: "NuGet package fixed",
+		pkg:  lang("nuget", "Newtonsoft.Json", "13.0.1"),
+	}, {
+		// composer.lock writes tags as released: v3.14.0.
+		name: "Packagist, version with a v",
+		pkg:  lang("composer", "google/protobuf", "v3.14.0"),
+		want: []string{"GHSA-77rm-9x9h-xj3g [CVE-2021-22570 PYSEC-2022-48] Packagist google/protobuf v3.14.0 -> 3.15.0 high 7.5"},
+	}, {
+		name: "Packagist fixed",
+		pkg:  lang("composer", "google/protobuf", "v3.15.0"),
 	}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -179,14 +179,17 @@ func must(f *facts.Facts, ok bool) *facts.Facts {
 }
 
 // TestAnalyzerLanguages: an image of real installed artefacts of the
-// language ecosystems, pushed to the registry, is judged from its layers:
-// Debian's google-protobuf gem under a real advisory.
+// language ecosystems, pushed to the registry, is judged from its layers
+// against real advisories: Debian's google-protobuf gem is affected,
+// Newtonsoft.Json 13.0.1 is the fix of GHSA-5crp-9r3c-p9vr.
 func TestAnalyzerLanguages(t *testing.T) {
 	reg := registrytest.New(t)
 	reg.Push(t, "acme/langs:1.0", sbomtest.Image(t, sbomtest.LanguageLayer(t)))
 	db := osvtest.DB(t, t.TempDir(), map[string][]byte{
 		"RubyGems":  osvtest.Archive(t, osvtest.Real(t, "GHSA-735f-pc8j-v9w8")...),
-		"crates.io": osvtest.Archive(t),
+		"crates.io": osvtest.Archive(t, osvtest.Real(t, "RUSTSEC-2021-0003")...),
+		"NuGet":     osvtest.Archive(t, osvtest.Real(t, "GHSA-5crp-9r3c-p9vr", "GHSA-rh58-r7jh-xhx3")...),
+		"Packagist": osvtest.Archive(t, osvtest.Real(t, "GHSA-77rm-9x9h-xj3g")...),
 	})
 	client, err := registry.New(registry.Options{RootCAs: reg.CAs, Timeout: 5 * time.Second, CacheDir: t.TempDir()})
 	if err != nil {
@@ -196,7 +199,7 @@ func TestAnalyzerLanguages(t *testing.T) {
 	r := resolve.New(resolve.Options{Client: client, Keychains: keychains, Analyzers: []resolve.Analyzer{&vulnscan.Analyzer{DB: db}}})
 	rep := report(t, must(set2(r, []resolve.Use{{Image: reg.Host + "/acme/langs:1.0"}})))
 	want := []string{"GHSA-735f-pc8j-v9w8 google-protobuf 3.21.12->3.25.5"}
-	if got := ids(rep); !slices.Equal(got, want) || rep.Packages != 13 || !rep.Complete() {
+	if got := ids(rep); !slices.Equal(got, want) || rep.Packages != 22 || !rep.Complete() {
 		t.Errorf("report: %v (%d packages, missing %v, problems %v)\nwant %v", got, rep.Packages, rep.Missing, rep.Problems, want)
 	}
 }

@@ -46,7 +46,12 @@ func moduleFile(t testing.TB, module string, mode int64, rel ...string) File {
 //     installed gem;
 //   - crates.io: a Rust program built with cargo-auditable that uses
 //     serde_json 1.0.135 (osv-scalibr's testdata), which embeds its
-//     dependency list.
+//     dependency list;
+//   - NuGet: the .deps.json dotnet publish wrote for a .NET 5 application
+//     using Newtonsoft.Json 13.0.1, and for a self-contained .NET 9.0.1
+//     one, which carries the runtime (Trivy's testdata);
+//   - Packagist: the composer.lock of a Drupal 10.4.5 site (osv-scalibr's
+//     testdata).
 func LanguageLayer(t testing.TB) v1.Layer {
 	t.Helper()
 	gemspecs := []string{"extractor", "filesystem", "language", "ruby", "gemspec", "testdata"}
@@ -56,5 +61,9 @@ func LanguageLayer(t testing.TB) v1.Layer {
 		"app/yaml.gemspec": moduleFile(t, scalibr, 0o644, append(gemspecs, "yaml-0.2.1.gemspec")...),
 		"usr/local/bin/uses_serde_json": moduleFile(t, scalibr, 0o755,
 			"extractor", "filesystem", "language", "rust", "cargoauditable", "testdata", "uses_serde_json", "uses_serde_json"),
+		"app/ExampleApp1.deps.json":                 installedFile(t, "ExampleApp1.deps.json", 0o644),
+		"opt/selfcontained/selfcontained.deps.json": installedFile(t, "selfcontained.deps.json", 0o644),
+		"var/www/html/composer.lock": moduleFile(t, scalibr, 0o644,
+			"extractor", "filesystem", "language", "php", "composerlock", "testdata", "drupal-packages.json"),
 	})
 }
