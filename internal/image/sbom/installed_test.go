@@ -47,8 +47,8 @@ var languagePURLs = []string{
 
 // TestFromImageLanguages lists the installed artefacts of the language
 // ecosystems whose advisories the database holds, and writes them into
-// both SBOM formats with the purls (and so the ecosystems) they are read
-// back with.
+// both SBOM formats (valid under their official schemas) with the purls
+// (and so the ecosystems) they are read back with.
 func TestFromImageLanguages(t *testing.T) {
 	l, err := sbom.FromImage(context.Background(), sbomtest.Image(t, sbomtest.LanguageLayer(t)), sbom.Options{})
 	if err != nil {
@@ -70,6 +70,7 @@ func TestFromImageLanguages(t *testing.T) {
 		if err := l.Write(&buf, format, subject); err != nil {
 			t.Fatal(err)
 		}
+		sbomtest.ValidateSchema(t, buf.Bytes())
 		back, err := sbom.FromPredicate(context.Background(), predicate, buf.Bytes())
 		if err != nil {
 			t.Fatal(err)
