@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/kubeward/kubeward/internal/image/sbom"
 	"github.com/kubeward/kubeward/internal/image/sbom/sbomtest"
 	"github.com/kubeward/kubeward/internal/image/vulndb/osvtest"
+	"github.com/kubeward/kubeward/internal/sharedtest"
 )
 
 // languagePURLs are the packages of sbomtest.LanguageLayer, as their
@@ -144,5 +146,50 @@ func TestImageVulnerabilitiesLanguages(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestFromImageConda: the record conda writes for an installed package
+// (osv-scalibr's testdata, jupyterlab 3.1.12 from Anaconda's channel) is
+// listed from the base environment and from a named one, as a conda
+// package (pkg:conda in both SBOM formats): no OSV ecosystem, so the matcher counts it unidentified instead
+// of looking it up among PyPI projects (no PyPI archive is missing).
+func TestFromImageConda(t *testing.T) {
+	record, err := os.ReadFile(sharedtest.ModulePath(t, "github.com/google/osv-scalibr",
+		"extractor", "filesystem", "language", "python", "condameta", "testdata", "valid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := osvtest.DB(t, t.TempDir(), map[string][]byte{"npm": osvtest.Archive(t)})
+	for _, dir := range []string{"opt/conda/conda-meta", "opt/conda/envs/app/conda-meta"} {
+		layer := sbomtest.Layer(t, map[string]sbomtest.File{
+			dir + "/jupyterlab-3.1.12-py39hf3db000_1.json": {Data: record},
+			dir + "/history": {Data: []byte("==> 2021-09-21 01:56:40 <==\n")},
+		})
+		l, err := sbom.FromImage(context.Background(), sbomtest.Image(t, layer), sbom.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := purls(l); !slices.Equal(got, []string{"pkg:conda/jupyterlab@3.1.12"}) || len(l.Problems) != 0 {
+			t.Errorf("%s: %v, problems %q", dir, got, l.Problems)
+			continue
+		}
+		for _, format := range sbom.Formats() {
+			var buf bytes.Buffer
+			if err := l.Write(&buf, format, sbom.Subject{Reference: "ghcr.io/acme/notebook:1"}); err != nil {
+				t.Fatal(err)
+			}
+			sbomtest.ValidateSchema(t, buf.Bytes())
+			if !strings.Contains(buf.String(), "pkg:conda/jupyterlab@3.1.12") {
+				t.Errorf("%s: the %s document lacks the conda purl", dir, format)
+			}
+		}
+		res, err := db.Match(context.Background(), l.Packages)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Unidentified != 1 || res.Matched != 0 || !res.Complete() {
+			t.Errorf("%s: %d unidentified, %d matched, missing %v, problems %q", dir, res.Unidentified, res.Matched, res.Missing, res.Problems)
+		}
 	}
 }
