@@ -77,6 +77,11 @@ func FromImage(ctx context.Context, img v1.Image, opts Options) (*List, error) {
 	if err != nil {
 		return nil, err
 	}
+	return scan(ctx, img, opts, exs)
+}
+
+// scan runs the extractors over the image's layers.
+func scan(ctx context.Context, img v1.Image, opts Options, exs []filesystem.Extractor) (*List, error) {
 	cfg := image.DefaultConfig()
 	cfg.MaxFileBytes = opts.MaxFileBytes
 	si, err := image.FromV1Image(img, cfg)
