@@ -32,7 +32,9 @@ func newImagesSBOMCmd(s Streams) *cobra.Command {
 		Long: `Read an image from its registry (credentials from the Docker configuration and
 credential helpers) and list the packages of its layers: Debian, Ubuntu, Alpine
 and rpm packages, Go binaries' modules, npm lockfiles and node_modules, Java
-archives, Python distributions. The document describes the image by its
+archives, Python distributions, installed Ruby gems, Rust binaries built with
+cargo-auditable, .NET .deps.json, PHP composer.lock and conda packages. The
+document describes the image by its
 digest; attest it with cosign attest (predicate type spdxjson or cyclonedx)
 so that scans read it instead of the layers.`,
 		Example: `  kubeward images sbom ghcr.io/acme/app:1.4.2 -o spdx=app.spdx.json
