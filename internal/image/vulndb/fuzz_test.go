@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/osv-scalibr/extractor"
 	dpkgmeta "github.com/google/osv-scalibr/extractor/filesystem/os/dpkg/metadata"
-	"github.com/google/osv-scalibr/semantic"
+	rpmmeta "github.com/google/osv-scalibr/extractor/filesystem/os/rpm/metadata"
 	"github.com/kubeward/kubeward/internal/image/vuln"
 )
 
@@ -37,14 +37,18 @@ func FuzzAdvisory(f *testing.F) {
 		{Name: "libssl3", Version: "3.0-1", PURLType: "deb",
 			Metadata: &dpkgmeta.Metadata{PackageName: "libssl3", SourceName: "openssl", OSID: "ubuntu", OSVersionID: "22.04"}},
 		{Name: "foo.bar", Version: "1.0", PURLType: "pypi"},
+		{Name: "openssl-libs", Version: "3.0.7-16.el9_2", PURLType: "rpm",
+			Metadata: &rpmmeta.Metadata{PackageName: "openssl-libs", Epoch: 1, OSID: "rocky", OSVersionID: "9.2"}},
+		{Name: "openssl-libs", Version: "3.0.7-16.el9_2", PURLType: "rpm",
+			Metadata: &rpmmeta.Metadata{PackageName: "openssl-libs", Epoch: 1, OSID: "rhel", OSCPEName: "cpe:/o:redhat:enterprise_linux:9::baseos"}},
+		{Name: "libopenssl3", Version: "3.1.4-150600.5.7.1", PURLType: "rpm",
+			Metadata: &rpmmeta.Metadata{PackageName: "libopenssl3", SourceRPM: "openssl-3-3.1.4-150600.5.7.1.src.rpm", OSID: "sles", OSVersionID: "15.6"}},
 	} {
-		pkgEco := pkg.Ecosystem()
-		eco := advisoryEcosystem(pkgEco)
-		installed, err := semantic.Parse(pkg.Version, eco.String())
-		if err != nil {
-			f.Fatal(err)
+		c, err := newCandidate(pkg)
+		if err != nil || c == nil {
+			f.Fatal(pkg.Name, err)
 		}
-		cands = append(cands, &candidate{pkg: pkg, eco: eco, pkgEco: pkgEco, names: names(pkg, eco), version: pkg.Version, installed: installed})
+		cands = append(cands, c)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		v, err := decode(data)
@@ -54,7 +58,7 @@ func FuzzAdvisory(f *testing.F) {
 		var fs []vuln.Finding
 		for _, c := range cands {
 			m := asMatched(v, c)
-			if hit, err := affects(m, c.pkg); hit && err == nil {
+			if hit, err := affects(bySource(m, c), c.pkg); hit && err == nil {
 				fs = append(fs, finding(m, c), finding(m, c))
 			}
 		}

@@ -67,6 +67,13 @@ func alpine(name, origin, version, release string) *extractor.Package {
 		Metadata: &apkmeta.Metadata{PackageName: name, OriginName: origin, OSID: "alpine", OSVersionID: release}}
 }
 
+// rpm is an rpm as osv-scalibr's rpm extractor describes it, with the
+// os-release of its image.
+func rpm(name, version string, epoch int, osID, versionID, cpe string) *extractor.Package {
+	return &extractor.Package{Name: name, Version: version, PURLType: "rpm",
+		Metadata: &rpmmeta.Metadata{PackageName: name, Epoch: epoch, OSID: osID, OSVersionID: versionID, OSCPEName: cpe}}
+}
+
 func maven(group, artifact, version string) *extractor.Package {
 	return &extractor.Package{Name: group + ":" + artifact, Version: version, PURLType: "maven",
 		Metadata: &archivemeta.Metadata{GroupID: group, ArtifactID: artifact}}
@@ -83,6 +90,8 @@ func TestRealAdvisories(t *testing.T) {
 		"Ubuntu":      {"UBUNTU-CVE-2025-29769"},
 		"Alpine":      {"ALPINE-CVE-2026-80255"},
 		"Rocky Linux": {"RLSA-2026-66203"},
+		"AlmaLinux":   {"ALSA-2026-66392"},
+		"Red Hat":     {"RHSA-2024-0001", "RHSA-2025-9978"},
 		"Maven":       {"GHSA-vmq6-5m68-f53m", "GHSA-288c-cq4h-88gq"},
 		"Go":          {"GO-2022-1144", "GO-2024-2887", "GO-2024-2937", "GHSA-9phm-fm57-rhg8", "GHSA-cx3w-xqmc-84g5", "GHSA-xrjj-mj9h-534m"},
 		"RubyGems":    {"GHSA-735f-pc8j-v9w8", "GHSA-h4h5-3hr4-j3g2", "GHSA-wrvw-hg22-4m67"},
@@ -130,11 +139,49 @@ func TestRealAdvisories(t *testing.T) {
 		name: "Rocky Linux, fix written with an epoch",
 		pkg: &extractor.Package{Name: "python3.12-lxml", Version: "4.9.3-2.el9_8", PURLType: "rpm",
 			Metadata: &rpmmeta.Metadata{PackageName: "python3.12-lxml", OSID: "rocky", OSVersionID: "9.4"}},
-		want: []string{"RLSA-2026:66203 [CVE-2026-49825] Rocky Linux python3.12-lxml 4.9.3-2.el9_8 -> 0:4.9.3-2.el9_8.1 high 8.2"},
+		want: []string{"RLSA-2026:66203 [CVE-2026-49825] Rocky Linux:9 python3.12-lxml 4.9.3-2.el9_8 -> 0:4.9.3-2.el9_8.1 high 8.2"},
 	}, {
 		name: "Rocky Linux fixed",
 		pkg: &extractor.Package{Name: "python3.12-lxml", Version: "4.9.3-2.el9_8.1", PURLType: "rpm",
 			Metadata: &rpmmeta.Metadata{PackageName: "python3.12-lxml", OSID: "rocky", OSVersionID: "9.4"}},
+	}, {
+		// osv-scalibr names Rocky's ecosystem without the release, which
+		// osvlocal takes for every release: Rocky 9's fix (el9_8.1) is
+		// above any el8 build, and would be reported against Rocky 8.
+		name: "Rocky Linux release the advisory does not name",
+		pkg:  rpm("python3.12-lxml", "4.9.3-2.el8", 0, "rocky", "8.10", ""),
+	}, {
+		// os-release's VERSION_ID 10.0; AlmaLinux's advisories name the major
+		// release, as osv-scalibr does; the advisory lists binary packages.
+		// Its CVEs are "related", not aliases: osv-scanner does not group
+		// or name it by them either.
+		name: "AlmaLinux, binary package of the advisory",
+		pkg:  rpm("apr-util-devel", "1.6.3-23.el10", 0, "almalinux", "10.0", ""),
+		want: []string{"ALSA-2026:66392 [] AlmaLinux:10 apr-util-devel 1.6.3-23.el10 -> 1.6.3-23.el10_2.1 unrated 0"},
+	}, {
+		name: "AlmaLinux fixed",
+		pkg:  rpm("apr-util", "1.6.3-23.el10_2.1", 0, "almalinux", "10.0", ""),
+	}, {
+		name: "AlmaLinux release the advisory does not name",
+		pkg:  rpm("apr-util", "1.6.1-23.el9", 0, "almalinux", "9.6", ""),
+	}, {
+		// A RHEL image's os-release names the BaseOS repository
+		// (CPE_NAME cpe:/o:redhat:enterprise_linux:9::baseos); its AppStream
+		// packages' advisories are keyed ...::appstream. The EUS stream's
+		// fix (el9_2) is another build, not this release's.
+		name: "Red Hat, AppStream package on a BaseOS image",
+		pkg:  rpm("thunderbird", "115.5.0-1.el9_3", 0, "rhel", "9.3", "cpe:/o:redhat:enterprise_linux:9::baseos"),
+		want: []string{"RHSA-2024:0001 [CVE-2023-6856 CVE-2023-50761] Red Hat:enterprise_linux:9::baseos thunderbird 115.5.0-1.el9_3 -> 0:115.6.0-1.el9_3 high 8.8"},
+	}, {
+		name: "Red Hat, package in both repositories",
+		pkg:  rpm("sudo", "1.9.5p2-10.el9_3", 0, "rhel", "9.3", "cpe:/o:redhat:enterprise_linux:9::baseos"),
+		want: []string{"RHSA-2025:9978 [CVE-2025-32462] Red Hat:enterprise_linux:9::baseos sudo 1.9.5p2-10.el9_3 -> 0:1.9.5p2-10.el9_6.1 unrated 0"},
+	}, {
+		name: "Red Hat fixed",
+		pkg:  rpm("sudo", "1.9.5p2-10.el9_6.1", 0, "rhel", "9.6", "cpe:/o:redhat:enterprise_linux:9::baseos"),
+	}, {
+		name: "Red Hat release the advisory does not name",
+		pkg:  rpm("sudo", "1.9.5p2-9.el8", 0, "rhel", "8.10", "cpe:/o:redhat:enterprise_linux:8::baseos"),
 	}, {
 		// Two affected entries for one artifact: the fix of the entry that
 		// holds the installed version.
@@ -290,5 +337,108 @@ func TestMatchPyPINames(t *testing.T) {
 		if res := matchArchives(t, archives, lang("pypi", "foo-bar-baz", version)); len(res.Findings) != want {
 			t.Errorf("%s: %q, want %d finding", version, report(res.Findings), want)
 		}
+	}
+}
+
+// TestMatchSourceNamedRPMs: OSV's SUSE, openSUSE and Mageia ecosystems
+// name the source rpm (osv-schema's ecosystems.json: "the name of the
+// source RPM", with the binaries listed beside it), and SUSE keys its
+// entries by product and service pack as PRETTY_NAME writes them, its
+// modules among them, where osv-scalibr names an SLE image's release by
+// VERSION_ID (SUSE:15.5). The records are written for the test in that
+// shape (no real SUSE, openSUSE or Mageia record was found to copy).
+func TestMatchSourceNamedRPMs(t *testing.T) {
+	suse := `{"id": "SUSE-SU-2099:0001-1", "modified": "2099-01-01T00:00:00Z", "upstream": ["CVE-2099-0001"],
+	  "affected": [
+	    {"package": {"ecosystem": "SUSE:Linux Enterprise Module for Basesystem 15 SP5", "name": "openssl-3",
+	      "purl": "pkg:rpm/suse/openssl-3&distro=SUSE%20Linux%20Enterprise%20Module%20for%20Basesystem%2015%20SP5"},
+	     "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "3.0.8-150500.5.20.1"}]}],
+	     "ecosystem_specific": {"binaries": [{"libopenssl3": "3.0.8-150500.5.20.1", "openssl-3": "3.0.8-150500.5.20.1"}]}},
+	    {"package": {"ecosystem": "SUSE:Linux Enterprise Server 15 SP4", "name": "openssl-3"},
+	     "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "3.0.1-150400.4.40.1"}]}],
+	     "ecosystem_specific": {"binaries": [{"libopenssl3": "3.0.1-150400.4.40.1"}]}},
+	    {"package": {"ecosystem": "SUSE:Linux Enterprise Micro 5.5", "name": "openssl-3"},
+	     "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "3.0.8-150500.5.21.1"}]}]},
+	    {"package": {"ecosystem": "openSUSE:Leap 15.5", "name": "openssl-3"},
+	     "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "3.0.8-150500.5.20.1"}]}],
+	     "ecosystem_specific": {"binaries": [{"libopenssl3": "3.0.8-150500.5.20.1"}]}}
+	  ]}`
+	mageia := `{"id": "MGASA-2099-0001", "modified": "2099-01-01T00:00:00Z", "upstream": ["CVE-2099-0001"],
+	  "affected": [{"package": {"ecosystem": "Mageia:9", "name": "openssl", "purl": "pkg:rpm/mageia/openssl?distro=mageia-9"},
+	    "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "3.0.15-1.mga9"}]}]}]}`
+	archives := map[string][]byte{
+		"SUSE":     osvtest.Archive(t, suse),
+		"openSUSE": osvtest.Archive(t, suse),
+		"Mageia":   osvtest.Archive(t, mageia),
+	}
+	pkg := func(name, version, source, osID, versionID string) *extractor.Package {
+		return &extractor.Package{Name: name, Version: version, PURLType: "rpm",
+			Metadata: &rpmmeta.Metadata{PackageName: name, SourceRPM: source, OSID: osID, OSVersionID: versionID}}
+	}
+	for _, tc := range []struct {
+		name string
+		pkg  *extractor.Package
+		want []string
+	}{{
+		// An SLE BCI image: ID=sles, VERSION_ID=15.5; the library is the
+		// Basesystem module's.
+		name: "SLE 15 SP5, module of the code stream",
+		pkg:  pkg("libopenssl3", "3.0.8-150500.5.14.1", "openssl-3-3.0.8-150500.5.14.1.src.rpm", "sles", "15.5"),
+		want: []string{"SUSE-SU-2099:0001-1 [CVE-2099-0001] SUSE:Linux Enterprise Server 15 SP5 libopenssl3 3.0.8-150500.5.14.1 -> 3.0.8-150500.5.20.1 unrated 0"},
+	}, {
+		name: "SLE 15 SP4",
+		pkg:  pkg("libopenssl3", "3.0.1-150400.4.30.1", "openssl-3-3.0.1-150400.4.30.1.src.rpm", "sles", "15.4"),
+		want: []string{"SUSE-SU-2099:0001-1 [CVE-2099-0001] SUSE:Linux Enterprise Server 15 SP4 libopenssl3 3.0.1-150400.4.30.1 -> 3.0.1-150400.4.40.1 unrated 0"},
+	}, {
+		name: "SLE fixed",
+		pkg:  pkg("libopenssl3", "3.0.8-150500.5.20.1", "openssl-3-3.0.8-150500.5.20.1.src.rpm", "sles", "15.5"),
+	}, {
+		name: "SLE service pack the advisory does not name",
+		pkg:  pkg("libopenssl3", "3.0.8-150500.5.14.1", "openssl-3-3.0.8-150500.5.14.1.src.rpm", "sles", "15.6"),
+	}, {
+		name: "another source package of the same binary name",
+		pkg:  pkg("libopenssl3", "3.0.8-150500.5.14.1", "openssl-3-fips-3.0.8-150500.5.14.1.src.rpm", "sles", "15.5"),
+	}, {
+		name: "openSUSE Leap",
+		pkg:  pkg("libopenssl3", "3.0.8-150500.5.14.1", "openssl-3-3.0.8-150500.5.14.1.src.rpm", "opensuse-leap", "15.5"),
+		want: []string{"SUSE-SU-2099:0001-1 [CVE-2099-0001] openSUSE:Leap 15.5 libopenssl3 3.0.8-150500.5.14.1 -> 3.0.8-150500.5.20.1 unrated 0"},
+	}, {
+		name: "openSUSE Leap release the advisory does not name",
+		pkg:  pkg("libopenssl3", "3.0.8-150500.5.14.1", "openssl-3-3.0.8-150500.5.14.1.src.rpm", "opensuse-leap", "15.6"),
+	}, {
+		name: "Mageia, binary of the source package",
+		pkg:  pkg("lib64openssl3", "3.0.13-1.mga9", "openssl-3.0.13-1.mga9.src.rpm", "mageia", "9"),
+		want: []string{"MGASA-2099-0001 [CVE-2099-0001] Mageia:9 lib64openssl3 3.0.13-1.mga9 -> 3.0.15-1.mga9 unrated 0"},
+	}, {
+		name: "Mageia fixed",
+		pkg:  pkg("lib64openssl3", "3.0.15-1.mga9", "openssl-3.0.15-1.mga9.src.rpm", "mageia", "9"),
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := matchArchives(t, archives, tc.pkg)
+			if got := report(res.Findings); !slices.Equal(got, tc.want) {
+				t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+			for _, f := range res.Findings {
+				if m := tc.pkg.Metadata.(*rpmmeta.Metadata); f.Binary != tc.pkg.Name || !strings.HasPrefix(m.SourceRPM, f.Package+"-") {
+					t.Errorf("package %q binary %q, want the source package and the binary", f.Package, f.Binary)
+				}
+			}
+		})
+	}
+}
+
+// TestAzureLinuxNotCompared: osv-scalibr v0.5.3's semantic package has no
+// version rules for the Azure Linux ecosystem (nor has osv-scanner, built
+// on it), so its packages are reported as not compared, never as passed.
+func TestAzureLinuxNotCompared(t *testing.T) {
+	db := osvtest.DB(t, t.TempDir(), map[string][]byte{"Azure Linux": osvtest.Archive(t,
+		`{"id": "AZL-2099-1", "affected": [{"package": {"ecosystem": "Azure Linux:3", "name": "zlib"},
+		  "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.3.1-1.azl3"}]}]}]}`)})
+	res, err := db.Match(context.Background(), []*extractor.Package{rpm("zlib", "1.3-1.azl3", 0, "azurelinux", "3.0", "")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Complete() || len(res.Problems) != 1 || !strings.Contains(res.Problems[0], "cannot be compared") {
+		t.Errorf("complete %v, problems %q, findings %q", res.Complete(), res.Problems, report(res.Findings))
 	}
 }

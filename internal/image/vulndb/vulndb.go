@@ -136,10 +136,18 @@ func problem(r *vuln.Report, format string, args ...any) {
 // use.
 type candidate struct {
 	pkg *extractor.Package
-	// eco is the ecosystem as advisories write it (Ubuntu:22.04:LTS);
-	// pkgEco the one osvlocal reads from the package (Ubuntu:22.04).
+	// eco is the release as advisories write it (Ubuntu:22.04:LTS,
+	// Rocky Linux:9); pkgEco the one osvlocal reads from the package
+	// (Ubuntu:22.04, Rocky Linux).
 	eco, pkgEco osvecosystem.Parsed
-	names       map[string]bool
+	// byRelease is set when osvlocal's comparison of the two cannot tell
+	// the entries of the package's release from others (see sameRelease):
+	// the advisory is rewritten for it.
+	byRelease bool
+	// source is the rpm's source package, which SUSE's, openSUSE's and
+	// Mageia's advisories name; empty elsewhere.
+	source string
+	names  map[string]bool
 	// version is what the matcher compares: for the Red Hat family, the
 	// rpm epoch and version (as osvlocal does).
 	version   string
@@ -159,6 +167,25 @@ func matchVersion(p *extractor.Package, eco osvecosystem.Parsed) string {
 	return p.Version
 }
 
+// newCandidate describes a package for matching: nil (and no error) when
+// it has no OSV ecosystem.
+func newCandidate(p *extractor.Package) (*candidate, error) {
+	pkgEco := p.Ecosystem()
+	eco := advisoryEcosystem(p, pkgEco)
+	if eco.IsEmpty() || eco.Ecosystem == "GIT" {
+		return nil, nil
+	}
+	version := matchVersion(p, eco)
+	installed, err := semantic.Parse(version, eco.String())
+	if err != nil || version == "" {
+		return nil, fmt.Errorf("%s %q: version %q cannot be compared under %s rules", eco, p.Name, version, eco.Ecosystem)
+	}
+	c := &candidate{pkg: p, eco: eco, pkgEco: pkgEco, version: version, installed: installed,
+		byRelease: eco != pkgEco || eco.Ecosystem == "Red Hat", source: sourceName(p, eco)}
+	c.names = names(p, eco, c.source)
+	return c, nil
+}
+
 // Match looks every package up and reports the advisories that affect
 // them. Memory grows with the package list and the
 // advisories that name its packages, one advisory decoded at a time.
@@ -166,20 +193,15 @@ func (db *DB) Match(ctx context.Context, pkgs []*extractor.Package) (*vuln.Repor
 	res := &vuln.Report{Packages: len(pkgs)}
 	byEco := map[string][]*candidate{}
 	for _, p := range pkgs {
-		pkgEco := p.Ecosystem()
-		eco := advisoryEcosystem(pkgEco)
-		if eco.IsEmpty() || eco.Ecosystem == "GIT" {
+		c, err := newCandidate(p)
+		switch {
+		case err != nil:
+			problem(res, "%v", err)
+		case c == nil:
 			res.Unidentified++
-			continue
+		default:
+			byEco[string(c.eco.Ecosystem)] = append(byEco[string(c.eco.Ecosystem)], c)
 		}
-		version := matchVersion(p, eco)
-		installed, err := semantic.Parse(version, eco.String())
-		if err != nil || version == "" {
-			problem(res, "%s %q: version %q cannot be compared under %s rules", eco, p.Name, version, eco.Ecosystem)
-			continue
-		}
-		c := &candidate{pkg: p, eco: eco, pkgEco: pkgEco, names: names(p, eco), version: version, installed: installed}
-		byEco[string(eco.Ecosystem)] = append(byEco[string(eco.Ecosystem)], c)
 	}
 	ecos := slices.Sorted(maps.Keys(byEco))
 	for _, eco := range ecos {
@@ -250,7 +272,7 @@ func (db *DB) matchEcosystem(ctx context.Context, ix *ecoIndex, cands []*candida
 		}
 		for _, c := range byEntry[e] {
 			v := asMatched(v, c)
-			hit, err := affects(v, c.pkg)
+			hit, err := affects(bySource(v, c), c.pkg)
 			if err != nil {
 				problem(res, "%v", err)
 				continue
@@ -299,32 +321,149 @@ func pep503(name string) string {
 	return pythonSeparators.ReplaceAllString(strings.ToLower(name), "-")
 }
 
-// advisoryEcosystem is the ecosystem advisories give a package's release.
-// osv-scalibr names an Ubuntu release by its VERSION_ID (Ubuntu:22.04);
-// Canonical's advisories name a long-term release Ubuntu:22.04:LTS, which
-// osv-scalibr's own table of Ubuntu releases (purl/ecosystem) knows.
-func advisoryEcosystem(eco osvecosystem.Parsed) osvecosystem.Parsed {
-	if eco.Ecosystem != "Ubuntu" || eco.Suffix == "" || strings.Contains(eco.Suffix, ":") {
-		return eco
+// advisoryEcosystem is the release as advisories name it, where
+// osv-scalibr (extractor/filesystem/os/ecosystem) names it otherwise:
+//
+//   - an Ubuntu release by its VERSION_ID (Ubuntu:22.04), where Canonical's
+//     advisories name a long-term release Ubuntu:22.04:LTS, which
+//     osv-scalibr's own table of Ubuntu releases (purl/ecosystem) knows;
+//   - Rocky Linux without its release, where Rocky's advisories name the
+//     major release (Rocky Linux:9), as AlmaLinux's do and osv-scalibr
+//     names AlmaLinux's;
+//   - SUSE Linux Enterprise by its VERSION_ID (SUSE:15.5), where SUSE's
+//     advisories name products and service packs as PRETTY_NAME does
+//     (SUSE:Linux Enterprise Server 15 SP5; the schema's definition of the
+//     ecosystem).
+func advisoryEcosystem(p *extractor.Package, eco osvecosystem.Parsed) osvecosystem.Parsed {
+	switch eco.Ecosystem {
+	case "Ubuntu":
+		if eco.Suffix == "" || strings.Contains(eco.Suffix, ":") {
+			return eco
+		}
+		lts := purlecosystem.FromPURL(&purl.PackageURL{Type: purl.TypeDebian, Namespace: "ubuntu",
+			Qualifiers: purl.QualifiersFromMap(map[string]string{"distro": eco.Suffix})})
+		if lts.Ecosystem != eco.Ecosystem || lts.Suffix == "" {
+			return eco
+		}
+		return lts
+	case "Rocky Linux":
+		if m, ok := p.Metadata.(*rpmmeta.Metadata); ok && eco.Suffix == "" {
+			if major, _, _ := strings.Cut(m.OSVersionID, "."); major != "" {
+				eco.Suffix = major
+			}
+		}
+	case "SUSE":
+		if sp := servicePack(eco.Suffix); sp != "" {
+			eco.Suffix = "Linux Enterprise Server " + sp
+		}
 	}
-	lts := purlecosystem.FromPURL(&purl.PackageURL{Type: purl.TypeDebian, Namespace: "ubuntu",
-		Qualifiers: purl.QualifiersFromMap(map[string]string{"distro": eco.Suffix})})
-	if lts.Ecosystem != eco.Ecosystem || lts.Suffix == "" {
-		return eco
+	return eco
+}
+
+// servicePack is a SUSE Linux Enterprise VERSION_ID as SUSE's product
+// names write it: 15.5 is "15 SP5", 15 (or 15.0) is "15".
+func servicePack(versionID string) string {
+	major, minor, _ := strings.Cut(versionID, ".")
+	if major == "" || strings.ContainsFunc(versionID, func(r rune) bool { return (r < '0' || r > '9') && r != '.' }) {
+		return ""
 	}
-	return lts
+	if minor == "" || minor == "0" {
+		return major
+	}
+	return major + " SP" + minor
+}
+
+// sameRelease reports whether an advisory entry's ecosystem names the
+// package's release (rel, as advisoryEcosystem spells it), where
+// osvlocal's comparison of the ecosystems would not tell:
+//
+//   - Red Hat keys entries by product stream and repository
+//     (Red Hat:enterprise_linux:9::appstream, ...::baseos, and
+//     Red Hat:enterprise_linux:10.0), and an image's os-release CPE names
+//     one repository (baseos) while its packages come from several: every
+//     repository of the image's product and major release applies, not the
+//     EUS/E4S streams (rhel_eus:9.2), whose fixes are other builds;
+//   - SUSE keys entries by product, and the packages of an SLE 15 SP5
+//     image are those of its modules (SUSE:Linux Enterprise Module for
+//     Basesystem 15 SP5) as much as of the server product: every product
+//     of the code stream (15 SP5) applies;
+//   - elsewhere the release is the suffix, as osv.dev compares it (an entry
+//     without one names every release).
+func sameRelease(rel, entry osvecosystem.Parsed) bool {
+	if entry.Ecosystem != rel.Ecosystem {
+		return false
+	}
+	if rel.Suffix == "" || entry.Suffix == "" {
+		return true
+	}
+	switch rel.Ecosystem {
+	case "Red Hat":
+		return redHatStream(entry.Suffix) == redHatStream(rel.Suffix)
+	case "SUSE":
+		sp, ok := strings.CutPrefix(rel.Suffix, "Linux Enterprise Server ")
+		return ok && strings.HasPrefix(entry.Suffix, "Linux Enterprise ") && strings.HasSuffix(entry.Suffix, " "+sp)
+	}
+	return entry.Suffix == rel.Suffix
+}
+
+// redHatStream is a Red Hat ecosystem suffix's product and major release:
+// enterprise_linux:9::appstream and enterprise_linux:9.4 are
+// enterprise_linux:9.
+func redHatStream(suffix string) string {
+	product, rest, _ := strings.Cut(suffix, ":")
+	version, _, _ := strings.Cut(rest, ":")
+	major, _, _ := strings.Cut(version, ".")
+	return product + ":" + major
+}
+
+// sourceName is the name of an rpm's source package
+// (openssl-3-3.1.4-150600.5.7.1.src.rpm is openssl-3) in the distributions
+// whose advisories name source packages (OSV's SUSE, openSUSE and Mageia
+// ecosystems, which list the binary packages beside it): SUSE's security
+// data is kept per source package, the same for every binary built from
+// it.
+func sourceName(p *extractor.Package, eco osvecosystem.Parsed) string {
+	m, ok := p.Metadata.(*rpmmeta.Metadata)
+	if !ok {
+		return ""
+	}
+	switch eco.Ecosystem {
+	case "SUSE", "openSUSE", "Mageia":
+	default:
+		return ""
+	}
+	nvr, ok := strings.CutSuffix(m.SourceRPM, ".src.rpm")
+	if !ok {
+		nvr, ok = strings.CutSuffix(m.SourceRPM, ".nosrc.rpm")
+	}
+	if !ok {
+		return ""
+	}
+	// name-version-release: neither version nor release holds a dash.
+	i := strings.LastIndexByte(nvr, '-')
+	if i <= 0 {
+		return ""
+	}
+	j := strings.LastIndexByte(nvr[:i], '-')
+	if j <= 0 {
+		return ""
+	}
+	return nvr[:j]
 }
 
 // asMatched is the advisory as osvlocal must read it to decide as osv.dev
-// does: its PyPI names normalised (PEP 503); entries of the package's
-// Ubuntu LTS release (Ubuntu:22.04:LTS) written as osv-scalibr names the
-// package's ecosystem (Ubuntu:22.04); and without GIT ranges, which say
-// nothing of a package version, and at which osvlocal stops reading an
-// entry's ranges (so PYSEC's GIT-then-ECOSYSTEM ranges would match only
-// through their versions list). The advisory is copied when an entry
-// changes: it is shared by every candidate.
+// does: its PyPI names normalised (PEP 503); the entries of the package's
+// release written as osv-scalibr names the package's ecosystem
+// (Ubuntu:22.04:LTS as Ubuntu:22.04, Rocky Linux:9 as Rocky Linux) and the
+// entries of the distribution's other releases dropped, where osvlocal's
+// comparison would not tell them apart (see sameRelease); and without GIT
+// ranges, which say nothing of a package version, and at which osvlocal
+// stops reading an entry's ranges (so PYSEC's GIT-then-ECOSYSTEM ranges
+// would match only through their versions list). The advisory is copied
+// when an entry changes: it is shared by every candidate.
 func asMatched(v *osvpb.Vulnerability, c *candidate) *osvpb.Vulnerability {
 	var out *osvpb.Vulnerability
+	dropped := false
 	for i, a := range v.GetAffected() {
 		name, eco := a.GetPackage().GetName(), a.GetPackage().GetEcosystem()
 		ae, err := osvecosystem.Parse(eco)
@@ -334,18 +473,54 @@ func asMatched(v *osvpb.Vulnerability, c *candidate) *osvpb.Vulnerability {
 		if ae.Ecosystem == "PyPI" {
 			name = pep503(name)
 		}
-		if c.eco != c.pkgEco && ae.Equal(c.eco) {
-			eco = c.pkgEco.String()
+		drop := false
+		if c.byRelease && ae.Ecosystem == c.eco.Ecosystem {
+			if sameRelease(c.eco, ae) {
+				eco = c.pkgEco.String()
+			} else {
+				drop = true
+			}
 		}
-		if name == a.GetPackage().GetName() && eco == a.GetPackage().GetEcosystem() && !slices.ContainsFunc(a.GetRanges(), commitRange) {
+		if !drop && name == a.GetPackage().GetName() && eco == a.GetPackage().GetEcosystem() && !slices.ContainsFunc(a.GetRanges(), commitRange) {
 			continue
 		}
 		if out == nil {
 			out = proto.Clone(v).(*osvpb.Vulnerability)
 		}
+		if drop {
+			out.Affected[i], dropped = nil, true
+			continue
+		}
 		b := out.Affected[i]
 		b.Package.Name, b.Package.Ecosystem = name, eco
 		b.Ranges = slices.DeleteFunc(b.Ranges, commitRange)
+	}
+	if out == nil {
+		return v
+	}
+	if dropped {
+		out.Affected = slices.DeleteFunc(out.Affected, func(a *osvpb.Affected) bool { return a == nil })
+	}
+	return out
+}
+
+// bySource is the advisory as osvlocal must read it for a binary rpm whose
+// distribution's advisories name the source package (see sourceName):
+// osvlocal compares the entry's name with the binary's. The advisory is
+// copied when an entry changes.
+func bySource(v *osvpb.Vulnerability, c *candidate) *osvpb.Vulnerability {
+	if c.source == "" || c.source == c.pkg.Name {
+		return v
+	}
+	var out *osvpb.Vulnerability
+	for i, a := range v.GetAffected() {
+		if a.GetPackage().GetName() != c.source {
+			continue
+		}
+		if out == nil {
+			out = proto.Clone(v).(*osvpb.Vulnerability)
+		}
+		out.Affected[i].Package.Name = c.pkg.Name
 	}
 	if out == nil {
 		return v
@@ -360,7 +535,7 @@ func commitRange(r *osvpb.Range) bool {
 
 // names are the names a package's advisories may call it by. A superset
 // is safe: osvlocal compares exactly afterwards.
-func names(p *extractor.Package, eco osvecosystem.Parsed) map[string]bool {
+func names(p *extractor.Package, eco osvecosystem.Parsed, source string) map[string]bool {
 	out := map[string]bool{}
 	add := func(s string) {
 		if s != "" {
@@ -369,6 +544,7 @@ func names(p *extractor.Package, eco osvecosystem.Parsed) map[string]bool {
 		}
 	}
 	add(p.Name)
+	add(source)
 	switch m := p.Metadata.(type) {
 	case *dpkgmeta.Metadata:
 		add(m.SourceName)
