@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -23,6 +24,7 @@ import (
 	"github.com/kubeward/kubeward/internal/image/vuln"
 	"github.com/kubeward/kubeward/internal/image/vulndb/osvtest"
 	"github.com/kubeward/kubeward/internal/image/vulnscan"
+	"github.com/kubeward/kubeward/internal/sharedtest"
 )
 
 // fixedVerifier hands over the statements an image policy would trust.
@@ -201,5 +203,164 @@ func TestAnalyzerLanguages(t *testing.T) {
 	want := []string{"GHSA-735f-pc8j-v9w8 google-protobuf 3.21.12->3.25.5"}
 	if got := ids(rep); !slices.Equal(got, want) || rep.Packages != 22 || !rep.Complete() {
 		t.Errorf("report: %v (%d packages, missing %v, problems %v)\nwant %v", got, rep.Packages, rep.Missing, rep.Problems, want)
+	}
+}
+
+// Real os-release files of the images osv-scalibr's rpm databases come from
+// (rockylinux:9.2.20230513, opensuse/leap:15.5), and of an SLE 15 SP5 image
+// (registry.suse.com/bci/bci-base:15.5), whose packages are built from the
+// code stream openSUSE Leap 15.5 shares.
+const (
+	rocky92OSRelease = `NAME="Rocky Linux"
+VERSION="9.2 (Blue Onyx)"
+ID="rocky"
+ID_LIKE="rhel centos fedora"
+VERSION_ID="9.2"
+PLATFORM_ID="platform:el9"
+PRETTY_NAME="Rocky Linux 9.2 (Blue Onyx)"
+ANSI_COLOR="0;32"
+LOGO="fedora-logo-icon"
+CPE_NAME="cpe:/o:rocky:rocky:9::baseos"
+HOME_URL="https://rockylinux.org/"
+BUG_REPORT_URL="https://bugs.rockylinux.org/"
+SUPPORT_END="2032-05-31"
+ROCKY_SUPPORT_PRODUCT="Rocky-Linux-9"
+ROCKY_SUPPORT_PRODUCT_VERSION="9.2"
+REDHAT_SUPPORT_PRODUCT="Rocky Linux"
+REDHAT_SUPPORT_PRODUCT_VERSION="9.2"
+`
+	leap155OSRelease = `NAME="openSUSE Leap"
+VERSION="15.5"
+ID="opensuse-leap"
+ID_LIKE="suse opensuse"
+VERSION_ID="15.5"
+PRETTY_NAME="openSUSE Leap 15.5"
+ANSI_COLOR="0;32"
+CPE_NAME="cpe:/o:opensuse:leap:15.5"
+BUG_REPORT_URL="https://bugs.opensuse.org"
+HOME_URL="https://www.opensuse.org/"
+DOCUMENTATION_URL="https://en.opensuse.org/Portal:Leap"
+LOGO="distributor-logo-Leap"
+`
+	sles155OSRelease = `NAME="SLES"
+VERSION="15-SP5"
+VERSION_ID="15.5"
+PRETTY_NAME="SUSE Linux Enterprise Server 15 SP5"
+ID="sles"
+ID_LIKE="suse"
+ANSI_COLOR="0;32"
+CPE_NAME="cpe:/o:suse:sles:15:sp5"
+DOCUMENTATION_URL="https://documentation.suse.com/"
+`
+)
+
+// TestAnalyzerRPMDistributions: images of real rpm databases (osv-scalibr's
+// rpm extractor testdata: Rocky Linux 9.2's rpmdb.sqlite, openSUSE Leap
+// 15.5's NDB Packages.db) and real os-release files, pushed to the
+// registry, are judged from their layers. The advisories are written for
+// the test in osv.dev's shapes and spellings (Rocky Linux:9 with rpm
+// epochs in fixed versions and binary package names; openSUSE:Leap 15.5
+// and SUSE's module products naming source rpms) about packages these
+// databases hold: a vulnerable package is reported with its release's fix,
+// a fixed one, another release's entry and an older epoch are not.
+func TestAnalyzerRPMDistributions(t *testing.T) {
+	rpmdb := func(name string) []byte {
+		b, err := os.ReadFile(sharedtest.ModulePath(t, "github.com/google/osv-scalibr", "extractor/filesystem/os/rpm/testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	rocky, leap := rpmdb("rpmdb.sqlite"), rpmdb("Packages.db")
+	reg := registrytest.New(t)
+	reg.Push(t, "acme/rocky:9.2", sbomtest.Image(t, sbomtest.Layer(t, map[string]sbomtest.File{
+		"etc/os-release":           {Data: []byte(rocky92OSRelease)},
+		"var/lib/rpm/rpmdb.sqlite": {Data: rocky},
+	})))
+	reg.Push(t, "acme/leap:15.5", sbomtest.Image(t, sbomtest.Layer(t, map[string]sbomtest.File{
+		"etc/os-release":                   {Data: []byte(leap155OSRelease)},
+		"usr/lib/sysimage/rpm/Packages.db": {Data: leap},
+	})))
+	reg.Push(t, "acme/sles:15.5", sbomtest.Image(t, sbomtest.Layer(t, map[string]sbomtest.File{
+		"etc/os-release":                   {Data: []byte(sles155OSRelease)},
+		"usr/lib/sysimage/rpm/Packages.db": {Data: leap},
+	})))
+	entry := func(eco, name, fixed string) string {
+		return fmt.Sprintf(`{"package": {"ecosystem": %q, "name": %q}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": %q}]}]}`, eco, name, fixed)
+	}
+	advisory := func(id string, entries ...string) string {
+		return fmt.Sprintf(`{"id": %q, "modified": "2099-01-01T00:00:00Z", "affected": [%s]}`, id, strings.Join(entries, ","))
+	}
+	db := osvtest.DB(t, t.TempDir(), map[string][]byte{
+		"Rocky Linux": osvtest.Archive(t,
+			// openssl-libs 1:3.0.7-6.el9_2 is installed: affected.
+			advisory("RLSA-2099:0001", entry("Rocky Linux:9", "openssl-libs", "1:3.0.7-16.el9_2"), entry("Rocky Linux:8", "openssl-libs", "1:1.1.1k-9.el8_7")),
+			// libcurl-minimal 7.76.1-23.el9_2.1: el9_2.1 is before el9_2.2.
+			advisory("RLSA-2099:0002", entry("Rocky Linux:9", "libcurl-minimal", "7.76.1-23.el9_2.2")),
+			// bash 5.1.8-6.el9_1 is the fix.
+			advisory("RLSA-2099:0003", entry("Rocky Linux:9", "bash", "5.1.8-6.el9_1")),
+			// vim-minimal is 2:8.2.2637-20.el9_1: epoch 2 is after 1:...-21.
+			advisory("RLSA-2099:0004", entry("Rocky Linux:9", "vim-minimal", "1:8.2.2637-21.el9")),
+			// Rocky 8's glibc fix is no Rocky 9 image's.
+			advisory("RLSA-2099:0005", entry("Rocky Linux:8", "glibc", "2.34-100.el8")),
+		),
+		"openSUSE": osvtest.Archive(t,
+			// libopenssl1_1 1.1.1l-150500.15.3 is built from openssl-1_1.
+			advisory("openSUSE-SU-2099:0001-1", entry("openSUSE:Leap 15.5", "openssl-1_1", "1.1.1l-150500.17.25.1")),
+			// libz1 1.2.13-150500.2.1, from zlib, is the fix.
+			advisory("openSUSE-SU-2099:0002-1", entry("openSUSE:Leap 15.5", "zlib", "1.2.13-150500.2.1")),
+			advisory("openSUSE-SU-2099:0003-1", entry("openSUSE:Leap 15.4", "curl", "7.79.1-150400.5.30.1")),
+		),
+		"SUSE": osvtest.Archive(t,
+			advisory("SUSE-SU-2099:0001-1",
+				entry("SUSE:Linux Enterprise Module for Basesystem 15 SP5", "openssl-1_1", "1.1.1l-150500.17.25.1"),
+				entry("SUSE:Linux Enterprise Server 15 SP4", "openssl-1_1", "1.1.1l-150400.7.60.2")),
+			advisory("SUSE-SU-2099:0002-1", entry("SUSE:Linux Enterprise Module for Basesystem 15 SP4", "curl", "7.79.1-150400.5.30.1")),
+		),
+	})
+	client, err := registry.New(registry.Options{RootCAs: reg.CAs, Timeout: 5 * time.Second, CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keychains := func(context.Context, resolve.Use) (string, authn.Keychain, error) { return "test", reg.Keychain(), nil }
+	r := resolve.New(resolve.Options{Client: client, Keychains: keychains, Analyzers: []resolve.Analyzer{&vulnscan.Analyzer{DB: db}}})
+	for _, tc := range []struct {
+		image, eco string
+		packages   int
+		want       []string
+	}{{
+		image: "acme/rocky:9.2", eco: "Rocky Linux:9", packages: 141,
+		want: []string{
+			"RLSA-2099:0001 openssl-libs 1:3.0.7-6.el9_2->1:3.0.7-16.el9_2",
+			"RLSA-2099:0002 libcurl-minimal 7.76.1-23.el9_2.1->7.76.1-23.el9_2.2",
+		},
+	}, {
+		image: "acme/leap:15.5", eco: "openSUSE:Leap 15.5", packages: 137,
+		// Every binary of the source rpm is affected, as SUSE states.
+		want: []string{
+			"openSUSE-SU-2099:0001-1 libopenssl1_1 1.1.1l-150500.15.3->1.1.1l-150500.17.25.1",
+			"openSUSE-SU-2099:0001-1 libopenssl1_1-hmac 1.1.1l-150500.15.3->1.1.1l-150500.17.25.1",
+			"openSUSE-SU-2099:0001-1 openssl-1_1 1.1.1l-150500.15.3->1.1.1l-150500.17.25.1",
+		},
+	}, {
+		image: "acme/sles:15.5", eco: "SUSE:Linux Enterprise Server 15 SP5", packages: 137,
+		// Every binary of the source rpm is affected, as SUSE states.
+		want: []string{
+			"SUSE-SU-2099:0001-1 libopenssl1_1 1.1.1l-150500.15.3->1.1.1l-150500.17.25.1",
+			"SUSE-SU-2099:0001-1 libopenssl1_1-hmac 1.1.1l-150500.15.3->1.1.1l-150500.17.25.1",
+			"SUSE-SU-2099:0001-1 openssl-1_1 1.1.1l-150500.15.3->1.1.1l-150500.17.25.1",
+		},
+	}} {
+		t.Run(tc.image, func(t *testing.T) {
+			rep := report(t, must(set2(r, []resolve.Use{{Image: reg.Host + "/" + tc.image}})))
+			if got := ids(rep); !slices.Equal(got, tc.want) || rep.Packages != tc.packages || !rep.Complete() {
+				t.Errorf("report: %v (%d packages, missing %v, problems %v)\nwant %v", got, rep.Packages, rep.Missing, rep.Problems, tc.want)
+			}
+			for _, f := range rep.Findings {
+				if f.Ecosystem != tc.eco {
+					t.Errorf("%s: ecosystem %q, want %q", f.ID, f.Ecosystem, tc.eco)
+				}
+			}
+		})
 	}
 }
