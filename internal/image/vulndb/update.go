@@ -26,11 +26,16 @@ const DefaultRemote = "https://osv-vulnerabilities.storage.googleapis.com"
 const DefaultMaxArchiveBytes = 4 << 30
 
 // DefaultEcosystems are fetched when neither the command line, the
-// configuration nor an existing database names any: the distributions and
-// language ecosystems container images are made of.
+// configuration nor an existing database names any: the distributions of
+// the common base images of container workloads (Debian, Ubuntu, Alpine,
+// Wolfi and Chainguard, the RHEL family of UBI, Rocky Linux and AlmaLinux,
+// SLE BCI and openSUSE Leap) and the language ecosystems images are made
+// of. Left to --ecosystem: Azure Linux, whose versions osv-scalibr cannot
+// compare (its packages would stay unjudged whatever is fetched), and
+// distributions seldom under container images (Mageia, openEuler).
 func DefaultEcosystems() []string {
 	return []string{
-		"Alpine", "Chainguard", "Debian", "Red Hat", "Ubuntu", "Wolfi",
+		"AlmaLinux", "Alpine", "Chainguard", "Debian", "Red Hat", "Rocky Linux", "SUSE", "Ubuntu", "Wolfi", "openSUSE",
 		"Go", "Maven", "npm", "NuGet", "Packagist", "PyPI", "RubyGems", "crates.io",
 	}
 }

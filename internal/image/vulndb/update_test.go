@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/google/osv-scalibr/extractor"
+	apkmeta "github.com/google/osv-scalibr/extractor/filesystem/os/apk/metadata"
 	rpmmeta "github.com/google/osv-scalibr/extractor/filesystem/os/rpm/metadata"
 	"github.com/kubeward/kubeward/internal/image/vulndb"
 	"github.com/kubeward/kubeward/internal/image/vulndb/osvtest"
@@ -171,5 +172,42 @@ func TestUpdateRebuildsOldIndex(t *testing.T) {
 	}
 	if got := matchOne(t, dir, deb("openssl", "openssl", "3.0-1")); !slices.Equal(got, []string{"DEBIAN-CVE-2024-3100 openssl 3.0-1 -> 3.1-1"}) {
 		t.Errorf("after the update: %v", got)
+	}
+}
+
+// TestDefaultEcosystemsJudgeBaseImages: after a default update, the OS
+// packages of the common base images of Kubernetes workloads (as
+// osv-scalibr describes them from their os-release) are all judged: each
+// ecosystem a match looks them up in is fetched by default.
+func TestDefaultEcosystemsJudgeBaseImages(t *testing.T) {
+	db, err := vulndb.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	bases := map[string]*extractor.Package{
+		"debian:12":                  dpkg("libssl3", "openssl", "3.0.11-1~deb12u2", "debian", "12", "bookworm"),
+		"ubuntu:24.04":               dpkg("libssl3t64", "openssl", "3.0.13-0ubuntu3", "ubuntu", "24.04", "noble"),
+		"alpine:3.20":                alpine("libssl3", "openssl", "3.3.1-r0", "3.20.1"),
+		"wolfi-base":                 {Name: "glibc", Version: "2.40-r1", PURLType: "apk", Metadata: &apkmeta.Metadata{PackageName: "glibc", OSID: "wolfi"}},
+		"ubi9":                       rpm("openssl-libs", "3.0.7-27.el9", 1, "rhel", "9.4", "cpe:/o:redhat:enterprise_linux:9::baseos"),
+		"rockylinux:9":               rpm("openssl-libs", "3.0.7-27.el9", 1, "rocky", "9.4", ""),
+		"almalinux:9":                rpm("openssl-libs", "3.0.7-27.el9", 1, "almalinux", "9.4", ""),
+		"registry.suse.com/bci:15.6": rpm("libopenssl3", "3.1.4-150600.5.7.1", 0, "sles", "15.6", ""),
+		"opensuse/leap:15.6":         rpm("libopenssl3", "3.1.4-150600.5.7.1", 0, "opensuse-leap", "15.6", ""),
+	}
+	for base, pkg := range bases {
+		res, err := db.Match(context.Background(), []*extractor.Package{pkg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Problems) != 0 || res.Unidentified != 0 || len(res.Missing) != 1 {
+			t.Errorf("%s: missing %v, problems %q, %d unidentified", base, res.Missing, res.Problems, res.Unidentified)
+		}
+		for eco := range res.Missing {
+			if !slices.Contains(vulndb.DefaultEcosystems(), eco) {
+				t.Errorf("%s: %s is not fetched by default", base, eco)
+			}
+		}
 	}
 }
