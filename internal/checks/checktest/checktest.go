@@ -47,6 +47,13 @@ func RunImages(t testing.TB, yaml string, opts *check.Options, images *facts.Set
 	return res.Findings
 }
 
+// RunImagesResult is RunImages giving the whole result: its coverage too.
+func RunImagesResult(t testing.TB, yaml string, opts *check.Options, images *facts.Set, checks ...*check.Check) *scan.Result {
+	t.Helper()
+	res, _ := run(t, yaml, false, opts, nil, images, checks)
+	return res
+}
+
 // RunCluster is Run over objects marked as read from a live cluster, whose
 // inventory is complete: for checks that judge some things only there.
 func RunCluster(t testing.TB, yaml string, opts *check.Options, checks ...*check.Check) []check.Finding {

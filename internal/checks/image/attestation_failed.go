@@ -12,8 +12,9 @@ import (
 // required type says what the policy forbids: SLSA provenance from
 // another builder, or built from another source repository.
 //
-// Reads: the image facts of spec.initContainers[*].image and
-// spec.containers[*].image and of the digests live pods run
+// Reads: the image facts of spec.initContainers[*].image,
+// spec.containers[*].image and spec.ephemeralContainers[*].image and of
+// the digests live pods run
 // (status.containerStatuses[*].imageID), and images.policies (builderID,
 // sourceRepository, exact or regular expressions matched whole).
 // Allows: images with a trusted attestation that meets every condition.

@@ -12,8 +12,9 @@ import (
 // policy requires (SLSA provenance, an SBOM, a vulnerability scan, or any
 // predicate type) signed by a signer the policy trusts.
 //
-// Reads: the image facts of spec.initContainers[*].image and
-// spec.containers[*].image and of the digests live pods run
+// Reads: the image facts of spec.initContainers[*].image,
+// spec.containers[*].image and spec.ephemeralContainers[*].image and of
+// the digests live pods run
 // (status.containerStatuses[*].imageID), and images.policies.
 // Allows: images with a trusted attestation of the type; one whose
 // conditions fail is left to image-attestation-failed, one for another

@@ -12,8 +12,9 @@ import (
 // attestations are genuine but name another image's digest: they were
 // copied from another image, or the image was replaced after signing.
 //
-// Reads: the image facts of spec.initContainers[*].image and
-// spec.containers[*].image and of the digests live pods run
+// Reads: the image facts of spec.initContainers[*].image,
+// spec.containers[*].image and spec.ephemeralContainers[*].image and of
+// the digests live pods run
 // (status.containerStatuses[*].imageID), and images.policies.
 // Allows: images with a trusted signature (or attestation) of their own
 // digest.

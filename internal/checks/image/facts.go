@@ -82,7 +82,7 @@ var provenanceRefs = []check.Reference{
 }
 
 // policyReads is what the checks over image policies read.
-var policyReads = []string{"spec.containers[*].image", "spec.initContainers[*].image", "status.containerStatuses[*].imageID (live pods)", "images.policies (the configuration)"}
+var policyReads = []string{"spec.containers[*].image", "spec.initContainers[*].image", "spec.ephemeralContainers[*].image", "status.containerStatuses[*].imageID (live pods)", "images.policies (the configuration)"}
 
 // signatureCheck builds a check that reports the images a policy's
 // signers have not signed, for the one outcome that best explains it.

@@ -12,8 +12,9 @@ import (
 // transparency-log entry or timestamp proving when), a log entry the
 // trusted root does not vouch for, or an unreadable signature.
 //
-// Reads: the image facts of spec.initContainers[*].image and
-// spec.containers[*].image and of the digests live pods run
+// Reads: the image facts of spec.initContainers[*].image,
+// spec.containers[*].image and spec.ephemeralContainers[*].image and of
+// the digests live pods run
 // (status.containerStatuses[*].imageID), and images.policies.
 // Allows: images with a signature by one of the policy's signers.
 var SignatureInvalid = signatureCheck(check.Meta{

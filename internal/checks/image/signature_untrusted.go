@@ -11,8 +11,9 @@ import (
 // policy does not trust: a certificate of another identity or issuer, or
 // a key the policy does not list. It names who signed.
 //
-// Reads: the image facts of spec.initContainers[*].image and
-// spec.containers[*].image and of the digests live pods run
+// Reads: the image facts of spec.initContainers[*].image,
+// spec.containers[*].image and spec.ephemeralContainers[*].image and of
+// the digests live pods run
 // (status.containerStatuses[*].imageID), and images.policies.
 // Allows: images with a signature by one of the policy's signers,
 // whatever other signatures they carry.

@@ -11,8 +11,9 @@ import (
 // carry none: no signature in cosign's tag scheme (sha256-<hex>.sig) nor
 // in an OCI 1.1 referrer.
 //
-// Reads: the image facts of spec.initContainers[*].image and
-// spec.containers[*].image and of the digests live pods run
+// Reads: the image facts of spec.initContainers[*].image,
+// spec.containers[*].image and spec.ephemeralContainers[*].image and of
+// the digests live pods run
 // (status.containerStatuses[*].imageID), and images.policies.
 // Allows: images no policy with signers covers, and images with a
 // signature by one of the policy's signers. Signatures that exist but do

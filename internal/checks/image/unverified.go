@@ -12,8 +12,9 @@ import (
 // be read: the registry is down or slower than the time budget, the tag or
 // image does not exist, or the credentials were refused.
 //
-// Reads: the image facts of spec.initContainers[*].image and
-// spec.containers[*].image and of the digests live pods run
+// Reads: the image facts of spec.initContainers[*].image,
+// spec.containers[*].image and spec.ephemeralContainers[*].image and of
+// the digests live pods run
 // (status.containerStatuses[*].imageID).
 // Allows: images the registry answered for. Active when the configuration
 // holds image policies. Severity follows
@@ -30,7 +31,7 @@ var Unverified = &check.Check{
 		Fix: "Make the registry reachable with pull credentials (docker login or a credential helper in CI; the " +
 			"workload's imagePullSecrets or service account in a cluster), or fix the reference. While a registry " +
 			"is known to be down, images.onRegistryError: warn turns this into a warning.",
-		Reads: []string{"spec.containers[*].image", "spec.initContainers[*].image", "status.containerStatuses[*].imageID (live pods)"},
+		Reads: []string{"spec.containers[*].image", "spec.initContainers[*].image", "spec.ephemeralContainers[*].image", "status.containerStatuses[*].imageID (live pods)"},
 		Refs:  []check.Reference{check.NSA("Pod security: building secure container images")},
 	},
 	Inventory: unverified,

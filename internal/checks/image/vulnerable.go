@@ -20,8 +20,9 @@ import (
 // container and advisory, at the container's image line, rated as the
 // advisory is.
 //
-// Reads: the image facts of spec.initContainers[*].image and
-// spec.containers[*].image and of the digests live pods run
+// Reads: the image facts of spec.initContainers[*].image,
+// spec.containers[*].image and spec.ephemeralContainers[*].image and of
+// the digests live pods run
 // (status.containerStatuses[*].imageID) (scan --images, the webhook). Active when
 // vulnerabilities are asked for: scan --images, or an
 // images.vulnerabilities section in the configuration.
@@ -30,8 +31,10 @@ import (
 // an OpenVEX not_affected or fixed statement covers. An image whose
 // packages could not all be looked up (its ecosystem is missing from the
 // database, its layers could not be read) is reported as not judged,
-// never passed; images the registry did not answer for are
-// image-unverified's.
+// never passed; one with packages or files the analysis could not judge
+// (a version its ecosystem's rules cannot compare, a file the package
+// extractors could not read) is a coverage gap (GapImageVulnerabilities);
+// images the registry did not answer for are image-unverified's.
 var Vulnerable = &check.Check{
 	Meta: check.Meta{
 		ID:       "image-vulnerable",
@@ -44,7 +47,7 @@ var Vulnerable = &check.Check{
 		Fix: "Upgrade the package to the fixed version, usually by rebuilding the image on an updated base. If the " +
 			"vulnerable code cannot be reached, publish an OpenVEX statement (not_affected, with its justification) " +
 			"or add an exception with a reason and an expiry under images.vulnerabilities.exceptions.",
-		Reads: []string{"spec.containers[*].image", "spec.initContainers[*].image", "status.containerStatuses[*].imageID (live pods)"},
+		Reads: []string{"spec.containers[*].image", "spec.initContainers[*].image", "spec.ephemeralContainers[*].image", "status.containerStatuses[*].imageID (live pods)"},
 		Refs:  []check.Reference{check.NSA("Pod security: building secure container images")},
 	},
 	Inventory: vulnerable,
@@ -54,6 +57,13 @@ var Vulnerable = &check.Check{
 }
 
 func init() { check.Register(Vulnerable) }
+
+// GapImageVulnerabilities: some packages of an image, or some of its
+// files, could not be judged, so the image's vulnerability report is
+// incomplete though its other packages were looked up. A gap, not a
+// finding: one unreadable file would otherwise fail a pipeline as an
+// unreadable image does; --fail-on-incomplete makes it fail.
+const GapImageVulnerabilities = "image-vulnerabilities"
 
 func vulnerable(ctx *check.Context, inv *inventory.Inventory) []check.Result {
 	policy := ctx.Options.Vulnerabilities
@@ -82,6 +92,14 @@ func vulnerable(ctx *check.Context, inv *inventory.Inventory) []check.Result {
 			r.Severity = notJudged
 			r.Fix = "Fetch the missing ecosystems' advisories: kubeward images db update --ecosystem " + strings.Join(slices.Sorted(maps.Keys(rep.Missing)), ",")
 			out = append(out, r)
+		}
+		if len(rep.Problems) > 0 {
+			// The reason is the gap's, the same for every image: the
+			// problems themselves are in the image's facts.
+			out = append(out, check.Result{Object: u.pod.Object, Pod: u.pod, Path: u.Path.Child("image"), Image: u.Image,
+				Undecided: GapImageVulnerabilities,
+				Message: "some packages or files of an image could not be judged (a version its ecosystem's rules cannot compare, " +
+					"a file the package extractors could not read): kubeward images --resolve -o json lists them under problems"})
 		}
 		for _, v := range judged(ctx, policy, u.facts, u.Image, rep) {
 			if v.Fails {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/kubeward/kubeward/internal/checks/checktest"
 	"github.com/kubeward/kubeward/internal/image/facts"
 	"github.com/kubeward/kubeward/internal/image/vuln"
+	"github.com/kubeward/kubeward/internal/scan"
 )
 
 // withReport is image facts holding a vulnerability analysis.
@@ -114,6 +116,37 @@ func TestVulnerable(t *testing.T) {
 	}
 	if fs := checktest.RunImages(t, pod("p", "ghcr.io/acme/app:1"), nil, set, Vulnerable); len(fs) != 0 {
 		t.Fatalf("ran without being asked: %+v", fs)
+	}
+}
+
+// TestVulnerableIncompleteIsAGap: an image whose report holds packages or
+// files that could not be judged (an Azure Linux version osv-scalibr has
+// no rules for, an unreadable file) is not passed in silence: it is a
+// coverage gap of the scan, and its judged packages' findings still come.
+func TestVulnerableIncompleteIsAGap(t *testing.T) {
+	lodash := vuln.Finding{ID: "GHSA-35jh-r3h4-6jhm", Severity: vuln.Critical, Package: "lodash", Ecosystem: "npm", Installed: "4.17.20", Fixed: "4.17.21"}
+	set := imageSet(map[string]*facts.Facts{
+		"ghcr.io/acme/azl:1": withReport("ghcr.io/acme/azl", &vuln.Report{Source: "layers", Packages: 3, Matched: 2,
+			Findings: []vuln.Finding{lodash},
+			Problems: []string{`Azure Linux:3 "zlib": version "1.3-1.azl3" cannot be compared under Azure Linux rules`}}, ""),
+		"ghcr.io/acme/clean:1": withReport("ghcr.io/acme/clean", &vuln.Report{Source: "layers", Packages: 40, Matched: 40}, ""),
+	})
+	opts := check.DefaultOptions()
+	opts.Vulnerabilities = vuln.DefaultPolicy()
+	res := checktest.RunImagesResult(t, pod("p", "ghcr.io/acme/azl:1", "ghcr.io/acme/clean:1")+"---\n"+pod("q", "ghcr.io/acme/clean:1"),
+		opts, set, Vulnerable)
+	checktest.Expect(t, res.Findings, "Pod/p spec.containers[0].image") // lodash, judged
+	var gap *scan.Gap
+	for i := range res.Coverage {
+		if res.Coverage[i].ID == GapImageVulnerabilities {
+			gap = &res.Coverage[i]
+		}
+	}
+	if gap == nil {
+		t.Fatalf("no %s gap in the coverage: %+v", GapImageVulnerabilities, res.Coverage)
+	}
+	if !slices.Equal(gap.Objects, []string{"Pod/p"}) || !strings.Contains(gap.Reason, "could not be judged") {
+		t.Errorf("gap objects %v, reason %q", gap.Objects, gap.Reason)
 	}
 }
 

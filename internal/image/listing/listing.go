@@ -249,12 +249,26 @@ func verdict(f *facts.Facts) string {
 	return strings.Join(out, ", ")
 }
 
-// vulnerabilities counts the advisories matched, by rating, worst first.
+// vulnerabilities counts the advisories matched, by rating, worst first,
+// and says when the report is incomplete: packages of an ecosystem the
+// database lacks, or packages and files that could not be judged.
 func vulnerabilities(a facts.Analysis) string {
 	rep, ok := a.Value.(*vuln.Report)
 	if !ok {
 		return "vulnerabilities not judged"
 	}
+	s := advisories(rep)
+	if n := len(rep.Problems) + len(rep.Missing); n > 0 {
+		noun := "problems"
+		if n == 1 {
+			noun = "problem"
+		}
+		s += fmt.Sprintf(", incomplete (%d %s: -o json lists them)", n, noun)
+	}
+	return s
+}
+
+func advisories(rep *vuln.Report) string {
 	if len(rep.Findings) == 0 {
 		return "no known vulnerability"
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/kubeward/kubeward/internal/image/facts"
+	"github.com/kubeward/kubeward/internal/image/vuln"
 	"github.com/kubeward/kubeward/internal/inventory"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -37,5 +38,25 @@ func TestRunningDigests(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), "passes; running sha256:bbbbbbbbbbbb: unreadable") {
 		t.Errorf("table:\n%s", b.String())
+	}
+}
+
+// TestVulnerabilitiesSayIncomplete: the listing never shows an image whose
+// report holds problems or missing ecosystems as plainly clean.
+func TestVulnerabilitiesSayIncomplete(t *testing.T) {
+	for _, tc := range []struct {
+		rep  *vuln.Report
+		want string
+	}{
+		{&vuln.Report{Packages: 4, Matched: 4}, "no known vulnerability"},
+		{&vuln.Report{Packages: 4, Matched: 3, Problems: []string{`version "1.3-1.azl3" cannot be compared`}},
+			"no known vulnerability, incomplete (1 problem: -o json lists them)"},
+		{&vuln.Report{Packages: 4, Matched: 1, Findings: []vuln.Finding{{ID: "GHSA-1", Severity: vuln.High}},
+			Missing: map[string]int{"Alpine": 2}, Problems: []string{"a.jar: not a zip"}},
+			"1 advisory (1 high), incomplete (2 problems: -o json lists them)"},
+	} {
+		if got := vulnerabilities(facts.Analysis{Value: tc.rep}); got != tc.want {
+			t.Errorf("got %q, want %q", got, tc.want)
+		}
 	}
 }
