@@ -43,8 +43,7 @@ func RunSuppressed(t testing.TB, yaml string, opts *check.Options, sup *check.Su
 // with registry access attaches them, for the checks that read them.
 func RunImages(t testing.TB, yaml string, opts *check.Options, images *facts.Set, checks ...*check.Check) []check.Finding {
 	t.Helper()
-	res, _ := run(t, yaml, false, opts, nil, images, checks)
-	return res.Findings
+	return RunImagesResult(t, yaml, opts, images, checks...).Findings
 }
 
 // RunImagesResult is RunImages giving the whole result: its coverage too.

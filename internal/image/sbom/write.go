@@ -1,6 +1,7 @@
 package sbom
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"net/mail"
@@ -66,7 +67,7 @@ func (l *List) Write(w io.Writer, format string, s Subject) error {
 		return spdxjson.Write(doc, w, spdxjson.Indent("  "))
 	case "cyclonedx":
 		bom := converter.ToCDX(inv, converter.CDXConfig{
-			ComponentName:    cmpOr(s.Repository, s.Reference),
+			ComponentName:    cmp.Or(s.Repository, s.Reference),
 			ComponentVersion: s.Digest,
 			ComponentType:    string(cyclonedx.ComponentTypeContainer),
 		})
@@ -212,18 +213,11 @@ func cdxLicenses(licenses []string) *cyclonedx.Licenses {
 	return &out
 }
 
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
 // namespace is the document's URI: it names the image, and is unique to
 // the document (SPDX 2.3 6.5): two SBOMs of one image, written at two
 // times or by two versions, are two documents.
 func namespace(s Subject) string {
-	image := cmpOr(s.Repository, s.Reference)
+	image := cmp.Or(s.Repository, s.Reference)
 	if s.Digest != "" {
 		image += "@" + s.Digest
 	}
@@ -237,7 +231,7 @@ func describeImage(doc *v2_3.Document, s Subject) {
 		if p.PackageName != "main" || !strings.HasPrefix(string(p.PackageSPDXIdentifier), "SPDXRef-Package-main-") {
 			continue
 		}
-		p.PackageName = cmpOr(s.Repository, s.Reference)
+		p.PackageName = cmp.Or(s.Repository, s.Reference)
 		p.PackageVersion = s.Digest
 		if p.PackageVersion == "" {
 			p.PackageVersion = scalibrspdx.NoAssertion
