@@ -33,7 +33,8 @@ import (
 // database, its layers could not be read) is reported as not judged,
 // never passed; one with packages or files the analysis could not judge
 // (a version its ecosystem's rules cannot compare, a file the package
-// extractors could not read) is a coverage gap (GapImageVulnerabilities);
+// extractors could not read) or with no package found at all is a
+// coverage gap (GapImageVulnerabilities);
 // images the registry did not answer for are image-unverified's.
 var Vulnerable = &check.Check{
 	Meta: check.Meta{
@@ -93,13 +94,17 @@ func vulnerable(ctx *check.Context, inv *inventory.Inventory) []check.Result {
 			r.Fix = "Fetch the missing ecosystems' advisories: kubeward images db update --ecosystem " + strings.Join(slices.Sorted(maps.Keys(rep.Missing)), ",")
 			out = append(out, r)
 		}
-		if len(rep.Problems) > 0 {
+		// An image in which no package was found holds nothing to judge
+		// (a chiselled Ubuntu image, whose package list is not read; a
+		// binary without package metadata): unknown, not clean.
+		if len(rep.Problems) > 0 || rep.Packages == 0 {
 			// The reason is the gap's, the same for every image: the
 			// problems themselves are in the image's facts.
 			out = append(out, check.Result{Object: u.pod.Object, Pod: u.pod, Path: u.Path.Child("image"), Image: u.Image,
 				Undecided: GapImageVulnerabilities,
-				Message: "some packages or files of an image could not be judged (a version its ecosystem's rules cannot compare, " +
-					"a file the package extractors could not read): kubeward images --resolve -o json lists them under problems"})
+				Message: "packages or files of an image could not be judged (a version its ecosystem's rules cannot compare, " +
+					"a file the package extractors could not read, or no package found at all): " +
+					"kubeward images --resolve -o json lists the problems and the packages counted"})
 		}
 		for _, v := range judged(ctx, policy, u.facts, u.Image, rep) {
 			if v.Fails {

@@ -130,11 +130,13 @@ func TestVulnerableIncompleteIsAGap(t *testing.T) {
 			Findings: []vuln.Finding{lodash},
 			Problems: []string{`Azure Linux:3 "zlib": version "1.3-1.azl3" cannot be compared under Azure Linux rules`}}, ""),
 		"ghcr.io/acme/clean:1": withReport("ghcr.io/acme/clean", &vuln.Report{Source: "layers", Packages: 40, Matched: 40}, ""),
+		// Nothing found to judge: a chiselled image, a bare binary.
+		"ghcr.io/acme/empty:1": withReport("ghcr.io/acme/empty", &vuln.Report{Source: "layers"}, ""),
 	})
 	opts := check.DefaultOptions()
 	opts.Vulnerabilities = vuln.DefaultPolicy()
-	res := checktest.RunImagesResult(t, pod("p", "ghcr.io/acme/azl:1", "ghcr.io/acme/clean:1")+"---\n"+pod("q", "ghcr.io/acme/clean:1"),
-		opts, set, Vulnerable)
+	res := checktest.RunImagesResult(t, pod("p", "ghcr.io/acme/azl:1", "ghcr.io/acme/clean:1")+"---\n"+pod("q", "ghcr.io/acme/clean:1")+
+		"---\n"+pod("r", "ghcr.io/acme/empty:1"), opts, set, Vulnerable)
 	checktest.Expect(t, res.Findings, "Pod/p spec.containers[0].image") // lodash, judged
 	var gap *scan.Gap
 	for i := range res.Coverage {
@@ -145,7 +147,7 @@ func TestVulnerableIncompleteIsAGap(t *testing.T) {
 	if gap == nil {
 		t.Fatalf("no %s gap in the coverage: %+v", GapImageVulnerabilities, res.Coverage)
 	}
-	if !slices.Equal(gap.Objects, []string{"Pod/p"}) || !strings.Contains(gap.Reason, "could not be judged") {
+	if !slices.Equal(gap.Objects, []string{"Pod/p", "Pod/r"}) || !strings.Contains(gap.Reason, "could not be judged") {
 		t.Errorf("gap objects %v, reason %q", gap.Objects, gap.Reason)
 	}
 }

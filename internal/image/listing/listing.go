@@ -251,11 +251,15 @@ func verdict(f *facts.Facts) string {
 
 // vulnerabilities counts the advisories matched, by rating, worst first,
 // and says when the report is incomplete: packages of an ecosystem the
-// database lacks, or packages and files that could not be judged.
+// database lacks, packages and files that could not be judged, or no
+// package found at all.
 func vulnerabilities(a facts.Analysis) string {
 	rep, ok := a.Value.(*vuln.Report)
 	if !ok {
 		return "vulnerabilities not judged"
+	}
+	if rep.Packages == 0 {
+		return "vulnerabilities unknown: no package found"
 	}
 	s := advisories(rep)
 	if n := len(rep.Problems) + len(rep.Missing); n > 0 {

@@ -49,6 +49,7 @@ func TestVulnerabilitiesSayIncomplete(t *testing.T) {
 		want string
 	}{
 		{&vuln.Report{Packages: 4, Matched: 4}, "no known vulnerability"},
+		{&vuln.Report{Source: "layers"}, "vulnerabilities unknown: no package found"},
 		{&vuln.Report{Packages: 4, Matched: 3, Problems: []string{`version "1.3-1.azl3" cannot be compared`}},
 			"no known vulnerability, incomplete (1 problem: -o json lists them)"},
 		{&vuln.Report{Packages: 4, Matched: 1, Findings: []vuln.Finding{{ID: "GHSA-1", Severity: vuln.High}},
