@@ -56,6 +56,7 @@ require (
 )
 
 require (
+	github.com/canonical/chisel-manifest v1.2.0 // indirect
 	github.com/kylelemons/godebug v1.1.0 // indirect
 	github.com/rust-secure-code/go-rustaudit v0.0.0-20250226111315-e20ec32e963c // indirect
 )

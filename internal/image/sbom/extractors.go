@@ -3,6 +3,7 @@ package sbom
 import (
 	"context"
 	"path"
+	"slices"
 	"strings"
 
 	cpb "github.com/google/osv-scalibr/binary/proto/config_go_proto"
@@ -19,14 +20,18 @@ import (
 	"github.com/google/osv-scalibr/extractor/filesystem/language/ruby/gemspec"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/rust/cargoauditable"
 	"github.com/google/osv-scalibr/extractor/filesystem/os/apk"
+	"github.com/google/osv-scalibr/extractor/filesystem/os/chisel"
 	"github.com/google/osv-scalibr/extractor/filesystem/os/dpkg"
+	dpkgmeta "github.com/google/osv-scalibr/extractor/filesystem/os/dpkg/metadata"
 	"github.com/google/osv-scalibr/extractor/filesystem/os/rpm"
 	"github.com/google/osv-scalibr/inventory"
 	"github.com/google/osv-scalibr/purl"
 )
 
 // extractors are the ones that find what an image runs: the distributions'
-// package databases and the language ecosystems' installed artefacts and
+// package databases (and the manifest chisel writes in an Ubuntu chiselled
+// image, /var/lib/chisel/manifest.wall, which has no dpkg database) and
+// the language ecosystems' installed artefacts and
 // lockfiles: Go binaries' build information, npm's package-lock.json and
 // node_modules, Java archives, Python's installed distributions, the gem
 // specifications RubyGems installs, the dependency list cargo-auditable
@@ -38,7 +43,7 @@ func extractors(opts Options) ([]filesystem.Extractor, error) {
 	cfg := &cpb.PluginConfig{MaxFileSizeBytes: opts.MaxFileBytes}
 	var out []filesystem.Extractor
 	for _, newExtractor := range []func(*cpb.PluginConfig) (filesystem.Extractor, error){
-		dpkg.New, apk.New, rpm.New,
+		dpkg.New, chisel.New, apk.New, rpm.New,
 		gobinary.New, packagelockjson.New, packagejson.New, javaarchive.New, wheelegg.New,
 		installedGemspecs, cargoauditable.New, depsjson.New, composerlock.New, condaPackages,
 	} {
@@ -130,4 +135,32 @@ func runtimePacks(pkgs []*extractor.Package) {
 			m.PackageName = p.Name
 		}
 	}
+}
+
+// chiselledOnce drops the packages of a chisel manifest that a dpkg
+// database of the image lists too (a chiselled image given a dpkg status
+// file, as chisel-wrapper writes for scanners): dpkg's record states the
+// source package, which the manifest does not.
+func chiselledOnce(pkgs []*extractor.Package) []*extractor.Package {
+	type key struct{ name, version, arch string }
+	keyOf := func(p *extractor.Package) (key, bool) {
+		m, ok := p.Metadata.(*dpkgmeta.Metadata)
+		if !ok {
+			return key{}, false
+		}
+		return key{p.Name, p.Version, m.Architecture}, true
+	}
+	inDpkg := map[key]bool{}
+	for _, p := range pkgs {
+		if k, ok := keyOf(p); ok && slices.Contains(p.Plugins, dpkg.Name) {
+			inDpkg[k] = true
+		}
+	}
+	if len(inDpkg) == 0 {
+		return pkgs
+	}
+	return slices.DeleteFunc(pkgs, func(p *extractor.Package) bool {
+		k, ok := keyOf(p)
+		return ok && inDpkg[k] && slices.Contains(p.Plugins, chisel.Name)
+	})
 }

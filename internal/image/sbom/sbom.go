@@ -100,7 +100,7 @@ func scan(ctx context.Context, img v1.Image, opts Options, exs []filesystem.Extr
 		return nil, fmt.Errorf("listing the image's packages: %w", err)
 	}
 	runtimePacks(inv.Packages)
-	l := &List{Packages: dedupe(inv.Packages), Source: "layers"}
+	l := &List{Packages: dedupe(chiselledOnce(inv.Packages)), Source: "layers"}
 	for _, st := range statuses {
 		if st.Status != nil && st.Status.Status == plugin.ScanStatusFailed {
 			l.problem("%s: %s", st.Name, st.Status.FailureReason)

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -80,6 +82,7 @@ func buildIndex(dir string) (records int, err error) {
 		return 0, err
 	}
 	var recs, rates []string
+	bins := map[string]bool{}
 	for _, f := range zr.File {
 		if !strings.HasSuffix(f.Name, ".json") || f.UncompressedSize64 > maxAdvisoryBytes {
 			continue
@@ -114,6 +117,9 @@ func buildIndex(dir string) (records int, err error) {
 				}
 			}
 		}
+		for _, b := range binaryRecords(v) {
+			bins[b] = true
+		}
 		if v.GetWithdrawn() != nil {
 			continue
 		}
@@ -131,7 +137,11 @@ func buildIndex(dir string) (records int, err error) {
 		return 0, err
 	}
 	header = fmt.Sprintf("%s %d %d %d\n", ratingsMagic, indexVersion, st.Size(), len(rates))
-	return len(recs), writeSorted(filepath.Join(dir, ratingsFile), header, rates)
+	if err := writeSorted(filepath.Join(dir, ratingsFile), header, rates); err != nil {
+		return 0, err
+	}
+	header = fmt.Sprintf("%s %d %d %d\n", binariesMagic, indexVersion, st.Size(), len(bins))
+	return len(recs), writeSorted(filepath.Join(dir, binariesFile), header, slices.Collect(maps.Keys(bins)))
 }
 
 // validKey refuses keys that would break the file's lines or its order
@@ -271,6 +281,9 @@ func (sf *sortedFile) lookup(br *bufio.Reader, key string, fn func(value []byte)
 type ecoIndex struct {
 	archive *os.File
 	index   *sortedFile
+	// binaries is nil for an index built before binaries files were (see
+	// binaries.go).
+	binaries *sortedFile
 }
 
 var errStale = errors.New("the archive changed after its index was built (run kubeward images db update)")
@@ -287,9 +300,20 @@ func openIndex(dir string) (*ecoIndex, error) {
 		return nil, err
 	}
 	ix := &ecoIndex{archive: archive, index: index}
-	if err := ix.checkHeader(); err != nil {
+	if err := ix.checkHeader(index, indexMagic); err != nil {
 		ix.close()
 		return nil, err
+	}
+	switch ix.binaries, err = openSorted(filepath.Join(dir, binariesFile)); {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		ix.close()
+		return nil, err
+	default:
+		if err := ix.checkHeader(ix.binaries, binariesMagic); err != nil {
+			ix.close()
+			return nil, err
+		}
 	}
 	return ix, nil
 }
@@ -297,12 +321,18 @@ func openIndex(dir string) (*ecoIndex, error) {
 func (ix *ecoIndex) close() {
 	ix.archive.Close()
 	ix.index.f.Close()
+	if ix.binaries != nil {
+		ix.binaries.f.Close()
+	}
 }
 
-// indexCurrent reports whether the index at name was built in this
-// kubeward's format.
-func indexCurrent(name string) bool {
-	f, err := os.Open(name)
+// indexCurrent reports whether the index of the ecosystem directory dir
+// was built in this kubeward's format, with every file of it.
+func indexCurrent(dir string) bool {
+	if _, err := os.Stat(filepath.Join(dir, binariesFile)); err != nil {
+		return false
+	}
+	f, err := os.Open(filepath.Join(dir, indexFile))
 	if err != nil {
 		return false
 	}
@@ -317,11 +347,13 @@ func indexCurrent(name string) bool {
 	return err == nil && magic == indexMagic && version == indexVersion
 }
 
-func (ix *ecoIndex) checkHeader() error {
-	var magic string
+// checkHeader refuses an index, or a binaries file, of another format or
+// of another archive.
+func (ix *ecoIndex) checkHeader(sf *sortedFile, magic string) error {
+	var got string
 	var version int
 	var size, n int64
-	if _, err := fmt.Sscanf(ix.index.header, "%s %d %d %d\n", &magic, &version, &size, &n); err != nil || magic != indexMagic {
+	if _, err := fmt.Sscanf(sf.header, "%s %d %d %d\n", &got, &version, &size, &n); err != nil || got != magic {
 		return fmt.Errorf("not a kubeward OSV index")
 	}
 	if version != indexVersion {
@@ -339,11 +371,8 @@ func (ix *ecoIndex) checkHeader() error {
 
 // lookup returns the entries recorded under key.
 func (ix *ecoIndex) lookup(rd *reader, key string) ([]entry, error) {
-	if rd.br == nil {
-		rd.br = bufio.NewReaderSize(nil, 4<<10)
-	}
 	var out []entry
-	err := ix.index.lookup(rd.br, key, func(v []byte) error {
+	err := ix.index.lookup(rd.lines(), key, func(v []byte) error {
 		e, err := parseEntry(v)
 		out = append(out, e)
 		return err
@@ -376,6 +405,14 @@ type reader struct {
 	flate io.ReadCloser
 	buf   []byte
 	br    *bufio.Reader
+}
+
+// lines is the reader of index records, reused.
+func (rd *reader) lines() *bufio.Reader {
+	if rd.br == nil {
+		rd.br = bufio.NewReaderSize(nil, 4<<10)
+	}
+	return rd.br
 }
 
 // read inflates one advisory from the archive and checks its CRC, so an

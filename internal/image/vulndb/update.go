@@ -193,7 +193,7 @@ func updateOne(ctx context.Context, client *http.Client, dir, eco string, opts U
 	req.Header.Set("User-Agent", "kubeward")
 	// An index an older kubeward built is rebuilt, so the archive is fetched
 	// again even when it has not changed.
-	current := old.URL == archiveURL && indexCurrent(filepath.Join(ecoDir, indexFile))
+	current := old.URL == archiveURL && indexCurrent(ecoDir)
 	if current {
 		if old.ETag != "" {
 			req.Header.Set("If-None-Match", old.ETag)

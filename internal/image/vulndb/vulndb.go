@@ -239,20 +239,19 @@ func (db *DB) matchEcosystem(ctx context.Context, ix *ecoIndex, cands []*candida
 	var rd reader
 	byEntry := map[entry][]*candidate{}
 	looked := map[string][]entry{} // binary packages share source names
+	stale := false
 	for _, c := range cands {
-		for name := range c.names {
-			es, ok := looked[name]
-			if !ok {
-				var err error
-				if es, err = ix.lookup(&rd, name); err != nil {
-					return err
-				}
-				looked[name] = es
-			}
-			for _, e := range es {
-				if !slices.Contains(byEntry[e], c) {
-					byEntry[e] = append(byEntry[e], c)
-				}
+		if ix.binaries == nil && sourceUnknown(c.pkg) && !stale {
+			stale = true
+			problem(res, "%s: the database's index predates its map of binary to source packages, so packages of unknown source (a chiselled image's) were looked up by their binary names only (run kubeward images db update)", c.eco.Ecosystem)
+		}
+		withSources, err := ix.withSources(&rd, c)
+		if err != nil {
+			return err
+		}
+		for _, c := range withSources {
+			if err := lookUp(ix, &rd, c, looked, byEntry); err != nil {
+				return err
 			}
 		}
 	}
@@ -279,6 +278,27 @@ func (db *DB) matchEcosystem(ctx context.Context, ix *ecoIndex, cands []*candida
 			}
 			if hit {
 				res.Findings = append(res.Findings, finding(v, c))
+			}
+		}
+	}
+	return nil
+}
+
+// lookUp files the candidate under every advisory that may name it,
+// looking each name up once per match.
+func lookUp(ix *ecoIndex, rd *reader, c *candidate, looked map[string][]entry, byEntry map[entry][]*candidate) error {
+	for name := range c.names {
+		es, ok := looked[name]
+		if !ok {
+			var err error
+			if es, err = ix.lookup(rd, name); err != nil {
+				return err
+			}
+			looked[name] = es
+		}
+		for _, e := range es {
+			if !slices.Contains(byEntry[e], c) {
+				byEntry[e] = append(byEntry[e], c)
 			}
 		}
 	}

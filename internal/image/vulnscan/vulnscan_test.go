@@ -364,3 +364,69 @@ func TestAnalyzerRPMDistributions(t *testing.T) {
 		})
 	}
 }
+
+// ubuntuNobleOSRelease is Ubuntu 24.04.2's os-release, as osv-scalibr's
+// chisel extractor test has it (extractor/filesystem/os/chisel/chisel_test.go).
+const ubuntuNobleOSRelease = `PRETTY_NAME="Ubuntu 24.04.2 LTS"
+NAME="Ubuntu"
+VERSION_ID="24.04"
+VERSION="24.04.2 LTS (Noble Numbat)"
+VERSION_CODENAME=noble
+ID=ubuntu
+ID_LIKE=debian
+HOME_URL="https://www.ubuntu.com/"
+SUPPORT_URL="https://help.ubuntu.com/"
+BUG_REPORT_URL="https://bugs.launchpad.net/ubuntu/"
+PRIVACY_POLICY_URL="https://www.ubuntu.com/legal/terms-and-policies/privacy-policy"
+UBUNTU_CODENAME=noble
+LOGO=ubuntu-logo`
+
+// TestAnalyzerChiselled: an Ubuntu 24.04 chiselled image (the real chisel
+// manifest of osv-scalibr's chisel extractor testdata: base-files, libc6
+// 2.39-0ubuntu8.4, libssl3t64 and openssl 3.0.13-0ubuntu3.5, and no dpkg
+// database) is judged from its layers against Canonical's real records,
+// which name source packages: libssl3t64 is openssl's binary (USN-7786-1,
+// fixed in 3.0.13-0ubuntu3.6), libc6 glibc's (UBUNTU-CVE-2025-8058, not
+// fixed in 24.04); USN-6986-1's 24.04 fix (3.0.13-0ubuntu3.4) is older
+// than the image's, and its 22.04 entry (libssl3) is another release's.
+func TestAnalyzerChiselled(t *testing.T) {
+	wall, err := os.ReadFile(sharedtest.ModulePath(t, "github.com/google/osv-scalibr", "extractor/filesystem/os/chisel/testdata/chisel/openssl.wall"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := registrytest.New(t)
+	reg.Push(t, "acme/chiselled:1.0", sbomtest.Image(t, sbomtest.Layer(t, map[string]sbomtest.File{
+		"etc/os-release":               {Data: []byte(ubuntuNobleOSRelease)},
+		"var/lib/chisel/manifest.wall": {Data: wall},
+	})))
+	db := osvtest.DB(t, t.TempDir(), map[string][]byte{
+		"Ubuntu": osvtest.Archive(t, osvtest.Real(t, "USN-7786-1", "USN-6986-1", "UBUNTU-CVE-2025-8058")...),
+	})
+	client, err := registry.New(registry.Options{RootCAs: reg.CAs, Timeout: 5 * time.Second, CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keychains := func(context.Context, resolve.Use) (string, authn.Keychain, error) { return "test", reg.Keychain(), nil }
+	r := resolve.New(resolve.Options{Client: client, Keychains: keychains, Analyzers: []resolve.Analyzer{&vulnscan.Analyzer{DB: db}}})
+	rep := report(t, must(set2(r, []resolve.Use{{Image: reg.Host + "/acme/chiselled:1.0"}})))
+	type row struct{ id, pkg, binary, installed, fixed, eco, location string }
+	var got []row
+	for _, f := range rep.Findings {
+		got = append(got, row{f.ID, f.Package, f.Binary, f.Installed, f.Fixed, f.Ecosystem, f.Location})
+	}
+	slices.SortFunc(got, func(a, b row) int { return strings.Compare(a.id+a.binary+a.pkg, b.id+b.binary+b.pkg) })
+	const manifest = "var/lib/chisel/manifest.wall"
+	want := []row{
+		{"UBUNTU-CVE-2025-8058", "glibc", "libc6", "2.39-0ubuntu8.4", "", "Ubuntu:24.04:LTS", manifest},
+		{"USN-7786-1", "openssl", "libssl3t64", "3.0.13-0ubuntu3.5", "3.0.13-0ubuntu3.6", "Ubuntu:24.04:LTS", manifest},
+		{"USN-7786-1", "openssl", "", "3.0.13-0ubuntu3.5", "3.0.13-0ubuntu3.6", "Ubuntu:24.04:LTS", manifest},
+	}
+	if !slices.Equal(got, want) || rep.Packages != 4 || !rep.Complete() {
+		t.Errorf("report: %v (%d packages, missing %v, problems %v)\nwant %v", got, rep.Packages, rep.Missing, rep.Problems, want)
+	}
+	for _, f := range rep.Findings {
+		if f.Binary != "" && !strings.Contains(f.PURL, "source="+f.Package) {
+			t.Errorf("%s %s: purl %q does not name the source package %s", f.ID, f.Binary, f.PURL, f.Package)
+		}
+	}
+}
