@@ -31,10 +31,10 @@ func newImagesSBOMCmd(s Streams) *cobra.Command {
 		Short: "Write an image's packages as an SPDX or CycloneDX SBOM",
 		Long: `Read an image from its registry (credentials from the Docker configuration and
 credential helpers) and list the packages of its layers: Debian, Ubuntu, Alpine
-and rpm packages, Go binaries' modules, npm lockfiles and node_modules, Java
-archives, Python distributions, installed Ruby gems, Rust binaries built with
-cargo-auditable, .NET .deps.json, PHP composer.lock and conda packages. The
-document describes the image by its
+and rpm packages, the chisel manifest of Ubuntu chiselled images, Go binaries'
+modules, npm lockfiles and node_modules, Java archives, Python distributions,
+installed Ruby gems, Rust binaries built with cargo-auditable, .NET .deps.json,
+PHP composer.lock and conda packages. The document describes the image by its
 digest; attest it with cosign attest (predicate type spdxjson or cyclonedx)
 so that scans read it instead of the layers.`,
 		Example: `  kubeward images sbom ghcr.io/acme/app:1.4.2 -o spdx=app.spdx.json

@@ -95,8 +95,7 @@ func vulnerable(ctx *check.Context, inv *inventory.Inventory) []check.Result {
 			out = append(out, r)
 		}
 		// An image in which no package was found holds nothing to judge
-		// (a chiselled Ubuntu image, whose package list is not read; a
-		// binary without package metadata): unknown, not clean.
+		// (a binary without package metadata): unknown, not clean.
 		if len(rep.Problems) > 0 || rep.Packages == 0 {
 			// The reason is the gap's, the same for every image: the
 			// problems themselves are in the image's facts.

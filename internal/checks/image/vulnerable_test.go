@@ -130,7 +130,7 @@ func TestVulnerableIncompleteIsAGap(t *testing.T) {
 			Findings: []vuln.Finding{lodash},
 			Problems: []string{`Azure Linux:3 "zlib": version "1.3-1.azl3" cannot be compared under Azure Linux rules`}}, ""),
 		"ghcr.io/acme/clean:1": withReport("ghcr.io/acme/clean", &vuln.Report{Source: "layers", Packages: 40, Matched: 40}, ""),
-		// Nothing found to judge: a chiselled image, a bare binary.
+		// Nothing found to judge: a bare binary without package metadata.
 		"ghcr.io/acme/empty:1": withReport("ghcr.io/acme/empty", &vuln.Report{Source: "layers"}, ""),
 	})
 	opts := check.DefaultOptions()

@@ -1,7 +1,10 @@
 package sbom
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"path"
 	"slices"
 	"strings"
@@ -26,6 +29,7 @@ import (
 	"github.com/google/osv-scalibr/extractor/filesystem/os/rpm"
 	"github.com/google/osv-scalibr/inventory"
 	"github.com/google/osv-scalibr/purl"
+	"github.com/klauspost/compress/zstd"
 )
 
 // extractors are the ones that find what an image runs: the distributions'
@@ -43,7 +47,7 @@ func extractors(opts Options) ([]filesystem.Extractor, error) {
 	cfg := &cpb.PluginConfig{MaxFileSizeBytes: opts.MaxFileBytes}
 	var out []filesystem.Extractor
 	for _, newExtractor := range []func(*cpb.PluginConfig) (filesystem.Extractor, error){
-		dpkg.New, chisel.New, apk.New, rpm.New,
+		dpkg.New, chiselManifests, apk.New, rpm.New,
 		gobinary.New, packagelockjson.New, packagejson.New, javaarchive.New, wheelegg.New,
 		installedGemspecs, cargoauditable.New, depsjson.New, composerlock.New, condaPackages,
 	} {
@@ -163,4 +167,59 @@ func chiselledOnce(pkgs []*extractor.Package) []*extractor.Package {
 		k, ok := keyOf(p)
 		return ok && inDpkg[k] && slices.Contains(p.Plugins, chisel.Name)
 	})
+}
+
+// maxChiselManifest bounds a chisel manifest, compressed and decompressed:
+// the manifest of a chiselled image lists each of its paths in a line of
+// JSON (a few MiB for the largest), and a zstd frame of a few KiB can
+// inflate to gigabytes, which chisel-manifest's reader would hold whole.
+const maxChiselManifest = 64 << 20
+
+// chiselManifests reads /var/lib/chisel/manifest.wall with osv-scalibr's
+// chisel extractor, once the manifest is known to inflate within
+// maxChiselManifest.
+func chiselManifests(cfg *cpb.PluginConfig) (filesystem.Extractor, error) {
+	e, err := chisel.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return boundedChisel{e}, nil
+}
+
+type boundedChisel struct{ filesystem.Extractor }
+
+func (b boundedChisel) Extract(ctx context.Context, in *filesystem.ScanInput) (inventory.Inventory, error) {
+	data, err := io.ReadAll(io.LimitReader(in.Reader, maxChiselManifest+1))
+	if err != nil {
+		return inventory.Inventory{}, err
+	}
+	if err := zstdWithin(data, maxChiselManifest); err != nil {
+		return inventory.Inventory{}, fmt.Errorf("chisel manifest: %w", err)
+	}
+	bounded := *in
+	bounded.Reader = bytes.NewReader(data)
+	return b.Extractor.Extract(ctx, &bounded)
+}
+
+// zstdWithin checks that data is zstd that inflates to at most limit
+// bytes, without holding what it inflates to, and with a window of at
+// most 8 MiB (a frame may ask for more memory than its content needs).
+func zstdWithin(data []byte, limit int64) error {
+	if int64(len(data)) > limit {
+		return fmt.Errorf("more than %d bytes", limit)
+	}
+	d, err := zstd.NewReader(bytes.NewReader(data), zstd.WithDecoderConcurrency(1),
+		zstd.WithDecoderMaxWindow(8<<20), zstd.WithDecoderMaxMemory(uint64(limit)))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	n, err := io.Copy(io.Discard, io.LimitReader(d, limit+1))
+	if err != nil {
+		return err
+	}
+	if n > limit {
+		return fmt.Errorf("more than %d bytes once decompressed", limit)
+	}
+	return nil
 }

@@ -102,8 +102,14 @@ func scan(ctx context.Context, img v1.Image, opts Options, exs []filesystem.Extr
 	runtimePacks(inv.Packages)
 	l := &List{Packages: dedupe(chiselledOnce(inv.Packages)), Source: "layers"}
 	for _, st := range statuses {
-		if st.Status != nil && st.Status.Status == plugin.ScanStatusFailed {
+		if st.Status == nil || st.Status.Status != plugin.ScanStatusFailed {
+			continue
+		}
+		if len(st.Status.FileErrors) == 0 {
 			l.problem("%s: %s", st.Name, st.Status.FailureReason)
+		}
+		for _, fe := range st.Status.FileErrors {
+			l.problem("%s: %s: %s", st.Name, fe.FilePath, fe.ErrorMessage)
 		}
 	}
 	return l, nil

@@ -3,6 +3,8 @@ package vulndb
 import (
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/osv-scalibr/extractor"
@@ -66,5 +68,63 @@ func FuzzAdvisory(f *testing.F) {
 			t.Fatalf("grouping %d findings gave %d", len(fs), len(got))
 		}
 		_ = rate(v, v.GetAffected())
+		for _, r := range binaryRecords(v) {
+			if f := strings.Split(r, "\t"); len(f) != 3 || slices.Contains(f, "") || strings.ContainsAny(r, "\n\r") {
+				t.Fatalf("binaries record %q", r)
+			}
+		}
 	})
+}
+
+// TestBinaryNames reads both shapes of Canonical's binaries lists: the
+// records of today (USN-6986-1's 24.04 entry) and the CVE records of 2024
+// (the 24.04 entry of CVE-2024-0727 as canonical/ubuntu-security-notices
+// held it at f7269e52117ed7b1e1bee9d2eccd4ec8c7e022a8, osv/cve/2024/,
+// schema 1.6.3: one object mapping each binary to its version).
+func TestBinaryNames(t *testing.T) {
+	usn, err := os.ReadFile(filepath.Join("testdata", "osv", "USN-6986-1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := `{"id": "CVE-2024-0727", "affected": [{
+      "package": {
+        "ecosystem": "Ubuntu:24.04:LTS",
+        "name": "openssl",
+        "purl": "pkg:deb/ubuntu/openssl@3.0.10-1ubuntu4?arch=src?distro=noble"
+      },
+      "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "3.0.10-1ubuntu4"}]}],
+      "versions": ["3.0.10-1ubuntu2", "3.0.10-1ubuntu2.1", "3.0.10-1ubuntu3"],
+      "ecosystem_specific": {
+        "binaries": [
+          {
+            "libssl-dev": "3.0.10-1ubuntu4",
+            "libssl-doc": "3.0.10-1ubuntu4",
+            "libssl3": "3.0.10-1ubuntu4",
+            "libssl3-dbgsym": "3.0.10-1ubuntu4",
+            "openssl": "3.0.10-1ubuntu4",
+            "openssl-dbgsym": "3.0.10-1ubuntu4"
+          }
+        ],
+        "availability": "No subscription required",
+        "ubuntu_priority": "low",
+        "priority_reason": "Upstream OpenSSL developers have rated this to be a low severity issue"
+      }}]}`
+	for _, tc := range []struct {
+		record []byte
+		want   []string
+	}{{usn, []string{
+		"libssl3\tUbuntu:22.04:LTS\topenssl", "openssl\tUbuntu:22.04:LTS\topenssl",
+		"libssl3t64\tUbuntu:24.04:LTS\topenssl", "openssl\tUbuntu:24.04:LTS\topenssl",
+	}}, {[]byte(old), []string{
+		"libssl-dev\tUbuntu:24.04:LTS\topenssl", "libssl-doc\tUbuntu:24.04:LTS\topenssl", "libssl3\tUbuntu:24.04:LTS\topenssl",
+		"libssl3-dbgsym\tUbuntu:24.04:LTS\topenssl", "openssl\tUbuntu:24.04:LTS\topenssl", "openssl-dbgsym\tUbuntu:24.04:LTS\topenssl",
+	}}} {
+		v, err := decode(tc.record)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := binaryRecords(v); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: %q\nwant %q", v.GetId(), got, tc.want)
+		}
+	}
 }

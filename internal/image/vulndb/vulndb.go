@@ -485,6 +485,9 @@ func asMatched(v *osvpb.Vulnerability, c *candidate) *osvpb.Vulnerability {
 	var out *osvpb.Vulnerability
 	dropped := false
 	for i, a := range v.GetAffected() {
+		if a.GetPackage() == nil {
+			continue // names no package: osvlocal skips it too
+		}
 		name, eco := a.GetPackage().GetName(), a.GetPackage().GetEcosystem()
 		ae, err := osvecosystem.Parse(eco)
 		if err != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/kubeward/kubeward/internal/image/sbom"
 	"github.com/kubeward/kubeward/internal/image/sbom/sbomtest"
 	"github.com/kubeward/kubeward/internal/image/vuln"
+	"github.com/kubeward/kubeward/internal/image/vulndb"
 	"github.com/kubeward/kubeward/internal/image/vulndb/osvtest"
 	"github.com/kubeward/kubeward/internal/image/vulnscan"
 	"github.com/kubeward/kubeward/internal/sharedtest"
@@ -193,12 +194,7 @@ func TestAnalyzerLanguages(t *testing.T) {
 		"NuGet":     osvtest.Archive(t, osvtest.Real(t, "GHSA-5crp-9r3c-p9vr", "GHSA-rh58-r7jh-xhx3")...),
 		"Packagist": osvtest.Archive(t, osvtest.Real(t, "GHSA-77rm-9x9h-xj3g")...),
 	})
-	client, err := registry.New(registry.Options{RootCAs: reg.CAs, Timeout: 5 * time.Second, CacheDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	keychains := func(context.Context, resolve.Use) (string, authn.Keychain, error) { return "test", reg.Keychain(), nil }
-	r := resolve.New(resolve.Options{Client: client, Keychains: keychains, Analyzers: []resolve.Analyzer{&vulnscan.Analyzer{DB: db}}})
+	r := analyzingResolver(t, reg, db)
 	rep := report(t, must(set2(r, []resolve.Use{{Image: reg.Host + "/acme/langs:1.0"}})))
 	want := []string{"GHSA-735f-pc8j-v9w8 google-protobuf 3.21.12->3.25.5"}
 	if got := ids(rep); !slices.Equal(got, want) || rep.Packages != 22 || !rep.Complete() {
@@ -318,12 +314,7 @@ func TestAnalyzerRPMDistributions(t *testing.T) {
 			advisory("SUSE-SU-2099:0002-1", entry("SUSE:Linux Enterprise Module for Basesystem 15 SP4", "curl", "7.79.1-150400.5.30.1")),
 		),
 	})
-	client, err := registry.New(registry.Options{RootCAs: reg.CAs, Timeout: 5 * time.Second, CacheDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	keychains := func(context.Context, resolve.Use) (string, authn.Keychain, error) { return "test", reg.Keychain(), nil }
-	r := resolve.New(resolve.Options{Client: client, Keychains: keychains, Analyzers: []resolve.Analyzer{&vulnscan.Analyzer{DB: db}}})
+	r := analyzingResolver(t, reg, db)
 	for _, tc := range []struct {
 		image, eco string
 		packages   int
@@ -365,6 +356,18 @@ func TestAnalyzerRPMDistributions(t *testing.T) {
 	}
 }
 
+// analyzingResolver resolves images of reg through the vulnerability
+// analyzer over db.
+func analyzingResolver(t *testing.T, reg *registrytest.Registry, db *vulndb.DB) *resolve.Resolver {
+	t.Helper()
+	client, err := registry.New(registry.Options{RootCAs: reg.CAs, Timeout: 5 * time.Second, CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keychains := func(context.Context, resolve.Use) (string, authn.Keychain, error) { return "test", reg.Keychain(), nil }
+	return resolve.New(resolve.Options{Client: client, Keychains: keychains, Analyzers: []resolve.Analyzer{&vulnscan.Analyzer{DB: db}}})
+}
+
 // ubuntuNobleOSRelease is Ubuntu 24.04.2's os-release, as osv-scalibr's
 // chisel extractor test has it (extractor/filesystem/os/chisel/chisel_test.go).
 const ubuntuNobleOSRelease = `PRETTY_NAME="Ubuntu 24.04.2 LTS"
@@ -402,12 +405,7 @@ func TestAnalyzerChiselled(t *testing.T) {
 	db := osvtest.DB(t, t.TempDir(), map[string][]byte{
 		"Ubuntu": osvtest.Archive(t, osvtest.Real(t, "USN-7786-1", "USN-6986-1", "UBUNTU-CVE-2025-8058")...),
 	})
-	client, err := registry.New(registry.Options{RootCAs: reg.CAs, Timeout: 5 * time.Second, CacheDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	keychains := func(context.Context, resolve.Use) (string, authn.Keychain, error) { return "test", reg.Keychain(), nil }
-	r := resolve.New(resolve.Options{Client: client, Keychains: keychains, Analyzers: []resolve.Analyzer{&vulnscan.Analyzer{DB: db}}})
+	r := analyzingResolver(t, reg, db)
 	rep := report(t, must(set2(r, []resolve.Use{{Image: reg.Host + "/acme/chiselled:1.0"}})))
 	type row struct{ id, pkg, binary, installed, fixed, eco, location string }
 	var got []row
