@@ -152,6 +152,7 @@ func (f *scanFlags) imageResolver(r *run, keychains resolve.Keychains) (*resolve
 	}
 	var analyzers []resolve.Analyzer
 	if an != nil {
+		an.Platform = f.platform
 		analyzers = append(analyzers, an)
 	}
 	var gaps []scan.Gap

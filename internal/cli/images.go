@@ -47,9 +47,11 @@ configuration and credential helpers; with --cluster, from each workload's
 imagePullSecrets and service account. In cluster mode the digests the running
 pods report are listed too, and --resolve judges them as well.
 
-Subcommands: "images sbom IMAGE" writes an image's SBOM, "images db update"
-fetches the vulnerability database (docs/images.md). A directory named like a
-subcommand is listed as ./db.
+Subcommands: "images check IMAGE..." judges images on their own (a registry's,
+or one built locally before it is pushed: oci-dir:, oci-archive:,
+docker-archive:) with scan's findings and exit codes, "images sbom IMAGE" writes
+an image's SBOM, "images db update" fetches the vulnerability database
+(docs/images.md). A directory named like a subcommand is listed as ./db.
 
 Exit codes: 0 listed, 2 usage or input error (input that holds no workload is
 an error).`,
@@ -65,7 +67,7 @@ an error).`,
 	f.cluster.register(cmd)
 	f.images.register(cmd, "resolve", false, "look each image up in its registry: the digest of tags, the verdict of images.policies and known vulnerabilities")
 	f.vulnDB.register(cmd)
-	cmd.AddCommand(newImagesSBOMCmd(s), newImagesDBCmd(s))
+	cmd.AddCommand(newImagesCheckCmd(s), newImagesSBOMCmd(s), newImagesDBCmd(s))
 	return cmd
 }
 

@@ -5,11 +5,13 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/distribution/reference"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/kubeward/kubeward/internal/image/local"
 	"github.com/kubeward/kubeward/internal/image/registry"
 	"github.com/kubeward/kubeward/internal/image/sbom"
 	"github.com/kubeward/kubeward/internal/source"
@@ -27,18 +29,24 @@ type sbomFlags struct {
 func newImagesSBOMCmd(s Streams) *cobra.Command {
 	f := &sbomFlags{}
 	cmd := &cobra.Command{
-		Use:   "sbom IMAGE",
+		Use:   "sbom IMAGE|SOURCE",
 		Short: "Write an image's packages as an SPDX or CycloneDX SBOM",
 		Long: `Read an image from its registry (credentials from the Docker configuration and
-credential helpers) and list the packages of its layers: Debian, Ubuntu, Alpine
-and rpm packages, the chisel manifest of Ubuntu chiselled images, Go binaries'
-modules, npm lockfiles and node_modules, Java archives, Python distributions,
-installed Ruby gems, Rust binaries built with cargo-auditable, .NET .deps.json,
-PHP composer.lock and conda packages. The document describes the image by its
+credential helpers), or from disk before it is pushed (oci-dir:PATH, an OCI image
+layout directory; oci-archive:PATH, the same as a tar; docker-archive:PATH, a
+docker save tarball; PATH:NAME or PATH@sha256:... chooses one image of several,
+--platform one of an index), and list the packages of its layers: Debian,
+Ubuntu, Alpine and rpm packages, the chisel manifest of Ubuntu chiselled
+images, Go binaries' modules, npm lockfiles and node_modules, Java archives,
+Python distributions, installed Ruby gems, Rust binaries built with
+cargo-auditable, .NET .deps.json, PHP composer.lock and conda packages. The
+document describes the image by its
 digest; attest it with cosign attest (predicate type spdxjson or cyclonedx)
 so that scans read it instead of the layers.`,
 		Example: `  kubeward images sbom ghcr.io/acme/app:1.4.2 -o spdx=app.spdx.json
-  kubeward images sbom ghcr.io/acme/app@sha256:... -o cyclonedx`,
+  kubeward images sbom ghcr.io/acme/app@sha256:... -o cyclonedx
+  kubeward images sbom oci-dir:build/oci -o spdx=app.spdx.json
+  docker save app:dev -o app.tar && kubeward images sbom docker-archive:app.tar`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return f.run(cmd.Context(), s, args[0])
@@ -60,40 +68,27 @@ func (f *sbomFlags) run(ctx context.Context, s Streams, image string) error {
 	if err != nil {
 		return usageErr("--platform: %v", err)
 	}
-	named, err := reference.ParseNormalizedNamed(image)
-	if err != nil {
-		return usageErr("%q is not an image reference: %v", image, err)
-	}
-	ref, err := name.ParseReference(reference.TagNameOnly(named).String())
-	if err != nil {
-		return usageErr("%q is not an image reference: %v", image, err)
-	}
-	opts := registry.Options{UserAgent: "kubeward/" + version.String()}
-	if f.caFile != "" {
-		if opts.RootCAs, err = caPool(f.caFile); err != nil {
-			return usageErr("--registry-ca: %v", err)
-		}
-	}
-	client, err := registry.New(opts)
-	if err != nil {
-		return &exitError{code: ExitError, err: err}
-	}
-	session, err := client.Session("default", nil)
-	if err != nil {
-		return &exitError{code: ExitError, err: err}
-	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
-	digest, err := session.Resolve(ctx, ref)
-	if err != nil {
-		return &exitError{code: ExitError, err: fmt.Errorf("%s: %w", image, err)}
-	}
-	img, err := session.Image(ctx, digest, *platform)
-	if err != nil {
-		return &exitError{code: ExitError, err: fmt.Errorf("%s: %w", image, err)}
+	var img v1.Image
+	var subject sbom.Subject
+	if local.IsLocal(image) {
+		li, err := local.Open(image, *platform)
+		if err != nil {
+			return &exitError{code: ExitError, err: err}
+		}
+		defer li.Close()
+		img, subject = li.Image, sbom.Subject{Reference: image}
+		if named, err := reference.ParseNormalizedNamed(li.Reference); err == nil {
+			subject.Repository = reference.TrimNamed(named).String()
+		}
+	} else {
+		if img, subject, err = f.remote(ctx, image, *platform); err != nil {
+			return err
+		}
 	}
 	list, err := sbom.FromImage(ctx, img, sbom.Options{})
 	if err != nil {
@@ -103,11 +98,47 @@ func (f *sbomFlags) run(ctx context.Context, s Streams, image string) error {
 		fmt.Fprintf(s.Err, "warning: %s\n", p)
 	}
 	// The SBOM names the platform's image, not the index a tag may name.
-	if h, err := img.Digest(); err == nil {
-		digest = digest.Context().Digest(h.String())
+	h, err := img.Digest()
+	if err != nil {
+		return &exitError{code: ExitError, err: fmt.Errorf("%s: %w", image, err)}
 	}
-	subject := sbom.Subject{Reference: image, Repository: reference.TrimNamed(named).String(), Digest: digest.DigestStr(), Tool: "kubeward", ToolVersion: version.String()}
+	subject.Digest, subject.Tool, subject.ToolVersion = h.String(), "kubeward", version.String()
 	return f.out.write(s, func(format string, w io.Writer) error { return list.Write(w, format, subject) })
+}
+
+// remote reads a registry's image.
+func (f *sbomFlags) remote(ctx context.Context, image string, platform v1.Platform) (v1.Image, sbom.Subject, error) {
+	named, err := reference.ParseNormalizedNamed(image)
+	if err != nil {
+		return nil, sbom.Subject{}, usageErr("%q is not an image reference (nor a local source %s:PATH): %v", image, strings.Join(local.Schemes, ":PATH, "), err)
+	}
+	ref, err := name.ParseReference(reference.TagNameOnly(named).String())
+	if err != nil {
+		return nil, sbom.Subject{}, usageErr("%q is not an image reference: %v", image, err)
+	}
+	opts := registry.Options{UserAgent: "kubeward/" + version.String()}
+	if f.caFile != "" {
+		if opts.RootCAs, err = caPool(f.caFile); err != nil {
+			return nil, sbom.Subject{}, usageErr("--registry-ca: %v", err)
+		}
+	}
+	client, err := registry.New(opts)
+	if err != nil {
+		return nil, sbom.Subject{}, &exitError{code: ExitError, err: err}
+	}
+	session, err := client.Session("default", nil)
+	if err != nil {
+		return nil, sbom.Subject{}, &exitError{code: ExitError, err: err}
+	}
+	digest, err := session.Resolve(ctx, ref)
+	if err != nil {
+		return nil, sbom.Subject{}, &exitError{code: ExitError, err: fmt.Errorf("%s: %w", image, err)}
+	}
+	img, err := session.Image(ctx, digest, platform)
+	if err != nil {
+		return nil, sbom.Subject{}, &exitError{code: ExitError, err: fmt.Errorf("%s: %w", image, err)}
+	}
+	return img, sbom.Subject{Reference: image, Repository: reference.TrimNamed(named).String()}, nil
 }
 
 // caPool is the system's certificate authorities and those of a PEM file

@@ -22,11 +22,7 @@ import (
 func TestImagesSBOM(t *testing.T) {
 	reg := registrytest.New(t)
 	reg.DockerConfig(t)
-	img := sbomtest.Image(t, sbomtest.Layer(t, map[string]sbomtest.File{
-		"etc/os-release":        sbomtest.OSRelease("alpine", "3.19.1", ""),
-		"lib/apk/db/installed":  sbomtest.APKInstalled(sbomtest.APK{Name: "busybox", Origin: "busybox", Version: "1.36.1-r9"}),
-		"app/package-lock.json": sbomtest.PackageLock(map[string]string{"lodash": "4.17.20"}),
-	}))
+	img := alpineAppImage(t)
 	d := reg.Push(t, "acme/app:1.0", img)
 	ca := reg.CAFile(t)
 	out := filepath.Join(t.TempDir(), "app.cdx.json")

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/kubeward/kubeward/internal/check"
-	"github.com/kubeward/kubeward/internal/image/resolve"
 	"github.com/kubeward/kubeward/internal/image/vuln"
 	"github.com/kubeward/kubeward/internal/image/vulndb"
 	"github.com/kubeward/kubeward/internal/image/vulnscan"
@@ -32,7 +31,7 @@ func vulnerabilityPolicy(cfg foundConfig, dbFlag bool, opts *check.Options) erro
 // one. The database is opened, never fetched; when it cannot be, the run
 // goes on without the analysis and gap says why image-vulnerable did not
 // run (the scan's coverage).
-func vulnerabilityAnalysis(cfg foundConfig, db vulnDBFlags, opts *check.Options) (an resolve.Analyzer, gap string, err error) {
+func vulnerabilityAnalysis(cfg foundConfig, db vulnDBFlags, opts *check.Options) (an *vulnscan.Analyzer, gap string, err error) {
 	if opts.Vulnerabilities == nil {
 		opts.Vulnerabilities = vuln.DefaultPolicy()
 	}

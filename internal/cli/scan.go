@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/kubeward/kubeward/internal/baseline"
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/checks/apiversion"
@@ -43,6 +44,9 @@ type scanFlags struct {
 	customChecks   []string
 	nodeConfig     string // --node-config DIR (node.go)
 	images         imageFlags
+	// platform chooses the image of a multi-platform index whose packages
+	// are judged (images check --platform; zero: linux/amd64).
+	platform v1.Platform
 }
 
 func (f *scanFlags) register(cmd *cobra.Command) {

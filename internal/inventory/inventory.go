@@ -90,7 +90,7 @@ func (inv *Inventory) AllPods() []*Pod {
 
 func (inv *Inventory) pods(controlled bool) []*Pod {
 	var out []*Pod
-	for _, gk := range WorkloadKinds {
+	for _, gk := range podKinds {
 		for _, o := range inv.byKind[gk] {
 			if o.Controller == nil || controlled {
 				out = append(out, o.pods...)

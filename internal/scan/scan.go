@@ -258,6 +258,9 @@ func noInput(ctx *check.Context, checks []*check.Check, selected func(string) bo
 			continue
 		}
 		in := c.Inputs()
+		if c.Images && len(inv.ByKind(inventory.KindImage)) > 0 {
+			continue // images judged on their own (kubeward images check)
+		}
 		if len(in) > 0 && !slices.ContainsFunc(in, func(gk schema.GroupKind) bool { return len(inv.ByKind(gk)) > 0 }) {
 			out = append(out, c.ID)
 		}

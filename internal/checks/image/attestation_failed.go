@@ -48,8 +48,8 @@ func attestationFailed(ctx *check.Context, inv *inventory.Inventory) []check.Res
 			if v.Passed() || len(failing) == 0 {
 				continue
 			}
-			out = append(out, u.result(fmt.Sprintf("container %q: image %q: the %s attestation signed by %s fails policy %s: %s",
-				u.Name, u.Image, v.Name, bounded(failing[0].Identity), v.Policy, strings.Join(failing[0].Failures, "; "))))
+			out = append(out, u.result(fmt.Sprintf("%simage %q: the %s attestation signed by %s fails policy %s: %s",
+				u.container(), u.Image, v.Name, bounded(failing[0].Identity), v.Policy, strings.Join(failing[0].Failures, "; "))))
 		}
 	}
 	return out

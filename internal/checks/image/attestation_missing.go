@@ -52,8 +52,8 @@ func attestationMissing(ctx *check.Context, inv *inventory.Inventory) []check.Re
 			if w := v.Worst(); w != "" {
 				why = fmt.Sprintf("%d found, none trusted: %s", len(v.Found), problems(attestationSignatures(v), w))
 			}
-			out = append(out, u.result(fmt.Sprintf("container %q: image %q has no trusted %s attestation, which policy %s requires: %s",
-				u.Name, u.Image, v.Name, v.Policy, why)))
+			out = append(out, u.result(fmt.Sprintf("%simage %q has no trusted %s attestation, which policy %s requires: %s",
+				u.container(), u.Image, v.Name, v.Policy, why)))
 		}
 	}
 	return out

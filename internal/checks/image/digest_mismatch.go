@@ -44,15 +44,15 @@ func digestMismatch(ctx *check.Context, inv *inventory.Inventory) []check.Result
 		for i := range u.facts.Signatures {
 			v := &u.facts.Signatures[i]
 			if !v.Trusted() && v.Worst() == facts.OtherDigest {
-				out = append(out, u.result(fmt.Sprintf("container %q: image %q carries a signature for another image (policy %s): %s",
-					u.Name, u.Image, v.Policy, problems(v.Found, facts.OtherDigest))))
+				out = append(out, u.result(fmt.Sprintf("%simage %q carries a signature for another image (policy %s): %s",
+					u.container(), u.Image, v.Policy, problems(v.Found, facts.OtherDigest))))
 			}
 		}
 		for i := range u.facts.Attestations {
 			v := &u.facts.Attestations[i]
 			if !v.Passed() && len(v.Failing()) == 0 && v.Worst() == facts.OtherDigest {
-				out = append(out, u.result(fmt.Sprintf("container %q: image %q carries a %s attestation of another image (policy %s): %s",
-					u.Name, u.Image, v.Name, v.Policy, problems(attestationSignatures(v), facts.OtherDigest))))
+				out = append(out, u.result(fmt.Sprintf("%simage %q carries a %s attestation of another image (policy %s): %s",
+					u.container(), u.Image, v.Name, v.Policy, problems(attestationSignatures(v), facts.OtherDigest))))
 			}
 		}
 	}

@@ -35,7 +35,8 @@ func withFacts(ctx *check.Context, inv *inventory.Inventory) []factsUse {
 		var out []factsUse
 		for _, p := range inv.Pods() {
 			for _, u := range images(ctx, p) {
-				if u.err != nil {
+				// A local image (oci-dir:...) is no reference, yet judged.
+				if u.err != nil && !p.Standalone() {
 					continue
 				}
 				f, ok := set.Lookup(u.Image)
@@ -62,7 +63,20 @@ func (u factsUse) result(msg string) check.Result {
 	if u.running != "" {
 		msg += fmt.Sprintf(" (judged: %s, which its pods run)", u.running)
 	}
-	return check.Result{Object: u.pod.Object, Pod: u.pod, Path: u.Path.Child("image"), Image: u.Image, Message: msg}
+	r := check.Result{Object: u.pod.Object, Pod: u.pod, Path: u.Path.Child("image"), Image: u.Image, Message: msg}
+	if u.pod.Standalone() {
+		r.Path = nil // the finding is about the image, which has no fields
+	}
+	return r
+}
+
+// container begins a message with the container that runs the image, or
+// with nothing for an image judged on its own (kubeward images check).
+func (u factsUse) container() string {
+	if u.pod.Standalone() {
+		return ""
+	}
+	return fmt.Sprintf("container %q: ", u.Name)
 }
 
 // bounded shortens text a registry or a signature supplied, so that a
@@ -74,6 +88,11 @@ func bounded(s string) string {
 	}
 	return s[:max] + "..."
 }
+
+// GapImageSignatures: an image the image policies may cover was read
+// from disk (kubeward images check oci-dir:...), so its signatures and
+// attestations, which live in a registry, were not checked.
+const GapImageSignatures = "image-signatures"
 
 // provenanceRefs are the references of the checks over image policies.
 var provenanceRefs = []check.Reference{
@@ -96,6 +115,12 @@ func signatureCheck(meta check.Meta, outcome facts.Outcome, message func(u facts
 		Inventory: func(ctx *check.Context, inv *inventory.Inventory) []check.Result {
 			var out []check.Result
 			for _, u := range withFacts(ctx, inv) {
+				// Said once per image, by the check of the plainest outcome.
+				if outcome == "" && u.facts.Unverifiable != "" {
+					out = append(out, check.Result{Object: u.pod.Object, Pod: u.pod, Image: u.Image, Undecided: GapImageSignatures,
+						Message: "signatures and attestations (images.policies) were not checked: the image was read from disk, " +
+							"and they live in its registry; check the pushed image (kubeward images check REGISTRY/REPOSITORY@DIGEST)"})
+				}
 				for i := range u.facts.Signatures {
 					v := &u.facts.Signatures[i]
 					if !v.Trusted() && v.Worst() == outcome {

@@ -27,7 +27,7 @@ var SignatureInvalid = signatureCheck(check.Meta{
 	Fix: "Sign the image again from the trusted pipeline with the transparency log on (cosign's default), and check " +
 		"that the configured trusted root is current (images.trustedRoot, or TUF).",
 }, facts.Invalid, func(u factsUse, v *facts.SignatureVerdict) string {
-	return fmt.Sprintf("container %q: image %q has no valid signature for policy %s: %s", u.Name, u.Image, v.Policy, problems(v.Found, facts.Invalid))
+	return fmt.Sprintf("%simage %q has no valid signature for policy %s: %s", u.container(), u.Image, v.Policy, problems(v.Found, facts.Invalid))
 })
 
 func init() { check.Register(SignatureInvalid) }

@@ -27,7 +27,7 @@ var SignatureUntrusted = signatureCheck(check.Meta{
 		"policy's signers (an exact subject and issuer, or a regular expression matched whole).",
 	Peers: []check.Peer{check.Kubescape("C-0236")},
 }, facts.Untrusted, func(u factsUse, v *facts.SignatureVerdict) string {
-	return fmt.Sprintf("container %q: image %q is signed by %s; policy %s trusts %s", u.Name, u.Image,
+	return fmt.Sprintf("%simage %q is signed by %s; policy %s trusts %s", u.container(), u.Image,
 		problems(v.Found, facts.Untrusted), v.Policy, signers(v))
 })
 

@@ -29,7 +29,7 @@ var Unsigned = signatureCheck(check.Meta{
 		"while signing is being rolled out, add an exception with a reason and an expiry to the policy.",
 	Peers: []check.Peer{check.Kubescape("C-0237")},
 }, "", func(u factsUse, v *facts.SignatureVerdict) string {
-	return fmt.Sprintf("container %q: image %q has no signature; policy %s requires one by %s", u.Name, u.Image, v.Policy, signers(v))
+	return fmt.Sprintf("%simage %q has no signature; policy %s requires one by %s", u.container(), u.Image, v.Policy, signers(v))
 })
 
 func init() { check.Register(Unsigned) }

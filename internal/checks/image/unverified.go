@@ -52,7 +52,7 @@ func unverified(ctx *check.Context, inv *inventory.Inventory) []check.Result {
 		if u.facts.Error == "" {
 			continue
 		}
-		r := u.result(fmt.Sprintf("container %q: image %q could not be read: %s", u.Name, u.Image, bounded(u.facts.Error)))
+		r := u.result(fmt.Sprintf("%simage %q could not be read: %s", u.container(), u.Image, bounded(u.facts.Error)))
 		r.Severity = sev
 		out = append(out, r)
 	}

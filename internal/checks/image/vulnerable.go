@@ -83,13 +83,13 @@ func vulnerable(ctx *check.Context, inv *inventory.Inventory) []check.Result {
 		}
 		rep, _ := an.Value.(*vuln.Report)
 		if an.Error != "" || rep == nil {
-			r := u.result(fmt.Sprintf("container %q: the vulnerabilities of image %q were not judged: %s", u.Name, u.Image, bounded(an.Error)))
+			r := u.result(fmt.Sprintf("%sthe vulnerabilities of image %q were not judged: %s", u.container(), u.Image, bounded(an.Error)))
 			r.Severity = notJudged
 			out = append(out, r)
 			continue
 		}
 		if len(rep.Missing) > 0 {
-			r := u.result(fmt.Sprintf("container %q: the vulnerabilities of image %q were not judged for %s", u.Name, u.Image, missing(rep.Missing)))
+			r := u.result(fmt.Sprintf("%sthe vulnerabilities of image %q were not judged for %s", u.container(), u.Image, missing(rep.Missing)))
 			r.Severity = notJudged
 			r.Fix = "Fetch the missing ecosystems' advisories: kubeward images db update --ecosystem " + strings.Join(slices.Sorted(maps.Keys(rep.Missing)), ",")
 			out = append(out, r)
@@ -154,7 +154,7 @@ func advisoryResult(u factsUse, v vuln.Verdict) check.Result {
 	if cve := v.CVE(); cve != v.ID {
 		ids = cve + " (" + v.ID + ")"
 	}
-	msg := fmt.Sprintf("container %q: image %q: %s in %s, %s [%s]", u.Name, u.Image, ids, pkg, fixed, rating)
+	msg := fmt.Sprintf("%simage %q: %s in %s, %s [%s]", u.container(), u.Image, ids, pkg, fixed, rating)
 	if v.Location != "" {
 		msg += " at " + bounded(v.Location)
 	}

@@ -21,6 +21,10 @@ type Facts struct {
 	// slow, the image or tag does not exist, access was denied. Checks that
 	// need what is missing report it; they never pass the image.
 	Error string `json:"error,omitempty"`
+	// Unverifiable says why signatures and attestations could not be
+	// checked though image policies may cover the image (it was read from
+	// disk, where they do not live): a coverage gap, never a pass.
+	Unverifiable string `json:"unverifiable,omitempty"`
 	// Policies names the image policies that apply to the image, in the
 	// order of the configuration file.
 	Policies []string `json:"policies,omitempty"`

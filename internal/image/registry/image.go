@@ -40,7 +40,7 @@ func (s *Session) Image(ctx context.Context, d name.Digest, platform v1.Platform
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", d, err)
 		}
-		child, ok := pick(idx.Manifests, platform)
+		child, ok := PickPlatform(idx.Manifests, platform)
 		if !ok {
 			return nil, fmt.Errorf("%s: the index holds no image for %s", d, platform.String())
 		}
@@ -49,7 +49,9 @@ func (s *Session) Image(ctx context.Context, d name.Digest, platform v1.Platform
 	return nil, fmt.Errorf("%s: nested indexes", d)
 }
 
-func pick(ms []v1.Descriptor, want v1.Platform) (v1.Hash, bool) {
+// PickPlatform is the first manifest of an index's for the platform, as
+// a container runtime chooses one.
+func PickPlatform(ms []v1.Descriptor, want v1.Platform) (v1.Hash, bool) {
 	for _, m := range ms {
 		if m.Platform != nil && m.Platform.Satisfies(want) {
 			return m.Digest, true

@@ -59,6 +59,8 @@ type Verifier interface {
 	// Verify fills f.Policies, f.Signatures and f.Attestations, and
 	// returns the statements of the trusted attestations.
 	Verify(ctx context.Context, s *registry.Session, d name.Digest, f *facts.Facts) []Statement
+	// Covers reports whether a policy applies to a repository.
+	Covers(repository string) bool
 }
 
 // Analyzer learns more about an image (its packages and advisories). Its
@@ -70,16 +72,23 @@ type Analyzer interface {
 
 // Input is what an analyzer reads.
 type Input struct {
-	Digest  name.Digest
+	Digest name.Digest
+	// Session reads the image from its registry; nil for a local image.
 	Session *registry.Session
 	// Attestations are the statements the image policy trusts (an attested
 	// SBOM among them).
 	Attestations []Statement
+	// local is an image read from disk, its platform already chosen.
+	local v1.Image
 }
 
 // Image returns the image, layers read through the disk cache; platform
-// chooses from an index (the zero value: linux/amd64).
+// chooses from an index (the zero value: linux/amd64). A local image's
+// platform was chosen when it was opened.
 func (in *Input) Image(ctx context.Context, platform v1.Platform) (v1.Image, error) {
+	if in.local != nil {
+		return in.local, nil
+	}
 	return in.Session.Image(ctx, in.Digest, platform)
 }
 
@@ -274,8 +283,43 @@ func (r *Resolver) judge(ctx context.Context, s *registry.Session, repo string, 
 			return nil, errors.New(f.Error)
 		}
 	}
+	r.analyze(bctx, &Input{Digest: d, Session: s, Attestations: stmts}, f)
+	return f, nil
+}
+
+// Local learns the facts of an image read from disk (internal/image/local)
+// rather than a registry: source names it as the user wrote it, reference
+// is the reference it names itself by ("" when none), digest what was
+// chosen (its manifest, or the index its platform's image was chosen
+// from). The analyzers judge it as they judge a registry's image;
+// signatures and attestations live in registries, so when an image
+// policy may cover it (it names no repository, or one a policy covers)
+// Facts.Unverifiable says they were not checked: a coverage gap, not a
+// pass. Nothing is kept: the next call judges the image again.
+func (r *Resolver) Local(ctx context.Context, source, reference string, digest v1.Hash, img v1.Image) *facts.Facts {
+	f := &facts.Facts{Name: source, Digest: digest.String()}
+	repo := "localhost/local"
+	if p := parseRef(reference); p.ok {
+		f.Name, repo = p.repo, p.repo
+	}
+	if r.opts.Verifier != nil && (reference == "" || r.opts.Verifier.Covers(f.Name)) {
+		f.Unverifiable = "read from " + source + ", not from a registry"
+	}
+	d, err := name.NewDigest(repo + "@" + digest.String())
+	if err != nil {
+		f.Error = err.Error()
+		return f
+	}
+	bctx, cancel := r.detached(ctx)
+	defer cancel()
+	r.analyze(bctx, &Input{Digest: d, local: img}, f)
+	return f
+}
+
+// analyze runs the analyzers over one image into f.Analyses.
+func (r *Resolver) analyze(ctx context.Context, in *Input, f *facts.Facts) {
 	for _, a := range r.opts.Analyzers {
-		v, err := a.Analyze(bctx, &Input{Digest: d, Session: s, Attestations: stmts})
+		v, err := a.Analyze(ctx, in)
 		if f.Analyses == nil {
 			f.Analyses = map[string]facts.Analysis{}
 		}
@@ -285,7 +329,6 @@ func (r *Resolver) judge(ctx context.Context, s *registry.Session, repo string, 
 		}
 		f.Analyses[a.Name()] = an
 	}
-	return f, nil
 }
 
 // detached is the context of work that outlives one caller's wait: its

@@ -35,6 +35,8 @@ func (v fixedVerifier) Verify(context.Context, *registry.Session, name.Digest, *
 	return v.stmts
 }
 
+func (fixedVerifier) Covers(string) bool { return true }
+
 func report(t *testing.T, f *facts.Facts) *vuln.Report {
 	t.Helper()
 	an, ok := f.Analyses[vuln.AnalysisName]

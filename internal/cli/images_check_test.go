@@ -1,0 +1,183 @@
+package cli
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/kubeward/kubeward/internal/image/local/localtest"
+	"github.com/kubeward/kubeward/internal/image/registrytest"
+	"github.com/kubeward/kubeward/internal/image/sbom/sbomtest"
+	"github.com/kubeward/kubeward/internal/image/verify/sigtest"
+	"github.com/kubeward/kubeward/internal/image/vulndb/osvtest"
+)
+
+// checkReport is what images check -o json says, as the tests read it.
+type checkReport struct {
+	Findings []struct {
+		Check, Severity, Message, Image string
+		Object                          struct{ Kind, Name string }
+	}
+	Gaps []gapJSON
+}
+
+type gapJSON struct {
+	ID, Reason string
+}
+
+func checkImages(t *testing.T, wantCode int, args ...string) checkReport {
+	t.Helper()
+	code, out, stderr := runCLI(t, append([]string{"images", "check", "-o", "json"}, args...)...)
+	var rep checkReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != wantCode {
+		t.Fatalf("%v: exit %d (want %d), %v\n%s\n%s", args, code, wantCode, err, out, stderr)
+	}
+	return rep
+}
+
+// TestImagesCheck judges an image built in the test (a Go binary whose
+// build info names golang.org/x/image v0.17.0, which the real advisory
+// GO-2024-2937 affects) from the in-process registry and from the three
+// local forms CI builds leave: each gives the same findings, under the same
+// policy and exit codes; a clean image passes; what cannot be judged is
+// exit 2.
+func TestImagesCheck(t *testing.T) {
+	reg := registrytest.New(t)
+	reg.DockerConfig(t)
+	build := func(version string) v1.Image {
+		return sbomtest.Image(t, sbomtest.Layer(t, map[string]sbomtest.File{
+			"etc/os-release":       sbomtest.OSRelease("alpine", "3.19.1", ""),
+			"lib/apk/db/installed": sbomtest.APKInstalled(sbomtest.APK{Name: "busybox", Origin: "busybox", Version: "1.36.1-r9"}),
+			"usr/local/bin/app":    sbomtest.GoBinary(t, "golang.org/x/image", version),
+		}))
+	}
+	vulnerable, clean := build("v0.17.0"), build("v0.18.0")
+	dir := t.TempDir()
+	t.Chdir(dir) // no configuration file
+	db := filepath.Join(dir, "osv")
+	osvtest.DB(t, db, map[string][]byte{
+		"Go":     osvtest.Archive(t, osvtest.Real(t, "GO-2024-2937", "GHSA-9phm-fm57-rhg8")...),
+		"Alpine": osvtest.Archive(t, osvtest.Real(t, "ALPINE-CVE-2026-80255")...),
+	})
+	cfg := writeTestFile(t, dir, "kubeward.yaml", "apiVersion: kubeward.dev/v1alpha1\nkind: Config\nimages:\n  registry: {caFile: "+reg.CAFile(t)+", cache: cache}\n  vulnerabilities: {db: {dir: "+db+"}}\n")
+	reg.Push(t, "acme/app:1.0", vulnerable)
+	reg.Push(t, "acme/app:clean", clean)
+	lay := localtest.Layout(t, filepath.Join(dir, "oci"), map[string]v1.Image{"1.0": vulnerable, "clean": clean})
+	arch := localtest.Archive(t, lay, filepath.Join(dir, "oci.tar"))
+	saved := localtest.DockerSave(t, filepath.Join(dir, "saved.tar"), map[string]v1.Image{"acme/app:1.0": vulnerable})
+
+	remote := reg.Host + "/acme/app:1.0"
+	want := checkImages(t, ExitFindings, "--config", cfg, remote)
+	if len(want.Findings) != 1 || want.Findings[0].Check != "image-vulnerable" || want.Findings[0].Severity != "high" ||
+		!strings.Contains(want.Findings[0].Message, "CVE-2024-24792") || !strings.Contains(want.Findings[0].Message, "golang.org/x/image 0.17.0") ||
+		want.Findings[0].Object.Kind != "Image" || want.Findings[0].Object.Name != remote || strings.Contains(want.Findings[0].Message, "container") {
+		t.Fatalf("registry image: %+v", want.Findings)
+	}
+	for _, src := range []string{"oci-dir:" + lay + ":1.0", "oci-archive:" + arch + ":1.0", "docker-archive:" + saved} {
+		got := checkImages(t, ExitFindings, "--config", cfg, src)
+		if len(got.Findings) != 1 || got.Findings[0].Image != src ||
+			strings.ReplaceAll(got.Findings[0].Message, src, remote) != want.Findings[0].Message {
+			t.Errorf("%s: %+v\nwant %+v", src, got.Findings, want.Findings)
+		}
+	}
+	// Several at once: each image is its own object.
+	both := checkImages(t, ExitFindings, "--config", cfg, remote, "oci-dir:"+lay+":clean", reg.Host+"/acme/app:clean")
+	if len(both.Findings) != 1 || both.Findings[0].Object.Name != remote {
+		t.Errorf("three images: %+v", both.Findings)
+	}
+	// Clean images pass; the policy's gate and exceptions are scan's.
+	checkImages(t, ExitClean, "--config", cfg, "oci-archive:"+arch+":clean", reg.Host+"/acme/app:clean")
+	checkImages(t, ExitClean, "--config", cfg, "--fail-on", "critical", "oci-dir:"+lay+":1.0")
+	excepted := writeTestFile(t, dir, "except.yaml", "apiVersion: kubeward.dev/v1alpha1\nkind: Config\nimages:\n  vulnerabilities:\n    db: {dir: "+db+"}\n    exceptions:\n    - {id: CVE-2024-24792, package: golang.org/x/image, reason: no TIFF decoding}\n")
+	if rep := checkImages(t, ExitClean, "--config", excepted, "docker-archive:"+saved); len(rep.Findings) != 0 {
+		t.Errorf("excepted: %+v", rep.Findings)
+	}
+	// The formats of scan.
+	if code, out, _ := runCLI(t, "images", "check", "--config", cfg, "-o", "sarif", "oci-dir:"+lay+":1.0"); code != ExitFindings || !strings.Contains(out, `"ruleId": "image-vulnerable"`) {
+		t.Errorf("sarif: exit %d\n%s", code, out)
+	}
+	if code, out, _ := runCLI(t, "images", "check", "--config", cfg, "oci-dir:"+lay+":1.0"); code != ExitFindings || !strings.Contains(out, "Image/oci-dir:") || !strings.Contains(out, "GO-2024-2937") {
+		t.Errorf("table: exit %d\n%s", code, out)
+	}
+
+	// An image policy: a registry image is judged (unsigned), a local one
+	// is reported as not checked, never as passed.
+	key := sigtest.NewKey(t).Write(t, dir, "cosign.pub")
+	signed := writeTestFile(t, dir, "signed.yaml", "apiVersion: kubeward.dev/v1alpha1\nkind: Config\nimages:\n  registry: {caFile: "+reg.CAFile(t)+"}\n  vulnerabilities: {db: {dir: "+db+"}}\n  policies:\n  - {name: release, images: ['**'], signers: [{key: "+key+"}], transparencyLog: false}\n")
+	if rep := checkImages(t, ExitFindings, "--config", signed, reg.Host+"/acme/app:clean"); len(rep.Findings) != 1 || rep.Findings[0].Check != "image-unsigned" {
+		t.Errorf("registry image under a policy: %+v", rep.Findings)
+	}
+	rep := checkImages(t, ExitClean, "--config", signed, "oci-dir:"+lay+":clean")
+	if len(rep.Findings) != 0 || !slices.ContainsFunc(rep.Gaps, func(g gapJSON) bool {
+		return g.ID == "image-signatures" && strings.Contains(g.Reason, "were not checked")
+	}) {
+		t.Errorf("local image under a policy: %+v", rep)
+	}
+	checkImages(t, ExitFindings, "--config", signed, "--fail-on-incomplete", "oci-dir:"+lay+":clean")
+
+	// Nothing to judge, or nothing to judge by: exit 2.
+	empty := localtest.Archive(t, t.TempDir(), filepath.Join(dir, "empty.tar"))
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--config", cfg, "oci-archive:" + empty}, "not a tar archive, or an empty one"},
+		{[]string{"--config", cfg, "docker-archive:" + filepath.Join(dir, "nope.tar")}, "no such file"},
+		{[]string{"--config", cfg, "docker-archive:/dev/zero"}, "not a regular file"},
+		{[]string{"--config", cfg, "oci-dir:" + lay}, "holds 2 images"},
+		{[]string{"--config", cfg, "Not A Reference"}, "not an image reference"},
+		{[]string{"--vuln-db", t.TempDir(), "oci-dir:" + lay + ":1.0"}, "nothing to judge the images by"},
+		{[]string{"--config", cfg}, "requires at least 1 arg"},
+	} {
+		if code, _, stderr := runCLI(t, append([]string{"images", "check"}, tc.args...)...); code != ExitError || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, %s", tc.args, code, stderr)
+		}
+	}
+}
+
+// TestImagesSBOMLocal: the SBOM of a local image lists the packages of the
+// same image read from the registry, and names it by the same digest.
+func TestImagesSBOMLocal(t *testing.T) {
+	reg := registrytest.New(t)
+	reg.DockerConfig(t)
+	img := alpineAppImage(t)
+	d := reg.Push(t, "acme/app:1.0", img)
+	dir := t.TempDir()
+	lay := localtest.Layout(t, filepath.Join(dir, "oci"), map[string]v1.Image{"ghcr.io/acme/app:1.0": img})
+	packages := func(args ...string) (names []string, digest string) {
+		t.Helper()
+		code, out, stderr := runCLI(t, append([]string{"images", "sbom", "-o", "cyclonedx"}, args...)...)
+		var doc struct {
+			Metadata   struct{ Component struct{ Version string } }
+			Components []struct{ Purl string }
+		}
+		if err := json.Unmarshal([]byte(out), &doc); code != 0 || err != nil {
+			t.Fatalf("%v: exit %d %v\n%s", args, code, err, stderr)
+		}
+		for _, c := range doc.Components {
+			names = append(names, c.Purl)
+		}
+		slices.Sort(names)
+		return names, out
+	}
+	want, _ := packages(reg.Host+"/acme/app:1.0", "--registry-ca", reg.CAFile(t))
+	got, out := packages("oci-dir:" + lay)
+	if !slices.Equal(got, want) || len(got) < 2 || !strings.Contains(out, d.DigestStr()) || !strings.Contains(out, "pkg:oci/app@sha256") {
+		t.Errorf("local SBOM: %v, want %v\n%s", got, want, out)
+	}
+	if code, _, stderr := runCLI(t, "images", "sbom", "oci-archive:"+filepath.Join(dir, "nope.tar")); code != ExitError || !strings.Contains(stderr, "nope.tar: no such file") {
+		t.Errorf("missing archive: exit %d %s", code, stderr)
+	}
+}
+
+// alpineAppImage is an Alpine image with an apk package and an npm lockfile.
+func alpineAppImage(t *testing.T) v1.Image {
+	return sbomtest.Image(t, sbomtest.Layer(t, map[string]sbomtest.File{
+		"etc/os-release":        sbomtest.OSRelease("alpine", "3.19.1", ""),
+		"lib/apk/db/installed":  sbomtest.APKInstalled(sbomtest.APK{Name: "busybox", Origin: "busybox", Version: "1.36.1-r9"}),
+		"app/package-lock.json": sbomtest.PackageLock(map[string]string{"lodash": "4.17.20"}),
+	}))
+}

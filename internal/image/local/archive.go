@@ -1,0 +1,326 @@
+package local
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/kubeward/kubeward/internal/image/registry"
+)
+
+// Bounds on an archive's table of contents: a docker save tarball holds a
+// few entries per layer, an OCI archive one per blob.
+const (
+	maxEntries   = 100_000
+	maxNameBytes = 16 << 20
+	maxLinkHops  = 8
+)
+
+// openArchive opens a tar archive named as a source: a regular file, not
+// compressed (docker load and skopeo take plain tars; a compressed one is
+// said so rather than reported as damaged).
+func openArchive(where, file, what string) (*os.File, int64, error) {
+	size, err := regularFile(file, -1, what)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%s: %w", where, err)
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%s: %w", where, err)
+	}
+	magic, _ := bufio.NewReader(f).Peek(4)
+	for _, c := range []struct {
+		magic []byte
+		name  string
+	}{{[]byte{0x1f, 0x8b}, "gzip"}, {[]byte{0x28, 0xb5, 0x2f, 0xfd}, "zstd"}, {[]byte("BZh"), "bzip2"}, {[]byte{0xfd, '7', 'z', 'X'}, "xz"}} {
+		if bytes.HasPrefix(magic, c.magic) {
+			f.Close()
+			return nil, 0, fmt.Errorf("%s: compressed with %s: decompress it first (%s is read as a plain tar)", where, c.name, what)
+		}
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		f.Close()
+		return nil, 0, fmt.Errorf("%s: %w", where, err)
+	}
+	return f, size, nil
+}
+
+// entries walks a tar's headers within the bounds, calling each with the
+// entry's cleaned name. The sizes the entries claim may not add up to more
+// than the archive's own size: a sparse entry (a few bytes that expand to
+// terabytes of zeros) is a bomb, not an image.
+func entries(r io.Reader, size int64, where string, each func(name string, h *tar.Header, tr *tar.Reader) error) error {
+	tr := tar.NewReader(r)
+	var n int
+	var claimed, nameBytes int64
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			if n == 0 {
+				return fmt.Errorf("%s: not a tar archive, or an empty one", where)
+			}
+			return nil
+		}
+		if err != nil {
+			if n == 0 {
+				return fmt.Errorf("%s: not a tar archive: %w", where, err)
+			}
+			return fmt.Errorf("%s: damaged tar archive after %d entries: %w", where, n, err)
+		}
+		n++
+		nameBytes += int64(len(h.Name) + len(h.Linkname))
+		if n > maxEntries || nameBytes > maxNameBytes {
+			return fmt.Errorf("%s: more than %d entries or %d bytes of names: not an image archive", where, maxEntries, maxNameBytes)
+		}
+		if h.Size < 0 || h.Size > size-claimed {
+			return fmt.Errorf("%s: entry %s claims %d bytes, more than the archive holds (a sparse or damaged entry)", where, bounded(h.Name), h.Size)
+		}
+		claimed += h.Size
+		if err := each(path.Clean(h.Name), h, tr); err != nil {
+			return err
+		}
+	}
+}
+
+// openOCIArchive unpacks the layout of an OCI archive (only index.json,
+// oci-layout and blobs/ALGORITHM/HEX, as regular files: no other name, and
+// so no path out of the directory, is written) into a temporary directory
+// and reads it as a layout.
+func openOCIArchive(src Source, platform v1.Platform) (*Image, error) {
+	where := src.Scheme + ":" + clean(src.Path)
+	f, size, err := openArchive(where, src.Path, "an OCI archive")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	dir, err := os.MkdirTemp("", "kubeward-oci-")
+	if err != nil {
+		return nil, err
+	}
+	cleanup := func() error { return os.RemoveAll(dir) }
+	if err := unpackLayout(f, size, dir, where); err != nil {
+		cleanup()
+		return nil, err
+	}
+	img, err := openLayout(dir, src, platform)
+	if err != nil {
+		cleanup()
+		return nil, err
+	}
+	img.cleanup = cleanup
+	return img, nil
+}
+
+func unpackLayout(r io.Reader, size int64, dir, where string) error {
+	hasIndex := false
+	err := entries(r, size, where, func(name string, h *tar.Header, tr *tar.Reader) error {
+		name = strings.TrimPrefix(name, "./")
+		if !layoutFile(name) {
+			return nil
+		}
+		if h.Typeflag != tar.TypeReg {
+			return fmt.Errorf("%s: %s is not a regular file in the archive (type %q): an OCI layout's files are", where, name, h.Typeflag)
+		}
+		hasIndex = hasIndex || name == "index.json"
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			return err
+		}
+		out, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			if errors.Is(err, os.ErrExist) {
+				return fmt.Errorf("%s: %s is in the archive twice", where, name)
+			}
+			return err
+		}
+		_, err = io.Copy(out, tr)
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %s: %w", where, name, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if !hasIndex {
+		return fmt.Errorf("%s: not an OCI archive: it holds no index.json (a docker save tarball is docker-archive:)", where)
+	}
+	return nil
+}
+
+// layoutFile reports the names of an OCI layout's files.
+func layoutFile(name string) bool {
+	if name == "index.json" || name == "oci-layout" {
+		return true
+	}
+	parts := strings.Split(name, "/")
+	if len(parts) != 3 || parts[0] != "blobs" {
+		return false
+	}
+	_, err := v1.NewHash(parts[1] + ":" + parts[2])
+	return err == nil
+}
+
+// tarEntry is what a docker save tarball's table of contents keeps of an
+// entry.
+type tarEntry struct {
+	typeflag byte
+	size     int64
+	link     string
+}
+
+// openDockerArchive reads a docker save tarball with go-containerregistry's
+// tarball package, after checking that what it reads whole (manifest.json
+// and the chosen image's configuration) is a regular entry within bounds.
+func openDockerArchive(src Source, _ v1.Platform) (*Image, error) {
+	where := src.Scheme + ":" + clean(src.Path)
+	f, size, err := openArchive(where, src.Path, "a docker save tarball")
+	if err != nil {
+		return nil, err
+	}
+	toc := map[string]tarEntry{}
+	err = entries(f, size, where, func(name string, h *tar.Header, _ *tar.Reader) error {
+		if _, seen := toc[name]; !seen { // the first is what tarball reads
+			toc[name] = tarEntry{h.Typeflag, h.Size, h.Linkname}
+		}
+		return nil
+	})
+	f.Close()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkEntry(toc, "manifest.json", registry.MaxManifestBytes, where); err != nil {
+		return nil, fmt.Errorf("%w (docker save writes one; an OCI archive is oci-archive:)", err)
+	}
+	opener := func() (io.ReadCloser, error) { return os.Open(src.Path) }
+	m, err := tarball.LoadManifest(opener)
+	if err != nil {
+		return nil, fmt.Errorf("%s: manifest.json: %w", where, err)
+	}
+	d, tag, err := chooseSaved(m, src, where)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkEntry(toc, d.Config, registry.MaxConfigBytes, where); err != nil {
+		return nil, err
+	}
+	img, err := tarball.Image(opener, tag)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", where, err)
+	}
+	h, err := img.Digest()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", where, err)
+	}
+	out := &Image{Digest: h, Image: img}
+	if tag != nil {
+		out.Reference = tag.String()
+	} else if len(d.RepoTags) > 0 {
+		out.Reference = d.RepoTags[0]
+	}
+	return out, nil
+}
+
+// checkEntry follows links as the tarball package does (relative to the
+// link's directory, within the archive) to a regular entry of at most max
+// bytes.
+func checkEntry(toc map[string]tarEntry, name string, max int64, where string) error {
+	name = path.Clean(name)
+	for range maxLinkHops {
+		e, ok := toc[name]
+		switch {
+		case !ok:
+			return fmt.Errorf("%s: no %s in the archive", where, bounded(name))
+		case e.typeflag == tar.TypeSymlink || e.typeflag == tar.TypeLink:
+			name = path.Join(path.Dir(name), path.Clean(e.link))
+			continue
+		case e.typeflag != tar.TypeReg:
+			return fmt.Errorf("%s: %s is not a regular file in the archive (type %q)", where, bounded(name), e.typeflag)
+		case e.size > max:
+			return fmt.Errorf("%s: %s of %d bytes is over the %d limit", where, bounded(name), e.size, max)
+		}
+		return nil
+	}
+	return fmt.Errorf("%s: %s: more than %d links", where, bounded(name), maxLinkHops)
+}
+
+// chooseSaved picks the image of a docker save tarball: by RepoTag, by
+// image id (the configuration's digest, as docker images --no-trunc shows
+// it), or the only one. The tag is what the tarball package is to read it
+// by (nil: the only image).
+func chooseSaved(m tarball.Manifest, src Source, where string) (*tarball.Descriptor, *name.Tag, error) {
+	if len(m) == 0 {
+		return nil, nil, fmt.Errorf("%s %w: its manifest.json lists none", where, ErrNoImage)
+	}
+	tags := func() string {
+		var out []string
+		for _, d := range m {
+			out = append(out, d.RepoTags...)
+		}
+		if len(out) > 5 {
+			out = append(out[:5], fmt.Sprintf("and %d more", len(out)-5))
+		}
+		return strings.Join(out, ", ")
+	}
+	switch {
+	case src.Name != "":
+		want, err := name.NewTag(src.Name)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %q is not an image tag: %v", where, src.Name, err)
+		}
+		for i := range m {
+			for _, t := range m[i].RepoTags {
+				if got, err := name.NewTag(t); err == nil && got.Name() == want.Name() {
+					return &m[i], &want, nil
+				}
+			}
+		}
+		return nil, nil, fmt.Errorf("%s %w tagged %s; it holds %s", where, ErrNoImage, src.Name, tags())
+	case src.Digest != "":
+		hex := strings.TrimPrefix(src.Digest, "sha256:")
+		for i := range m {
+			// docker names it <hex>.json, or blobs/sha256/<hex>; go-containerregistry sha256:<hex>.
+			if strings.TrimPrefix(strings.TrimSuffix(path.Base(m[i].Config), ".json"), "sha256:") != hex {
+				continue
+			}
+			if len(m) == 1 {
+				return &m[i], nil, nil
+			}
+			if len(m[i].RepoTags) == 0 {
+				return nil, nil, fmt.Errorf("%s: image %s has no tag to read it by among %d images: save it alone", where, src.Digest, len(m))
+			}
+			t, err := name.NewTag(m[i].RepoTags[0])
+			if err != nil {
+				return nil, nil, fmt.Errorf("%s: RepoTag %q: %v", where, m[i].RepoTags[0], err)
+			}
+			return &m[i], &t, nil
+		}
+		return nil, nil, fmt.Errorf("%s %w with id %s; it holds %s", where, ErrNoImage, src.Digest, tags())
+	case len(m) > 1:
+		return nil, nil, fmt.Errorf("%s holds %d images (%s): choose one with %s:TAG or @sha256:IMAGE-ID", where, len(m), tags(), where)
+	}
+	return &m[0], nil, nil
+}
+
+// bounded shortens a name an archive supplied for a message.
+func bounded(s string) string {
+	const max = 200
+	if len(s) > max {
+		s = s[:max] + "..."
+	}
+	return strconv.Quote(s)
+}
