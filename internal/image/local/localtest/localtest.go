@@ -7,8 +7,10 @@ import (
 	"archive/tar"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -23,15 +25,16 @@ import (
 const RefName = "org.opencontainers.image.ref.name"
 
 // Layout writes an OCI image layout in dir holding each image under its
-// reference name (the annotation skopeo and buildah write), and returns dir.
+// reference name (the annotation skopeo and buildah write), in the order
+// of the names, and returns dir.
 func Layout(t testing.TB, dir string, images map[string]v1.Image) string {
 	t.Helper()
 	p, err := layout.Write(dir, empty.Index)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for ref, img := range images {
-		if err := p.AppendImage(img, layout.WithAnnotations(map[string]string{RefName: ref})); err != nil {
+	for _, ref := range slices.Sorted(maps.Keys(images)) {
+		if err := p.AppendImage(images[ref], layout.WithAnnotations(map[string]string{RefName: ref})); err != nil {
 			t.Fatal(err)
 		}
 	}
