@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kubeward/kubeward/internal/check"
+	yaml "go.yaml.in/yaml/v3"
 )
 
 // ImagePolicy is one entry of images.policies (docs/images.md): the images
@@ -42,6 +43,35 @@ type ImageSigner struct {
 	Key string `yaml:"key"`
 	// Keyless is a Fulcio certificate identity.
 	Keyless *KeylessIdentity `yaml:"keyless"`
+	// Annotations must each be in the signed payload, with exactly this
+	// value, for a signature by this signer to count: the annotations
+	// `cosign sign -a key=value` signs (the simple-signing payload's
+	// optional map; in a cosign 3 bundle, its statement's subject
+	// annotations), as `cosign verify -a` and Kyverno's attestor
+	// annotations require them. Image signatures only: an attestation
+	// carries none.
+	Annotations SignedAnnotations `yaml:"annotations"`
+}
+
+// SignedAnnotations are the annotations a signer's signatures must carry,
+// compared as strings (`build: 42` requires the string "42", as
+// `cosign verify -a build=42` does).
+type SignedAnnotations map[string]string
+
+// UnmarshalYAML refuses a key without a value: `env:` is a slip more often
+// than a demand for an empty annotation, which is written `env: ""`.
+func (a *SignedAnnotations) UnmarshalYAML(n *yaml.Node) error {
+	var m map[string]string
+	if err := n.Decode(&m); err != nil {
+		return err
+	}
+	for i := 1; i < len(n.Content); i += 2 {
+		if v := n.Content[i]; v.Kind == yaml.ScalarNode && v.ShortTag() == "!!null" {
+			return fmt.Errorf("line %d: annotations: %q has no value (write \"\" for an empty one)", v.Line, n.Content[i-1].Value)
+		}
+	}
+	*a = m
+	return nil
 }
 
 // KeylessIdentity is the subject and OIDC issuer of a signing certificate,
@@ -191,6 +221,10 @@ func (p *ImagePolicy) validate(where string) error {
 			if err := a.Signers[k].validate(); err != nil {
 				return fmt.Errorf("%s.signers[%d]: %w", aw, k, err)
 			}
+			if len(a.Signers[k].Annotations) > 0 {
+				return fmt.Errorf("%s.signers[%d].annotations: annotations are checked on image signatures, not attestations "+
+					"(cosign signs none into an in-toto statement, and cosign verify-attestation checks none)", aw, k)
+			}
 		}
 	}
 	for j := range p.Exceptions {
@@ -218,6 +252,11 @@ func (p *ImagePolicy) validate(where string) error {
 }
 
 func (s *ImageSigner) validate() error {
+	for k := range s.Annotations {
+		if strings.TrimSpace(k) == "" {
+			return fmt.Errorf("annotations: an empty key")
+		}
+	}
 	switch {
 	case s.Key != "" && s.Keyless != nil:
 		return fmt.Errorf("a signer is a key or a keyless identity, not both")

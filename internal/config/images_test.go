@@ -22,6 +22,14 @@ func TestImagePolicyValidation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ann := head + "  policies: [{images: [x], signers: [{key: k, annotations: {env: prod, build: 42, empty: \"\"}}]}]\n"
+	fa, err := Parse([]byte(ann))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fa.Images.Policies[0].Signers[0].Annotations; len(got) != 3 || got["env"] != "prod" || got["build"] != "42" || got["empty"] != "" {
+		t.Fatalf("annotations = %q", got)
+	}
 	rules := f.ImageSuppressions()
 	if len(rules) != len(PolicyChecks) || rules[0].Image != "ghcr.io/acme/old" || !strings.Contains(rules[0].Origin, "images.policies[0].exceptions[0]") {
 		t.Fatalf("suppressions = %+v", rules)
@@ -40,6 +48,14 @@ func TestImagePolicyValidation(t *testing.T) {
 		{"  policies: [{name: a, images: [x], signers: [{key: k}]}, {name: a, images: [y], signers: [{key: k}]}]\n", "used twice"},
 		{"  onRegistryError: allow\n", "deny or warn"},
 		{"  registry: {timeout: soon}\n", "duration"},
+		// Signers' annotations: a map of strings, at the line of the mistake.
+		{"  policies:\n  - images: [x]\n    signers:\n    - key: k\n      annotations: [env=prod]\n", "line 8: cannot unmarshal !!seq into map[string]string"},
+		{"  policies: [{images: [x], signers: [{key: k, annotations: prod}]}]\n", "line 4: cannot unmarshal !!str `prod` into map[string]string"},
+		{"  policies: [{images: [x], signers: [{key: k, annotations: {env: {stage: prod}}}]}]\n", "line 4: cannot unmarshal !!map into string"},
+		{"  policies:\n  - images: [x]\n    signers:\n    - key: k\n      annotations:\n        env:\n", `line 9: annotations: "env" has no value`},
+		{"  policies: [{images: [x], signers: [{key: k, annotations: {\"\": x}}]}]\n", "annotations: an empty key"},
+		{"  policies: [{images: [x], attestations: [{type: spdx, signers: [{key: k, annotations: {env: prod}}]}]}]\n",
+			"images.policies[0].attestations[0].signers[0].annotations: annotations are checked on image signatures, not attestations"},
 	} {
 		if _, err := Parse([]byte(head + tc.yaml)); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err = %v, want %q", strings.TrimSpace(tc.yaml), err, tc.want)

@@ -77,7 +77,8 @@ func publicGood(t *testing.T, rel string) verify.Options {
 // the Rekor bundle annotation offline; another key, an altered payload,
 // signature or signed entry timestamp, or a missing log entry fail; with
 // `--insecure-ignore-tlog` the key alone decides; the payload's optional
-// fields and docker-reference are not compared, its digest is.
+// fields and docker-reference are not compared, its digest is; with
+// `-a key=value` (a signer's annotations) the optional fields are.
 func TestRealCosignKeySignatures(t *testing.T) {
 	e := setup(t)
 	opts := publicGood(t, "pkg/testing/data/trusted-roots/public-good.json")
@@ -99,8 +100,8 @@ func TestRealCosignKeySignatures(t *testing.T) {
 	retag := func(p *string, _ map[string]string) {
 		*p = strings.Replace(*p, "4.169.1-github-com", "4.169.2-github-com", 1)
 	}
-	pol := func(key string, tlog bool) config.ImagePolicy {
-		p := policy(e, config.ImageSigner{Key: key})
+	pol := func(key string, tlog bool, ann config.SignedAnnotations) config.ImagePolicy {
+		p := policy(e, config.ImageSigner{Key: key, Annotations: ann})
 		p.TransparencyLog = &tlog
 		return p
 	}
@@ -119,6 +120,7 @@ func TestRealCosignKeySignatures(t *testing.T) {
 		opts           *verify.Options
 		edit           func(payload *string, ann map[string]string)
 		otherDigest    bool // stored next to another image
+		annotations    config.SignedAnnotations
 		want           facts.Outcome
 		contains       string
 	}{
@@ -156,6 +158,21 @@ func TestRealCosignKeySignatures(t *testing.T) {
 			}, want: facts.Invalid},
 		{name: "a trusted root without the Rekor key", sig: "snyk-broker", key: "snyk-broker", tlog: true,
 			opts: &verify.Options{Trusted: publicGood(t, "pkg/testing/data/trusted-roots/scaffolding.json").Trusted}, want: facts.Invalid},
+		// cosign verify -a: snyk's payload was signed with the
+		// annotation tag=4.169.1-github-com (cosign sign -a); kube-news's
+		// with none ("optional":null).
+		{name: "the annotation it was signed with", sig: "snyk-broker", key: "snyk-broker", tlog: true,
+			annotations: config.SignedAnnotations{"tag": "4.169.1-github-com"}, want: facts.Trusted, contains: "snyk-broker.pub"},
+		{name: "another annotation value", sig: "snyk-broker", key: "snyk-broker", tlog: true,
+			annotations: config.SignedAnnotations{"tag": "4.169.2-github-com"}, want: facts.Untrusted,
+			contains: `snyk-broker.pub (SHA256:`},
+		{name: "another annotation value, what was signed named", sig: "snyk-broker", key: "snyk-broker",
+			annotations: config.SignedAnnotations{"tag": "4.169.2-github-com"}, want: facts.Untrusted,
+			contains: `a signer of the policy, but annotation tag is "4.169.1-github-com", not "4.169.2-github-com"`},
+		{name: "an annotation besides the one signed", sig: "snyk-broker", key: "snyk-broker", tlog: true,
+			annotations: config.SignedAnnotations{"tag": "4.169.1-github-com", "env": "prod"}, want: facts.Untrusted, contains: `no annotation env (the policy requires "prod")`},
+		{name: "an annotation, none signed", sig: "kube-news", key: "kube-news", tlog: true,
+			annotations: config.SignedAnnotations{"tag": "latest"}, want: facts.Untrusted, contains: `no annotation tag`},
 		{name: "copied next to another image", sig: "snyk-broker", key: "snyk-broker", tlog: true, otherDigest: true,
 			want: facts.OtherDigest, contains: "sha256:a2ff856b180a532c3e31a90b9788cad567fa05d78c84bccc637de54c6f46ebf2"},
 	} {
@@ -178,7 +195,7 @@ func TestRealCosignKeySignatures(t *testing.T) {
 			if c.opts != nil {
 				o = *c.opts
 			}
-			v, err := verify.New([]config.ImagePolicy{pol(keys[c.key], c.tlog)}, o)
+			v, err := verify.New([]config.ImagePolicy{pol(keys[c.key], c.tlog, c.annotations)}, o)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -3,8 +3,10 @@ package verify
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/image/verify/sigtest"
 	"github.com/sigstore/sigstore-go/pkg/bundle"
@@ -19,14 +21,30 @@ import (
 // examples) with their certificates and log entries as cosign's
 // annotations, and one such bundle sigstore-go refuses; real-cosign-* are
 // cosign's own (testdata/cosign): a key signature's payload, Rekor bundle
-// annotation and public key, and its v0.3 attestation bundle.
+// annotation and public key, and its v0.3 attestation bundle; the
+// *-annotations seeds carry `cosign sign -a` annotations (strings, a
+// number, an object, null) in a simple-signing payload and in a cosign 3
+// signing statement's subject.
 func FuzzMaterial(f *testing.F) {
 	f.Add([]byte(`{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","dsseEnvelope":{"payload":"e30=","payloadType":"application/vnd.in-toto+json","signatures":[{"sig":"AA=="}]}}`),
 		`{"SignedEntryTimestamp":"AA==","Payload":{"body":"e30=","integratedTime":1,"logIndex":0,"logID":"00"}}`, "-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n")
 	f.Add([]byte(`{"critical":{"image":{"docker-manifest-digest":"sha256:00"}}}`), `{"Payload":{"body":"!!"}}`, "junk")
+	want := map[string]string{"env": "prod", "build": "42"}
 	f.Fuzz(func(t *testing.T, blob []byte, rekor, cert string) {
 		m := bundleMaterial(blob)
-		_, _ = m.signedDigests()
+		digests, _ := m.signedDigests()
+		// The annotations a signer requires, read for the digests the
+		// material names (so a signing statement's subject is found) and
+		// for another.
+		hashes := []v1.Hash{{Algorithm: "sha256", Hex: strings.Repeat("0", 64)}}
+		for _, d := range digests {
+			if h, err := v1.NewHash(d); err == nil {
+				hashes = append(hashes, h)
+			}
+		}
+		for _, h := range hashes {
+			_ = m.unmetAnnotations(want, h)
+		}
 		readCertificate(m.bundle)
 		if st, err := envelopeStatement(blob); err == nil {
 			provenance(st)
@@ -38,6 +56,7 @@ func FuzzMaterial(f *testing.F) {
 			readCertificate(b)
 			lm := &material{legacy: l}
 			_, _ = lm.signedDigests()
+			_ = lm.unmetAnnotations(want, hashes[0])
 		}
 		_, _ = parsePublicKey([]byte(cert))
 		_ = repository(rekor)
@@ -65,6 +84,7 @@ images:
     signers:
     - keyless: {issuer: https://token.actions.githubusercontent.com, subjectRegExp: "https://github.com/acme/.+/.github/workflows/release.yml@refs/tags/v.*"}
     - key: cosign.pub
+      annotations: {env: prod, build: 42}
     attestations:
     - type: slsa-provenance
       builderIDRegExp: "https://github.com/slsa-framework/slsa-github-generator/.*"

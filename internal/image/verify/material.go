@@ -78,6 +78,8 @@ type statement struct {
 type subject struct {
 	Name   string            `json:"name"`
 	Digest map[string]string `json:"digest"`
+	// Annotations are read only when a signer requires some.
+	Annotations json.RawMessage `json:"annotations"`
 }
 
 // fetch reads every signature and attestation of an image: cosign's tags

@@ -17,8 +17,11 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/kubeward/kubeward/internal/check"
@@ -48,6 +51,8 @@ type signer struct {
 	key      string
 	verifier *sgverify.Verifier
 	option   sgverify.PolicyOption
+	// annotations must be in the payload a signature signs (cosign's -a).
+	annotations map[string]string
 }
 
 // attestationRule is one required attestation.
@@ -132,7 +137,10 @@ func buildPolicy(i int, cp *config.ImagePolicy, o Options) (*policy, error) {
 		if a.types == nil {
 			a.types = []string{ca.Type}
 		}
-		a.signers = p.signers
+		// An attestation carries no annotations: the policy's signers
+		// vouch for attestations by identity alone, as cosign
+		// verify-attestation checks them.
+		a.signers = withoutAnnotations(p.signers)
 		if len(ca.Signers) > 0 {
 			if a.signers, err = buildSigners(ca.Signers, p.tlog, o, fmt.Sprintf("%s.attestations[%d].signers", where, j)); err != nil {
 				return nil, err
@@ -162,6 +170,7 @@ func buildSigners(cs []config.ImageSigner, tlog bool, o Options, where string) (
 		if err != nil {
 			return nil, fmt.Errorf("%s[%d]: %w", where, i, err)
 		}
+		s.annotations = cs.Annotations
 		out = append(out, s)
 	}
 	return out, nil
@@ -302,10 +311,29 @@ func (p *policy) covers(name string) bool {
 	return false
 }
 
+func withoutAnnotations(ss []*signer) []*signer {
+	out := make([]*signer, len(ss))
+	for i, s := range ss {
+		c := *s
+		c.annotations = nil
+		out[i] = &c
+	}
+	return out
+}
+
+// describe names the signers for messages, with the annotations they
+// require.
 func describe(ss []*signer) []string {
 	out := make([]string, len(ss))
 	for i, s := range ss {
 		out[i] = s.desc
+		if len(s.annotations) > 0 {
+			kv := make([]string, 0, len(s.annotations))
+			for _, k := range slices.Sorted(maps.Keys(s.annotations)) {
+				kv = append(kv, k+"="+s.annotations[k])
+			}
+			out[i] += " with annotations " + strings.Join(kv, ", ")
+		}
 	}
 	return out
 }

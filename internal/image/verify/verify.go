@@ -156,6 +156,7 @@ func (v *Verifier) judge(m *material, h v1.Hash, signers []*signer, tlog bool) f
 		return sig
 	}
 	var firstErr error
+	var unmet *facts.Signature
 	for _, s := range signers {
 		res, err := s.verifier.Verify(ent, sgverify.NewPolicy(m.artifact(), s.option))
 		if err != nil {
@@ -164,10 +165,25 @@ func (v *Verifier) judge(m *material, h v1.Hash, signers []*signer, tlog bool) f
 			}
 			continue
 		}
-		sig.Identity = identity(res, s)
-		sig.Outcome = facts.Trusted
-		m.checkDigest(h, &sig)
-		return sig
+		got := facts.Signature{Layout: m.layout, Identity: identity(res, s), Outcome: facts.Trusted}
+		m.checkDigest(h, &got)
+		if got.Outcome != facts.Trusted || len(s.annotations) == 0 {
+			return got
+		}
+		// The signer's signature, but not with the annotations the
+		// policy requires of it (cosign verify -a): not this signer's
+		// vouching, unless another signer of the policy accepts it.
+		p := m.unmetAnnotations(s.annotations, h)
+		if p == "" {
+			return got
+		}
+		if unmet == nil {
+			got.Outcome, got.Problem = facts.Untrusted, got.Identity+", a signer of the policy, but "+p
+			unmet = &got
+		}
+	}
+	if unmet != nil {
+		return *unmet
 	}
 	// No trusted signer made it. Whoever did, name them: a signature is
 	// untrusted only if it meets every requirement of the policy but the

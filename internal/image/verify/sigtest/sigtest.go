@@ -172,13 +172,19 @@ func (k *Key) sign(t testing.TB, msg []byte) []byte {
 
 // Payload is cosign's simple-signing payload for an image.
 func Payload(d name.Digest) []byte {
+	return PayloadWith(d, nil)
+}
+
+// PayloadWith is Payload with the optional map `cosign sign -a key=value`
+// fills (nil: cosign's "optional":null).
+func PayloadWith(d name.Digest, optional map[string]any) []byte {
 	b, _ := json.Marshal(map[string]any{
 		"critical": map[string]any{
 			"identity": map[string]string{"docker-reference": d.Context().String()},
 			"image":    map[string]string{"docker-manifest-digest": d.DigestStr()},
 			"type":     "cosign container image signature",
 		},
-		"optional": nil,
+		"optional": optional,
 	})
 	return b
 }
@@ -260,6 +266,24 @@ func Statement(d name.Digest, predicateType string, predicate any) []byte {
 		"subject":       []any{map[string]any{"name": d.Context().String(), "digest": map[string]string{h.Algorithm: h.Hex}}},
 		"predicateType": predicateType,
 		"predicate":     predicate,
+	})
+	return b
+}
+
+// SignStatement is the statement cosign 3 signs an image with (`cosign
+// sign`, new bundle format): the image's digest as its only subject, with
+// the `-a key=value` annotations on that subject, and an empty predicate.
+func SignStatement(d name.Digest, annotations map[string]any) []byte {
+	h, _ := v1.NewHash(d.DigestStr())
+	subject := map[string]any{"digest": map[string]string{h.Algorithm: h.Hex}}
+	if annotations != nil {
+		subject["annotations"] = annotations
+	}
+	b, _ := json.Marshal(map[string]any{
+		"_type":         "https://in-toto.io/Statement/v1",
+		"subject":       []any{subject},
+		"predicateType": "https://sigstore.dev/cosign/sign/v1",
+		"predicate":     map[string]any{},
 	})
 	return b
 }
