@@ -13,7 +13,6 @@ import (
 	"github.com/kubeward/kubeward/internal/image/resolve"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -159,28 +158,31 @@ func (e *Evaluator) EvaluateContext(ctx context.Context, obj runtime.Object, nam
 	return e.run(ctx, o), nil
 }
 
-// Reads reports whether an object check reads objects of this kind: a
-// custom resource is evaluated only then (custom checks in CEL).
+// Reads reports whether a check reads objects of this kind: a custom
+// resource is evaluated only then (custom checks in CEL, pod checks on
+// the template of a workload custom resource).
 func (e *Evaluator) Reads(gk schema.GroupKind) bool {
+	_, workload := inventory.CustomWorkloadOf(gk)
 	for _, c := range e.checks {
-		if c.Object != nil && slices.Contains(c.Kinds, gk) {
+		if c.Object != nil && slices.Contains(c.Kinds, gk) || c.Pod != nil && workload {
 			return true
 		}
 	}
 	return false
 }
 
-// EvaluateUnstructured checks an object of a kind without a Go type.
+// EvaluateUnstructured checks an object of a kind without a Go type. A
+// pod template that does not convert is a problem of the evaluation.
 func (e *Evaluator) EvaluateUnstructured(u *unstructured.Unstructured, namespace string) *Evaluation {
 	if u.GetNamespace() == "" && namespace != "" {
 		u.SetNamespace(namespace)
 	}
-	var m metav1.ObjectMeta
-	m.Name, m.GenerateName, m.Namespace = u.GetName(), u.GetGenerateName(), u.GetNamespace()
-	m.Labels, m.Annotations, m.OwnerReferences = u.GetLabels(), u.GetAnnotations(), u.GetOwnerReferences()
-	o := inventory.NewMeta(u.GetAPIVersion(), u.GetKind(), m, inventory.Source{})
-	o.Raw = u
-	return e.run(context.Background(), o)
+	o, err := inventory.NewLive(u, inventory.Source{})
+	ev := e.run(context.Background(), o)
+	if err != nil {
+		ev.Problems = append(ev.Problems, diag.Problem{Level: diag.Error, Object: o.Ref.String(), Message: err.Error()})
+	}
+	return ev
 }
 
 func (e *Evaluator) run(ctx context.Context, o *inventory.Object) *Evaluation {

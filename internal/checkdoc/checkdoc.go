@@ -6,10 +6,13 @@ package checkdoc
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/kubeward/kubeward/internal/check"
+	"github.com/kubeward/kubeward/internal/inventory"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // kindOf says what a check looks at, for people.
@@ -18,22 +21,31 @@ func kindOf(c *check.Check) string {
 	case c.Images:
 		return "every container image of every pod spec, judged from what its registry says (scan --images, the webhook)"
 	case c.Pod != nil:
-		return "every pod spec (Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob, ReplicationController, PodTemplate)"
+		return "every pod spec (" + workloadKinds + ")"
 	case c.Object != nil:
-		var ks []string
-		for _, k := range c.Kinds {
-			ks = append(ks, k.Kind)
-		}
-		return strings.Join(ks, ", ")
+		return kindList(c.Kinds)
 	case len(c.Needs) == 0:
 		return "the metadata of every object"
 	default:
-		var ks []string
-		for _, k := range c.Needs {
-			ks = append(ks, k.Kind)
-		}
-		return "the whole inventory (" + strings.Join(ks, ", ") + ")"
+		return "the whole inventory (" + kindList(c.Needs) + ")"
 	}
+}
+
+// workloadKinds names inventory.WorkloadKinds once, for people.
+const workloadKinds = "Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob, ReplicationController, PodTemplate, " +
+	"and the workload custom resources of docs/input.md such as Argo Rollouts and OpenShift DeploymentConfigs"
+
+// kindList names kinds, the workload kinds (which checks list whole) as one.
+func kindList(kinds []schema.GroupKind) string {
+	var ks []string
+	for w := len(inventory.WorkloadKinds); len(kinds) > 0; {
+		if len(kinds) >= w && slices.Equal(kinds[:w], inventory.WorkloadKinds) {
+			ks, kinds = append(ks, "the pod specs of every workload kind"), kinds[w:]
+			continue
+		}
+		ks, kinds = append(ks, kinds[0].Kind), kinds[1:]
+	}
+	return strings.Join(ks, ", ")
 }
 
 // Explain writes one check's description for the terminal.

@@ -61,8 +61,9 @@ var (
 	KindClusterRoleBinding    = schema.GroupKind{Group: "rbac.authorization.k8s.io", Kind: "ClusterRoleBinding"}
 )
 
-// WorkloadKinds are the kinds that carry a pod spec; pod checks apply to all.
-var WorkloadKinds = []schema.GroupKind{
+// WorkloadKinds are the kinds that carry a pod spec, built-in and custom
+// (customWorkloads); pod checks apply to all.
+var WorkloadKinds = append([]schema.GroupKind{
 	KindPod, KindPodTemplate, KindReplicationController, KindDeployment,
 	KindReplicaSet, KindStatefulSet, KindDaemonSet, KindJob, KindCronJob,
-}
+}, customWorkloadKinds()...)

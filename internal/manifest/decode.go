@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/placeholder"
 	yaml "go.yaml.in/yaml/v3"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -345,7 +347,8 @@ func (d *docDecoder) object(root, node *yaml.Node, prefix *fieldpath.Path, item 
 			obj, err = inventory.New(t, d.source(item))
 		}
 	case d.reads(gk):
-		// A custom resource that a custom check reads: keep it as a map.
+		// A custom resource that a check reads: keep it as a map, and read
+		// the pod template of a workload custom resource.
 		var out any
 		out, err = d.decodeInto(conv, node, func() any { return &map[string]any{} }, label)
 		if err == nil {
@@ -353,8 +356,10 @@ func (d *docDecoder) object(root, node *yaml.Node, prefix *fieldpath.Path, item 
 			if fill != nil {
 				u.SetGroupVersionKind(gvk)
 			}
-			obj = inventory.NewMeta(apiVersion, kind, metaOf(u), d.source(item))
-			obj.Raw = u
+			obj = inventory.NewUnstructured(u, d.source(item))
+			if w, ok := inventory.CustomWorkloadOf(gk); ok {
+				d.podTemplate(node, w, obj, label)
+			}
 		}
 	default:
 		obj, err = d.metaFromNode(conv, node, apiVersion, kind, label, item)
@@ -387,12 +392,43 @@ func orEmpty(v, _ *yaml.Node) *yaml.Node {
 	return v
 }
 
-func metaOf(u *unstructured.Unstructured) metav1.ObjectMeta {
-	return metav1.ObjectMeta{
-		Name: u.GetName(), GenerateName: u.GetGenerateName(), Namespace: u.GetNamespace(),
-		Labels: u.GetLabels(), Annotations: u.GetAnnotations(), UID: u.GetUID(),
-		OwnerReferences: u.GetOwnerReferences(),
+// podTemplate reads the pod template of a workload custom resource as its
+// project's API types hold it, a PodTemplateSpec, decoded like a built-in
+// kind: unknown fields are warnings and a value of the wrong type is
+// reported at its line and ignored. A template of the wrong shape is an
+// error at its line; the rest of the object is still checked.
+func (d *docDecoder) podTemplate(node *yaml.Node, w *inventory.CustomWorkload, obj *inventory.Object, label string) {
+	n := node
+	var at *fieldpath.Path
+	for _, e := range w.Template.Elems() {
+		if n = deref(n); n.Kind != yaml.MappingNode {
+			if n.ShortTag() != "!!null" {
+				d.problem(diag.Error, n.Line, n.Column, label, at.String(), fmt.Sprintf("not a mapping, so %s holds no pod template; no pod check judged it", w.Template))
+			}
+			return
+		}
+		if n, _ = lookup(n, e.Name); n == nil {
+			return // none (an Argo Rollout with a workloadRef): nothing to judge here
+		}
+		at = at.Child(e.Name)
 	}
+	if n = deref(n); n.Kind != yaml.MappingNode {
+		if n.ShortTag() != "!!null" {
+			d.problem(diag.Error, n.Line, n.Column, label, at.String(), "not a pod template (a mapping); no pod check judged it")
+		}
+		return
+	}
+	conv := &converter{limits: d.limits(), null: map[*yaml.Node]bool{}, lineOffset: d.lineOffset(), root: w.Template}
+	known := func(p *fieldpath.Path) bool {
+		elems := p.Elems()
+		return len(elems) == 2 && elems[0].Name == "spec" && slices.Contains(w.SpecFields, elems[1].Name)
+	}
+	out, err := d.decode1(conv, n, func() any { return &corev1.PodTemplateSpec{} }, label, strictness{unknown: true, known: known})
+	if err != nil {
+		d.problem(diag.Error, n.Line, n.Column, label, at.String(), err.Error()+"; no pod check judged the template")
+		return
+	}
+	obj.SetPodTemplate(w, out.(*corev1.PodTemplateSpec))
 }
 
 type metaOnly struct {
@@ -455,32 +491,41 @@ const maxRepairs = 32
 // null, and decoding starts again, so one bad field does not hide the
 // findings of the rest of the object.
 func (d *docDecoder) decodeInto(conv *converter, node *yaml.Node, fresh func() any, label string) (any, error) {
-	return d.decode1(conv, node, fresh, label, true)
+	return d.decode1(conv, node, fresh, label, strictness{unknown: true})
 }
 
 // decodeIntoLoose is decodeInto without unknown-field warnings, for the
 // metadata of objects whose contents are not checked.
 func (d *docDecoder) decodeIntoLoose(conv *converter, node *yaml.Node, fresh func() any, label string) (any, error) {
-	return d.decode1(conv, node, fresh, label, false)
+	return d.decode1(conv, node, fresh, label, strictness{})
 }
 
-func (d *docDecoder) decode1(conv *converter, node *yaml.Node, fresh func() any, label string, strict bool) (any, error) {
+// strictness says which fields the target type lacks are reported.
+type strictness struct {
+	unknown bool // report them
+	// known, when set, excuses fields (from the node converted) that the
+	// resource's own type has beside the target's (Knative's RevisionSpec
+	// beside its PodSpec).
+	known func(*fieldpath.Path) bool
+}
+
+func (d *docDecoder) decode1(conv *converter, node *yaml.Node, fresh func() any, label string, strict strictness) (any, error) {
 	for attempt := 0; ; attempt++ {
 		conv.buf, conv.spans = conv.buf[:0], nil
-		if err := conv.emit(node, nil, 0); err != nil {
+		if err := conv.emit(node, conv.root, 0); err != nil {
 			return nil, err
 		}
 		target := fresh()
 		var strictErrs []error
 		var err error
-		if strict {
+		if strict.unknown {
 			strictErrs, err = kjson.UnmarshalStrict(conv.buf, target, kjson.DisallowUnknownFields)
 		} else {
 			err = kjson.UnmarshalCaseSensitivePreserveInts(conv.buf, target)
 		}
 		if err == nil {
 			for _, se := range strictErrs {
-				d.unknownField(node, se, label)
+				d.unknownField(conv.root, node, se, label, strict.known)
 			}
 			return target, nil
 		}
@@ -509,7 +554,7 @@ func (d *docDecoder) decode1(conv *converter, node *yaml.Node, fresh func() any,
 func (d *docDecoder) culprit(conv *converter, node *yaml.Node, fresh func() any, err error) (*nodeSpan, error) {
 	var spans []nodeSpan
 	conv.buf, conv.spans = conv.buf[:0], &spans
-	if conv.emit(node, nil, 0) != nil {
+	if conv.emit(node, conv.root, 0) != nil {
 		return nil, nil
 	}
 	conv.spans = nil
@@ -523,7 +568,7 @@ func (d *docDecoder) culprit(conv *converter, node *yaml.Node, fresh func() any,
 				}
 			}
 		}
-		if best != nil && best.path != nil {
+		if best != nil && best.depth > 0 {
 			return best, err
 		}
 	}
@@ -552,7 +597,7 @@ func (d *docDecoder) culprit(conv *converter, node *yaml.Node, fresh func() any,
 			}
 		}
 		conv.buf = conv.buf[:0]
-		emitErr := conv.emit(node, nil, 0)
+		emitErr := conv.emit(node, conv.root, 0)
 		for _, n := range saved {
 			delete(conv.null, n)
 		}
@@ -652,13 +697,17 @@ func goTypeName(t reflect.Type) string {
 
 // unknownField reports a field the API would drop: often a typo such as
 // "securityContex" that silently disables a security setting.
-func (d *docDecoder) unknownField(node *yaml.Node, err error, label string) {
+// root is the path of node in the object; known excuses fields.
+func (d *docDecoder) unknownField(root *fieldpath.Path, node *yaml.Node, err error, label string, known func(*fieldpath.Path) bool) {
 	fe, ok := err.(kjson.FieldError)
 	if !ok {
-		d.problem(diag.Warning, node.Line, node.Column, label, "", err.Error())
+		d.problem(diag.Warning, node.Line, node.Column, label, root.String(), err.Error())
 		return
 	}
 	p := fieldpath.Parse(fe.FieldPath())
+	if known != nil && known(p) {
+		return
+	}
 	line, col := locateIn(node, p)
-	d.problem(diag.Warning, line, col, label, p.String(), "unknown field; the API server drops it (a typo?)")
+	d.problem(diag.Warning, line, col, label, root.Join(p).String(), "unknown field; the API server drops it (a typo?)")
 }

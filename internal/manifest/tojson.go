@@ -42,6 +42,10 @@ type converter struct {
 	null map[*yaml.Node]bool
 	// lineOffset turns document lines into file lines in messages.
 	lineOffset int
+	// root is the path of the node converted in the object: nil for the
+	// object itself, the template's path for a custom resource's pod
+	// template, so that problems name the field from the object's root.
+	root *fieldpath.Path
 }
 
 type nodeSpan struct {

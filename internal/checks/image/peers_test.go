@@ -26,9 +26,9 @@ func TestPeerFixtures(t *testing.T) {
 		fail  []string // objects reported, "Kind/name"; every other one passes
 	}{
 		// kube-linter's bats test counts two reports, the Deployment and
-		// the OpenShift DeploymentConfig; kubeward reads Kubernetes kinds
-		// only.
-		{"kube-linter-latest-tag.yml", LatestTag, nil, []string{"Deployment/app"}},
+		// the OpenShift DeploymentConfig, whose pod template kubeward
+		// judges too (inventory's workload custom resources).
+		{"kube-linter-latest-tag.yml", LatestTag, nil, []string{"Deployment/app", "DeploymentConfig/app"}},
 		// kube-linter fires on fire-tag-only and fire-no-tag; kubeward
 		// reports an untagged image once, as latest (image-latest-tag).
 		{"kube-linter-image-not-pinned-by-digest.yml", NoDigest, nil, []string{"Deployment/fire-tag-only"}},

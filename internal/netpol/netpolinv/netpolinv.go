@@ -147,6 +147,8 @@ func selectorOf(o *inventory.Object) *metav1.LabelSelector {
 	case *batchv1.Job:
 		// Job selectors are generated (controller-uid); templates carry the
 		// user's labels, which generation uses instead.
+	case nil:
+		return o.PodSelector() // a workload custom resource's, from its table
 	}
 	return nil
 }

@@ -273,7 +273,8 @@ func trim(obj runtime.Object, gvk schema.GroupVersionKind) error {
 }
 
 // liveObject wraps a trimmed live object for the inventory: a custom
-// resource without a Go type keeps its map for the checks that read it.
+// resource without a Go type keeps its map for the checks that read it,
+// and a workload custom resource its pod template.
 func liveObject(obj runtime.Object, context string) (*inventory.Object, error) {
 	acc, err := meta.Accessor(obj)
 	if err != nil {
@@ -281,12 +282,9 @@ func liveObject(obj runtime.Object, context string) (*inventory.Object, error) {
 	}
 	src := inventory.Source{Cluster: context, ResourceVersion: acc.GetResourceVersion()}
 	if t, ok := obj.(*unstructured.Unstructured); ok {
-		o := inventory.NewMeta(t.GetAPIVersion(), t.GetKind(), metav1.ObjectMeta{
-			Name: t.GetName(), Namespace: t.GetNamespace(), Labels: t.GetLabels(), Annotations: t.GetAnnotations(),
-			UID: t.GetUID(), OwnerReferences: t.GetOwnerReferences(),
-		}, src)
-		o.Raw = t
-		return o, nil
+		// A pod template that does not convert fails the kind's list: a
+		// coverage gap that names the object, never a silent pass.
+		return inventory.NewLive(t, src)
 	}
 	return inventory.New(obj, src)
 }
