@@ -171,18 +171,19 @@ func (e *Evaluator) Reads(gk schema.GroupKind) bool {
 	return false
 }
 
-// EvaluateUnstructured checks an object of a kind without a Go type. A
-// pod template that does not convert is a problem of the evaluation.
-func (e *Evaluator) EvaluateUnstructured(u *unstructured.Unstructured, namespace string) *Evaluation {
+// EvaluateUnstructured checks an object of a kind without a Go type. The
+// pod template of a workload custom resource that does not decode is an
+// error, as an object that does not decode is: never judged as empty.
+func (e *Evaluator) EvaluateUnstructured(u *unstructured.Unstructured, namespace string) (*Evaluation, error) {
 	if u.GetNamespace() == "" && namespace != "" {
 		u.SetNamespace(namespace)
 	}
 	o, err := inventory.NewLive(u, inventory.Source{})
-	ev := e.run(context.Background(), o)
 	if err != nil {
-		ev.Problems = append(ev.Problems, diag.Problem{Level: diag.Error, Object: o.Ref.String(), Message: err.Error()})
+		// Conversion errors may quote the value: they are not repeated.
+		return nil, badRequest("%s: the pod template does not decode (a value of the wrong type)", o.Ref)
 	}
-	return ev
+	return e.run(context.Background(), o), nil
 }
 
 func (e *Evaluator) run(ctx context.Context, o *inventory.Object) *Evaluation {

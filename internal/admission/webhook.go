@@ -216,11 +216,16 @@ func (w *Webhook) admitUnstructured(ctx context.Context, req *admissionv1.Admiss
 		return nil, err
 	}
 	lv, notes := w.levels(ctx, req.Namespace)
-	ev := w.Eval.EvaluateUnstructured(u, req.Namespace)
+	ev, err := w.Eval.EvaluateUnstructured(u, req.Namespace)
+	if err != nil {
+		return nil, err
+	}
 	var old []check.Finding
 	if req.Operation == admissionv1.Update {
 		if ou, err := DecodeUnstructured(req.OldObject, gvk); err == nil {
-			old = w.Eval.EvaluateUnstructured(ou, req.Namespace).Findings
+			if oev, err := w.Eval.EvaluateUnstructured(ou, req.Namespace); err == nil {
+				old = oev.Findings
+			}
 		}
 	}
 	d := judge(lv, ev.Findings, old, false)

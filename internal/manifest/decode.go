@@ -192,8 +192,12 @@ func (d *docDecoder) decode() ([]decoded, string) {
 		d.problem(diag.Error, line, 0, "", "", "invalid YAML: "+msg)
 		return nil, ""
 	}
-	top := root.Content[0]
-	top = deref(top)
+	if len(root.Content) == 0 {
+		// Bytes that hold no YAML node though they are not blank: a
+		// UTF-16 byte-order mark alone.
+		return nil, "no YAML content"
+	}
+	top := deref(root.Content[0])
 	if top.Kind != yaml.MappingNode {
 		return nil, "not a mapping"
 	}

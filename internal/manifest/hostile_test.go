@@ -152,6 +152,10 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte("a: &a [*a]\n"))
 	f.Add([]byte("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{<<: {name: c}, image: 1}]}\n"))
 	f.Add([]byte("{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"j\"}}"))
+	// Workload custom resources: their pod templates are decoded too.
+	f.Add([]byte("apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: r}\nspec:\n  template:\n    spec: {containers: [{name: c, image: x, ports: [{containerPort: \"80\"}]}]}\n"))
+	f.Add([]byte("apiVersion: keda.sh/v1alpha1\nkind: ScaledJob\nmetadata: {name: j}\nspec: {jobTargetRef: {template: [x]}}\n"))
+	f.Add([]byte("apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: s}\nspec: {template: {spec: {containerConcurrency: 1, containers: [{image: a}, {image: b}]}}}\n"))
 	for _, s := range contractSeeds {
 		f.Add([]byte(s))
 	}

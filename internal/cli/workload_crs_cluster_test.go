@@ -1,0 +1,93 @@
+package cli
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/kubeward/kubeward/internal/kubetest"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// TestScanClusterWorkloadCustomResources: a cluster that serves Argo
+// Rollouts (its CRD installed) has its Rollouts listed and their pod
+// templates judged; a ReplicaSet the Rollout controls is judged through it,
+// once. A cluster scan used to pass a privileged Rollout.
+func TestScanClusterWorkloadCustomResources(t *testing.T) {
+	kubetest.SkipIfShort(t)
+	c := kubetest.Start(t, kubetest.Options{})
+	k := newKube(t, c)
+	ctx := context.Background()
+	for _, y := range []string{`apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: rollouts.argoproj.io}
+spec:
+  group: argoproj.io
+  scope: Namespaced
+  names: {kind: Rollout, plural: rollouts, singular: rollout, listKind: RolloutList, shortNames: [ro]}
+  versions:
+  - name: v1alpha1
+    served: true
+    storage: true
+    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}`,
+		"apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}",
+		`apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: web, namespace: shop}
+spec:
+  replicas: 0
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.27
+        securityContext: {privileged: true}
+  strategy: {canary: {steps: [{setWeight: 20}]}}`,
+	} {
+		k.mustCreate(ctx, c.Config, obj(t, y))
+	}
+	rollout := obj(t, "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: web, namespace: shop}")
+	ri, _, err := k.resource(c.Config, rollout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live, err := ri.Get(ctx, "web", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := obj(t, `apiVersion: apps/v1
+kind: ReplicaSet
+metadata: {name: web-5d4f, namespace: shop, labels: {app: web, rollouts-pod-template-hash: 5d4f}}
+spec:
+  replicas: 0
+  selector: {matchLabels: {app: web, rollouts-pod-template-hash: 5d4f}}
+  template:
+    metadata: {labels: {app: web, rollouts-pod-template-hash: 5d4f}}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.27
+        securityContext: {privileged: true}`)
+	rs.SetOwnerReferences([]metav1.OwnerReference{{APIVersion: "argoproj.io/v1alpha1", Kind: "Rollout", Name: "web", UID: live.GetUID(), Controller: new(true)}})
+	k.mustCreate(ctx, c.Config, rs)
+
+	code, r, raw := scanJSON(t, "--kubeconfig", c.Kubeconfig, "--checks", "pss-privileged")
+	if code != ExitFindings || !r.has("pss-privileged", "Rollout/shop/web") {
+		t.Fatalf("exit %d, want the privileged Rollout reported:\n%s", code, raw)
+	}
+	for _, f := range r.Findings {
+		if f.Object.Kind == "Rollout" && f.Path != "spec.template.spec.containers[0].securityContext.privileged" {
+			t.Errorf("path %s", f.Path)
+		}
+	}
+	if r.has("pss-privileged", "ReplicaSet/shop/web-5d4f") {
+		t.Error("the Rollout's ReplicaSet was judged beside the Rollout")
+	}
+
+	code, out, stderr := runCLI(t, "images", "--cluster", "--kubeconfig", c.Kubeconfig)
+	if code != ExitClean || !strings.Contains(out, "Rollout/shop/web containers[web]") {
+		t.Errorf("images --cluster: exit %d\n%s%s", code, out, stderr)
+	}
+}
