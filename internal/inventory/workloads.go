@@ -111,7 +111,8 @@ func NewLive(u *unstructured.Unstructured, src Source) (*Object, error) {
 	}
 	m, found, err := unstructured.NestedMap(u.Object, fieldNames(w.Template)...)
 	if err != nil {
-		return o, fmt.Errorf("%s: %s is not a pod template: %w", o.Ref, w.Template, err)
+		// The accessor's error quotes the value: it is not repeated.
+		return o, fmt.Errorf("%s: %s is not a pod template: not a mapping", o.Ref, w.Template)
 	}
 	if !found || m == nil {
 		return o, nil

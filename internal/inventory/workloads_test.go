@@ -143,3 +143,13 @@ func TestPodSelector(t *testing.T) {
 		}
 	}
 }
+
+// TestNewLiveTemplateNotAMapping: a template that is a string is an error
+// that does not quote it.
+func TestNewLiveTemplateNotAMapping(t *testing.T) {
+	u := live(schema.GroupKind{Group: "argoproj.io", Kind: "Rollout"}, "v1alpha1", nil, nil, map[string]any{"template": "hunter2-secret"})
+	_, err := NewLive(u, Source{})
+	if err == nil || strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "spec.template is not a pod template: not a mapping") {
+		t.Errorf("error %v", err)
+	}
+}
