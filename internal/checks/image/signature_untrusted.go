@@ -32,7 +32,9 @@ var SignatureUntrusted = signatureCheck(check.Meta{
 		"whose signature lacks the annotations the policy requires signs again with them (cosign sign -a key=value).",
 	Peers: []check.Peer{check.Kubescape("C-0236")},
 }, facts.Untrusted, func(u factsUse, v *facts.SignatureVerdict) string {
-	return fmt.Sprintf("%simage %q is signed by %s; policy %s trusts %s", u.container(), u.Image,
+	// Each problem names the signer ("signed by X, whom the policy does
+	// not trust"; "signed with key K, which the policy does not list").
+	return fmt.Sprintf("%simage %q: %s; policy %s trusts %s", u.container(), u.Image,
 		problems(v.Found, facts.Untrusted), v.Policy, signers(v))
 })
 

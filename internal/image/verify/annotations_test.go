@@ -38,7 +38,7 @@ func TestSignerAnnotationsKey(t *testing.T) {
 
 	staging := vd("staging", map[string]any{"env": "staging", "build": "42"})
 	expect(t, staging, facts.Untrusted, `a signer of the policy, but annotation env is "staging", not "prod"`)
-	if !strings.HasPrefix(staging.Found[0].Problem, "key "+e.dir+"/cosign.pub (SHA256:") || !strings.HasPrefix(staging.Found[0].Identity, "key ") {
+	if !strings.HasPrefix(staging.Found[0].Problem, "signed by key "+e.dir+"/cosign.pub (SHA256:") || !strings.HasPrefix(staging.Found[0].Identity, "key ") {
 		t.Errorf("the finding does not name the signer: %+v", staging.Found[0])
 	}
 	expect(t, vd("none", nil), facts.Untrusted, `no annotation build (the policy requires "42"); no annotation env (the policy requires "prod")`)

@@ -178,7 +178,7 @@ func (v *Verifier) judge(m *material, h v1.Hash, signers []*signer, tlog bool) f
 			return got
 		}
 		if unmet == nil {
-			got.Outcome, got.Problem = facts.Untrusted, got.Identity+", a signer of the policy, but "+p
+			got.Outcome, got.Problem = facts.Untrusted, "signed by "+got.Identity+", a signer of the policy, but "+p
 			unmet = &got
 		}
 	}
