@@ -19,7 +19,7 @@ import (
 	"github.com/kubeward/kubeward/internal/image/sbom/sbomtest"
 )
 
-func testImage(t *testing.T, pkgs map[string]string) v1.Image {
+func testImage(t testing.TB, pkgs map[string]string) v1.Image {
 	return sbomtest.Image(t, sbomtest.Layer(t, map[string]sbomtest.File{
 		"etc/os-release":        sbomtest.OSRelease("alpine", "3.19.1", ""),
 		"lib/apk/db/installed":  sbomtest.APKInstalled(sbomtest.APK{Name: "busybox", Origin: "busybox", Version: "1.36.1-r9"}),
