@@ -30,6 +30,10 @@ type Pod struct {
 	// their specs are not changed after, so the list stays true.
 	containers     []Container
 	containersOnce sync.Once
+	// triggers is what OpenShift image triggers write (PendingImageTrigger),
+	// read on first use like containers.
+	triggers     podTriggers
+	triggersOnce sync.Once
 }
 
 // Namespace is the namespace the pods will run in: the owner's.

@@ -373,6 +373,10 @@ func (d *docDecoder) object(root, node *yaml.Node, prefix *fieldpath.Path, item 
 		return decoded{}, false
 	}
 	d.placeIn(obj)
+	for _, pr := range inventory.ImageTriggerProblems(obj) {
+		line, col := locateIn(node, pr.Path)
+		d.problem(diag.Warning, line, col, label, prefix.Join(pr.Path).String(), pr.Message)
+	}
 	if d.in.Origin != nil {
 		obj.Locator = d.in.Origin
 		return decoded{obj: obj, release: func() {}}, true

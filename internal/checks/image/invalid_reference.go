@@ -15,6 +15,10 @@ import (
 // Allows: any reference the Docker reference grammar accepts. One that looks
 // like a placeholder for a templating or build step (${IMAGE}, <REPO>/app,
 // PROJECT_ID, ko://...) is reported as information only.
+// An image an OpenShift image trigger writes (a DeploymentConfig's
+// ImageChange trigger, the image.openshift.io/triggers annotation) is not
+// judged by what the manifest holds: OpenShift replaces it with the
+// ImageStreamTag's image, by digest.
 var InvalidReference = &check.Check{
 	Meta: check.Meta{
 		ID:       "image-reference-invalid",

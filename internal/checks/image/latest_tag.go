@@ -16,6 +16,10 @@ import (
 // Allows: any other tag, and any reference with a digest (the digest decides
 // what runs, whatever the tag says). References that cannot be parsed are
 // left to image-reference-invalid.
+// An image an OpenShift image trigger writes (a DeploymentConfig's
+// ImageChange trigger, the image.openshift.io/triggers annotation) is not
+// judged by what the manifest holds: OpenShift replaces it with the
+// ImageStreamTag's image, by digest.
 var LatestTag = &check.Check{
 	Meta: check.Meta{
 		ID:       "image-latest-tag",

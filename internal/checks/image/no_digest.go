@@ -15,6 +15,10 @@ import (
 // Allows: references with a digest. Images with no tag or latest are left to
 // image-latest-tag (the worse problem, reported once); references that
 // cannot be parsed to image-reference-invalid.
+// An image an OpenShift image trigger writes (a DeploymentConfig's
+// ImageChange trigger, the image.openshift.io/triggers annotation) is not
+// judged by what the manifest holds: OpenShift replaces it with the
+// ImageStreamTag's image, by digest.
 var NoDigest = &check.Check{
 	Meta: check.Meta{
 		ID:       "image-no-digest",

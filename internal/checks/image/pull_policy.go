@@ -21,6 +21,10 @@ import (
 // credentials: an image counts as private when the pod names
 // imagePullSecrets or its registry matches images.privateRegistries of the
 // configuration. References that cannot be parsed are skipped.
+// An image an OpenShift image trigger writes (a DeploymentConfig's
+// ImageChange trigger, the image.openshift.io/triggers annotation) is not
+// judged by what the manifest holds: OpenShift replaces it with the
+// ImageStreamTag's image, by digest.
 var PullPolicyNotAlways = &check.Check{
 	Meta: check.Meta{
 		ID:       "image-pull-policy-not-always",

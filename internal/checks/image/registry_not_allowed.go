@@ -16,7 +16,9 @@ import (
 // Allows: an image whose normalised name (nginx is docker.io/library/nginx)
 // matches an entry: a registry host, a host/path prefix matched by whole
 // segments, or *.host for any subdomain. References that cannot be parsed
-// are left to image-reference-invalid. Ephemeral containers are checked
+// are left to image-reference-invalid. An image an OpenShift image trigger
+// writes from an ImageStreamTag has a registry only the cluster knows: the
+// coverage gap image-stream-tag, never a pass. Ephemeral containers are checked
 // too (as Kyverno's restrict-image-registries does): kubectl debug must not
 // bring in an image from anywhere.
 var RegistryNotAllowed = &check.Check{
@@ -59,6 +61,9 @@ func registryNotAllowed(ctx *check.Context, p *inventory.Pod) []check.Result {
 			Message: fmt.Sprintf("container %q: image %q comes from %s, which no allowed registry (%s) covers",
 				u.Name, u.Image, u.ref.Name(), allowed),
 		})
+	}
+	for _, u := range triggered(ctx, p) {
+		out = append(out, u.gap(p, "its registry was"))
 	}
 	return out
 }

@@ -16,7 +16,9 @@ import (
 // spec.containers[*].image and spec.ephemeralContainers[*].image and of
 // the digests live pods run
 // (status.containerStatuses[*].imageID).
-// Allows: images the registry answered for. Active when the configuration
+// Allows: images the registry answered for. An image an OpenShift image
+// trigger writes from an ImageStreamTag is not looked up (only the cluster
+// resolves it): the coverage gap image-stream-tag. Active when the configuration
 // holds image policies. Severity follows
 // images.onRegistryError: critical for deny (the default), medium for warn.
 var Unverified = &check.Check{
@@ -55,6 +57,12 @@ func unverified(ctx *check.Context, inv *inventory.Inventory) []check.Result {
 		r := u.result(fmt.Sprintf("%simage %q could not be read: %s", u.container(), u.Image, bounded(u.facts.Error)))
 		r.Severity = sev
 		out = append(out, r)
+	}
+	// Said once per container, by the check every image facts run selects.
+	for _, p := range inv.Pods() {
+		for _, u := range triggered(ctx, p) {
+			out = append(out, u.gap(p, "its digest, signatures, attestations and vulnerabilities were"))
+		}
 	}
 	return out
 }

@@ -32,6 +32,12 @@ type Image struct {
 	TagImplied bool   `json:"tagImplied,omitempty"`
 	Digest     string `json:"digest,omitempty"`
 	Invalid    string `json:"invalid,omitempty"`
+	// From is the OpenShift image trigger that writes the image from an
+	// ImageStreamTag (a DeploymentConfig's ImageChange trigger, the
+	// image.openshift.io/triggers annotation): the cluster resolves it to
+	// a digest, so Reference names the tag (ImageStreamTag shop/web:latest)
+	// and the reference's parts are unknown.
+	From *inventory.ImageTrigger `json:"from,omitempty"`
 	// Facts is what the registry said (digest, policy verdicts, analyses),
 	// when it was read.
 	Facts *facts.Facts `json:"facts,omitempty"`
@@ -44,44 +50,76 @@ type Image struct {
 	Uses         []Use                   `json:"uses"`
 }
 
-// Use is one container that runs the image.
+// Use is one container that runs the image, or the custom deployer of
+// an OpenShift DeploymentConfig (ContainerKind customDeployer).
 type Use struct {
 	Object        inventory.Ref `json:"object"`
 	Container     string        `json:"container"`
 	ContainerKind string        `json:"containerKind"`
 	Path          string        `json:"path"`
-	File          string        `json:"file,omitempty"`
-	Template      string        `json:"template,omitempty"`
-	Line          int           `json:"line,omitempty"`
-	Column        int           `json:"column,omitempty"`
-	Cluster       string        `json:"cluster,omitempty"`
+	// Written is what the manifest holds where an image trigger writes
+	// the image (often a placeholder, " ").
+	Written  *string `json:"written,omitempty"`
+	File     string  `json:"file,omitempty"`
+	Template string  `json:"template,omitempty"`
+	Line     int     `json:"line,omitempty"`
+	Column   int     `json:"column,omitempty"`
+	Cluster  string  `json:"cluster,omitempty"`
 }
 
 // Build lists the images of the inventory's pod specs, ephemeral and
 // init containers included; pods run by a controller in the inventory
 // are counted through the controller, and lend it their running digests.
+// An image an OpenShift image trigger will write is listed as its
+// ImageStreamTag; a DeploymentConfig's custom deployer image is listed,
+// as OpenShift runs it in a pod of each rollout.
 func Build(inv *inventory.Inventory, set *facts.Set) []*Image {
 	byRef := map[string]*Image{}
 	running := inv.RunningImages()
+	add := func(ref string, make func() *Image) *Image {
+		im := byRef[ref]
+		if im == nil {
+			im = make()
+			byRef[ref] = im
+		}
+		return im
+	}
 	for _, p := range inv.Pods() {
 		cs := p.Containers()
-		paths := make([]*fieldpath.Path, len(cs))
+		paths := make([]*fieldpath.Path, len(cs), len(cs)+1)
 		for i, c := range cs {
 			paths[i] = c.Path.Child("image")
 		}
+		deployer, deployerPath := p.Object.DeployerImage()
+		if deployer != "" {
+			paths = append(paths, deployerPath)
+		}
 		pos := p.Object.Locate(paths)
+		src := p.Object.Source
+		use := func(i int, container, kind string) Use {
+			return Use{
+				Object: p.Object.Ref, Container: container, ContainerKind: kind, Path: paths[i].String(),
+				File: src.File, Template: src.Template, Line: pos[i].Line, Column: pos[i].Column, Cluster: src.Cluster,
+			}
+		}
 		for i, c := range cs {
+			if t := p.PendingImageTrigger(c.Container); t != nil {
+				im := add("\x00"+t.String(), func() *Image { return &Image{Reference: t.String(), From: t} })
+				u := use(i, c.Name, c.Kind)
+				u.Written = &c.Image
+				im.Uses = append(im.Uses, u)
+				continue
+			}
 			if c.Image == "" {
 				continue
 			}
-			im := byRef[c.Image]
-			if im == nil {
-				im = parse(c.Image)
+			im := add(c.Image, func() *Image {
+				im := parse(c.Image)
 				if f, ok := set.Lookup(c.Image); ok {
 					im.Facts = f
 				}
-				byRef[c.Image] = im
-			}
+				return im
+			})
 			for _, ref := range running[inventory.RunningKey{Object: p.Object, Container: c.Name}] {
 				_, d, _ := strings.Cut(ref, "@")
 				if slices.Contains(im.Running, d) {
@@ -96,11 +134,17 @@ func Build(inv *inventory.Inventory, set *facts.Set) []*Image {
 				}
 			}
 			sort.Strings(im.Running)
-			src := p.Object.Source
-			im.Uses = append(im.Uses, Use{
-				Object: p.Object.Ref, Container: c.Name, ContainerKind: c.Kind, Path: paths[i].String(),
-				File: src.File, Template: src.Template, Line: pos[i].Line, Column: pos[i].Column, Cluster: src.Cluster,
+			im.Uses = append(im.Uses, use(i, c.Name, c.Kind))
+		}
+		if deployer != "" {
+			im := add(deployer, func() *Image {
+				im := parse(deployer)
+				if f, ok := set.Lookup(deployer); ok {
+					im.Facts = f
+				}
+				return im
 			})
+			im.Uses = append(im.Uses, use(len(paths)-1, "", "customDeployer"))
 		}
 	}
 	out := make([]*Image, 0, len(byRef))
@@ -156,9 +200,12 @@ func WriteTable(w io.Writer, images []*Image) error {
 	fmt.Fprintln(tw, head+"USED BY")
 	for _, im := range images {
 		cells := []string{im.Reference, "-", "-", "-", "-"}
-		if im.Invalid != "" {
+		switch {
+		case im.From != nil:
+			cells[4] = "set by OpenShift"
+		case im.Invalid != "":
 			cells[4] = "invalid reference"
-		} else {
+		default:
 			tag := im.Tag
 			if im.TagImplied {
 				tag = "(latest)"
@@ -178,7 +225,11 @@ func WriteTable(w io.Writer, images []*Image) error {
 			if i > 0 {
 				cells = make([]string, len(cells))
 			}
-			fmt.Fprintln(tw, strings.Join(append(cells, fmt.Sprintf("%s %s[%s] %s", u.Object, u.ContainerKind, u.Container, where(u))), "\t"))
+			what := fmt.Sprintf("%s[%s]", u.ContainerKind, u.Container)
+			if u.Container == "" {
+				what = u.ContainerKind
+			}
+			fmt.Fprintln(tw, strings.Join(append(cells, fmt.Sprintf("%s %s %s", u.Object, what, where(u))), "\t"))
 		}
 	}
 	return tw.Flush()

@@ -352,7 +352,8 @@ func (r *Resolver) describe(ctx context.Context, err error) string {
 // Uses lists the images of the inventory's pods with what pulls them:
 // init, regular and ephemeral containers (a debug container added with
 // kubectl debug runs its image like any other, so the image policies
-// judge it; an empty image is left for a controller to fill in); in
+// judge it; an empty image is left for a controller to fill in, and one an
+// OpenShift image trigger will write is not looked up); in
 // cluster mode also the digests their live pods run
 // (inventory.RunningImages), which a moved tag no longer names.
 func Uses(inv *inventory.Inventory) []Use {
@@ -385,7 +386,10 @@ func PodUses(p *inventory.Pod) []Use {
 	}
 	var out []Use
 	for _, c := range p.Containers() {
-		if c.Image == "" {
+		// An image an OpenShift image trigger will write is its
+		// ImageStreamTag's, which only the cluster resolves; the value
+		// written (often a placeholder) is not pulled.
+		if c.Image == "" || p.PendingImageTrigger(c.Container) != nil {
 			continue
 		}
 		out = append(out, Use{Image: c.Image, Namespace: p.Namespace(), ServiceAccount: p.ServiceAccountName(), PullSecrets: secrets})
