@@ -94,7 +94,7 @@ func TestDeploymentConfigTriggers(t *testing.T) {
 	}{
 		{"automatic", []any{map[string]any{"type": "ConfigChange"}, trigger(true, "")}, "setup=ImageStreamTag shop/web:latest web=ImageStreamTag shop/web:latest"},
 		{"manual, never resolved", []any{trigger(false, "")}, "setup=ImageStreamTag shop/web:latest web=ImageStreamTag shop/web:latest"},
-		{"manual, resolved before", []any{trigger(false, "reg/web@sha256:" + strings.Repeat("a", 64))}, ""},
+		{"manual, resolved before", []any{trigger(false, "reg/web@sha256:"+strings.Repeat("a", 64))}, ""},
 		{"config change only", []any{map[string]any{"type": "ConfigChange"}}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -96,7 +96,7 @@ func listImages(ctx *check.Context, p *inventory.Pod) *podImages {
 // image is (its registry, signatures, vulnerabilities) was not judged.
 const GapImageStreamTag = "image-stream-tag"
 
-// triggerGap is the coverage gap of a triggered container for a check
+// gap is the coverage gap of a triggered container for a check
 // that needs to know its image.
 func (u triggeredUse) gap(p *inventory.Pod, what string) check.Result {
 	return check.Result{Object: p.Object, Pod: p, Path: u.Path.Child("image"), Undecided: GapImageStreamTag,

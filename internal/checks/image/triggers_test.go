@@ -131,12 +131,7 @@ func TestTriggeredImageIsAGap(t *testing.T) {
 	set := imageSet(map[string]*facts.Facts{" ": {Name: " ", Error: "could not parse reference:  "}})
 	res := checktest.RunImagesResult(t, triggerFixture(t, "deployment-image-resolution.yaml"), opts, set, Unverified, RegistryNotAllowed)
 	checktest.Expect(t, res.Findings)
-	var gap *scan.Gap
-	for i := range res.Coverage {
-		if res.Coverage[i].ID == GapImageStreamTag {
-			gap = &res.Coverage[i]
-		}
-	}
+	gap := coverageGap(res, GapImageStreamTag)
 	if gap == nil {
 		t.Fatalf("no %s gap in the coverage: %+v", GapImageStreamTag, res.Coverage)
 	}
@@ -144,4 +139,14 @@ func TestTriggeredImageIsAGap(t *testing.T) {
 		!strings.Contains(gap.Reason, "ImageStreamTag deployment-image-resolution:") {
 		t.Errorf("gap objects %v, reason %q", gap.Objects, gap.Reason)
 	}
+}
+
+// coverageGap is the gap of a scan's coverage with this id, or nil.
+func coverageGap(res *scan.Result, id string) *scan.Gap {
+	for i := range res.Coverage {
+		if res.Coverage[i].ID == id {
+			return &res.Coverage[i]
+		}
+	}
+	return nil
 }

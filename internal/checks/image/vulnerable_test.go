@@ -12,7 +12,6 @@ import (
 	"github.com/kubeward/kubeward/internal/checks/checktest"
 	"github.com/kubeward/kubeward/internal/image/facts"
 	"github.com/kubeward/kubeward/internal/image/vuln"
-	"github.com/kubeward/kubeward/internal/scan"
 )
 
 // withReport is image facts holding a vulnerability analysis.
@@ -138,12 +137,7 @@ func TestVulnerableIncompleteIsAGap(t *testing.T) {
 	res := checktest.RunImagesResult(t, pod("p", "ghcr.io/acme/azl:1", "ghcr.io/acme/clean:1")+"---\n"+pod("q", "ghcr.io/acme/clean:1")+
 		"---\n"+pod("r", "ghcr.io/acme/empty:1"), opts, set, Vulnerable)
 	checktest.Expect(t, res.Findings, "Pod/p spec.containers[0].image") // lodash, judged
-	var gap *scan.Gap
-	for i := range res.Coverage {
-		if res.Coverage[i].ID == GapImageVulnerabilities {
-			gap = &res.Coverage[i]
-		}
-	}
+	gap := coverageGap(res, GapImageVulnerabilities)
 	if gap == nil {
 		t.Fatalf("no %s gap in the coverage: %+v", GapImageVulnerabilities, res.Coverage)
 	}
