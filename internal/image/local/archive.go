@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/kubeward/kubeward/internal/image/registry"
 )
 
@@ -176,16 +178,22 @@ func layoutFile(name string) bool {
 }
 
 // tarEntry is what a docker save tarball's table of contents keeps of an
-// entry.
+// entry: its data is size bytes at offset in the file.
 type tarEntry struct {
-	typeflag byte
-	size     int64
-	link     string
+	typeflag     byte
+	size, offset int64
+	link         string
 }
 
-// openDockerArchive reads a docker save tarball with go-containerregistry's
-// tarball package, after checking that what it reads whole (manifest.json
-// and the chosen image's configuration) is a regular entry within bounds.
+// openDockerArchive reads a docker save tarball: manifest.json, the chosen
+// image's configuration, verified against the digest its name states (the
+// image id), and its layers, each verified against the digest its name
+// states (a layer written by go-containerregistry, or docker 25's
+// blobs/sha256/HEX) or else against the configuration's DiffID (docker's
+// ID/layer.tar: the uncompressed tar). A tarball holds no manifest; the
+// image is given the docker manifest those digests make, so its digest is
+// the same each time it is read (not that of the image once pushed, whose
+// layers the registry stores compressed).
 func openDockerArchive(src Source, _ v1.Platform) (*Image, error) {
 	where := src.Scheme + ":" + clean(src.Path)
 	f, size, err := openArchive(where, src.Path, "a docker save tarball")
@@ -194,8 +202,14 @@ func openDockerArchive(src Source, _ v1.Platform) (*Image, error) {
 	}
 	toc := map[string]tarEntry{}
 	err = entries(f, size, where, func(name string, h *tar.Header, _ *tar.Reader) error {
-		if _, seen := toc[name]; !seen { // the first is what tarball reads
-			toc[name] = tarEntry{h.Typeflag, h.Size, h.Linkname}
+		if _, seen := toc[name]; !seen { // the first is what docker load reads
+			// The tar reader reads no further than a header: the file's
+			// offset is where the entry's data starts.
+			off, err := f.Seek(0, io.SeekCurrent)
+			if err != nil {
+				return err
+			}
+			toc[name] = tarEntry{h.Typeflag, h.Size, off, h.Linkname}
 		}
 		return nil
 	})
@@ -203,24 +217,72 @@ func openDockerArchive(src Source, _ v1.Platform) (*Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkEntry(toc, "manifest.json", registry.MaxManifestBytes, where); err != nil {
+	read := func(name string, max int64) ([]byte, error) {
+		e, err := checkEntry(toc, name, max, where)
+		if err != nil {
+			return nil, err
+		}
+		rc, err := openEntry(src.Path, e)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s: %w", where, bounded(name), err)
+		}
+		defer rc.Close()
+		return io.ReadAll(rc)
+	}
+	raw, err := read("manifest.json", registry.MaxManifestBytes)
+	if err != nil {
 		return nil, fmt.Errorf("%w (docker save writes one; an OCI archive is oci-archive:)", err)
 	}
-	opener := func() (io.ReadCloser, error) { return os.Open(src.Path) }
-	m, err := tarball.LoadManifest(opener)
-	if err != nil {
+	var m tarball.Manifest
+	if err := json.Unmarshal(raw, &m); err != nil {
 		return nil, fmt.Errorf("%s: manifest.json: %w", where, err)
 	}
 	d, tag, err := chooseSaved(m, src, where)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkEntry(toc, d.Config, registry.MaxConfigBytes, where); err != nil {
+	config, err := read(d.Config, registry.MaxConfigBytes)
+	if err != nil {
 		return nil, err
 	}
-	img, err := tarball.Image(opener, tag)
+	ch, ok := nameDigest(d.Config)
+	if !ok {
+		return nil, fmt.Errorf("%s: the configuration %s is not named by its digest (the image id): its content cannot be verified", where, bounded(d.Config))
+	}
+	cd := v1.Descriptor{MediaType: types.DockerConfigJSON, Digest: ch, Size: int64(len(config))}
+	if err := checkBytes(where, "configuration", cd, config); err != nil {
+		return nil, err
+	}
+	cf, err := v1.ParseConfigFile(bytes.NewReader(config))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", where, err)
+		return nil, fmt.Errorf("%s: configuration %s: %w", where, ch, err)
+	}
+	if len(cf.RootFS.DiffIDs) != len(d.Layers) {
+		return nil, fmt.Errorf("%s: manifest.json lists %d layers, the configuration %d diff_ids", where, len(d.Layers), len(cf.RootFS.DiffIDs))
+	}
+	man := v1.Manifest{SchemaVersion: 2, MediaType: types.DockerManifestSchema2, Config: cd}
+	layers := map[v1.Hash]tarEntry{}
+	for i, p := range d.Layers {
+		e, err := checkEntry(toc, p, -1, where)
+		if err != nil {
+			return nil, err
+		}
+		ld := v1.Descriptor{MediaType: types.DockerLayer, Size: e.size}
+		var named bool
+		if ld.Digest, named = nameDigest(p); !named || ld.Digest == cf.RootFS.DiffIDs[i] {
+			ld.Digest, ld.MediaType = cf.RootFS.DiffIDs[i], types.DockerUncompressedLayer
+		}
+		layers[ld.Digest] = e
+		man.Layers = append(man.Layers, ld)
+	}
+	rawMan, err := json.Marshal(man)
+	if err != nil {
+		return nil, err
+	}
+	open := func(l v1.Descriptor) (io.ReadCloser, error) { return openEntry(src.Path, layers[l.Digest]) }
+	img, err := newVerified(where, man.MediaType, rawMan, config, open)
+	if err != nil {
+		return nil, err
 	}
 	h, err := img.Digest()
 	if err != nil {
@@ -235,27 +297,63 @@ func openDockerArchive(src Source, _ v1.Platform) (*Image, error) {
 	return out, nil
 }
 
-// checkEntry follows links as the tarball package does (relative to the
-// link's directory, within the archive) to a regular entry of at most max
-// bytes.
-func checkEntry(toc map[string]tarEntry, name string, max int64, where string) error {
+// nameDigest is the digest an archive's file name states: blobs/sha256/HEX
+// (docker 25), HEX.json (docker's configuration), HEX.tar.gz, HEX.tar.zst
+// or HEX.tar (go-containerregistry), possibly after sha256:. Docker's
+// ID/layer.tar states none (the ID is not a digest of the content).
+func nameDigest(p string) (v1.Hash, bool) {
+	p = path.Clean(p)
+	base := path.Base(p)
+	if path.Dir(p) != "blobs/sha256" {
+		base = strings.TrimPrefix(base, "sha256:")
+		for _, ext := range []string{".json", ".tar.gz", ".tar.zst", ".tar"} {
+			if b, ok := strings.CutSuffix(base, ext); ok {
+				base = b
+				break
+			}
+		}
+	}
+	h, err := v1.NewHash("sha256:" + base)
+	return h, err == nil
+}
+
+// sectionFile is an entry's data, read from its own handle on the file.
+type sectionFile struct {
+	*io.SectionReader
+	f *os.File
+}
+
+func (s sectionFile) Close() error { return s.f.Close() }
+
+func openEntry(file string, e tarEntry) (io.ReadCloser, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	return sectionFile{io.NewSectionReader(f, e.offset, e.size), f}, nil
+}
+
+// checkEntry follows links as docker load does (relative to the link's
+// directory, within the archive) to a regular entry of at most max bytes
+// (max < 0: any size), and returns it.
+func checkEntry(toc map[string]tarEntry, name string, max int64, where string) (tarEntry, error) {
 	name = path.Clean(name)
 	for range maxLinkHops {
 		e, ok := toc[name]
 		switch {
 		case !ok:
-			return fmt.Errorf("%s: no %s in the archive", where, bounded(name))
+			return e, fmt.Errorf("%s: no %s in the archive", where, bounded(name))
 		case e.typeflag == tar.TypeSymlink || e.typeflag == tar.TypeLink:
 			name = path.Join(path.Dir(name), path.Clean(e.link))
 			continue
 		case e.typeflag != tar.TypeReg:
-			return fmt.Errorf("%s: %s is not a regular file in the archive (type %q)", where, bounded(name), e.typeflag)
-		case e.size > max:
-			return fmt.Errorf("%s: %s of %d bytes is over the %d limit", where, bounded(name), e.size, max)
+			return e, fmt.Errorf("%s: %s is not a regular file in the archive (type %q)", where, bounded(name), e.typeflag)
+		case max >= 0 && e.size > max:
+			return e, fmt.Errorf("%s: %s of %d bytes is over the %d limit", where, bounded(name), e.size, max)
 		}
-		return nil
+		return e, nil
 	}
-	return fmt.Errorf("%s: %s: more than %d links", where, bounded(name), maxLinkHops)
+	return tarEntry{}, fmt.Errorf("%s: %s: more than %d links", where, bounded(name), maxLinkHops)
 }
 
 // chooseSaved picks the image of a docker save tarball: by RepoTag, by

@@ -1,7 +1,9 @@
 package local
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,8 +65,9 @@ func openLayout(dir string, src Source, platform v1.Platform) (*Image, error) {
 		}
 	}
 	img := &Image{Digest: d.Digest, Reference: refOf(d)}
+	var raw []byte
 	for depth := 0; ; depth++ {
-		if err := checkBlob(lp, d, registry.MaxManifestBytes, where); err != nil {
+		if raw, err = readBlob(lp, d, registry.MaxManifestBytes, where, "manifest"); err != nil {
 			return nil, err
 		}
 		if !d.MediaType.IsIndex() {
@@ -73,11 +76,7 @@ func openLayout(dir string, src Source, platform v1.Platform) (*Image, error) {
 		if depth == 2 {
 			return nil, fmt.Errorf("%s: indexes nested more than twice", where)
 		}
-		child, err := idx.ImageIndex(d.Digest)
-		if err != nil {
-			return nil, fmt.Errorf("%s: index %s: %w", where, d.Digest, err)
-		}
-		cm, err := child.IndexManifest()
+		cm, err := v1.ParseIndexManifest(bytes.NewReader(raw))
 		if err != nil {
 			return nil, fmt.Errorf("%s: index %s: %w", where, d.Digest, err)
 		}
@@ -91,22 +90,41 @@ func openLayout(dir string, src Source, platform v1.Platform) (*Image, error) {
 				break
 			}
 		}
-		idx = child
 	}
 	if !d.MediaType.IsImage() {
 		return nil, fmt.Errorf("%s: %s is a %s, not an image", where, d.Digest, d.MediaType)
 	}
-	if img.Image, err = idx.Image(d.Digest); err != nil {
-		return nil, fmt.Errorf("%s: image %s: %w", where, d.Digest, err)
-	}
-	m, err := img.Image.Manifest()
+	m, err := v1.ParseManifest(bytes.NewReader(raw))
 	if err != nil {
 		return nil, fmt.Errorf("%s: image %s: %w", where, d.Digest, err)
 	}
-	if err := checkBlob(lp, m.Config, registry.MaxConfigBytes, where); err != nil {
+	config, err := readBlob(lp, m.Config, registry.MaxConfigBytes, where, "configuration")
+	if err != nil {
+		return nil, err
+	}
+	open := func(l v1.Descriptor) (io.ReadCloser, error) { return lp.Blob(l.Digest) }
+	if img.Image, err = newVerified(where, d.MediaType, raw, config, open); err != nil {
 		return nil, err
 	}
 	return img, nil
+}
+
+// readBlob reads a blob whole (an index, a manifest, a configuration),
+// checked against its descriptor: a regular file within max bytes, of the
+// size and digest the descriptor states. layout refuses symbolic links
+// itself.
+func readBlob(lp layout.Path, d v1.Descriptor, max int64, where, what string) ([]byte, error) {
+	if err := checkBlob(lp, d, max, where); err != nil {
+		return nil, err
+	}
+	b, err := lp.Bytes(d.Digest)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s %s: %w", where, what, d.Digest, err)
+	}
+	if err := checkBytes(where, what, d, b); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // checkBlob bounds a blob layout reads whole (an index, a manifest, a
