@@ -111,6 +111,25 @@ type cachedLayer struct {
 	desc v1.Descriptor
 }
 
+// DiffID is the layer's uncompressed digest as the image's configuration
+// records it, as go-containerregistry's remote layers answer it. Without
+// it, partial computes it by decompressing and hashing the whole layer:
+// osv-scalibr asks every layer's DiffID before it reads the layer, so
+// each layer was decompressed twice. The configuration is the blob the
+// manifest names, checked against its digest (Blob), as each layer is
+// when the cache stores it (PutStream): the DiffID is the image author's
+// record, as go-containerregistry's remote images give it.
+func (l *cachedLayer) DiffID() (v1.Hash, error) {
+	return partial.BlobToDiffID(parsedImage{l.img}, l.desc.Digest)
+}
+
+// parsedImage gives partial.BlobToDiffID the parsed manifest and
+// configuration of a cachedImage.
+type parsedImage struct{ *cachedImage }
+
+func (p parsedImage) Manifest() (*v1.Manifest, error)     { return p.parsed() }
+func (p parsedImage) ConfigFile() (*v1.ConfigFile, error) { return partial.ConfigFile(p.cachedImage) }
+
 func (l *cachedLayer) Digest() (v1.Hash, error)            { return l.desc.Digest, nil }
 func (l *cachedLayer) Size() (int64, error)                { return l.desc.Size, nil }
 func (l *cachedLayer) MediaType() (types.MediaType, error) { return l.desc.MediaType, nil }

@@ -251,3 +251,43 @@ func remoteDescriptor(d name.Digest, reg *registrytest.Registry) (*v1.Descriptor
 	h, _ := v1.NewHash(d.DigestStr())
 	return &v1.Descriptor{MediaType: mt, Digest: h, Size: int64(len(raw))}, nil
 }
+
+// A layer's DiffID is the configuration's record, as remote images give
+// it: asking it does not download and decompress the layer (osv-scalibr
+// asks each layer's DiffID before reading it, which decompressed every
+// layer twice).
+func TestLayerDiffIDFromConfig(t *testing.T) {
+	reg := registrytest.New(t)
+	img := randomImage(t)
+	d := reg.Push(t, "app:v1", img)
+	s := session(t, client(t, reg, registry.Options{CacheDir: t.TempDir()}), reg.Keychain())
+	im, err := s.Image(context.Background(), d, v1.Platform{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	layers, err := im.Layers()
+	if err != nil || len(layers) != len(want) {
+		t.Fatalf("%d layers, %v", len(layers), err)
+	}
+	before := len(reg.Paths())
+	for i, l := range layers {
+		got, err := l.DiffID()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w, _ := want[i].DiffID(); got != w {
+			t.Errorf("layer %d: DiffID %s, want %s", i, got, w)
+		}
+	}
+	for _, p := range reg.Paths()[before:] {
+		for _, l := range want {
+			if h, _ := l.Digest(); strings.HasSuffix(p, h.String()) {
+				t.Errorf("asking the DiffIDs fetched layer %s", p)
+			}
+		}
+	}
+}
