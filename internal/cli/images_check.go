@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -21,6 +22,7 @@ import (
 type imagesCheckFlags struct {
 	scan     scanFlags
 	platform string
+	name     string
 }
 
 func newImagesCheckCmd(s Streams) *cobra.Command {
@@ -46,9 +48,15 @@ configuration's credentials) or a local source:
 PATH:NAME chooses one image of several by its reference name (the
 org.opencontainers.image.ref.name annotation, a RepoTag of docker save),
 PATH@sha256:... by digest (docker save: the image id), and --platform the image
-of a multi-platform index. Signatures and attestations live in registries: for
-a local image that images.policies may cover they are reported as not checked
-(the coverage gap image-signatures), never as passed.
+of a multi-platform index. --name REPOSITORY[:TAG] names one local image as it
+will be pushed (an OCI layout whose reference name is only a tag, 1.4, names
+no repository): images.policies, suppressions and exceptions keyed by image
+globs, vulnerability exceptions and VEX statements then match it as they will
+match the pushed image; findings stay on the source read (Image/oci-dir:...).
+
+Signatures and attestations live in registries: for a local image that
+images.policies may cover they are reported as not checked (the coverage gap
+image-signatures), never as passed.
 
 Exit codes: 0 clean, 1 findings at or above --fail-on (or a coverage gap with
 --fail-on-incomplete), 2 usage or input error (an image that cannot be read,
@@ -56,7 +64,8 @@ an archive with no image, no vulnerability database and no image policy).`,
 		Example: `  kubeward images check ghcr.io/acme/app:1.4.2
   docker buildx build --output type=oci,dest=app.tar . && kubeward images check oci-archive:app.tar
   docker save app:dev -o app.tar && kubeward images check docker-archive:app.tar -o sarif=image.sarif -o table
-  kubeward images check oci-dir:build/oci:1.4.2 --platform linux/arm64 --fail-on critical`,
+  kubeward images check oci-dir:build/oci:1.4.2 --platform linux/arm64 --fail-on critical
+  skopeo copy docker://app:dev oci:out:1.4 && kubeward images check oci-dir:out:1.4 --name ghcr.io/acme/app:1.4`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return f.run(cmd, s, args)
@@ -71,6 +80,7 @@ an archive with no image, no vulnerability database and no image policy).`,
 	fl.BoolVar(&sf.showSuppressed, "show-suppressed", false, "list suppressed findings in the table output")
 	fl.BoolVar(&sf.sarifOmit, "sarif-omit-suppressed", false, "leave suppressed findings out of SARIF")
 	fl.StringVar(&f.platform, "platform", "linux/amd64", "the image to judge from a multi-platform index (os/arch[/variant])")
+	fl.StringVar(&f.name, "name", "", "REPOSITORY[:TAG] a local image will be pushed as, which policies, suppressions, exceptions and VEX match (one local source only; no digest: the image's own is read)")
 	sf.vulnDB.register(cmd)
 	sf.registerCoverage(cmd)
 	fl.StringVar(&sf.images.cache, "image-cache", "", "directory of the content-addressed image cache (default images.registry.cache, else the user cache directory's kubeward/images)")
@@ -78,6 +88,9 @@ an archive with no image, no vulnerability database and no image policy).`,
 }
 
 func (f *imagesCheckFlags) run(cmd *cobra.Command, s Streams, args []string) error {
+	if err := checkPushName(f.name, args); err != nil {
+		return err
+	}
 	platform, err := v1.ParsePlatform(f.platform)
 	if err != nil {
 		return usageErr("--platform: %v", err)
@@ -101,13 +114,13 @@ func (f *imagesCheckFlags) run(cmd *cobra.Command, s Streams, args []string) err
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	set, err := judgeImages(ctx, rs, args, *platform)
+	set, err := judgeImages(ctx, rs, args, *platform, f.name)
 	if err != nil {
 		return err
 	}
 	inv := inventory.NewInventory()
 	for _, a := range args {
-		inv.Add(inventory.NewImage(a))
+		inv.Add(inventory.NewImage(a, cmp.Or(f.name, a)))
 	}
 	so := scan.Options{Checks: r.checks, CheckOptions: r.opts, Suppressions: r.suppress, AcceptGaps: r.acceptGaps,
 		Images: func(*inventory.Inventory) *facts.Set { return set }}
@@ -118,8 +131,10 @@ func (f *imagesCheckFlags) run(cmd *cobra.Command, s Streams, args []string) err
 
 // judgeImages learns the facts of each image: local sources read from
 // disk (any that cannot be read stops the run: exit 2), references from
-// their registries as scan --images reads them.
-func judgeImages(ctx context.Context, rs *resolve.Resolver, images []string, platform v1.Platform) (*facts.Set, error) {
+// their registries as scan --images reads them. A local image is known by
+// the reference it names itself by, or by name (--name, checked by
+// checkPushName) when given: the facts are then the name's.
+func judgeImages(ctx context.Context, rs *resolve.Resolver, images []string, platform v1.Platform, name string) (*facts.Set, error) {
 	opened := map[string]*local.Image{}
 	defer func() {
 		for _, li := range opened {
@@ -147,7 +162,33 @@ func judgeImages(ctx context.Context, rs *resolve.Resolver, images []string, pla
 	}
 	set := rs.Resolve(ctx, uses)
 	for img, li := range opened {
-		set.Add(img, rs.Local(ctx, img, li.Reference, li.Digest, li.Image))
+		ref := cmp.Or(name, li.Reference)
+		set.Add(cmp.Or(name, img), rs.Local(ctx, img, ref, li.Digest, li.Image))
 	}
 	return set, nil
+}
+
+// checkPushName refuses a --name (the repository and tag a local image
+// will be pushed as) that cannot name the images given: it names one
+// local source, since a registry's image is named by its reference; and
+// it carries no digest, since the digest is the image's own, read from
+// the source.
+func checkPushName(name string, images []string) error {
+	if name == "" {
+		return nil
+	}
+	if len(images) != 1 {
+		return usageErr("--name names one local image as it will be pushed: %d images were given", len(images))
+	}
+	if !local.IsLocal(images[0]) {
+		return usageErr("--name names a local image (%s:PATH) as it will be pushed; %q is read from its registry under that reference", strings.Join(local.Schemes, ":PATH, "), images[0])
+	}
+	named, err := reference.ParseNormalizedNamed(name)
+	if err != nil {
+		return usageErr("--name %q is not a REPOSITORY[:TAG] (ghcr.io/acme/app:1.4): %v", name, err)
+	}
+	if _, ok := named.(reference.Digested); ok {
+		return usageErr("--name %q has a digest: the image's digest is its own, read from %s; give REPOSITORY[:TAG]", name, images[0])
+	}
+	return nil
 }

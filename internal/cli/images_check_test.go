@@ -20,8 +20,20 @@ type checkReport struct {
 	Findings []struct {
 		Check, Severity, Message, Image string
 		Object                          struct{ Kind, Name string }
+		Suppressed                      bool
 	}
 	Gaps []gapJSON
+}
+
+// failing counts the findings no suppression passed.
+func (r checkReport) failing() int {
+	n := 0
+	for _, f := range r.Findings {
+		if !f.Suppressed {
+			n++
+		}
+	}
+	return n
 }
 
 type gapJSON struct {
@@ -95,6 +107,56 @@ func TestImagesCheck(t *testing.T) {
 	if rep := checkImages(t, ExitClean, "--config", excepted, "docker-archive:"+saved); len(rep.Findings) != 0 {
 		t.Errorf("excepted: %+v", rep.Findings)
 	}
+	// --name: the layout's reference name "1.0" is only a tag, so the
+	// image names no repository and what is keyed by one (a vulnerability
+	// exception, a VEX statement, a suppression by image) does not match
+	// it until --name says what it will be pushed as. The finding stays on
+	// the source read; its image is the name.
+	src := "oci-dir:" + lay + ":1.0"
+	pushed := "ghcr.io/acme/app:1.4"
+	writeTestFile(t, dir, "app.openvex.json", `{"@context": "https://openvex.dev/ns/v0.2.0", "@id": "https://acme.example/vex/1",
+  "author": "Acme", "timestamp": "2026-01-02T00:00:00Z", "version": 1,
+  "statements": [{"vulnerability": {"name": "CVE-2024-24792"}, "products": [{"@id": "ghcr.io/acme/app"}],
+    "status": "not_affected", "justification": "vulnerable_code_not_in_execute_path"}]}`)
+	head := "apiVersion: kubeward.dev/v1alpha1\nkind: Config\nimages:\n  vulnerabilities:\n    db: {dir: " + db + "}\n"
+	for what, cfg := range map[string]string{
+		"exception":   head + "    exceptions:\n    - {id: CVE-2024-24792, image: ghcr.io/acme/app, reason: no TIFF decoding}\n",
+		"VEX":         head + "    vex: [app.openvex.json]\n",
+		"suppression": head + "suppressions:\n- {check: image-vulnerable, image: 'ghcr.io/acme/**', reason: no TIFF decoding}\n",
+	} {
+		file := writeTestFile(t, dir, "named-"+strings.ToLower(what)+".yaml", cfg)
+		if rep := checkImages(t, ExitFindings, "--config", file, src); rep.failing() != 1 || rep.Findings[0].Image != src {
+			t.Errorf("%s keyed by the repository, no --name: %+v", what, rep.Findings)
+		}
+		if rep := checkImages(t, ExitClean, "--config", file, "--name", pushed, src); rep.failing() != 0 {
+			t.Errorf("%s keyed by the repository, --name %s: %+v", what, pushed, rep.Findings)
+		}
+	}
+	named := checkImages(t, ExitFindings, "--config", cfg, "--name", pushed, src)
+	if len(named.Findings) != 1 || named.Findings[0].Object.Kind != "Image" || named.Findings[0].Object.Name != src ||
+		named.Findings[0].Image != pushed || !strings.Contains(named.Findings[0].Message, "CVE-2024-24792") {
+		t.Errorf("--name %s: %+v", pushed, named.Findings)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--name", pushed, reg.Host + "/acme/app:1.0"}, "is read from its registry"},
+		{[]string{"--name", pushed, src, "oci-dir:" + lay + ":clean"}, "2 images were given"},
+		{[]string{"--name", "ghcr.io/acme/app@sha256:" + strings.Repeat("a", 64), src}, "has a digest"},
+		{[]string{"--name", "Not A Name", src}, "is not a REPOSITORY[:TAG]"},
+	} {
+		commands := [][]string{{"images", "check", "--config", cfg}}
+		if len(tc.args) == 3 { // one image: images sbom refuses the same --name (cobra refuses two images)
+			commands = append(commands, []string{"images", "sbom"})
+		}
+		for _, cmd := range commands {
+			if code, _, stderr := runCLI(t, append(slices.Clip(cmd), tc.args...)...); code != ExitError || !strings.Contains(stderr, tc.want) {
+				t.Errorf("%v %v: exit %d, %s", cmd, tc.args, code, stderr)
+			}
+		}
+	}
+
 	// The formats of scan.
 	if code, out, _ := runCLI(t, "images", "check", "--config", cfg, "-o", "sarif", "oci-dir:"+lay+":1.0"); code != ExitFindings || !strings.Contains(out, `"ruleId": "image-vulnerable"`) {
 		t.Errorf("sarif: exit %d\n%s", code, out)
@@ -117,6 +179,13 @@ func TestImagesCheck(t *testing.T) {
 		t.Errorf("local image under a policy: %+v", rep)
 	}
 	checkImages(t, ExitFindings, "--config", signed, "--fail-on-incomplete", "oci-dir:"+lay+":clean")
+	// A policy over another repository: an image that names none may be
+	// under it (a gap); one named by --name is not.
+	other := writeTestFile(t, dir, "other.yaml", "apiVersion: kubeward.dev/v1alpha1\nkind: Config\nimages:\n  vulnerabilities: {db: {dir: "+db+"}}\n  policies:\n  - {name: other, images: ['ghcr.io/other/**'], signers: [{key: "+key+"}], transparencyLog: false}\n")
+	checkImages(t, ExitFindings, "--config", other, "--fail-on-incomplete", "oci-dir:"+lay+":clean")
+	if rep := checkImages(t, ExitClean, "--config", other, "--fail-on-incomplete", "--name", "ghcr.io/acme/app:1.4", "oci-dir:"+lay+":clean"); slices.ContainsFunc(rep.Gaps, func(g gapJSON) bool { return g.ID == "image-signatures" }) {
+		t.Errorf("--name outside the policy: %+v", rep.Gaps)
+	}
 
 	// Nothing to judge, or nothing to judge by: exit 2.
 	empty := localtest.Archive(t, t.TempDir(), filepath.Join(dir, "empty.tar"))
@@ -167,6 +236,22 @@ func TestImagesSBOMLocal(t *testing.T) {
 	got, out := packages("oci-dir:" + lay)
 	if !slices.Equal(got, want) || len(got) < 2 || !strings.Contains(out, d.DigestStr()) || !strings.Contains(out, "pkg:oci/app@sha256") {
 		t.Errorf("local SBOM: %v, want %v\n%s", got, want, out)
+	}
+	// A layout whose reference name is only a tag names no repository:
+	// --name gives the one it will be pushed as, to the document's name,
+	// its described package and its purl.
+	tagged := "oci-dir:" + localtest.Layout(t, filepath.Join(dir, "tagged"), map[string]v1.Image{"1.4": img}) + ":1.4"
+	if _, out := packages(tagged); strings.Contains(out, "pkg:oci/") || strings.Contains(out, "ghcr.io/acme/app") {
+		t.Errorf("tag-only layout names a repository:\n%s", out)
+	}
+	if _, out := packages(tagged, "--name", "ghcr.io/acme/app:1.4"); !strings.Contains(out, `"name": "ghcr.io/acme/app"`) ||
+		!strings.Contains(out, "pkg:oci/app@"+d.DigestStr()+"?repository_url=ghcr.io%2Facme%2Fapp") {
+		t.Errorf("--name: the BOM does not name ghcr.io/acme/app at %s:\n%s", d.DigestStr(), out)
+	}
+	code, out, stderr := runCLI(t, "images", "sbom", "--name", "ghcr.io/acme/app:1.4", tagged)
+	var doc struct{ Name string }
+	if err := json.Unmarshal([]byte(out), &doc); code != 0 || err != nil || doc.Name != "ghcr.io/acme/app:1.4" || !strings.Contains(out, `"name": "ghcr.io/acme/app"`) {
+		t.Errorf("--name, SPDX: exit %d %v %q\n%s", code, err, doc.Name, stderr)
 	}
 	if code, _, stderr := runCLI(t, "images", "sbom", "oci-archive:"+filepath.Join(dir, "nope.tar")); code != ExitError || !strings.Contains(stderr, "nope.tar: no such file") {
 		t.Errorf("missing archive: exit %d %s", code, stderr)

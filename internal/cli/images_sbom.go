@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"crypto/x509"
 	"fmt"
@@ -23,6 +24,7 @@ type sbomFlags struct {
 	platform string
 	timeout  time.Duration
 	caFile   string
+	name     string
 	out      outputFlag
 }
 
@@ -40,21 +42,29 @@ Ubuntu, Alpine and rpm packages, the chisel manifest of Ubuntu chiselled
 images, Go binaries' modules, npm lockfiles and node_modules, Java archives,
 Python distributions, installed Ruby gems, Rust binaries built with
 cargo-auditable, .NET .deps.json, PHP composer.lock and conda packages. The
-document describes the image by its
-digest; attest it with cosign attest (predicate type spdxjson or cyclonedx)
-so that scans read it instead of the layers.`,
+document describes the image by its digest, and by its repository: the
+registry's, the reference a local image names itself by (a docker save
+RepoTag, a whole reference name), or --name REPOSITORY[:TAG], the one a local
+image will be pushed as (an OCI layout whose reference name is only a tag
+names none). Attest it with cosign attest (predicate type spdxjson or
+cyclonedx) so that scans read it instead of the layers.`,
 		Example: `  kubeward images sbom ghcr.io/acme/app:1.4.2 -o spdx=app.spdx.json
   kubeward images sbom ghcr.io/acme/app@sha256:... -o cyclonedx
   kubeward images sbom oci-dir:build/oci -o spdx=app.spdx.json
+  kubeward images sbom oci-dir:out:1.4 --name ghcr.io/acme/app:1.4 -o cyclonedx=app.cdx.json
   docker save app:dev -o app.tar && kubeward images sbom docker-archive:app.tar`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkPushName(f.name, args); err != nil {
+				return err
+			}
 			return f.run(cmd.Context(), s, args[0])
 		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.platform, "platform", "linux/amd64", "the image to read from a multi-platform index (os/arch[/variant])")
 	fl.DurationVar(&f.timeout, "timeout", 10*time.Minute, "bound on reading and listing the image")
+	fl.StringVar(&f.name, "name", "", "REPOSITORY[:TAG] a local image will be pushed as, which the document names (no digest: the image's own is read)")
 	fl.StringVar(&f.caFile, "registry-ca", "", "PEM file of certificate authorities the registry's certificate is checked against, besides the system's")
 	f.out.register(cmd, sbom.Formats(), "spdx", "")
 	return cmd
@@ -81,8 +91,8 @@ func (f *sbomFlags) run(ctx context.Context, s Streams, image string) error {
 			return &exitError{code: ExitError, err: err}
 		}
 		defer li.Close()
-		img, subject = li.Image, sbom.Subject{Reference: image}
-		if named, err := reference.ParseNormalizedNamed(li.Reference); err == nil {
+		img, subject = li.Image, sbom.Subject{Reference: cmp.Or(f.name, image)}
+		if named, err := reference.ParseNormalizedNamed(cmp.Or(f.name, li.Reference)); err == nil {
 			subject.Repository = reference.TrimNamed(named).String()
 		}
 	} else {
