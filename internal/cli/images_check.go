@@ -108,7 +108,7 @@ func (f *imagesCheckFlags) run(cmd *cobra.Command, s Streams, args []string) err
 		return err
 	}
 	if len(gaps) > 0 && len(r.config.file.Images.Policies) == 0 {
-		return &exitError{code: ExitError, err: fmt.Errorf("nothing to judge the images by: known vulnerabilities %s, and the configuration has no images.policies", strings.TrimPrefix(gaps[0].Reason, "not run: "))}
+		return &exitError{code: ExitError, err: fmt.Errorf("nothing to judge the images by: %s, and the configuration has no images.policies", strings.TrimPrefix(gaps[0].Reason, "not run: "))}
 	}
 	ctx := cmd.Context()
 	if ctx == nil {
