@@ -467,3 +467,38 @@ func writeKubeconfig(path, server string, caPEM []byte, token string) error {
 	cfg.CurrentContext = "c"
 	return clientcmd.WriteToFile(*cfg, path)
 }
+
+// TestChartImageCacheWritable: the webhook reads images (images.policies,
+// images.vulnerabilities) through a disk cache under the user cache
+// directory, and its root file system is read-only: without a writable
+// directory there, `webhook serve` with image policies failed to start
+// ("image cache: mkdir ...: read-only file system"). XDG_CACHE_HOME must
+// be the mount of a writable, bounded emptyDir.
+func TestChartImageCacheWritable(t *testing.T) {
+	d := chartObjects[appsv1.Deployment](t, renderChart(t), "Deployment")[0]
+	spec := d.Spec.Template.Spec
+	c := spec.Containers[0]
+	if c.SecurityContext == nil || c.SecurityContext.ReadOnlyRootFilesystem == nil || !*c.SecurityContext.ReadOnlyRootFilesystem {
+		t.Fatal("the test assumes a read-only root file system")
+	}
+	var cacheHome string
+	for _, e := range c.Env {
+		if e.Name == "XDG_CACHE_HOME" {
+			cacheHome = e.Value
+		}
+	}
+	if cacheHome == "" {
+		t.Fatal("XDG_CACHE_HOME is not set: the image cache would be under the read-only root file system")
+	}
+	for _, m := range c.VolumeMounts {
+		if m.MountPath != cacheHome || m.ReadOnly {
+			continue
+		}
+		for _, v := range spec.Volumes {
+			if v.Name == m.Name && v.EmptyDir != nil && v.EmptyDir.SizeLimit != nil && !v.EmptyDir.SizeLimit.IsZero() {
+				return
+			}
+		}
+	}
+	t.Fatalf("XDG_CACHE_HOME %s is not a writable emptyDir with a size limit: mounts %+v, volumes %+v", cacheHome, c.VolumeMounts, spec.Volumes)
+}
