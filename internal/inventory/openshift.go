@@ -59,8 +59,14 @@ type podTriggers struct {
 // (written by OpenShift, read from a cluster) has none pending: that
 // digest is what runs, and is judged.
 func (p *Pod) PendingImageTrigger(c *corev1.Container) *ImageTrigger {
+	return p.imageTriggers().pending[c]
+}
+
+// imageTriggers reads the pod's image triggers once, for the checks and
+// the decoder's warnings alike.
+func (p *Pod) imageTriggers() *podTriggers {
 	p.triggersOnce.Do(func() { p.triggers = imageTriggers(p) })
-	return p.triggers.pending[c]
+	return &p.triggers
 }
 
 // ImageTriggerProblems lists the image triggers of an object that
@@ -71,7 +77,7 @@ func ImageTriggerProblems(o *Object) []TriggerProblem {
 	if len(o.pods) == 0 {
 		return nil
 	}
-	return imageTriggers(o.pods[0]).problems
+	return o.pods[0].imageTriggers().problems
 }
 
 var (
@@ -143,7 +149,7 @@ func dcTriggers(p *Pod, own func(*corev1.Container, *ImageTrigger)) []TriggerPro
 		return nil
 	}
 	if err := p.Object.DecodeRaw(&spec); err != nil {
-		return []TriggerProblem{{dcTriggersPath, fmt.Sprintf("not DeploymentConfig triggers (%v), so no image they write is known; the images written in the template are judged", err)}}
+		return []TriggerProblem{{dcTriggersPath, fmt.Sprintf("not DeploymentConfig triggers (%v), so no image they write is known; the images written in the template are judged", boundedErr(err))}}
 	}
 	for i, t := range spec.Spec.Triggers {
 		ic := t.ImageChangeParams

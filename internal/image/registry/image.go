@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -67,6 +68,12 @@ type cachedImage struct {
 	repo      name.Repository
 	manifest  []byte
 	mediaType types.MediaType
+
+	// config is the parsed configuration, read once for every layer's
+	// DiffID.
+	configOnce sync.Once
+	config     *v1.ConfigFile
+	configErr  error
 }
 
 func (i *cachedImage) RawManifest() ([]byte, error)        { return i.manifest, nil }
@@ -127,8 +134,12 @@ func (l *cachedLayer) DiffID() (v1.Hash, error) {
 // configuration of a cachedImage.
 type parsedImage struct{ *cachedImage }
 
-func (p parsedImage) Manifest() (*v1.Manifest, error)     { return p.parsed() }
-func (p parsedImage) ConfigFile() (*v1.ConfigFile, error) { return partial.ConfigFile(p.cachedImage) }
+func (p parsedImage) Manifest() (*v1.Manifest, error) { return p.parsed() }
+func (p parsedImage) ConfigFile() (*v1.ConfigFile, error) {
+	i := p.cachedImage
+	i.configOnce.Do(func() { i.config, i.configErr = partial.ConfigFile(i) })
+	return i.config, i.configErr
+}
 
 func (l *cachedLayer) Digest() (v1.Hash, error)            { return l.desc.Digest, nil }
 func (l *cachedLayer) Size() (int64, error)                { return l.desc.Size, nil }
