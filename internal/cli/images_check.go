@@ -60,7 +60,8 @@ image-signatures), never as passed.
 
 Exit codes: 0 clean, 1 findings at or above --fail-on (or a coverage gap with
 --fail-on-incomplete), 2 usage or input error (an image that cannot be read,
-an archive with no image, no vulnerability database and no image policy).`,
+an archive with no image, no vulnerability database and no image policy, or
+only local images and no vulnerability database: nothing to judge them by).`,
 		Example: `  kubeward images check ghcr.io/acme/app:1.4.2
   docker buildx build --output type=oci,dest=app.tar . && kubeward images check oci-archive:app.tar
   docker save app:dev -o app.tar && kubeward images check docker-archive:app.tar -o sarif=image.sarif -o table
@@ -109,6 +110,15 @@ func (f *imagesCheckFlags) run(cmd *cobra.Command, s Streams, args []string) err
 	}
 	if len(gaps) > 0 && len(r.config.file.Images.Policies) == 0 {
 		return &exitError{code: ExitError, err: fmt.Errorf("nothing to judge the images by: %s, and the configuration has no images.policies", strings.TrimPrefix(gaps[0].Reason, "not run: "))}
+	}
+	// A local image's signatures are in no registry yet: with no known
+	// vulnerabilities to judge either, every verdict would be a gap.
+	if !slices.ContainsFunc(args, func(a string) bool { return !local.IsLocal(a) }) && (r.opts.Vulnerabilities == nil || len(gaps) > 0) {
+		why := "the configuration has no images.vulnerabilities (or --vuln-db)"
+		if len(gaps) > 0 {
+			why = strings.TrimPrefix(gaps[0].Reason, "not run: ")
+		}
+		return &exitError{code: ExitError, err: fmt.Errorf("nothing to judge the local images by: their signatures are checked once they are pushed (images check REFERENCE), and %s", why)}
 	}
 	ctx := cmd.Context()
 	if ctx == nil {

@@ -187,7 +187,9 @@ func TestImagesCheck(t *testing.T) {
 		t.Errorf("--name outside the policy: %+v", rep.Gaps)
 	}
 
-	// Nothing to judge, or nothing to judge by: exit 2.
+	// Nothing to judge, or nothing to judge by: exit 2. A local image under
+	// a policy alone would be all gaps (its signatures are not pushed yet).
+	policyOnly := writeTestFile(t, dir, "policy-only.yaml", "apiVersion: kubeward.dev/v1alpha1\nkind: Config\nimages:\n  policies:\n  - {name: all, images: ['**'], signers: [{key: "+key+"}], transparencyLog: false}\n")
 	empty := localtest.Archive(t, t.TempDir(), filepath.Join(dir, "empty.tar"))
 	for _, tc := range []struct {
 		args []string
@@ -199,6 +201,8 @@ func TestImagesCheck(t *testing.T) {
 		{[]string{"--config", cfg, "oci-dir:" + lay}, "holds 2 images"},
 		{[]string{"--config", cfg, "Not A Reference"}, "not an image reference"},
 		{[]string{"--vuln-db", t.TempDir(), "oci-dir:" + lay + ":1.0"}, "nothing to judge the images by"},
+		{[]string{"--config", policyOnly, "oci-dir:" + lay + ":1.0"}, "nothing to judge the local images by"},
+		{[]string{"--config", other, "--vuln-db", t.TempDir(), "oci-dir:" + lay + ":1.0"}, "nothing to judge the local images by: their signatures"},
 		{[]string{"--config", cfg}, "requires at least 1 arg"},
 	} {
 		if code, _, stderr := runCLI(t, append([]string{"images", "check"}, tc.args...)...); code != ExitError || !strings.Contains(stderr, tc.want) {
