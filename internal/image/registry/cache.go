@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -83,8 +82,13 @@ func (c *Cache) Has(h v1.Hash) bool {
 	return err == nil
 }
 
-// Open opens an entry for reading; the reader fails at its end when the
-// content does not match the digest.
+// Open opens an entry for reading once its whole content has been
+// checked against the digest: a reader of a layer (a tar reader over it)
+// stops at the archive's end marker, so a check at the end of the stream
+// would never run on what follows it, nor on an entry changed since it
+// was written (a shared or restored cache directory). An entry that does
+// not match is removed, so it is fetched again. Hashing costs one read
+// of the compressed bytes, from the page cache once they were written.
 func (c *Cache) Open(h v1.Hash) (io.ReadCloser, error) {
 	p, ok := c.path(h)
 	if !ok {
@@ -94,56 +98,71 @@ func (c *Cache) Open(h v1.Hash) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &verifying{r: f, f: f, h: sha256.New(), want: h.Hex, path: p}, nil
+	sum := sha256.New()
+	if _, err := io.Copy(sum, f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("image cache: %w", err)
+	}
+	if hex.EncodeToString(sum.Sum(nil)) != h.Hex {
+		f.Close()
+		_ = os.Remove(p)
+		return nil, fmt.Errorf("image cache: %s is corrupt (removed): %w", p, fs.ErrInvalid)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("image cache: %w", err)
+	}
+	return f, nil
 }
 
 // PutStream writes r to the entry for h, verifying the digest before the
 // entry appears, and returns the number of bytes written.
 func (c *Cache) PutStream(h v1.Hash, r io.Reader) (int64, error) {
-	p, ok := c.path(h)
-	if !ok {
-		return 0, fmt.Errorf("image cache: %s is not a sha256 digest", h)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
-	if err != nil {
-		return 0, fmt.Errorf("image cache: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
-	sum := sha256.New()
-	n, err := io.Copy(io.MultiWriter(tmp, sum), r)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return n, fmt.Errorf("image cache: %w", err)
-	}
-	if got := hex.EncodeToString(sum.Sum(nil)); got != h.Hex {
-		return n, fmt.Errorf("content has digest sha256:%s, not %s", got, h)
-	}
-	if err := os.Rename(tmp.Name(), p); err != nil {
-		return n, fmt.Errorf("image cache: %w", err)
-	}
-	return n, nil
-}
-
-// verifying hashes what it reads and fails at EOF on a mismatch, removing
-// the bad entry so the next run fetches it again.
-type verifying struct {
-	r    io.Reader
-	f    *os.File
-	h    hash.Hash
-	want string
-	path string
-}
-
-func (v *verifying) Read(p []byte) (int, error) {
-	n, err := v.r.Read(p)
-	v.h.Write(p[:n])
-	if errors.Is(err, io.EOF) && hex.EncodeToString(v.h.Sum(nil)) != v.want {
-		_ = os.Remove(v.path)
-		return n, fmt.Errorf("image cache: %s is corrupt (removed): %w", v.path, fs.ErrInvalid)
+	f, n, err := c.store(h, r)
+	if err == nil {
+		f.Close()
 	}
 	return n, err
 }
 
-func (v *verifying) Close() error { return v.f.Close() }
+// Store writes r to the entry for h, as PutStream does, and returns the
+// entry open at its start: the file whose content was just verified, not
+// a second opening of its name.
+func (c *Cache) Store(h v1.Hash, r io.Reader) (io.ReadCloser, error) {
+	f, _, err := c.store(h, r)
+	return f, err
+}
+
+func (c *Cache) store(h v1.Hash, r io.Reader) (*os.File, int64, error) {
+	p, ok := c.path(h)
+	if !ok {
+		return nil, 0, fmt.Errorf("image cache: %s is not a sha256 digest", h)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
+	if err != nil {
+		return nil, 0, fmt.Errorf("image cache: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // a no-op once renamed
+	sum := sha256.New()
+	n, err := io.Copy(io.MultiWriter(tmp, sum), r)
+	if err == nil {
+		_, err = tmp.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		tmp.Close()
+		var pe *fs.PathError
+		if errors.As(err, &pe) { // the disk's, not the content's
+			err = fmt.Errorf("image cache: %w", err)
+		}
+		return nil, n, err
+	}
+	if got := hex.EncodeToString(sum.Sum(nil)); got != h.Hex {
+		tmp.Close()
+		return nil, n, fmt.Errorf("content has digest sha256:%s, not %s", got, h)
+	}
+	if err := os.Rename(tmp.Name(), p); err != nil {
+		tmp.Close()
+		return nil, n, fmt.Errorf("image cache: %w", err)
+	}
+	return tmp, n, nil
+}

@@ -145,11 +145,40 @@ func (l *cachedLayer) Digest() (v1.Hash, error)            { return l.desc.Diges
 func (l *cachedLayer) Size() (int64, error)                { return l.desc.Size, nil }
 func (l *cachedLayer) MediaType() (types.MediaType, error) { return l.desc.MediaType, nil }
 
+// Compressed hands on a layer's bytes only once they have been checked
+// against the manifest's digest. go-containerregistry's stream checks at
+// its end, which a layer's reader (a tar reader over it) may never reach:
+// it stops at the archive's end marker, so a registry (or whoever sits on
+// a plain-HTTP connection to it) could have anything before that judged.
+// The layer is written to the disk cache, or with none to the client's
+// private temporary directory, and verified there; with neither it is
+// read into memory, within the client's bound, and verified there.
 func (l *cachedLayer) Compressed() (io.ReadCloser, error) {
-	i, cache := l.img, l.img.s.c.cache
-	if cache != nil && cache.Has(l.desc.Digest) {
-		return cache.Open(l.desc.Digest)
+	i := l.img
+	cache := i.s.c.layerCache()
+	if cache == nil {
+		return l.inMemory()
 	}
+	if cache.Has(l.desc.Digest) {
+		if rc, err := cache.Open(l.desc.Digest); err == nil {
+			return rc, nil
+		} // a corrupt entry is removed by Open, and fetched again
+	}
+	rc, err := l.fetch()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	out, err := cache.Store(l.desc.Digest, rc)
+	if err != nil {
+		return nil, fmt.Errorf("%s@%s: %w", i.repo, l.desc.Digest, err)
+	}
+	return out, nil
+}
+
+// fetch opens the layer's stream from the registry.
+func (l *cachedLayer) fetch() (io.ReadCloser, error) {
+	i := l.img
 	rl, err := i.s.puller.Layer(i.ctx, i.repo.Digest(l.desc.Digest.String()))
 	if err != nil {
 		return nil, i.s.c.explain(i.ctx, i.repo.RegistryStr(), err)
@@ -158,13 +187,65 @@ func (l *cachedLayer) Compressed() (io.ReadCloser, error) {
 	if err != nil {
 		return nil, i.s.c.explain(i.ctx, i.repo.RegistryStr(), err)
 	}
-	if cache == nil {
-		return rc, nil
+	return rc, nil
+}
+
+// inMemory reads the whole layer into memory, refusing one over the
+// client's bound before a byte is fetched (the manifest, verified against
+// its digest, states the size), and waiting while other layers hold the
+// bound; the memory is given back when the reader is closed.
+func (l *cachedLayer) inMemory() (io.ReadCloser, error) {
+	i, c, size := l.img, l.img.s.c, l.desc.Size
+	if size < 0 || size > c.opts.MemoryLayerBytes {
+		return nil, fmt.Errorf("%s@%s: layer of %d bytes is over the %d bytes read into memory to verify it when there is no writable directory to verify it in: "+
+			"set images.registry.cache (or --image-cache) to a writable directory, or give the process a writable cache directory (XDG_CACHE_HOME) or temporary directory (TMPDIR)",
+			i.repo, l.desc.Digest, size, c.opts.MemoryLayerBytes)
 	}
-	_, err = cache.PutStream(l.desc.Digest, rc)
-	rc.Close()
+	if err := c.memory.Acquire(i.ctx, size); err != nil {
+		return nil, fmt.Errorf("%s@%s: waiting for memory to verify the layer in: %w", i.repo, l.desc.Digest, err)
+	}
+	b, err := l.readVerified(size)
 	if err != nil {
-		return nil, fmt.Errorf("%s@%s: %w", i.repo, l.desc.Digest, err)
+		c.memory.Release(size)
+		return nil, err
 	}
-	return cache.Open(l.desc.Digest)
+	return &heldLayer{Reader: bytes.NewReader(b), release: func() { c.memory.Release(size) }}, nil
+}
+
+// readVerified reads the layer of size bytes and checks it against its
+// digest.
+func (l *cachedLayer) readVerified(size int64) ([]byte, error) {
+	i := l.img
+	rc, err := l.fetch()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, size+1))
+	if err != nil {
+		return nil, i.s.c.explain(i.ctx, i.repo.RegistryStr(), err)
+	}
+	switch n := int64(len(b)); {
+	case n > size:
+		return nil, fmt.Errorf("%s@%s: the registry served more than the %d bytes the manifest states", i.repo, l.desc.Digest, size)
+	case n < size:
+		return nil, fmt.Errorf("%s@%s: the registry served %d bytes, the manifest states %d", i.repo, l.desc.Digest, n, size)
+	}
+	if got, _, _ := v1.SHA256(bytes.NewReader(b)); got != l.desc.Digest {
+		return nil, fmt.Errorf("%s@%s: the registry served content of digest %s", i.repo, l.desc.Digest, got)
+	}
+	return b, nil
+}
+
+// heldLayer is a layer's verified bytes in memory; closing it gives its
+// memory back to the client's bound, once.
+type heldLayer struct {
+	*bytes.Reader
+	release func()
+	once    sync.Once
+}
+
+func (h *heldLayer) Close() error {
+	h.once.Do(h.release)
+	return nil
 }

@@ -19,6 +19,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"sync"
 	"syscall"
 	"time"
@@ -29,6 +30,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	"golang.org/x/sync/semaphore"
 )
 
 // Options configure a client. Zero values take the defaults.
@@ -40,8 +42,14 @@ type Options struct {
 	// 5xx) is retried, after 100ms, 300ms, 900ms... Default 2; negative
 	// means none.
 	Retries int
-	// CacheDir holds manifests and blobs by digest; "" disables the cache.
+	// CacheDir holds manifests and blobs by digest. With none, layers are
+	// verified in a private temporary directory (removed by Close) or,
+	// where none can be made, in memory.
 	CacheDir string
+	// MemoryLayerBytes bounds the layer bytes held in memory at once when
+	// there is neither a cache nor a temporary directory; a larger layer
+	// is refused. Default 256 MiB.
+	MemoryLayerBytes int64
 	// RootCAs, when set, replaces the system roots (a private registry's
 	// CA; tests).
 	RootCAs *x509.CertPool
@@ -53,11 +61,25 @@ type Options struct {
 // registries refuse manifests over 4 MiB.
 const MaxManifestBytes = 4 << 20
 
+// DefaultMemoryLayerBytes is Options.MemoryLayerBytes's default: most
+// images' largest compressed layer is well under it, and the scanner's
+// and webhook's memory limits hold it beside their other work.
+const DefaultMemoryLayerBytes = 256 << 20
+
 // Client reads from registries. It is safe for concurrent use.
 type Client struct {
 	opts      Options
 	transport http.RoundTripper
 	cache     *Cache
+	// scratch, with no cache, is the private temporary directory layers
+	// are verified in, made at the first layer read (scratchTried); nil
+	// where it could not be made (a read-only file system) or once the
+	// client is closed, and layers are verified in memory, within
+	// memory's bound.
+	scratchMu    sync.Mutex
+	scratchTried bool
+	scratch      *Cache
+	memory       *semaphore.Weighted
 	mu        sync.RWMutex
 	pullers   map[string]*remote.Puller // by keychain key, at most maxSessions
 }
@@ -77,7 +99,10 @@ func New(opts Options) (*Client, error) {
 	if opts.Retries == 0 {
 		opts.Retries = 2
 	}
-	c := &Client{opts: opts, pullers: map[string]*remote.Puller{}}
+	if opts.MemoryLayerBytes <= 0 {
+		opts.MemoryLayerBytes = DefaultMemoryLayerBytes
+	}
+	c := &Client{opts: opts, pullers: map[string]*remote.Puller{}, memory: semaphore.NewWeighted(opts.MemoryLayerBytes)}
 	// The default transport honours HTTPS_PROXY, HTTP_PROXY and NO_PROXY.
 	t := remote.DefaultTransport.(*http.Transport).Clone()
 	t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: opts.RootCAs}
@@ -94,6 +119,42 @@ func New(opts Options) (*Client, error) {
 
 // Cache is the client's disk cache, or nil.
 func (c *Client) Cache() *Cache { return c.cache }
+
+// layerCache is where layers are verified before they are read: the disk
+// cache, else the private temporary directory, else nil (memory).
+func (c *Client) layerCache() *Cache {
+	if c.cache != nil {
+		return c.cache
+	}
+	c.scratchMu.Lock()
+	defer c.scratchMu.Unlock()
+	if !c.scratchTried {
+		c.scratchTried = true
+		if dir, err := os.MkdirTemp("", "kubeward-images-*"); err == nil {
+			if c.scratch, err = OpenCache(dir); err != nil {
+				_ = os.RemoveAll(dir)
+			}
+		}
+	}
+	return c.scratch
+}
+
+// Close removes the private temporary directory of a client without a
+// cache; layers read after it are verified in memory. Readers of layers
+// already open stay readable where the system allows it (Unix).
+func (c *Client) Close() error {
+	c.scratchMu.Lock()
+	scratch := c.scratch
+	c.scratchTried, c.scratch = true, nil
+	c.scratchMu.Unlock()
+	if scratch == nil {
+		return nil
+	}
+	if err := os.RemoveAll(scratch.dir); err != nil {
+		return fmt.Errorf("image scratch directory: %w", err)
+	}
+	return nil
+}
 
 // Timeout is the bound on one registry operation.
 func (c *Client) Timeout() time.Duration { return c.opts.Timeout }

@@ -15,6 +15,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -45,7 +46,8 @@ type Registry struct {
 	delay    atomic.Int64 // nanoseconds added to every request
 	requests atomic.Int64
 	mu       sync.Mutex
-	paths    []string // request paths, for tests that count fetches
+	paths    []string          // request paths, for tests that count fetches
+	tampered map[string][]byte // blob digest -> what is served instead
 }
 
 // New starts a registry that stops with the test.
@@ -70,6 +72,15 @@ func New(t testing.TB) *Registry {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusUnauthorized)
 			_, _ = w.Write([]byte(`{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`))
+			return
+		}
+		if body, ok := r.tamperedBlob(req); ok {
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+			w.Header().Set("Docker-Content-Digest", req.URL.Path[strings.LastIndex(req.URL.Path, "/")+1:])
+			w.WriteHeader(http.StatusOK)
+			if req.Method == http.MethodGet {
+				_, _ = w.Write(body)
+			}
 			return
 		}
 		inner.ServeHTTP(w, req)
@@ -102,6 +113,32 @@ func (r *Registry) Close() { r.server.Close() }
 
 // SetDelay makes every request wait d before it is answered.
 func (r *Registry) SetDelay(d time.Duration) { r.delay.Store(int64(d)) }
+
+// Tamper serves content instead of the blob h from now on, under h's
+// name: a registry, or a man in the middle of a plain-HTTP connection to
+// one, lying about a layer.
+func (r *Registry) Tamper(h v1.Hash, content []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.tampered == nil {
+		r.tampered = map[string][]byte{}
+	}
+	r.tampered[h.String()] = content
+}
+
+func (r *Registry) tamperedBlob(req *http.Request) ([]byte, bool) {
+	if req.Method != http.MethodGet && req.Method != http.MethodHead {
+		return nil, false
+	}
+	i := strings.LastIndex(req.URL.Path, "/blobs/")
+	if i < 0 {
+		return nil, false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	b, ok := r.tampered[req.URL.Path[i+len("/blobs/"):]]
+	return b, ok
+}
 
 // Requests counts the authenticated and unauthenticated requests served.
 func (r *Registry) Requests() int64 { return r.requests.Load() }
