@@ -36,6 +36,17 @@ const maxConfiguredFile = 1 << 20
 type imageFlags struct {
 	enabled bool
 	cache   string
+	// client is the run's registry client, which close releases (its
+	// private temporary directory, when there is no cache).
+	client *registry.Client
+}
+
+// close releases what the run's registry client holds; the command that
+// asked for a resolver defers it.
+func (f *imageFlags) close() {
+	if f.client != nil {
+		_ = f.client.Close()
+	}
 }
 
 func (f *imageFlags) register(cmd *cobra.Command, name string, def bool, usage string) {
@@ -79,6 +90,8 @@ func (f *imageFlags) resolver(cfg foundConfig, keychains resolve.Keychains, anal
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
+	f.close()
+	f.client = client
 	ro := resolve.Options{Client: client, Keychains: keychains, Analyzers: analyzers}
 	if len(im.Policies) > 0 {
 		v, err := imageVerifier(cfg)

@@ -59,6 +59,7 @@ an error).`,
   kubeward images --cluster -o json=images.json
   kubeward images --resolve charts/web --values prod.yaml`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			defer f.images.close()
 			return f.run(cmd, s, args)
 		},
 	}

@@ -69,6 +69,7 @@ only local images and no vulnerability database: nothing to judge them by).`,
   skopeo copy docker://app:dev oci:out:1.4 && kubeward images check oci-dir:out:1.4 --name ghcr.io/acme/app:1.4`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			defer f.scan.images.close()
 			return f.run(cmd, s, args)
 		},
 	}

@@ -96,9 +96,11 @@ func (f *sbomFlags) run(ctx context.Context, s Streams, image string) error {
 			subject.Repository = reference.TrimNamed(named).String()
 		}
 	} else {
-		if img, subject, err = f.remote(ctx, image, *platform); err != nil {
+		var client *registry.Client
+		if img, subject, client, err = f.remote(ctx, image, *platform); err != nil {
 			return err
 		}
+		defer client.Close() // its temporary directory: images sbom keeps no cache
 	}
 	list, err := sbom.FromImage(ctx, img, sbom.Options{})
 	if err != nil {
@@ -116,39 +118,41 @@ func (f *sbomFlags) run(ctx context.Context, s Streams, image string) error {
 	return f.out.write(s, func(format string, w io.Writer) error { return list.Write(w, format, subject) })
 }
 
-// remote reads a registry's image.
-func (f *sbomFlags) remote(ctx context.Context, image string, platform v1.Platform) (v1.Image, sbom.Subject, error) {
+// remote reads a registry's image through a client the caller closes
+// once the image is read (no layer is read before: nothing to close on
+// an error).
+func (f *sbomFlags) remote(ctx context.Context, image string, platform v1.Platform) (v1.Image, sbom.Subject, *registry.Client, error) {
 	named, err := reference.ParseNormalizedNamed(image)
 	if err != nil {
-		return nil, sbom.Subject{}, usageErr("%q is not an image reference (nor a local source %s:PATH): %v", image, strings.Join(local.Schemes, ":PATH, "), err)
+		return nil, sbom.Subject{}, nil, usageErr("%q is not an image reference (nor a local source %s:PATH): %v", image, strings.Join(local.Schemes, ":PATH, "), err)
 	}
 	ref, err := name.ParseReference(reference.TagNameOnly(named).String())
 	if err != nil {
-		return nil, sbom.Subject{}, usageErr("%q is not an image reference: %v", image, err)
+		return nil, sbom.Subject{}, nil, usageErr("%q is not an image reference: %v", image, err)
 	}
 	opts := registry.Options{UserAgent: "kubeward/" + version.String()}
 	if f.caFile != "" {
 		if opts.RootCAs, err = caPool(f.caFile); err != nil {
-			return nil, sbom.Subject{}, usageErr("--registry-ca: %v", err)
+			return nil, sbom.Subject{}, nil, usageErr("--registry-ca: %v", err)
 		}
 	}
 	client, err := registry.New(opts)
 	if err != nil {
-		return nil, sbom.Subject{}, &exitError{code: ExitError, err: err}
+		return nil, sbom.Subject{}, nil, &exitError{code: ExitError, err: err}
 	}
 	session, err := client.Session("default", nil)
 	if err != nil {
-		return nil, sbom.Subject{}, &exitError{code: ExitError, err: err}
+		return nil, sbom.Subject{}, nil, &exitError{code: ExitError, err: err}
 	}
 	digest, err := session.Resolve(ctx, ref)
 	if err != nil {
-		return nil, sbom.Subject{}, &exitError{code: ExitError, err: fmt.Errorf("%s: %w", image, err)}
+		return nil, sbom.Subject{}, nil, &exitError{code: ExitError, err: fmt.Errorf("%s: %w", image, err)}
 	}
 	img, err := session.Image(ctx, digest, platform)
 	if err != nil {
-		return nil, sbom.Subject{}, &exitError{code: ExitError, err: fmt.Errorf("%s: %w", image, err)}
+		return nil, sbom.Subject{}, nil, &exitError{code: ExitError, err: fmt.Errorf("%s: %w", image, err)}
 	}
-	return img, sbom.Subject{Reference: image, Repository: reference.TrimNamed(named).String()}, nil
+	return img, sbom.Subject{Reference: image, Repository: reference.TrimNamed(named).String()}, client, nil
 }
 
 // caPool is the system's certificate authorities and those of a PEM file

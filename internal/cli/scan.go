@@ -355,6 +355,7 @@ read or that the API server would reject, a chart that did not render.`,
   kubeward scan charts/web --values prod-values.yaml --set image.tag=1.2.3
   kubeward scan --images deploy/          # also verify image signatures (images.policies)`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			defer f.images.close()
 			r, err := f.prepare(cmd)
 			if err != nil {
 				return err

@@ -95,6 +95,7 @@ Service drops it, then finishes the requests in flight and exits.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
+			defer f.scan.images.close()
 			return f.serve(ctx, cmd, s)
 		},
 	}

@@ -80,8 +80,8 @@ type Client struct {
 	scratchTried bool
 	scratch      *Cache
 	memory       *semaphore.Weighted
-	mu        sync.RWMutex
-	pullers   map[string]*remote.Puller // by keychain key, at most maxSessions
+	mu           sync.RWMutex
+	pullers      map[string]*remote.Puller // by keychain key, at most maxSessions
 }
 
 // maxSessions bounds the sessions a client keeps: a webhook meets a

@@ -8,7 +8,11 @@ package sbom
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -86,6 +90,10 @@ func scan(ctx context.Context, img v1.Image, opts Options, exs []filesystem.Extr
 	cfg.MaxFileBytes = opts.MaxFileBytes
 	si, err := image.FromV1Image(img, cfg)
 	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) && filepath.Dir(pe.Path) == filepath.Clean(os.TempDir()) {
+			return nil, fmt.Errorf("unpacking the image (into the temporary directory: set TMPDIR to a writable directory): %w", err)
+		}
 		return nil, fmt.Errorf("unpacking the image: %w", err)
 	}
 	defer si.CleanUp()
