@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/kubeward/kubeward/internal/loader"
 	"github.com/kubeward/kubeward/internal/scan"
 	"github.com/kubeward/kubeward/internal/source/helm"
+	batchv1 "k8s.io/api/batch/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"sigs.k8s.io/yaml"
 )
@@ -115,5 +117,34 @@ func TestScannerChart(t *testing.T) {
 				t.Errorf("only %d objects rendered", res.Objects)
 			}
 		})
+	}
+}
+
+// TestScannerChartImageCacheWritable: given --images in cronJob.args, the
+// scan reads images through the image cache and osv-scalibr unpacks their
+// files into the temporary directory; the root file system is read-only,
+// so both must be on a writable, bounded emptyDir (cronJob.imageCacheSize).
+func TestScannerChartImageCacheWritable(t *testing.T) {
+	r, err := helm.New(helm.Options{ReleaseName: "kubeward-scanner", Namespace: "kubeward", Set: []string{"cronJob.args={--images,-o,json}", "cronJob.imageCacheSize=2Gi"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := r.Render(scannerChartDir(t), "deploy/helm/kubeward-scanner")
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs := chartObjects[batchv1.CronJob](t, in, "CronJob")
+	if len(jobs) != 1 {
+		t.Fatalf("%d CronJobs", len(jobs))
+	}
+	spec := jobs[0].Spec.JobTemplate.Spec.Template.Spec
+	checkWritableCache(t, spec)
+	if args := spec.Containers[0].Args; !slices.Contains(args, "--images") {
+		t.Errorf("args %v", args)
+	}
+	for _, v := range spec.Volumes {
+		if v.EmptyDir != nil && v.EmptyDir.SizeLimit != nil && v.EmptyDir.SizeLimit.String() != "2Gi" {
+			t.Errorf("cronJob.imageCacheSize=2Gi: volume %s of %s", v.Name, v.EmptyDir.SizeLimit)
+		}
 	}
 }

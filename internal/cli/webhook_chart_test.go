@@ -472,33 +472,49 @@ func writeKubeconfig(path, server string, caPEM []byte, token string) error {
 // images.vulnerabilities) through a disk cache under the user cache
 // directory, and its root file system is read-only: without a writable
 // directory there, `webhook serve` with image policies failed to start
-// ("image cache: mkdir ...: read-only file system"). XDG_CACHE_HOME must
-// be the mount of a writable, bounded emptyDir.
+// ("image cache: mkdir ...: read-only file system"); osv-scalibr unpacks
+// an image's files into a file of the temporary directory, without which
+// no image's vulnerabilities are judged. XDG_CACHE_HOME and TMPDIR must be
+// the mount of a writable, bounded emptyDir.
 func TestChartImageCacheWritable(t *testing.T) {
 	d := chartObjects[appsv1.Deployment](t, renderChart(t), "Deployment")[0]
-	spec := d.Spec.Template.Spec
+	checkWritableCache(t, d.Spec.Template.Spec)
+}
+
+// checkWritableCache checks that a pod with a read-only root file system
+// has XDG_CACHE_HOME and TMPDIR on a writable emptyDir of bounded size.
+func checkWritableCache(t *testing.T, spec corev1.PodSpec) {
+	t.Helper()
 	c := spec.Containers[0]
 	if c.SecurityContext == nil || c.SecurityContext.ReadOnlyRootFilesystem == nil || !*c.SecurityContext.ReadOnlyRootFilesystem {
 		t.Fatal("the test assumes a read-only root file system")
 	}
-	var cacheHome string
+	env := map[string]string{}
 	for _, e := range c.Env {
-		if e.Name == "XDG_CACHE_HOME" {
-			cacheHome = e.Value
+		env[e.Name] = e.Value
+	}
+	for _, name := range []string{"XDG_CACHE_HOME", "TMPDIR"} {
+		dir := env[name]
+		if dir == "" {
+			t.Errorf("%s is not set: it would be under the read-only root file system", name)
+			continue
+		}
+		if !onBoundedEmptyDir(spec, c, dir) {
+			t.Errorf("%s %s is not a writable emptyDir with a size limit: mounts %+v, volumes %+v", name, dir, c.VolumeMounts, spec.Volumes)
 		}
 	}
-	if cacheHome == "" {
-		t.Fatal("XDG_CACHE_HOME is not set: the image cache would be under the read-only root file system")
-	}
+}
+
+func onBoundedEmptyDir(spec corev1.PodSpec, c corev1.Container, dir string) bool {
 	for _, m := range c.VolumeMounts {
-		if m.MountPath != cacheHome || m.ReadOnly {
+		if m.ReadOnly || (dir != m.MountPath && !strings.HasPrefix(dir, m.MountPath+"/")) {
 			continue
 		}
 		for _, v := range spec.Volumes {
 			if v.Name == m.Name && v.EmptyDir != nil && v.EmptyDir.SizeLimit != nil && !v.EmptyDir.SizeLimit.IsZero() {
-				return
+				return true
 			}
 		}
 	}
-	t.Fatalf("XDG_CACHE_HOME %s is not a writable emptyDir with a size limit: mounts %+v, volumes %+v", cacheHome, c.VolumeMounts, spec.Volumes)
+	return false
 }
