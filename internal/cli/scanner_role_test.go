@@ -15,6 +15,7 @@ import (
 
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/loader"
+	"github.com/kubeward/kubeward/internal/manifest"
 	"github.com/kubeward/kubeward/internal/scan"
 	"github.com/kubeward/kubeward/internal/source/helm"
 	batchv1 "k8s.io/api/batch/v1"
@@ -59,7 +60,21 @@ func TestScannerRoleFileUpToDate(t *testing.T) {
 	}
 }
 
-// scannerChart renders the chart with these values.
+// renderScanner renders the chart's manifests with these values.
+func renderScanner(t *testing.T, set ...string) []manifest.Input {
+	t.Helper()
+	r, err := helm.New(helm.Options{ReleaseName: "kubeward-scanner", Namespace: "kubeward", Set: set})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := r.Render(scannerChartDir(t), "deploy/helm/kubeward-scanner")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
+// scannerChart renders the chart with these values and scans it.
 func scannerChart(t *testing.T, set ...string) *scan.Result {
 	t.Helper()
 	l, err := loader.New(loader.Options{Helm: helm.Options{ReleaseName: "kubeward-scanner", Namespace: "kubeward", Set: set}})
@@ -90,15 +105,7 @@ func TestScannerChart(t *testing.T) {
 		{[]string{"secrets=none"}, false, nil},
 	} {
 		t.Run(strings.Join(tt.set, ","), func(t *testing.T) {
-			r, err := helm.New(helm.Options{ReleaseName: "kubeward-scanner", Namespace: "kubeward", Set: tt.set})
-			if err != nil {
-				t.Fatal(err)
-			}
-			in, err := r.Render(scannerChartDir(t), "deploy/helm/kubeward-scanner")
-			if err != nil {
-				t.Fatal(err)
-			}
-			roles := chartObjects[rbacv1.ClusterRole](t, in, "ClusterRole")
+			roles := chartObjects[rbacv1.ClusterRole](t, renderScanner(t, tt.set...), "ClusterRole")
 			if len(roles) != 1 {
 				t.Fatalf("%d ClusterRoles", len(roles))
 			}
@@ -125,15 +132,7 @@ func TestScannerChart(t *testing.T) {
 // files into the temporary directory; the root file system is read-only,
 // so both must be on a writable, bounded emptyDir (cronJob.imageCacheSize).
 func TestScannerChartImageCacheWritable(t *testing.T) {
-	r, err := helm.New(helm.Options{ReleaseName: "kubeward-scanner", Namespace: "kubeward", Set: []string{"cronJob.args={--images,-o,json}", "cronJob.imageCacheSize=2Gi"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := r.Render(scannerChartDir(t), "deploy/helm/kubeward-scanner")
-	if err != nil {
-		t.Fatal(err)
-	}
-	jobs := chartObjects[batchv1.CronJob](t, in, "CronJob")
+	jobs := chartObjects[batchv1.CronJob](t, renderScanner(t, "cronJob.args={--images,-o,json}", "cronJob.imageCacheSize=2Gi"), "CronJob")
 	if len(jobs) != 1 {
 		t.Fatalf("%d CronJobs", len(jobs))
 	}

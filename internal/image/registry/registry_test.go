@@ -26,6 +26,7 @@ func client(t *testing.T, reg *registrytest.Registry, opts registry.Options) *re
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { c.Close() })
 	return c
 }
 
