@@ -17,7 +17,8 @@ func openshiftTriggers(name string) string {
 // TestScanOpenShiftImageTriggers scans manifests of OpenShift's own
 // sources (testdata/openshift-triggers/README.md): the image reference
 // checks judge what OpenShift runs, so the placeholders its image triggers
-// replace give no finding; a sidecar no trigger names is judged, and an
+// replace give no finding (in a legacy "apiVersion: v1" DeploymentConfig
+// too); a sidecar no trigger names is judged, and an
 // annotation OpenShift cannot read ("paused":"false") is a warning at its
 // line with the placeholder judged. Before, " ", "" and the tags the
 // triggers replace were findings, and the unreadable annotation was silent.
@@ -107,7 +108,9 @@ func TestImagesOpenShiftImageTriggers(t *testing.T) {
 	want := []string{
 		`" " Deployment/redis-paused-string containers[redis] spec.template.spec.containers[0].image:31`,
 		`"ImageStreamTag deployment-image-resolution:direct" DeploymentConfig/deployment-image-resolution containers[second] spec.template.spec.containers[1].image:22 from ImageStreamTag deployment-image-resolution:direct written " "`,
+		`"ImageStreamTag deployment-image-resolution:direct" DeploymentConfig/deployment-image-resolution-legacy containers[second] spec.template.spec.containers[1].image:22 from ImageStreamTag deployment-image-resolution:direct written " "`,
 		`"ImageStreamTag deployment-image-resolution:pullthrough" DeploymentConfig/deployment-image-resolution containers[first] spec.template.spec.containers[0].image:16 from ImageStreamTag deployment-image-resolution:pullthrough written ""`,
+		`"ImageStreamTag deployment-image-resolution:pullthrough" DeploymentConfig/deployment-image-resolution-legacy containers[first] spec.template.spec.containers[0].image:16 from ImageStreamTag deployment-image-resolution:pullthrough written ""`,
 		`"ImageStreamTag recreate-example:latest" DeploymentConfig/recreate-example containers[deployment-example] spec.template.spec.containers[0].image:31 from ImageStreamTag recreate-example:latest written "openshift/deployment-example:v1"`,
 		`"ImageStreamTag redis:latest" Deployment/redis containers[redis] spec.template.spec.containers[0].image:31 from ImageStreamTag redis:latest written " "`,
 		`"ImageStreamTag redis:latest" Deployment/redis-sidecar containers[redis] spec.template.spec.containers[1].image:33 from ImageStreamTag redis:latest written " "`,

@@ -47,6 +47,13 @@ func TestScanWorkloadCustomResources(t *testing.T) {
 		if f.Object.Kind == "Rollout" && f.Object.Name == "rollout-ref-deployment" && strings.HasPrefix(f.Path, "spec.template") {
 			t.Errorf("a Rollout with a workloadRef has no template to judge: %+v", f)
 		}
+		if f.Object.Name == "acj-image-pull" && strings.HasPrefix(f.Path, "spec.template") {
+			t.Errorf("an AdvancedCronJob that pulls images makes no pods: %+v", f)
+		}
+		// OpenShift serves the legacy v1 DeploymentConfig, not the core group.
+		if strings.HasPrefix(f.Check, "api-version-") {
+			t.Errorf("%+v", f)
+		}
 	}
 	for _, want := range []string{
 		"pss-privileged Rollout/rollout-canary spec.template.spec.containers[0].securityContext.privileged privileged-rollout.yaml:24",
@@ -56,6 +63,12 @@ func TestScanWorkloadCustomResources(t *testing.T) {
 		"run-as-non-root ScaledJob/rabbitmq-consumer spec.jobTargetRef.template.spec.securityContext.runAsNonRoot keda-scaledjob.yaml:9",
 		"image-latest-tag Service/hello spec.template.spec.containers[0].image knative-service.yaml:9",
 		"image-latest-tag Service/helloworld-go spec.template.spec.containers[0].image knative-service.yaml:26",
+		"image-latest-tag Revision/hello-00001 spec.containers[0].image knative-revision.yaml:26",
+		"allow-privilege-escalation Revision/hello-00001 spec.containers[0].securityContext.allowPrivilegeEscalation knative-revision.yaml:23",
+		"run-as-non-root BroadcastJob/broadcastjob-ttl spec.template.spec.securityContext.runAsNonRoot openkruise-broadcastjob.yaml:8",
+		"image-latest-tag BroadcastJob/broadcastjob-ttl spec.template.spec.containers[0].image openkruise-broadcastjob.yaml:11",
+		"image-latest-tag AdvancedCronJob/acj-test spec.template.broadcastJobTemplate.spec.template.spec.containers[0].image openkruise-advancedcronjob.yaml:14",
+		"image-latest-tag DeploymentConfig/frontend spec.template.spec.containers[0].image openshift-deploymentconfig-legacy-v1.yaml:13",
 		// The Deployment a Rollout references is judged as ever.
 		"run-as-non-root Deployment/rollout-ref-deployment spec.template.spec.securityContext.runAsNonRoot argo-rollouts-template-ref.yaml:16",
 	} {
@@ -114,6 +127,10 @@ func TestImagesWorkloadCustomResources(t *testing.T) {
 		"ghcr.io/knative/helloworld-go:latest Service/hello[user-container] knative-service.yaml:9",
 		"nginx:alpine CloneSet/sample[main] openkruise-cloneset.yaml:19",
 		"openshift/origin-ruby-sample DeploymentConfig/frontend[helloworld] openshift-deploymentconfig.yaml:13",
+		"openshift/origin-ruby-sample DeploymentConfig/frontend[helloworld] openshift-deploymentconfig-legacy-v1.yaml:13",
+		"ghcr.io/knative/helloworld-go:latest Revision/hello-00001[user-container] knative-revision.yaml:26",
+		"perl BroadcastJob/broadcastjob-ttl[pi] openkruise-broadcastjob.yaml:11",
+		"perl AdvancedCronJob/acj-test[pi] openkruise-advancedcronjob.yaml:14",
 	} {
 		if !slices.Contains(rows, want) {
 			t.Errorf("missing %s in\n%s", want, strings.Join(rows, "\n"))

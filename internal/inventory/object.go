@@ -29,9 +29,10 @@ func (r Ref) String() string {
 	return r.Kind + "/" + r.Name
 }
 
-// GroupKind returns the API group and kind of the reference.
+// GroupKind returns the API group and kind of the reference (GroupKindOf:
+// a legacy OpenShift DeploymentConfig is apps.openshift.io's).
 func (r Ref) GroupKind() schema.GroupKind {
-	return schema.GroupKind{Group: GroupOf(r.APIVersion), Kind: r.Kind}
+	return GroupKindOf(r.APIVersion, r.Kind)
 }
 
 // GroupOf returns the group part of an apiVersion ("" for the core group).

@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -18,11 +19,18 @@ import (
 // types, the same in every version they serve.
 type CustomWorkload struct {
 	Kind schema.GroupKind
-	// Template is where the pod template (a PodTemplateSpec) sits. A
-	// resource without one (an Argo Rollout with spec.workloadRef, whose
-	// pods are the referenced Deployment's) has no pod to judge.
-	Template *fieldpath.Path
-	// SpecFields are the fields the template's spec adds to PodSpec
+	// Templates are where the pod templates (PodTemplateSpecs) may sit:
+	// one for most kinds, one per kind of job an AdvancedCronJob may make
+	// (its API takes one; each written is judged). A resource without one
+	// (an Argo Rollout with spec.workloadRef, whose pods are the
+	// referenced Deployment's) has no pod to judge.
+	Templates []*fieldpath.Path
+	// Inline says that Templates hold a PodSpec, not a PodTemplateSpec,
+	// and the pods' metadata is the resource's own (Knative's Revision:
+	// its RevisionSpec inlines a PodSpec at spec, and its Deployment's
+	// pods take the Revision's labels and annotations).
+	Inline bool
+	// SpecFields are the fields the pod spec's holder adds to PodSpec
 	// (Knative's RevisionSpec inlines a PodSpec): not unknown fields.
 	SpecFields []string
 	// ContainerName is the name the controller gives a container that
@@ -36,9 +44,25 @@ type CustomWorkload struct {
 	SelectorMap bool
 }
 
+// What names what a workload's Templates hold, for messages.
+func (w *CustomWorkload) What() string {
+	if w.Inline {
+		return "pod spec"
+	}
+	return "pod template"
+}
+
 var (
-	specTemplate = fieldpath.New("spec", "template")
+	specTemplate = []*fieldpath.Path{fieldpath.New("spec", "template")}
 	specSelector = fieldpath.New("spec", "selector")
+	// advancedCronJobTemplates: CronJobTemplate's JobTemplate (a
+	// batch JobTemplateSpec) and BroadcastJobTemplate (a
+	// BroadcastJobTemplateSpec, whose BroadcastJobSpec.Template is a
+	// PodTemplateSpec).
+	advancedCronJobTemplates = []*fieldpath.Path{
+		fieldpath.New("spec", "template", "jobTemplate", "spec", "template"),
+		fieldpath.New("spec", "template", "broadcastJobTemplate", "spec", "template"),
+	}
 )
 
 // customWorkloads are the workload custom resources kubeward judges. Each
@@ -47,23 +71,44 @@ var (
 // argoproj/argo-rollouts v1alpha1 (RolloutSpec.Template; WorkloadRef
 // instead of a template), openkruise/kruise apps v1alpha1 and v1beta1
 // (CloneSet, Advanced StatefulSet and Advanced DaemonSet: Template,
-// Selector), kedacore/keda v1alpha1 (ScaledJobSpec.JobTargetRef, a
+// Selector; BroadcastJobSpec.Template; AdvancedCronJobSpec.Template, a
+// CronJobTemplate), kedacore/keda v1alpha1 (ScaledJobSpec.JobTargetRef, a
 // batch/v1 JobSpec) and knative/serving v1 (ConfigurationSpec.Template, a
 // RevisionTemplateSpec whose RevisionSpec inlines a PodSpec; Service
-// inlines ConfigurationSpec).
+// inlines ConfigurationSpec; Revision.Spec is a RevisionSpec).
 var customWorkloads = []CustomWorkload{
-	{Kind: schema.GroupKind{Group: "apps.openshift.io", Kind: "DeploymentConfig"}, Template: specTemplate, Selector: specSelector, SelectorMap: true},
-	{Kind: schema.GroupKind{Group: "argoproj.io", Kind: "Rollout"}, Template: specTemplate, Selector: specSelector},
-	{Kind: schema.GroupKind{Group: "apps.kruise.io", Kind: "CloneSet"}, Template: specTemplate, Selector: specSelector},
-	{Kind: schema.GroupKind{Group: "apps.kruise.io", Kind: "StatefulSet"}, Template: specTemplate, Selector: specSelector},
-	{Kind: schema.GroupKind{Group: "apps.kruise.io", Kind: "DaemonSet"}, Template: specTemplate, Selector: specSelector},
-	{Kind: schema.GroupKind{Group: "keda.sh", Kind: "ScaledJob"}, Template: fieldpath.New("spec", "jobTargetRef", "template")},
-	{Kind: schema.GroupKind{Group: "serving.knative.dev", Kind: "Service"}, Template: specTemplate, SpecFields: knativeRevisionFields, ContainerName: "user-container"},
-	{Kind: schema.GroupKind{Group: "serving.knative.dev", Kind: "Configuration"}, Template: specTemplate, SpecFields: knativeRevisionFields, ContainerName: "user-container"},
+	{Kind: deploymentConfig, Templates: specTemplate, Selector: specSelector, SelectorMap: true},
+	{Kind: schema.GroupKind{Group: "argoproj.io", Kind: "Rollout"}, Templates: specTemplate, Selector: specSelector},
+	{Kind: schema.GroupKind{Group: "apps.kruise.io", Kind: "CloneSet"}, Templates: specTemplate, Selector: specSelector},
+	{Kind: schema.GroupKind{Group: "apps.kruise.io", Kind: "StatefulSet"}, Templates: specTemplate, Selector: specSelector},
+	{Kind: schema.GroupKind{Group: "apps.kruise.io", Kind: "DaemonSet"}, Templates: specTemplate, Selector: specSelector},
+	{Kind: schema.GroupKind{Group: "apps.kruise.io", Kind: "BroadcastJob"}, Templates: specTemplate},
+	{Kind: schema.GroupKind{Group: "apps.kruise.io", Kind: "AdvancedCronJob"}, Templates: advancedCronJobTemplates},
+	{Kind: schema.GroupKind{Group: "keda.sh", Kind: "ScaledJob"}, Templates: []*fieldpath.Path{fieldpath.New("spec", "jobTargetRef", "template")}},
+	{Kind: schema.GroupKind{Group: "serving.knative.dev", Kind: "Service"}, Templates: specTemplate, SpecFields: knativeRevisionFields, ContainerName: "user-container"},
+	{Kind: schema.GroupKind{Group: "serving.knative.dev", Kind: "Configuration"}, Templates: specTemplate, SpecFields: knativeRevisionFields, ContainerName: "user-container"},
+	{Kind: schema.GroupKind{Group: "serving.knative.dev", Kind: "Revision"}, Templates: []*fieldpath.Path{podSpecPath}, Inline: true, SpecFields: knativeRevisionFields, ContainerName: "user-container"},
 }
 
 // knativeRevisionFields are RevisionSpec's own fields beside its PodSpec.
 var knativeRevisionFields = []string{"containerConcurrency", "timeoutSeconds", "responseStartTimeoutSeconds", "idleTimeoutSeconds"}
+
+// legacyDeploymentConfig is a DeploymentConfig in OpenShift 3's legacy
+// API ("apiVersion: v1", served at /oapi/v1 beside the core group), which
+// oc still accepts and old manifests and templates hold: the same object
+// as apps.openshift.io/v1's. No other kind of the core group is mapped.
+var legacyDeploymentConfig = schema.GroupKind{Kind: "DeploymentConfig"}
+
+// GroupKindOf is the group and kind of an object written with this
+// apiVersion and kind: OpenShift's legacy DeploymentConfig is in
+// apps.openshift.io.
+func GroupKindOf(apiVersion, kind string) schema.GroupKind {
+	gk := schema.GroupKind{Group: GroupOf(apiVersion), Kind: kind}
+	if gk == legacyDeploymentConfig && apiVersion == "v1" {
+		return deploymentConfig
+	}
+	return gk
+}
 
 // CustomWorkloadOf returns how a kind keeps its pod template, when it is
 // one of the workload custom resources kubeward judges.
@@ -99,39 +144,64 @@ func NewUnstructured(u *unstructured.Unstructured, src Source) *Object {
 }
 
 // NewLive builds an object of a custom resource read from an API server
-// (a cluster, an admission review) and converts the pod template of a
+// (a cluster, an admission review) and converts the pod templates of a
 // workload custom resource. A template that does not convert (a field of
-// the wrong type in a schemaless template) leaves the object without pods
-// and is returned as the error, with the object, for the caller to report.
+// the wrong type in a schemaless template) gives no pods and is returned
+// in the error, with the object, for the caller to report; the other
+// templates of the object are still read.
 func NewLive(u *unstructured.Unstructured, src Source) (*Object, error) {
 	o := NewUnstructured(u, src)
 	w, ok := CustomWorkloadOf(o.GroupKind())
 	if !ok {
 		return o, nil
 	}
-	m, found, err := unstructured.NestedMap(u.Object, fieldNames(w.Template)...)
-	if err != nil {
-		// The accessor's error quotes the value: it is not repeated.
-		return o, fmt.Errorf("%s: %s is not a pod template: not a mapping", o.Ref, w.Template)
+	var errs []error
+	for _, at := range w.Templates {
+		m, found, err := unstructured.NestedMap(u.Object, fieldNames(at)...)
+		if err != nil {
+			// The accessor's error quotes the value: it is not repeated.
+			errs = append(errs, fmt.Errorf("%s: %s is not a %s: not a mapping", o.Ref, at, w.What()))
+			continue
+		}
+		if !found || m == nil {
+			continue
+		}
+		t := w.NewTarget()
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(m, t); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %s is not a %s: %w", o.Ref, at, w.What(), err))
+			continue
+		}
+		o.AddPod(w, at, t)
 	}
-	if !found || m == nil {
-		return o, nil
-	}
-	t := &corev1.PodTemplateSpec{}
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(m, t); err != nil {
-		return o, fmt.Errorf("%s: %s is not a pod template: %w", o.Ref, w.Template, err)
-	}
-	o.SetPodTemplate(w, t)
-	return o, nil
+	return o, errors.Join(errs...)
 }
 
-// SetPodTemplate gives an object of a workload custom resource its pod
-// template, read at w.Template, with the names its controller gives
-// unnamed containers.
-func (o *Object) SetPodTemplate(w *CustomWorkload, t *corev1.PodTemplateSpec) {
+// NewTarget is an empty value of what w's Templates hold: a
+// *corev1.PodTemplateSpec, or a *corev1.PodSpec when Inline.
+func (w *CustomWorkload) NewTarget() any {
+	if w.Inline {
+		return &corev1.PodSpec{}
+	}
+	return &corev1.PodTemplateSpec{}
+}
+
+// AddPod gives an object of a workload custom resource the pods of v, a
+// value of w.NewTarget read at at (one of w.Templates), with the names its
+// controller gives unnamed containers. A pod spec held inline has the
+// object's own metadata.
+func (o *Object) AddPod(w *CustomWorkload, at *fieldpath.Path, v any) {
+	var p *Pod
+	switch t := v.(type) {
+	case *corev1.PodTemplateSpec:
+		p = &Pod{Object: o, Meta: &t.ObjectMeta, Spec: &t.Spec, MetaPath: at.Child("metadata"), SpecPath: at.Child("spec")}
+	case *corev1.PodSpec:
+		p = &Pod{Object: o, Meta: &o.Meta, Spec: t, MetaPath: objectMetaPath, SpecPath: at}
+	default:
+		return
+	}
 	if w.ContainerName != "" {
 		// Knative's RevisionSpec.SetDefaults (serving/pkg/apis/serving/v1).
-		cs := t.Spec.Containers
+		cs := p.Spec.Containers
 		for i := range cs {
 			switch {
 			case cs[i].Name != "":
@@ -142,7 +212,7 @@ func (o *Object) SetPodTemplate(w *CustomWorkload, t *corev1.PodTemplateSpec) {
 			}
 		}
 	}
-	o.pods = template(o, t, w.Template)
+	o.pods = append(o.pods, p)
 }
 
 // PodSelector is the pod selector of a workload custom resource, from its

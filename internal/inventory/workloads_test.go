@@ -40,33 +40,90 @@ func podTemplate(containers ...string) map[string]any {
 
 // TestNewLive: every workload custom resource of the table read from an
 // API server (a cluster scan, an admission review) has its pod template at
-// the path its project's types give, converted to a PodTemplateSpec.
+// each path its project's types give, converted to a PodTemplateSpec (a
+// PodSpec with the object's own metadata for Knative's Revision).
 func TestNewLive(t *testing.T) {
 	versions := map[string]string{"apps.openshift.io": "v1", "argoproj.io": "v1alpha1", "apps.kruise.io": "v1beta1", "keda.sh": "v1alpha1", "serving.knative.dev": "v1"}
 	for _, w := range customWorkloads {
-		t.Run(w.Kind.String(), func(t *testing.T) {
-			o, err := NewLive(live(w.Kind, versions[w.Kind.Group], fieldNames(w.Template), podTemplate("app"), nil), Source{Cluster: "c"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if o.Raw == nil || o.Namespace != "shop" || o.Name != "w" {
-				t.Errorf("object %+v", o.Ref)
-			}
-			if len(o.Pods()) != 1 {
-				t.Fatalf("%d pods, want 1", len(o.Pods()))
-			}
-			p := o.Pods()[0]
-			c := p.Containers()[0]
-			if want := w.Template.String() + ".spec.containers[0]"; c.Path.String() != want || c.Image != "app:1" || !*c.SecurityContext.Privileged || *c.SecurityContext.RunAsUser != 1000 {
-				t.Errorf("container %s at %s, want app:1 privileged as 1000 at %s", c.Image, c.Path, want)
-			}
-			if p.Meta.Labels["app"] != "w" || p.MetaPath.String() != w.Template.String()+".metadata" {
-				t.Errorf("template metadata %v at %s", p.Meta.Labels, p.MetaPath)
-			}
-			if !slices.Contains(WorkloadKinds, w.Kind) {
-				t.Errorf("%s is not among WorkloadKinds: no pod check would see it", w.Kind)
-			}
-		})
+		for _, at := range w.Templates {
+			t.Run(w.Kind.String()+"/"+at.String(), func(t *testing.T) {
+				tmpl, specAt, metaAt := podTemplate("app"), at.String()+".spec", at.String()+".metadata"
+				if w.Inline {
+					tmpl, specAt, metaAt = tmpl["spec"].(map[string]any), at.String(), "metadata"
+				}
+				u := live(w.Kind, versions[w.Kind.Group], fieldNames(at), tmpl, nil)
+				u.SetLabels(map[string]string{"app": "w"})
+				o, err := NewLive(u, Source{Cluster: "c"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if o.Raw == nil || o.Namespace != "shop" || o.Name != "w" {
+					t.Errorf("object %+v", o.Ref)
+				}
+				if len(o.Pods()) != 1 {
+					t.Fatalf("%d pods, want 1", len(o.Pods()))
+				}
+				p := o.Pods()[0]
+				c := p.Containers()[0]
+				if want := specAt + ".containers[0]"; c.Path.String() != want || c.Image != "app:1" || !*c.SecurityContext.Privileged || *c.SecurityContext.RunAsUser != 1000 {
+					t.Errorf("container %s at %s, want app:1 privileged as 1000 at %s", c.Image, c.Path, want)
+				}
+				if p.Meta.Labels["app"] != "w" || p.MetaPath.String() != metaAt {
+					t.Errorf("template metadata %v at %s, want at %s", p.Meta.Labels, p.MetaPath, metaAt)
+				}
+				if !slices.Contains(WorkloadKinds, w.Kind) {
+					t.Errorf("%s is not among WorkloadKinds: no pod check would see it", w.Kind)
+				}
+			})
+		}
+	}
+}
+
+// TestNewLiveAdvancedCronJobBoth: an AdvancedCronJob's API takes one of
+// its templates; one that holds both has both judged.
+func TestNewLiveAdvancedCronJobBoth(t *testing.T) {
+	acj := schema.GroupKind{Group: "apps.kruise.io", Kind: "AdvancedCronJob"}
+	u := live(acj, "v1beta1", []string{"spec", "template", "jobTemplate", "spec", "template"}, podTemplate("job"), nil)
+	if err := unstructured.SetNestedField(u.Object, podTemplate("bcj"), "spec", "template", "broadcastJobTemplate", "spec", "template"); err != nil {
+		t.Fatal(err)
+	}
+	o, err := NewLive(u, Source{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range o.Pods() {
+		got = append(got, p.Containers()[0].Path.String())
+	}
+	want := []string{"spec.template.jobTemplate.spec.template.spec.containers[0]", "spec.template.broadcastJobTemplate.spec.template.spec.containers[0]"}
+	if !slices.Equal(got, want) {
+		t.Errorf("containers at %q, want %q", got, want)
+	}
+}
+
+// TestLegacyDeploymentConfig: OpenShift 3's "apiVersion: v1" DeploymentConfig
+// is apps.openshift.io's, read as one; no other kind of the core group is
+// moved.
+func TestLegacyDeploymentConfig(t *testing.T) {
+	for _, tt := range []struct {
+		apiVersion, kind string
+		want             schema.GroupKind
+	}{
+		{"v1", "DeploymentConfig", deploymentConfig},
+		{"apps.openshift.io/v1", "DeploymentConfig", deploymentConfig},
+		{"v1", "Pod", KindPod},
+		{"v1", "Deployment", schema.GroupKind{Kind: "Deployment"}},
+		{"v1beta3", "DeploymentConfig", schema.GroupKind{Kind: "DeploymentConfig"}},
+		{"example.com/v1", "DeploymentConfig", schema.GroupKind{Group: "example.com", Kind: "DeploymentConfig"}},
+	} {
+		if got := (Ref{APIVersion: tt.apiVersion, Kind: tt.kind}).GroupKind(); got != tt.want {
+			t.Errorf("%s %s: %s, want %s", tt.apiVersion, tt.kind, got, tt.want)
+		}
+	}
+	u := live(schema.GroupKind{Kind: "DeploymentConfig"}, "v1", []string{"spec", "template"}, podTemplate("app"), nil)
+	o, err := NewLive(u, Source{})
+	if err != nil || len(o.Pods()) != 1 || o.APIVersion != "v1" {
+		t.Errorf("legacy DeploymentConfig: %d pods, apiVersion %s, %v", len(o.Pods()), o.APIVersion, err)
 	}
 }
 

@@ -19,7 +19,6 @@ import (
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/placeholder"
 	yaml "go.yaml.in/yaml/v3"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -179,7 +178,7 @@ func (d *docDecoder) decode() ([]decoded, string) {
 		// A kind the API server would reject is parsed in full, to be
 		// reported with its name.
 		gvk := schema.FromAPIVersionAndKind(t.apiVersion, t.kind)
-		if gk := gvk.GroupKind(); !d.reads(gk) && d.served().rejects(gvk) == "" {
+		if gk := inventory.GroupKindOf(t.apiVersion, t.kind); !d.reads(gk) && d.rejects(gvk) == "" {
 			return d.metadataOnly(t, gk)
 		}
 	}
@@ -273,6 +272,17 @@ func (d *Decoder) served() *kindIndex {
 	return clientGoKinds()
 }
 
+// rejects says why the API server would refuse an object of this kind
+// (kindIndex.rejects), "" when it would not. OpenShift's legacy
+// DeploymentConfig (inventory.GroupKindOf), in the core group's v1, is
+// served by OpenShift.
+func (d *docDecoder) rejects(gvk schema.GroupVersionKind) string {
+	if inventory.GroupKindOf(gvk.GroupVersion().String(), gvk.Kind) != gvk.GroupKind() {
+		return ""
+	}
+	return d.served().rejects(gvk)
+}
+
 // kubeconfigReason skips a kubeconfig file: "apiVersion: v1" and "kind:
 // Config" look like a core object the API server does not serve.
 const kubeconfigReason = "a kubeconfig file (kind Config), not a Kubernetes object"
@@ -316,8 +326,8 @@ func (d *docDecoder) object(root, node *yaml.Node, prefix *fieldpath.Path, item 
 		return decoded{}, false
 	}
 	gvk := schema.FromAPIVersionAndKind(apiVersion, kind)
-	gk := gvk.GroupKind()
-	rejected := d.served().rejects(gvk)
+	gk := inventory.GroupKindOf(apiVersion, kind)
+	rejected := d.rejects(gvk)
 	if rejected != "" && !d.OlderTarget {
 		line, col := node.Line, node.Column
 		if _, k := lookup(node, "kind"); k != nil {
@@ -362,7 +372,7 @@ func (d *docDecoder) object(root, node *yaml.Node, prefix *fieldpath.Path, item 
 			}
 			obj = inventory.NewUnstructured(u, d.source(item))
 			if w, ok := inventory.CustomWorkloadOf(gk); ok {
-				d.podTemplate(node, w, obj, label)
+				d.podTemplates(node, w, obj, label)
 			}
 		}
 	default:
@@ -400,19 +410,31 @@ func orEmpty(v, _ *yaml.Node) *yaml.Node {
 	return v
 }
 
-// podTemplate reads the pod template of a workload custom resource as its
-// project's API types hold it, a PodTemplateSpec, decoded like a built-in
-// kind: unknown fields are warnings and a value of the wrong type is
-// reported at its line and ignored. A template of the wrong shape is an
-// error at its line; the rest of the object is still checked.
-func (d *docDecoder) podTemplate(node *yaml.Node, w *inventory.CustomWorkload, obj *inventory.Object, label string) {
+// podTemplates reads the pod templates of a workload custom resource as
+// its project's API types hold them (a PodTemplateSpec, or a PodSpec
+// inline), decoded like a built-in kind: unknown fields are warnings and a
+// value of the wrong type is reported at its line and ignored. A template
+// of the wrong shape is an error at its line, once; the rest of the object
+// is still checked.
+func (d *docDecoder) podTemplates(node *yaml.Node, w *inventory.CustomWorkload, obj *inventory.Object, label string) {
+	reported := map[*yaml.Node]bool{}
+	for _, at := range w.Templates {
+		d.podTemplate(node, w, at, obj, label, reported)
+	}
+}
+
+func (d *docDecoder) podTemplate(node *yaml.Node, w *inventory.CustomWorkload, template *fieldpath.Path, obj *inventory.Object, label string, reported map[*yaml.Node]bool) {
+	bad := func(n *yaml.Node, at *fieldpath.Path, msg string) {
+		if n.ShortTag() != "!!null" && !reported[n] {
+			reported[n] = true
+			d.problem(diag.Error, n.Line, n.Column, label, at.String(), msg)
+		}
+	}
 	n := node
 	var at *fieldpath.Path
-	for _, e := range w.Template.Elems() {
+	for _, e := range template.Elems() {
 		if n = deref(n); n.Kind != yaml.MappingNode {
-			if n.ShortTag() != "!!null" {
-				d.problem(diag.Error, n.Line, n.Column, label, at.String(), fmt.Sprintf("not a mapping, so %s holds no pod template; no pod check judged it", w.Template))
-			}
+			bad(n, at, fmt.Sprintf("not a mapping, so %s holds no %s; no pod check judged it", template, w.What()))
 			return
 		}
 		if n, _ = lookup(n, e.Name); n == nil {
@@ -421,22 +443,28 @@ func (d *docDecoder) podTemplate(node *yaml.Node, w *inventory.CustomWorkload, o
 		at = at.Child(e.Name)
 	}
 	if n = deref(n); n.Kind != yaml.MappingNode {
-		if n.ShortTag() != "!!null" {
-			d.problem(diag.Error, n.Line, n.Column, label, at.String(), "not a pod template (a mapping); no pod check judged it")
-		}
+		bad(n, at, fmt.Sprintf("not a %s (a mapping); no pod check judged it", w.What()))
 		return
 	}
-	conv := &converter{limits: d.limits(), null: map[*yaml.Node]bool{}, lineOffset: d.lineOffset(), root: w.Template}
+	conv := &converter{limits: d.limits(), null: map[*yaml.Node]bool{}, lineOffset: d.lineOffset(), root: template}
+	// The fields the holder of the PodSpec adds beside it: in the
+	// template's spec, or in the node itself when the PodSpec is inline.
 	known := func(p *fieldpath.Path) bool {
 		elems := p.Elems()
-		return len(elems) == 2 && elems[0].Name == "spec" && slices.Contains(w.SpecFields, elems[1].Name)
+		if !w.Inline {
+			if len(elems) != 2 || elems[0].Name != "spec" {
+				return false
+			}
+			elems = elems[1:]
+		}
+		return len(elems) == 1 && slices.Contains(w.SpecFields, elems[0].Name)
 	}
-	out, err := d.decode1(conv, n, func() any { return &corev1.PodTemplateSpec{} }, label, strictness{unknown: true, known: known})
+	out, err := d.decode1(conv, n, w.NewTarget, label, strictness{unknown: true, known: known})
 	if err != nil {
-		d.problem(diag.Error, n.Line, n.Column, label, at.String(), err.Error()+"; no pod check judged the template")
+		d.problem(diag.Error, n.Line, n.Column, label, at.String(), err.Error()+"; no pod check judged the "+w.What())
 		return
 	}
-	obj.SetPodTemplate(w, out.(*corev1.PodTemplateSpec))
+	obj.AddPod(w, template, out)
 }
 
 type metaOnly struct {

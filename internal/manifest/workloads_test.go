@@ -85,6 +85,120 @@ spec:
 			paths: []string{"spec.jobTargetRef.template.spec.containers[0]"},
 		},
 		{
+			name: "Knative Revision: a PodSpec inline at spec, RevisionSpec's own fields known, a typo of one not",
+			doc: `apiVersion: serving.knative.dev/v1
+kind: Revision
+metadata: {name: hello-00001}
+spec:
+  containerConcurrency: 0
+  timeoutSeconds: 300
+  timeoutSecond: 30
+  containers:
+  - image: ghcr.io/knative/helloworld-go:latest
+    securityContex: {privileged: true}
+  enableServiceLinks: false
+`,
+			pods:  1,
+			paths: []string{"spec.containers[0]"},
+			problems: []string{
+				"warning 7 spec.timeoutSecond: unknown field",
+				"warning 10 spec.containers[0].securityContex: unknown field",
+			},
+		},
+		{
+			name: "OpenKruise BroadcastJob",
+			doc: `apiVersion: apps.kruise.io/v1alpha1
+kind: BroadcastJob
+metadata: {name: broadcastjob-ttl}
+spec:
+  template:
+    spec:
+      containers:
+        - name: pi
+          image: perl
+      restartPolicy: Never
+  completionPolicy: {type: Always, ttlSecondsAfterFinished: 30}
+`,
+			pods:  1,
+			paths: []string{"spec.template.spec.containers[0]"},
+		},
+		{
+			name: "OpenKruise AdvancedCronJob: a Job's template and a BroadcastJob's, each judged",
+			doc: `apiVersion: apps.kruise.io/v1beta1
+kind: AdvancedCronJob
+metadata: {name: acj-test}
+spec:
+  schedule: "*/1 * * * *"
+  template:
+    jobTemplate:
+      spec:
+        template:
+          spec:
+            containers: [{name: job, image: busybox:1}]
+    broadcastJobTemplate:
+      spec:
+        template:
+          spec:
+            containers: [{name: bcj, image: perl}]
+        completionPolicy: {type: Always}
+`,
+			pods:  2,
+			paths: []string{"spec.template.jobTemplate.spec.template.spec.containers[0]"},
+		},
+		{
+			name: "OpenKruise AdvancedCronJob pulling images (imageListPullJobTemplate): no pod template, nothing wrong",
+			doc: `apiVersion: apps.kruise.io/v1beta1
+kind: AdvancedCronJob
+metadata: {name: acj-test}
+spec:
+  schedule: "0 */2 * * *"
+  template:
+    imageListPullJobTemplate:
+      spec:
+        images: [nginx:1.14.2, busybox:latest]
+`,
+		},
+		{
+			name: "an AdvancedCronJob's template of the wrong shape is reported once",
+			doc: `apiVersion: apps.kruise.io/v1beta1
+kind: AdvancedCronJob
+metadata: {name: acj}
+spec:
+  template: [jobTemplate]
+`,
+			problems: []string{"error 5 spec.template: not a mapping, so spec.template.jobTemplate.spec.template holds no pod template"},
+		},
+		{
+			name: "a Revision's spec of the wrong shape",
+			doc: `apiVersion: serving.knative.dev/v1
+kind: Revision
+metadata: {name: r}
+spec: [containers]
+`,
+			problems: []string{"error 4 spec: not a pod spec (a mapping)"},
+		},
+		{
+			name: "OpenShift 3's legacy DeploymentConfig (apiVersion: v1)",
+			doc: `apiVersion: v1
+kind: DeploymentConfig
+metadata: {name: frontend}
+spec:
+  replicas: 5
+  selector: {name: frontend}
+  template:
+    metadata:
+      labels: {name: frontend}
+    spec:
+      containers:
+        - name: helloworld
+          image: openshift/origin-ruby-sample
+          securityContex: {}
+`,
+			pods:     1,
+			paths:    []string{"spec.template.spec.containers[0]"},
+			problems: []string{"warning 14 spec.template.spec.containers[0].securityContex: unknown field"},
+		},
+		{
 			name: "Rollout with a workloadRef has no template: nothing to judge, nothing wrong",
 			doc: `apiVersion: argoproj.io/v1alpha1
 kind: Rollout

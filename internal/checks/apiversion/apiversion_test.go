@@ -78,6 +78,12 @@ metadata: {name: w}
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: d}
+spec: {template: {spec: {containers: [{name: a, image: x}]}}}
+---
+# OpenShift 3's legacy DeploymentConfig: OpenShift serves it, not the core group.
+apiVersion: v1
+kind: DeploymentConfig
+metadata: {name: frontend}
 spec: {template: {spec: {containers: [{name: a, image: x}]}}}`,
 	}, {
 		// Versions the libraries no longer carry (autoscaling/v2beta2,

@@ -76,6 +76,11 @@ func judge(o *inventory.Object, v *version.Version) (status, bool) {
 		return status{}, false
 	}
 	gvk := schema.FromAPIVersionAndKind(apiVersion, o.Kind)
+	if inventory.GroupKindOf(apiVersion, o.Kind) != gvk.GroupKind() {
+		// OpenShift's legacy DeploymentConfig ("apiVersion: v1"): OpenShift
+		// serves it, not Kubernetes' core group.
+		return status{}, false
+	}
 	st := status{gvk: gvk}
 	if l, ok := known.life[gvk]; ok {
 		st.removed, st.deprecated = l.removed, l.deprecated
