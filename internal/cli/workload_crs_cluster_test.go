@@ -10,8 +10,9 @@ import (
 )
 
 // TestScanClusterWorkloadCustomResources: a cluster that serves Argo
-// Rollouts (its CRD installed) has its Rollouts listed and their pod
-// templates judged; a ReplicaSet the Rollout controls is judged through it,
+// Rollouts and Knative Revisions (their CRDs installed) has them listed
+// and their pod specs judged (a Revision's at spec, where its RevisionSpec
+// inlines it); a ReplicaSet the Rollout controls is judged through it,
 // once. A cluster scan used to pass a privileged Rollout.
 func TestScanClusterWorkloadCustomResources(t *testing.T) {
 	kubetest.SkipIfShort(t)
@@ -30,7 +31,28 @@ spec:
     served: true
     storage: true
     schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}`,
+		`apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: revisions.serving.knative.dev}
+spec:
+  group: serving.knative.dev
+  scope: Namespaced
+  names: {kind: Revision, plural: revisions, singular: revision, shortNames: [rev]}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}`,
 		"apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}",
+		`apiVersion: serving.knative.dev/v1
+kind: Revision
+metadata: {name: hello-00001, namespace: shop}
+spec:
+  containerConcurrency: 0
+  timeoutSeconds: 300
+  containers:
+  - image: ghcr.io/knative/helloworld-go:latest
+    securityContext: {privileged: true}`,
 		`apiVersion: argoproj.io/v1alpha1
 kind: Rollout
 metadata: {name: web, namespace: shop}
@@ -77,8 +99,14 @@ spec:
 	if code != ExitFindings || !r.has("pss-privileged", "Rollout/shop/web") {
 		t.Fatalf("exit %d, want the privileged Rollout reported:\n%s", code, raw)
 	}
+	if !r.has("pss-privileged", "Revision/shop/hello-00001") {
+		t.Errorf("the privileged Knative Revision was not reported:\n%s", raw)
+	}
 	for _, f := range r.Findings {
 		if f.Object.Kind == "Rollout" && f.Path != "spec.template.spec.containers[0].securityContext.privileged" {
+			t.Errorf("path %s", f.Path)
+		}
+		if f.Object.Kind == "Revision" && f.Path != "spec.containers[0].securityContext.privileged" {
 			t.Errorf("path %s", f.Path)
 		}
 	}
@@ -87,7 +115,7 @@ spec:
 	}
 
 	code, out, stderr := runCLI(t, "images", "--cluster", "--kubeconfig", c.Kubeconfig)
-	if code != ExitClean || !strings.Contains(out, "Rollout/shop/web containers[web]") {
+	if code != ExitClean || !strings.Contains(out, "Rollout/shop/web containers[web]") || !strings.Contains(out, "Revision/shop/hello-00001 containers[user-container]") {
 		t.Errorf("images --cluster: exit %d\n%s%s", code, out, stderr)
 	}
 }
