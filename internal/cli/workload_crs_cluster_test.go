@@ -95,6 +95,35 @@ spec:
 	rs.SetOwnerReferences([]metav1.OwnerReference{{APIVersion: "argoproj.io/v1alpha1", Kind: "Rollout", Name: "web", UID: live.GetUID(), Controller: new(true)}})
 	k.mustCreate(ctx, c.Config, rs)
 
+	// Knative's Deployment of a Revision runs its queue-proxy beside the
+	// user's container: judged on its own, not through the Revision.
+	revision := obj(t, "apiVersion: serving.knative.dev/v1\nkind: Revision\nmetadata: {name: hello-00001, namespace: shop}")
+	revi, _, err := k.resource(c.Config, revision)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rev, err := revi.Get(ctx, "hello-00001", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dep := obj(t, `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: hello-00001-deployment, namespace: shop}
+spec:
+  replicas: 0
+  selector: {matchLabels: {serving.knative.dev/revision: hello-00001}}
+  template:
+    metadata: {labels: {serving.knative.dev/revision: hello-00001}}
+    spec:
+      containers:
+      - name: user-container
+        image: ghcr.io/knative/helloworld-go:latest
+        securityContext: {privileged: true}
+      - name: queue-proxy
+        image: gcr.io/knative-releases/knative.dev/serving/cmd/queue@sha256:5e63873df82ae864bfd5267a0ec7c3ef87c38a04c5ec894100fc4d5c48720569`)
+	dep.SetOwnerReferences([]metav1.OwnerReference{{APIVersion: "serving.knative.dev/v1", Kind: "Revision", Name: "hello-00001", UID: rev.GetUID(), Controller: new(true)}})
+	k.mustCreate(ctx, c.Config, dep)
+
 	code, r, raw := scanJSON(t, "--kubeconfig", c.Kubeconfig, "--checks", "pss-privileged")
 	if code != ExitFindings || !r.has("pss-privileged", "Rollout/shop/web") {
 		t.Fatalf("exit %d, want the privileged Rollout reported:\n%s", code, raw)
@@ -110,12 +139,16 @@ spec:
 			t.Errorf("path %s", f.Path)
 		}
 	}
+	if !r.has("pss-privileged", "Deployment/shop/hello-00001-deployment") {
+		t.Error("the Deployment of a Revision, which runs Knative's queue-proxy too, was not judged on its own")
+	}
 	if r.has("pss-privileged", "ReplicaSet/shop/web-5d4f") {
 		t.Error("the Rollout's ReplicaSet was judged beside the Rollout")
 	}
 
 	code, out, stderr := runCLI(t, "images", "--cluster", "--kubeconfig", c.Kubeconfig)
-	if code != ExitClean || !strings.Contains(out, "Rollout/shop/web containers[web]") || !strings.Contains(out, "Revision/shop/hello-00001 containers[user-container]") {
+	if code != ExitClean || !strings.Contains(out, "Rollout/shop/web containers[web]") || !strings.Contains(out, "Revision/shop/hello-00001 containers[user-container]") ||
+		!strings.Contains(out, "Deployment/shop/hello-00001-deployment containers[queue-proxy]") {
 		t.Errorf("images --cluster: exit %d\n%s%s", code, out, stderr)
 	}
 }

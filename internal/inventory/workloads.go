@@ -42,6 +42,11 @@ type CustomWorkload struct {
 	// ReplicationController's); nil when the controller generates it.
 	Selector    *fieldpath.Path
 	SelectorMap bool
+	// Adds says the objects it controls run more than its pod spec
+	// (Knative's Revision: its Deployment's pods have Knative's
+	// queue-proxy container too), so they are judged on their own, not
+	// through it (JudgedThrough).
+	Adds bool
 }
 
 // What names what a workload's Templates hold, for messages.
@@ -87,7 +92,7 @@ var customWorkloads = []CustomWorkload{
 	{Kind: schema.GroupKind{Group: "keda.sh", Kind: "ScaledJob"}, Templates: []*fieldpath.Path{fieldpath.New("spec", "jobTargetRef", "template")}},
 	{Kind: schema.GroupKind{Group: "serving.knative.dev", Kind: "Service"}, Templates: specTemplate, SpecFields: knativeRevisionFields, ContainerName: "user-container"},
 	{Kind: schema.GroupKind{Group: "serving.knative.dev", Kind: "Configuration"}, Templates: specTemplate, SpecFields: knativeRevisionFields, ContainerName: "user-container"},
-	{Kind: schema.GroupKind{Group: "serving.knative.dev", Kind: "Revision"}, Templates: []*fieldpath.Path{podSpecPath}, Inline: true, SpecFields: knativeRevisionFields, ContainerName: "user-container"},
+	{Kind: schema.GroupKind{Group: "serving.knative.dev", Kind: "Revision"}, Templates: []*fieldpath.Path{podSpecPath}, Inline: true, SpecFields: knativeRevisionFields, ContainerName: "user-container", Adds: true},
 }
 
 // knativeRevisionFields are RevisionSpec's own fields beside its PodSpec.
@@ -119,6 +124,15 @@ func CustomWorkloadOf(gk schema.GroupKind) (*CustomWorkload, bool) {
 		}
 	}
 	return nil, false
+}
+
+// JudgedThrough reports whether the objects a controller of this kind
+// controls (a Deployment's ReplicaSets, a Rollout's, a Configuration's
+// Revisions) hold copies of its pods, judged through it when both are
+// read; not a Knative Revision's Deployment (CustomWorkload.Adds).
+func JudgedThrough(controller schema.GroupKind) bool {
+	w, ok := CustomWorkloadOf(controller)
+	return !ok || !w.Adds
 }
 
 // customWorkloadKinds lists the kinds of customWorkloads.

@@ -447,11 +447,17 @@ func markControlled(inv *inventory.Inventory) {
 }
 
 // ControllerOf names the object's controller (its owner reference marked
-// controller), whose pod template judges the object when it is read too.
+// controller), whose pod template judges the object when it is read too;
+// none when the controller's objects run more than its template
+// (inventory.JudgedThrough: a Knative Revision's Deployment).
 func ControllerOf(o *inventory.Object) (inventory.Ref, bool) {
 	c := metav1.GetControllerOfNoCopy(&o.Meta)
 	if c == nil {
 		return inventory.Ref{}, false
 	}
-	return inventory.Ref{APIVersion: c.APIVersion, Kind: c.Kind, Namespace: o.Namespace, Name: c.Name}, true
+	ref := inventory.Ref{APIVersion: c.APIVersion, Kind: c.Kind, Namespace: o.Namespace, Name: c.Name}
+	if !inventory.JudgedThrough(ref.GroupKind()) {
+		return inventory.Ref{}, false
+	}
+	return ref, true
 }
