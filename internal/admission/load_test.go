@@ -111,11 +111,13 @@ func loadAt(clients, n int, rate float64, do func(i int) error) (loadResult, err
 // BenchmarkLoadHTTPS is the webhook over HTTPS on loopback under 50
 // concurrent clients posting the typical Pod review, load generator in the
 // same process (both share the machine's cores). h1: 50 keep-alive TLS
-// connections; h2: one connection with 50 streams, as the API server's
-// client multiplexes. "max": the clients send back to back (the most the
-// machine gives); "5000rps": the clients send at 5,000 reviews/s in total,
-// latency from each review's scheduled time. Run with -benchtime Nx: N
-// reviews per run.
+// connections, as the API server calls a webhook referenced by a Service
+// (the chart's), or by a URL on another host; h2: one connection with 50
+// streams, as it calls a URL webhook on localhost or a loopback IP
+// (TestAPIServerWebhookClientProtocol). "max": the clients send back to
+// back (the most the machine gives); "5000rps": the clients send at 5,000
+// reviews/s in total, latency from each review's scheduled time. Run with
+// -benchtime Nx: N reviews per run.
 //
 // "h1-raw-50conns" is h1 with a client that costs the shared cores less:
 // one goroutine per request writing the request bytes (made once) on its
@@ -124,7 +126,8 @@ func loadAt(clients, n int, rate float64, do func(i int) error) (loadResult, err
 // webhook receives the same request; the client of a real webhook, the API
 // server, runs on other machines, so the less the load generator takes of
 // the two cores, the nearer the figure is to what the webhook alone does
-// with them. docs/PERFORMANCE.md reports both clients.
+// with them. docs/PERFORMANCE.md reports both clients. "h2-raw-50streams"
+// is h2 with such a client (rawH2Conn).
 func BenchmarkLoadHTTPS(b *testing.B) {
 	TuneGC() // as webhook serve runs; the load generator shares the process
 	for _, rate := range []float64{0, 5000} {
@@ -147,12 +150,19 @@ func BenchmarkLoadHTTPS(b *testing.B) {
 	b.Run("h2-50streams/5000rps/verified-images", func(b *testing.B) { benchLoad(b, loadCase{h2: true, rate: 5000, images: true}) })
 	b.Run("h1-raw-50conns/5000rps", func(b *testing.B) { benchLoad(b, loadCase{raw: true, rate: 5000}) })
 	b.Run("h1-raw-50conns/5000rps/verified-images", func(b *testing.B) { benchLoad(b, loadCase{raw: true, rate: 5000, images: true}) })
+	b.Run("h2-raw-50streams/5000rps", func(b *testing.B) { benchLoad(b, loadCase{h2: true, raw: true, rate: 5000}) })
+	b.Run("h2-raw-50streams/5000rps/verified-images", func(b *testing.B) {
+		benchLoad(b, loadCase{h2: true, raw: true, rate: 5000, images: true})
+	})
 	// The floor under the figures above, for ratios in the same run: a
 	// server that does no review work (it reads the body and writes the
 	// webhook's answer, made once) with the webhook's TLS configuration,
 	// under the same load and client.
 	b.Run("h1-raw-50conns/5000rps/canned-answer", func(b *testing.B) { benchLoad(b, loadCase{raw: true, rate: 5000, canned: true}) })
 	b.Run("h2-50streams/5000rps/canned-answer", func(b *testing.B) { benchLoad(b, loadCase{h2: true, rate: 5000, canned: true}) })
+	b.Run("h2-raw-50streams/5000rps/canned-answer", func(b *testing.B) {
+		benchLoad(b, loadCase{h2: true, raw: true, rate: 5000, canned: true})
+	})
 	// The client apart, in another process at the lowest priority: the
 	// webhook has the two cores first, as with the API server elsewhere.
 	for _, h2 := range []bool{false, true} {
@@ -172,7 +182,7 @@ func BenchmarkLoadHTTPS(b *testing.B) {
 }
 
 // loadCase is one BenchmarkLoadHTTPS case: HTTP/2 or HTTP/1.1 with
-// net/http's client or the raw one, the rate (0: back to back), whether
+// net/http's client or a raw one (rawPoster, rawH2Poster), the rate (0: back to back), whether
 // the pod's images are verified, whether a canned answer stands in for
 // the webhook (the baseline), and whether the raw client runs apart, in
 // another process at the lowest priority (loadApart).
@@ -212,7 +222,9 @@ func benchLoad(b *testing.B, lc loadCase) {
 		b.ReportMetric(client.CPUPerCall, "client-cpu-µs/review")
 	} else {
 		var post func(int) error
-		if lc.raw {
+		if lc.raw && h2 {
+			post = rawH2Poster(b, addr, pki.pool, body)
+		} else if lc.raw {
 			post = rawPoster(b, addr, pki.pool, body)
 		} else {
 			post = httpPoster(b, addr, pki.pool, body, h2)
@@ -514,7 +526,7 @@ func allowed(resp *http.Response) error {
 	return nil
 }
 
-func histogram(b *testing.B, m *Metrics) *dto.Histogram {
+func histogram(b testing.TB, m *Metrics) *dto.Histogram {
 	var out dto.Metric
 	if err := m.Duration.Write(&out); err != nil {
 		b.Fatal(err)
@@ -525,7 +537,9 @@ func histogram(b *testing.B, m *Metrics) *dto.Histogram {
 // BenchmarkE2EOverhead is what the webhook adds to the API server: the same
 // create-pod load (the typical Pod, compliant, 50 and 200 concurrent
 // clients) against a real kube-apiserver without the webhook, with it
-// (failurePolicy Fail, the webhook in process on 127.0.0.1), and without it
+// (failurePolicy Fail, the webhook in process at a URL on 127.0.0.1, which
+// the API server calls over HTTP/2; a Service's webhook gets HTTP/1.1,
+// TestAPIServerWebhookClientProtocol), and without it
 // again; the baseline is the mean of the two runs without, which cancels
 // the drift of a growing etcd and of the machine's load. Reported:
 // throughput and latency of each, their ratios, and the CPU time per
