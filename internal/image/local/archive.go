@@ -29,33 +29,38 @@ const (
 	maxLinkHops  = 8
 )
 
-// openArchive opens a tar archive named as a source: a regular file, not
-// compressed (docker load and skopeo take plain tars; a compressed one is
-// said so rather than reported as damaged).
-func openArchive(where, file, what string) (*os.File, int64, error) {
-	size, err := regularFile(file, -1, what)
-	if err != nil {
-		return nil, 0, fmt.Errorf("%s: %w", where, err)
+// openArchive opens a tar archive named as a source: a regular file, a
+// plain tar or one compressed as docker load accepts it (gzip, bzip2, xz,
+// zstd: docker save | gzip is how CI keeps images), detected by its magic
+// bytes. The archive is read by seeking to its members, so a compressed
+// one is decompressed once, within opts' bound, into a private temporary
+// file and read from there. The file returned is open at its start (its
+// Name is what to open again); remove deletes the temporary file, if any.
+func openArchive(where, file, what string, opts Options) (f *os.File, size int64, remove func() error, err error) {
+	none := func() error { return nil }
+	if size, err = regularFile(file, -1, what); err != nil {
+		return nil, 0, none, fmt.Errorf("%s: %w", where, err)
 	}
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, 0, fmt.Errorf("%s: %w", where, err)
+	if f, err = os.Open(file); err != nil {
+		return nil, 0, none, fmt.Errorf("%s: %w", where, err)
 	}
-	magic, _ := bufio.NewReader(f).Peek(4)
-	for _, c := range []struct {
-		magic []byte
-		name  string
-	}{{[]byte{0x1f, 0x8b}, "gzip"}, {[]byte{0x28, 0xb5, 0x2f, 0xfd}, "zstd"}, {[]byte("BZh"), "bzip2"}, {[]byte{0xfd, '7', 'z', 'X'}, "xz"}} {
-		if bytes.HasPrefix(magic, c.magic) {
+	br := bufio.NewReader(f)
+	magic, _ := br.Peek(6)
+	kind, open := compression(magic)
+	if kind == "" {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
 			f.Close()
-			return nil, 0, fmt.Errorf("%s: compressed with %s: decompress it first (%s is read as a plain tar)", where, c.name, what)
+			return nil, 0, none, fmt.Errorf("%s: %w", where, err)
 		}
+		return f, size, none, nil
 	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		f.Close()
-		return nil, 0, fmt.Errorf("%s: %w", where, err)
+	defer f.Close()
+	limit, why := opts.decompressLimit(size)
+	tmp, n, err := decompress(where, br, kind, open, limit, why)
+	if err != nil {
+		return nil, 0, none, err
 	}
-	return f, size, nil
+	return tmp, n, func() error { return os.Remove(tmp.Name()) }, nil
 }
 
 // entries walks a tar's headers within the bounds, calling each with the
@@ -99,13 +104,16 @@ func entries(r io.Reader, size int64, where string, each func(name string, h *ta
 // oci-layout and blobs/ALGORITHM/HEX, as regular files: no other name, and
 // so no path out of the directory, is written) into a temporary directory
 // and reads it as a layout.
-func openOCIArchive(src Source, platform v1.Platform) (*Image, error) {
+func openOCIArchive(src Source, platform v1.Platform, opts Options) (*Image, error) {
 	where := src.Scheme + ":" + clean(src.Path)
-	f, size, err := openArchive(where, src.Path, "an OCI archive")
+	f, size, remove, err := openArchive(where, src.Path, "an OCI archive", opts)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() {
+		f.Close()
+		remove()
+	}()
 	dir, err := os.MkdirTemp("", "kubeward-oci-")
 	if err != nil {
 		return nil, err
@@ -194,14 +202,28 @@ type tarEntry struct {
 // image is given the docker manifest those digests make, so its digest is
 // the same each time it is read (not that of the image once pushed, whose
 // layers the registry stores compressed).
-func openDockerArchive(src Source, _ v1.Platform) (*Image, error) {
+func openDockerArchive(src Source, _ v1.Platform, opts Options) (*Image, error) {
 	where := src.Scheme + ":" + clean(src.Path)
-	f, size, err := openArchive(where, src.Path, "a docker save tarball")
+	f, size, remove, err := openArchive(where, src.Path, "a docker save tarball", opts)
 	if err != nil {
 		return nil, err
 	}
+	img, err := readDockerArchive(where, f, size, src)
+	if err != nil {
+		remove()
+		return nil, err
+	}
+	img.cleanup = remove
+	return img, nil
+}
+
+// readDockerArchive reads the docker save tarball f of size bytes (closing
+// f once its table of contents is read: its entries are read from handles
+// of their own on f.Name()).
+func readDockerArchive(where string, f *os.File, size int64, src Source) (*Image, error) {
+	file := f.Name()
 	toc := map[string]tarEntry{}
-	err = entries(f, size, where, func(name string, h *tar.Header, _ *tar.Reader) error {
+	err := entries(f, size, where, func(name string, h *tar.Header, _ *tar.Reader) error {
 		if _, seen := toc[name]; !seen { // the first is what docker load reads
 			// The tar reader reads no further than a header: the file's
 			// offset is where the entry's data starts.
@@ -222,7 +244,7 @@ func openDockerArchive(src Source, _ v1.Platform) (*Image, error) {
 		if err != nil {
 			return nil, err
 		}
-		rc, err := openEntry(src.Path, e)
+		rc, err := openEntry(file, e)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %s: %w", where, bounded(name), err)
 		}
@@ -279,7 +301,7 @@ func openDockerArchive(src Source, _ v1.Platform) (*Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	open := func(l v1.Descriptor) (io.ReadCloser, error) { return openEntry(src.Path, layers[l.Digest]) }
+	open := func(l v1.Descriptor) (io.ReadCloser, error) { return openEntry(file, layers[l.Digest]) }
 	img, err := newVerified(where, man.MediaType, rawMan, config, open)
 	if err != nil {
 		return nil, err

@@ -13,7 +13,9 @@ import (
 // FuzzArchive reads arbitrary bytes as an OCI archive and as a docker save
 // tarball: an error or an image, never a panic, and an image that opens
 // lists its packages within the layer readers' bounds. The seeds are
-// real archives of a small image, as localtest writes them. Run it with
+// real archives of a small image, as localtest writes them, plain and
+// compressed with each compression docker load reads (the decompression
+// bound is lowered so that a run stays small). Run it with
 // a short -fuzzminimizetime (3s): minimizing an interesting 20 KB archive
 // takes thousands of runs, and at the default 60 s the run seems stuck.
 func FuzzArchive(f *testing.F) {
@@ -24,11 +26,17 @@ func FuzzArchive(f *testing.F) {
 		localtest.Archive(f, lay, filepath.Join(dir, "oci.tar")),
 		localtest.DockerSave(f, filepath.Join(dir, "saved.tar"), map[string]v1.Image{"ghcr.io/acme/app:1.0": img}),
 	} {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
+		files := []string{file}
+		for _, kind := range localtest.Compressions() {
+			files = append(files, localtest.Compress(f, file, kind))
 		}
-		f.Add(data)
+		for _, file := range files {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(data)
+		}
 	}
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -37,7 +45,7 @@ func FuzzArchive(f *testing.F) {
 			t.Fatal(err)
 		}
 		for _, scheme := range []string{OCIArchive, DockerArchive} {
-			li, err := Open(scheme+":"+file, v1.Platform{})
+			li, err := OpenWith(scheme+":"+file, v1.Platform{}, Options{MaxDecompressedBytes: 64 << 20})
 			if err != nil {
 				continue
 			}

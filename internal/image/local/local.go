@@ -112,7 +112,7 @@ type Image struct {
 }
 
 // Close removes what reading the source left on disk (an OCI archive's
-// unpacked copy).
+// unpacked copy, a compressed docker save tarball's decompressed copy).
 func (i *Image) Close() error {
 	if i.cleanup == nil {
 		return nil
@@ -124,6 +124,11 @@ func (i *Image) Close() error {
 // (the zero value: linux/amd64). Errors name the file and what is wrong.
 // The caller closes the image.
 func Open(spec string, platform v1.Platform) (*Image, error) {
+	return OpenWith(spec, platform, Options{})
+}
+
+// OpenWith is Open within opts' bounds.
+func OpenWith(spec string, platform v1.Platform, opts Options) (*Image, error) {
 	src, err := Parse(spec, func(p string) bool { _, err := os.Lstat(p); return err == nil })
 	if err != nil {
 		return nil, err
@@ -136,9 +141,9 @@ func Open(spec string, platform v1.Platform) (*Image, error) {
 	case OCIDir:
 		img, err = openLayout(src.Path, src, platform)
 	case OCIArchive:
-		img, err = openOCIArchive(src, platform)
+		img, err = openOCIArchive(src, platform, opts)
 	default:
-		img, err = openDockerArchive(src, platform)
+		img, err = openDockerArchive(src, platform, opts)
 	}
 	if err != nil {
 		return nil, err

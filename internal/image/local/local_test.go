@@ -3,7 +3,6 @@ package local
 import (
 	"archive/tar"
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"os"
 	"path/filepath"
@@ -236,21 +235,16 @@ func TestOpenHostile(t *testing.T) {
 		t.Errorf("empty layout: %v", err)
 	}
 
-	// Not a tar, a compressed tar, an empty file, a device, a directory.
+	// Not a tar (plain or compressed), an empty file, a device, a directory.
 	text := filepath.Join(dir, "text.tar")
 	os.WriteFile(text, bytes.Repeat([]byte("not a tar\n"), 100), 0o600)
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	zw.Write(b)
-	zw.Close()
-	gzf := filepath.Join(dir, "img.tar.gz")
-	os.WriteFile(gzf, gz.Bytes(), 0o600)
+	gzf := localtest.Compress(t, text, "gzip")
 	emptyFile := filepath.Join(dir, "empty.tar")
 	os.WriteFile(emptyFile, nil, 0o600)
 	for spec, msg := range map[string]string{
 		"docker-archive:" + text:      "not a tar archive",
 		"oci-archive:" + text:         "not a tar archive",
-		"oci-archive:" + gzf:          "compressed with gzip",
+		"oci-archive:" + gzf:          "not a tar archive",
 		"docker-archive:" + emptyFile: "not a tar archive, or an empty one",
 		"docker-archive:/dev/zero":    "/dev/zero: not a regular file",
 		"oci-archive:/dev/null":       "/dev/null: not a regular file",

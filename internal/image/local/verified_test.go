@@ -79,9 +79,9 @@ func patch(t *testing.T, root, old, new string) {
 }
 
 // TestTampered changes one byte of a layer, or of the configuration, of
-// each kind of source after it was written: reading it fails, naming the
-// source and the blob, instead of judging other content under the
-// image's digest.
+// each kind of source after it was written (an archive also compressed
+// after the change): reading it fails, naming the source and the blob,
+// instead of judging other content under the image's digest.
 func TestTampered(t *testing.T) {
 	img := uncompressedImage(t)
 	if got := purls(t, img); !strings.Contains(strings.Join(got, " "), "lodash@4.17.20") {
@@ -111,17 +111,26 @@ func TestTampered(t *testing.T) {
 					spec = DockerArchive + ":" + localtest.DockerSave(t, saved, map[string]v1.Image{"ghcr.io/acme/app:1.0": img})
 					patch(t, filepath.Dir(saved), blob.old, blob.new)
 				}
-				li, err := Open(spec, v1.Platform{})
-				if err == nil {
-					defer li.Close()
-					var l *sbom.List
-					l, err = sbom.FromImage(t.Context(), li.Image, sbom.Options{})
-					if err == nil {
-						t.Fatalf("%s with a changed %s read: %v", spec, blob.what, l.Packages)
+				// A compressed archive is verified as strongly as the plain one.
+				specs := []string{spec}
+				if scheme != OCIDir {
+					for _, kind := range localtest.Compressions() {
+						specs = append(specs, scheme+":"+localtest.Compress(t, strings.TrimPrefix(spec, scheme+":"), kind))
 					}
 				}
-				if msg := err.Error(); !strings.Contains(msg, scheme+":") || !strings.Contains(msg, blob.what+" sha256:") || !strings.Contains(msg, "changed") {
-					t.Errorf("%s: %v, want the source, the %s's digest and that it was changed", spec, err, blob.what)
+				for _, spec := range specs {
+					li, err := Open(spec, v1.Platform{})
+					if err == nil {
+						defer li.Close()
+						var l *sbom.List
+						l, err = sbom.FromImage(t.Context(), li.Image, sbom.Options{})
+						if err == nil {
+							t.Fatalf("%s with a changed %s read: %v", spec, blob.what, l.Packages)
+						}
+					}
+					if msg := err.Error(); !strings.Contains(msg, scheme+":") || !strings.Contains(msg, blob.what+" sha256:") || !strings.Contains(msg, "changed") {
+						t.Errorf("%s: %v, want the source, the %s's digest and that it was changed", spec, err, blob.what)
+					}
 				}
 			})
 		}

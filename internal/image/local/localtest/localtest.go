@@ -1,14 +1,17 @@
 // Package localtest writes images as the tools that build them leave them
 // on disk, for tests: an OCI image layout (layout.Write), the same layout
-// as a tar (an OCI archive) and a docker save tarball (tarball.Write).
+// as a tar (an OCI archive), a docker save tarball (tarball.Write), and
+// either archive compressed as CI keeps it (docker save IMAGE | gzip).
 package localtest
 
 import (
 	"archive/tar"
+	"compress/gzip"
 	"io"
 	"io/fs"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -19,6 +22,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/klauspost/compress/zstd"
+	"github.com/ulikunitz/xz"
 )
 
 // RefName is the org.opencontainers.image.ref.name annotation.
@@ -135,4 +140,61 @@ func DockerSave(t testing.TB, file string, images map[string]v1.Image) string {
 		t.Fatal(err)
 	}
 	return file
+}
+
+// Compressions are the compressions docker load reads an archive in.
+func Compressions() []string { return []string{"gzip", "bzip2", "xz", "zstd"} }
+
+// Compress writes file compressed with kind (one of Compressions()) beside
+// it, named with the usual extension, and returns that name. bzip2 is the
+// bzip2 command's (the Go standard library only reads it); without the
+// command the test is skipped, or fails when CI is set.
+func Compress(t testing.TB, file, kind string) string {
+	t.Helper()
+	in, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	ext := map[string]string{"gzip": ".gz", "bzip2": ".bz2", "xz": ".xz", "zstd": ".zst"}[kind]
+	if ext == "" {
+		t.Fatalf("no compression %q", kind)
+	}
+	out, err := os.Create(file + ext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	var w io.WriteCloser
+	switch kind {
+	case "gzip":
+		w = gzip.NewWriter(out)
+	case "xz":
+		w, err = xz.NewWriter(out)
+	case "zstd":
+		w, err = zstd.NewWriter(out)
+	case "bzip2":
+		if _, err := exec.LookPath("bzip2"); err != nil {
+			if os.Getenv("CI") != "" {
+				t.Fatalf("bzip2 compresses the test archive: %v", err)
+			}
+			t.Skipf("bzip2 compresses the test archive: %v", err)
+		}
+		cmd := exec.Command("bzip2", "-c")
+		cmd.Stdin, cmd.Stdout = in, out
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("bzip2: %v", err)
+		}
+		return out.Name()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(w, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out.Name()
 }
