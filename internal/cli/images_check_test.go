@@ -53,7 +53,8 @@ func checkImages(t *testing.T, wantCode int, args ...string) checkReport {
 // TestImagesCheck judges an image built in the test (a Go binary whose
 // build info names golang.org/x/image v0.17.0, which the real advisory
 // GO-2024-2937 affects) from the in-process registry and from the three
-// local forms CI builds leave: each gives the same findings, under the same
+// local forms CI builds leave (the archives also gzipped): each gives the
+// same findings, under the same
 // policy and exit codes; a clean image passes; what cannot be judged is
 // exit 2.
 func TestImagesCheck(t *testing.T) {
@@ -88,7 +89,9 @@ func TestImagesCheck(t *testing.T) {
 		want.Findings[0].Object.Kind != "Image" || want.Findings[0].Object.Name != remote || strings.Contains(want.Findings[0].Message, "container") {
 		t.Fatalf("registry image: %+v", want.Findings)
 	}
-	for _, src := range []string{"oci-dir:" + lay + ":1.0", "oci-archive:" + arch + ":1.0", "docker-archive:" + saved} {
+	// docker save IMAGE | gzip, as CI keeps images: the same findings.
+	gzArch, gzSaved := localtest.Compress(t, arch, "gzip"), localtest.Compress(t, saved, "gzip")
+	for _, src := range []string{"oci-dir:" + lay + ":1.0", "oci-archive:" + arch + ":1.0", "docker-archive:" + saved, "oci-archive:" + gzArch + ":1.0", "docker-archive:" + gzSaved} {
 		got := checkImages(t, ExitFindings, "--config", cfg, src)
 		if len(got.Findings) != 1 || got.Findings[0].Image != src ||
 			strings.ReplaceAll(got.Findings[0].Message, src, remote) != want.Findings[0].Message {
@@ -256,6 +259,23 @@ func TestImagesSBOMLocal(t *testing.T) {
 	var doc struct{ Name string }
 	if err := json.Unmarshal([]byte(out), &doc); code != 0 || err != nil || doc.Name != "ghcr.io/acme/app:1.4" || !strings.Contains(out, `"name": "ghcr.io/acme/app"`) {
 		t.Errorf("--name, SPDX: exit %d %v %q\n%s", code, err, doc.Name, stderr)
+	}
+	// A docker save tarball, plain or gzipped: the same packages, under the
+	// same digest (that of the manifest its layers make).
+	saved := localtest.DockerSave(t, filepath.Join(dir, "saved.tar"), map[string]v1.Image{"ghcr.io/acme/app:1.0": img})
+	digestOf := func(out string) string {
+		var doc struct {
+			Metadata struct{ Component struct{ Version string } }
+		}
+		if err := json.Unmarshal([]byte(out), &doc); err != nil || !strings.HasPrefix(doc.Metadata.Component.Version, "sha256:") {
+			t.Fatalf("no digest in the SBOM (%v):\n%s", err, out)
+		}
+		return doc.Metadata.Component.Version
+	}
+	plain, plainOut := packages("docker-archive:" + saved)
+	gzipped, gzOut := packages("docker-archive:" + localtest.Compress(t, saved, "gzip"))
+	if !slices.Equal(plain, want) || !slices.Equal(gzipped, plain) || digestOf(gzOut) != digestOf(plainOut) {
+		t.Errorf("gzipped docker save: %v at %s; plain: %v at %s", gzipped, digestOf(gzOut), plain, digestOf(plainOut))
 	}
 	if code, _, stderr := runCLI(t, "images", "sbom", "oci-archive:"+filepath.Join(dir, "nope.tar")); code != ExitError || !strings.Contains(stderr, "nope.tar: no such file") {
 		t.Errorf("missing archive: exit %d %s", code, stderr)

@@ -13,6 +13,19 @@ import (
 	"github.com/kubeward/kubeward/internal/image/local/localtest"
 )
 
+// withTempDir gives the test a directory, and a temporary directory of its
+// own (TMPDIR) in it, to see what reading leaves there.
+func withTempDir(t *testing.T) (dir, tmp string) {
+	t.Helper()
+	dir = t.TempDir()
+	tmp = filepath.Join(dir, "tmp")
+	if err := os.Mkdir(tmp, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TMPDIR", tmp)
+	return dir, tmp
+}
+
 // tempFiles lists what reading left in the temporary directory dir.
 func tempFiles(t *testing.T, dir string) []string {
 	t.Helper()
@@ -34,10 +47,7 @@ func tempFiles(t *testing.T, dir string) []string {
 // in TMPDIR, gone once the image is closed (an OCI archive's as soon as it
 // is unpacked).
 func TestOpenCompressed(t *testing.T) {
-	dir := t.TempDir()
-	tmp := filepath.Join(dir, "tmp")
-	os.Mkdir(tmp, 0o700)
-	t.Setenv("TMPDIR", tmp)
+	dir, tmp := withTempDir(t)
 	app := testImage(t, map[string]string{"lodash": "4.17.20"})
 	lay := localtest.Layout(t, filepath.Join(dir, "oci"), map[string]v1.Image{"1.0": app})
 	plain := map[string]string{
@@ -103,10 +113,7 @@ func TestOpenCompressed(t *testing.T) {
 // empty one and a temporary directory that cannot be written are errors
 // that say so.
 func TestOpenCompressedHostile(t *testing.T) {
-	dir := t.TempDir()
-	tmp := filepath.Join(dir, "tmp")
-	os.Mkdir(tmp, 0o700)
-	t.Setenv("TMPDIR", tmp)
+	dir, tmp := withTempDir(t)
 	zeros := filepath.Join(dir, "zeros")
 	if err := os.WriteFile(zeros, make([]byte, 8<<20), 0o600); err != nil {
 		t.Fatal(err)

@@ -45,7 +45,7 @@ func FuzzArchive(f *testing.F) {
 			t.Fatal(err)
 		}
 		for _, scheme := range []string{OCIArchive, DockerArchive} {
-			li, err := OpenWith(scheme+":"+file, v1.Platform{}, Options{MaxDecompressedBytes: 64 << 20})
+			li, err := OpenWith(scheme+":"+file, v1.Platform{}, Options{MaxDecompressedBytes: 4 << 20})
 			if err != nil {
 				continue
 			}

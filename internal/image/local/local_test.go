@@ -155,10 +155,7 @@ func tarOf(t *testing.T, file string, entries ...tar.Header) string {
 // or confuse are refused with a message naming the file, or read without
 // harm.
 func TestOpenHostile(t *testing.T) {
-	dir := t.TempDir()
-	tmp := filepath.Join(dir, "tmp")
-	os.Mkdir(tmp, 0o700)
-	t.Setenv("TMPDIR", tmp)
+	dir, tmp := withTempDir(t)
 	app := testImage(t, map[string]string{"lodash": "4.17.20"})
 	lay := localtest.Layout(t, filepath.Join(dir, "oci"), map[string]v1.Image{"1.0": app})
 
@@ -188,7 +185,7 @@ func TestOpenHostile(t *testing.T) {
 			t.Errorf("%s was written", p)
 		}
 	}
-	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+	if left := tempFiles(t, tmp); len(left) != 0 {
 		t.Errorf("the unpacked archive was left in %s: %v", tmp, left)
 	}
 
