@@ -45,6 +45,10 @@ configuration's credentials) or a local source:
   oci-archive:PATH      the same layout as a tar (docker buildx --output type=oci)
   docker-archive:PATH   a docker save tarball
 
+An archive may be compressed as docker load takes it (gzip, bzip2, xz, zstd:
+docker save app | gzip > app.tar.gz); it is decompressed into a temporary file
+in TMPDIR, up to 100 times its size (at least 1 GiB, at most 16 GiB).
+
 PATH:NAME chooses one image of several by its reference name (the
 org.opencontainers.image.ref.name annotation, a RepoTag of docker save),
 PATH@sha256:... by digest (docker save: the image id), and --platform the image
