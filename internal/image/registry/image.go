@@ -35,7 +35,11 @@ func (s *Session) Image(ctx context.Context, d name.Digest, platform v1.Platform
 			return nil, err
 		}
 		if !mt.IsIndex() {
-			return partial.CompressedToImage(&cachedImage{s: s, ctx: ctx, repo: d.Context(), manifest: raw, mediaType: mt})
+			img, err := partial.CompressedToImage(&cachedImage{s: s, ctx: ctx, repo: d.Context(), manifest: raw, mediaType: mt})
+			if err != nil {
+				return nil, err
+			}
+			return closingImage{img}, nil
 		}
 		idx, err := v1.ParseIndexManifest(bytes.NewReader(raw))
 		if err != nil {
@@ -249,3 +253,64 @@ func (h *heldLayer) Close() error {
 	h.once.Do(h.release)
 	return nil
 }
+
+// closingImage's layers close the reader they opened when decompressing
+// cannot start: go-containerregistry's Uncompressed drops it unclosed
+// when a layer's gzip or zstd header is broken (the image author's
+// doing, its digest right), and a layer held in memory gives its memory
+// back to the client's bound only when it is closed: one such layer
+// would otherwise make every later layer read in memory wait for good.
+type closingImage struct{ v1.Image }
+
+func (i closingImage) Layers() ([]v1.Layer, error) {
+	ls, err := i.Image.Layers()
+	for k, l := range ls {
+		ls[k] = closingLayer{l}
+	}
+	return ls, err
+}
+
+func (i closingImage) LayerByDigest(h v1.Hash) (v1.Layer, error) {
+	l, err := i.Image.LayerByDigest(h)
+	if err != nil {
+		return nil, err
+	}
+	return closingLayer{l}, nil
+}
+
+func (i closingImage) LayerByDiffID(h v1.Hash) (v1.Layer, error) {
+	l, err := i.Image.LayerByDiffID(h)
+	if err != nil {
+		return nil, err
+	}
+	return closingLayer{l}, nil
+}
+
+type closingLayer struct{ v1.Layer }
+
+// Uncompressed decompresses as go-containerregistry does, over the
+// reader it opened itself, which it closes when decompression fails to
+// start.
+func (l closingLayer) Uncompressed() (io.ReadCloser, error) {
+	rc, err := l.Compressed()
+	if err != nil {
+		return nil, err
+	}
+	u, err := partial.CompressedToLayer(openedLayer{l.Layer, rc})
+	if err == nil {
+		var out io.ReadCloser
+		if out, err = u.Uncompressed(); err == nil {
+			return out, nil
+		}
+	}
+	rc.Close()
+	return nil, err
+}
+
+// openedLayer is a layer whose compressed reader is already open.
+type openedLayer struct {
+	v1.Layer
+	rc io.ReadCloser
+}
+
+func (o openedLayer) Compressed() (io.ReadCloser, error) { return o.rc, nil }

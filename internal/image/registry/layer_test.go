@@ -15,6 +15,10 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/static"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/kubeward/kubeward/internal/image/registry"
 	"github.com/kubeward/kubeward/internal/image/registrytest"
 	"github.com/kubeward/kubeward/internal/image/sbom/sbomtest"
@@ -264,4 +268,63 @@ func TestChangedCachedLayerIsFetchedAgain(t *testing.T) {
 	if reg.Requests() == before {
 		t.Error("the changed entry was not fetched again")
 	}
+}
+
+// A layer that starts as gzip does but whose header is not gzip's (an
+// image's author's doing: its digest is right) fails to decompress
+// before a byte is read: go-containerregistry's Uncompressed then drops
+// the reader it opened without closing it. The memory that layer held
+// must come back all the same, or every later layer read in memory (the
+// webhook's, for its whole life) waits for it until its deadline.
+func TestNoCacheBadGzipLayerGivesMemoryBack(t *testing.T) {
+	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "missing"))
+	reg := registrytest.New(t)
+	good := sbomtest.Image(t, dpkgLayer(t, vulnerable))
+	goodLayers, err := good.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	size, err := goodLayers[0].Size()
+	if err != nil {
+		t.Fatal(err)
+	}
+	notGzip := append([]byte{0x1f, 0x8b, 0x00}, bytes.Repeat([]byte{0}, int(size)-3)...)
+	bad, err := mutate.AppendLayers(empty.Image, static.NewLayer(notGzip, types.DockerLayer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	goodRef, badRef := reg.Push(t, "acme/good:1", good), reg.Push(t, "acme/notgzip:1", bad)
+	c := client(t, reg, registry.Options{MemoryLayerBytes: size})
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	im, err := session(t, c, reg.Keychain()).Image(ctx, badRef, v1.Platform{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls, err := im.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rc, err := ls[0].Uncompressed(); err == nil {
+		rc.Close()
+		t.Fatal("a layer with a broken gzip header decompressed")
+	}
+	// The good layer is exactly the bound: it can only be read once the
+	// broken one's memory is back.
+	short, cancelShort := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancelShort()
+	gi, err := session(t, c, reg.Keychain()).Image(short, goodRef, v1.Platform{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gls, err := gi.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := gls[0].Uncompressed()
+	if err != nil {
+		t.Fatalf("the broken layer's memory was not given back: %v", err)
+	}
+	rc.Close()
 }
