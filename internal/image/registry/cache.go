@@ -118,22 +118,29 @@ func (c *Cache) Open(h v1.Hash) (io.ReadCloser, error) {
 // PutStream writes r to the entry for h, verifying the digest before the
 // entry appears, and returns the number of bytes written.
 func (c *Cache) PutStream(h v1.Hash, r io.Reader) (int64, error) {
-	f, n, err := c.store(h, r)
+	f, n, err := c.store(h, -1, r)
 	if err == nil {
 		f.Close()
 	}
 	return n, err
 }
 
-// Store writes r to the entry for h, as PutStream does, and returns the
-// entry open at its start: the file whose content was just verified, not
-// a second opening of its name.
-func (c *Cache) Store(h v1.Hash, r io.Reader) (io.ReadCloser, error) {
-	f, _, err := c.store(h, r)
+// Store writes r, of size bytes, to the entry for h, as PutStream does,
+// and returns the entry open at its start: the file whose content was
+// just verified, not a second opening of its name. It reads at most one
+// byte more than size: a registry that streams without end (no
+// Content-Length) fills no disk.
+func (c *Cache) Store(h v1.Hash, size int64, r io.Reader) (io.ReadCloser, error) {
+	if size < 0 {
+		return nil, fmt.Errorf("content of %s has no size", h)
+	}
+	f, _, err := c.store(h, size, r)
 	return f, err
 }
 
-func (c *Cache) store(h v1.Hash, r io.Reader) (*os.File, int64, error) {
+// store reads r (at most max+1 bytes when max is not negative) into the
+// entry for h.
+func (c *Cache) store(h v1.Hash, max int64, r io.Reader) (*os.File, int64, error) {
 	p, ok := c.path(h)
 	if !ok {
 		return nil, 0, fmt.Errorf("image cache: %s is not a sha256 digest", h)
@@ -143,6 +150,9 @@ func (c *Cache) store(h v1.Hash, r io.Reader) (*os.File, int64, error) {
 		return nil, 0, fmt.Errorf("image cache: %w", err)
 	}
 	defer os.Remove(tmp.Name()) // a no-op once renamed
+	if max >= 0 {
+		r = io.LimitReader(r, max+1)
+	}
 	sum := sha256.New()
 	n, err := io.Copy(io.MultiWriter(tmp, sum), r)
 	if err == nil {
@@ -155,6 +165,13 @@ func (c *Cache) store(h v1.Hash, r io.Reader) (*os.File, int64, error) {
 			err = fmt.Errorf("image cache: %w", err)
 		}
 		return nil, n, err
+	}
+	if max >= 0 && n != max {
+		tmp.Close()
+		if n > max {
+			return nil, n, fmt.Errorf("content of %s is over the %d bytes its descriptor states", h, max)
+		}
+		return nil, n, fmt.Errorf("content of %s has %d bytes, its descriptor states %d", h, n, max)
 	}
 	if got := hex.EncodeToString(sum.Sum(nil)); got != h.Hex {
 		tmp.Close()

@@ -173,7 +173,7 @@ func (l *cachedLayer) Compressed() (io.ReadCloser, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	out, err := cache.Store(l.desc.Digest, rc)
+	out, err := cache.Store(l.desc.Digest, l.desc.Size, rc)
 	if err != nil {
 		return nil, fmt.Errorf("%s@%s: %w", i.repo, l.desc.Digest, err)
 	}

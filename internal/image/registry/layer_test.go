@@ -328,3 +328,58 @@ func TestNoCacheBadGzipLayerGivesMemoryBack(t *testing.T) {
 	}
 	rc.Close()
 }
+
+// zeros is a stream of limit zero bytes that counts what was read from
+// it.
+type zeros struct{ read, limit int64 }
+
+func (z *zeros) Read(p []byte) (int, error) {
+	if z.read >= z.limit {
+		return 0, io.EOF
+	}
+	n := int(min(int64(len(p)), z.limit-z.read))
+	clear(p[:n])
+	z.read += int64(n)
+	return n, nil
+}
+
+// A layer is stored reading no more than one byte past the size its
+// descriptor states: a registry that streams without end (chunked, no
+// Content-Length: go-containerregistry then bounds nothing) would
+// otherwise fill the cache's or the temporary directory's disk until the
+// image's deadline.
+func TestStoreReadsNoMoreThanTheDescriptorsSize(t *testing.T) {
+	c, err := registry.OpenCache(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const size = 4096
+	h, _, err := v1.SHA256(bytes.NewReader(make([]byte, size)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	endless := &zeros{limit: 64 << 20}
+	if rc, err := c.Store(h, size, endless); err == nil {
+		rc.Close()
+		t.Fatal("an endless stream was stored")
+	} else if !strings.Contains(err.Error(), "over the 4096 bytes") {
+		t.Errorf("error: %v", err)
+	}
+	if endless.read > size+1 {
+		t.Errorf("read %d bytes of a layer of %d", endless.read, size)
+	}
+	if c.Has(h) {
+		t.Error("the endless stream left an entry")
+	}
+	if _, err := c.Store(h, size, &zeros{limit: size - 1}); err == nil || !strings.Contains(err.Error(), "has 4095 bytes") {
+		t.Errorf("short content: %v", err)
+	}
+	rc, err := c.Store(h, size, &zeros{limit: size})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	if b, err := io.ReadAll(rc); err != nil || len(b) != size {
+		t.Errorf("stored content: %d bytes, %v", len(b), err)
+	}
+}
