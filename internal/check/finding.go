@@ -46,13 +46,14 @@ type Finding struct {
 
 // Fingerprint identifies a finding across runs: the check, the object (by
 // API group, kind, namespace and name, not version, so an apiVersion upgrade
-// keeps it), the field path and, for live objects, the cluster. It does not
+// keeps it, OpenShift's legacy "v1" DeploymentConfig's moved to
+// apps.openshift.io/v1 included: Ref.GroupKind), the field path and, for live objects, the cluster. It does not
 // depend on the file, the line or the message, so moving a manifest keeps
 // its findings. Suppressions, baselines and SARIF alerts rely on it: never
 // change the recipe.
 func (f *Finding) Fingerprint() string {
 	h := sha256.New()
-	for _, s := range []string{f.CheckID, inventory.GroupOf(f.Object.APIVersion), f.Object.Kind,
+	for _, s := range []string{f.CheckID, f.Object.GroupKind().Group, f.Object.Kind,
 		f.Object.Namespace, f.Object.Name, f.Path, f.Source.Cluster} {
 		io.WriteString(h, s)
 		h.Write([]byte{0})

@@ -33,6 +33,23 @@ func TestFingerprintRecipe(t *testing.T) {
 	}
 }
 
+// An OpenShift DeploymentConfig written in the legacy "apiVersion: v1"
+// is apps.openshift.io's (inventory.GroupKindOf): moving it to
+// apps.openshift.io/v1 is an apiVersion upgrade, which keeps its
+// findings' fingerprints (suppressions, baselines, SARIF alerts).
+func TestFingerprintLegacyDeploymentConfig(t *testing.T) {
+	f := check.Finding{
+		CheckID: "privileged",
+		Object:  inventory.Ref{APIVersion: "v1", Kind: "DeploymentConfig", Namespace: "shop", Name: "web"},
+		Path:    "spec.template.spec.containers[0].securityContext.privileged",
+	}
+	legacy := f.Fingerprint()
+	f.Object.APIVersion = "apps.openshift.io/v1"
+	if got := f.Fingerprint(); got != legacy {
+		t.Errorf("apps.openshift.io/v1 fingerprint %s, legacy v1 %s", got, legacy)
+	}
+}
+
 // Three checks about one container's "knob": two peers and one that leads.
 func knobCheck(id string, sev check.Severity, leads bool, facet string) *check.Check {
 	return &check.Check{

@@ -35,6 +35,14 @@ func TestScanWorkloadCustomResources(t *testing.T) {
 				File string
 				Line int
 			}
+			// The same object written twice (the legacy v1 DeploymentConfig
+			// and apps.openshift.io/v1's, one fingerprint) is one finding.
+			Elsewhere []struct {
+				Location struct {
+					File string
+					Line int
+				}
+			}
 		}
 		Problems []struct{ Level, File, Message string }
 	}
@@ -44,6 +52,9 @@ func TestScanWorkloadCustomResources(t *testing.T) {
 	got := map[string]bool{}
 	for _, f := range r.Findings {
 		got[fmt.Sprintf("%s %s/%s %s %s:%d", f.Check, f.Object.Kind, f.Object.Name, f.Path, filepath.Base(f.Location.File), f.Location.Line)] = true
+		for _, e := range f.Elsewhere {
+			got[fmt.Sprintf("%s %s/%s %s %s:%d", f.Check, f.Object.Kind, f.Object.Name, f.Path, filepath.Base(e.Location.File), e.Location.Line)] = true
+		}
 		if f.Object.Kind == "Rollout" && f.Object.Name == "rollout-ref-deployment" && strings.HasPrefix(f.Path, "spec.template") {
 			t.Errorf("a Rollout with a workloadRef has no template to judge: %+v", f)
 		}
