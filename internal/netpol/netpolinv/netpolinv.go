@@ -110,9 +110,11 @@ func Build(inv *inventory.Inventory) *Model {
 	return m
 }
 
-// topOwner follows controlling owner references through the inventory.
+// topOwner follows controlling owner references through the inventory,
+// up to a controller whose objects run more than its pod spec (a Knative
+// Revision's Deployment: inventory.JudgedThrough).
 func topOwner(inv *inventory.Inventory, o *inventory.Object) *inventory.Object {
-	for range 8 { // Pod -> ReplicaSet -> Deployment is the longest real chain
+	for range 8 { // Pod -> ReplicaSet -> Deployment is the longest built-in chain
 		ref := metav1.GetControllerOfNoCopy(&o.Meta)
 		if ref == nil {
 			return o
@@ -121,7 +123,11 @@ func topOwner(inv *inventory.Inventory, o *inventory.Object) *inventory.Object {
 		if err != nil {
 			return o
 		}
-		owner := inv.Get(schema.GroupKind{Group: gv.Group, Kind: ref.Kind}, o.Namespace, ref.Name)
+		gk := schema.GroupKind{Group: gv.Group, Kind: ref.Kind}
+		if !inventory.JudgedThrough(gk) {
+			return o
+		}
+		owner := inv.Get(gk, o.Namespace, ref.Name)
 		if owner == nil || len(owner.Pods()) == 0 {
 			return o
 		}

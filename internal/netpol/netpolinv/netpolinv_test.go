@@ -122,3 +122,34 @@ spec:
 		t.Errorf("workloads %q", got)
 	}
 }
+
+// A Knative Revision's Deployment runs Knative's queue-proxy beside the
+// Revision's containers, with labels Knative adds: its pods are the
+// Deployment's, judged on their own (inventory.JudgedThrough), not folded
+// into the Revision, whose spec and labels are not what runs.
+func TestBuildKeepsARevisionsDeployment(t *testing.T) {
+	dump := pod("hello-00001-deployment-5d4f8b-a1", "10.0.0.1", "ReplicaSet/hello-00001-deployment-5d4f8b",
+		"serving.knative.dev/revision: hello-00001", "pod-template-hash: 5d4f8b") + `---
+apiVersion: serving.knative.dev/v1
+kind: Revision
+metadata: {name: hello-00001, namespace: shop, uid: u-rev}
+spec:
+  containers: [{image: x}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: hello-00001-deployment
+  namespace: shop
+  ownerReferences: [{apiVersion: serving.knative.dev/v1, kind: Revision, name: hello-00001, uid: u-rev, controller: true}]
+spec:
+  selector: {matchLabels: {serving.knative.dev/revision: hello-00001}}
+  template:
+    metadata: {labels: {serving.knative.dev/revision: hello-00001}}
+    spec: {containers: [{name: user-container, image: x}, {name: queue-proxy, image: q}]}
+`
+	got := ids(netpolinv.Build(decode(t, dump)))
+	if !slices.Contains(got, "shop/Deployment/hello-00001-deployment [10.0.0.1]") {
+		t.Errorf("workloads %q, want the Revision's Deployment with its pod's IP", got)
+	}
+}
