@@ -45,8 +45,8 @@ configuration's credentials) or a local source:
   oci-archive:PATH      the same layout as a tar (docker buildx --output type=oci)
   docker-archive:PATH   a docker save tarball
 
-An archive may be compressed as docker load takes it (gzip, bzip2, xz, zstd:
-docker save app | gzip > app.tar.gz); it is decompressed into a temporary file
+An archive may be compressed as docker load takes it (gzip, bzip2, zstd:
+docker save app | gzip > app.tar.gz; not xz, whose decoder's memory has no cap); it is decompressed into a temporary file
 in TMPDIR, up to 100 times its size (at least 1 GiB, at most 16 GiB).
 
 PATH:NAME chooses one image of several by its reference name (the

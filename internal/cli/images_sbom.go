@@ -36,8 +36,8 @@ func newImagesSBOMCmd(s Streams) *cobra.Command {
 		Long: `Read an image from its registry (credentials from the Docker configuration and
 credential helpers), or from disk before it is pushed (oci-dir:PATH, an OCI image
 layout directory; oci-archive:PATH, the same as a tar; docker-archive:PATH, a
-docker save tarball; an archive plain or compressed with gzip, bzip2, xz or
-zstd; PATH:NAME or PATH@sha256:... chooses one image of several,
+docker save tarball; an archive plain or compressed with gzip, bzip2 or zstd
+(not xz); PATH:NAME or PATH@sha256:... chooses one image of several,
 --platform one of an index), and list the packages of its layers: Debian,
 Ubuntu, Alpine and rpm packages, the chisel manifest of Ubuntu chiselled
 images, Go binaries' modules, npm lockfiles and node_modules, Java archives,

@@ -30,9 +30,9 @@ const (
 )
 
 // openArchive opens a tar archive named as a source: a regular file, a
-// plain tar or one compressed as docker load accepts it (gzip, bzip2, xz,
-// zstd: docker save | gzip is how CI keeps images), detected by its magic
-// bytes. The archive is read by seeking to its members, so a compressed
+// plain tar or one compressed as docker load accepts it (gzip, bzip2,
+// zstd: docker save | gzip is how CI keeps images; xz is known and
+// refused, see compression), detected by its magic bytes. The archive is read by seeking to its members, so a compressed
 // one is decompressed once, within opts' bound, into a private temporary
 // file and read from there. The file returned is open at its start (its
 // Name is what to open again); remove deletes the temporary file, if any.
@@ -55,6 +55,9 @@ func openArchive(where, file, what string, opts Options) (f *os.File, size int64
 		return f, size, none, nil
 	}
 	defer f.Close()
+	if open == nil {
+		return nil, 0, none, fmt.Errorf("%s: compressed with %s, which is not read: its decoder takes as much memory as the stream asks for, up to 4 GiB; decompress it first (xz -d), or compress it with gzip or zstd", where, kind)
+	}
 	limit, why := opts.decompressLimit(size)
 	tmp, n, err := decompress(where, br, kind, open, limit, why)
 	if err != nil {

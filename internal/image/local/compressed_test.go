@@ -41,7 +41,7 @@ func tempFiles(t *testing.T, dir string) []string {
 }
 
 // TestOpenCompressed: an OCI archive and a docker save tarball compressed
-// as docker load accepts them (gzip, bzip2, xz, zstd; known by their bytes,
+// as docker load accepts them (gzip, bzip2, zstd; known by their bytes,
 // whatever the file is named) read as the same image as the plain archive
 // (digest, reference, packages). The decompressed copy is a private file
 // in TMPDIR, gone once the image is closed (an OCI archive's as soon as it
@@ -105,6 +105,26 @@ func TestOpenCompressed(t *testing.T) {
 		if img := open(t, spec, v1.Platform{}); img.Reference != "ghcr.io/acme/app:1.0" {
 			t.Errorf("%s: reference %q", spec, img.Reference)
 		}
+	}
+}
+
+// TestOpenXZRefused: an xz-compressed archive, which docker load takes, is
+// refused before it is decompressed, saying why and what to do: the xz
+// decoder would allocate the dictionary the stream states, up to 4 GiB.
+// Nothing is left in the temporary directory.
+func TestOpenXZRefused(t *testing.T) {
+	dir, tmp := withTempDir(t)
+	app := testImage(t, map[string]string{"lodash": "4.17.20"})
+	saved := localtest.DockerSave(t, filepath.Join(dir, "saved.tar"), map[string]v1.Image{"ghcr.io/acme/app:1.0": app})
+	xz := localtest.Compress(t, saved, "xz")
+	for _, scheme := range []string{OCIArchive, DockerArchive} {
+		_, err := Open(scheme+":"+xz, v1.Platform{})
+		if err == nil || !strings.Contains(err.Error(), "compressed with xz, which is not read") || !strings.Contains(err.Error(), "xz -d") {
+			t.Errorf("%s: %v", scheme, err)
+		}
+	}
+	if left := tempFiles(t, tmp); len(left) != 0 {
+		t.Errorf("left in the temporary directory: %v", left)
 	}
 }
 
