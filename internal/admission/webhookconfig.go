@@ -5,8 +5,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kubeward/kubeward/internal/inventory"
 	admissionregv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/utils/ptr"
 )
 
@@ -48,20 +50,52 @@ type ConfigOptions struct {
 }
 
 // Rules are what the webhook judges: Pods (and ephemeral containers added
-// to them) and every workload kind with a pod template.
+// to them) and every workload kind with a pod template, built-in and
+// custom (inventory.CustomWorkloads: every version its project serves).
+// A rule for a resource no API server serves is harmless: the API server
+// matches rules against requests, and a CRD installed later is sent from
+// then on.
 func Rules() []admissionregv1.RuleWithOperations {
-	rule := func(group string, resources ...string) admissionregv1.RuleWithOperations {
+	rule := func(group string, versions []string, resources ...string) admissionregv1.RuleWithOperations {
 		return admissionregv1.RuleWithOperations{
 			Operations: []admissionregv1.OperationType{admissionregv1.Create, admissionregv1.Update},
-			Rule: admissionregv1.Rule{APIGroups: []string{group}, APIVersions: []string{"v1"}, Resources: resources,
+			Rule: admissionregv1.Rule{APIGroups: []string{group}, APIVersions: versions, Resources: resources,
 				Scope: ptr.To(admissionregv1.NamespacedScope)},
 		}
 	}
-	return []admissionregv1.RuleWithOperations{
-		rule("", "pods", "pods/ephemeralcontainers", "replicationcontrollers", "podtemplates"),
-		rule("apps", "deployments", "replicasets", "statefulsets", "daemonsets"),
-		rule("batch", "jobs", "cronjobs"),
+	v1 := []string{"v1"}
+	rules := []admissionregv1.RuleWithOperations{
+		rule("", v1, "pods", "pods/ephemeralcontainers", "replicationcontrollers", "podtemplates"),
+		rule("apps", v1, "deployments", "replicasets", "statefulsets", "daemonsets"),
+		rule("batch", v1, "jobs", "cronjobs"),
 	}
+	// One rule per group and versions, in the table's order.
+	at := map[string]int{}
+	for _, w := range inventory.CustomWorkloads() {
+		if !sentByDefault(w.Kind) {
+			continue
+		}
+		key := w.Kind.Group + " " + strings.Join(w.Versions, ",")
+		if i, ok := at[key]; ok {
+			rules[i].Resources = append(rules[i].Resources, w.Resource)
+			continue
+		}
+		at[key] = len(rules)
+		rules = append(rules, rule(w.Kind.Group, slices.Clone(w.Versions), w.Resource))
+	}
+	return rules
+}
+
+// sentByDefault reports whether the default rules send a workload custom
+// resource. A Knative Revision is made by Knative's controller from a
+// Configuration's template (a Service's, through its Configuration),
+// judged when the Configuration is admitted: judging the copy again
+// doubles the work, and its denial would stop Knative's controller, in
+// events no person reads, not the person who applied the Service. A
+// Revision written by hand is no way around the webhook either: the
+// Deployment Knative makes for it, and that Deployment's Pods, are judged.
+func sentByDefault(gk schema.GroupKind) bool {
+	return gk != schema.GroupKind{Group: "serving.knative.dev", Kind: "Revision"}
 }
 
 // ExcludedNamespaces are the namespaces the API server does not send.

@@ -34,13 +34,20 @@ func TestWebhookConfiguration(t *testing.T) {
 	var resources []string
 	for _, r := range wh.Rules {
 		for _, res := range r.Resources {
-			resources = append(resources, r.APIGroups[0]+"/"+res)
+			resources = append(resources, r.APIGroups[0]+"/"+strings.Join(r.APIVersions, ",")+"/"+res)
 		}
 		if len(r.Operations) != 2 || *r.Scope != admissionregv1.NamespacedScope {
 			t.Errorf("rule %+v", r)
 		}
 	}
-	if got := strings.Join(resources, " "); got != "/pods /pods/ephemeralcontainers /replicationcontrollers /podtemplates apps/deployments apps/replicasets apps/statefulsets apps/daemonsets batch/jobs batch/cronjobs" {
+	// The workload custom resources' resources and versions, read in
+	// their projects' CRDs; Knative's Revisions are made by Knative.
+	if got := strings.Join(resources, " "); got != "/v1/pods /v1/pods/ephemeralcontainers /v1/replicationcontrollers /v1/podtemplates "+
+		"apps/v1/deployments apps/v1/replicasets apps/v1/statefulsets apps/v1/daemonsets batch/v1/jobs batch/v1/cronjobs "+
+		"apps.openshift.io/v1/deploymentconfigs argoproj.io/v1alpha1/rollouts "+
+		"apps.kruise.io/v1alpha1,v1beta1/clonesets apps.kruise.io/v1alpha1,v1beta1/statefulsets apps.kruise.io/v1alpha1,v1beta1/daemonsets "+
+		"apps.kruise.io/v1alpha1,v1beta1/broadcastjobs apps.kruise.io/v1alpha1,v1beta1/advancedcronjobs "+
+		"keda.sh/v1alpha1/scaledjobs serving.knative.dev/v1/services serving.knative.dev/v1/configurations" {
 		t.Errorf("resources = %s", got)
 	}
 	if _, err := yaml.Marshal(vwc); err != nil {

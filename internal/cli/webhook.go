@@ -307,11 +307,17 @@ func newWebhookConfigCmd(s Streams) *cobra.Command {
 		Long: `Print the ValidatingWebhookConfiguration that sends Pods and workloads to the
 webhook: CREATE and UPDATE of pods (and ephemeral containers), replication
 controllers, pod templates, deployments, replica sets, stateful sets, daemon
-sets, jobs and cron jobs; matchPolicy Equivalent, sideEffects None,
-admissionReviewVersions v1. Its namespaceSelector keeps kube-system,
-kube-node-lease, the webhook's own namespace and the configuration's exempt
-namespaces out of reach, so the API server never calls for them and they stay
-writable when the webhook is down.
+sets, jobs and cron jobs, and of the workload custom resources whose pod
+templates kubeward judges, in every version their projects serve: OpenShift
+deploymentconfigs, Argo rollouts, OpenKruise clonesets, statefulsets,
+daemonsets, broadcastjobs and advancedcronjobs, KEDA scaledjobs, Knative
+services and configurations (not revisions: Knative makes them from a
+configuration, judged already). Rules for resources a cluster does not serve
+are harmless. matchPolicy Equivalent, sideEffects None, admissionReviewVersions
+v1. Its namespaceSelector keeps kube-system, kube-node-lease, the webhook's
+own namespace and the configuration's exempt namespaces out of reach, so the
+API server never calls for them and they stay writable when the webhook is
+down.
 
 The API server must be able to verify the webhook's serving certificate, so
 say where the caBundle comes from, exactly one of: --ca-bundle-file (the CA's

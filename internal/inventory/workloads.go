@@ -3,6 +3,7 @@ package inventory
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/kubeward/kubeward/internal/fieldpath"
@@ -47,6 +48,11 @@ type CustomWorkload struct {
 	// queue-proxy container too), so they are judged on their own, not
 	// through it (JudgedThrough).
 	Adds bool
+	// Resource is the kind's resource (its plural) and Versions every
+	// version its project serves, read in the upstream CRDs: what an
+	// admission webhook's rules name to be sent the kind.
+	Resource string
+	Versions []string
 }
 
 // What names what a workload's Templates hold, for messages.
@@ -82,18 +88,33 @@ var (
 // RevisionTemplateSpec whose RevisionSpec inlines a PodSpec; Service
 // inlines ConfigurationSpec; Revision.Spec is a RevisionSpec).
 var customWorkloads = []CustomWorkload{
-	{Kind: deploymentConfig, Templates: specTemplate, Selector: specSelector, SelectorMap: true},
-	{Kind: schema.GroupKind{Group: "argoproj.io", Kind: "Rollout"}, Templates: specTemplate, Selector: specSelector},
-	{Kind: schema.GroupKind{Group: "apps.kruise.io", Kind: "CloneSet"}, Templates: specTemplate, Selector: specSelector},
-	{Kind: schema.GroupKind{Group: "apps.kruise.io", Kind: "StatefulSet"}, Templates: specTemplate, Selector: specSelector},
-	{Kind: schema.GroupKind{Group: "apps.kruise.io", Kind: "DaemonSet"}, Templates: specTemplate, Selector: specSelector},
-	{Kind: schema.GroupKind{Group: "apps.kruise.io", Kind: "BroadcastJob"}, Templates: specTemplate},
-	{Kind: schema.GroupKind{Group: "apps.kruise.io", Kind: "AdvancedCronJob"}, Templates: advancedCronJobTemplates},
-	{Kind: schema.GroupKind{Group: "keda.sh", Kind: "ScaledJob"}, Templates: []*fieldpath.Path{fieldpath.New("spec", "jobTargetRef", "template")}},
-	{Kind: schema.GroupKind{Group: "serving.knative.dev", Kind: "Service"}, Templates: specTemplate, SpecFields: knativeRevisionFields, ContainerName: "user-container"},
-	{Kind: schema.GroupKind{Group: "serving.knative.dev", Kind: "Configuration"}, Templates: specTemplate, SpecFields: knativeRevisionFields, ContainerName: "user-container"},
-	{Kind: schema.GroupKind{Group: "serving.knative.dev", Kind: "Revision"}, Templates: []*fieldpath.Path{podSpecPath}, Inline: true, SpecFields: knativeRevisionFields, ContainerName: "user-container", Adds: true},
+	{Kind: deploymentConfig, Templates: specTemplate, Selector: specSelector, SelectorMap: true, Resource: "deploymentconfigs", Versions: servesV1},
+	{Kind: schema.GroupKind{Group: "argoproj.io", Kind: "Rollout"}, Templates: specTemplate, Selector: specSelector, Resource: "rollouts", Versions: servesV1alpha1},
+	{Kind: schema.GroupKind{Group: "apps.kruise.io", Kind: "CloneSet"}, Templates: specTemplate, Selector: specSelector, Resource: "clonesets", Versions: servesKruise},
+	{Kind: schema.GroupKind{Group: "apps.kruise.io", Kind: "StatefulSet"}, Templates: specTemplate, Selector: specSelector, Resource: "statefulsets", Versions: servesKruise},
+	{Kind: schema.GroupKind{Group: "apps.kruise.io", Kind: "DaemonSet"}, Templates: specTemplate, Selector: specSelector, Resource: "daemonsets", Versions: servesKruise},
+	{Kind: schema.GroupKind{Group: "apps.kruise.io", Kind: "BroadcastJob"}, Templates: specTemplate, Resource: "broadcastjobs", Versions: servesKruise},
+	{Kind: schema.GroupKind{Group: "apps.kruise.io", Kind: "AdvancedCronJob"}, Templates: advancedCronJobTemplates, Resource: "advancedcronjobs", Versions: servesKruise},
+	{Kind: schema.GroupKind{Group: "keda.sh", Kind: "ScaledJob"}, Templates: []*fieldpath.Path{fieldpath.New("spec", "jobTargetRef", "template")}, Resource: "scaledjobs", Versions: servesV1alpha1},
+	{Kind: schema.GroupKind{Group: "serving.knative.dev", Kind: "Service"}, Templates: specTemplate, SpecFields: knativeRevisionFields, ContainerName: "user-container", Resource: "services", Versions: servesV1},
+	{Kind: schema.GroupKind{Group: "serving.knative.dev", Kind: "Configuration"}, Templates: specTemplate, SpecFields: knativeRevisionFields, ContainerName: "user-container", Resource: "configurations", Versions: servesV1},
+	{Kind: schema.GroupKind{Group: "serving.knative.dev", Kind: "Revision"}, Templates: []*fieldpath.Path{podSpecPath}, Inline: true, SpecFields: knativeRevisionFields, ContainerName: "user-container", Adds: true, Resource: "revisions", Versions: servesV1},
 }
+
+// The versions served: openshift/api has apps/v1 alone; Argo Rollouts and
+// KEDA serve v1alpha1 alone; Knative Serving's 1.x releases v1 alone;
+// OpenKruise serves each of these kinds as v1alpha1 and v1beta1 (its
+// apis/apps/v1beta1 holds all five; older releases had StatefulSet alone
+// in v1beta1).
+var (
+	servesV1       = []string{"v1"}
+	servesV1alpha1 = []string{"v1alpha1"}
+	servesKruise   = []string{"v1alpha1", "v1beta1"}
+)
+
+// CustomWorkloads are the workload custom resources kubeward judges (a
+// copy; the values they point to are shared: read them only).
+func CustomWorkloads() []CustomWorkload { return slices.Clone(customWorkloads) }
 
 // knativeRevisionFields are RevisionSpec's own fields beside its PodSpec.
 var knativeRevisionFields = []string{"containerConcurrency", "timeoutSeconds", "responseStartTimeoutSeconds", "idleTimeoutSeconds"}
