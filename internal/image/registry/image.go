@@ -3,6 +3,7 @@ package registry
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -225,15 +226,21 @@ func (l *cachedLayer) readVerified(size int64) ([]byte, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, size+1))
-	if err != nil {
-		return nil, i.s.c.explain(i.ctx, i.repo.RegistryStr(), err)
-	}
-	switch n := int64(len(b)); {
-	case n > size:
+	// Read into a buffer of the stated size and one byte more, allocated
+	// once: io.ReadAll's growing buffer would take two to three times the
+	// size the bound counts.
+	b := make([]byte, size+1)
+	n, err := io.ReadFull(rc, b)
+	switch {
+	case err == nil:
 		return nil, fmt.Errorf("%s@%s: the registry served more than the %d bytes the manifest states", i.repo, l.desc.Digest, size)
-	case n < size:
-		return nil, fmt.Errorf("%s@%s: the registry served %d bytes, the manifest states %d", i.repo, l.desc.Digest, n, size)
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		if int64(n) < size {
+			return nil, fmt.Errorf("%s@%s: the registry served %d bytes, the manifest states %d", i.repo, l.desc.Digest, n, size)
+		}
+		b = b[:size]
+	default:
+		return nil, i.s.c.explain(i.ctx, i.repo.RegistryStr(), err)
 	}
 	if got, _, _ := v1.SHA256(bytes.NewReader(b)); got != l.desc.Digest {
 		return nil, fmt.Errorf("%s@%s: the registry served content of digest %s", i.repo, l.desc.Digest, got)

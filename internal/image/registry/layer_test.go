@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -381,5 +382,47 @@ func TestStoreReadsNoMoreThanTheDescriptorsSize(t *testing.T) {
 	defer rc.Close()
 	if b, err := io.ReadAll(rc); err != nil || len(b) != size {
 		t.Errorf("stored content: %d bytes, %v", len(b), err)
+	}
+}
+
+// A layer read into memory takes its size in memory, not the several
+// times io.ReadAll's growing buffer allocates on the way: the bound
+// counts a layer's size, and the webhook's memory limit holds the bound.
+func TestNoCacheLayerInMemoryAllocatesItsSize(t *testing.T) {
+	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "missing"))
+	reg := registrytest.New(t)
+	const size = 16 << 20
+	content := make([]byte, size)
+	for i := range content {
+		content[i] = byte(i*7 + i>>8)
+	}
+	img, err := mutate.AppendLayers(empty.Image, static.NewLayer(content, types.DockerLayer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := reg.Push(t, "acme/big:1", img)
+	c := client(t, reg, registry.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	im, err := session(t, c, reg.Keychain()).Image(ctx, ref, v1.Platform{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls, err := im.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	rc, err := ls[0].Compressed()
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	// The registry serving the layer, in this process, allocates a little
+	// too.
+	if got := after.TotalAlloc - before.TotalAlloc; got > size*3/2 {
+		t.Errorf("reading a layer of %d bytes into memory allocated %d bytes", size, got)
 	}
 }
