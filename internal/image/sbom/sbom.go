@@ -59,7 +59,18 @@ type Options struct {
 	MaxFileBytes int64
 	// MaxFiles bounds the files walked (default 2,000,000).
 	MaxFiles int
+	// MaxImageBytes bounds the bytes of an image's layers read to list
+	// its packages (default DefaultMaxImageBytes): osv-scalibr unpacks
+	// every regular file (up to MaxFileBytes) into one temporary file, so
+	// an image takes its uncompressed size on disk while it is read.
+	// Past it the image is refused, nothing of it kept.
+	MaxImageBytes int64
 }
+
+// DefaultMaxImageBytes is Options.MaxImageBytes's default: larger than
+// most images (CUDA and ML images reach a few GiB), small enough that a
+// scanner's disk holds several at once.
+const DefaultMaxImageBytes = 8 << 30
 
 const (
 	defaultMaxFileBytes = 512 << 20
@@ -77,6 +88,9 @@ func FromImage(ctx context.Context, img v1.Image, opts Options) (*List, error) {
 	if opts.MaxFiles <= 0 {
 		opts.MaxFiles = defaultMaxFiles
 	}
+	if opts.MaxImageBytes <= 0 {
+		opts.MaxImageBytes = DefaultMaxImageBytes
+	}
 	exs, err := extractors(opts)
 	if err != nil {
 		return nil, err
@@ -88,8 +102,15 @@ func FromImage(ctx context.Context, img v1.Image, opts Options) (*List, error) {
 func scan(ctx context.Context, img v1.Image, opts Options, exs []filesystem.Extractor) (*List, error) {
 	cfg := image.DefaultConfig()
 	cfg.MaxFileBytes = opts.MaxFileBytes
-	si, err := image.FromV1Image(img, cfg)
+	bounded, err := boundImage(img, opts.MaxImageBytes)
 	if err != nil {
+		return nil, err
+	}
+	si, err := image.FromV1Image(bounded, cfg)
+	if err != nil {
+		if errors.Is(err, ErrImageTooLarge) {
+			return nil, bounded.tooLarge()
+		}
 		var pe *fs.PathError
 		if errors.As(err, &pe) && filepath.Dir(pe.Path) == filepath.Clean(os.TempDir()) {
 			return nil, fmt.Errorf("unpacking the image (into the temporary directory: set TMPDIR to a writable directory): %w", err)
