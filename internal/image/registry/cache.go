@@ -10,6 +10,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
@@ -19,18 +23,136 @@ import (
 // whose content does not match its name (a disk error, tampering) is
 // removed and fetched again. Writes go to a temporary file renamed into
 // place, so concurrent runs sharing the directory never read half a file.
+//
+// The entries' total size is bounded: once a store takes it over the
+// budget, the entries used longest ago (by modification time, which
+// Get, Open and Store set) are removed until it is back under, the entry
+// just stored excepted. A removed entry that a reader has open stays
+// readable (Unix), and its space is freed when the reader closes it.
 type Cache struct {
-	dir string
+	dir      string
+	maxBytes int64 // <= 0: unbounded
+
+	mu sync.Mutex
+	// size is the entries' total, counted at open and when entries are
+	// evicted, kept up to date by this process's stores in between
+	// (other processes sharing the directory are counted at eviction).
+	size int64
 }
 
 // OpenCache creates the directory (mode 0700: pull credentials are not
 // stored, but what private images hold is nobody else's business).
-func OpenCache(dir string) (*Cache, error) {
+// maxBytes bounds the entries' total size; <= 0 leaves it unbounded.
+func OpenCache(dir string, maxBytes int64) (*Cache, error) {
 	blobs := filepath.Join(dir, "blobs", "sha256")
 	if err := os.MkdirAll(blobs, 0o700); err != nil {
 		return nil, fmt.Errorf("image cache: %w", err)
 	}
-	return &Cache{dir: dir}, nil
+	c := &Cache{dir: dir, maxBytes: maxBytes}
+	if maxBytes > 0 {
+		es, _, err := c.entries()
+		if err != nil {
+			return nil, fmt.Errorf("image cache: %w", err)
+		}
+		for _, e := range es {
+			c.size += e.size
+		}
+	}
+	return c, nil
+}
+
+// entry is one cached blob as its directory lists it.
+type entry struct {
+	name  string
+	size  int64
+	mtime time.Time
+}
+
+// staleTemp is how old a temporary file of a store must be to be taken
+// for one a killed process left (a container restarted keeps its
+// emptyDir); no store of this process takes that long.
+const staleTemp = 24 * time.Hour
+
+// entries lists the cache's entries, and the temporary files of stores
+// older than staleTemp.
+func (c *Cache) entries() (es []entry, stale []string, err error) {
+	blobs := filepath.Join(c.dir, "blobs", "sha256")
+	des, err := os.ReadDir(blobs)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, de := range des {
+		info, err := de.Info()
+		if err != nil || !info.Mode().IsRegular() {
+			continue // removed since it was listed
+		}
+		if strings.HasPrefix(de.Name(), ".tmp-") {
+			if time.Since(info.ModTime()) > staleTemp {
+				stale = append(stale, filepath.Join(blobs, de.Name()))
+			}
+			continue
+		}
+		es = append(es, entry{name: de.Name(), size: info.Size(), mtime: info.ModTime()})
+	}
+	return es, stale, nil
+}
+
+// MaxBytes is the budget of the entries' total size (<= 0: none).
+func (c *Cache) MaxBytes() int64 { return c.maxBytes }
+
+// Size is the entries' total size as this process counts it.
+func (c *Cache) Size() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.size
+}
+
+// stored counts an entry of n bytes just written at p and, when that
+// takes the total over the budget, evicts the entries used longest ago
+// (never p) until the total is under nine tenths of it: one eviction
+// makes room for several stores, rather than a listing of the directory
+// at each.
+func (c *Cache) stored(p string, n int64) {
+	if c.maxBytes <= 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.size += n
+	if c.size <= c.maxBytes {
+		return
+	}
+	es, stale, err := c.entries()
+	if err != nil {
+		return // counted again at the next store over the budget
+	}
+	for _, s := range stale {
+		_ = os.Remove(s)
+	}
+	c.size = 0
+	for _, e := range es {
+		c.size += e.size
+	}
+	slices.SortFunc(es, func(a, b entry) int { return a.mtime.Compare(b.mtime) })
+	target := c.maxBytes - c.maxBytes/10
+	for _, e := range es {
+		if c.size <= target {
+			break
+		}
+		q := filepath.Join(c.dir, "blobs", "sha256", e.name)
+		if q == p {
+			continue
+		}
+		if err := os.Remove(q); err == nil || errors.Is(err, fs.ErrNotExist) {
+			c.size -= e.size
+		}
+	}
+}
+
+// touch marks an entry used now, so that eviction keeps it longest.
+func touch(p string) {
+	now := time.Now()
+	_ = os.Chtimes(p, now, now)
 }
 
 // Dir is the cache's directory.
@@ -62,6 +184,7 @@ func (c *Cache) Get(h v1.Hash) ([]byte, bool) {
 		_ = os.Remove(p)
 		return nil, false
 	}
+	touch(p)
 	return b, true
 }
 
@@ -112,6 +235,7 @@ func (c *Cache) Open(h v1.Hash) (io.ReadCloser, error) {
 		f.Close()
 		return nil, fmt.Errorf("image cache: %w", err)
 	}
+	touch(p)
 	return f, nil
 }
 
@@ -181,5 +305,6 @@ func (c *Cache) store(h v1.Hash, max int64, r io.Reader) (*os.File, int64, error
 		tmp.Close()
 		return nil, n, fmt.Errorf("image cache: %w", err)
 	}
+	c.stored(p, n)
 	return tmp, n, nil
 }

@@ -350,7 +350,7 @@ func (z *zeros) Read(p []byte) (int, error) {
 // otherwise fill the cache's or the temporary directory's disk until the
 // image's deadline.
 func TestStoreReadsNoMoreThanTheDescriptorsSize(t *testing.T) {
-	c, err := registry.OpenCache(t.TempDir())
+	c, err := registry.OpenCache(t.TempDir(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

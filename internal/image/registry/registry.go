@@ -46,6 +46,10 @@ type Options struct {
 	// verified in a private temporary directory (removed by Close) or,
 	// where none can be made, in memory.
 	CacheDir string
+	// CacheMaxBytes bounds the total size of the cache's entries, and of
+	// the private temporary directory's: past it the entries used longest
+	// ago are removed (Cache). Default DefaultCacheMaxBytes.
+	CacheMaxBytes int64
 	// MemoryLayerBytes bounds the layer bytes held in memory at once when
 	// there is neither a cache nor a temporary directory; a larger layer
 	// is refused. Default 256 MiB.
@@ -60,6 +64,11 @@ type Options struct {
 // MaxManifestBytes bounds a manifest or index read from a registry; OCI
 // registries refuse manifests over 4 MiB.
 const MaxManifestBytes = 4 << 20
+
+// DefaultCacheMaxBytes is Options.CacheMaxBytes's default: the layers
+// of a few dozen images, a small share of a workstation's or CI runner's
+// disk.
+const DefaultCacheMaxBytes = 10 << 30
 
 // DefaultMemoryLayerBytes is Options.MemoryLayerBytes's default: most
 // images' largest compressed layer is well under it, and the scanner's
@@ -102,13 +111,16 @@ func New(opts Options) (*Client, error) {
 	if opts.MemoryLayerBytes <= 0 {
 		opts.MemoryLayerBytes = DefaultMemoryLayerBytes
 	}
+	if opts.CacheMaxBytes <= 0 {
+		opts.CacheMaxBytes = DefaultCacheMaxBytes
+	}
 	c := &Client{opts: opts, pullers: map[string]*remote.Puller{}, memory: semaphore.NewWeighted(opts.MemoryLayerBytes)}
 	// The default transport honours HTTPS_PROXY, HTTP_PROXY and NO_PROXY.
 	t := remote.DefaultTransport.(*http.Transport).Clone()
 	t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: opts.RootCAs}
 	c.transport = t
 	if opts.CacheDir != "" {
-		cache, err := OpenCache(opts.CacheDir)
+		cache, err := OpenCache(opts.CacheDir, opts.CacheMaxBytes)
 		if err != nil {
 			return nil, err
 		}
@@ -131,7 +143,7 @@ func (c *Client) layerCache() *Cache {
 	if !c.scratchTried {
 		c.scratchTried = true
 		if dir, err := os.MkdirTemp("", "kubeward-images-*"); err == nil {
-			if c.scratch, err = OpenCache(dir); err != nil {
+			if c.scratch, err = OpenCache(dir, c.opts.CacheMaxBytes); err != nil {
 				_ = os.RemoveAll(dir)
 			}
 		}
