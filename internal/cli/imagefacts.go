@@ -11,10 +11,12 @@ import (
 
 	"github.com/kubeward/kubeward/internal/check"
 	"github.com/kubeward/kubeward/internal/checks/image"
+	"github.com/kubeward/kubeward/internal/config"
 	"github.com/kubeward/kubeward/internal/image/facts"
 	"github.com/kubeward/kubeward/internal/image/registry"
 	"github.com/kubeward/kubeward/internal/image/resolve"
 	"github.com/kubeward/kubeward/internal/image/verify"
+	"github.com/kubeward/kubeward/internal/image/vulnscan"
 	"github.com/kubeward/kubeward/internal/inventory"
 	"github.com/kubeward/kubeward/internal/scan"
 	"github.com/kubeward/kubeward/internal/source"
@@ -23,6 +25,7 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore-go/pkg/tuf"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"k8s.io/client-go/kubernetes"
 )
 
@@ -36,6 +39,10 @@ const maxConfiguredFile = 1 << 20
 type imageFlags struct {
 	enabled bool
 	cache   string
+	// cacheMaxSize, maxImageSize and analyses bound the disk a run's
+	// image reading takes (docs/images.md, "Disk").
+	cacheMaxSize, maxImageSize string
+	analyses                   int
 	// client is the run's registry client, which close releases (its
 	// private temporary directory, when there is no cache).
 	client *registry.Client
@@ -52,7 +59,41 @@ func (f *imageFlags) close() {
 func (f *imageFlags) register(cmd *cobra.Command, name string, def bool, usage string) {
 	fl := cmd.Flags()
 	fl.BoolVar(&f.enabled, name, def, usage)
+	f.registerDisk(fl)
+}
+
+// registerDisk registers where images are cached and the bounds on the
+// disk their reading takes.
+func (f *imageFlags) registerDisk(fl *pflag.FlagSet) {
 	fl.StringVar(&f.cache, "image-cache", "", "directory of the content-addressed image cache (default images.registry.cache, else the user cache directory's kubeward/images)")
+	fl.StringVar(&f.cacheMaxSize, "image-cache-max-size", "", "bound on the image cache's size (the private temporary directory's without a cache); past it the entries used longest ago are removed (default images.registry.cacheMaxSize, else 10Gi)")
+	fl.StringVar(&f.maxImageSize, "max-image-size", "", "bound on the bytes of one image's layers unpacked to list its packages; a larger image's vulnerabilities are not judged (default images.maxImageSize, else 8Gi)")
+	fl.IntVar(&f.analyses, "image-analyses", 0, "images whose packages are listed at once, each taking up to twice --max-image-size of disk while it is read (default the number of CPUs, at most 8)")
+}
+
+// sizes are the disk bounds of the flags, else of the configuration
+// file (0: the default).
+func (f *imageFlags) sizes(cfg foundConfig) (cacheMax, maxImage int64, err error) {
+	im := &cfg.file.Images
+	for _, s := range []struct {
+		flag, setting, flagValue, fileValue string
+		to                                  *int64
+	}{
+		{"--image-cache-max-size", "images.registry.cacheMaxSize", f.cacheMaxSize, im.Registry.CacheMaxSize, &cacheMax},
+		{"--max-image-size", "images.maxImageSize", f.maxImageSize, im.MaxImageSize, &maxImage},
+	} {
+		if s.flagValue != "" {
+			if *s.to, err = config.ParseSize(s.flagValue); err != nil {
+				return 0, 0, usageErr("%s: %v", s.flag, err)
+			}
+			continue
+		}
+		*s.to, _ = config.ParseSize(s.fileValue) // validated with the file
+	}
+	if f.analyses < 0 {
+		return 0, 0, usageErr("--image-analyses: %d is negative", f.analyses)
+	}
+	return cacheMax, maxImage, nil
 }
 
 // resolver builds what reads the registries for a run: the client (the
@@ -61,7 +102,16 @@ func (f *imageFlags) register(cmd *cobra.Command, name string, def bool, usage s
 // keychains (nil: the Docker configuration and credential helpers).
 func (f *imageFlags) resolver(cfg foundConfig, keychains resolve.Keychains, analyzers ...resolve.Analyzer) (*resolve.Resolver, error) {
 	im := &cfg.file.Images
-	opts := registry.Options{UserAgent: "kubeward/" + version.String(), CacheDir: f.cache}
+	cacheMax, maxImage, err := f.sizes(cfg)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range analyzers {
+		if v, ok := a.(*vulnscan.Analyzer); ok {
+			v.SBOM.MaxImageBytes = maxImage
+		}
+	}
+	opts := registry.Options{UserAgent: "kubeward/" + version.String(), CacheDir: f.cache, CacheMaxBytes: cacheMax}
 	if im.Registry.Timeout != "" {
 		opts.Timeout, _ = time.ParseDuration(im.Registry.Timeout) // validated with the file
 	}
@@ -92,7 +142,7 @@ func (f *imageFlags) resolver(cfg foundConfig, keychains resolve.Keychains, anal
 	}
 	f.close()
 	f.client = client
-	ro := resolve.Options{Client: client, Keychains: keychains, Analyzers: analyzers}
+	ro := resolve.Options{Client: client, Keychains: keychains, Analyzers: analyzers, Analyses: f.analyses}
 	if len(im.Policies) > 0 {
 		v, err := imageVerifier(cfg)
 		if err != nil {

@@ -89,7 +89,7 @@ only local images and no vulnerability database: nothing to judge them by).`,
 	fl.StringVar(&f.name, "name", "", "REPOSITORY[:TAG] a local image will be pushed as, which policies, suppressions, exceptions and VEX match (one local source only; no digest: the image's own is read)")
 	sf.vulnDB.register(cmd)
 	sf.registerCoverage(cmd)
-	fl.StringVar(&sf.images.cache, "image-cache", "", "directory of the content-addressed image cache (default images.registry.cache, else the user cache directory's kubeward/images)")
+	sf.images.registerDisk(fl)
 	return cmd
 }
 

@@ -57,6 +57,10 @@ type File struct {
 		TUF         TUFSettings `yaml:"tuf"`
 		// Registry is how registries are read.
 		Registry RegistryAccess `yaml:"registry"`
+		// MaxImageSize bounds the bytes of one image's layers unpacked to
+		// list its packages (a quantity, default 8Gi): past it the image's
+		// vulnerabilities are not judged.
+		MaxImageSize string `yaml:"maxImageSize"`
 		// OnRegistryError is deny (default) or warn: what an image that
 		// could not be read from its registry gives when a policy covers it.
 		OnRegistryError string `yaml:"onRegistryError"`

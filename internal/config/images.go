@@ -10,6 +10,7 @@ import (
 
 	"github.com/kubeward/kubeward/internal/check"
 	yaml "go.yaml.in/yaml/v3"
+	"k8s.io/apimachinery/pkg/api/resource"
 )
 
 // ImagePolicy is one entry of images.policies (docs/images.md): the images
@@ -117,6 +118,9 @@ type RegistryAccess struct {
 	// Cache is the content-addressed cache directory (default the user
 	// cache directory's kubeward/images).
 	Cache string `yaml:"cache"`
+	// CacheMaxSize bounds the cache's total size (a quantity, default
+	// 10Gi); past it the entries used longest ago are removed.
+	CacheMaxSize string `yaml:"cacheMaxSize"`
 	// CAFile is a PEM bundle of certificate authorities trusted besides
 	// the system's (a private registry's CA).
 	CAFile string `yaml:"caFile"`
@@ -161,6 +165,19 @@ func (p *ImagePolicy) RequiresTransparencyLog() bool {
 	return p.TransparencyLog == nil || *p.TransparencyLog
 }
 
+// ParseSize reads a size as Kubernetes writes quantities (10Gi, 512Mi,
+// 8G, or bytes); "" is 0, the default.
+func ParseSize(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	q, err := resource.ParseQuantity(s)
+	if err != nil || q.Sign() <= 0 {
+		return 0, fmt.Errorf("%q is not a positive size like 10Gi or 512Mi", s)
+	}
+	return q.Value(), nil
+}
+
 func validateImages(f *File) error {
 	im := &f.Images
 	switch im.OnRegistryError {
@@ -175,6 +192,12 @@ func validateImages(f *File) error {
 	}
 	if r := im.Registry.Retries; r != nil && (*r < 0 || *r > 10) {
 		return fmt.Errorf("images.registry.retries: %d is not between 0 and 10", *r)
+	}
+	if _, err := ParseSize(im.Registry.CacheMaxSize); err != nil {
+		return fmt.Errorf("images.registry.cacheMaxSize: %w", err)
+	}
+	if _, err := ParseSize(im.MaxImageSize); err != nil {
+		return fmt.Errorf("images.maxImageSize: %w", err)
 	}
 	names := map[string]bool{}
 	for i := range im.Policies {

@@ -15,7 +15,8 @@ func TestImagePolicyValidation(t *testing.T) {
     - key: cosign.pub
     attestations: [{type: slsa-provenance, builderIDRegExp: "https://github\\.com/.*"}, {type: spdx}]
     exceptions: [{images: [ghcr.io/acme/old], reason: legacy, expires: "2027-01-01"}]
-  registry: {timeout: 10s, retries: 0}
+  registry: {timeout: 10s, retries: 0, cacheMaxSize: 2Gi}
+  maxImageSize: 1536Mi
   onRegistryError: warn
 `
 	f, err := Parse([]byte(ok))
@@ -29,6 +30,12 @@ func TestImagePolicyValidation(t *testing.T) {
 	}
 	if got := fa.Images.Policies[0].Signers[0].Annotations; len(got) != 3 || got["env"] != "prod" || got["build"] != "42" || got["empty"] != "" {
 		t.Fatalf("annotations = %q", got)
+	}
+	if n, _ := ParseSize(f.Images.Registry.CacheMaxSize); n != 2<<30 {
+		t.Errorf("cacheMaxSize: %d bytes", n)
+	}
+	if n, _ := ParseSize(f.Images.MaxImageSize); n != 1536<<20 {
+		t.Errorf("maxImageSize: %d bytes", n)
 	}
 	rules := f.ImageSuppressions()
 	if len(rules) != len(PolicyChecks) || rules[0].Image != "ghcr.io/acme/old" || !strings.Contains(rules[0].Origin, "images.policies[0].exceptions[0]") {
@@ -48,6 +55,9 @@ func TestImagePolicyValidation(t *testing.T) {
 		{"  policies: [{name: a, images: [x], signers: [{key: k}]}, {name: a, images: [y], signers: [{key: k}]}]\n", "used twice"},
 		{"  onRegistryError: allow\n", "deny or warn"},
 		{"  registry: {timeout: soon}\n", "duration"},
+		{"  registry: {cacheMaxSize: lots}\n", `images.registry.cacheMaxSize: "lots" is not a positive size like 10Gi`},
+		{"  maxImageSize: -1Gi\n", `images.maxImageSize: "-1Gi" is not a positive size`},
+		{"  maxImageSize: \"0\"\n", `images.maxImageSize: "0" is not a positive size`},
 		// Signers' annotations: a map of strings, at the line of the mistake.
 		{"  policies:\n  - images: [x]\n    signers:\n    - key: k\n      annotations: [env=prod]\n", "line 8: cannot unmarshal !!seq into map[string]string"},
 		{"  policies: [{images: [x], signers: [{key: k, annotations: prod}]}]\n", "line 4: cannot unmarshal !!str `prod` into map[string]string"},

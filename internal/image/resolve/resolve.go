@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -100,6 +101,11 @@ type Options struct {
 	Keychains Keychains
 	// Workers bound the images judged at once (default 8).
 	Workers int
+	// Analyses bound the images analysed at once (default the number of
+	// CPUs, at most Workers): listing an image's packages unpacks its
+	// layers to disk (up to sbom's bound) and takes a core to decompress
+	// them, so the disk a run needs is this many images' worth.
+	Analyses int
 	// TagTTL keeps a tag's digest (default 1m), FactsTTL a digest's facts
 	// (default 10m), ErrorTTL a failure (default 15s).
 	TagTTL, FactsTTL, ErrorTTL time.Duration
@@ -116,6 +122,8 @@ type Resolver struct {
 	tags  *memo[name.Digest]
 	facts *memo[*facts.Facts]
 	sem   chan struct{}
+	// analyses holds a slot per image being analysed.
+	analyses chan struct{}
 	// refs keeps references parsed: the webhook asks for the same few
 	// images in every review, and parsing them with distribution's regular
 	// expressions was three quarters of a warm review's image work.
@@ -139,12 +147,16 @@ func New(opts Options) *Resolver {
 	if opts.MaxEntries <= 0 {
 		opts.MaxEntries = 20000
 	}
+	if opts.Analyses <= 0 {
+		opts.Analyses = min(runtime.GOMAXPROCS(0), opts.Workers)
+	}
 	return &Resolver{
-		opts:  opts,
-		tags:  newMemo[name.Digest](opts.MaxEntries, opts.TagTTL, opts.ErrorTTL),
-		facts: newMemo[*facts.Facts](opts.MaxEntries, opts.FactsTTL, opts.ErrorTTL),
-		sem:   make(chan struct{}, opts.Workers),
-		refs:  lasting.New[string, parsedRef](opts.MaxEntries),
+		opts:     opts,
+		analyses: make(chan struct{}, opts.Analyses),
+		tags:     newMemo[name.Digest](opts.MaxEntries, opts.TagTTL, opts.ErrorTTL),
+		facts:    newMemo[*facts.Facts](opts.MaxEntries, opts.FactsTTL, opts.ErrorTTL),
+		sem:      make(chan struct{}, opts.Workers),
+		refs:     lasting.New[string, parsedRef](opts.MaxEntries),
 	}
 }
 
@@ -316,13 +328,24 @@ func (r *Resolver) Local(ctx context.Context, source, reference string, digest v
 	return f
 }
 
-// analyze runs the analyzers over one image into f.Analyses.
+// analyze runs the analyzers over one image into f.Analyses, within
+// Options.Analyses images at once.
 func (r *Resolver) analyze(ctx context.Context, in *Input, f *facts.Facts) {
+	if len(r.opts.Analyzers) == 0 {
+		return
+	}
+	f.Analyses = map[string]facts.Analysis{}
+	select {
+	case r.analyses <- struct{}{}:
+		defer func() { <-r.analyses }()
+	case <-ctx.Done():
+		for _, a := range r.opts.Analyzers {
+			f.Analyses[a.Name()] = facts.Analysis{Error: fmt.Sprintf("waiting for another image's analysis to end: %v", ctx.Err())}
+		}
+		return
+	}
 	for _, a := range r.opts.Analyzers {
 		v, err := a.Analyze(ctx, in)
-		if f.Analyses == nil {
-			f.Analyses = map[string]facts.Analysis{}
-		}
 		an := facts.Analysis{Value: v}
 		if err != nil {
 			an = facts.Analysis{Error: err.Error()}

@@ -300,3 +300,40 @@ func TestDigestNeedsTheUsersCredentials(t *testing.T) {
 		t.Errorf("a reference of both workloads: %+v", both)
 	}
 }
+
+// overlapping is an analyzer that records how many images it analyses
+// at once.
+type overlapping struct {
+	now, peak atomic.Int64
+}
+
+func (o *overlapping) Name() string { return "overlap" }
+func (o *overlapping) Analyze(context.Context, *Input) (any, error) {
+	n := o.now.Add(1)
+	defer o.now.Add(-1)
+	for p := o.peak.Load(); n > p && !o.peak.CompareAndSwap(p, n); p = o.peak.Load() {
+	}
+	time.Sleep(20 * time.Millisecond) // long enough for the others to start
+	return nil, nil
+}
+
+// Options.Analyses bounds the images analysed at once, below the images
+// judged at once: each analysis may unpack a whole image to disk, and the
+// chart sizes the webhook's disk for this many.
+func TestAnalysesBound(t *testing.T) {
+	reg := registrytest.New(t)
+	var uses []Use
+	for i := range 6 {
+		push(t, reg, fmt.Sprintf("app%d:v1", i))
+		uses = append(uses, Use{Image: fmt.Sprintf("%s/app%d:v1", reg.Host, i)})
+	}
+	an := &overlapping{}
+	r := newResolver(t, reg, Options{Analyzers: []Analyzer{an}, Workers: 6, Analyses: 2})
+	set := r.Resolve(context.Background(), uses)
+	if got := len(set.Images()); got != 6 {
+		t.Fatalf("%d images judged, want 6", got)
+	}
+	if p := an.peak.Load(); p > 2 {
+		t.Errorf("%d images analysed at once, bound 2", p)
+	}
+}
