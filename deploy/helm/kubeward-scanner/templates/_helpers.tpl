@@ -23,3 +23,28 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- define "kubeward-scanner.image" -}}
 {{- printf "%s:%s@%s" .Values.image.repository .Values.image.tag .Values.image.digest -}}
 {{- end -}}
+
+{{/*
+Disk of image reading (values imageDisk: cacheGi, maxImageGi, analyses):
+the emptyDir's sizeLimit, in GiB, holds the image cache's budget and, for
+each image analysed at once, its unpacked files and its largest
+compressed layer (each at most maxImageGi), and 1 GiB more (manifests,
+configurations, a store's temporary file): the kubelet evicts a pod whose
+emptyDir passes its sizeLimit. The flags that keep within it are
+"kubeward-scanner.imageDiskArgs".
+*/}}
+{{- define "kubeward-scanner.imageDiskGi" -}}
+{{- range $k := list "cacheGi" "maxImageGi" "analyses" }}
+{{- $v := get $.disk $k }}
+{{- if or (lt (int $v) 1) (ne (toString (int $v)) (toString $v)) }}
+{{- fail (printf "%s.imageDisk.%s: %v is not a whole number of at least 1" $.where $k $v) }}
+{{- end }}
+{{- end }}
+{{- add .disk.cacheGi (mul 2 .disk.analyses .disk.maxImageGi) 1 }}Gi
+{{- end }}
+
+{{- define "kubeward-scanner.imageDiskArgs" -}}
+- --image-cache-max-size={{ .disk.cacheGi }}Gi
+- --max-image-size={{ .disk.maxImageGi }}Gi
+- --image-analyses={{ .disk.analyses }}
+{{- end }}

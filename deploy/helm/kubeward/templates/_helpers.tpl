@@ -179,3 +179,28 @@ app.kubernetes.io/component: audit
 {{- define "kubeward.node.name" -}}
 {{- printf "%s-node" (include "kubeward.fullname" .) | trunc 52 | trimSuffix "-" -}}
 {{- end -}}
+
+{{/*
+Disk of image reading (values imageDisk: cacheGi, maxImageGi, analyses):
+the emptyDir's sizeLimit, in GiB, holds the image cache's budget and, for
+each image analysed at once, its unpacked files and its largest
+compressed layer (each at most maxImageGi), and 1 GiB more (manifests,
+configurations, a store's temporary file): the kubelet evicts a pod whose
+emptyDir passes its sizeLimit. The flags that keep within it are
+"kubeward.imageDiskArgs".
+*/}}
+{{- define "kubeward.imageDiskGi" -}}
+{{- range $k := list "cacheGi" "maxImageGi" "analyses" }}
+{{- $v := get $.disk $k }}
+{{- if or (lt (int $v) 1) (ne (toString (int $v)) (toString $v)) }}
+{{- fail (printf "%s.imageDisk.%s: %v is not a whole number of at least 1" $.where $k $v) }}
+{{- end }}
+{{- end }}
+{{- add .disk.cacheGi (mul 2 .disk.analyses .disk.maxImageGi) 1 }}Gi
+{{- end }}
+
+{{- define "kubeward.imageDiskArgs" -}}
+- --image-cache-max-size={{ .disk.cacheGi }}Gi
+- --max-image-size={{ .disk.maxImageGi }}Gi
+- --image-analyses={{ .disk.analyses }}
+{{- end }}
