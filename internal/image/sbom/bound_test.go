@@ -1,47 +1,34 @@
 package sbom_test
 
 import (
-	"archive/tar"
-	"bytes"
-	"compress/gzip"
 	"context"
+	"crypto/rand"
 	"errors"
 	"io"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/kubeward/kubeward/internal/image/sbom"
 	"github.com/kubeward/kubeward/internal/image/sbom/sbomtest"
 )
 
-// gzipLayer is a gzip-compressed layer of one file of size zero bytes:
-// a few KB that unpack to size.
-func gzipLayer(t *testing.T, name string, size int) v1.Layer {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(zw)
-	if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(size), Typeflag: tar.TypeReg}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tw.Write(make([]byte, size)); err != nil {
-		t.Fatal(err)
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	data := buf.Bytes()
-	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil })
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l
+// opened is a layer that records whether its content was read.
+type opened struct {
+	v1.Layer
+	read *atomic.Bool
+}
+
+func (o opened) Compressed() (io.ReadCloser, error) {
+	o.read.Store(true)
+	return o.Layer.Compressed()
+}
+
+func (o opened) Uncompressed() (io.ReadCloser, error) {
+	o.read.Store(true)
+	return o.Layer.Uncompressed()
 }
 
 // An image whose layers unpack past MaxImageBytes is refused with the
@@ -53,9 +40,12 @@ func TestFromImageMaxImageBytes(t *testing.T) {
 	t.Setenv("TMPDIR", tmp)
 	ctx := context.Background()
 	const mib = 1 << 20
-	// Two layers of 3 MiB each, some KB compressed: the bound is passed
+	// Two layers of 3 MiB of zeros each, some KB compressed (sbomtest's
+	// layers are gzipped as registries hold them): the bound is passed
 	// while the second is read, not by what the manifest states.
-	img := sbomtest.Image(t, gzipLayer(t, "a/big", 3*mib), gzipLayer(t, "b/big", 3*mib))
+	img := sbomtest.Image(t,
+		sbomtest.Layer(t, map[string]sbomtest.File{"a/big": {Data: make([]byte, 3*mib)}}),
+		sbomtest.Layer(t, map[string]sbomtest.File{"b/big": {Data: make([]byte, 3*mib)}}))
 	_, err := sbom.FromImage(ctx, img, sbom.Options{MaxImageBytes: 5 * mib})
 	if !errors.Is(err, sbom.ErrImageTooLarge) {
 		t.Fatalf("error %v, want ErrImageTooLarge", err)
@@ -74,10 +64,16 @@ func TestFromImageMaxImageBytes(t *testing.T) {
 	}
 
 	// Layers whose compressed size alone passes the bound are refused
-	// before any is read.
-	big := sbomtest.Layer(t, map[string]sbomtest.File{"c/big": {Data: make([]byte, 2*mib)}})
+	// before any is read (random bytes do not compress).
+	noise := make([]byte, 2*mib)
+	rand.Read(noise)
+	var read atomic.Bool
+	big := opened{sbomtest.Layer(t, map[string]sbomtest.File{"c/big": {Data: noise}}), &read}
 	if _, err := sbom.FromImage(ctx, sbomtest.Image(t, big), sbom.Options{MaxImageBytes: mib}); !errors.Is(err, sbom.ErrImageTooLarge) {
 		t.Fatalf("compressed over the bound: error %v, want ErrImageTooLarge", err)
+	}
+	if read.Load() {
+		t.Error("a layer was read though the manifest's sizes are over the bound")
 	}
 
 	// Within the bound the same image is read.
