@@ -76,11 +76,11 @@ func (f *imageFlags) registerDisk(fl *pflag.FlagSet) {
 func (f *imageFlags) sizes(cfg foundConfig) (cacheMax, maxImage int64, err error) {
 	im := &cfg.file.Images
 	for _, s := range []struct {
-		flag, setting, flagValue, fileValue string
-		to                                  *int64
+		flag, flagValue, fileValue string
+		to                         *int64
 	}{
-		{"--image-cache-max-size", "images.registry.cacheMaxSize", f.cacheMaxSize, im.Registry.CacheMaxSize, &cacheMax},
-		{"--max-image-size", "images.maxImageSize", f.maxImageSize, im.MaxImageSize, &maxImage},
+		{"--image-cache-max-size", f.cacheMaxSize, im.Registry.CacheMaxSize, &cacheMax},
+		{"--max-image-size", f.maxImageSize, im.MaxImageSize, &maxImage},
 	} {
 		if s.flagValue != "" {
 			if *s.to, err = config.ParseSize(s.flagValue); err != nil {

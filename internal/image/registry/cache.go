@@ -97,9 +97,6 @@ func (c *Cache) entries() (es []entry, stale []string, err error) {
 	return es, stale, nil
 }
 
-// MaxBytes is the budget of the entries' total size (<= 0: none).
-func (c *Cache) MaxBytes() int64 { return c.maxBytes }
-
 // Size is the entries' total size as this process counts it.
 func (c *Cache) Size() int64 {
 	c.mu.Lock()
